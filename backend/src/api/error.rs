@@ -1,0 +1,107 @@
+//! How errors become HTTP answers: the domain error maps to a status and the
+//! shared JSON body `{code, message}`; poem's own errors (bad JSON, unknown
+//! path, too large) are rewritten to the same body. A 500 logs its cause and
+//! tells the client nothing internal.
+
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::ApiResponse;
+use poem_openapi::payload::Json;
+use portunus_shared::api::ErrorBody;
+
+use crate::error::Error;
+
+/// Every error answer the API gives, so each is described in the spec.
+#[derive(Debug, ApiResponse)]
+pub enum ApiError {
+    /// The request is malformed or a value is invalid.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// Not signed in, or the credentials are wrong.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// Signed in, but not allowed to do this.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// No such thing, or not visible to you.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// The change clashes with existing state.
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// Something failed on the server; its log has the details.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+fn body(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
+    Json(ErrorBody {
+        code: code.to_owned(),
+        message: message.into(),
+    })
+}
+
+impl ApiError {
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::Unauthorized(body("unauthorized", message))
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::Forbidden(body("forbidden", message))
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        match e {
+            Error::InvalidInput(m) => ApiError::BadRequest(body("invalid_input", m)),
+            Error::Unauthenticated(m) => ApiError::unauthorized(m),
+            Error::Forbidden(m) => ApiError::forbidden(m),
+            Error::NotFound(m) => ApiError::NotFound(body("not_found", m)),
+            Error::Conflict(m) => ApiError::Conflict(body("conflict", m)),
+            Error::Database(_) | Error::Internal(_) => {
+                tracing::error!(error = %e, "request failed");
+                ApiError::Internal(body("internal", "internal error; the server log has details"))
+            }
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> ApiError {
+        Error::from(e).into()
+    }
+}
+
+/// Rewrites any error that escaped the handlers (poem's parse errors, 404 for
+/// unknown paths, 413, auth failures) into the JSON error body.
+pub async fn to_json(error: poem::Error) -> Response {
+    let message = error.to_string();
+    let response = error.into_response();
+    let is_json = response
+        .content_type()
+        .is_some_and(|t| t.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let status = response.status();
+    let (code, message) = match status {
+        StatusCode::NOT_FOUND => ("not_found", "no such API path; see openapi.yaml".to_owned()),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this path does not take that method".to_owned()),
+        StatusCode::UNAUTHORIZED => ("unauthorized", "sign in first (session cookie missing or expired)".to_owned()),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the request body is too large".to_owned()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "send the body as application/json".to_owned()),
+        s if s.is_server_error() => {
+            tracing::error!(%message, "request failed");
+            ("internal", "internal error; the server log has details".to_owned())
+        }
+        _ => ("bad_request", message),
+    };
+    let body = ErrorBody {
+        code: code.to_owned(),
+        message,
+    };
+    poem::web::Json(body).with_status(status).into_response()
+}

@@ -1,0 +1,37 @@
+//! The REST API under `/api/v1`, described by OpenAPI (`portunus openapi`
+//! prints it; `openapi.yaml` is that output). One `XxxApi` struct per tag;
+//! handlers stay thin and call the domain modules.
+
+pub mod auth;
+pub mod error;
+mod me;
+mod session;
+
+use poem_openapi::{OpenApiService, Tags};
+
+pub const API_PREFIX: &str = "/api/v1";
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Signing in and out of the web UI, and signing up.
+    Session,
+    /// The account making the request.
+    Me,
+}
+
+pub type Api = (session::SessionApi, me::MeApi);
+
+/// The OpenAPI service; `server_url` goes into the spec's `servers`.
+pub fn service(server_url: &str) -> OpenApiService<Api, ()> {
+    OpenApiService::new((session::SessionApi, me::MeApi), "Portunus", env!("CARGO_PKG_VERSION"))
+        .description(
+            "Authorization service and web UI for Docker/OCI registries. Errors are JSON \
+             `{code, message}` bodies; the message says what to change.",
+        )
+        .server(format!("{}{API_PREFIX}", server_url.trim_end_matches('/')))
+}
+
+/// The spec as YAML, exactly what `openapi.yaml` must contain.
+pub fn spec_yaml() -> String {
+    service("http://127.0.0.1:8080").spec_yaml()
+}

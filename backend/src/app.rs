@@ -1,0 +1,57 @@
+//! The HTTP application: which path goes where, the middleware around it, and
+//! running it until Ctrl-C.
+
+use std::time::Duration;
+
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::middleware::{SizeLimit, Tracing};
+use poem::{Endpoint, EndpointExt, Route, Server, get, handler, post};
+
+use crate::api;
+use crate::events;
+use crate::spa;
+use crate::state::SharedState;
+use crate::token;
+
+/// OAuth2 POST to the token endpoint is not offered yet; 404 tells clients
+/// (containerd) to fall back to GET.
+#[handler]
+fn token_post_unsupported() -> poem::Result<()> {
+    Err(poem::Error::from_string(
+        "POST to the token endpoint is not supported; use GET",
+        poem::http::StatusCode::NOT_FOUND,
+    ))
+}
+
+/// Every route of Portunus, ready to serve.
+pub fn routes(state: SharedState) -> impl Endpoint {
+    let api = api::service(&state.config.public_url);
+    Route::new()
+        .nest(api::API_PREFIX, api)
+        .at("/v2/token", get(token::get_token).post(token_post_unsupported))
+        .at("/v2/webhooks/events", post(events::receive))
+        .nest("/", spa::endpoint(&state.config))
+        .with(SizeLimit::new(state.config.max_body_bytes))
+        .catch_all_error(api::error::to_json)
+        .with(Tracing)
+        .data(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
+pub async fn serve(state: SharedState) -> std::io::Result<()> {
+    let acceptor = TcpListener::bind(state.config.listen).into_acceptor().await?;
+    let addresses: Vec<String> = acceptor.local_addr().iter().map(|a| a.to_string()).collect();
+    tracing::info!(listen = %addresses.join(", "), public_url = %state.config.public_url, "Portunus is serving");
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(routes(state), shutdown_signal(), Some(Duration::from_secs(5)))
+        .await
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+    }
+    tracing::info!("shutting down");
+}

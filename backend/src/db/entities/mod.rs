@@ -1,0 +1,10 @@
+//! One sea-orm entity per table; the schema itself lives in the migrations crate.
+
+pub mod activity;
+pub mod namespace;
+pub mod registry;
+pub mod registry_event;
+pub mod session;
+pub mod team;
+pub mod team_member;
+pub mod user;

@@ -1,0 +1,20 @@
+//! Portunus: an authorization service and web UI for Docker/OCI registries.
+//! The binary (`main.rs`) is a thin command line over these modules.
+
+pub mod api;
+pub mod app;
+pub mod audit;
+pub mod config;
+pub mod credentials;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod password;
+pub mod policy;
+pub mod registry_config;
+pub mod secrets;
+pub mod signing;
+pub mod spa;
+pub mod state;
+pub mod token;
+pub mod users;

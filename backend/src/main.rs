@@ -1,0 +1,154 @@
+//! The `portunus` command line: serve, manage users, print the registry
+//! configuration and the OpenAPI description.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use portunus::audit::Actor;
+use portunus::config::Config;
+use portunus::error::Error;
+use portunus::state::AppState;
+use portunus::users::{self, NewUser};
+
+#[derive(Parser)]
+#[command(name = "portunus", version, about = "Authorization service and web UI for Docker/OCI registries")]
+struct Cli {
+    /// TOML configuration file (see config.example.toml).
+    #[arg(long, global = true, env = "PORTUNUS_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: REST API, registry token endpoint, notifications and web UI.
+    Serve,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print a Docker Distribution config.yml that trusts this Portunus.
+    RegistryConfig {
+        /// Where the registry stores images (default: DATA_DIR/registry).
+        #[arg(long)]
+        storage_dir: Option<PathBuf>,
+    },
+    /// Print the OpenAPI description of the REST API (what openapi.yaml holds).
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user with a personal namespace. The password is read from
+    /// standard input when it is not a terminal, and prompted for otherwise.
+    Create {
+        /// User name: letters, digits, '.', '_', '-' and '@'.
+        name: String,
+        /// Make the user an administrator (the first user always is one).
+        #[arg(long)]
+        admin: bool,
+        /// E-mail address.
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PORTUNUS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    if let Command::Openapi = cli.command {
+        print!("{}", portunus::api::spec_yaml());
+        return Ok(());
+    }
+    let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
+    match cli.command {
+        Command::Openapi => Ok(()),
+        Command::Serve => {
+            let state = AppState::init(config).await.map_err(describe)?;
+            portunus::app::serve(state)
+                .await
+                .map_err(|e| format!("the server stopped: {e} (is another process using the listen address?)"))
+        }
+        Command::RegistryConfig { storage_dir } => {
+            let yaml = portunus::registry_config::render(&config, storage_dir.as_deref()).map_err(describe)?;
+            print!("{yaml}");
+            Ok(())
+        }
+        Command::User(UserCommand::Create { name, admin, email }) => {
+            let password = read_password().map_err(|e| format!("cannot read the password: {e}"))?;
+            let state = AppState::init(config).await.map_err(describe)?;
+            let new = NewUser {
+                username: name,
+                password,
+                email,
+                admin,
+            };
+            let created = users::create(&state.db, state.registry_id, new, &Actor::cli())
+                .await
+                .map_err(describe)?;
+            let role = if created.user.admin { "administrator" } else { "user" };
+            println!("created {role} {:?}", created.user.username);
+            if created.bootstrap_admin {
+                println!("note: this is the first account, so it is an administrator");
+            }
+            if let Some(notice) = created.namespace_notice {
+                println!("note: {notice}");
+            }
+            println!(
+                "personal namespace: {}  (docker login {}; docker push {}/{}/IMAGE:TAG)",
+                created.namespace,
+                state.config.registry_host(),
+                state.config.registry_host(),
+                created.namespace
+            );
+            Ok(())
+        }
+    }
+}
+
+fn describe(e: Error) -> String {
+    e.to_string()
+}
+
+/// Prompts twice on a terminal; otherwise reads one line from standard input.
+fn read_password() -> std::io::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let second = rpassword::prompt_password("Repeat password: ")?;
+        if first != second {
+            return Err(std::io::Error::other("the two passwords differ"));
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+    }
+}

@@ -1,0 +1,16 @@
+//! The database schema of Portunus as an ordered list of migrations. A released
+//! migration never changes: changes come as new files named
+//! `mYYYYMMDD_HHMMSS_what.rs`. The server runs them at start.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_initial::Migration)]
+    }
+}
