@@ -1,11 +1,14 @@
 //! The HTTP application: which path goes where, the middleware around it, and
 //! running it until Ctrl-C.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::middleware::{SizeLimit, Tracing};
-use poem::{Endpoint, EndpointExt, Route, Server, get, handler, post};
+use poem::middleware::Tracing;
+use poem::{Body, Endpoint, EndpointExt, Request, Response, Route, Server, get, handler, post};
+use tokio::io::AsyncReadExt;
 
 use crate::api;
 use crate::events;
@@ -26,24 +29,66 @@ fn token_post_unsupported() -> poem::Result<()> {
 /// Every route of Portunus, ready to serve.
 pub fn routes(state: SharedState) -> impl Endpoint {
     let api = api::service(&state.config.public_url);
+    let max_body_bytes = state.config.max_body_bytes;
     Route::new()
         .nest(api::API_PREFIX, api)
-        .at("/v2/token", get(token::get_token).post(token_post_unsupported))
+        .at(
+            "/v2/token",
+            get(token::get_token).post(token_post_unsupported),
+        )
         .at("/v2/webhooks/events", post(events::receive))
         .nest("/", spa::endpoint(&state.config))
-        .with(SizeLimit::new(state.config.max_body_bytes))
+        .around(move |endpoint, request| limit_body(endpoint, request, max_body_bytes))
         .catch_all_error(api::error::to_json)
         .with(Tracing)
         .data(state)
 }
 
+/// Refuses bodies declared larger than `max` with 413, and cuts undeclared
+/// (chunked) ones at `max`, so no request can make the server buffer more.
+async fn limit_body<E: Endpoint>(
+    endpoint: Arc<E>,
+    mut request: Request,
+    max: usize,
+) -> poem::Result<Response> {
+    let declared = request
+        .headers()
+        .get(poem::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(poem::Error::from_string(
+            format!("the request body is larger than the {max} bytes allowed"),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ));
+    }
+    let body = request.take_body();
+    request.set_body(Body::from_async_read(
+        body.into_async_read().take(max as u64),
+    ));
+    endpoint
+        .call(request)
+        .await
+        .map(poem::IntoResponse::into_response)
+}
+
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
 pub async fn serve(state: SharedState) -> std::io::Result<()> {
-    let acceptor = TcpListener::bind(state.config.listen).into_acceptor().await?;
-    let addresses: Vec<String> = acceptor.local_addr().iter().map(|a| a.to_string()).collect();
+    let acceptor = TcpListener::bind(state.config.listen)
+        .into_acceptor()
+        .await?;
+    let addresses: Vec<String> = acceptor
+        .local_addr()
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
     tracing::info!(listen = %addresses.join(", "), public_url = %state.config.public_url, "Portunus is serving");
     Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(routes(state), shutdown_signal(), Some(Duration::from_secs(5)))
+        .run_with_graceful_shutdown(
+            routes(state),
+            shutdown_signal(),
+            Some(Duration::from_secs(5)),
+        )
         .await
 }
 

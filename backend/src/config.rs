@@ -150,13 +150,19 @@ impl Config {
                 self.token.lifetime_seconds
             ));
         }
-        for (key, value) in [("public_url", &self.public_url), ("registry.url", &self.registry.url)] {
+        for (key, value) in [
+            ("public_url", &self.public_url),
+            ("registry.url", &self.registry.url),
+        ] {
             match url::Url::parse(value) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {}
                 _ => return invalid(format!("{key} {value:?} is not an http(s) URL")),
             }
         }
-        for (key, value) in [("token.issuer", &self.token.issuer), ("token.service", &self.token.service)] {
+        for (key, value) in [
+            ("token.issuer", &self.token.issuer),
+            ("token.service", &self.token.service),
+        ] {
             if value.trim().is_empty() {
                 return invalid(format!("{key} cannot be empty"));
             }
@@ -166,7 +172,10 @@ impl Config {
 
     pub fn database_url(&self) -> String {
         if self.database_url.is_empty() {
-            format!("sqlite://{}?mode=rwc", self.data_dir.join("portunus.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("portunus.db").display()
+            )
         } else {
             self.database_url.clone()
         }
@@ -199,7 +208,10 @@ impl Config {
 
     /// The URL registries post their notifications to.
     pub fn events_url(&self) -> String {
-        format!("{}/v2/webhooks/events", self.public_url.trim_end_matches('/'))
+        format!(
+            "{}/v2/webhooks/events",
+            self.public_url.trim_end_matches('/')
+        )
     }
 
     /// `host:port` of the registry, as people type it in `docker login`.
@@ -248,7 +260,11 @@ mod tests {
     #[test]
     fn file_then_environment() {
         let mut f = tempfile::NamedTempFile::new().unwrap();
-        writeln!(f, "listen = \"0.0.0.0:9000\"\n[token]\nissuer = \"from-file\"\nservice = \"svc\"").unwrap();
+        writeln!(
+            f,
+            "listen = \"0.0.0.0:9000\"\n[token]\nissuer = \"from-file\"\nservice = \"svc\""
+        )
+        .unwrap();
         figment::Jail::expect_with(|jail| {
             jail.set_env("PORTUNUS_TOKEN__ISSUER", "from-env");
             jail.set_env("PORTUNUS_CONFIG", "ignored");
@@ -264,12 +280,16 @@ mod tests {
     fn unknown_keys_are_named() {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         writeln!(f, "[token]\nlifetme_seconds = 600").unwrap();
-        let err = Config::load_from(Some(f.path()), no_env()).unwrap_err().to_string();
+        let err = Config::load_from(Some(f.path()), no_env())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("lifetme_seconds"), "{err}");
 
         figment::Jail::expect_with(|jail| {
             jail.set_env("PORTUNUS_LISTN", "x");
-            let err = Config::load_from(None, Env::prefixed("PORTUNUS_")).unwrap_err().to_string();
+            let err = Config::load_from(None, Env::prefixed("PORTUNUS_"))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("listn"), "{err}");
             Ok(())
         });
@@ -279,7 +299,9 @@ mod tests {
     fn bad_values_are_explained() {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         writeln!(f, "[token]\nlifetime_seconds = 30").unwrap();
-        let err = Config::load_from(Some(f.path()), no_env()).unwrap_err().to_string();
+        let err = Config::load_from(Some(f.path()), no_env())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("at least 60"), "{err}");
         let missing = Config::load_from(Some(Path::new("/nonexistent.toml")), no_env());
         assert!(matches!(missing, Err(ConfigError::MissingFile(_))));

@@ -48,7 +48,8 @@ impl CredentialCache {
     }
 
     fn fingerprint(&self, username: &str, password: &str) -> Fingerprint {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
         // Length-prefix the user name so ("ab", "c") and ("a", "bc") differ.
         mac.update(&(username.len() as u64).to_be_bytes());
         mac.update(username.as_bytes());
@@ -115,7 +116,11 @@ pub async fn authenticate(
         return Ok(Err(Failure::BadCredentials));
     };
     if cache.is_known(username, password, &hash) {
-        return Ok(if user.enabled { Ok(user) } else { Err(Failure::Disabled) });
+        return Ok(if user.enabled {
+            Ok(user)
+        } else {
+            Err(Failure::Disabled)
+        });
     }
     if !password::verify_blocking(password.to_owned(), Some(hash.clone())).await {
         return Ok(Err(Failure::BadCredentials));
@@ -137,8 +142,14 @@ mod tests {
         cache.remember("alice", "pw1", "$hash1");
         assert!(cache.is_known("alice", "pw1", "$hash1"));
         assert!(!cache.is_known("alice", "pw2", "$hash1"), "other password");
-        assert!(!cache.is_known("alice", "pw1", "$hash2"), "password changed since");
-        assert!(!cache.is_known("alicepw", "1", "$hash1"), "split differently");
+        assert!(
+            !cache.is_known("alice", "pw1", "$hash2"),
+            "password changed since"
+        );
+        assert!(
+            !cache.is_known("alicepw", "1", "$hash1"),
+            "split differently"
+        );
     }
 
     #[test]

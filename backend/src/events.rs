@@ -32,14 +32,23 @@ fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
 
 /// Constant-time comparison, so the secret cannot be guessed byte by byte.
 fn same_secret(given: &[u8], expected: &[u8]) -> bool {
-    given.len() == expected.len() && given.iter().zip(expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 /// `POST /v2/webhooks/events`
 #[handler]
 pub async fn receive(req: &Request, body: Body, Data(state): Data<&SharedState>) -> Response {
     let expected = format!("Bearer {}", state.notification_secret);
-    let given = req.headers().get(header::AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or_default();
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
     if !same_secret(given, expected.as_bytes()) {
         return refuse(
             StatusCode::UNAUTHORIZED,
@@ -47,7 +56,13 @@ pub async fn receive(req: &Request, body: Body, Data(state): Data<&SharedState>)
             "missing or wrong notification secret; configure the endpoint from `portunus registry-config`",
         );
     }
-    let media_type = req.content_type().unwrap_or_default().split(';').next().unwrap_or_default().trim();
+    let media_type = req
+        .content_type()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim();
     if !MEDIA_TYPES.contains(&media_type) {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -70,7 +85,11 @@ pub async fn receive(req: &Request, body: Body, Data(state): Data<&SharedState>)
         ),
         Err(e) => {
             tracing::error!(error = %e, "could not store registry events; the registry will retry");
-            refuse(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "events could not be stored; retry later")
+            refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "events could not be stored; retry later",
+            )
         }
     }
 }
@@ -83,7 +102,8 @@ struct Event {
 }
 
 fn parse_envelope(bytes: &[u8]) -> Result<Vec<Event>, String> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| format!("the body is not JSON: {e}"))?;
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("the body is not JSON: {e}"))?;
     let events = value
         .get("events")
         .and_then(Value::as_array)
@@ -125,7 +145,11 @@ async fn store(state: &SharedState, events: &[Event]) -> Result<u64, Error> {
             ..Default::default()
         };
         stored += registry_event::Entity::insert(row)
-            .on_conflict(OnConflict::column(registry_event::Column::EventId).do_nothing().to_owned())
+            .on_conflict(
+                OnConflict::column(registry_event::Column::EventId)
+                    .do_nothing()
+                    .to_owned(),
+            )
             .exec_without_returning(&txn)
             .await?;
     }
@@ -141,7 +165,12 @@ mod tests {
     fn envelope_parsing() {
         let ok = br#"{"events":[{"id":"a","action":"push","target":{}}]}"#;
         assert_eq!(parse_envelope(ok).unwrap().len(), 1);
-        for bad in [&b"nope"[..], br#"{}"#, br#"{"events":[{"action":"push"}]}"#, br#"{"events":[{"id":"","action":"x"}]}"#] {
+        for bad in [
+            &b"nope"[..],
+            br#"{}"#,
+            br#"{"events":[{"action":"push"}]}"#,
+            br#"{"events":[{"id":"","action":"x"}]}"#,
+        ] {
             assert!(parse_envelope(bad).is_err());
         }
     }

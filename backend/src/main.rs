@@ -13,7 +13,11 @@ use portunus::state::AppState;
 use portunus::users::{self, NewUser};
 
 #[derive(Parser)]
-#[command(name = "portunus", version, about = "Authorization service and web UI for Docker/OCI registries")]
+#[command(
+    name = "portunus",
+    version,
+    about = "Authorization service and web UI for Docker/OCI registries"
+)]
 struct Cli {
     /// TOML configuration file (see config.example.toml).
     #[arg(long, global = true, env = "PORTUNUS_CONFIG")]
@@ -58,7 +62,10 @@ enum UserCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
@@ -92,12 +99,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Openapi => Ok(()),
         Command::Serve => {
             let state = AppState::init(config).await.map_err(describe)?;
-            portunus::app::serve(state)
-                .await
-                .map_err(|e| format!("the server stopped: {e} (is another process using the listen address?)"))
+            portunus::app::serve(state).await.map_err(|e| {
+                format!("the server stopped: {e} (is another process using the listen address?)")
+            })
         }
         Command::RegistryConfig { storage_dir } => {
-            let yaml = portunus::registry_config::render(&config, storage_dir.as_deref()).map_err(describe)?;
+            let yaml = portunus::registry_config::render(&config, storage_dir.as_deref())
+                .map_err(describe)?;
             print!("{yaml}");
             Ok(())
         }
@@ -113,7 +121,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             let created = users::create(&state.db, state.registry_id, new, &Actor::cli())
                 .await
                 .map_err(describe)?;
-            let role = if created.user.admin { "administrator" } else { "user" };
+            let role = if created.user.admin {
+                "administrator"
+            } else {
+                "user"
+            };
             println!("created {role} {:?}", created.user.username);
             if created.bootstrap_admin {
                 println!("note: this is the first account, so it is an administrator");

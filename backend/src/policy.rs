@@ -74,7 +74,9 @@ impl Rule {
             Rule::OwnPersonalNamespace => "you may pull and push in your personal namespace",
             Rule::AnonymousDenied => "anonymous access is not allowed; sign in",
             Rule::NotYourNamespace => "only the owner may use a personal namespace",
-            Rule::GlobalNamespaceDenied => "repositories without a namespace are not writable or readable yet",
+            Rule::GlobalNamespaceDenied => {
+                "repositories without a namespace are not writable or readable yet"
+            }
             Rule::DeleteNotAllowed => "deleting is not allowed",
             Rule::UnknownAction => "this action is unknown to Portunus",
             Rule::UnknownResourceType => "this resource type is unknown to Portunus",
@@ -112,7 +114,12 @@ pub fn decide(subject: &Subject, scope: &Scope) -> Vec<Verdict> {
         .collect()
 }
 
-fn decide_action(subject: &Subject, resource_type: &str, name: &str, action: Action) -> (bool, Rule) {
+fn decide_action(
+    subject: &Subject,
+    resource_type: &str,
+    name: &str,
+    action: Action,
+) -> (bool, Rule) {
     match resource_type {
         "repository" => decide_repository(subject, name, action),
         "registry" => (false, Rule::CatalogDenied),
@@ -179,7 +186,11 @@ mod tests {
         let anon = Subject::anonymous();
         // (subject, scope, expected granted actions)
         let cases: &[(&Subject, &str, &[&str])] = &[
-            (&alice(), "repository:alice/app:pull,push", &["pull", "push"]),
+            (
+                &alice(),
+                "repository:alice/app:pull,push",
+                &["pull", "push"],
+            ),
             (&alice(), "repository:alice/deep/app:pull", &["pull"]),
             (&alice(), "repository:alice/app:delete", &[]),
             (&alice(), "repository:alice/app:*", &[]),
@@ -204,7 +215,10 @@ mod tests {
 
     #[test]
     fn every_verdict_names_its_rule() {
-        let verdicts = decide(&alice(), &Scope::parse("repository:bob/x:pull,push,zap").unwrap());
+        let verdicts = decide(
+            &alice(),
+            &Scope::parse("repository:bob/x:pull,push,zap").unwrap(),
+        );
         assert_eq!(verdicts.len(), 3);
         assert!(verdicts.iter().all(|v| !v.allowed));
         assert!(verdicts.iter().any(|v| v.rule == Rule::UnknownAction));

@@ -14,7 +14,12 @@ pub fn create_private_file(path: &Path, contents: &[u8]) -> std::io::Result<bool
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    match OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
         Ok(mut file) => {
             file.write_all(contents)?;
             file.sync_all()?;

@@ -17,7 +17,10 @@ use crate::secrets::create_private_file;
 #[derive(Debug, thiserror::Error)]
 pub enum SigningError {
     #[error("cannot read or write {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("the signing key in {path} is not usable: {reason}")]
     BadKey { path: String, reason: String },
     #[error("could not sign a token: {0}")]
@@ -53,7 +56,13 @@ impl TokenSigner {
             path: cert_path.display().to_string(),
             reason: "no PEM CERTIFICATE block".into(),
         })?;
-        Self::from_parts(&key_pem, &key_pair, &certificate_der, certificate_pem.clone(), &key_path)
+        Self::from_parts(
+            &key_pem,
+            &key_pair,
+            &certificate_der,
+            certificate_pem.clone(),
+            &key_path,
+        )
     }
 
     fn from_parts(
@@ -68,9 +77,15 @@ impl TokenSigner {
             reason,
         };
         let (algorithm, key) = if key_pair.algorithm() == &rcgen::PKCS_ECDSA_P256_SHA256 {
-            (Algorithm::ES256, EncodingKey::from_ec_pem(key_pem.as_bytes()))
+            (
+                Algorithm::ES256,
+                EncodingKey::from_ec_pem(key_pem.as_bytes()),
+            )
         } else if key_pair.algorithm() == &rcgen::PKCS_RSA_SHA256 {
-            (Algorithm::RS256, EncodingKey::from_rsa_pem(key_pem.as_bytes()))
+            (
+                Algorithm::RS256,
+                EncodingKey::from_rsa_pem(key_pem.as_bytes()),
+            )
         } else {
             return Err(bad("only RSA and ECDSA P-256 keys are supported".into()));
         };
@@ -121,7 +136,9 @@ fn generate_private_key(algorithm: KeyAlgorithm) -> Result<String, SigningError>
         KeyAlgorithm::Rs256 => {
             let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048)
                 .map_err(|e| failed(e.to_string()))?;
-            let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| failed(e.to_string()))?;
+            let pem = key
+                .to_pkcs8_pem(LineEnding::LF)
+                .map_err(|e| failed(e.to_string()))?;
             Ok(pem.to_string())
         }
         KeyAlgorithm::Es256 => {
@@ -143,7 +160,11 @@ fn parse_key_pair(pem: &str, path: &Path) -> Result<KeyPair, SigningError> {
         .map_err(bad)
 }
 
-fn self_signed_certificate(key: &KeyPair, issuer: &str, path: &Path) -> Result<String, SigningError> {
+fn self_signed_certificate(
+    key: &KeyPair,
+    issuer: &str,
+    path: &Path,
+) -> Result<String, SigningError> {
     let bad = |e: rcgen::Error| SigningError::BadKey {
         path: path.display().to_string(),
         reason: format!("cannot make its certificate: {e}"),
@@ -219,7 +240,12 @@ mod tests {
             exp: i64,
         }
         let exp = chrono::Utc::now().timestamp() + 600;
-        let token = signer.sign(&Claims { sub: "alice".into(), exp }).unwrap();
+        let token = signer
+            .sign(&Claims {
+                sub: "alice".into(),
+                exp,
+            })
+            .unwrap();
 
         // The header names the certificate's key both ways the registry looks.
         let header = decode_header(&token).unwrap();
@@ -228,9 +254,15 @@ mod tests {
         let cert_der = data_encoding::BASE64.decode(x5c[0].as_bytes()).unwrap();
         let (_, cert) = X509Certificate::from_der(&cert_der).unwrap();
         let spki = cert.public_key();
-        assert_eq!(header.kid.as_deref(), Some(libtrust_key_id(spki.raw).as_str()));
+        assert_eq!(
+            header.kid.as_deref(),
+            Some(libtrust_key_id(spki.raw).as_str())
+        );
         let pem_der = pem_body(signer.certificate_pem()).unwrap();
-        assert_eq!(pem_der, cert_der, "x5c[0] is the certificate given to the registry");
+        assert_eq!(
+            pem_der, cert_der,
+            "x5c[0] is the certificate given to the registry"
+        );
 
         // And the certificate's key verifies the signature.
         let key_bits = &spki.subject_public_key.data;
@@ -261,7 +293,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let config = config_in(dir.path(), KeyAlgorithm::Rs256);
         std::fs::write(config.key_path(), "not a key").unwrap();
-        let err = TokenSigner::load_or_generate(&config).err().unwrap().to_string();
+        let err = TokenSigner::load_or_generate(&config)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("not usable"), "{err}");
     }
 }

@@ -34,9 +34,13 @@ impl AppState {
     /// makes sure the configured registry is known.
     pub async fn init(config: Config) -> Result<SharedState> {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            Error::Internal(format!("cannot create data_dir {}: {e}", config.data_dir.display()))
+            Error::Internal(format!(
+                "cannot create data_dir {}: {e}",
+                config.data_dir.display()
+            ))
         })?;
-        let signer = TokenSigner::load_or_generate(&config).map_err(|e| Error::Internal(e.to_string()))?;
+        let signer =
+            TokenSigner::load_or_generate(&config).map_err(|e| Error::Internal(e.to_string()))?;
         let notification_secret = notification_secret(&config)?;
         let db = db::connect(&config.database_url()).await?;
         let registry_id = ensure_registry(&db, &config).await?;

@@ -49,7 +49,10 @@ pub async fn create(
     let password_hash = password::hash_blocking(new.password).await?;
 
     let txn = db.begin().await?;
-    if find_by_name_ignoring_case(&txn, &new.username).await?.is_some() {
+    if find_by_name_ignoring_case(&txn, &new.username)
+        .await?
+        .is_some()
+    {
         return Err(Error::Conflict(format!(
             "the user name {:?} is taken; choose another",
             new.username
@@ -61,7 +64,9 @@ pub async fn create(
             .one(&txn)
             .await?;
         if taken.is_some() {
-            return Err(Error::Conflict(format!("the e-mail address {email} is already in use")));
+            return Err(Error::Conflict(format!(
+                "the e-mail address {email} is already in use"
+            )));
         }
     }
     let admin_exists = user::Entity::find()
@@ -153,9 +158,9 @@ fn normalise_email(email: Option<String>) -> Result<Option<String>> {
         return Ok(None);
     };
     let valid = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace));
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace)
+        });
     if !valid {
         return Err(Error::InvalidInput(format!(
             "{email:?} is not an e-mail address (expected name@example.org)"
@@ -207,13 +212,18 @@ async fn find_by_name_ignoring_case(
     username: &str,
 ) -> Result<Option<user::Model>> {
     Ok(user::Entity::find()
-        .filter(Expr::expr(Func::lower(Expr::col(user::Column::Username))).eq(username.to_lowercase()))
+        .filter(
+            Expr::expr(Func::lower(Expr::col(user::Column::Username))).eq(username.to_lowercase()),
+        )
         .one(db)
         .await?)
 }
 
 /// The user with exactly this name.
-pub async fn find_by_name(db: &impl ConnectionTrait, username: &str) -> Result<Option<user::Model>> {
+pub async fn find_by_name(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<user::Model>> {
     Ok(user::Entity::find()
         .filter(user::Column::Username.eq(username))
         .one(db)

@@ -237,7 +237,9 @@ mod tests {
         for ok in ["a__b/c", "a---b/c", "a.b_c/d"] {
             assert!(parse_repository_path(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "A/b", "a//b", "/a", "a/", "a/b:c", "a._b", "a___b", "a/-b"] {
+        for bad in [
+            "", "A/b", "a//b", "/a", "a/", "a/b:c", "a._b", "a___b", "a/-b",
+        ] {
             assert!(parse_repository_path(bad).is_err(), "{bad}");
         }
     }

@@ -124,14 +124,23 @@ mod tests {
     fn deprecated_class_is_ignored() {
         let s = Scope::parse("repository(plugin):alice/p:pull").unwrap();
         assert_eq!(s.resource_type, "repository");
-        assert_eq!(Scope::parse("repository(:a:pull"), Err(ScopeError::BadClass));
-        assert_eq!(Scope::parse("repository():a:pull"), Err(ScopeError::BadClass));
+        assert_eq!(
+            Scope::parse("repository(:a:pull"),
+            Err(ScopeError::BadClass)
+        );
+        assert_eq!(
+            Scope::parse("repository():a:pull"),
+            Err(ScopeError::BadClass)
+        );
     }
 
     #[test]
     fn catalog_and_star() {
         let s = Scope::parse("registry:catalog:*").unwrap();
-        assert_eq!((s.resource_type.as_str(), s.name.as_str()), ("registry", "catalog"));
+        assert_eq!(
+            (s.resource_type.as_str(), s.name.as_str()),
+            ("registry", "catalog")
+        );
         assert_eq!(s.actions, actions(&["*"]));
     }
 
@@ -143,7 +152,10 @@ mod tests {
         assert_eq!(Scope::parse(":a:pull"), Err(ScopeError::EmptyType));
         assert_eq!(Scope::parse("repository::pull"), Err(ScopeError::EmptyName));
         assert_eq!(Scope::parse("repository:a:"), Err(ScopeError::EmptyActions));
-        assert_eq!(Scope::parse("repository:a:,,"), Err(ScopeError::EmptyActions));
+        assert_eq!(
+            Scope::parse("repository:a:,,"),
+            Err(ScopeError::EmptyActions)
+        );
         let long = format!("repository:{}:pull", "a".repeat(2000));
         assert_eq!(Scope::parse(&long), Err(ScopeError::TooLong));
     }

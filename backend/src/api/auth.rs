@@ -49,7 +49,10 @@ async fn check_session(req: &Request, key: ApiKey) -> Option<Principal> {
     if session.expires_at <= Utc::now() {
         return None;
     }
-    let user = user::Entity::find_by_id(session.user_id).one(&state.db).await.ok()??;
+    let user = user::Entity::find_by_id(session.user_id)
+        .one(&state.db)
+        .await
+        .ok()??;
     user.enabled.then_some(Principal {
         user,
         session_hash: hash,
@@ -64,7 +67,8 @@ pub fn hash_token(token: &str) -> String {
 pub async fn start_session(state: &SharedState, user_id: i64) -> Result<String> {
     let token = random_hex(32);
     let now = Utc::now();
-    let lifetime = Duration::seconds(i64::try_from(state.config.session_lifetime_seconds).unwrap_or(43_200));
+    let lifetime =
+        Duration::seconds(i64::try_from(state.config.session_lifetime_seconds).unwrap_or(43_200));
     session::ActiveModel {
         user_id: Set(user_id),
         token_hash: Set(hash_token(&token)),
@@ -98,5 +102,7 @@ pub fn session_cookie(state: &SharedState, token: &str) -> String {
     } else {
         state.config.session_lifetime_seconds
     };
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    )
 }

@@ -63,7 +63,10 @@ impl From<Error> for ApiError {
             Error::Conflict(m) => ApiError::Conflict(body("conflict", m)),
             Error::Database(_) | Error::Internal(_) => {
                 tracing::error!(error = %e, "request failed");
-                ApiError::Internal(body("internal", "internal error; the server log has details"))
+                ApiError::Internal(body(
+                    "internal",
+                    "internal error; the server log has details",
+                ))
             }
         }
     }
@@ -89,13 +92,25 @@ pub async fn to_json(error: poem::Error) -> Response {
     let status = response.status();
     let (code, message) = match status {
         StatusCode::NOT_FOUND => ("not_found", "no such API path; see openapi.yaml".to_owned()),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "this path does not take that method".to_owned()),
-        StatusCode::UNAUTHORIZED => ("unauthorized", "sign in first (session cookie missing or expired)".to_owned()),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "this path does not take that method".to_owned(),
+        ),
+        StatusCode::UNAUTHORIZED => (
+            "unauthorized",
+            "sign in first (session cookie missing or expired)".to_owned(),
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the request body is too large".to_owned()),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "send the body as application/json".to_owned()),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "send the body as application/json".to_owned(),
+        ),
         s if s.is_server_error() => {
             tracing::error!(%message, "request failed");
-            ("internal", "internal error; the server log has details".to_owned())
+            (
+                "internal",
+                "internal error; the server log has details".to_owned(),
+            )
         }
         _ => ("bad_request", message),
     };

@@ -23,12 +23,16 @@ pub type Api = (session::SessionApi, me::MeApi);
 
 /// The OpenAPI service; `server_url` goes into the spec's `servers`.
 pub fn service(server_url: &str) -> OpenApiService<Api, ()> {
-    OpenApiService::new((session::SessionApi, me::MeApi), "Portunus", env!("CARGO_PKG_VERSION"))
-        .description(
-            "Authorization service and web UI for Docker/OCI registries. Errors are JSON \
+    OpenApiService::new(
+        (session::SessionApi, me::MeApi),
+        "Portunus",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Authorization service and web UI for Docker/OCI registries. Errors are JSON \
              `{code, message}` bodies; the message says what to change.",
-        )
-        .server(format!("{}{API_PREFIX}", server_url.trim_end_matches('/')))
+    )
+    .server(format!("{}{API_PREFIX}", server_url.trim_end_matches('/')))
 }
 
 /// The spec as YAML, exactly what `openapi.yaml` must contain.

@@ -43,22 +43,36 @@ impl SessionApi {
     #[oai(path = "/session", method = "post", operation_id = "sign_in")]
     async fn sign_in(&self, state: Data<&SharedState>, body: Json<SignIn>) -> ApiResult<SignedIn> {
         let SignIn { username, password } = body.0;
-        let outcome = credentials::authenticate(&state.db, &state.credentials, &username, &password).await?;
+        let outcome =
+            credentials::authenticate(&state.db, &state.credentials, &username, &password).await?;
         let user = match outcome {
             Ok(user) => user,
             Err(failure) => {
-                let actor = Actor { id: None, name: username.chars().take(64).collect() };
-                let target = Target { kind: "user", id: None, name: &actor.name };
+                let actor = Actor {
+                    id: None,
+                    name: username.chars().take(64).collect(),
+                };
+                let target = Target {
+                    kind: "user",
+                    id: None,
+                    name: &actor.name,
+                };
                 audit::record(&state.db, &actor, "auth.sign_in_failed", target, None).await?;
                 return Err(ApiError::unauthorized(match failure {
                     Failure::BadCredentials => "invalid user name or password",
-                    Failure::Disabled => "this account is disabled; ask an administrator to enable it",
+                    Failure::Disabled => {
+                        "this account is disabled; ask an administrator to enable it"
+                    }
                 }));
             }
         };
         let token = start_session(&state, user.id).await?;
         let actor = Actor::user(user.id, &user.username);
-        let target = Target { kind: "user", id: Some(user.id), name: &user.username };
+        let target = Target {
+            kind: "user",
+            id: Some(user.id),
+            name: &user.username,
+        };
         audit::record(&state.db, &actor, "auth.sign_in", target, None).await?;
         let me = me_of(&state, user).await?;
         Ok(SignedIn::Ok(Json(me), session_cookie(&state, &token)))
@@ -80,12 +94,27 @@ impl SessionApi {
                 "sign-up is disabled here; ask an administrator for an account",
             ));
         }
-        let SignUp { username, password, email } = body.0;
-        let new = NewUser { username: username.clone(), password, email, admin: false };
-        let actor = Actor { id: None, name: username };
+        let SignUp {
+            username,
+            password,
+            email,
+        } = body.0;
+        let new = NewUser {
+            username: username.clone(),
+            password,
+            email,
+            admin: false,
+        };
+        let actor = Actor {
+            id: None,
+            name: username,
+        };
         let created = users::create(&state.db, state.registry_id, new, &actor).await?;
         let notice = created.namespace_notice.clone();
         let user = me_of(&state, created.user).await?;
-        Ok(Created::Ok(Json(SignedUp { user, namespace_notice: notice })))
+        Ok(Created::Ok(Json(SignedUp {
+            user,
+            namespace_notice: notice,
+        })))
     }
 }

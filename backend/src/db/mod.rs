@@ -17,8 +17,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let db = Database::connect(options).await?;
     if url.starts_with("sqlite:") {
         use sea_orm::ConnectionTrait;
-        db.execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;")
-            .await?;
+        db.execute_unprepared(
+            "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;",
+        )
+        .await?;
     }
     Migrator::up(&db, None).await?;
     Ok(db)

@@ -54,7 +54,9 @@ impl TokenRequest {
 
 fn set_once(slot: &mut Option<String>, name: &str, value: String) -> Result<(), String> {
     match slot {
-        Some(existing) if *existing != value => Err(format!("the {name} parameter is given twice with different values")),
+        Some(existing) if *existing != value => Err(format!(
+            "the {name} parameter is given twice with different values"
+        )),
         _ => {
             *slot = Some(value);
             Ok(())
@@ -77,10 +79,11 @@ pub fn parse_basic(header: &HeaderValue) -> Result<Credentials, String> {
     let decoded = data_encoding::BASE64
         .decode(encoded.trim().as_bytes())
         .map_err(|_| "the Basic credentials are not valid base64".to_owned())?;
-    let decoded = String::from_utf8(decoded).map_err(|_| "the Basic credentials are not UTF-8".to_owned())?;
-    let (username, password) = decoded
-        .split_once(':')
-        .ok_or_else(|| "the Basic credentials lack the ':' between user name and password".to_owned())?;
+    let decoded =
+        String::from_utf8(decoded).map_err(|_| "the Basic credentials are not UTF-8".to_owned())?;
+    let (username, password) = decoded.split_once(':').ok_or_else(|| {
+        "the Basic credentials lack the ':' between user name and password".to_owned()
+    })?;
     if username.len() > 4 * MAX_USERNAME_LEN || password.len() > 1024 {
         return Err("the user name or password is too long".into());
     }
@@ -95,7 +98,11 @@ mod tests {
     use super::*;
 
     fn basic(user_pass: &str) -> HeaderValue {
-        HeaderValue::from_str(&format!("Basic {}", data_encoding::BASE64.encode(user_pass.as_bytes()))).unwrap()
+        HeaderValue::from_str(&format!(
+            "Basic {}",
+            data_encoding::BASE64.encode(user_pass.as_bytes())
+        ))
+        .unwrap()
     }
 
     #[test]
@@ -111,7 +118,10 @@ mod tests {
     #[test]
     fn password_may_contain_colons() {
         let c = parse_basic(&basic("alice:a:b:c")).unwrap();
-        assert_eq!((c.username.as_str(), c.password.as_str()), ("alice", "a:b:c"));
+        assert_eq!(
+            (c.username.as_str(), c.password.as_str()),
+            ("alice", "a:b:c")
+        );
     }
 
     #[test]
@@ -122,7 +132,11 @@ mod tests {
         }
         assert!(parse_basic(&basic("no-colon")).is_err());
         assert!(parse_basic(&basic(&format!("{}:pw", "a".repeat(1000)))).is_err());
-        let non_utf8 = HeaderValue::from_str(&format!("Basic {}", data_encoding::BASE64.encode(&[0xff, b':', b'a']))).unwrap();
+        let non_utf8 = HeaderValue::from_str(&format!(
+            "Basic {}",
+            data_encoding::BASE64.encode(&[0xff, b':', b'a'])
+        ))
+        .unwrap();
         assert!(parse_basic(&non_utf8).is_err());
     }
 
@@ -130,7 +144,9 @@ mod tests {
     fn conflicting_parameters() {
         assert!(TokenRequest::parse("service=a&service=b", None).is_err());
         assert!(TokenRequest::parse("service=a&service=a", None).is_ok());
-        let many: String = (0..100).map(|i| format!("scope=repository:a/r{i}:pull&")).collect();
+        let many: String = (0..100)
+            .map(|i| format!("scope=repository:a/r{i}:pull&"))
+            .collect();
         assert!(TokenRequest::parse(&many, None).is_err());
     }
 

@@ -1,0 +1,63 @@
+//! The registry notification endpoint: authenticated, durable, de-duplicated.
+
+use portunus::db::entities::registry_event;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::json;
+
+use crate::kit::kits;
+
+const MEDIA_TYPE: &str = "application/vnd.docker.distribution.events.v1+json";
+
+#[tokio::test]
+async fn events_are_stored_once_and_only_with_the_secret() {
+    for kit in kits().await {
+        let secret = format!("Bearer {}", kit.state.notification_secret);
+        let envelope = json!({"events": [
+            {"id": "e1", "action": "push", "target": {"repository": "alice/app", "tag": "1"}},
+            {"id": "e2", "action": "pull", "target": {"repository": "alice/app"}},
+        ]})
+        .to_string();
+        let post = |auth: &str, media_type: &str, body: String| {
+            kit.client
+                .post("/v2/webhooks/events")
+                .header("Authorization", auth)
+                .header("Content-Type", media_type)
+                .body(body)
+        };
+        for (auth, media_type, body) in [
+            ("Bearer wrong", MEDIA_TYPE, envelope.clone()),
+            ("", MEDIA_TYPE, envelope.clone()),
+            (secret.as_str(), "text/plain", envelope.clone()),
+            (secret.as_str(), MEDIA_TYPE, "{not json".into()),
+            (
+                secret.as_str(),
+                MEDIA_TYPE,
+                json!({"events": [{"action": "push"}]}).to_string(),
+            ),
+            (
+                secret.as_str(),
+                MEDIA_TYPE,
+                json!({"nothing": []}).to_string(),
+            ),
+        ] {
+            let answer = kit.send(post(auth, media_type, body)).await;
+            answer.assert_client_error(&format!("{} events {auth:.10} {media_type}", kit.backend));
+        }
+        let count = || registry_event::Entity::find().count(&kit.state.db);
+        assert_eq!(count().await.unwrap(), 0, "refused requests store nothing");
+
+        let answer = kit.send(post(&secret, MEDIA_TYPE, envelope.clone())).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        assert_eq!(answer.json()["stored"], 2);
+        let answer = kit
+            .send(post(
+                &secret,
+                "application/vnd.docker.distribution.events.v2+json",
+                envelope,
+            ))
+            .await;
+        assert_eq!(answer.status, 200, "a replay is acknowledged");
+        assert_eq!(answer.json()["stored"], 0, "and stores nothing new");
+        assert_eq!(count().await.unwrap(), 2);
+    }
+}

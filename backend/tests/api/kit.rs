@@ -1,0 +1,152 @@
+//! The test kit: boots the application on a fresh database (one per test and
+//! backend) and sends requests to it.
+
+use poem::EndpointExt;
+use poem::endpoint::BoxEndpoint;
+use poem::http::{HeaderMap, StatusCode};
+use poem::test::{TestClient, TestRequestBuilder};
+use portunus::audit::Actor;
+use portunus::config::Config;
+use portunus::state::{AppState, SharedState};
+use portunus::users::{self, NewUser};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::Value;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+pub struct Kit {
+    pub backend: &'static str,
+    pub state: SharedState,
+    pub client: TestClient<BoxEndpoint<'static>>,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    /// Asserts a 4xx answer with a JSON body.
+    pub fn assert_client_error(&self, context: &str) {
+        assert!(
+            self.status.is_client_error(),
+            "{context}: got {} {}",
+            self.status,
+            self.text
+        );
+        let is_json = self
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/json"));
+        assert!(
+            is_json,
+            "{context}: not JSON: {:?} {}",
+            self.headers, self.text
+        );
+        let _ = self.json();
+    }
+}
+
+/// A kit per database backend available: SQLite always, PostgreSQL when set.
+pub async fn kits() -> Vec<Kit> {
+    let mut kits = vec![Kit::new("sqlite", None).await];
+    match std::env::var("PORTUNUS_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            kits.push(Kit::new("postgres", Some(fresh_postgres_database(&url).await)).await)
+        }
+        _ => eprintln!(
+            "PORTUNUS_TEST_DATABASE_URL is not set: PostgreSQL is NOT tested in this run (just test sets it)"
+        ),
+    }
+    kits
+}
+
+/// Creates an empty database on the server at `base_url` and returns its URL.
+async fn fresh_postgres_database(base_url: &str) -> String {
+    let admin = Database::connect(base_url)
+        .await
+        .expect("connect to PORTUNUS_TEST_DATABASE_URL");
+    let name = format!("portunus_test_{}", portunus::secrets::random_hex(8));
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create a test database");
+    let mut url = url::Url::parse(base_url).expect("PORTUNUS_TEST_DATABASE_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+impl Kit {
+    pub async fn new(backend: &'static str, database_url: Option<String>) -> Kit {
+        Self::with_config(backend, database_url, |_| {}).await
+    }
+
+    pub async fn with_config(
+        backend: &'static str,
+        database_url: Option<String>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Kit {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config {
+            data_dir: dir.path().to_owned(),
+            web_dir: dir.path().join("web"),
+            database_url: database_url.unwrap_or_default(),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let state = AppState::init(config).await.expect("application starts");
+        let client = TestClient::new(
+            portunus::app::routes(state.clone())
+                .map_to_response()
+                .boxed(),
+        );
+        Kit {
+            backend,
+            state,
+            client,
+            _dir: dir,
+        }
+    }
+
+    pub async fn create_user(&self, name: &str) -> users::CreatedUser {
+        let new = NewUser {
+            username: name.into(),
+            password: PASSWORD.into(),
+            email: None,
+            admin: false,
+        };
+        users::create(&self.state.db, self.state.registry_id, new, &Actor::cli())
+            .await
+            .expect("user created")
+    }
+
+    pub async fn send(&self, request: TestRequestBuilder<'_, BoxEndpoint<'static>>) -> Answer {
+        let response = request.send().await.0;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.into_body().into_string().await.unwrap_or_default();
+        Answer {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Answer {
+        self.send(self.client.get(uri)).await
+    }
+}
+
+pub fn basic(user: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        data_encoding::BASE64.encode(format!("{user}:{password}").as_bytes())
+    )
+}

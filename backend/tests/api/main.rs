@@ -1,0 +1,9 @@
+//! API tests: the whole application in-process against a migrated database,
+//! SQLite always and PostgreSQL when `PORTUNUS_TEST_DATABASE_URL` is set.
+//! All in one test binary (link time).
+
+mod events;
+mod kit;
+mod openapi;
+mod session;
+mod token;

@@ -1,0 +1,254 @@
+//! Sign-up, sign-in, sign-out and `GET /me`, and the API's error answers.
+
+use serde_json::json;
+
+use crate::kit::{Kit, PASSWORD, kits};
+
+fn session_cookie(answer: &crate::kit::Answer) -> String {
+    let set_cookie = answer
+        .headers
+        .get("set-cookie")
+        .expect("Set-Cookie")
+        .to_str()
+        .unwrap();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+        "{set_cookie}"
+    );
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn sign_up(kit: &Kit, username: &str) -> crate::kit::Answer {
+    kit.send(
+        kit.client
+            .post("/api/v1/signup")
+            .body_json(&json!({"username": username, "password": PASSWORD})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn first_account_is_admin_and_later_ones_are_not() {
+    for kit in kits().await {
+        let first = sign_up(&kit, "root").await;
+        assert_eq!(first.status, 201, "{}", first.text);
+        assert_eq!(first.json()["user"]["admin"], true);
+        let second = kit
+            .send(
+                kit.client.post("/api/v1/signup").body_json(
+                    &json!({"username": "mallory", "password": PASSWORD, "admin": true}),
+                ),
+            )
+            .await;
+        assert_eq!(second.status, 201, "{}", second.text);
+        assert_eq!(
+            second.json()["user"]["admin"],
+            false,
+            "nobody claims admin by signing up"
+        );
+        assert_eq!(second.json()["user"]["namespace"], "mallory");
+    }
+}
+
+#[tokio::test]
+async fn sign_up_explains_bad_names_and_transforms_namespaces() {
+    for kit in kits().await {
+        let answer = sign_up(&kit, "bad name").await;
+        assert_eq!(answer.status, 400);
+        assert!(
+            answer.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("only letters"),
+            "{}",
+            answer.text
+        );
+
+        let answer = sign_up(&kit, "Jane.Doe@Example").await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        assert_eq!(answer.json()["user"]["namespace"], "jane.doe-example");
+        assert!(
+            answer.json()["namespace_notice"]
+                .as_str()
+                .unwrap()
+                .contains("jane.doe-example")
+        );
+
+        let answer = sign_up(&kit, "jane.doe@example").await;
+        assert_eq!(
+            answer.status, 409,
+            "names differing only in case clash: {}",
+            answer.text
+        );
+
+        let answer = kit
+            .send(
+                kit.client
+                    .post("/api/v1/signup")
+                    .body_json(&json!({"username": "shorty", "password": "short"})),
+            )
+            .await;
+        assert_eq!(answer.status, 400);
+        assert!(answer.text.contains("8 to 128"), "{}", answer.text);
+    }
+}
+
+#[tokio::test]
+async fn sign_up_can_be_disabled() {
+    let kit = Kit::with_config("sqlite", None, |c| c.signup = false).await;
+    let answer = sign_up(&kit, "alice").await;
+    assert_eq!(answer.status, 403);
+    answer.assert_client_error("sign-up disabled");
+}
+
+#[tokio::test]
+async fn sign_in_me_and_sign_out() {
+    for kit in kits().await {
+        kit.create_user("alice").await;
+        let answer = kit.get("/api/v1/me").await;
+        assert_eq!(answer.status, 401);
+        answer.assert_client_error("me without session");
+
+        let wrong = kit
+            .send(
+                kit.client
+                    .post("/api/v1/session")
+                    .body_json(&json!({"username": "alice", "password": "nope-nope"})),
+            )
+            .await;
+        assert_eq!(wrong.status, 401);
+        assert!(!wrong.headers.contains_key("set-cookie"));
+
+        let answer = kit
+            .send(
+                kit.client
+                    .post("/api/v1/session")
+                    .body_json(&json!({"username": "alice", "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let cookie = session_cookie(&answer);
+
+        let me = kit
+            .send(kit.client.get("/api/v1/me").header("Cookie", &cookie))
+            .await;
+        assert_eq!(me.status, 200, "{}", me.text);
+        assert_eq!(me.json()["username"], "alice");
+        assert_eq!(me.json()["namespace"], "alice");
+
+        let out = kit
+            .send(
+                kit.client
+                    .delete("/api/v1/session")
+                    .header("Cookie", &cookie),
+            )
+            .await;
+        assert_eq!(out.status, 204);
+        assert!(
+            out.headers
+                .get("set-cookie")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .contains("Max-Age=0")
+        );
+        let me = kit
+            .send(kit.client.get("/api/v1/me").header("Cookie", &cookie))
+            .await;
+        assert_eq!(me.status, 401, "the session is gone");
+
+        let forged = kit
+            .send(
+                kit.client
+                    .get("/api/v1/me")
+                    .header("Cookie", "portunus_session=deadbeef"),
+            )
+            .await;
+        assert_eq!(forged.status, 401);
+    }
+}
+
+#[tokio::test]
+async fn sign_ins_are_audited() {
+    use portunus::db::entities::activity;
+    use sea_orm::EntityTrait;
+    let kit = Kit::new("sqlite", None).await;
+    kit.create_user("alice").await;
+    for password in ["wrong-password", PASSWORD] {
+        kit.send(
+            kit.client
+                .post("/api/v1/session")
+                .body_json(&json!({"username": "alice", "password": password})),
+        )
+        .await;
+    }
+    let keys: Vec<String> = activity::Entity::find()
+        .all(&kit.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.key)
+        .collect();
+    assert_eq!(keys, ["user.create", "auth.sign_in_failed", "auth.sign_in"]);
+}
+
+#[tokio::test]
+async fn malformed_requests_get_json_errors() {
+    let kit = Kit::with_config("sqlite", None, |c| c.max_body_bytes = 4096).await;
+    let cases = [
+        kit.client
+            .post("/api/v1/session")
+            .header("content-type", "application/json")
+            .body("{not json"),
+        kit.client
+            .post("/api/v1/session")
+            .header("content-type", "text/plain")
+            .body("x"),
+        kit.client
+            .post("/api/v1/session")
+            .body_json(&json!({"username": 5})),
+        kit.client
+            .post("/api/v1/signup")
+            .header("content-type", "application/json")
+            .body(format!("{{\"username\": \"{}\"}}", "a".repeat(10_000))),
+        kit.client.get("/api/v1/no-such-thing"),
+        kit.client.put("/api/v1/me"),
+    ];
+    for request in cases {
+        let answer = kit.send(request).await;
+        answer.assert_client_error("malformed");
+        assert!(
+            answer.json()["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+    let big = kit
+        .send(
+            kit.client
+                .post("/api/v1/signup")
+                .header("content-type", "application/json")
+                .header("content-length", "100000")
+                .body("x".repeat(100_000)),
+        )
+        .await;
+    assert_eq!(big.status, 413, "{}", big.text);
+}
+
+#[tokio::test]
+async fn the_web_ui_answers_deep_links_with_index_html() {
+    let kit = Kit::new("sqlite", None).await;
+    let web = kit.state.config.web_dir.clone();
+    let not_built = kit.get("/repositories/3").await;
+    assert_eq!(not_built.status, 503, "without a build, a notice");
+    assert!(not_built.text.contains("just build-ui"));
+
+    std::fs::create_dir_all(&web).unwrap();
+    std::fs::write(web.join("index.html"), "<html>portunus ui</html>").unwrap();
+    let kit = Kit::with_config("sqlite", None, |c| c.web_dir = web).await;
+    for path in ["/", "/repositories/3", "/signin"] {
+        let answer = kit.get(path).await;
+        assert_eq!(answer.status, 200, "{path}");
+        assert!(answer.text.contains("portunus ui"), "{path}");
+    }
+}

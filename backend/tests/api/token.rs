@@ -1,0 +1,293 @@
+//! The registry token endpoint, as registry clients call it.
+
+use jsonwebtoken::{DecodingKey, Validation};
+use serde_json::{Value, json};
+use x509_parser::prelude::*;
+
+use crate::kit::{Kit, PASSWORD, basic, kits};
+
+/// Decodes and verifies a token with the key of the certificate in its `x5c`,
+/// checking that `kid` is that key's libtrust id.
+fn verify(kit: &Kit, token: &str) -> Value {
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("JWT"));
+    let x5c = header.x5c.as_ref().expect("x5c header");
+    let der = data_encoding::BASE64.decode(x5c[0].as_bytes()).unwrap();
+    let (_, cert) = X509Certificate::from_der(&der).unwrap();
+    let spki = cert.public_key();
+    assert_eq!(
+        header.kid.as_deref(),
+        Some(portunus::signing::libtrust_key_id(spki.raw).as_str())
+    );
+    assert_eq!(header.kid.as_deref(), Some(kit.state.signer.key_id()));
+    let key = DecodingKey::from_rsa_der(&spki.subject_public_key.data);
+    let mut validation = Validation::new(header.alg);
+    validation.set_audience(&["registry"]);
+    validation.set_issuer(&["portunus"]);
+    jsonwebtoken::decode::<Value>(token, &key, &validation)
+        .unwrap()
+        .claims
+}
+
+async fn token_for(kit: &Kit, query: &str, auth: Option<&str>) -> crate::kit::Answer {
+    let mut request = kit.client.get(format!("/v2/token?{query}"));
+    if let Some(auth) = auth {
+        request = request.header("Authorization", auth);
+    }
+    kit.send(request).await
+}
+
+#[tokio::test]
+async fn login_without_scope_gives_an_empty_token() {
+    for kit in kits().await {
+        kit.create_user("alice").await;
+        let answer = token_for(
+            &kit,
+            "service=registry&account=alice&client_id=docker&offline_token=true",
+            Some(&basic("alice", PASSWORD)),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{}: {}", kit.backend, answer.text);
+        let body = answer.json();
+        assert_eq!(body["token"], body["access_token"]);
+        let claims = verify(&kit, body["token"].as_str().unwrap());
+        assert_eq!(claims["sub"], "alice");
+        assert_eq!(claims["aud"], "registry", "aud is a plain string");
+        assert_eq!(claims["iss"], "portunus");
+        assert_eq!(claims["access"], json!([]));
+        let lifetime = claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap();
+        assert_eq!(body["expires_in"].as_i64().unwrap(), lifetime);
+        assert!(lifetime >= 60);
+        assert!(claims["nbf"].as_i64().unwrap() <= claims["iat"].as_i64().unwrap());
+        assert!(chrono::DateTime::parse_from_rfc3339(body["issued_at"].as_str().unwrap()).is_ok());
+        assert_eq!(answer.headers.get("cache-control").unwrap(), "no-store");
+    }
+}
+
+#[tokio::test]
+async fn bad_credentials_are_refused() {
+    for kit in kits().await {
+        kit.create_user("alice").await;
+        for auth in [
+            basic("alice", "wrong-password"),
+            basic("nobody", PASSWORD),
+            basic("bad name", PASSWORD),
+        ] {
+            let answer = token_for(&kit, "service=registry", Some(&auth)).await;
+            assert_eq!(answer.status, 401, "{}", answer.text);
+            answer.assert_client_error("bad credentials");
+            assert!(answer.headers.contains_key("www-authenticate"));
+            assert!(
+                answer.json()["errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("invalid user name or password")
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn anonymous_requests() {
+    for kit in kits().await {
+        let answer = token_for(&kit, "service=registry", None).await;
+        assert_eq!(answer.status, 401, "anonymous login is refused");
+        answer.assert_client_error("anonymous login");
+
+        let answer = token_for(
+            &kit,
+            "service=registry&scope=repository:alice/app:pull",
+            None,
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let claims = verify(&kit, answer.json()["token"].as_str().unwrap());
+        assert_eq!(claims["sub"], "");
+        assert_eq!(claims["access"], json!([]), "nothing is public yet");
+    }
+}
+
+#[tokio::test]
+async fn account_must_match_the_credentials() {
+    for kit in kits().await {
+        kit.create_user("alice").await;
+        kit.create_user("bob").await;
+        let answer = token_for(
+            &kit,
+            "account=bob&scope=repository:bob/app:push",
+            Some(&basic("alice", PASSWORD)),
+        )
+        .await;
+        assert_eq!(answer.status, 401);
+        answer.assert_client_error("account mismatch");
+    }
+}
+
+#[tokio::test]
+async fn scopes_are_intersected_with_the_policy() {
+    for kit in kits().await {
+        kit.create_user("alice").await;
+        kit.create_user("bob").await;
+        let query = "service=registry\
+            &scope=repository:alice/app:pull,push\
+            &scope=repository%3Abob%2Fapp%3Apull%2Cpush%20repository%3Aalice%2Fother%3Apull\
+            &scope=repository:alice/app:delete\
+            &scope=registry:catalog:*\
+            &scope=not-a-scope\
+            &scope=repository(plugin):alice/plug:pull";
+        let answer = token_for(&kit, query, Some(&basic("alice", PASSWORD))).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let claims = verify(&kit, answer.json()["token"].as_str().unwrap());
+        assert_eq!(
+            claims["access"],
+            json!([
+                {"type": "repository", "name": "alice/app", "actions": ["pull", "push"]},
+                {"type": "repository", "name": "alice/other", "actions": ["pull"]},
+                {"type": "repository", "name": "alice/plug", "actions": ["pull"]},
+            ]),
+            "{}",
+            kit.backend
+        );
+
+        // Bob gets his own namespace, not Alice's.
+        let answer = token_for(
+            &kit,
+            "scope=repository:alice/app:pull&scope=repository:bob/x:push",
+            Some(&basic("bob", PASSWORD)),
+        )
+        .await;
+        let claims = verify(&kit, answer.json()["token"].as_str().unwrap());
+        assert_eq!(
+            claims["access"],
+            json!([{"type": "repository", "name": "bob/x", "actions": ["push"]}])
+        );
+    }
+}
+
+#[tokio::test]
+async fn disabled_users_get_nothing() {
+    use sea_orm::{ActiveModelTrait, Set};
+    for kit in kits().await {
+        let alice = kit.create_user("alice").await;
+        // A first request fills the credential cache; disabling must still win.
+        let answer = token_for(
+            &kit,
+            "scope=repository:alice/app:pull",
+            Some(&basic("alice", PASSWORD)),
+        )
+        .await;
+        assert_eq!(answer.status, 200);
+        let mut user: portunus::db::entities::user::ActiveModel = alice.user.into();
+        user.enabled = Set(false);
+        user.update(&kit.state.db).await.unwrap();
+        let answer = token_for(
+            &kit,
+            "scope=repository:alice/app:pull",
+            Some(&basic("alice", PASSWORD)),
+        )
+        .await;
+        assert_eq!(answer.status, 401, "{}", answer.text);
+        assert!(answer.text.contains("disabled"));
+    }
+}
+
+#[tokio::test]
+async fn password_change_invalidates_cached_credentials() {
+    use sea_orm::{ActiveModelTrait, Set};
+    for kit in kits().await {
+        let alice = kit.create_user("alice").await;
+        assert_eq!(
+            token_for(&kit, "", Some(&basic("alice", PASSWORD)))
+                .await
+                .status,
+            200
+        );
+        let mut user: portunus::db::entities::user::ActiveModel = alice.user.into();
+        user.password_hash = Set(Some(portunus::password::hash("a-new-password").unwrap()));
+        user.update(&kit.state.db).await.unwrap();
+        assert_eq!(
+            token_for(&kit, "", Some(&basic("alice", PASSWORD)))
+                .await
+                .status,
+            401
+        );
+        assert_eq!(
+            token_for(&kit, "", Some(&basic("alice", "a-new-password")))
+                .await
+                .status,
+            200
+        );
+    }
+}
+
+#[tokio::test]
+async fn garbage_gets_4xx_json_and_the_server_keeps_serving() {
+    for kit in kits().await {
+        kit.create_user("alice").await;
+        let good = basic("alice", PASSWORD);
+        let long = "a".repeat(10_000);
+        let cases: Vec<(String, Option<String>)> = vec![
+            ("service=other".into(), Some(good.clone())),
+            ("service=a&service=b".into(), Some(good.clone())),
+            ("account=bob".into(), Some(good.clone())),
+            ("account=".into(), Some(good.clone())),
+            ("service=registry".into(), Some("Bearer abc".into())),
+            ("service=registry".into(), Some("Basic !!!notbase64".into())),
+            ("service=registry".into(), Some("Basic".into())),
+            (
+                "service=registry".into(),
+                Some(format!(
+                    "Basic {}",
+                    data_encoding::BASE64.encode(b"no-colon")
+                )),
+            ),
+            (
+                "service=registry".into(),
+                Some(format!(
+                    "Basic {}",
+                    data_encoding::BASE64.encode(&[0xff, 0xfe, b':', b'x'])
+                )),
+            ),
+            ("service=registry".into(), Some(basic(&long, "x"))),
+            (
+                format!(
+                    "scope={}",
+                    (0..100)
+                        .map(|i| format!("repository:a/r{i}:pull"))
+                        .collect::<Vec<_>>()
+                        .join("%20")
+                ),
+                Some(good.clone()),
+            ),
+            ("service=%FF%FE".into(), Some(good.clone())),
+        ];
+        for (query, auth) in &cases {
+            let answer = token_for(&kit, query, auth.as_deref()).await;
+            answer.assert_client_error(&format!(
+                "{} query={query:.80} auth={auth:.40?}",
+                kit.backend
+            ));
+        }
+        // Malformed scopes are ignored, not fatal.
+        let answer = token_for(
+            &kit,
+            &format!("scope=:::&scope={long}&scope=repository:alice/a:pull"),
+            Some(&good),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        // And the server still answers normally.
+        let answer = token_for(&kit, "service=registry", Some(&good)).await;
+        assert_eq!(answer.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn post_is_not_offered_yet() {
+    let kit = Kit::new("sqlite", None).await;
+    let answer = kit
+        .send(kit.client.post("/v2/token").body("grant_type=password"))
+        .await;
+    assert_eq!(answer.status, 404, "containerd falls back to GET on 404");
+    answer.assert_client_error("POST token");
+}
