@@ -55,3 +55,14 @@ pub struct SignedUp {
     /// Set when the personal namespace name differs from the user name.
     pub namespace_notice: Option<String>,
 }
+
+/// Public facts about a Portunus installation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct ServerInfo {
+    pub version: String,
+    /// `host:port` of the registry, as used in `docker login` and image names.
+    pub registry: String,
+    /// Whether people may create their own accounts.
+    pub signup: bool,
+}

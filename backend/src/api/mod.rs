@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod error;
+mod info;
 mod me;
 mod session;
 
@@ -13,18 +14,20 @@ pub const API_PREFIX: &str = "/api/v1";
 
 #[derive(Tags)]
 pub enum ApiTags {
+    /// Public facts about this installation.
+    Info,
     /// Signing in and out of the web UI, and signing up.
     Session,
     /// The account making the request.
     Me,
 }
 
-pub type Api = (session::SessionApi, me::MeApi);
+pub type Api = (info::InfoApi, session::SessionApi, me::MeApi);
 
 /// The OpenAPI service; `server_url` goes into the spec's `servers`.
 pub fn service(server_url: &str) -> OpenApiService<Api, ()> {
     OpenApiService::new(
-        (session::SessionApi, me::MeApi),
+        (info::InfoApi, session::SessionApi, me::MeApi),
         "Portunus",
         env!("CARGO_PKG_VERSION"),
     )

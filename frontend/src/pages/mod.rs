@@ -1,0 +1,7 @@
+//! One module per page.
+
+mod home;
+mod sign_in;
+
+pub use home::Home;
+pub use sign_in::SignInPage;

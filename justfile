@@ -1,0 +1,52 @@
+# Portunus: `just run` starts it with a registry, `just test` runs every test.
+# `just --list` shows this menu.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+tools_dir := env_var_or_default("PORTUNUS_TOOLS_DIR", env_var("HOME") / ".cache/portunus-tools")
+export PATH := tools_dir / "node_modules/.bin" + ":" + env_var("HOME") / ".cargo/bin:" + env_var("PATH")
+
+# Show the recipes.
+default:
+    @just --list
+
+# Install what is missing, build, and run Portunus in front of a local registry.
+run: (tools "run") build-ui build
+    scripts/run-local
+
+# Run every test: unit, API (SQLite and PostgreSQL), real clients, browser.
+test: (tools "test") build-ui build
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets --quiet -- -D warnings
+    scripts/with-postgres cargo test --workspace --no-fail-fast
+    @echo "all tests passed"
+
+# Measure the token endpoint and the raw signing rate; writes BENCHMARKS.md.
+bench: (tools "bench")
+    cargo build --release -p portunus --bins --benches
+    scripts/bench
+
+# Install the tools a task needs (run, test or bench), skipping what is there.
+tools what="test":
+    scripts/install-tools {{what}}
+
+# Build the server.
+build:
+    cargo build -p portunus
+
+# Build the web UI into frontend/dist.
+build-ui:
+    cargo fetch --quiet
+    TRUNK_TOOLS_WASM_BINDGEN="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)" trunk build --release
+
+# Run the portunus command with the settings `just run` uses, e.g. `just portunus user create alice`.
+portunus *args: build
+    PORTUNUS_DATA_DIR=.run/data PORTUNUS_WEB_DIR=frontend/dist target/debug/portunus {{args}}
+
+# Regenerate openapi.yaml from the code.
+openapi:
+    cargo run --quiet -p portunus -- openapi > openapi.yaml
+
+# Format the code and apply clippy's suggestions.
+fmt:
+    cargo fmt --all
