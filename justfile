@@ -18,6 +18,7 @@ run: (tools "run") build-ui build
 test: (tools "test") build-ui build
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets --quiet -- -D warnings
+    scripts/ensure-dockerd
     scripts/with-postgres cargo test --workspace --no-fail-fast
     @echo "all tests passed"
 

@@ -1,1 +1,321 @@
-//! Helpers for the end-to-end tests.
+//! The end-to-end test kit: a real Docker Distribution registry and a real
+//! `portunus` process per test, on free loopback ports, with throwaway state;
+//! and helpers to run the real clients against them.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const PASSWORD: &str = "e2e-password-123";
+
+/// True when running under CI, where a missing tool is a failure, not a skip.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
+}
+
+/// Whether `program` is installed. When it is not, outside CI this prints a
+/// loud skip reason; in CI it fails the test.
+pub fn require(program: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        let message = format!("{program} is not installed: run scripts/install-tools test");
+        assert!(!in_ci(), "{message}");
+        eprintln!("\n!!! SKIPPED: {message} !!!\n");
+    }
+    found
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn wait_for_port(port: u16, what: &str, child: &mut Child, log: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "{what} exited with {status}; log:\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{what} did not listen on port {port} within 20 s");
+}
+
+/// The `portunus` binary built by `cargo build -p portunus`, next to this test.
+pub fn portunus_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("PORTUNUS_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory");
+    let bin = dir.join("portunus");
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build -p portunus` first (just test does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A running registry and Portunus, stopped when dropped.
+pub struct Stack {
+    pub dir: tempfile::TempDir,
+    pub registry_port: u16,
+    pub portunus_port: u16,
+    children: Vec<Child>,
+}
+
+impl Stack {
+    /// Starts both; `extra_env` adds Portunus settings (`PORTUNUS_*`).
+    pub fn start(extra_env: &[(&str, &str)]) -> Stack {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut stack = Stack {
+            registry_port: free_port(),
+            portunus_port: free_port(),
+            dir,
+            children: Vec::new(),
+        };
+        let config = stack.registry_config(extra_env);
+        let registry_yml = stack.path("registry.yml");
+        std::fs::write(&registry_yml, config).expect("write registry.yml");
+        let registry_log = stack.path("registry.log");
+        let mut registry = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&registry_yml)
+            .stdout(log_file(&registry_log))
+            .stderr(log_file(&registry_log))
+            .spawn()
+            .expect("start docker-registry");
+        wait_for_port(
+            stack.registry_port,
+            "docker-registry",
+            &mut registry,
+            &registry_log,
+        );
+        stack.children.push(registry);
+
+        let portunus_log = stack.path("portunus.log");
+        let mut portunus = stack
+            .portunus(extra_env)
+            .arg("serve")
+            .stdout(log_file(&portunus_log))
+            .stderr(log_file(&portunus_log))
+            .spawn()
+            .expect("start portunus");
+        wait_for_port(
+            stack.portunus_port,
+            "portunus",
+            &mut portunus,
+            &portunus_log,
+        );
+        stack.children.push(portunus);
+        stack
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `host:port` of the registry, as clients name it.
+    pub fn registry(&self) -> String {
+        format!("127.0.0.1:{}", self.registry_port)
+    }
+
+    pub fn portunus_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.portunus_port)
+    }
+
+    /// A `portunus` command with this stack's configuration.
+    pub fn portunus(&self, extra_env: &[(&str, &str)]) -> Command {
+        let mut command = Command::new(portunus_bin());
+        command
+            .env("PORTUNUS_DATA_DIR", self.path("data"))
+            .env(
+                "PORTUNUS_LISTEN",
+                format!("127.0.0.1:{}", self.portunus_port),
+            )
+            .env("PORTUNUS_PUBLIC_URL", self.portunus_url())
+            .env(
+                "PORTUNUS_REGISTRY__URL",
+                format!("http://{}", self.registry()),
+            )
+            .env("PORTUNUS_WEB_DIR", workspace_root().join("frontend/dist"))
+            .env("PORTUNUS_LOG", "info");
+        for (key, value) in extra_env {
+            command.env(key, value);
+        }
+        command
+    }
+
+    fn registry_config(&self, extra_env: &[(&str, &str)]) -> String {
+        let output = self
+            .portunus(extra_env)
+            .arg("registry-config")
+            .arg("--storage-dir")
+            .arg(self.path("storage"))
+            .output()
+            .expect("run portunus registry-config");
+        assert!(
+            output.status.success(),
+            "registry-config failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("UTF-8 config")
+    }
+
+    /// Creates a user through the CLI, the password on standard input.
+    pub fn create_user(&self, name: &str) -> String {
+        let mut child = self
+            .portunus(&[])
+            .args(["user", "create", name])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run portunus user create");
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().expect("stdin");
+            writeln!(stdin, "{PASSWORD}").expect("write the password");
+        }
+        let output = child.wait_with_output().expect("portunus user create");
+        assert!(
+            output.status.success(),
+            "user create failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    pub fn portunus_log(&self) -> String {
+        std::fs::read_to_string(self.path("portunus.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn log_file(path: &Path) -> Stdio {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map(Stdio::from)
+        .unwrap_or_else(|_| Stdio::null())
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The result of a client command, for assertions with context.
+pub struct Run {
+    pub command: String,
+    pub output: Output,
+}
+
+impl Run {
+    pub fn ok(&self) -> bool {
+        self.output.status.success()
+    }
+
+    pub fn text(&self) -> String {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&self.output.stdout),
+            String::from_utf8_lossy(&self.output.stderr)
+        )
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Self {
+        assert!(self.ok(), "`{}` failed:\n{}", self.command, self.text());
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_refused(&self) -> &Self {
+        assert!(
+            !self.ok(),
+            "`{}` should have been refused:\n{}",
+            self.command,
+            self.text()
+        );
+        self
+    }
+}
+
+/// Runs `program args...` with extra environment, capturing its output.
+pub fn run(program: &str, args: &[&str], env: &[(&str, &Path)], stdin: Option<&str>) -> Run {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    if let Some(input) = stdin {
+        use std::io::Write;
+        let mut pipe = child.stdin.take().expect("stdin");
+        pipe.write_all(input.as_bytes()).expect("write stdin");
+    }
+    let output = child.wait_with_output().expect("wait for the client");
+    Run {
+        command: format!("{program} {}", args.join(" ")),
+        output,
+    }
+}
+
+/// A tar file with one small file in it, to import as an image layer.
+pub fn layer_tar(dir: &Path, content: &str) -> PathBuf {
+    let rootfs = dir.join(format!("rootfs-{}", content.len()));
+    std::fs::create_dir_all(&rootfs).expect("rootfs");
+    std::fs::write(rootfs.join("hello.txt"), content).expect("layer file");
+    let tar = dir.join(format!("layer-{}.tar", content.len()));
+    run(
+        "tar",
+        &[
+            "-C",
+            &rootfs.to_string_lossy(),
+            "-cf",
+            &tar.to_string_lossy(),
+            ".",
+        ],
+        &[],
+        None,
+    )
+    .assert_ok();
+    tar
+}

@@ -38,13 +38,19 @@ fn network(e: gloo_net::Error) -> ApiError {
 
 /// The signed-in user, or a 401 error when nobody is signed in.
 pub async fn me() -> Result<Me, ApiError> {
-    let response = Request::get(&format!("{BASE}/me")).send().await.map_err(network)?;
+    let response = Request::get(&format!("{BASE}/me"))
+        .send()
+        .await
+        .map_err(network)?;
     read(response).await
 }
 
 /// Public facts about this installation (the registry's host name, say).
 pub async fn info() -> Result<ServerInfo, ApiError> {
-    let response = Request::get(&format!("{BASE}/info")).send().await.map_err(network)?;
+    let response = Request::get(&format!("{BASE}/info"))
+        .send()
+        .await
+        .map_err(network)?;
     read(response).await
 }
 
@@ -59,7 +65,10 @@ pub async fn sign_in(username: String, password: String) -> Result<Me, ApiError>
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {
-    let response = Request::delete(&format!("{BASE}/session")).send().await.map_err(network)?;
+    let response = Request::delete(&format!("{BASE}/session"))
+        .send()
+        .await
+        .map_err(network)?;
     if response.ok() {
         Ok(())
     } else {
