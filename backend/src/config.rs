@@ -296,6 +296,25 @@ mod tests {
     }
 
     #[test]
+    fn example_file_documents_every_key_with_its_default() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config.example.toml");
+        let example = Config::load_from(Some(&path), no_env()).unwrap();
+        let as_json = |c: &Config| serde_json::to_value(c).unwrap();
+        assert_eq!(as_json(&example), as_json(&Config::default()), "example values are the defaults");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let serde_json::Value::Object(top) = as_json(&Config::default()) else { unreachable!() };
+        for (key, value) in top {
+            let keys: Vec<String> = match value {
+                serde_json::Value::Object(section) => section.keys().cloned().collect(),
+                _ => vec![key],
+            };
+            for key in keys {
+                assert!(text.contains(&format!("\n{key} = ")), "config.example.toml lacks {key}");
+            }
+        }
+    }
+
+    #[test]
     fn bad_values_are_explained() {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         writeln!(f, "[token]\nlifetime_seconds = 30").unwrap();
