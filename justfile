@@ -17,9 +17,10 @@ run: (tools "run") build-ui build
 # Run every test: unit, API (SQLite and PostgreSQL), real clients, browser.
 test: (tools "test") build-ui build
     cargo fmt --all -- --check
-    cargo clippy --workspace --all-targets --quiet -- -D warnings
+    cargo clippy --all-targets --quiet -- -D warnings
+    cargo clippy -p portunus-frontend --target wasm32-unknown-unknown --quiet -- -D warnings
     scripts/ensure-dockerd
-    scripts/with-postgres cargo test --workspace --no-fail-fast
+    scripts/with-postgres cargo test --no-fail-fast
     @echo "all tests passed"
 
 # Measure the token endpoint and the raw signing rate; writes BENCHMARKS.md.

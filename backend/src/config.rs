@@ -258,6 +258,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's signature
     fn file_then_environment() {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         writeln!(
@@ -277,6 +278,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's signature
     fn unknown_keys_are_named() {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         writeln!(f, "[token]\nlifetme_seconds = 600").unwrap();
@@ -300,16 +302,25 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config.example.toml");
         let example = Config::load_from(Some(&path), no_env()).unwrap();
         let as_json = |c: &Config| serde_json::to_value(c).unwrap();
-        assert_eq!(as_json(&example), as_json(&Config::default()), "example values are the defaults");
+        assert_eq!(
+            as_json(&example),
+            as_json(&Config::default()),
+            "example values are the defaults"
+        );
         let text = std::fs::read_to_string(&path).unwrap();
-        let serde_json::Value::Object(top) = as_json(&Config::default()) else { unreachable!() };
+        let serde_json::Value::Object(top) = as_json(&Config::default()) else {
+            unreachable!()
+        };
         for (key, value) in top {
             let keys: Vec<String> = match value {
                 serde_json::Value::Object(section) => section.keys().cloned().collect(),
                 _ => vec![key],
             };
             for key in keys {
-                assert!(text.contains(&format!("\n{key} = ")), "config.example.toml lacks {key}");
+                assert!(
+                    text.contains(&format!("\n{key} = ")),
+                    "config.example.toml lacks {key}"
+                );
             }
         }
     }

@@ -14,7 +14,7 @@ pub const MAX_LENGTH: usize = 128;
 /// Checks the length rules and explains a violation.
 pub fn validate(password: &str) -> Result<()> {
     let n = password.chars().count();
-    if n < MIN_LENGTH || n > MAX_LENGTH {
+    if !(MIN_LENGTH..=MAX_LENGTH).contains(&n) {
         return Err(Error::InvalidInput(format!(
             "a password has {MIN_LENGTH} to {MAX_LENGTH} characters, this one has {n}"
         )));

@@ -2,6 +2,9 @@
 //! `portunus` process per test, on free loopback ports, with throwaway state;
 //! and helpers to run the real clients against them.
 
+// A test kit: failing loudly with context is its job.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

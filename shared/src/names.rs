@@ -102,10 +102,10 @@ pub fn namespace_for_username(username: &str) -> Option<String> {
     for c in username.chars() {
         let c = c.to_ascii_lowercase();
         if is_alnum_lower(c) {
-            if let Some(sep) = pending_separator.take() {
-                if !out.is_empty() {
-                    out.push(sep);
-                }
+            if let Some(sep) = pending_separator.take()
+                && !out.is_empty()
+            {
+                out.push(sep);
             }
             out.push(c);
         } else {

@@ -96,13 +96,13 @@ async fn answer(req: &Request, state: &SharedState) -> Result<String, TokenError
         req.headers().get(header::AUTHORIZATION),
     )
     .map_err(TokenError::bad_request)?;
-    if let Some(service) = &request.service {
-        if service != &state.config.token.service {
-            return Err(TokenError::bad_request(format!(
-                "unknown service {service:?}; this Portunus issues tokens for {:?}",
-                state.config.token.service
-            )));
-        }
+    if let Some(service) = &request.service
+        && service != &state.config.token.service
+    {
+        return Err(TokenError::bad_request(format!(
+            "unknown service {service:?}; this Portunus issues tokens for {:?}",
+            state.config.token.service
+        )));
     }
     let subject = match &request.credentials {
         None if request.scopes.is_empty() => {
@@ -141,12 +141,12 @@ async fn authenticated_subject(
     creds: &Credentials,
     account: Option<&str>,
 ) -> Result<Subject, TokenError> {
-    if let Some(account) = account {
-        if account != creds.username {
-            return Err(TokenError::unauthorized(format!(
-                "the account parameter {account:?} does not match the user name in the credentials"
-            )));
-        }
+    if let Some(account) = account
+        && account != creds.username
+    {
+        return Err(TokenError::unauthorized(format!(
+            "the account parameter {account:?} does not match the user name in the credentials"
+        )));
     }
     if validate_username(&creds.username).is_err() {
         return Err(TokenError::unauthorized("invalid user name or password"));

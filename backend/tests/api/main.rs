@@ -2,6 +2,9 @@
 //! SQLite always and PostgreSQL when `PORTUNUS_TEST_DATABASE_URL` is set.
 //! All in one test binary (link time).
 
+// Tests fail loudly, with context.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
 mod events;
 mod kit;
 mod openapi;

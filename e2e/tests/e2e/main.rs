@@ -1,6 +1,9 @@
 //! End-to-end tests: real registry, real `portunus`, real clients (podman,
 //! skopeo, the Docker engine) and a real browser. One test binary.
 
+// Tests fail loudly, with context.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
 mod browser;
 mod docker;
 mod podman;

@@ -14,10 +14,10 @@ pub fn Home() -> impl IntoView {
     let navigate = use_navigate();
 
     Effect::new(move |_| {
-        if let Some(Err(e)) = me.get() {
-            if e.status == 401 {
-                navigate("/signin", Default::default());
-            }
+        if let Some(Err(e)) = me.get()
+            && e.status == 401
+        {
+            navigate("/signin", Default::default());
         }
     });
 
