@@ -82,6 +82,8 @@ pub struct Stack {
     pub dir: tempfile::TempDir,
     pub registry_port: u16,
     pub portunus_port: u16,
+    /// Extra `PORTUNUS_*` settings given to every `portunus` command.
+    env: Vec<(String, String)>,
     children: Vec<Child>,
 }
 
@@ -93,43 +95,35 @@ impl Stack {
             registry_port: free_port(),
             portunus_port: free_port(),
             dir,
+            env: extra_env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             children: Vec::new(),
         };
-        let config = stack.registry_config(extra_env);
+        let config = stack.registry_config();
         let registry_yml = stack.path("registry.yml");
         std::fs::write(&registry_yml, config).expect("write registry.yml");
-        let registry_log = stack.path("registry.log");
-        let mut registry = Command::new("docker-registry")
-            .arg("serve")
-            .arg(&registry_yml)
-            .stdout(log_file(&registry_log))
-            .stderr(log_file(&registry_log))
-            .spawn()
-            .expect("start docker-registry");
-        wait_for_port(
-            stack.registry_port,
-            "docker-registry",
-            &mut registry,
-            &registry_log,
-        );
-        stack.children.push(registry);
-
-        let portunus_log = stack.path("portunus.log");
-        let mut portunus = stack
-            .portunus(extra_env)
-            .arg("serve")
-            .stdout(log_file(&portunus_log))
-            .stderr(log_file(&portunus_log))
-            .spawn()
-            .expect("start portunus");
-        wait_for_port(
-            stack.portunus_port,
-            "portunus",
-            &mut portunus,
-            &portunus_log,
-        );
-        stack.children.push(portunus);
+        let mut registry = Command::new("docker-registry");
+        registry.arg("serve").arg(&registry_yml);
+        stack.spawn_service(registry, "registry", stack.registry_port);
+        let mut portunus = stack.portunus();
+        portunus.arg("serve");
+        stack.spawn_service(portunus, "portunus", stack.portunus_port);
         stack
+    }
+
+    /// Starts a long-running process logging to NAME.log and waits until it
+    /// listens on `port`.
+    fn spawn_service(&mut self, mut command: Command, name: &str, port: u16) {
+        let log = self.path(&format!("{name}.log"));
+        let mut child = command
+            .stdout(log_file(&log))
+            .stderr(log_file(&log))
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+        wait_for_port(port, name, &mut child, &log);
+        self.children.push(child);
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -146,7 +140,7 @@ impl Stack {
     }
 
     /// A `portunus` command with this stack's configuration.
-    pub fn portunus(&self, extra_env: &[(&str, &str)]) -> Command {
+    pub fn portunus(&self) -> Command {
         let mut command = Command::new(portunus_bin());
         command
             .env("PORTUNUS_DATA_DIR", self.path("data"))
@@ -161,15 +155,15 @@ impl Stack {
             )
             .env("PORTUNUS_WEB_DIR", workspace_root().join("frontend/dist"))
             .env("PORTUNUS_LOG", "info");
-        for (key, value) in extra_env {
+        for (key, value) in &self.env {
             command.env(key, value);
         }
         command
     }
 
-    fn registry_config(&self, extra_env: &[(&str, &str)]) -> String {
+    fn registry_config(&self) -> String {
         let output = self
-            .portunus(extra_env)
+            .portunus()
             .arg("registry-config")
             .arg("--storage-dir")
             .arg(self.path("storage"))
@@ -186,7 +180,7 @@ impl Stack {
     /// Creates a user through the CLI, the password on standard input.
     pub fn create_user(&self, name: &str) -> String {
         let mut child = self
-            .portunus(&[])
+            .portunus()
             .args(["user", "create", name])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -2,7 +2,7 @@
 //! pages can show people what the server said.
 
 use gloo_net::http::{Request, Response};
-use portunus_shared::api::{ErrorBody, Me, ServerInfo, SignIn};
+use portunus_shared::api::{ErrorBody, Me, ServerInfo, SignIn, SignUp, SignedUp};
 use serde::de::DeserializeOwned;
 
 const BASE: &str = "/api/v1";
@@ -57,6 +57,16 @@ pub async fn info() -> Result<ServerInfo, ApiError> {
 pub async fn sign_in(username: String, password: String) -> Result<Me, ApiError> {
     let response = Request::post(&format!("{BASE}/session"))
         .json(&SignIn { username, password })
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
+    read(response).await
+}
+
+pub async fn sign_up(request: SignUp) -> Result<SignedUp, ApiError> {
+    let response = Request::post(&format!("{BASE}/signup"))
+        .json(&request)
         .map_err(network)?
         .send()
         .await

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-use crate::pages::{Home, SignInPage};
+use crate::pages::{Home, SignInPage, SignUpPage};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -18,6 +18,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <div class="card"><h1>"Page not found"</h1><a href="/">"Go to the start page"</a></div> }>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/signin") view=SignInPage />
+                    <Route path=path!("/signup") view=SignUpPage />
                 </Routes>
             </main>
         </Router>

@@ -71,21 +71,20 @@ async fn sign_in_through_the_web_ui() {
         }
     }
     let client = client.expect("chromedriver session");
-    let wait = Duration::from_secs(30);
+
+    let page = Page {
+        client,
+        wait: Duration::from_secs(30),
+    };
 
     // The start page sends a signed-out visitor to sign in.
-    client
+    page.client
         .goto(&stack.portunus_url())
         .await
         .expect("open the UI");
-    let username = client
-        .wait()
-        .at_most(wait)
-        .for_element(Locator::Css("#username"))
-        .await
-        .expect("sign-in form");
+    page.wait_for("#username").await;
     assert!(
-        client
+        page.client
             .current_url()
             .await
             .expect("url")
@@ -93,81 +92,94 @@ async fn sign_in_through_the_web_ui() {
             .ends_with("/signin")
     );
 
-    username.send_keys("alice").await.expect("type user name");
-    let password = client
-        .find(Locator::Css("#password"))
-        .await
-        .expect("password field");
-    password
-        .send_keys("not-the-password")
-        .await
-        .expect("type password");
-    client
-        .find(Locator::Css("#signin-button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
-    let error = client
-        .wait()
-        .at_most(wait)
-        .for_element(Locator::Css("#signin-error"))
-        .await
-        .expect("error shown");
+    page.sign_in("alice", "not-the-password").await;
     assert!(
-        error
-            .text()
+        page.text_of("#signin-error")
             .await
-            .expect("text")
             .contains("invalid user name or password")
     );
 
-    password.clear().await.expect("clear");
-    password.send_keys(PASSWORD).await.expect("type password");
-    client
-        .find(Locator::Css("#signin-button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
-    let who = client
-        .wait()
-        .at_most(wait)
-        .for_element(Locator::Css("#signed-in-as"))
-        .await
-        .expect("signed-in page");
-    assert_eq!(who.text().await.expect("text"), "alice");
-    let namespace = client
-        .find(Locator::Css("#namespace"))
-        .await
-        .expect("namespace")
-        .text()
-        .await
-        .expect("text");
-    assert_eq!(namespace, "alice");
-    let page = client.source().await.expect("page source");
+    page.sign_in("alice", PASSWORD).await;
+    assert_eq!(page.text_of("#signed-in-as").await, "alice");
+    assert_eq!(page.text_of("#namespace").await, "alice");
+    let source = page.client.source().await.expect("page source");
     assert!(
-        page.contains(&format!("docker login {}", stack.registry())),
+        source.contains(&format!("docker login {}", stack.registry())),
         "the push hint names the registry"
     );
-    if let Ok(png) = client.screenshot().await {
-        let _ = std::fs::write(workspace_root().join("target/e2e-signed-in.png"), png);
+    if let Ok(png) = page.client.screenshot().await {
+        let _ = std::fs::write(stack.path("signed-in.png"), png);
     }
 
-    client
-        .find(Locator::Css("#signout"))
-        .await
-        .expect("sign out")
-        .click()
-        .await
-        .expect("click");
-    client
-        .wait()
-        .at_most(wait)
-        .for_element(Locator::Css("#username"))
-        .await
-        .expect("back at sign-in");
+    page.click("#signout").await;
+    page.wait_for("#username").await;
+
+    // Sign-up is linked from the sign-in page; a later account is no admin.
+    page.click("#signup-link").await;
+    page.fill("#username", "Bob.Builder").await;
+    page.fill("#password", PASSWORD).await;
+    page.click("#signup-button").await;
+    let done = page.text_of("#signup-done").await;
+    assert!(
+        done.contains("Bob.Builder") && !done.contains("administrator"),
+        "{done}"
+    );
+    let notice = page.client.source().await.expect("page source");
+    assert!(
+        notice.contains("bob.builder"),
+        "the page names the namespace"
+    );
+    let client = page.client;
     client.close().await.expect("close the browser");
+}
+
+/// Find / act / check helpers over the WebDriver client.
+struct Page {
+    client: fantoccini::Client,
+    wait: Duration,
+}
+
+impl Page {
+    async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(self.wait)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
+    async fn text_of(&self, css: &str) -> String {
+        self.wait_for(css)
+            .await
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("text of {css}: {e}"))
+    }
+
+    async fn click(&self, css: &str) {
+        self.wait_for(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self.wait_for(css).await;
+        field
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear {css}: {e}"));
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    async fn sign_in(&self, username: &str, password: &str) {
+        self.fill("#username", username).await;
+        self.fill("#password", password).await;
+        self.click("#signin-button").await;
+    }
 }

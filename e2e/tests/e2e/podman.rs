@@ -182,3 +182,23 @@ fn a_transformed_user_name_pushes_to_its_namespace() {
         )
         .assert_ok();
 }
+
+#[test]
+fn an_ecdsa_signing_key_is_trusted_by_the_registry() {
+    if !require("podman") || !require("docker-registry") {
+        return;
+    }
+    let stack = Stack::start(&[("PORTUNUS_TOKEN__ALGORITHM", "es256")]);
+    let key = std::fs::read_to_string(stack.path("data/token-signing.key")).expect("generated key");
+    assert!(key.contains("BEGIN PRIVATE KEY"));
+    stack.create_user("dave");
+    let dave = Podman::new(&stack, "dave");
+    dave.login(&stack.registry(), "dave", PASSWORD).assert_ok();
+    let tar = layer_tar(stack.dir.path(), "ecdsa");
+    dave.run(&["import", &tar.to_string_lossy(), "localhost/d:1"])
+        .assert_ok();
+    dave.push("localhost/d:1", &format!("{}/dave/d:1", stack.registry()))
+        .assert_ok();
+    dave.push("localhost/d:1", &format!("{}/erin/d:1", stack.registry()))
+        .assert_refused();
+}

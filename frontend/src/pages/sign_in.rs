@@ -14,6 +14,8 @@ pub fn SignInPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
+    let info = LocalResource::new(api::info);
+    let signup_open = move || matches!(info.get(), Some(Ok(info)) if info.signup);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -43,6 +45,9 @@ pub fn SignInPage() -> impl IntoView {
                 <p id="signin-error" class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>
             <p class="muted">"Use the same user name and password with " <code>"docker login"</code> "."</p>
+            <Show when=signup_open>
+                <p class="muted">"No account yet? " <a id="signup-link" href="/signup">"Create one"</a></p>
+            </Show>
         </div>
     }
 }

@@ -1,0 +1,73 @@
+//! The sign-up page (when the installation allows it): the first account
+//! becomes the administrator; the page says which namespace the account got.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use portunus_shared::api::{SignUp, SignedUp};
+
+use crate::api;
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let username = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let created = RwSignal::new(None::<SignedUp>);
+    let busy = RwSignal::new(false);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        error.set(None);
+        let email = email.get_untracked();
+        let request = SignUp {
+            username: username.get_untracked(),
+            password: password.get_untracked(),
+            email: (!email.trim().is_empty()).then_some(email),
+        };
+        spawn_local(async move {
+            match api::sign_up(request).await {
+                Ok(done) => created.set(Some(done)),
+                Err(e) => error.set(Some(e.message)),
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <div class="card">
+            <h1>"Create an account"</h1>
+            <Show
+                when=move || created.get().is_none()
+                fallback=move || view! { <Created done=created.get().unwrap_or_else(|| unreachable!()) /> }
+            >
+                <form on:submit=submit>
+                    <label for="username">"User name"</label>
+                    <input id="username" autocomplete="username" required bind:value=username />
+                    <label for="email">"E-mail (optional)"</label>
+                    <input id="email" type="email" autocomplete="email" bind:value=email />
+                    <label for="password">"Password (8 to 128 characters)"</label>
+                    <input id="password" type="password" autocomplete="new-password" required minlength="8" bind:value=password />
+                    <button id="signup-button" type="submit" disabled=move || busy.get()>"Create account"</button>
+                </form>
+                <Show when=move || error.get().is_some()>
+                    <p id="signup-error" class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+                </Show>
+                <p class="muted">"Already have an account? " <a href="/signin">"Sign in"</a></p>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+fn Created(done: SignedUp) -> impl IntoView {
+    view! {
+        <p id="signup-done">
+            "Account " <strong>{done.user.username.clone()}</strong> " created"
+            {done.user.admin.then_some(" as the administrator (the first account always is)")} "."
+        </p>
+        {done.namespace_notice.map(|notice| view! { <p class="muted">{notice}</p> })}
+        <a href="/signin">"Sign in now"</a>
+    }
+}
