@@ -34,6 +34,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub token: TokenConfig,
     pub registry: RegistryConfig,
+    /// Who may push, pull and delete (see `policy.rs`).
+    pub policy: crate::policy::Settings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -84,6 +86,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             token: TokenConfig::default(),
             registry: RegistryConfig::default(),
+            policy: crate::policy::Settings::default(),
         }
     }
 }

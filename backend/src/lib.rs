@@ -1,6 +1,7 @@
 //! Portunus: an authorization service and web UI for Docker/OCI registries.
 //! The binary (`main.rs`) is a thin command line over these modules.
 
+pub mod access;
 pub mod api;
 pub mod app;
 pub mod audit;
@@ -9,6 +10,7 @@ pub mod credentials;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod namespaces;
 pub mod password;
 pub mod policy;
 pub mod registry_config;

@@ -44,6 +44,7 @@ impl AppState {
         let notification_secret = notification_secret(&config)?;
         let db = db::connect(&config.database_url()).await?;
         let registry_id = ensure_registry(&db, &config).await?;
+        crate::namespaces::ensure_global(&db, registry_id).await?;
         Ok(Arc::new(AppState {
             config,
             db,

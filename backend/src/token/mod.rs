@@ -13,11 +13,12 @@ use serde_json::json;
 
 use portunus_shared::names::validate_username;
 
+use crate::access;
 use crate::credentials::{self, Failure};
 use crate::error::Error;
 use crate::policy::{self, Subject};
 use crate::state::SharedState;
-use crate::users;
+use portunus_shared::scope::Scope;
 
 pub use claims::{AccessEntry, TokenResponse, issue};
 pub use request::{Credentials, TokenRequest};
@@ -113,18 +114,7 @@ async fn answer(req: &Request, state: &SharedState) -> Result<String, TokenError
         None => Subject::anonymous(),
         Some(creds) => authenticated_subject(state, creds, request.account.as_deref()).await?,
     };
-    let access = request
-        .scopes
-        .iter()
-        .filter_map(|scope| {
-            let actions = policy::granted_actions(&subject, scope);
-            (!actions.is_empty()).then(|| AccessEntry {
-                resource_type: scope.resource_type.clone(),
-                name: scope.name.clone(),
-                actions,
-            })
-        })
-        .collect();
+    let access = granted_access(state, &subject, &request.scopes).await?;
     let response = issue(
         &state.signer,
         &state.config.token,
@@ -134,6 +124,32 @@ async fn answer(req: &Request, state: &SharedState) -> Result<String, TokenError
     )
     .map_err(|e| Error::Internal(e.to_string()))?;
     serde_json::to_string(&response).map_err(|e| Error::Internal(e.to_string()).into())
+}
+
+/// What `subject` is granted of `scopes`: the intersection of what was asked
+/// and what the policy allows; resources with nothing granted are left out.
+async fn granted_access(
+    state: &SharedState,
+    subject: &Subject,
+    scopes: &[Scope],
+) -> Result<Vec<AccessEntry>, Error> {
+    let mut access = Vec::with_capacity(scopes.len());
+    for scope in scopes {
+        let facts = if scope.resource_type == "repository" {
+            access::repository_facts(&state.db, state.registry_id, subject, &scope.name).await?
+        } else {
+            None
+        };
+        let actions = policy::granted_actions(subject, &state.config.policy, scope, facts.as_ref());
+        if !actions.is_empty() {
+            access.push(AccessEntry {
+                resource_type: scope.resource_type.clone(),
+                name: scope.name.clone(),
+                actions,
+            });
+        }
+    }
+    Ok(access)
 }
 
 async fn authenticated_subject(
@@ -169,10 +185,10 @@ async fn authenticated_subject(
             ));
         }
     };
-    let personal_namespace = users::personal_namespace(&state.db, user.id).await?;
     Ok(Subject {
+        user_id: Some(user.id),
         username: Some(user.username),
         admin: user.admin,
-        personal_namespace,
+        token_scope: None,
     })
 }

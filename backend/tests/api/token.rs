@@ -126,6 +126,7 @@ async fn account_must_match_the_credentials() {
 #[tokio::test]
 async fn scopes_are_intersected_with_the_policy() {
     for kit in kits().await {
+        kit.create_user("root").await; // the first account is the administrator
         kit.create_user("alice").await;
         kit.create_user("bob").await;
         let query = "service=registry\
@@ -141,7 +142,7 @@ async fn scopes_are_intersected_with_the_policy() {
         assert_eq!(
             claims["access"],
             json!([
-                {"type": "repository", "name": "alice/app", "actions": ["pull", "push"]},
+                {"type": "repository", "name": "alice/app", "actions": ["delete", "pull", "push"]},
                 {"type": "repository", "name": "alice/other", "actions": ["pull"]},
                 {"type": "repository", "name": "alice/plug", "actions": ["pull"]},
             ]),

@@ -36,6 +36,7 @@ fn docker_login_push_pull_and_refusal() {
         return;
     }
     let stack = Stack::start(&[]);
+    stack.create_user("root"); // the first account is the administrator
     stack.create_user("alice");
     stack.create_user("bob");
     let registry = stack.registry();

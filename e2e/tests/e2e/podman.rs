@@ -79,6 +79,7 @@ fn podman_login_push_and_refusals() {
         return;
     }
     let stack = Stack::start(&[]);
+    stack.create_user("root"); // the first account is the administrator
     stack.create_user("alice");
     stack.create_user("bob");
     let registry = stack.registry();
@@ -130,30 +131,35 @@ fn podman_login_push_and_refusals() {
     // Anonymous pulls are refused; so is reading another user's namespace.
     skopeo_inspect(&format!("{registry}/alice/app:1"), None, &empty_auth).assert_refused();
     skopeo_inspect(&format!("{registry}/bob/app:1"), Some(&creds), &empty_auth).assert_refused();
-    // Deleting is not granted yet.
+    // Deleting (skopeo asks for `*`): Bob may not touch Alice's image; she may.
     let reference = format!("docker://{registry}/alice/app:1");
     let empty = empty_auth.to_string_lossy();
-    run(
-        "skopeo",
-        &[
+    let delete = |creds: &str| {
+        let args = [
             "delete",
             "--tls-verify=false",
             "--authfile",
             &empty,
             "--creds",
-            &creds,
+            creds,
             &reference,
-        ],
-        &[],
-        None,
-    )
-    .assert_refused();
+        ];
+        run("skopeo", &args, &[], None)
+    };
+    delete(&format!("bob:{PASSWORD}")).assert_refused();
     skopeo_inspect(
         &format!("{registry}/alice/app:1"),
         Some(&creds),
         &empty_auth,
     )
     .assert_ok();
+    delete(&creds).assert_ok();
+    skopeo_inspect(
+        &format!("{registry}/alice/app:1"),
+        Some(&creds),
+        &empty_auth,
+    )
+    .assert_refused();
 }
 
 #[test]
@@ -189,6 +195,7 @@ fn an_ecdsa_signing_key_is_trusted_by_the_registry() {
         return;
     }
     let stack = Stack::start(&[("PORTUNUS_TOKEN__ALGORITHM", "es256")]);
+    stack.create_user("root");
     let key = std::fs::read_to_string(stack.path("data/token-signing.key")).expect("generated key");
     assert!(key.contains("BEGIN PRIVATE KEY"));
     stack.create_user("dave");
