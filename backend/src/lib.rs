@@ -4,6 +4,7 @@
 pub mod access;
 pub mod api;
 pub mod app;
+pub mod app_tokens;
 pub mod audit;
 pub mod config;
 pub mod credentials;
@@ -18,5 +19,6 @@ pub mod secrets;
 pub mod signing;
 pub mod spa;
 pub mod state;
+pub mod teams;
 pub mod token;
 pub mod users;

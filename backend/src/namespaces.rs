@@ -2,11 +2,19 @@
 //! slash: public, written by admins), personal ones, and team namespaces.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use portunus_shared::api;
+use portunus_shared::names::validate_namespace;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde_json::json;
 
-use crate::db::entities::{namespace, team};
-use crate::error::Result;
-use crate::policy::Visibility;
+use crate::access::role_in_team;
+use crate::audit::{self, Actor, Target};
+use crate::db::entities::{namespace, team, user};
+use crate::error::{Error, Result};
+use crate::policy::{Role, Settings, Visibility};
 
 /// Name of the hidden team that owns the global namespaces. Team names that
 /// people choose cannot start with `_`.
@@ -56,4 +64,277 @@ pub async fn ensure_global(db: &impl ConnectionTrait, registry_id: i64) -> Resul
     .insert(db)
     .await?;
     Ok(ns.id)
+}
+
+/// Who may see a namespace: admins, members of its team, and for protected
+/// and public namespaces everyone signed in. Private names never leak: a
+/// namespace `by` may not see is "not found".
+async fn visible_to(
+    db: &impl ConnectionTrait,
+    ns: &namespace::Model,
+    by: &user::Model,
+) -> Result<Option<Role>> {
+    let role = role_in_team(db, ns.team_id, Some(by.id)).await?;
+    let visibility: Visibility = ns.visibility.parse().unwrap_or(Visibility::Private);
+    if by.admin || role.is_some() || visibility != Visibility::Private {
+        Ok(role)
+    } else {
+        Err(not_found(&ns.name))
+    }
+}
+
+fn not_found(name: &str) -> Error {
+    Error::NotFound(format!("no namespace {name:?} (or you may not see it)"))
+}
+
+fn actor(by: &user::Model) -> Actor {
+    Actor::user(by.id, &by.username)
+}
+
+fn target(ns: &namespace::Model) -> Target<'_> {
+    Target {
+        kind: "namespace",
+        id: Some(ns.id),
+        name: &ns.name,
+    }
+}
+
+/// The wire form of a namespace.
+pub async fn describe(db: &impl ConnectionTrait, ns: &namespace::Model) -> Result<api::Namespace> {
+    let team = team::Entity::find_by_id(ns.team_id).one(db).await?;
+    let personal_of = match ns.personal_user_id {
+        Some(id) => user::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|u| u.username),
+        None => None,
+    };
+    Ok(api::Namespace {
+        id: ns.id,
+        name: ns.name.clone(),
+        team: team.map(|t| t.name).unwrap_or_default(),
+        visibility: ns.visibility.clone(),
+        description: ns.description.clone(),
+        global: ns.global,
+        personal_of,
+    })
+}
+
+async fn find(db: &impl ConnectionTrait, registry_id: i64, name: &str) -> Result<namespace::Model> {
+    namespace::Entity::find()
+        .filter(namespace::Column::RegistryId.eq(registry_id))
+        .filter(namespace::Column::Name.eq(name))
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found(name))
+}
+
+/// The namespace `name` if `by` may see it, with `by`'s role in its team.
+pub async fn find_visible(
+    db: &impl ConnectionTrait,
+    registry_id: i64,
+    by: &user::Model,
+    name: &str,
+) -> Result<(namespace::Model, Option<Role>)> {
+    let ns = find(db, registry_id, name).await?;
+    let role = visible_to(db, &ns, by).await?;
+    Ok((ns, role))
+}
+
+/// Namespaces `by` may see, by name.
+pub async fn list(
+    db: &DatabaseConnection,
+    registry_id: i64,
+    by: &user::Model,
+) -> Result<Vec<api::Namespace>> {
+    let all = namespace::Entity::find()
+        .filter(namespace::Column::RegistryId.eq(registry_id))
+        .order_by_asc(namespace::Column::Name)
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for ns in all {
+        if visible_to(db, &ns, by).await.is_ok() {
+            out.push(describe(db, &ns).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// The team called `name` that `by` owns (or any team, for admins).
+async fn owned_team(
+    db: &impl ConnectionTrait,
+    by: &user::Model,
+    name: &str,
+) -> Result<team::Model> {
+    let team = team::Entity::find()
+        .filter(team::Column::Name.eq(name))
+        .filter(team::Column::Hidden.eq(false))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            Error::NotFound(format!("no team {name:?} (or you are not a member of it)"))
+        })?;
+    match role_in_team(db, team.id, Some(by.id)).await? {
+        _ if by.admin => Ok(team),
+        Some(Role::Owner) => Ok(team),
+        Some(_) => Err(Error::Forbidden(format!(
+            "only owners of team {name:?} may give it namespaces"
+        ))),
+        None => Err(Error::NotFound(format!(
+            "no team {name:?} (or you are not a member of it)"
+        ))),
+    }
+}
+
+fn parse_visibility(text: &str) -> Result<Visibility> {
+    text.parse().map_err(Error::InvalidInput)
+}
+
+/// Creates a namespace for a team that `by` owns.
+pub async fn create(
+    db: &DatabaseConnection,
+    registry_id: i64,
+    by: &user::Model,
+    new: api::NewNamespace,
+) -> Result<namespace::Model> {
+    validate_namespace(&new.name).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let visibility = parse_visibility(new.visibility.as_deref().unwrap_or("private"))?;
+    let txn = db.begin().await?;
+    let team = owned_team(&txn, by, &new.team).await?;
+    if find(&txn, registry_id, &new.name).await.is_ok() {
+        return Err(Error::Conflict(format!(
+            "the namespace {:?} exists already",
+            new.name
+        )));
+    }
+    let ns = namespace::ActiveModel {
+        registry_id: Set(registry_id),
+        name: Set(new.name.clone()),
+        team_id: Set(team.id),
+        visibility: Set(visibility.as_str().into()),
+        description: Set(new.description.unwrap_or_default()),
+        global: Set(false),
+        personal_user_id: Set(None),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let params = json!({"team": team.name, "visibility": visibility.as_str()});
+    audit::record(
+        &txn,
+        &actor(by),
+        "namespace.create",
+        target(&ns),
+        Some(params),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ns)
+}
+
+/// Changes a namespace's team, visibility or description. Owners of its team
+/// and admins may; a personal namespace keeps its team; the global namespace
+/// cannot become private.
+pub async fn update(
+    db: &DatabaseConnection,
+    registry_id: i64,
+    by: &user::Model,
+    name: &str,
+    change: api::NamespaceUpdate,
+) -> Result<namespace::Model> {
+    let txn = db.begin().await?;
+    let (ns, role) = find_visible(&txn, registry_id, by, name).await?;
+    if !(by.admin || (role == Some(Role::Owner) && !ns.global)) {
+        return Err(Error::Forbidden(format!(
+            "only owners of the namespace's team (or administrators) may change {name:?}"
+        )));
+    }
+    let mut active: namespace::ActiveModel = ns.clone().into();
+    if let Some(visibility) = change.visibility {
+        let visibility = parse_visibility(&visibility)?;
+        if ns.global && visibility == Visibility::Private {
+            return Err(Error::InvalidInput(
+                "the global namespace cannot be private".into(),
+            ));
+        }
+        if visibility.as_str() != ns.visibility {
+            let params = json!({"from": ns.visibility, "to": visibility.as_str()});
+            audit::record(
+                &txn,
+                &actor(by),
+                "namespace.change_visibility",
+                target(&ns),
+                Some(params),
+            )
+            .await?;
+            active.visibility = Set(visibility.as_str().into());
+        }
+    }
+    if let Some(team_name) = change.team {
+        if ns.personal_user_id.is_some() || ns.global {
+            return Err(Error::InvalidInput(format!(
+                "the team of {name:?} cannot change: it is a personal or the global namespace"
+            )));
+        }
+        let team = owned_team(&txn, by, &team_name).await?;
+        if team.id != ns.team_id {
+            audit::record(
+                &txn,
+                &actor(by),
+                "namespace.change_team",
+                target(&ns),
+                Some(json!({"to": team.name})),
+            )
+            .await?;
+            active.team_id = Set(team.id);
+        }
+    }
+    if let Some(description) = change.description.filter(|d| d != &ns.description) {
+        audit::record(
+            &txn,
+            &actor(by),
+            "namespace.change_description",
+            target(&ns),
+            None,
+        )
+        .await?;
+        active.description = Set(description);
+    }
+    let ns = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(ns)
+}
+
+/// Deletes a namespace and what Portunus knows of its repositories. Not the
+/// global or a personal namespace; deletes must be enabled.
+pub async fn delete(
+    db: &DatabaseConnection,
+    registry_id: i64,
+    by: &user::Model,
+    name: &str,
+    settings: &Settings,
+) -> Result<()> {
+    let txn = db.begin().await?;
+    let (ns, role) = find_visible(&txn, registry_id, by, name).await?;
+    if !(by.admin || role == Some(Role::Owner)) {
+        return Err(Error::Forbidden(format!(
+            "only owners of the namespace's team (or administrators) may delete {name:?}"
+        )));
+    }
+    if !settings.delete_enabled {
+        return Err(Error::Forbidden(
+            "deleting is disabled here (policy.delete_enabled)".into(),
+        ));
+    }
+    if ns.global || ns.personal_user_id.is_some() {
+        return Err(Error::InvalidInput(format!(
+            "{name:?} is a personal or the global namespace; those cannot be deleted"
+        )));
+    }
+    audit::record(&txn, &actor(by), "namespace.delete", target(&ns), None).await?;
+    namespace::Entity::delete_by_id(ns.id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
 }

@@ -66,3 +66,149 @@ pub struct ServerInfo {
     /// Whether people may create their own accounts.
     pub signup: bool,
 }
+
+/// A team: members with roles, owning namespaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub members: Vec<TeamMember>,
+    /// Names of the namespaces the team owns.
+    pub namespaces: Vec<String>,
+}
+
+/// A member of a team and their role: `viewer` (pull), `contributor` (pull,
+/// push) or `owner` (everything, including managing the team).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct TeamMember {
+    pub username: String,
+    pub role: String,
+}
+
+/// A new team; its creator becomes its owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct NewTeam {
+    pub name: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(default))]
+    pub description: String,
+}
+
+/// Changes to a team; absent fields stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct TeamUpdate {
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+/// The role to give a member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct MemberRole {
+    /// `viewer`, `contributor` or `owner`.
+    pub role: String,
+}
+
+/// A namespace: the first part of repository names (`NAMESPACE/app`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct Namespace {
+    pub id: i64,
+    pub name: String,
+    /// The owning team.
+    pub team: String,
+    /// `private`, `protected` or `public`.
+    pub visibility: String,
+    pub description: String,
+    /// True for the namespace of repositories without a slash.
+    pub global: bool,
+    /// Set for a user's personal namespace: that user's name.
+    pub personal_of: Option<String>,
+}
+
+/// A new namespace, owned by a team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct NewNamespace {
+    pub name: String,
+    pub team: String,
+    /// `private` (default), `protected` or `public`.
+    pub visibility: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Changes to a namespace; absent fields stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct NamespaceUpdate {
+    pub team: Option<String>,
+    pub visibility: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A new application token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct NewApplicationToken {
+    /// A name to recognise it by, unique per user (e.g. `ci-deploy`).
+    pub name: String,
+    /// Namespaces (`team`) or repositories (`team/app`) it may reach; empty
+    /// or absent: everything its user may reach.
+    pub resources: Option<Vec<String>>,
+    /// `read` (pull), `write` (pull, push) or `delete` (default: everything).
+    pub access: Option<String>,
+    /// When it stops working (RFC 3339); absent: never.
+    pub expires_at: Option<String>,
+}
+
+/// An application token as listed: never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct ApplicationToken {
+    pub id: i64,
+    pub name: String,
+    /// The user it acts as.
+    pub user: String,
+    pub resources: Vec<String>,
+    pub access: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub created_at: String,
+}
+
+/// A token just created: `secret` is shown this once and never again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct CreatedApplicationToken {
+    pub token: ApplicationToken,
+    /// Use it as the password in `docker login`, or as `Authorization: Bearer` on the API.
+    pub secret: String,
+}
+
+/// Which registry actions a user may take on a repository, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct Permissions {
+    pub user: Option<String>,
+    pub repository: String,
+    /// The namespace the repository belongs to, when it exists and is visible.
+    pub namespace: Option<String>,
+    pub actions: Vec<ActionVerdict>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct ActionVerdict {
+    /// `pull`, `push`, `delete` or `*`.
+    pub action: String,
+    pub allowed: bool,
+    /// Stable identifier of the deciding rule, e.g. `team_writer`.
+    pub rule: String,
+    /// The rule in words.
+    pub explanation: String,
+}

@@ -1,15 +1,18 @@
-//! Who is calling the API: the web UI's session cookie. Sessions are random
-//! 256-bit values; only their SHA-256 is stored.
+//! Who is calling the API: the web UI's session cookie, or an application
+//! token as `Authorization: Bearer`. Both are random 256-bit values of which
+//! only the SHA-256 is stored.
 
 use chrono::{Duration, Utc};
 use poem::Request;
 use poem_openapi::SecurityScheme;
-use poem_openapi::auth::ApiKey;
+use poem_openapi::auth::{ApiKey, Bearer};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
+use crate::app_tokens;
 use crate::db::entities::{session, user};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::policy::{TokenAccess, TokenScope};
 use crate::secrets::random_hex;
 use crate::state::SharedState;
 
@@ -19,13 +22,61 @@ pub const SESSION_COOKIE: &str = "portunus_session";
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub user: user::Model,
-    session_hash: String,
+    /// Set when signed in through the web UI.
+    session_hash: Option<String>,
+    /// Set when authenticated with an application token.
+    pub token_scope: Option<TokenScope>,
 }
 
 impl Principal {
-    pub fn session_hash(&self) -> &str {
-        &self.session_hash
+    pub fn session_hash(&self) -> Option<&str> {
+        self.session_hash.as_deref()
     }
+
+    /// The acting user, for operations that change things. A token limited
+    /// to part of the registry may read through the API but not change it.
+    pub fn for_changes(&self) -> Result<&user::Model> {
+        match &self.token_scope {
+            Some(scope) if !(scope.resources.is_empty() && scope.access == TokenAccess::Delete) => Err(Error::Forbidden(
+                "this application token is limited to part of the registry; use the web UI or an unrestricted token to make changes"
+                    .into(),
+            )),
+            _ => Ok(&self.user),
+        }
+    }
+}
+
+/// A session cookie or an application token.
+#[derive(SecurityScheme)]
+pub enum Auth {
+    Session(SessionAuth),
+    Token(TokenAuth),
+}
+
+impl Auth {
+    pub fn principal(&self) -> &Principal {
+        match self {
+            Auth::Session(s) => &s.0,
+            Auth::Token(t) => &t.0,
+        }
+    }
+}
+
+/// An application token (`ptn_...`), as created under `/tokens`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", checker = "check_token")]
+pub struct TokenAuth(pub Principal);
+
+async fn check_token(req: &Request, bearer: Bearer) -> Option<Principal> {
+    let state = req.data::<SharedState>()?;
+    let (user, scope) = app_tokens::authenticate(&state.db, &bearer.token)
+        .await
+        .ok()??;
+    Some(Principal {
+        user,
+        session_hash: None,
+        token_scope: Some(scope),
+    })
 }
 
 /// The web UI's session cookie, set by `POST /session`.
@@ -55,7 +106,8 @@ async fn check_session(req: &Request, key: ApiKey) -> Option<Principal> {
         .ok()??;
     user.enabled.then_some(Principal {
         user,
-        session_hash: hash,
+        session_hash: Some(hash),
+        token_scope: None,
     })
 }
 

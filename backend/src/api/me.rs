@@ -6,7 +6,7 @@ use poem_openapi::payload::Json;
 use portunus_shared::api::Me;
 
 use super::ApiTags;
-use super::auth::SessionAuth;
+use super::auth::Auth;
 use super::error::ApiResult;
 use crate::db::entities::user;
 use crate::error::Result;
@@ -19,8 +19,8 @@ pub struct MeApi;
 impl MeApi {
     /// Who you are signed in as.
     #[oai(path = "/me", method = "get", operation_id = "get_me")]
-    async fn me(&self, state: Data<&SharedState>, auth: SessionAuth) -> ApiResult<Json<Me>> {
-        Ok(Json(me_of(&state, auth.0.user).await?))
+    async fn me(&self, state: Data<&SharedState>, auth: Auth) -> ApiResult<Json<Me>> {
+        Ok(Json(me_of(&state, auth.principal().user.clone()).await?))
     }
 }
 

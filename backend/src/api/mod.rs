@@ -6,7 +6,12 @@ pub mod auth;
 pub mod error;
 mod info;
 mod me;
+mod namespaces;
+mod permissions;
+mod responses;
 mod session;
+mod teams;
+mod tokens;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -20,14 +25,38 @@ pub enum ApiTags {
     Session,
     /// The account making the request.
     Me,
+    /// Teams and their members' roles.
+    Teams,
+    /// Namespaces, their teams and visibility.
+    Namespaces,
+    /// Application tokens for scripts, CI and bots.
+    Tokens,
+    /// Why a user can or cannot pull, push or delete.
+    Permissions,
 }
 
-pub type Api = (info::InfoApi, session::SessionApi, me::MeApi);
+pub type Api = (
+    info::InfoApi,
+    session::SessionApi,
+    me::MeApi,
+    teams::TeamsApi,
+    namespaces::NamespacesApi,
+    tokens::TokensApi,
+    permissions::PermissionsApi,
+);
 
 /// The OpenAPI service; `server_url` goes into the spec's `servers`.
 pub fn service(server_url: &str) -> OpenApiService<Api, ()> {
     OpenApiService::new(
-        (info::InfoApi, session::SessionApi, me::MeApi),
+        (
+            info::InfoApi,
+            session::SessionApi,
+            me::MeApi,
+            teams::TeamsApi,
+            namespaces::NamespacesApi,
+            tokens::TokensApi,
+            permissions::PermissionsApi,
+        ),
         "Portunus",
         env!("CARGO_PKG_VERSION"),
     )

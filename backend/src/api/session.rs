@@ -81,7 +81,9 @@ impl SessionApi {
     /// Sign out: ends this session and clears the cookie.
     #[oai(path = "/session", method = "delete", operation_id = "sign_out")]
     async fn sign_out(&self, state: Data<&SharedState>, auth: SessionAuth) -> ApiResult<SignedOut> {
-        end_session(&state, auth.0.session_hash()).await?;
+        if let Some(hash) = auth.0.session_hash() {
+            end_session(&state, hash).await?;
+        }
         Ok(SignedOut::Ok(session_cookie(&state, "")))
     }
 

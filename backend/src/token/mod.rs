@@ -14,6 +14,7 @@ use serde_json::json;
 use portunus_shared::names::validate_username;
 
 use crate::access;
+use crate::app_tokens;
 use crate::credentials::{self, Failure};
 use crate::error::Error;
 use crate::policy::{self, Subject};
@@ -166,6 +167,19 @@ async fn authenticated_subject(
     }
     if validate_username(&creds.username).is_err() {
         return Err(TokenError::unauthorized("invalid user name or password"));
+    }
+    if app_tokens::looks_like_token(&creds.password) {
+        return match app_tokens::authenticate(&state.db, &creds.password).await? {
+            Some((user, scope)) if user.username == creds.username => Ok(Subject {
+                user_id: Some(user.id),
+                username: Some(user.username),
+                admin: user.admin,
+                token_scope: Some(scope),
+            }),
+            _ => Err(TokenError::unauthorized(
+                "invalid, expired or revoked application token (or it belongs to another user)",
+            )),
+        };
     }
     let user = match credentials::authenticate(
         &state.db,

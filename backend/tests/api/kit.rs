@@ -144,6 +144,56 @@ impl Kit {
     }
 }
 
+/// How a test request authenticates.
+#[derive(Clone)]
+pub enum As {
+    Nobody,
+    Cookie(String),
+    Bearer(String),
+}
+
+impl Kit {
+    /// Signs `username` in through the API; returns the session cookie.
+    pub async fn sign_in(&self, username: &str) -> As {
+        let answer = self
+            .send(
+                self.client
+                    .post("/api/v1/session")
+                    .body_json(&serde_json::json!({"username": username, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "sign in {username}: {}", answer.text);
+        let cookie = answer
+            .headers
+            .get("set-cookie")
+            .expect("cookie")
+            .to_str()
+            .unwrap();
+        As::Cookie(cookie.split(';').next().unwrap().to_owned())
+    }
+
+    /// Sends `method path` with an optional JSON body as `who`.
+    pub async fn call(&self, who: &As, method: &str, path: &str, body: Option<Value>) -> Answer {
+        let mut request = match method {
+            "GET" => self.client.get(path),
+            "POST" => self.client.post(path),
+            "PUT" => self.client.put(path),
+            "PATCH" => self.client.patch(path),
+            "DELETE" => self.client.delete(path),
+            other => panic!("unsupported method {other}"),
+        };
+        request = match who {
+            As::Nobody => request,
+            As::Cookie(cookie) => request.header("Cookie", cookie),
+            As::Bearer(token) => request.header("Authorization", format!("Bearer {token}")),
+        };
+        if let Some(body) = body {
+            request = request.body_json(&body);
+        }
+        self.send(request).await
+    }
+}
+
 pub fn basic(user: &str, password: &str) -> String {
     format!(
         "Basic {}",

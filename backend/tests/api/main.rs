@@ -5,6 +5,7 @@
 // Tests fail loudly, with context.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod authz;
 mod events;
 mod kit;
 mod openapi;

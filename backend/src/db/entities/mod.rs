@@ -1,6 +1,7 @@
 //! One sea-orm entity per table; the schema itself lives in the migrations crate.
 
 pub mod activity;
+pub mod application_token;
 pub mod namespace;
 pub mod registry;
 pub mod registry_event;

@@ -1,0 +1,21 @@
+//! Success answers shared by the operations that create or delete.
+
+use poem_openapi::ApiResponse;
+use poem_openapi::payload::Json;
+use poem_openapi::types::{ParseFromJSON, ToJSON};
+
+/// Something was created.
+#[derive(ApiResponse)]
+pub enum Created<T: ToJSON + ParseFromJSON + Send + Sync> {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<T>),
+}
+
+/// Done; nothing to return.
+#[derive(ApiResponse)]
+pub enum Done {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}

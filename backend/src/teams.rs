@@ -1,0 +1,370 @@
+//! Teams and their members. Owners (and admins) manage a team; a team always
+//! keeps at least one owner. Personal teams are hidden and not managed here.
+
+use chrono::Utc;
+use portunus_shared::api;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::access::role_in_team;
+use crate::audit::{self, Actor, Target};
+use crate::db::entities::{namespace, team, team_member, user};
+use crate::error::{Error, Result};
+use crate::policy::Role;
+use crate::users;
+
+/// Team names: 1 to 80 letters, digits, spaces, `.`, `_` and `-`, starting
+/// with a letter or digit (names starting with `_` are Portunus's own).
+pub fn validate_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.chars().count() <= 80
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "team name {name:?}: use 1 to 80 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit"
+        )))
+    }
+}
+
+fn actor(by: &user::Model) -> Actor {
+    Actor::user(by.id, &by.username)
+}
+
+fn target(team: &team::Model) -> Target<'_> {
+    Target {
+        kind: "team",
+        id: Some(team.id),
+        name: &team.name,
+    }
+}
+
+fn not_found(name: &str) -> Error {
+    Error::NotFound(format!("no team {name:?} (or you are not a member of it)"))
+}
+
+/// The team called `name`, if `by` may see it: admins see every visible
+/// team, others the teams they belong to. Hidden teams are never found.
+pub async fn find_visible(
+    db: &impl ConnectionTrait,
+    by: &user::Model,
+    name: &str,
+) -> Result<(team::Model, Option<Role>)> {
+    let team = team::Entity::find()
+        .filter(team::Column::Name.eq(name))
+        .filter(team::Column::Hidden.eq(false))
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found(name))?;
+    let role = role_in_team(db, team.id, Some(by.id)).await?;
+    if role.is_none() && !by.admin {
+        return Err(not_found(name));
+    }
+    Ok((team, role))
+}
+
+/// Finds a team that `by` may manage (an owner, or an admin).
+async fn find_managed(
+    db: &impl ConnectionTrait,
+    by: &user::Model,
+    name: &str,
+) -> Result<team::Model> {
+    let (team, role) = find_visible(db, by, name).await?;
+    if by.admin || role == Some(Role::Owner) {
+        Ok(team)
+    } else {
+        Err(Error::Forbidden(format!(
+            "only owners of team {name:?} (or administrators) may change it"
+        )))
+    }
+}
+
+/// The wire form of a team with its members and namespaces.
+pub async fn describe(db: &impl ConnectionTrait, team: &team::Model) -> Result<api::Team> {
+    let members = team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(team.id))
+        .order_by_asc(team_member::Column::Id)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(members.len());
+    for member in members {
+        if let Some(u) = user::Entity::find_by_id(member.user_id).one(db).await? {
+            out.push(api::TeamMember {
+                username: u.username,
+                role: member.role,
+            });
+        }
+    }
+    let namespaces = namespace::Entity::find()
+        .filter(namespace::Column::TeamId.eq(team.id))
+        .order_by_asc(namespace::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| n.name)
+        .collect();
+    Ok(api::Team {
+        id: team.id,
+        name: team.name.clone(),
+        description: team.description.clone(),
+        members: out,
+        namespaces,
+    })
+}
+
+/// Teams `by` may see, by name.
+pub async fn list(db: &DatabaseConnection, by: &user::Model) -> Result<Vec<api::Team>> {
+    let teams = team::Entity::find()
+        .filter(team::Column::Hidden.eq(false))
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for team in teams {
+        if by.admin || role_in_team(db, team.id, Some(by.id)).await?.is_some() {
+            out.push(describe(db, &team).await?);
+        }
+    }
+    Ok(out)
+}
+
+async fn ensure_name_free(db: &impl ConnectionTrait, name: &str) -> Result<()> {
+    if team::Entity::find()
+        .filter(team::Column::Name.eq(name))
+        .count(db)
+        .await?
+        > 0
+    {
+        return Err(Error::Conflict(format!(
+            "a team called {name:?} exists already; choose another name"
+        )));
+    }
+    Ok(())
+}
+
+/// Creates a team owned by `by`.
+pub async fn create(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    new: api::NewTeam,
+) -> Result<team::Model> {
+    validate_name(&new.name)?;
+    let txn = db.begin().await?;
+    ensure_name_free(&txn, &new.name).await?;
+    let now = Utc::now();
+    let team = team::ActiveModel {
+        name: Set(new.name.clone()),
+        description: Set(new.description),
+        hidden: Set(false),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    team_member::ActiveModel {
+        team_id: Set(team.id),
+        user_id: Set(by.id),
+        role: Set(Role::Owner.as_str().into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(&txn, &actor(by), "team.create", target(&team), None).await?;
+    txn.commit().await?;
+    Ok(team)
+}
+
+/// Renames a team or changes its description.
+pub async fn update(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    name: &str,
+    change: api::TeamUpdate,
+) -> Result<team::Model> {
+    let txn = db.begin().await?;
+    let team = find_managed(&txn, by, name).await?;
+    let mut active: team::ActiveModel = team.clone().into();
+    if let Some(new_name) = change.name.filter(|n| n != &team.name) {
+        validate_name(&new_name)?;
+        ensure_name_free(&txn, &new_name).await?;
+        audit::record(
+            &txn,
+            &actor(by),
+            "team.rename",
+            target(&team),
+            Some(json!({"from": team.name, "to": new_name})),
+        )
+        .await?;
+        active.name = Set(new_name);
+    }
+    if let Some(description) = change.description.filter(|d| d != &team.description) {
+        audit::record(
+            &txn,
+            &actor(by),
+            "team.change_description",
+            target(&team),
+            None,
+        )
+        .await?;
+        active.description = Set(description);
+    }
+    let team = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(team)
+}
+
+/// Deletes a team that owns no namespaces.
+pub async fn delete(db: &DatabaseConnection, by: &user::Model, name: &str) -> Result<()> {
+    let txn = db.begin().await?;
+    let team = find_managed(&txn, by, name).await?;
+    let owned = namespace::Entity::find()
+        .filter(namespace::Column::TeamId.eq(team.id))
+        .count(&txn)
+        .await?;
+    if owned > 0 {
+        return Err(Error::Conflict(format!(
+            "team {name:?} still owns {owned} namespace(s): move them to another team or delete them first"
+        )));
+    }
+    audit::record(&txn, &actor(by), "team.delete", target(&team), None).await?;
+    team::Entity::delete_by_id(team.id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn owner_count(db: &impl ConnectionTrait, team_id: i64) -> Result<u64> {
+    Ok(team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(team_id))
+        .filter(team_member::Column::Role.eq(Role::Owner.as_str()))
+        .count(db)
+        .await?)
+}
+
+async fn membership(
+    db: &impl ConnectionTrait,
+    team_id: i64,
+    user_id: i64,
+) -> Result<Option<team_member::Model>> {
+    Ok(team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(team_id))
+        .filter(team_member::Column::UserId.eq(user_id))
+        .one(db)
+        .await?)
+}
+
+/// Adds `username` to the team with `role`, or changes their role.
+pub async fn set_member(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    name: &str,
+    username: &str,
+    role: &str,
+) -> Result<()> {
+    let role: Role = role.parse().map_err(Error::InvalidInput)?;
+    let txn = db.begin().await?;
+    let team = find_managed(&txn, by, name).await?;
+    let member = users::find_by_name(&txn, username)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no user {username:?}")))?;
+    let params = json!({"user": member.username, "role": role.as_str()});
+    match membership(&txn, team.id, member.id).await? {
+        Some(existing) if existing.role == role.as_str() => {}
+        Some(existing) => {
+            if existing.role == Role::Owner.as_str() && owner_count(&txn, team.id).await? <= 1 {
+                return Err(Error::Conflict(format!(
+                    "{username:?} is the last owner of team {name:?}; make someone else owner first"
+                )));
+            }
+            audit::record(
+                &txn,
+                &actor(by),
+                "team.change_member_role",
+                target(&team),
+                Some(params),
+            )
+            .await?;
+            let mut active: team_member::ActiveModel = existing.into();
+            active.role = Set(role.as_str().into());
+            active.update(&txn).await?;
+        }
+        None => {
+            if member.bot && role == Role::Owner {
+                return Err(Error::InvalidInput(
+                    "bots cannot own teams; give them viewer or contributor".into(),
+                ));
+            }
+            audit::record(
+                &txn,
+                &actor(by),
+                "team.add_member",
+                target(&team),
+                Some(params),
+            )
+            .await?;
+            team_member::ActiveModel {
+                team_id: Set(team.id),
+                user_id: Set(member.id),
+                role: Set(role.as_str().into()),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes `username` from the team: owners and admins may remove anyone,
+/// members may leave; the last owner may not.
+pub async fn remove_member(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    name: &str,
+    username: &str,
+) -> Result<()> {
+    let txn = db.begin().await?;
+    let (team, role) = find_visible(&txn, by, name).await?;
+    let leaving_self = by.username == username;
+    if !(by.admin || role == Some(Role::Owner) || leaving_self) {
+        return Err(Error::Forbidden(format!(
+            "only owners of team {name:?} (or administrators) may remove members"
+        )));
+    }
+    let member = users::find_by_name(&txn, username)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no user {username:?}")))?;
+    let existing = membership(&txn, team.id, member.id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("{username:?} is not a member of team {name:?}")))?;
+    if existing.role == Role::Owner.as_str() && owner_count(&txn, team.id).await? <= 1 {
+        return Err(Error::Conflict(format!(
+            "{username:?} is the last owner of team {name:?}; make someone else owner first, or delete the team"
+        )));
+    }
+    audit::record(
+        &txn,
+        &actor(by),
+        "team.remove_member",
+        target(&team),
+        Some(json!({"user": username})),
+    )
+    .await?;
+    team_member::Entity::delete_by_id(existing.id)
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
