@@ -7,7 +7,7 @@ use std::time::Duration;
 use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::Tracing;
-use poem::{Body, Endpoint, EndpointExt, Request, Response, Route, Server, get, handler, post};
+use poem::{Body, Endpoint, EndpointExt, Request, Response, Route, Server, get, post};
 use tokio::io::AsyncReadExt;
 
 use crate::api;
@@ -16,26 +16,13 @@ use crate::spa;
 use crate::state::SharedState;
 use crate::token;
 
-/// OAuth2 POST to the token endpoint is not offered yet; 404 tells clients
-/// (containerd) to fall back to GET.
-#[handler]
-fn token_post_unsupported() -> poem::Result<()> {
-    Err(poem::Error::from_string(
-        "POST to the token endpoint is not supported; use GET",
-        poem::http::StatusCode::NOT_FOUND,
-    ))
-}
-
 /// Every route of Portunus, ready to serve.
 pub fn routes(state: SharedState) -> impl Endpoint {
     let api = api::service(&state.config.public_url);
     let max_body_bytes = state.config.max_body_bytes;
     Route::new()
         .nest(api::API_PREFIX, api)
-        .at(
-            "/v2/token",
-            get(token::get_token).post(token_post_unsupported),
-        )
+        .at("/v2/token", get(token::get_token).post(token::post_token))
         .at("/v2/webhooks/events", post(events::receive))
         .nest("/", spa::endpoint(&state.config))
         .around(move |endpoint, request| limit_body(endpoint, request, max_body_bytes))

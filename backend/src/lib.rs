@@ -14,6 +14,7 @@ pub mod events;
 pub mod namespaces;
 pub mod password;
 pub mod policy;
+pub mod refresh_tokens;
 pub mod registry_config;
 pub mod secrets;
 pub mod signing;

@@ -13,6 +13,7 @@ use super::responses::{Created, Done};
 use crate::app_tokens;
 use crate::db::entities::user;
 use crate::error::{Error, Result};
+use crate::refresh_tokens::{self, RefreshTokenInfo};
 use crate::state::SharedState;
 use crate::users;
 
@@ -66,6 +67,39 @@ impl TokensApi {
         id: Path<i64>,
     ) -> ApiResult<Done> {
         app_tokens::revoke(&state.db, auth.principal().for_changes()?, id.0).await?;
+        Ok(Done::Done)
+    }
+
+    /// Your refresh tokens: the long-lived logins of `docker login` and other
+    /// OAuth2 clients. A password change revokes them all.
+    #[oai(
+        path = "/refresh-tokens",
+        method = "get",
+        operation_id = "list_refresh_tokens"
+    )]
+    async fn list_refresh(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+    ) -> ApiResult<Json<Vec<RefreshTokenInfo>>> {
+        Ok(Json(
+            refresh_tokens::list(&state.db, &auth.principal().user).await?,
+        ))
+    }
+
+    /// Revoke one of your refresh tokens (that client must log in again).
+    #[oai(
+        path = "/refresh-tokens/:id",
+        method = "delete",
+        operation_id = "revoke_refresh_token"
+    )]
+    async fn revoke_refresh(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        id: Path<i64>,
+    ) -> ApiResult<Done> {
+        refresh_tokens::revoke(&state.db, auth.principal().for_changes()?, id.0).await?;
         Ok(Done::Done)
     }
 

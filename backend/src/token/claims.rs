@@ -40,6 +40,12 @@ pub struct TokenResponse {
     pub access_token: String,
     pub expires_in: u64,
     pub issued_at: String,
+    /// Sent when the client asked for offline access, and on refresh grants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// What was granted, space-separated (OAuth2 answers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// Signs a token for `subject` ("" when anonymous) granting `access`.
@@ -68,5 +74,7 @@ pub fn issue(
         token,
         expires_in: config.lifetime_seconds,
         issued_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        refresh_token: None,
+        scope: None,
     })
 }

@@ -1,42 +1,47 @@
-//! The registry token endpoint, `GET /v2/token`: authenticates the client
-//! (HTTP Basic or anonymous), intersects the requested scopes with what the
-//! policy allows, and answers with a signed JWT. Every malformed input gets a
-//! 4xx JSON answer in the registry's error format, which docker shows as is.
+//! The registry token endpoint. `GET /v2/token` authenticates with HTTP Basic
+//! (or anonymously); `POST /v2/token` is the OAuth2 form flow with
+//! `grant_type=password` or `refresh_token`. Both intersect the requested
+//! scopes with what the policy allows and answer with a signed JWT. Every
+//! malformed input gets a 4xx JSON answer carrying the registry's error list
+//! (which docker shows) and the OAuth2 `error` fields.
 
 mod claims;
 mod request;
 
 use poem::http::{StatusCode, header};
 use poem::web::Data;
-use poem::{Request, Response, handler};
-use serde_json::json;
-
+use poem::{Body, Request, Response, handler};
 use portunus_shared::names::validate_username;
+use portunus_shared::scope::Scope;
+use serde_json::json;
 
 use crate::access;
 use crate::app_tokens;
 use crate::credentials::{self, Failure};
+use crate::db::entities::user;
 use crate::error::Error;
 use crate::policy::{self, Subject};
+use crate::refresh_tokens;
 use crate::state::SharedState;
-use portunus_shared::scope::Scope;
 
 pub use claims::{AccessEntry, TokenResponse, issue};
-pub use request::{Credentials, TokenRequest};
+pub use request::{Credentials, Grant, TokenRequest};
 
 /// An answer that is not a token.
 #[derive(Debug)]
 pub struct TokenError {
     status: StatusCode,
     code: &'static str,
+    oauth: &'static str,
     message: String,
 }
 
 impl TokenError {
-    fn bad_request(message: impl Into<String>) -> TokenError {
+    fn bad_request(oauth: &'static str, message: impl Into<String>) -> TokenError {
         TokenError {
             status: StatusCode::BAD_REQUEST,
             code: "UNSUPPORTED",
+            oauth,
             message: message.into(),
         }
     }
@@ -45,20 +50,23 @@ impl TokenError {
         TokenError {
             status: StatusCode::UNAUTHORIZED,
             code: "UNAUTHORIZED",
+            oauth: "invalid_grant",
             message: message.into(),
         }
     }
 
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
-            tracing::error!(message = %self.message, "token request failed");
-        }
         let message = if self.status.is_server_error() {
+            tracing::error!(message = %self.message, "token request failed");
             "internal error while issuing the token; the server log has details".to_owned()
         } else {
             self.message
         };
-        let body = json!({ "errors": [{ "code": self.code, "message": message }] });
+        let body = json!({
+            "errors": [{ "code": self.code, "message": message }],
+            "error": self.oauth,
+            "error_description": message,
+        });
         let mut builder = Response::builder()
             .status(self.status)
             .content_type("application/json")
@@ -75,15 +83,14 @@ impl From<Error> for TokenError {
         TokenError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "UNKNOWN",
+            oauth: "server_error",
             message: e.to_string(),
         }
     }
 }
 
-/// `GET /v2/token`
-#[handler]
-pub async fn get_token(req: &Request, Data(state): Data<&SharedState>) -> Response {
-    match answer(req, state).await {
+fn reply(result: Result<String, TokenError>) -> Response {
+    match result {
         Ok(body) => Response::builder()
             .content_type("application/json")
             .header(header::CACHE_CONTROL, "no-store")
@@ -92,38 +99,113 @@ pub async fn get_token(req: &Request, Data(state): Data<&SharedState>) -> Respon
     }
 }
 
-async fn answer(req: &Request, state: &SharedState) -> Result<String, TokenError> {
-    let request = TokenRequest::parse(
+/// `GET /v2/token`
+#[handler]
+pub async fn get_token(req: &Request, Data(state): Data<&SharedState>) -> Response {
+    let parsed = TokenRequest::parse(
         req.uri().query().unwrap_or_default(),
         req.headers().get(header::AUTHORIZATION),
     )
-    .map_err(TokenError::bad_request)?;
-    if let Some(service) = &request.service
-        && service != &state.config.token.service
+    .map_err(|m| TokenError::bad_request("invalid_request", m));
+    reply(match parsed {
+        Ok(request) => answer(state, request, false).await,
+        Err(e) => Err(e),
+    })
+}
+
+/// `POST /v2/token` (OAuth2, form-encoded)
+#[handler]
+pub async fn post_token(body: Body, Data(state): Data<&SharedState>) -> Response {
+    let bytes = match body.into_vec().await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return reply(Err(TokenError::bad_request(
+                "invalid_request",
+                e.to_string(),
+            )));
+        }
+    };
+    reply(match TokenRequest::parse_form(&bytes) {
+        Ok(request) => answer(state, request, true).await,
+        Err((oauth, message)) => Err(TokenError::bad_request(oauth, message)),
+    })
+}
+
+/// Who the request is from, and the account to issue a refresh token for
+/// (password logins only).
+struct Authenticated {
+    subject: Subject,
+    refreshable: Option<user::Model>,
+    /// The refresh token the client presented, returned unchanged.
+    presented_refresh: Option<String>,
+}
+
+async fn answer(
+    state: &SharedState,
+    request: TokenRequest,
+    oauth: bool,
+) -> Result<String, TokenError> {
+    let service = state.config.token.service.as_str();
+    if let Some(asked) = &request.service
+        && asked != service
     {
-        return Err(TokenError::bad_request(format!(
-            "unknown service {service:?}; this Portunus issues tokens for {:?}",
-            state.config.token.service
-        )));
+        return Err(TokenError::bad_request(
+            "invalid_request",
+            format!("unknown service {asked:?}; this Portunus issues tokens for {service:?}"),
+        ));
     }
-    let subject = match &request.credentials {
-        None if request.scopes.is_empty() => {
+    let who = match &request.grant {
+        Grant::Basic(None) if request.scopes.is_empty() => {
             return Err(TokenError::unauthorized(
                 "authentication required: log in with a user name and password",
             ));
         }
-        None => Subject::anonymous(),
-        Some(creds) => authenticated_subject(state, creds, request.account.as_deref()).await?,
+        Grant::Basic(None) => Authenticated {
+            subject: Subject::anonymous(),
+            refreshable: None,
+            presented_refresh: None,
+        },
+        Grant::Basic(Some(creds)) | Grant::Password(creds) => {
+            authenticate(state, creds, request.account.as_deref()).await?
+        }
+        Grant::Refresh(secret) => match refresh_tokens::redeem(&state.db, secret, service).await? {
+            Some(user) => Authenticated {
+                subject: subject_of(&user, None),
+                refreshable: None,
+                presented_refresh: Some(secret.clone()),
+            },
+            None => {
+                return Err(TokenError::unauthorized(
+                    "invalid, revoked or expired refresh token (a password change or a disabled account revokes it); log in again",
+                ));
+            }
+        },
     };
-    let access = granted_access(state, &subject, &request.scopes).await?;
-    let response = issue(
+    let access = granted_access(state, &who.subject, &request.scopes).await?;
+    let refresh_token = match (&who.refreshable, request.offline) {
+        (Some(user), true) => {
+            let client = request.client_id.as_deref().unwrap_or("unknown");
+            Some(refresh_tokens::issue(&state.db, user, service, client).await?)
+        }
+        _ => who.presented_refresh,
+    };
+    let granted_scope = oauth.then(|| {
+        access
+            .iter()
+            .map(|a| format!("{}:{}:{}", a.resource_type, a.name, a.actions.join(",")))
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    let mut response = issue(
         &state.signer,
         &state.config.token,
-        subject.username.as_deref().unwrap_or_default(),
+        who.subject.username.as_deref().unwrap_or_default(),
         access,
         chrono::Utc::now(),
     )
     .map_err(|e| Error::Internal(e.to_string()))?;
+    response.refresh_token = refresh_token;
+    response.scope = granted_scope;
     serde_json::to_string(&response).map_err(|e| Error::Internal(e.to_string()).into())
 }
 
@@ -153,11 +235,21 @@ async fn granted_access(
     Ok(access)
 }
 
-async fn authenticated_subject(
+fn subject_of(user: &user::Model, token_scope: Option<policy::TokenScope>) -> Subject {
+    Subject {
+        user_id: Some(user.id),
+        username: Some(user.username.clone()),
+        admin: user.admin,
+        token_scope,
+    }
+}
+
+/// Checks a user name with a password or an application token.
+async fn authenticate(
     state: &SharedState,
     creds: &Credentials,
     account: Option<&str>,
-) -> Result<Subject, TokenError> {
+) -> Result<Authenticated, TokenError> {
     if let Some(account) = account
         && account != creds.username
     {
@@ -170,18 +262,17 @@ async fn authenticated_subject(
     }
     if app_tokens::looks_like_token(&creds.password) {
         return match app_tokens::authenticate(&state.db, &creds.password).await? {
-            Some((user, scope)) if user.username == creds.username => Ok(Subject {
-                user_id: Some(user.id),
-                username: Some(user.username),
-                admin: user.admin,
-                token_scope: Some(scope),
+            Some((user, scope)) if user.username == creds.username => Ok(Authenticated {
+                subject: subject_of(&user, Some(scope)),
+                refreshable: None,
+                presented_refresh: None,
             }),
             _ => Err(TokenError::unauthorized(
                 "invalid, expired or revoked application token (or it belongs to another user)",
             )),
         };
     }
-    let user = match credentials::authenticate(
+    match credentials::authenticate(
         &state.db,
         &state.credentials,
         &creds.username,
@@ -189,20 +280,16 @@ async fn authenticated_subject(
     )
     .await?
     {
-        Ok(user) => user,
+        Ok(user) => Ok(Authenticated {
+            subject: subject_of(&user, None),
+            refreshable: Some(user),
+            presented_refresh: None,
+        }),
         Err(Failure::BadCredentials) => {
-            return Err(TokenError::unauthorized("invalid user name or password"));
+            Err(TokenError::unauthorized("invalid user name or password"))
         }
-        Err(Failure::Disabled) => {
-            return Err(TokenError::unauthorized(
-                "this account is disabled; ask an administrator to enable it",
-            ));
-        }
-    };
-    Ok(Subject {
-        user_id: Some(user.id),
-        username: Some(user.username),
-        admin: user.admin,
-        token_scope: None,
-    })
+        Err(Failure::Disabled) => Err(TokenError::unauthorized(
+            "this account is disabled; ask an administrator to enable it",
+        )),
+    }
 }

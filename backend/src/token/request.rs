@@ -15,40 +15,156 @@ pub struct Credentials {
     pub password: String,
 }
 
-#[derive(Debug, Default)]
+/// How the client proves who it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// GET with HTTP Basic credentials, or none (anonymous).
+    Basic(Option<Credentials>),
+    /// POST `grant_type=password`.
+    Password(Credentials),
+    /// POST `grant_type=refresh_token`.
+    Refresh(String),
+}
+
+#[derive(Debug)]
 pub struct TokenRequest {
     pub service: Option<String>,
     pub account: Option<String>,
     pub scopes: Vec<Scope>,
-    pub offline_token: bool,
+    /// `offline_token=true` (GET) or `access_type=offline` (POST): the client
+    /// wants a refresh token.
+    pub offline: bool,
     pub client_id: Option<String>,
-    pub credentials: Option<Credentials>,
+    pub grant: Grant,
 }
 
-impl TokenRequest {
-    pub fn parse(query: &str, authorization: Option<&HeaderValue>) -> Result<TokenRequest, String> {
-        let mut request = TokenRequest::default();
-        let mut scope_params = Vec::new();
-        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            match key.as_ref() {
-                "scope" => scope_params.push(value.into_owned()),
-                "service" => set_once(&mut request.service, "service", value.into_owned())?,
-                "account" => set_once(&mut request.account, "account", value.into_owned())?,
-                "client_id" => set_once(&mut request.client_id, "client_id", value.into_owned())?,
-                "offline_token" => request.offline_token = value == "true",
-                _ => {}
-            }
+/// A refused request: the OAuth2 error code and a message for people.
+pub type Refusal = (&'static str, String);
+
+fn invalid(message: impl Into<String>) -> Refusal {
+    ("invalid_request", message.into())
+}
+
+/// The parameters both forms share, read from URL-encoded pairs.
+#[derive(Default)]
+struct Params {
+    service: Option<String>,
+    account: Option<String>,
+    client_id: Option<String>,
+    grant_type: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    refresh_token: Option<String>,
+    offline: bool,
+    scopes: Vec<String>,
+}
+
+impl Params {
+    fn read(encoded: &[u8]) -> Result<Params, Refusal> {
+        let mut p = Params::default();
+        for (key, value) in form_urlencoded::parse(encoded) {
+            let value = value.into_owned();
+            let slot = match key.as_ref() {
+                "scope" => {
+                    p.scopes.push(value);
+                    continue;
+                }
+                "offline_token" => {
+                    p.offline |= value == "true";
+                    continue;
+                }
+                "access_type" => {
+                    p.offline |= value == "offline";
+                    continue;
+                }
+                "service" => &mut p.service,
+                "account" => &mut p.account,
+                "client_id" => &mut p.client_id,
+                "grant_type" => &mut p.grant_type,
+                "username" => &mut p.username,
+                "password" => &mut p.password,
+                "refresh_token" => &mut p.refresh_token,
+                _ => continue,
+            };
+            set_once(slot, &key, value).map_err(invalid)?;
         }
-        let (scopes, rejected) = parse_scopes(scope_params.iter().map(String::as_str));
+        Ok(p)
+    }
+
+    fn scopes(&self) -> Result<Vec<Scope>, Refusal> {
+        let (scopes, rejected) = parse_scopes(self.scopes.iter().map(String::as_str));
         for (text, reason) in rejected {
             tracing::debug!(scope = %text, ?reason, "ignoring a malformed scope");
         }
         if scopes.len() > MAX_SCOPES {
-            return Err(format!("too many scopes: at most {MAX_SCOPES} per request"));
+            return Err(invalid(format!(
+                "too many scopes: at most {MAX_SCOPES} per request"
+            )));
         }
-        request.scopes = scopes;
-        request.credentials = authorization.map(parse_basic).transpose()?;
-        Ok(request)
+        Ok(scopes)
+    }
+}
+
+impl TokenRequest {
+    /// A GET request: query parameters and the Authorization header.
+    pub fn parse(query: &str, authorization: Option<&HeaderValue>) -> Result<TokenRequest, String> {
+        let p = Params::read(query.as_bytes()).map_err(|(_, m)| m)?;
+        let credentials = authorization.map(parse_basic).transpose()?;
+        Ok(TokenRequest {
+            scopes: p.scopes().map_err(|(_, m)| m)?,
+            service: p.service,
+            account: p.account,
+            offline: p.offline,
+            client_id: p.client_id,
+            grant: Grant::Basic(credentials),
+        })
+    }
+
+    /// A POST request (OAuth2): a form body with `grant_type`.
+    pub fn parse_form(body: &[u8]) -> Result<TokenRequest, Refusal> {
+        let p = Params::read(body)?;
+        if p.service.is_none() || p.client_id.is_none() {
+            return Err(invalid("service and client_id are required"));
+        }
+        let grant = match p.grant_type.as_deref() {
+            Some("password") => match (&p.username, &p.password) {
+                (Some(username), Some(password))
+                    if username.len() <= 4 * MAX_USERNAME_LEN && password.len() <= 1024 =>
+                {
+                    Grant::Password(Credentials {
+                        username: username.clone(),
+                        password: password.clone(),
+                    })
+                }
+                _ => return Err(invalid("grant_type=password needs username and password")),
+            },
+            Some("refresh_token") => match &p.refresh_token {
+                Some(token) => Grant::Refresh(token.clone()),
+                None => return Err(invalid("grant_type=refresh_token needs refresh_token")),
+            },
+            Some(other) => {
+                return Err((
+                    "unsupported_grant_type",
+                    format!(
+                        "grant_type {:?} is not supported: use password or refresh_token",
+                        other.chars().take(40).collect::<String>()
+                    ),
+                ));
+            }
+            None => {
+                return Err(invalid(
+                    "grant_type is required (password or refresh_token)",
+                ));
+            }
+        };
+        Ok(TokenRequest {
+            scopes: p.scopes()?,
+            service: p.service,
+            account: p.account,
+            offline: p.offline,
+            client_id: p.client_id,
+            grant,
+        })
     }
 }
 
@@ -112,7 +228,10 @@ mod tests {
         assert_eq!(r.scopes.len(), 2);
         assert_eq!(r.service.as_deref(), Some("registry"));
         assert_eq!(r.account.as_deref(), Some("alice"));
-        assert_eq!(r.credentials.unwrap().password, "pw");
+        let Grant::Basic(Some(credentials)) = r.grant else {
+            panic!("credentials")
+        };
+        assert_eq!(credentials.password, "pw");
     }
 
     #[test]
@@ -154,6 +273,52 @@ mod tests {
     fn garbage_query_does_not_fail() {
         let r = TokenRequest::parse("scope=%ZZ&scope=:::&&=&offline_token=true", None).unwrap();
         assert!(r.scopes.is_empty());
-        assert!(r.offline_token);
+        assert!(r.offline);
+    }
+
+    #[test]
+    fn oauth2_forms() {
+        let r = TokenRequest::parse_form(b"grant_type=password&username=a&password=p%3Aw&service=registry&client_id=containerd-client&scope=repository:a/b:pull%20repository:a/c:push&access_type=offline").unwrap();
+        assert_eq!(
+            r.grant,
+            Grant::Password(Credentials {
+                username: "a".into(),
+                password: "p:w".into()
+            })
+        );
+        assert_eq!(r.scopes.len(), 2);
+        assert!(r.offline);
+        let r = TokenRequest::parse_form(
+            b"grant_type=refresh_token&refresh_token=ptr_x&service=registry&client_id=docker",
+        )
+        .unwrap();
+        assert_eq!(r.grant, Grant::Refresh("ptr_x".into()));
+        for (body, code) in [
+            (
+                &b"grant_type=password&username=a&password=b&service=registry"[..],
+                "invalid_request",
+            ),
+            (
+                b"grant_type=password&service=registry&client_id=x",
+                "invalid_request",
+            ),
+            (
+                b"grant_type=refresh_token&service=registry&client_id=x",
+                "invalid_request",
+            ),
+            (
+                b"grant_type=magic&service=registry&client_id=x",
+                "unsupported_grant_type",
+            ),
+            (b"service=registry&client_id=x", "invalid_request"),
+            (b"\xff\xfe=\x00", "invalid_request"),
+        ] {
+            assert_eq!(
+                TokenRequest::parse_form(body).unwrap_err().0,
+                code,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
     }
 }

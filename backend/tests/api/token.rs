@@ -283,12 +283,177 @@ async fn garbage_gets_4xx_json_and_the_server_keeps_serving() {
     }
 }
 
+async fn post_form(kit: &Kit, body: &str) -> crate::kit::Answer {
+    kit.send(
+        kit.client
+            .post("/v2/token")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body.to_owned()),
+    )
+    .await
+}
+
 #[tokio::test]
-async fn post_is_not_offered_yet() {
-    let kit = Kit::new("sqlite", None).await;
-    let answer = kit
-        .send(kit.client.post("/v2/token").body("grant_type=password"))
+async fn oauth2_password_and_refresh_grants() {
+    for kit in kits().await {
+        kit.create_user("root").await;
+        let alice = kit.create_user("alice").await;
+        // containerd: POST password first, scope once and space-separated.
+        let answer = post_form(
+            &kit,
+            &format!("grant_type=password&username=alice&password={PASSWORD}&service=registry&client_id=containerd-client&scope=repository%3Aalice%2Fapp%3Apull%2Cpush%20repository%3Aroot%2Fx%3Apull"),
+        )
         .await;
-    assert_eq!(answer.status, 404, "containerd falls back to GET on 404");
-    answer.assert_client_error("POST token");
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let body = answer.json();
+        assert_eq!(body["scope"], "repository:alice/app:pull,push");
+        assert!(
+            body.get("refresh_token").is_none(),
+            "no refresh token unless asked"
+        );
+        let claims = verify(&kit, body["access_token"].as_str().unwrap());
+        assert_eq!(claims["access"][0]["actions"], json!(["pull", "push"]));
+
+        // docker login: GET with offline_token=true gets a refresh token...
+        let answer = token_for(
+            &kit,
+            "service=registry&client_id=docker&offline_token=true",
+            Some(&basic("alice", PASSWORD)),
+        )
+        .await;
+        let refresh = answer.json()["refresh_token"]
+            .as_str()
+            .expect("refresh token")
+            .to_owned();
+        assert!(refresh.starts_with("ptr_"));
+        // ...and later only POSTs it; the same token comes back, never rotated.
+        let refresh_body = format!(
+            "grant_type=refresh_token&refresh_token={refresh}&service=registry&client_id=docker&scope=repository:alice/app:push,pull"
+        );
+        for _ in 0..2 {
+            let answer = post_form(&kit, &refresh_body).await;
+            assert_eq!(answer.status, 200, "{}", answer.text);
+            assert_eq!(answer.json()["refresh_token"], refresh.as_str());
+            let claims = verify(&kit, answer.json()["token"].as_str().unwrap());
+            assert_eq!(claims["sub"], "alice");
+            assert_eq!(claims["access"][0]["actions"], json!(["pull", "push"]));
+        }
+        // Bound to the service.
+        let other_service = refresh_body.replace("service=registry", "service=elsewhere");
+        assert_eq!(post_form(&kit, &other_service).await.status, 400);
+        // Listed for its user; revoked by a password change.
+        let cookie = kit.sign_in("alice").await;
+        let listed = kit
+            .call(&cookie, "GET", "/api/v1/refresh-tokens", None)
+            .await
+            .json();
+        assert_eq!(listed[0]["client_id"], "docker");
+        {
+            use sea_orm::{ActiveModelTrait, Set};
+            let mut user: portunus::db::entities::user::ActiveModel = alice.user.clone().into();
+            user.password_hash = Set(Some(portunus::password::hash("another-password").unwrap()));
+            user.update(&kit.state.db).await.unwrap();
+        }
+        let answer = post_form(&kit, &refresh_body).await;
+        assert_eq!(answer.status, 401, "{}", answer.text);
+        assert_eq!(answer.json()["error"], "invalid_grant");
+    }
+}
+
+#[tokio::test]
+async fn refresh_tokens_die_with_a_disabled_account_and_can_be_revoked() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let kit = Kit::new("sqlite", None).await;
+    kit.create_user("root").await;
+    let bob = kit.create_user("bob").await;
+    let get_refresh = || async {
+        let body = format!(
+            "grant_type=password&username=bob&password={PASSWORD}&service=registry&client_id=docker&access_type=offline"
+        );
+        post_form(&kit, &body).await.json()["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let first = get_refresh().await;
+    let second = get_refresh().await;
+    let refresh = |token: String| {
+        let kit = &kit;
+        async move {
+            post_form(kit, &format!("grant_type=refresh_token&refresh_token={token}&service=registry&client_id=docker")).await.status
+        }
+    };
+    assert_eq!(refresh(first.clone()).await, 200);
+
+    let cookie = kit.sign_in("bob").await;
+    let listed = kit
+        .call(&cookie, "GET", "/api/v1/refresh-tokens", None)
+        .await
+        .json();
+    let first_id = listed[0]["id"].as_i64().unwrap();
+    let root = kit.sign_in("root").await;
+    assert_eq!(
+        kit.call(
+            &root,
+            "DELETE",
+            &format!("/api/v1/refresh-tokens/{first_id}"),
+            None
+        )
+        .await
+        .status,
+        404,
+        "only its user revokes it"
+    );
+    assert_eq!(
+        kit.call(
+            &cookie,
+            "DELETE",
+            &format!("/api/v1/refresh-tokens/{first_id}"),
+            None
+        )
+        .await
+        .status,
+        204
+    );
+    assert_eq!(refresh(first).await, 401);
+    assert_eq!(refresh(second.clone()).await, 200);
+
+    let mut user: portunus::db::entities::user::ActiveModel = bob.user.into();
+    user.enabled = Set(false);
+    user.update(&kit.state.db).await.unwrap();
+    assert_eq!(refresh(second).await, 401);
+}
+
+#[tokio::test]
+async fn malformed_oauth2_requests_get_4xx() {
+    let kit = Kit::new("sqlite", None).await;
+    kit.create_user("alice").await;
+    for body in [
+        "",
+        "grant_type=password",
+        "grant_type=password&username=alice&password=x&service=registry",
+        "grant_type=client_credentials&service=registry&client_id=x",
+        "grant_type=refresh_token&service=registry&client_id=x",
+        "grant_type=refresh_token&refresh_token=garbage&service=registry&client_id=x",
+        "grant_type=password&username=alice&password=wrong-password&service=registry&client_id=x",
+        "%FF%FE&&==",
+    ] {
+        let answer = post_form(&kit, body).await;
+        answer.assert_client_error(body);
+        assert!(
+            answer.json()["error"].is_string(),
+            "{body}: {}",
+            answer.text
+        );
+    }
+    let answer = kit
+        .send(
+            kit.client
+                .post("/v2/token")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("content-length", "10000000")
+                .body("x"),
+        )
+        .await;
+    assert_eq!(answer.status, 413);
 }

@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod application_token;
 pub mod namespace;
+pub mod refresh_token;
 pub mod registry;
 pub mod registry_event;
 pub mod session;
