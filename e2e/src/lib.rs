@@ -316,3 +316,62 @@ pub fn layer_tar(dir: &Path, content: &str) -> PathBuf {
     .assert_ok();
     tar
 }
+
+/// A REST API client signed in as one user (session cookie).
+pub struct Api {
+    base: String,
+    cookie: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Api {
+    /// Signs `username` in (password [`PASSWORD`]).
+    pub fn sign_in(stack: &Stack, username: &str) -> Api {
+        let http = reqwest::blocking::Client::new();
+        let response = http
+            .post(format!("{}/api/v1/session", stack.portunus_url()))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .expect("sign in");
+        assert!(
+            response.status().is_success(),
+            "sign in {username}: {}",
+            response.status()
+        );
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .expect("session cookie")
+            .to_owned();
+        Api {
+            base: format!("{}/api/v1", stack.portunus_url()),
+            cookie,
+            http,
+        }
+    }
+
+    /// Sends a request and returns the status and JSON body; panics on a
+    /// non-2xx answer, naming the request.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("HTTP method");
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base))
+            .header("Cookie", &self.cookie);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().expect("API request");
+        let status = response.status();
+        let text = response.text().unwrap_or_default();
+        assert!(status.is_success(), "{method} {path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+    }
+}

@@ -53,6 +53,14 @@ fn docker_login_push_pull_and_refusal() {
     };
     login("wrong-password").assert_refused();
     login(PASSWORD).assert_ok();
+    // docker keeps the refresh token as its identity token, not the password...
+    let saved = std::fs::read_to_string(config.join("config.json")).expect("docker config.json");
+    assert!(saved.contains("\"identitytoken\": \"ptr_"), "{saved}");
+    let with_password = data_encoding::BASE64.encode(format!("alice:{PASSWORD}").as_bytes());
+    assert!(
+        !saved.contains(&with_password),
+        "no password stored: {saved}"
+    );
 
     let tar = layer_tar(stack.dir.path(), "docker e2e");
     let local = format!("portunus-e2e-{}:1", stack.registry_port);
@@ -63,8 +71,83 @@ fn docker_login_push_pull_and_refusal() {
     docker(&config, &["tag", &local, &theirs]).assert_ok();
 
     docker(&config, &["push", &mine]).assert_ok();
+    // ...and pushes with the OAuth2 refresh grant.
+    let log = stack.portunus_log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("method=POST uri=/v2/token") && l.contains("200 OK")),
+        "docker used POST grant_type=refresh_token:\n{log}"
+    );
     docker(&config, &["push", &theirs]).assert_refused();
     docker(&config, &["rmi", &mine, &theirs]).assert_ok();
     docker(&config, &["pull", &mine]).assert_ok();
     docker(&config, &["rmi", &mine, &local]).assert_ok();
+}
+
+#[test]
+fn containerd_pushes_with_the_oauth2_password_grant() {
+    if !engine_available() || !require("ctr") || !require("docker-registry") {
+        return;
+    }
+    const SOCKET: &str = "/var/run/docker/containerd/containerd.sock";
+    let stack = Stack::start(&[]);
+    stack.create_user("root");
+    stack.create_user("alice");
+    let config = stack.path("docker-config");
+    std::fs::create_dir_all(&config).expect("docker config dir");
+    let tar = layer_tar(stack.dir.path(), "containerd e2e");
+    let local = format!("portunus-ctr-{}:1", stack.registry_port);
+    docker(&config, &["import", &tar.to_string_lossy(), &local]).assert_ok();
+    let saved = stack.path("image.tar");
+    docker(&config, &["save", &local, "-o", &saved.to_string_lossy()]).assert_ok();
+    docker(&config, &["rmi", &local]).assert_ok();
+
+    let namespace = format!("portunus-e2e-{}", stack.registry_port);
+    let ctr = |args: &[&str]| {
+        let mut all = vec!["--address", SOCKET, "-n", &namespace];
+        all.extend_from_slice(args);
+        run("ctr", &all, &[], None)
+    };
+    ctr(&["images", "import", &saved.to_string_lossy()]).assert_ok();
+    let target = format!("{}/alice/ctr:1", stack.registry());
+    ctr(&[
+        "images",
+        "tag",
+        &format!("docker.io/library/{local}"),
+        &target,
+    ])
+    .assert_ok();
+    ctr(&[
+        "images",
+        "push",
+        "--plain-http",
+        "--user",
+        &format!("alice:{PASSWORD}"),
+        &target,
+    ])
+    .assert_ok();
+    let denied = format!("{}/root/ctr:1", stack.registry());
+    ctr(&["images", "tag", &target, &denied]).assert_ok();
+    ctr(&[
+        "images",
+        "push",
+        "--plain-http",
+        "--user",
+        &format!("alice:{PASSWORD}"),
+        &denied,
+    ])
+    .assert_refused();
+    let log = stack.portunus_log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("method=POST uri=/v2/token") && l.contains("200 OK")),
+        "containerd used POST grant_type=password:\n{log}"
+    );
+    let _ = ctr(&[
+        "images",
+        "rm",
+        &target,
+        &denied,
+        &format!("docker.io/library/{local}"),
+    ]);
 }

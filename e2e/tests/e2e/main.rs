@@ -4,6 +4,7 @@
 // Tests fail loudly, with context.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod authorization;
 mod browser;
 mod docker;
-mod podman;
+pub mod podman;

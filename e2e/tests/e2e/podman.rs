@@ -5,13 +5,13 @@ use std::path::PathBuf;
 use portunus_e2e::{PASSWORD, Run, Stack, layer_tar, require, run};
 
 /// podman with its own storage and credentials file, so tests don't interfere.
-struct Podman {
+pub struct Podman {
     root: PathBuf,
     authfile: PathBuf,
 }
 
 impl Podman {
-    fn new(stack: &Stack, name: &str) -> Podman {
+    pub fn new(stack: &Stack, name: &str) -> Podman {
         let podman = Podman {
             root: stack.path(&format!("podman-{name}")),
             authfile: stack.path(&format!("auth-{name}.json")),
@@ -20,7 +20,7 @@ impl Podman {
         podman
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    pub fn run(&self, args: &[&str]) -> Run {
         let root = self.root.join("root");
         let runroot = self.root.join("runroot");
         let mut all = vec![
@@ -40,7 +40,7 @@ impl Podman {
         )
     }
 
-    fn login(&self, registry: &str, user: &str, password: &str) -> Run {
+    pub fn login(&self, registry: &str, user: &str, password: &str) -> Run {
         self.run(&[
             "login",
             "--tls-verify=false",
@@ -52,7 +52,7 @@ impl Podman {
         ])
     }
 
-    fn push(&self, local: &str, remote: &str) -> Run {
+    pub fn push(&self, local: &str, remote: &str) -> Run {
         self.run(&[
             "push",
             "--tls-verify=false",
