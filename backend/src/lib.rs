@@ -2,6 +2,7 @@
 //! The binary (`main.rs`) is a thin command line over these modules.
 
 pub mod access;
+pub mod activities;
 pub mod api;
 pub mod app;
 pub mod app_tokens;

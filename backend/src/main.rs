@@ -56,6 +56,10 @@ enum UserCommand {
         /// E-mail address.
         #[arg(long)]
         email: Option<String>,
+        /// A bot: no password and no personal namespace; it signs in with
+        /// application tokens (create them with the API: POST /api/v1/users/NAME/tokens).
+        #[arg(long, conflicts_with = "admin")]
+        bot: bool,
     },
 }
 
@@ -111,14 +115,24 @@ async fn run(cli: Cli) -> Result<(), String> {
             print!("{yaml}");
             Ok(())
         }
-        Command::User(UserCommand::Create { name, admin, email }) => {
-            let password = read_password().map_err(|e| format!("cannot read the password: {e}"))?;
+        Command::User(UserCommand::Create {
+            name,
+            admin,
+            email,
+            bot,
+        }) => {
+            let password = if bot {
+                String::new()
+            } else {
+                read_password().map_err(|e| format!("cannot read the password: {e}"))?
+            };
             let state = AppState::init(config).await.map_err(describe)?;
             let new = NewUser {
                 username: name,
                 password,
                 email,
                 admin,
+                bot,
             };
             let created = users::create(&state.db, state.registry_id, new, &Actor::cli())
                 .await
@@ -135,13 +149,15 @@ async fn run(cli: Cli) -> Result<(), String> {
             if let Some(notice) = created.namespace_notice {
                 println!("note: {notice}");
             }
-            println!(
-                "personal namespace: {}  (docker login {}; docker push {}/{}/IMAGE:TAG)",
-                created.namespace,
-                state.config.registry_host(),
-                state.config.registry_host(),
-                created.namespace
-            );
+            let host = state.config.registry_host();
+            match created.namespace {
+                Some(ns) => println!(
+                    "personal namespace: {ns}  (docker login {host}; docker push {host}/{ns}/IMAGE:TAG)"
+                ),
+                None => println!(
+                    "bots have no password: give it an application token (POST /api/v1/users/NAME/tokens) and a team role"
+                ),
+            }
             Ok(())
         }
     }

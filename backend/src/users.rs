@@ -2,41 +2,48 @@
 //! private personal namespace, the first-account bootstrap, and look-ups.
 
 use chrono::Utc;
+use portunus_shared::api;
 use portunus_shared::names::{namespace_for_username, validate_username};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 use crate::audit::{self, Actor, Target};
-use crate::db::entities::{namespace, team, team_member, user};
+use crate::db::entities::{namespace, session, team, team_member, user};
 use crate::error::{Error, Result};
 use crate::password;
+use crate::policy::{Role, Visibility};
 
 /// What is needed to create an account.
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub username: String,
+    /// Ignored for bots, which sign in with application tokens only.
     pub password: String,
     pub email: Option<String>,
     pub admin: bool,
+    /// A bot: no password, no personal namespace, application tokens only.
+    pub bot: bool,
 }
 
 /// A created account and what the person should be told about it.
 #[derive(Debug, Clone)]
 pub struct CreatedUser {
     pub user: user::Model,
-    pub namespace: String,
+    /// The personal namespace (none for bots).
+    pub namespace: Option<String>,
     /// Set when the namespace name differs from the user name.
     pub namespace_notice: Option<String>,
     /// Set when this account became admin because it is the first one.
     pub bootstrap_admin: bool,
 }
 
-/// Creates a user, their personal team and namespace, in one transaction.
-/// The first account of an installation becomes admin; after that only an
-/// explicit `admin` request (by an admin or the operator's CLI) does.
+/// Creates a user with their personal team and namespace (bots get neither),
+/// in one transaction. The first account of an installation becomes admin;
+/// after that only an explicit `admin` request (by an admin or the
+/// operator's CLI) does. Bots are never admins.
 pub async fn create(
     db: &DatabaseConnection,
     registry_id: i64,
@@ -44,9 +51,13 @@ pub async fn create(
     actor: &Actor,
 ) -> Result<CreatedUser> {
     validate_username(&new.username).map_err(|e| Error::InvalidInput(e.to_string()))?;
-    password::validate(&new.password)?;
+    let password_hash = if new.bot {
+        None
+    } else {
+        password::validate(&new.password)?;
+        Some(password::hash_blocking(new.password).await?)
+    };
     let email = normalise_email(new.email)?;
-    let password_hash = password::hash_blocking(new.password).await?;
 
     let txn = db.begin().await?;
     if find_by_name_ignoring_case(&txn, &new.username)
@@ -74,16 +85,16 @@ pub async fn create(
         .one(&txn)
         .await?
         .is_some();
-    let bootstrap_admin = !admin_exists && !new.admin;
+    let admin = !new.bot && (new.admin || !admin_exists);
     let now = Utc::now();
     let created = user::ActiveModel {
         username: Set(new.username.clone()),
         email: Set(email),
         display_name: Set(None),
-        password_hash: Set(Some(password_hash)),
-        admin: Set(new.admin || !admin_exists),
+        password_hash: Set(password_hash),
+        admin: Set(admin),
         enabled: Set(true),
-        bot: Set(false),
+        bot: Set(new.bot),
         failed_attempts: Set(0),
         locked_at: Set(None),
         created_at: Set(now),
@@ -92,65 +103,74 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-
-    let namespace_name = free_namespace_name(&txn, registry_id, &new.username).await?;
-    let team = team::ActiveModel {
-        name: Set(namespace_name.clone()),
-        description: Set(format!("Personal team of {}", new.username)),
-        hidden: Set(true),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    team_member::ActiveModel {
-        team_id: Set(team.id),
-        user_id: Set(created.id),
-        role: Set("owner".into()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    namespace::ActiveModel {
-        registry_id: Set(registry_id),
-        name: Set(namespace_name.clone()),
-        team_id: Set(team.id),
-        visibility: Set("private".into()),
-        description: Set(String::new()),
-        global: Set(false),
-        personal_user_id: Set(Some(created.id)),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        actor,
-        "user.create",
-        Target {
-            kind: "user",
-            id: Some(created.id),
-            name: &created.username,
-        },
-        Some(serde_json::json!({ "admin": created.admin, "namespace": namespace_name })),
-    )
-    .await?;
+    let namespace = match new.bot {
+        true => None,
+        false => Some(create_personal_namespace(&txn, registry_id, &created).await?),
+    };
+    let target = Target {
+        kind: "user",
+        id: Some(created.id),
+        name: &created.username,
+    };
+    let params =
+        serde_json::json!({ "admin": created.admin, "bot": created.bot, "namespace": namespace });
+    audit::record(&txn, actor, "user.create", target, Some(params)).await?;
     txn.commit().await?;
 
-    let namespace_notice = (namespace_name != new.username).then(|| {
+    let namespace_notice = namespace.as_ref().filter(|ns| **ns != new.username).map(|ns| {
         format!(
-            "the user name {:?} is not a valid namespace name, so the personal namespace is {:?}: push to {}/IMAGE",
-            new.username, namespace_name, namespace_name
+            "the user name {:?} is not a valid namespace name, so the personal namespace is {ns:?}: push to {ns}/IMAGE",
+            new.username
         )
     });
     Ok(CreatedUser {
         user: created,
-        namespace: namespace_name,
+        namespace,
         namespace_notice,
-        bootstrap_admin,
+        bootstrap_admin: admin && !new.admin,
     })
+}
+
+/// The hidden personal team (owned by `user`) and private personal namespace.
+async fn create_personal_namespace(
+    db: &impl ConnectionTrait,
+    registry_id: i64,
+    user: &user::Model,
+) -> Result<String> {
+    let name = free_namespace_name(db, registry_id, &user.username).await?;
+    let now = Utc::now();
+    let team = team::ActiveModel {
+        name: Set(name.clone()),
+        description: Set(format!("Personal team of {}", user.username)),
+        hidden: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    team_member::ActiveModel {
+        team_id: Set(team.id),
+        user_id: Set(user.id),
+        role: Set(Role::Owner.as_str().into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    namespace::ActiveModel {
+        registry_id: Set(registry_id),
+        name: Set(name.clone()),
+        team_id: Set(team.id),
+        visibility: Set(Visibility::Private.as_str().into()),
+        description: Set(String::new()),
+        global: Set(false),
+        personal_user_id: Set(Some(user.id)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(name)
 }
 
 fn normalise_email(email: Option<String>) -> Result<Option<String>> {
@@ -237,4 +257,271 @@ pub async fn personal_namespace(db: &impl ConnectionTrait, user_id: i64) -> Resu
         .one(db)
         .await?
         .map(|n| n.name))
+}
+
+/// The wire form of an account.
+pub async fn describe(db: &impl ConnectionTrait, u: &user::Model) -> Result<api::User> {
+    Ok(api::User {
+        id: u.id,
+        username: u.username.clone(),
+        email: u.email.clone(),
+        display_name: u.display_name.clone(),
+        admin: u.admin,
+        enabled: u.enabled,
+        bot: u.bot,
+        namespace: personal_namespace(db, u.id).await?,
+        created_at: u
+            .created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    })
+}
+
+fn require_admin(by: &user::Model) -> Result<()> {
+    if by.admin {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only administrators may manage other accounts".into(),
+        ))
+    }
+}
+
+/// The account `name`, for admins or the user themself; others get "not found".
+pub async fn find_visible(
+    db: &impl ConnectionTrait,
+    by: &user::Model,
+    name: &str,
+) -> Result<user::Model> {
+    match find_by_name(db, name).await? {
+        Some(u) if by.admin || u.id == by.id => Ok(u),
+        _ => Err(Error::NotFound(format!("no user {name:?}"))),
+    }
+}
+
+/// A page of accounts whose name contains `filter`, by name (admins only).
+pub async fn list(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    filter: Option<&str>,
+    page: Paging,
+) -> Result<api::UserPage> {
+    require_admin(by)?;
+    let mut query = user::Entity::find().order_by_asc(user::Column::Username);
+    if let Some(filter) = filter.filter(|f| !f.is_empty()) {
+        query = query.filter(user::Column::Username.contains(filter));
+    }
+    let paginator = query.paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    let mut items = Vec::new();
+    for u in paginator.fetch_page(page.page.saturating_sub(1)).await? {
+        items.push(describe(db, &u).await?);
+    }
+    Ok(api::UserPage {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+/// Page number (from 1) and size, bounded.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl Paging {
+    pub const MAX_PER_PAGE: u64 = 500;
+
+    pub fn new(page: Option<u64>, per_page: Option<u64>) -> Result<Paging> {
+        let page = page.unwrap_or(1);
+        let per_page = per_page.unwrap_or(50);
+        if page == 0 || per_page == 0 || per_page > Self::MAX_PER_PAGE {
+            return Err(Error::InvalidInput(format!(
+                "page starts at 1 and per_page is 1 to {}",
+                Self::MAX_PER_PAGE
+            )));
+        }
+        Ok(Paging { page, per_page })
+    }
+}
+
+async fn other_enabled_admins(db: &impl ConnectionTrait, except: i64) -> Result<u64> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Admin.eq(true))
+        .filter(user::Column::Enabled.eq(true))
+        .filter(user::Column::Id.ne(except))
+        .count(db)
+        .await?)
+}
+
+/// Changes an account. Admins change anything; users their e-mail, display
+/// name, and may disable themselves. The last enabled administrator can be
+/// neither demoted nor disabled.
+pub async fn update(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    name: &str,
+    change: api::UserUpdate,
+) -> Result<user::Model> {
+    let txn = db.begin().await?;
+    let target_user = find_visible(&txn, by, name).await?;
+    let actor = Actor::user(by.id, &by.username);
+    let target = || Target {
+        kind: "user",
+        id: Some(target_user.id),
+        name: &target_user.username,
+    };
+    let mut active: user::ActiveModel = target_user.clone().into();
+    if let Some(admin) = change.admin.filter(|a| *a != target_user.admin) {
+        require_admin(by)?;
+        if target_user.bot && admin {
+            return Err(Error::InvalidInput("bots cannot be administrators".into()));
+        }
+        if !admin && other_enabled_admins(&txn, target_user.id).await? == 0 {
+            return Err(Error::Conflict(
+                "this is the last administrator; make someone else administrator first".into(),
+            ));
+        }
+        let key = if admin {
+            "user.grant_admin"
+        } else {
+            "user.revoke_admin"
+        };
+        audit::record(&txn, &actor, key, target(), None).await?;
+        active.admin = Set(admin);
+    }
+    if let Some(enabled) = change.enabled.filter(|e| *e != target_user.enabled) {
+        if by.id != target_user.id || enabled {
+            require_admin(by)?;
+        }
+        if !enabled && target_user.admin && other_enabled_admins(&txn, target_user.id).await? == 0 {
+            return Err(Error::Conflict(
+                "this is the last administrator; it cannot be disabled".into(),
+            ));
+        }
+        let key = if enabled {
+            "user.enable"
+        } else {
+            "user.disable"
+        };
+        audit::record(&txn, &actor, key, target(), None).await?;
+        active.enabled = Set(enabled);
+    }
+    if change.email.is_some() {
+        let email = normalise_email(change.email)?;
+        if let Some(email) = &email {
+            let taken = user::Entity::find()
+                .filter(user::Column::Email.eq(email.as_str()))
+                .filter(user::Column::Id.ne(target_user.id))
+                .count(&txn)
+                .await?;
+            if taken > 0 {
+                return Err(Error::Conflict(format!(
+                    "the e-mail address {email} is already in use"
+                )));
+            }
+        }
+        if email != target_user.email {
+            audit::record(&txn, &actor, "user.change_email", target(), None).await?;
+            active.email = Set(email);
+        }
+    }
+    if let Some(display_name) = change.display_name {
+        let display_name = Some(display_name.trim().chars().take(100).collect::<String>())
+            .filter(|d| !d.is_empty());
+        active.display_name = Set(display_name);
+    }
+    active.updated_at = Set(Utc::now());
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes an account with its personal namespace (admins only; never the
+/// last administrator).
+pub async fn delete(db: &DatabaseConnection, by: &user::Model, name: &str) -> Result<()> {
+    require_admin(by)?;
+    let txn = db.begin().await?;
+    let target_user = find_by_name(&txn, name)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no user {name:?}")))?;
+    if target_user.admin && other_enabled_admins(&txn, target_user.id).await? == 0 {
+        return Err(Error::Conflict(
+            "this is the last administrator; it cannot be deleted".into(),
+        ));
+    }
+    let target = Target {
+        kind: "user",
+        id: Some(target_user.id),
+        name: &target_user.username,
+    };
+    audit::record(
+        &txn,
+        &Actor::user(by.id, &by.username),
+        "user.delete",
+        target,
+        None,
+    )
+    .await?;
+    if let Some(ns) = namespace::Entity::find()
+        .filter(namespace::Column::PersonalUserId.eq(target_user.id))
+        .one(&txn)
+        .await?
+    {
+        let team_id = ns.team_id;
+        namespace::Entity::delete_by_id(ns.id).exec(&txn).await?;
+        team::Entity::delete_by_id(team_id).exec(&txn).await?;
+    }
+    user::Entity::delete_by_id(target_user.id)
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Changes `user`'s password after checking the current one. Every other
+/// session and every refresh token of the user stops working.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    change: api::PasswordChange,
+    keep_session: Option<&str>,
+) -> Result<()> {
+    let Some(current_hash) = user.password_hash.clone() else {
+        return Err(Error::InvalidInput(
+            "this account has no password (a bot, or signed in elsewhere)".into(),
+        ));
+    };
+    if !password::verify_blocking(change.current_password, Some(current_hash)).await {
+        return Err(Error::Forbidden("the current password is wrong".into()));
+    }
+    password::validate(&change.new_password)?;
+    let new_hash = password::hash_blocking(change.new_password).await?;
+    let txn = db.begin().await?;
+    let mut active: user::ActiveModel = user.clone().into();
+    active.password_hash = Set(Some(new_hash));
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    let mut others = session::Entity::delete_many().filter(session::Column::UserId.eq(user.id));
+    if let Some(keep) = keep_session {
+        others = others.filter(session::Column::TokenHash.ne(keep));
+    }
+    others.exec(&txn).await?;
+    let target = Target {
+        kind: "user",
+        id: Some(user.id),
+        name: &user.username,
+    };
+    audit::record(
+        &txn,
+        &Actor::user(user.id, &user.username),
+        "user.change_password",
+        target,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

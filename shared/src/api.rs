@@ -212,3 +212,90 @@ pub struct ActionVerdict {
     /// The rule in words.
     pub explanation: String,
 }
+
+/// An account as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub admin: bool,
+    pub enabled: bool,
+    pub bot: bool,
+    pub namespace: Option<String>,
+    pub created_at: String,
+}
+
+/// One page of a list, with the total count for paging.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct UserPage {
+    pub items: Vec<User>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// An account created by an administrator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct NewUser {
+    pub username: String,
+    /// Required unless `bot` is set.
+    pub password: Option<String>,
+    pub email: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(default))]
+    pub admin: bool,
+    /// A bot has no password and no personal namespace; it uses application tokens.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(default))]
+    pub bot: bool,
+}
+
+/// Changes to an account; absent fields stay. `admin` and `enabled` are for
+/// administrators (anyone may disable their own account, but not the last
+/// administrator's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct UserUpdate {
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub admin: Option<bool>,
+    pub enabled: Option<bool>,
+}
+
+/// A new password, proven by the current one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct Activity {
+    pub id: i64,
+    /// Who did it (a user name, or `portunus-cli`).
+    pub actor: String,
+    /// What was done, e.g. `team.add_member` or `auth.sign_in_failed`.
+    pub key: String,
+    pub target_type: String,
+    pub target: String,
+    pub parameters: Option<String>,
+    pub created_at: String,
+}
+
+/// One page of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct ActivityPage {
+    pub items: Vec<Activity>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}

@@ -2,6 +2,7 @@
 //! prints it; `openapi.yaml` is that output). One `XxxApi` struct per tag;
 //! handlers stay thin and call the domain modules.
 
+mod activities;
 pub mod auth;
 pub mod error;
 mod info;
@@ -12,6 +13,7 @@ mod responses;
 mod session;
 mod teams;
 mod tokens;
+mod users;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -33,6 +35,10 @@ pub enum ApiTags {
     Tokens,
     /// Why a user can or cannot pull, push or delete.
     Permissions,
+    /// Accounts and bots (administrators), and your password.
+    Users,
+    /// The audit log.
+    Activities,
 }
 
 pub type Api = (
@@ -43,6 +49,8 @@ pub type Api = (
     namespaces::NamespacesApi,
     tokens::TokensApi,
     permissions::PermissionsApi,
+    users::UsersApi,
+    activities::ActivitiesApi,
 );
 
 /// The OpenAPI service; `server_url` goes into the spec's `servers`.
@@ -56,6 +64,8 @@ pub fn service(server_url: &str) -> OpenApiService<Api, ()> {
             namespaces::NamespacesApi,
             tokens::TokensApi,
             permissions::PermissionsApi,
+            users::UsersApi,
+            activities::ActivitiesApi,
         ),
         "Portunus",
         env!("CARGO_PKG_VERSION"),

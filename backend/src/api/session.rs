@@ -106,6 +106,7 @@ impl SessionApi {
             password,
             email,
             admin: false,
+            bot: false,
         };
         let actor = Actor {
             id: None,

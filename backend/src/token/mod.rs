@@ -17,6 +17,7 @@ use serde_json::json;
 
 use crate::access;
 use crate::app_tokens;
+use crate::audit::{self, Actor, Target};
 use crate::credentials::{self, Failure};
 use crate::db::entities::user;
 use crate::error::Error;
@@ -181,6 +182,27 @@ async fn answer(
             }
         },
     };
+    if request.scopes.is_empty()
+        && let (Some(id), Some(name)) = (who.subject.user_id, who.subject.username.as_deref())
+    {
+        // A login (docker login, podman login): audited; token requests for
+        // pulls and pushes are too many to record one by one.
+        let actor = Actor::user(id, name);
+        let target = Target {
+            kind: "user",
+            id: Some(id),
+            name,
+        };
+        let params = json!({"client_id": request.client_id});
+        audit::record(
+            &state.db,
+            &actor,
+            "auth.registry_login",
+            target,
+            Some(params),
+        )
+        .await?;
+    }
     let access = granted_access(state, &who.subject, &request.scopes).await?;
     let refresh_token = match (&who.refreshable, request.offline) {
         (Some(user), true) => {
@@ -244,8 +266,41 @@ fn subject_of(user: &user::Model, token_scope: Option<policy::TokenScope>) -> Su
     }
 }
 
-/// Checks a user name with a password or an application token.
+/// Checks a user name with a password or an application token; failures
+/// are audited.
 async fn authenticate(
+    state: &SharedState,
+    creds: &Credentials,
+    account: Option<&str>,
+) -> Result<Authenticated, TokenError> {
+    let result = check_credentials(state, creds, account).await;
+    if let Err(e) = &result
+        && e.status == StatusCode::UNAUTHORIZED
+    {
+        let name: String = creds.username.chars().take(64).collect();
+        let actor = Actor {
+            id: None,
+            name: name.clone(),
+        };
+        let target = Target {
+            kind: "user",
+            id: None,
+            name: &name,
+        };
+        let params = json!({ "reason": e.message });
+        audit::record(
+            &state.db,
+            &actor,
+            "auth.registry_login_failed",
+            target,
+            Some(params),
+        )
+        .await?;
+    }
+    result
+}
+
+async fn check_credentials(
     state: &SharedState,
     creds: &Credentials,
     account: Option<&str>,

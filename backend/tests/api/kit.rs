@@ -121,6 +121,7 @@ impl Kit {
             password: PASSWORD.into(),
             email: None,
             admin: false,
+            bot: false,
         };
         users::create(&self.state.db, self.state.registry_id, new, &Actor::cli())
             .await

@@ -11,3 +11,4 @@ mod kit;
 mod openapi;
 mod session;
 mod token;
+mod users;

@@ -1,0 +1,521 @@
+//! Account administration, bots, password changes and the audit log.
+
+use serde_json::json;
+
+use crate::kit::{As, PASSWORD, basic, kits};
+
+#[tokio::test]
+async fn administrators_manage_accounts_and_others_cannot() {
+    for kit in kits().await {
+        kit.create_user("root").await;
+        kit.create_user("alice").await;
+        let root = kit.sign_in("root").await;
+        let alice = kit.sign_in("alice").await;
+
+        assert_eq!(
+            kit.call(&alice, "GET", "/api/v1/users", None).await.status,
+            403
+        );
+        let page = kit
+            .call(&root, "GET", "/api/v1/users?per_page=1&page=2", None)
+            .await
+            .json();
+        assert_eq!(
+            (
+                page["total"].as_u64(),
+                page["items"][0]["username"].as_str()
+            ),
+            (Some(2), Some("root"))
+        );
+        assert_eq!(
+            kit.call(&root, "GET", "/api/v1/users?per_page=0", None)
+                .await
+                .status,
+            400
+        );
+        assert_eq!(
+            kit.call(&root, "GET", "/api/v1/users?q=ali", None)
+                .await
+                .json()["total"],
+            1
+        );
+
+        let new = json!({"username": "bob", "password": PASSWORD});
+        assert_eq!(
+            kit.call(&alice, "POST", "/api/v1/users", Some(new.clone()))
+                .await
+                .status,
+            403
+        );
+        assert_eq!(
+            kit.call(&root, "POST", "/api/v1/users", Some(new))
+                .await
+                .status,
+            201
+        );
+        assert_eq!(
+            kit.call(
+                &root,
+                "POST",
+                "/api/v1/users",
+                Some(json!({"username": "nopw"}))
+            )
+            .await
+            .status,
+            400
+        );
+
+        // Others' accounts are invisible to non-admins; admin rights are for admins.
+        assert_eq!(
+            kit.call(&alice, "GET", "/api/v1/users/bob", None)
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            kit.call(&alice, "GET", "/api/v1/users/alice", None)
+                .await
+                .status,
+            200
+        );
+        assert_eq!(
+            kit.call(
+                &alice,
+                "PATCH",
+                "/api/v1/users/alice",
+                Some(json!({"admin": true}))
+            )
+            .await
+            .status,
+            403
+        );
+        assert_eq!(
+            kit.call(
+                &alice,
+                "PATCH",
+                "/api/v1/users/bob",
+                Some(json!({"enabled": false}))
+            )
+            .await
+            .status,
+            404
+        );
+        let me = kit
+            .call(
+                &alice,
+                "PATCH",
+                "/api/v1/users/alice",
+                Some(json!({"email": "alice@example.org", "display_name": "Alice"})),
+            )
+            .await;
+        assert_eq!(me.json()["email"], "alice@example.org", "{}", me.text);
+        let clash = kit
+            .call(
+                &root,
+                "PATCH",
+                "/api/v1/users/bob",
+                Some(json!({"email": "alice@example.org"})),
+            )
+            .await;
+        assert_eq!(clash.status, 409);
+
+        // The last administrator stays.
+        assert_eq!(
+            kit.call(
+                &root,
+                "PATCH",
+                "/api/v1/users/root",
+                Some(json!({"admin": false}))
+            )
+            .await
+            .status,
+            409
+        );
+        assert_eq!(
+            kit.call(
+                &root,
+                "PATCH",
+                "/api/v1/users/root",
+                Some(json!({"enabled": false}))
+            )
+            .await
+            .status,
+            409
+        );
+        assert_eq!(
+            kit.call(&root, "DELETE", "/api/v1/users/root", None)
+                .await
+                .status,
+            409
+        );
+        assert_eq!(
+            kit.call(
+                &root,
+                "PATCH",
+                "/api/v1/users/alice",
+                Some(json!({"admin": true}))
+            )
+            .await
+            .json()["admin"],
+            true
+        );
+        assert_eq!(
+            kit.call(
+                &root,
+                "PATCH",
+                "/api/v1/users/alice",
+                Some(json!({"admin": false}))
+            )
+            .await
+            .status,
+            200
+        );
+
+        // Disabling takes effect at once, at the token endpoint too.
+        assert_eq!(
+            kit.call(
+                &root,
+                "PATCH",
+                "/api/v1/users/bob",
+                Some(json!({"enabled": false}))
+            )
+            .await
+            .status,
+            200
+        );
+        let answer = kit
+            .send(
+                kit.client
+                    .get("/v2/token")
+                    .header("Authorization", basic("bob", PASSWORD)),
+            )
+            .await;
+        assert_eq!(answer.status, 401);
+        // Users may disable themselves, but not enable themselves again.
+        assert_eq!(
+            kit.call(
+                &alice,
+                "PATCH",
+                "/api/v1/users/alice",
+                Some(json!({"enabled": false}))
+            )
+            .await
+            .status,
+            200
+        );
+        assert_eq!(
+            kit.call(&alice, "GET", "/api/v1/me", None).await.status,
+            401
+        );
+
+        // Deleting removes the personal namespace too.
+        assert_eq!(
+            kit.call(&alice, "DELETE", "/api/v1/users/bob", None)
+                .await
+                .status,
+            401
+        );
+        assert_eq!(
+            kit.call(&root, "DELETE", "/api/v1/users/bob", None)
+                .await
+                .status,
+            204
+        );
+        assert_eq!(
+            kit.call(&root, "GET", "/api/v1/namespaces/bob", None)
+                .await
+                .status,
+            404
+        );
+    }
+}
+
+#[tokio::test]
+async fn bots_have_tokens_only() {
+    for kit in kits().await {
+        kit.create_user("root").await;
+        let root = kit.sign_in("root").await;
+        let answer = kit
+            .call(
+                &root,
+                "POST",
+                "/api/v1/users",
+                Some(json!({"username": "ci-bot", "bot": true, "admin": true})),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        assert_eq!(
+            answer.json()["user"]["admin"],
+            false,
+            "bots are never admins"
+        );
+        assert_eq!(answer.json()["user"]["namespace"], serde_json::Value::Null);
+        // Give it a team role and a token; it pushes with the token only.
+        kit.call(&root, "POST", "/api/v1/teams", Some(json!({"name": "ops"})))
+            .await;
+        kit.call(
+            &root,
+            "POST",
+            "/api/v1/namespaces",
+            Some(json!({"name": "ops", "team": "ops"})),
+        )
+        .await;
+        assert_eq!(
+            kit.call(
+                &root,
+                "PUT",
+                "/api/v1/teams/ops/members/ci-bot",
+                Some(json!({"role": "owner"}))
+            )
+            .await
+            .status,
+            400
+        );
+        assert_eq!(
+            kit.call(
+                &root,
+                "PUT",
+                "/api/v1/teams/ops/members/ci-bot",
+                Some(json!({"role": "contributor"}))
+            )
+            .await
+            .status,
+            200
+        );
+        let token = kit
+            .call(
+                &root,
+                "POST",
+                "/api/v1/users/ci-bot/tokens",
+                Some(json!({"name": "deploy"})),
+            )
+            .await
+            .json();
+        let secret = token["secret"].as_str().unwrap();
+        let answer = kit
+            .send(
+                kit.client
+                    .get("/v2/token?scope=repository:ops/app:pull,push")
+                    .header("Authorization", basic("ci-bot", secret)),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let empty = kit
+            .send(
+                kit.client
+                    .get("/v2/token")
+                    .header("Authorization", basic("ci-bot", "")),
+            )
+            .await;
+        assert_eq!(empty.status, 401, "no password works for a bot");
+    }
+}
+
+#[tokio::test]
+async fn password_change_ends_other_sessions_and_docker_logins() {
+    for kit in kits().await {
+        kit.create_user("root").await;
+        kit.create_user("alice").await;
+        let here = kit.sign_in("alice").await;
+        let elsewhere = kit.sign_in("alice").await;
+        let refresh = kit
+            .send(
+                kit.client
+                    .get("/v2/token?offline_token=true&client_id=docker")
+                    .header("Authorization", basic("alice", PASSWORD)),
+            )
+            .await
+            .json()["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        let wrong =
+            json!({"current_password": "not-it-at-all", "new_password": "brand-new-password"});
+        assert_eq!(
+            kit.call(&here, "PUT", "/api/v1/me/password", Some(wrong))
+                .await
+                .status,
+            403
+        );
+        let short = json!({"current_password": PASSWORD, "new_password": "short"});
+        assert_eq!(
+            kit.call(&here, "PUT", "/api/v1/me/password", Some(short))
+                .await
+                .status,
+            400
+        );
+        let good = json!({"current_password": PASSWORD, "new_password": "brand-new-password"});
+        assert_eq!(
+            kit.call(&here, "PUT", "/api/v1/me/password", Some(good))
+                .await
+                .status,
+            204
+        );
+
+        assert_eq!(
+            kit.call(&here, "GET", "/api/v1/me", None).await.status,
+            200,
+            "this session stays"
+        );
+        assert_eq!(
+            kit.call(&elsewhere, "GET", "/api/v1/me", None).await.status,
+            401,
+            "others end"
+        );
+        let body = format!(
+            "grant_type=refresh_token&refresh_token={refresh}&service=registry&client_id=docker"
+        );
+        let answer = kit
+            .send(
+                kit.client
+                    .post("/v2/token")
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .body(body),
+            )
+            .await;
+        assert_eq!(
+            answer.status, 401,
+            "refresh tokens die with the old password"
+        );
+        let answer = kit
+            .send(
+                kit.client
+                    .get("/v2/token")
+                    .header("Authorization", basic("alice", "brand-new-password")),
+            )
+            .await;
+        assert_eq!(answer.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_filters_pages_and_exports() {
+    for kit in kits().await {
+        kit.create_user("root").await;
+        kit.create_user("alice").await;
+        let root = kit.sign_in("root").await;
+        let alice = kit.sign_in("alice").await;
+        kit.call(
+            &alice,
+            "POST",
+            "/api/v1/teams",
+            Some(json!({"name": "audit-me"})),
+        )
+        .await;
+        kit.send(
+            kit.client
+                .get("/v2/token")
+                .header("Authorization", basic("alice", "wrong-password")),
+        )
+        .await;
+        kit.send(
+            kit.client
+                .get("/v2/token")
+                .header("Authorization", basic("alice", PASSWORD)),
+        )
+        .await;
+
+        let all = kit
+            .call(&root, "GET", "/api/v1/activities?per_page=500", None)
+            .await
+            .json();
+        let keys: Vec<&str> = all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["key"].as_str().unwrap())
+            .collect();
+        for key in [
+            "user.create",
+            "auth.sign_in",
+            "team.create",
+            "auth.registry_login_failed",
+            "auth.registry_login",
+        ] {
+            assert!(keys.contains(&key), "{key} in {keys:?}");
+        }
+        assert_eq!(keys[0], "auth.registry_login", "newest first");
+
+        let teams = kit
+            .call(&root, "GET", "/api/v1/activities?key=team.", None)
+            .await
+            .json();
+        assert_eq!(teams["total"], 1);
+        assert_eq!(teams["items"][0]["actor"], "alice");
+        let failures = kit
+            .call(
+                &root,
+                "GET",
+                "/api/v1/activities?key=auth.registry_login_failed&actor=alice",
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(failures["total"], 1);
+        let future = kit
+            .call(
+                &root,
+                "GET",
+                "/api/v1/activities?since=2999-01-01T00:00:00Z",
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(future["total"], 0);
+        assert_eq!(
+            kit.call(&root, "GET", "/api/v1/activities?since=yesterday", None)
+                .await
+                .status,
+            400
+        );
+        let paged = kit
+            .call(&root, "GET", "/api/v1/activities?per_page=2&page=2", None)
+            .await
+            .json();
+        assert_eq!(paged["items"].as_array().unwrap().len(), 2);
+
+        // Non-admins see only their own actions.
+        let mine = kit
+            .call(&alice, "GET", "/api/v1/activities?per_page=500", None)
+            .await
+            .json();
+        assert!(
+            mine["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a["actor"] == "alice")
+        );
+        assert!(mine["total"].as_u64().unwrap() < all["total"].as_u64().unwrap());
+
+        let csv = kit
+            .call(&root, "GET", "/api/v1/activities.csv?key=team.create", None)
+            .await;
+        assert_eq!(csv.status, 200);
+        assert!(
+            csv.headers
+                .get("content-type")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let lines: Vec<&str> = csv.text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "id,created_at,actor,key,target_type,target,parameters"
+        );
+        assert!(
+            lines[1].contains(",alice,team.create,team,audit-me,"),
+            "{}",
+            lines[1]
+        );
+        assert_eq!(
+            kit.call(&As::Nobody, "GET", "/api/v1/activities.csv", None)
+                .await
+                .status,
+            401
+        );
+    }
+}
