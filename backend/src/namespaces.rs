@@ -191,13 +191,20 @@ fn parse_visibility(text: &str) -> Result<Visibility> {
     text.parse().map_err(Error::InvalidInput)
 }
 
-/// Creates a namespace for a team that `by` owns.
+/// Creates a namespace for a team that `by` owns (unless only administrators
+/// may, by `users_create_namespaces`).
 pub async fn create(
     db: &DatabaseConnection,
     registry_id: i64,
     by: &user::Model,
     new: api::NewNamespace,
+    settings: &Settings,
 ) -> Result<namespace::Model> {
+    if !by.admin && !settings.users_create_namespaces {
+        return Err(Error::Forbidden(
+            "only administrators create namespaces here (policy.users_create_namespaces)".into(),
+        ));
+    }
     validate_namespace(&new.name).map_err(|e| Error::InvalidInput(e.to_string()))?;
     let visibility = parse_visibility(new.visibility.as_deref().unwrap_or("private"))?;
     let txn = db.begin().await?;

@@ -147,6 +147,10 @@ pub struct Settings {
     pub contributors_may_delete: bool,
     /// Whether anonymous clients may pull from public namespaces.
     pub anonymous_pull: bool,
+    /// Whether users (not only administrators) may create teams.
+    pub users_create_teams: bool,
+    /// Whether team owners (not only administrators) may create namespaces.
+    pub users_create_namespaces: bool,
 }
 
 impl Default for Settings {
@@ -156,6 +160,8 @@ impl Default for Settings {
             delete_enabled: true,
             contributors_may_delete: false,
             anonymous_pull: true,
+            users_create_teams: true,
+            users_create_namespaces: true,
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::access::role_in_team;
 use crate::audit::{self, Actor, Target};
 use crate::db::entities::{namespace, team, team_member, user};
 use crate::error::{Error, Result};
-use crate::policy::Role;
+use crate::policy::{Role, Settings};
 use crate::users;
 
 /// Team names: 1 to 80 letters, digits, spaces, `.`, `_` and `-`, starting
@@ -152,12 +152,18 @@ async fn ensure_name_free(db: &impl ConnectionTrait, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Creates a team owned by `by`.
+/// Creates a team owned by `by` (users may unless `users_create_teams` is off).
 pub async fn create(
     db: &DatabaseConnection,
     by: &user::Model,
     new: api::NewTeam,
+    settings: &Settings,
 ) -> Result<team::Model> {
+    if !by.admin && (!settings.users_create_teams || by.bot) {
+        return Err(Error::Forbidden(
+            "only administrators create teams here (policy.users_create_teams)".into(),
+        ));
+    }
     validate_name(&new.name)?;
     let txn = db.begin().await?;
     ensure_name_free(&txn, &new.name).await?;

@@ -39,7 +39,14 @@ impl NamespacesApi {
         body: Json<NewNamespace>,
     ) -> ApiResult<Created<Namespace>> {
         let by = auth.principal().for_changes()?;
-        let ns = namespaces::create(&state.db, state.registry_id, by, body.0).await?;
+        let ns = namespaces::create(
+            &state.db,
+            state.registry_id,
+            by,
+            body.0,
+            &state.config.policy,
+        )
+        .await?;
         Ok(Created::Created(Json(
             namespaces::describe(&state.db, &ns).await?,
         )))

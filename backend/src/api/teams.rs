@@ -32,7 +32,7 @@ impl TeamsApi {
         body: Json<NewTeam>,
     ) -> ApiResult<Created<Team>> {
         let by = auth.principal().for_changes()?;
-        let team = teams::create(&state.db, by, body.0).await?;
+        let team = teams::create(&state.db, by, body.0, &state.config.policy).await?;
         Ok(Created::Created(Json(
             teams::describe(&state.db, &team).await?,
         )))

@@ -60,6 +60,7 @@ fn all_settings() -> Vec<Settings> {
                         delete_enabled,
                         contributors_may_delete,
                         anonymous_pull,
+                        ..Settings::default()
                     });
                 }
             }

@@ -687,3 +687,48 @@ async fn permissions_are_explained() {
         );
     }
 }
+
+#[tokio::test]
+async fn creating_teams_and_namespaces_can_be_kept_for_admins() {
+    let kit = Kit::with_config("sqlite", None, |c| {
+        c.policy.users_create_teams = false;
+        c.policy.users_create_namespaces = false;
+    })
+    .await;
+    kit.create_user("root").await;
+    kit.create_user("alice").await;
+    let root = kit.sign_in("root").await;
+    let alice = kit.sign_in("alice").await;
+    assert_eq!(
+        kit.call(&alice, "POST", "/api/v1/teams", Some(json!({"name": "t"})))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        kit.call(&root, "POST", "/api/v1/teams", Some(json!({"name": "t"})))
+            .await
+            .status,
+        201
+    );
+    kit.call(
+        &root,
+        "PUT",
+        "/api/v1/teams/t/members/alice",
+        Some(json!({"role": "owner"})),
+    )
+    .await;
+    let new = json!({"name": "tns", "team": "t"});
+    assert_eq!(
+        kit.call(&alice, "POST", "/api/v1/namespaces", Some(new.clone()))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        kit.call(&root, "POST", "/api/v1/namespaces", Some(new))
+            .await
+            .status,
+        201
+    );
+}
