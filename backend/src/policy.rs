@@ -299,7 +299,7 @@ impl Rule {
                 "only administrators may push to repositories without a namespace"
             }
             Rule::NamespaceMissing => {
-                "the namespace does not exist; an administrator or team owner must create it"
+                "the namespace does not exist (or you may not see it); an administrator or team owner must create it"
             }
             Rule::DeletesDisabled => "deleting images is disabled here",
             Rule::DeleteNeedsOwner => "only team owners (or administrators) may delete",

@@ -299,3 +299,23 @@ pub struct ActivityPage {
     pub page: u64,
     pub per_page: u64,
 }
+
+/// One page of teams, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct TeamPage {
+    pub items: Vec<Team>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// One page of namespaces, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct NamespacePage {
+    pub items: Vec<Namespace>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}

@@ -2,9 +2,9 @@
 
 use poem::web::Data;
 use poem_openapi::OpenApi;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use portunus_shared::api::{Namespace, NamespaceUpdate, NewNamespace};
+use portunus_shared::api::{Namespace, NamespacePage, NamespaceUpdate, NewNamespace};
 
 use super::ApiTags;
 use super::auth::Auth;
@@ -12,6 +12,7 @@ use super::error::ApiResult;
 use super::responses::{Created, Done};
 use crate::namespaces;
 use crate::state::SharedState;
+use crate::users::Paging;
 
 pub struct NamespacesApi;
 
@@ -20,10 +21,24 @@ impl NamespacesApi {
     /// Namespaces you may see: your teams', protected and public ones
     /// (administrators: all).
     #[oai(path = "/namespaces", method = "get", operation_id = "list_namespaces")]
-    async fn list(&self, state: Data<&SharedState>, auth: Auth) -> ApiResult<Json<Vec<Namespace>>> {
-        Ok(Json(
-            namespaces::list(&state.db, state.registry_id, &auth.principal().user).await?,
-        ))
+    async fn list(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        /// Page number, from 1.
+        page: Query<Option<u64>>,
+        /// Entries per page, 1 to 500 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<NamespacePage>> {
+        let paging = Paging::new(page.0, per_page.0)?;
+        let all = namespaces::list(&state.db, state.registry_id, &auth.principal().user).await?;
+        let (items, total) = paging.slice(all);
+        Ok(Json(NamespacePage {
+            items,
+            total,
+            page: paging.page,
+            per_page: paging.per_page,
+        }))
     }
 
     /// Create a namespace for a team you own.

@@ -2,9 +2,9 @@
 
 use poem::web::Data;
 use poem_openapi::OpenApi;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use portunus_shared::api::{MemberRole, NewTeam, Team, TeamUpdate};
+use portunus_shared::api::{MemberRole, NewTeam, Team, TeamPage, TeamUpdate};
 
 use super::ApiTags;
 use super::auth::Auth;
@@ -12,15 +12,31 @@ use super::error::ApiResult;
 use super::responses::{Created, Done};
 use crate::state::SharedState;
 use crate::teams;
+use crate::users::Paging;
 
 pub struct TeamsApi;
 
 #[OpenApi(tag = "ApiTags::Teams")]
 impl TeamsApi {
-    /// Teams you belong to (administrators: all teams).
+    /// Teams you belong to (administrators: all teams), by name.
     #[oai(path = "/teams", method = "get", operation_id = "list_teams")]
-    async fn list(&self, state: Data<&SharedState>, auth: Auth) -> ApiResult<Json<Vec<Team>>> {
-        Ok(Json(teams::list(&state.db, &auth.principal().user).await?))
+    async fn list(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        /// Page number, from 1.
+        page: Query<Option<u64>>,
+        /// Entries per page, 1 to 500 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<TeamPage>> {
+        let paging = Paging::new(page.0, per_page.0)?;
+        let (items, total) = paging.slice(teams::list(&state.db, &auth.principal().user).await?);
+        Ok(Json(TeamPage {
+            items,
+            total,
+            page: paging.page,
+            per_page: paging.per_page,
+        }))
     }
 
     /// Create a team; you become its owner.

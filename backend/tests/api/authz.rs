@@ -205,7 +205,7 @@ async fn private_names_do_not_leak() {
             .call(&oscar, "GET", "/api/v1/namespaces", None)
             .await
             .json();
-        let names: Vec<&str> = listed
+        let names: Vec<&str> = listed["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -214,6 +214,24 @@ async fn private_names_do_not_leak() {
         assert!(
             !names.contains(&"web") && names.contains(&"oscar"),
             "{names:?}"
+        );
+        let teams = kit
+            .call(&root, "GET", "/api/v1/teams?per_page=1", None)
+            .await
+            .json();
+        assert_eq!(
+            (teams["total"].as_u64(), teams["items"][0]["name"].as_str()),
+            (Some(1), Some("web"))
+        );
+        assert_eq!(
+            kit.call(&oscar, "GET", "/api/v1/teams", None).await.json()["total"],
+            0
+        );
+        assert_eq!(
+            kit.call(&oscar, "GET", "/api/v1/namespaces?page=0", None)
+                .await
+                .status,
+            400
         );
         let explained = kit
             .call(
