@@ -1,8 +1,12 @@
 //! Calls to the Portunus REST API. Errors come back as the API's message, so
 //! pages can show people what the server said.
 
-use gloo_net::http::{Request, Response};
-use portunus_shared::api::{ErrorBody, Me, ServerInfo, SignIn, SignUp, SignedUp};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use portunus_shared::api::{
+    ApplicationToken, CreatedApplicationToken, ErrorBody, Me, NewApplicationToken, Permissions,
+    ServerInfo, SignIn, SignUp, SignedUp,
+};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 const BASE: &str = "/api/v1";
@@ -14,21 +18,6 @@ pub struct ApiError {
     pub message: String,
 }
 
-async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    let status = response.status();
-    if response.ok() {
-        return response.json::<T>().await.map_err(|e| ApiError {
-            status,
-            message: format!("unexpected answer from the server: {e}"),
-        });
-    }
-    let message = match response.json::<ErrorBody>().await {
-        Ok(body) => body.message,
-        Err(_) => format!("the server answered {status}"),
-    };
-    Err(ApiError { status, message })
-}
-
 fn network(e: gloo_net::Error) -> ApiError {
     ApiError {
         status: 0,
@@ -36,52 +25,94 @@ fn network(e: gloo_net::Error) -> ApiError {
     }
 }
 
+async fn error_of(response: Response) -> ApiError {
+    let status = response.status();
+    let message = match response.json::<ErrorBody>().await {
+        Ok(body) => body.message,
+        Err(_) => format!("the server answered {status}"),
+    };
+    ApiError { status, message }
+}
+
+/// Sends a request and reads a JSON answer.
+async fn call<T: DeserializeOwned>(
+    request: RequestBuilder,
+    body: Option<&impl Serialize>,
+) -> Result<T, ApiError> {
+    let response = match body {
+        Some(body) => request.json(body).map_err(network)?.send().await,
+        None => request.send().await,
+    }
+    .map_err(network)?;
+    if !response.ok() {
+        return Err(error_of(response).await);
+    }
+    let status = response.status();
+    response.json::<T>().await.map_err(|e| ApiError {
+        status,
+        message: format!("unexpected answer from the server: {e}"),
+    })
+}
+
+/// Sends a request whose success has no body.
+async fn call_empty(request: RequestBuilder) -> Result<(), ApiError> {
+    let response = request.send().await.map_err(network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_of(response).await)
+    }
+}
+
+fn url(path: &str) -> String {
+    format!("{BASE}{path}")
+}
+
+const NO_BODY: Option<&()> = None;
+
 /// The signed-in user, or a 401 error when nobody is signed in.
 pub async fn me() -> Result<Me, ApiError> {
-    let response = Request::get(&format!("{BASE}/me"))
-        .send()
-        .await
-        .map_err(network)?;
-    read(response).await
+    call(Request::get(&url("/me")), NO_BODY).await
 }
 
 /// Public facts about this installation (the registry's host name, say).
 pub async fn info() -> Result<ServerInfo, ApiError> {
-    let response = Request::get(&format!("{BASE}/info"))
-        .send()
-        .await
-        .map_err(network)?;
-    read(response).await
+    call(Request::get(&url("/info")), NO_BODY).await
 }
 
 pub async fn sign_in(username: String, password: String) -> Result<Me, ApiError> {
-    let response = Request::post(&format!("{BASE}/session"))
-        .json(&SignIn { username, password })
-        .map_err(network)?
-        .send()
-        .await
-        .map_err(network)?;
-    read(response).await
+    call(
+        Request::post(&url("/session")),
+        Some(&SignIn { username, password }),
+    )
+    .await
 }
 
 pub async fn sign_up(request: SignUp) -> Result<SignedUp, ApiError> {
-    let response = Request::post(&format!("{BASE}/signup"))
-        .json(&request)
-        .map_err(network)?
-        .send()
-        .await
-        .map_err(network)?;
-    read(response).await
+    call(Request::post(&url("/signup")), Some(&request)).await
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {
-    let response = Request::delete(&format!("{BASE}/session"))
-        .send()
-        .await
-        .map_err(network)?;
-    if response.ok() {
-        Ok(())
-    } else {
-        read::<serde_json::Value>(response).await.map(|_| ())
+    call_empty(Request::delete(&url("/session"))).await
+}
+
+pub async fn tokens() -> Result<Vec<ApplicationToken>, ApiError> {
+    call(Request::get(&url("/tokens")), NO_BODY).await
+}
+
+pub async fn create_token(new: NewApplicationToken) -> Result<CreatedApplicationToken, ApiError> {
+    call(Request::post(&url("/tokens")), Some(&new)).await
+}
+
+pub async fn revoke_token(id: i64) -> Result<(), ApiError> {
+    call_empty(Request::delete(&url(&format!("/tokens/{id}")))).await
+}
+
+/// Why the signed-in user (or, for admins, `user`) may or may not act on `repository`.
+pub async fn permissions(repository: &str, user: Option<&str>) -> Result<Permissions, ApiError> {
+    let mut query = vec![("repository", repository)];
+    if let Some(user) = user.filter(|u| !u.is_empty()) {
+        query.push(("user", user));
     }
+    call(Request::get(&url("/permissions")).query(query), NO_BODY).await
 }

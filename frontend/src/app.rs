@@ -1,10 +1,10 @@
-//! The application shell: the top bar and the routes.
+//! The application shell: the top bar with navigation, and the routes.
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::pages::{Home, SignInPage, SignUpPage};
+use crate::pages::{Home, PermissionsPage, SignInPage, SignUpPage, TokensPage};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -12,13 +12,19 @@ pub fn App() -> impl IntoView {
         <Router>
             <header class="bar">
                 <span class="brand">"Portunus"</span>
-                <span class="muted">"registry access, made visible"</span>
+                <nav>
+                    <A href="/">"Home"</A>
+                    <A href="/tokens">"Tokens"</A>
+                    <A href="/permissions">"Why can / can't I?"</A>
+                </nav>
             </header>
             <main>
                 <Routes fallback=|| view! { <div class="card"><h1>"Page not found"</h1><a href="/">"Go to the start page"</a></div> }>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/signin") view=SignInPage />
                     <Route path=path!("/signup") view=SignUpPage />
+                    <Route path=path!("/tokens") view=TokensPage />
+                    <Route path=path!("/permissions") view=PermissionsPage />
                 </Routes>
             </main>
         </Router>

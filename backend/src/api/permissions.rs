@@ -81,18 +81,25 @@ impl PermissionsApi {
                 facts = Some(f);
             }
         }
-        let actions = policy::decide(&subject, &state.config.policy, &scope, facts.as_ref())
-            .into_iter()
-            .map(|v| ActionVerdict {
-                action: v.action,
-                allowed: v.allowed,
-                rule: serde_json::to_value(v.rule)
-                    .ok()
-                    .and_then(|r| r.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                explanation: v.rule.explain().to_owned(),
-            })
-            .collect();
+        let mut actions: Vec<ActionVerdict> =
+            policy::decide(&subject, &state.config.policy, &scope, facts.as_ref())
+                .into_iter()
+                .map(|v| ActionVerdict {
+                    action: v.action,
+                    allowed: v.allowed,
+                    rule: serde_json::to_value(v.rule)
+                        .ok()
+                        .and_then(|r| r.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    explanation: v.rule.explain().to_owned(),
+                })
+                .collect();
+        let order = |a: &ActionVerdict| {
+            ["pull", "push", "delete", "*"]
+                .iter()
+                .position(|x| *x == a.action)
+        };
+        actions.sort_by_key(order);
         Ok(Json(Permissions {
             user: Some(asked.username),
             repository: repository.0,

@@ -17,10 +17,10 @@ impl Drop for Driver {
     }
 }
 
-#[tokio::test]
-async fn sign_in_through_the_web_ui() {
+/// Whether the browser tests can run (tools and a built UI).
+fn browser_available() -> bool {
     if !require("chromium") || !require("chromedriver") || !require("docker-registry") {
-        return;
+        return false;
     }
     assert!(
         workspace_root().join("frontend/dist/index.html").is_file(),
@@ -28,14 +28,16 @@ async fn sign_in_through_the_web_ui() {
     );
     // Two TLS back ends are linked in; pick one (no TLS is used on loopback).
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let stack = Stack::start(&[]);
-    stack.create_user("alice");
+    true
+}
 
+/// Headless Chromium driven through chromedriver; both end with the guard.
+async fn open_browser(stack: &Stack) -> (Page, Driver) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("port");
-    let _driver = Driver(
+    let driver = Driver(
         Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -55,27 +57,34 @@ async fn sign_in_through_the_web_ui() {
                      format!("--user-data-dir={}", profile.display())],
         }),
     );
-    let mut client = None;
     for _ in 0..50 {
-        match ClientBuilder::rustls()
+        let connected = ClientBuilder::rustls()
             .expect("TLS setup")
             .capabilities(capabilities.clone())
             .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            .await;
+        if let Ok(client) = connected {
+            return (
+                Page {
+                    client,
+                    wait: Duration::from_secs(30),
+                },
+                driver,
+            );
         }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let client = client.expect("chromedriver session");
+    panic!("no chromedriver session");
+}
 
-    let page = Page {
-        client,
-        wait: Duration::from_secs(30),
-    };
+#[tokio::test]
+async fn sign_in_through_the_web_ui() {
+    if !browser_available() {
+        return;
+    }
+    let stack = Stack::start(&[]);
+    stack.create_user("alice");
+    let (page, _driver) = open_browser(&stack).await;
 
     // The start page sends a signed-out visitor to sign in.
     page.client
@@ -129,8 +138,95 @@ async fn sign_in_through_the_web_ui() {
         notice.contains("bob.builder"),
         "the page names the namespace"
     );
-    let client = page.client;
-    client.close().await.expect("close the browser");
+    page.client.close().await.expect("close the browser");
+}
+
+#[tokio::test]
+async fn tokens_and_permissions_pages() {
+    if !browser_available() {
+        return;
+    }
+    let stack = Stack::start(&[]);
+    stack.create_user("root");
+    stack.create_user("alice");
+    let (page, _driver) = open_browser(&stack).await;
+    page.client
+        .goto(&format!("{}/tokens", stack.portunus_url()))
+        .await
+        .expect("open");
+    page.sign_in("alice", PASSWORD).await;
+    page.wait_for("#signed-in-as").await;
+
+    // Create a token limited to one repository; its secret is shown once and works.
+    page.client
+        .goto(&format!("{}/tokens", stack.portunus_url()))
+        .await
+        .expect("open tokens");
+    page.fill("#token-name", "ci").await;
+    page.fill("#token-resources", "alice/app").await;
+    page.click("#create-token").await;
+    let secret = page.text_of("#new-token-secret").await;
+    assert!(secret.starts_with("ptn_"), "{secret}");
+    assert!(page.text_of("#token-list").await.contains("alice/app"));
+    let granted: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/v2/token?service=registry&scope=repository:alice/app:push&scope=repository:alice/other:pull", stack.portunus_url()))
+        .basic_auth("alice", Some(&secret))
+        .send()
+        .await
+        .expect("token request")
+        .json()
+        .await
+        .expect("token JSON");
+    let claims = granted["token"]
+        .as_str()
+        .expect("token")
+        .split('.')
+        .nth(1)
+        .expect("claims")
+        .to_owned();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &data_encoding::BASE64URL_NOPAD
+            .decode(claims.as_bytes())
+            .expect("base64"),
+    )
+    .expect("json");
+    assert_eq!(
+        claims["access"],
+        json!([{"type": "repository", "name": "alice/app", "actions": ["push"]}])
+    );
+
+    // Revoke it from the list.
+    page.click("#token-list button").await;
+    page.client
+        .wait()
+        .at_most(page.wait)
+        .for_element(Locator::XPath("//p[contains(., 'No tokens yet')]"))
+        .await
+        .expect("list empty");
+
+    // Why can / can't I: allowed in her namespace, denied in root's.
+    page.click("a[href='/permissions']").await;
+    page.fill("#perm-repository", "alice/app").await;
+    page.click("#perm-check").await;
+    let push = page.text_of("#verdicts tr[data-action='push']").await;
+    assert!(
+        push.contains("allowed") && push.contains("personal namespace"),
+        "{push}"
+    );
+    page.fill("#perm-repository", "root/app").await;
+    page.click("#perm-check").await;
+    page.client
+        .wait()
+        .at_most(page.wait)
+        .for_element(Locator::XPath(
+            "//tr[@data-action='pull' and contains(., 'denied')]",
+        ))
+        .await
+        .expect("pull denied in root's namespace");
+    if let Ok(png) = page.client.screenshot().await {
+        let _ = std::fs::write(workspace_root().join("target/e2e-permissions.png"), png);
+    }
+    page.client.close().await.expect("close the browser");
 }
 
 /// Find / act / check helpers over the WebDriver client.

@@ -1,0 +1,117 @@
+//! Application tokens: the list, creating one (its secret shown once), and
+//! revoking.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use portunus_shared::api::{ApplicationToken, NewApplicationToken};
+
+use super::require_sign_in;
+use crate::api;
+
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    require_sign_in();
+    let tokens = LocalResource::new(api::tokens);
+    let name = RwSignal::new(String::new());
+    let resources = RwSignal::new(String::new());
+    let access = RwSignal::new("write".to_owned());
+    let error = RwSignal::new(None::<String>);
+    let secret = RwSignal::new(None::<String>);
+
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        let list: Vec<String> = resources
+            .get_untracked()
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let new = NewApplicationToken {
+            name: name.get_untracked(),
+            resources: (!list.is_empty()).then_some(list),
+            access: Some(access.get_untracked()),
+            expires_at: None,
+        };
+        spawn_local(async move {
+            match api::create_token(new).await {
+                Ok(created) => {
+                    secret.set(Some(created.secret));
+                    name.set(String::new());
+                    tokens.refetch();
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+
+    view! {
+        <div class="card">
+            <h1>"Application tokens"</h1>
+            <p class="muted">
+                "For scripts and CI: use a token as the password of " <code>"docker login"</code>
+                ", or as " <code>"Authorization: Bearer"</code> " on the API. A token never reaches more than you can."
+            </p>
+            <Show when=move || secret.get().is_some()>
+                <div class="secret" role="status">
+                    <strong>"Copy this token now; it is not shown again:"</strong>
+                    <pre id="new-token-secret">{move || secret.get().unwrap_or_default()}</pre>
+                </div>
+            </Show>
+            <form on:submit=create>
+                <label for="token-name">"Name"</label>
+                <input id="token-name" required placeholder="ci-deploy" bind:value=name />
+                <label for="token-resources">"Limited to (namespaces or repositories, comma-separated; empty: everything)"</label>
+                <input id="token-resources" placeholder="team/app" bind:value=resources />
+                <label for="token-access">"Access"</label>
+                <select id="token-access" bind:value=access>
+                    <option value="read">"read: pull"</option>
+                    <option value="write">"write: pull and push"</option>
+                    <option value="delete">"delete: pull, push and delete"</option>
+                </select>
+                <button id="create-token" type="submit">"Create token"</button>
+            </form>
+            <Show when=move || error.get().is_some()>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || tokens.get().map(|result| match result {
+                    Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
+                    Ok(list) => view! { <TokenTable list=list on_revoke=move || tokens.refetch() /> }.into_any(),
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+fn TokenTable(
+    list: Vec<ApplicationToken>,
+    on_revoke: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <table id="token-list">
+            <thead><tr><th>"Name"</th><th>"Reaches"</th><th>"Access"</th><th>"Last used"</th><th></th></tr></thead>
+            <tbody>
+                {list.into_iter().map(|t| {
+                    let id = t.id;
+                    let reaches = if t.resources.is_empty() { "everything you can".to_owned() } else { t.resources.join(", ") };
+                    let revoke = move |_| spawn_local(async move {
+                        if api::revoke_token(id).await.is_ok() { on_revoke() }
+                    });
+                    view! {
+                        <tr>
+                            <td class="token-name">{t.name}</td>
+                            <td>{reaches}</td>
+                            <td>{t.access}</td>
+                            <td>{t.last_used_at.unwrap_or_else(|| "never".into())}</td>
+                            <td><button class="small danger" on:click=revoke>"Revoke"</button></td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
