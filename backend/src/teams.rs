@@ -230,18 +230,83 @@ pub async fn update(
     Ok(team)
 }
 
-/// Deletes a team that owns no namespaces.
-pub async fn delete(db: &DatabaseConnection, by: &user::Model, name: &str) -> Result<()> {
+/// What happens to the namespaces of a team being deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NamespacesOnDelete {
+    /// Refuse while the team owns namespaces.
+    Refuse,
+    /// Hand them to another team, which `by` must own (or be admin).
+    MoveTo(String),
+    /// Delete them with the team (deletes must be enabled).
+    Delete,
+}
+
+/// Deletes a team; its namespaces are moved, deleted, or keep it alive.
+pub async fn delete(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    name: &str,
+    namespaces: NamespacesOnDelete,
+    settings: &Settings,
+) -> Result<()> {
     let txn = db.begin().await?;
     let team = find_managed(&txn, by, name).await?;
     let owned = namespace::Entity::find()
         .filter(namespace::Column::TeamId.eq(team.id))
-        .count(&txn)
+        .all(&txn)
         .await?;
-    if owned > 0 {
-        return Err(Error::Conflict(format!(
-            "team {name:?} still owns {owned} namespace(s): move them to another team or delete them first"
-        )));
+    if !owned.is_empty() {
+        match &namespaces {
+            NamespacesOnDelete::Refuse => {
+                return Err(Error::Conflict(format!(
+                    "team {name:?} still owns {} namespace(s): pass move_namespaces_to=TEAM or delete_namespaces=true",
+                    owned.len()
+                )));
+            }
+            NamespacesOnDelete::MoveTo(other) => {
+                let (heir, role) = find_visible(&txn, by, other).await?;
+                if heir.id == team.id || !(by.admin || role == Some(Role::Owner)) {
+                    return Err(Error::Forbidden(format!(
+                        "namespaces can only move to another team you own, and {other:?} is not one"
+                    )));
+                }
+                for ns in owned {
+                    let params = json!({"from": team.name, "to": heir.name});
+                    let ns_target = Target {
+                        kind: "namespace",
+                        id: Some(ns.id),
+                        name: &ns.name,
+                    };
+                    audit::record(
+                        &txn,
+                        &actor(by),
+                        "namespace.change_team",
+                        ns_target,
+                        Some(params),
+                    )
+                    .await?;
+                    let mut active: namespace::ActiveModel = ns.into();
+                    active.team_id = Set(heir.id);
+                    active.update(&txn).await?;
+                }
+            }
+            NamespacesOnDelete::Delete => {
+                if !settings.delete_enabled {
+                    return Err(Error::Forbidden(
+                        "deleting is disabled here (policy.delete_enabled)".into(),
+                    ));
+                }
+                for ns in owned {
+                    let ns_target = Target {
+                        kind: "namespace",
+                        id: Some(ns.id),
+                        name: &ns.name,
+                    };
+                    audit::record(&txn, &actor(by), "namespace.delete", ns_target, None).await?;
+                    namespace::Entity::delete_by_id(ns.id).exec(&txn).await?;
+                }
+            }
+        }
     }
     audit::record(&txn, &actor(by), "team.delete", target(&team), None).await?;
     team::Entity::delete_by_id(team.id).exec(&txn).await?;

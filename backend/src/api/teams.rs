@@ -10,8 +10,9 @@ use super::ApiTags;
 use super::auth::Auth;
 use super::error::ApiResult;
 use super::responses::{Created, Done};
+use crate::error::Error;
 use crate::state::SharedState;
-use crate::teams;
+use crate::teams::{self, NamespacesOnDelete};
 use crate::users::Paging;
 
 pub struct TeamsApi;
@@ -79,15 +80,31 @@ impl TeamsApi {
         Ok(Json(teams::describe(&state.db, &team).await?))
     }
 
-    /// Delete a team that owns no namespaces (owners and administrators).
+    /// Delete a team (owners and administrators). A team that owns
+    /// namespaces needs `move_namespaces_to` (another team you own) or
+    /// `delete_namespaces=true`.
     #[oai(path = "/teams/:name", method = "delete", operation_id = "delete_team")]
     async fn delete(
         &self,
         state: Data<&SharedState>,
         auth: Auth,
         name: Path<String>,
+        move_namespaces_to: Query<Option<String>>,
+        delete_namespaces: Query<Option<bool>>,
     ) -> ApiResult<Done> {
-        teams::delete(&state.db, auth.principal().for_changes()?, &name).await?;
+        let namespaces = match (move_namespaces_to.0, delete_namespaces.0.unwrap_or(false)) {
+            (Some(_), true) => {
+                return Err(Error::InvalidInput(
+                    "choose move_namespaces_to or delete_namespaces, not both".into(),
+                )
+                .into());
+            }
+            (Some(team), false) => NamespacesOnDelete::MoveTo(team),
+            (None, true) => NamespacesOnDelete::Delete,
+            (None, false) => NamespacesOnDelete::Refuse,
+        };
+        let by = auth.principal().for_changes()?;
+        teams::delete(&state.db, by, &name, namespaces, &state.config.policy).await?;
         Ok(Done::Done)
     }
 

@@ -337,17 +337,60 @@ async fn team_management_rules() {
             .status,
             200
         );
+        // Deleting a team moves its namespaces to another team of yours, or deletes them.
         assert_eq!(
-            kit.call(&carl, "DELETE", "/api/v1/namespaces/web", None)
+            kit.call(
+                &carl,
+                "POST",
+                "/api/v1/teams",
+                Some(json!({"name": "heir"}))
+            )
+            .await
+            .status,
+            201
+        );
+        assert_eq!(
+            kit.call(
+                &carl,
+                "DELETE",
+                "/api/v1/teams/frontend?move_namespaces_to=nope",
+                None
+            )
+            .await
+            .status,
+            404
+        );
+        let moved = kit
+            .call(
+                &carl,
+                "DELETE",
+                "/api/v1/teams/frontend?move_namespaces_to=heir",
+                None,
+            )
+            .await;
+        assert_eq!(moved.status, 204, "{}", moved.text);
+        assert_eq!(
+            kit.call(&carl, "GET", "/api/v1/namespaces/web", None)
                 .await
-                .status,
+                .json()["team"],
+            "heir"
+        );
+        assert_eq!(
+            kit.call(
+                &carl,
+                "DELETE",
+                "/api/v1/teams/heir?delete_namespaces=true",
+                None
+            )
+            .await
+            .status,
             204
         );
         assert_eq!(
-            kit.call(&carl, "DELETE", "/api/v1/teams/frontend", None)
+            kit.call(&carl, "GET", "/api/v1/namespaces/web", None)
                 .await
                 .status,
-            204
+            404
         );
 
         // Personal and global namespaces cannot be deleted, even by admins.
