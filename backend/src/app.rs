@@ -61,6 +61,7 @@ async fn limit_body<E: Endpoint>(
 
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
 pub async fn serve(state: SharedState) -> std::io::Result<()> {
+    tokio::spawn(crate::events::process::run(state.clone()));
     let acceptor = TcpListener::bind(state.config.listen)
         .into_acceptor()
         .await?;

@@ -345,3 +345,79 @@ pub async fn delete(
     txn.commit().await?;
     Ok(())
 }
+
+/// A namespace that a push created (only administrators may push to a
+/// namespace that does not exist): a private namespace of a new team of the
+/// same name owned by the pusher, or of the admins' global team.
+pub async fn create_for_push(
+    db: &impl ConnectionTrait,
+    registry_id: i64,
+    name: &str,
+    pusher: Option<&user::Model>,
+) -> Result<namespace::Model> {
+    validate_namespace(name).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let now = Utc::now();
+    let team = match team::Entity::find()
+        .filter(team::Column::Name.eq(name))
+        .one(db)
+        .await?
+    {
+        None if pusher.is_some() => {
+            let team = team::ActiveModel {
+                name: Set(name.to_owned()),
+                description: Set(String::new()),
+                hidden: Set(false),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            if let Some(pusher) = pusher {
+                crate::db::entities::team_member::ActiveModel {
+                    team_id: Set(team.id),
+                    user_id: Set(pusher.id),
+                    role: Set(Role::Owner.as_str().into()),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
+            }
+            team
+        }
+        _ => team::Entity::find()
+            .filter(team::Column::Name.eq(GLOBAL_TEAM))
+            .one(db)
+            .await?
+            .ok_or_else(|| Error::Internal("the global team is missing".into()))?,
+    };
+    let ns = namespace::ActiveModel {
+        registry_id: Set(registry_id),
+        name: Set(name.to_owned()),
+        team_id: Set(team.id),
+        visibility: Set(Visibility::Private.as_str().into()),
+        description: Set(String::new()),
+        global: Set(false),
+        personal_user_id: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let actor = pusher.map_or_else(
+        || Actor {
+            id: None,
+            name: "registry".into(),
+        },
+        actor,
+    );
+    audit::record(
+        db,
+        &actor,
+        "namespace.create",
+        target(&ns),
+        Some(json!({"team": team.name, "by": "push"})),
+    )
+    .await?;
+    Ok(ns)
+}

@@ -11,6 +11,7 @@ use crate::credentials::CredentialCache;
 use crate::db;
 use crate::db::entities::registry;
 use crate::error::{Error, Result};
+use crate::registry::RegistryClient;
 use crate::secrets;
 use crate::signing::TokenSigner;
 
@@ -20,11 +21,14 @@ pub const DEFAULT_REGISTRY: &str = "default";
 pub struct AppState {
     pub config: Config,
     pub db: DatabaseConnection,
-    pub signer: TokenSigner,
+    pub signer: Arc<TokenSigner>,
+    pub registry: RegistryClient,
     pub credentials: CredentialCache,
     /// Id of the configured registry's row.
     pub registry_id: i64,
     pub notification_secret: String,
+    /// Wakes the registry event processor when new events are stored.
+    pub events_waiting: tokio::sync::Notify,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -39,8 +43,11 @@ impl AppState {
                 config.data_dir.display()
             ))
         })?;
-        let signer =
-            TokenSigner::load_or_generate(&config).map_err(|e| Error::Internal(e.to_string()))?;
+        let signer = Arc::new(
+            TokenSigner::load_or_generate(&config).map_err(|e| Error::Internal(e.to_string()))?,
+        );
+        let registry =
+            RegistryClient::new(&config.registry.url, signer.clone(), config.token.clone());
         let notification_secret = notification_secret(&config)?;
         let db = db::connect(&config.database_url()).await?;
         let registry_id = ensure_registry(&db, &config).await?;
@@ -49,9 +56,11 @@ impl AppState {
             config,
             db,
             signer,
+            registry,
             credentials: CredentialCache::new(Duration::from_secs(300), 10_000),
             registry_id,
             notification_secret,
+            events_waiting: tokio::sync::Notify::new(),
         }))
     }
 }

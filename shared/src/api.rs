@@ -319,3 +319,60 @@ pub struct NamespacePage {
     pub page: u64,
     pub per_page: u64,
 }
+
+/// A repository in the registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct Repository {
+    pub id: i64,
+    /// The full name, as in `docker pull REGISTRY/NAME:TAG`.
+    pub name: String,
+    pub namespace: String,
+    pub description: String,
+    pub tags: u64,
+    /// When a tag was last pushed.
+    pub updated_at: Option<String>,
+}
+
+/// One page of repositories.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct RepositoryPage {
+    pub items: Vec<Repository>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// One image of a multi-platform index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct PlatformImage {
+    pub os: String,
+    pub architecture: String,
+    pub variant: Option<String>,
+    pub digest: String,
+    pub size: i64,
+}
+
+/// A tag and the image it points at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct Tag {
+    pub name: String,
+    pub digest: String,
+    pub media_type: String,
+    /// Bytes of configuration and layers (all platforms, for an index).
+    pub size: i64,
+    pub layers: i32,
+    /// The image configuration's digest; none for an index.
+    pub image_id: Option<String>,
+    /// When the image was built.
+    pub created: Option<String>,
+    /// Image labels as a JSON object.
+    pub labels: Option<String>,
+    pub platforms: Vec<PlatformImage>,
+    pub pushed_by: Option<String>,
+    pub pushed_at: String,
+    pub pulled_at: Option<String>,
+}

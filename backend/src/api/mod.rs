@@ -9,6 +9,7 @@ mod info;
 mod me;
 mod namespaces;
 mod permissions;
+mod repositories;
 mod responses;
 mod session;
 mod teams;
@@ -39,6 +40,8 @@ pub enum ApiTags {
     Users,
     /// The audit log.
     Activities,
+    /// Repositories and tags in the registry.
+    Repositories,
 }
 
 pub type Api = (
@@ -51,6 +54,7 @@ pub type Api = (
     permissions::PermissionsApi,
     users::UsersApi,
     activities::ActivitiesApi,
+    repositories::RepositoriesApi,
 );
 
 /// The OpenAPI service; `server_url` goes into the spec's `servers`.
@@ -66,6 +70,7 @@ pub fn service(server_url: &str) -> OpenApiService<Api, ()> {
             permissions::PermissionsApi,
             users::UsersApi,
             activities::ActivitiesApi,
+            repositories::RepositoriesApi,
         ),
         "Portunus",
         env!("CARGO_PKG_VERSION"),

@@ -11,8 +11,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options.sqlx_logging(false);
     if url.starts_with("sqlite:") {
-        // One writer at a time is SQLite's rule; a small pool avoids lock storms.
-        options.max_connections(8);
+        // SQLite has one writer at a time, and a transaction that read before
+        // writing fails ("database is locked") when another connection wrote
+        // meanwhile. One connection serialises everything instead; reads take
+        // microseconds, so this costs little (see BENCHMARKS.md).
+        options.max_connections(1).min_connections(1);
     }
     let db = Database::connect(options).await?;
     if url.starts_with("sqlite:") {

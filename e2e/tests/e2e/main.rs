@@ -8,3 +8,4 @@ mod authorization;
 mod browser;
 mod docker;
 pub mod podman;
+mod sync;

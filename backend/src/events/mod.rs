@@ -2,7 +2,9 @@
 //! path, so a registry configured for Portus works unchanged). It checks the
 //! shared secret, stores every event durably (de-duplicated by the registry's
 //! event id) and only then answers 2xx, so the registry retries until nothing
-//! is lost. Processing the stored events is a separate step.
+//! is lost. `process.rs` turns stored events into repositories and tags.
+
+pub mod process;
 
 use chrono::Utc;
 use poem::http::{StatusCode, header};
@@ -79,10 +81,13 @@ pub async fn receive(req: &Request, body: Body, Data(state): Data<&SharedState>)
         Err(message) => return refuse(StatusCode::BAD_REQUEST, "invalid_input", &message),
     };
     match store(state, &events).await {
-        Ok(stored) => reply(
-            StatusCode::OK,
-            json!({ "received": events.len(), "stored": stored }),
-        ),
+        Ok(stored) => {
+            state.events_waiting.notify_one();
+            reply(
+                StatusCode::OK,
+                json!({ "received": events.len(), "stored": stored }),
+            )
+        }
         Err(e) => {
             tracing::error!(error = %e, "could not store registry events; the registry will retry");
             refuse(

@@ -1,0 +1,78 @@
+//! `/repositories`: what the registry holds, as far as you may see it.
+
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use portunus_shared::api::{Repository, RepositoryPage, Tag};
+
+use super::ApiTags;
+use super::auth::Auth;
+use super::error::ApiResult;
+use crate::repositories;
+use crate::state::SharedState;
+use crate::users::Paging;
+
+pub struct RepositoriesApi;
+
+#[OpenApi(tag = "ApiTags::Repositories")]
+impl RepositoriesApi {
+    /// Repositories you may see (your teams', protected and public ones), by
+    /// name, optionally those whose name contains `q`.
+    #[oai(
+        path = "/repositories",
+        method = "get",
+        operation_id = "list_repositories"
+    )]
+    async fn list(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        q: Query<Option<String>>,
+        /// Page number, from 1.
+        page: Query<Option<u64>>,
+        /// Entries per page, 1 to 500 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<RepositoryPage>> {
+        let paging = Paging::new(page.0, per_page.0)?;
+        let user = &auth.principal().user;
+        Ok(Json(
+            repositories::list(&state.db, state.registry_id, user, q.0.as_deref(), paging).await?,
+        ))
+    }
+
+    /// One repository.
+    #[oai(
+        path = "/repositories/:id",
+        method = "get",
+        operation_id = "get_repository"
+    )]
+    async fn get(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        id: Path<i64>,
+    ) -> ApiResult<Json<Repository>> {
+        Ok(Json(
+            repositories::show(&state.db, &auth.principal().user, id.0).await?,
+        ))
+    }
+
+    /// The tags of a repository, newest first, with digest, size, layers,
+    /// platforms, who pushed them and when they were last pulled.
+    #[oai(
+        path = "/repositories/:id/tags",
+        method = "get",
+        operation_id = "list_tags"
+    )]
+    async fn tags(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        id: Path<i64>,
+    ) -> ApiResult<Json<Vec<Tag>>> {
+        Ok(Json(
+            repositories::tags(&state.db, &auth.principal().user, id.0).await?,
+        ))
+    }
+}

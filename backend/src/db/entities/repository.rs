@@ -1,0 +1,20 @@
+//! A repository: `NAMESPACE/NAME` in the registry (or `NAME` in the global namespace).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "repositories")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub namespace_id: i64,
+    /// The part after the namespace (`app` in `team/app`; may contain slashes).
+    pub name: String,
+    pub description: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,228 @@
+//! Turning stored registry events into repositories and tags, in the order
+//! they arrived, idempotently: replaying an event changes nothing, and an
+//! event is marked processed in the same transaction as its effect. When the
+//! registry cannot be reached the batch stops and is retried later, so a
+//! registry outage loses nothing.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
+};
+use serde_json::{Value, json};
+
+use crate::audit::{self, Actor, Target};
+use crate::db::entities::registry_event;
+use crate::error::{Error, Result};
+use crate::registry::manifest::{
+    DOCKER_LIST, DOCKER_MANIFEST, DOCKER_SCHEMA1, OCI_INDEX, OCI_MANIFEST,
+};
+use crate::registry::{ImageMetadata, RegistryError};
+use crate::repositories;
+use crate::state::SharedState;
+use crate::users;
+
+const BATCH: u64 = 100;
+const IDLE_WAIT: Duration = Duration::from_secs(2);
+const RETRY_WAIT: Duration = Duration::from_secs(5);
+
+/// Processes events until the process ends: at once when the notification
+/// endpoint stored some, and every few seconds in any case (restart-safe:
+/// whatever was stored but not processed is picked up).
+pub async fn run(state: SharedState) {
+    loop {
+        match process_pending(&state).await {
+            Ok(n) if n as u64 == BATCH => continue,
+            Ok(_) => {
+                let _ = tokio::time::timeout(IDLE_WAIT, state.events_waiting.notified()).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "registry events wait: will retry");
+                tokio::time::sleep(RETRY_WAIT).await;
+            }
+        }
+    }
+}
+
+/// Processes one batch of unprocessed events; returns how many were done.
+/// Stops early (with an error) when the registry cannot be reached.
+pub async fn process_pending(state: &SharedState) -> Result<usize> {
+    let pending = registry_event::Entity::find()
+        .filter(registry_event::Column::ProcessedAt.is_null())
+        .order_by_asc(registry_event::Column::Id)
+        .limit(BATCH)
+        .all(&state.db)
+        .await?;
+    let mut done = 0;
+    for event in pending {
+        let outcome = apply(state, &event).await;
+        match outcome {
+            Ok(()) => {}
+            // Nothing to gain from retrying these: record why and move on.
+            Err(Failure::Skip(reason)) => {
+                tracing::info!(event = %event.event_id, %reason, "registry event not applied");
+                finish(state, &event, Some(reason))
+                    .await
+                    .map_err(|_| Error::Internal("cannot mark an event".into()))?;
+            }
+            Err(Failure::Retry(reason)) => return Err(Error::Internal(reason)),
+        }
+        done += 1;
+    }
+    Ok(done)
+}
+
+enum Failure {
+    Skip(String),
+    Retry(String),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        match e {
+            Error::InvalidInput(m) | Error::NotFound(m) | Error::Conflict(m) => Failure::Skip(m),
+            other => Failure::Retry(other.to_string()),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for Failure {
+    fn from(e: sea_orm::DbErr) -> Failure {
+        Failure::Retry(e.to_string())
+    }
+}
+
+fn text<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter()
+        .try_fold(value, |v, key| v.get(key))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+fn is_manifest(media_type: &str) -> bool {
+    matches!(
+        media_type,
+        DOCKER_MANIFEST | DOCKER_LIST | OCI_MANIFEST | OCI_INDEX | DOCKER_SCHEMA1
+    ) || media_type.starts_with("application/vnd.docker.distribution.manifest.v1")
+}
+
+/// Applies one event and marks it processed, in one transaction.
+async fn apply(
+    state: &SharedState,
+    event: &registry_event::Model,
+) -> std::result::Result<(), Failure> {
+    let payload: Value =
+        serde_json::from_str(&event.payload).map_err(|e| Failure::Skip(e.to_string()))?;
+    let repository = text(&payload, &["target", "repository"])
+        .unwrap_or_default()
+        .to_owned();
+    let media_type = text(&payload, &["target", "mediaType"]).unwrap_or_default();
+    let digest = text(&payload, &["target", "digest"]).map(str::to_owned);
+    let tag = text(&payload, &["target", "tag"]).map(str::to_owned);
+    let actor = text(&payload, &["actor", "name"]).map(str::to_owned);
+    let at: DateTime<Utc> = text(&payload, &["timestamp"])
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map_or(event.received_at, |t| t.with_timezone(&Utc));
+
+    // Fetch what a tagged push points at before opening the transaction.
+    let pushed: Option<ImageMetadata> = match (event.action.as_str(), &tag, &digest) {
+        ("push", Some(_), Some(digest))
+            if is_manifest(media_type) || !media_type.contains("octet-stream") =>
+        {
+            match state.registry.describe(&repository, digest).await {
+                Ok(meta) => Some(meta),
+                Err(RegistryError::NotFound(what)) => {
+                    return finish(state, event, Some(format!("{what} is gone"))).await;
+                }
+                Err(RegistryError::Invalid(m)) => return finish(state, event, Some(m)).await,
+                Err(e) => return Err(Failure::Retry(e.to_string())),
+            }
+        }
+        _ => None,
+    };
+
+    let txn = state.db.begin().await?;
+    let note = match event.action.as_str() {
+        "push" => match (pushed, tag) {
+            (Some(meta), Some(tag)) => {
+                let pusher = match &actor {
+                    Some(name) => users::find_by_name(&txn, name).await?,
+                    None => None,
+                };
+                let repo =
+                    repositories::ensure(&txn, state.registry_id, &repository, pusher.as_ref())
+                        .await?;
+                repositories::record_tag(
+                    &txn,
+                    &repo,
+                    &tag,
+                    &meta,
+                    pusher.as_ref().map(|u| u.id),
+                    at,
+                    0,
+                )
+                .await?;
+                let audit_actor = pusher.as_ref().map_or_else(
+                    || Actor {
+                        id: None,
+                        name: actor.clone().unwrap_or_else(|| "registry".into()),
+                    },
+                    |u| Actor::user(u.id, &u.username),
+                );
+                let name = format!("{repository}:{tag}");
+                let target = Target {
+                    kind: "repository",
+                    id: Some(repo.id),
+                    name: &name,
+                };
+                let params = json!({"digest": meta.digest, "size": meta.size, "media_type": meta.media_type});
+                audit::record(&txn, &audit_actor, "repository.push", target, Some(params)).await?;
+                None
+            }
+            // Blobs, and manifests pushed by digest only (index children, artifacts).
+            _ => None,
+        },
+        "pull" => {
+            if let (Some(repo), Some(reference)) = (
+                repositories::find(&txn, state.registry_id, &repository).await?,
+                tag.as_ref().or(digest.as_ref()),
+            ) {
+                repositories::record_pull(&txn, &repo, reference, at).await?;
+            }
+            None
+        }
+        "delete" => {
+            if let Some(repo) = repositories::find(&txn, state.registry_id, &repository).await? {
+                repositories::forget_tags(&txn, &repo, digest.as_deref(), tag.as_deref()).await?;
+            }
+            None
+        }
+        "mount" => None,
+        other => Some(format!("unknown action {other:?}")),
+    };
+    mark(&txn, event, note).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn mark(
+    db: &impl sea_orm::ConnectionTrait,
+    event: &registry_event::Model,
+    error: Option<String>,
+) -> std::result::Result<(), Failure> {
+    let mut row: registry_event::ActiveModel = event.clone().into();
+    row.processed_at = Set(Some(Utc::now()));
+    row.error = Set(error);
+    row.update(db).await?;
+    Ok(())
+}
+
+async fn finish(
+    state: &SharedState,
+    event: &registry_event::Model,
+    error: Option<String>,
+) -> std::result::Result<(), Failure> {
+    mark(&state.db, event, error).await
+}

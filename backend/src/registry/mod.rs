@@ -1,0 +1,374 @@
+//! The client of the Docker registry's HTTP API. Portunus authenticates with
+//! tokens it signs itself for its internal identity (`portunus`), with just
+//! the access each call needs: no shared password is stored anywhere.
+
+pub mod manifest;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, LINK};
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::config::TokenConfig;
+use crate::signing::TokenSigner;
+use crate::token::{AccessEntry, issue};
+use manifest::{ConfigFacts, Manifest, Platform};
+
+/// The subject of Portunus's own registry tokens.
+pub const INTERNAL_IDENTITY: &str = "portunus";
+/// Most platforms of one index that Portunus looks into.
+const MAX_INDEX_CHILDREN: usize = 64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("the registry at {0} cannot be reached: {1}")]
+    Unreachable(String, String),
+    #[error("the registry has no {0}")]
+    NotFound(String),
+    #[error("the registry answered {status} to {what}: {body}")]
+    Status {
+        status: u16,
+        what: String,
+        body: String,
+    },
+    #[error("the registry sent something Portunus cannot read: {0}")]
+    Invalid(String),
+}
+
+#[derive(Clone)]
+pub struct RegistryClient {
+    http: reqwest::Client,
+    base: String,
+    signer: Arc<TokenSigner>,
+    token: TokenConfig,
+}
+
+/// A fetched manifest.
+#[derive(Debug, Clone)]
+pub struct FetchedManifest {
+    pub digest: String,
+    pub media_type: String,
+    pub size: i64,
+    pub manifest: Manifest,
+    pub body: Vec<u8>,
+}
+
+/// What Portunus records about a tagged manifest.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImageMetadata {
+    pub digest: String,
+    pub media_type: String,
+    /// Configuration plus layers; for an index, the sum over its images.
+    pub size: i64,
+    pub layers: i32,
+    pub image_id: Option<String>,
+    pub created: Option<DateTime<Utc>>,
+    pub labels: Option<Value>,
+    pub platforms: Vec<PlatformImage>,
+}
+
+/// One image of an index.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct PlatformImage {
+    #[serde(flatten)]
+    pub platform: Platform,
+    pub digest: String,
+    pub size: i64,
+}
+
+impl RegistryClient {
+    pub fn new(base: &str, signer: Arc<TokenSigner>, token: TokenConfig) -> RegistryClient {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("portunus/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        RegistryClient {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            signer,
+            token,
+        }
+    }
+
+    fn bearer(
+        &self,
+        resource_type: &str,
+        name: &str,
+        actions: &[&str],
+    ) -> Result<String, RegistryError> {
+        let access = vec![AccessEntry {
+            resource_type: resource_type.into(),
+            name: name.into(),
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+        }];
+        issue(
+            &self.signer,
+            &self.token,
+            INTERNAL_IDENTITY,
+            access,
+            Utc::now(),
+        )
+        .map(|t| t.token)
+        .map_err(|e| RegistryError::Invalid(format!("cannot sign an internal token: {e}")))
+    }
+
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<reqwest::Response, RegistryError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| RegistryError::Unreachable(self.base.clone(), e.to_string()))?;
+        match response.status() {
+            s if s.is_success() => Ok(response),
+            StatusCode::NOT_FOUND => Err(RegistryError::NotFound(what.to_owned())),
+            s => {
+                let body = response
+                    .text()
+                    .await
+                    .unwrap_or_default()
+                    .chars()
+                    .take(500)
+                    .collect();
+                Err(RegistryError::Status {
+                    status: s.as_u16(),
+                    what: what.to_owned(),
+                    body,
+                })
+            }
+        }
+    }
+
+    /// One page of the catalog after `last`; returns the names and whether more follow.
+    pub async fn catalog_page(
+        &self,
+        last: Option<&str>,
+        n: u32,
+    ) -> Result<(Vec<String>, Option<String>), RegistryError> {
+        let mut url = format!("{}/v2/_catalog?n={n}", self.base);
+        if let Some(last) = last {
+            url.push_str(&format!(
+                "&last={}",
+                form_urlencoded::byte_serialize(last.as_bytes()).collect::<String>()
+            ));
+        }
+        let token = self.bearer("registry", "catalog", &["*"])?;
+        let response = self
+            .send(self.http.get(url).bearer_auth(token), "catalog")
+            .await?;
+        let more = response.headers().get(LINK).is_some();
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let names: Vec<String> = strings(&body, "repositories");
+        let next = if more { names.last().cloned() } else { None };
+        Ok((names, next))
+    }
+
+    /// Every repository of the catalog.
+    pub async fn catalog(&self) -> Result<Vec<String>, RegistryError> {
+        let mut all = Vec::new();
+        let mut last: Option<String> = None;
+        loop {
+            let (names, next) = self.catalog_page(last.as_deref(), 1000).await?;
+            all.extend(names);
+            match next {
+                Some(n) => last = Some(n),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    /// Every tag of a repository.
+    pub async fn tags(&self, repository: &str) -> Result<Vec<String>, RegistryError> {
+        let token = self.bearer("repository", repository, &["pull"])?;
+        let mut all = Vec::new();
+        let mut last: Option<String> = None;
+        loop {
+            let mut url = format!("{}/v2/{repository}/tags/list?n=1000", self.base);
+            if let Some(last) = &last {
+                url.push_str(&format!("&last={last}"));
+            }
+            let response = self
+                .send(
+                    self.http.get(url).bearer_auth(&token),
+                    &format!("repository {repository}"),
+                )
+                .await?;
+            let more = response.headers().get(LINK).is_some();
+            let body: Value = response
+                .json()
+                .await
+                .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+            let tags = strings(&body, "tags");
+            last = tags.last().cloned();
+            all.extend(tags);
+            if !more || last.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// A manifest by tag or digest, with its digest and parsed form.
+    pub async fn manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+    ) -> Result<FetchedManifest, RegistryError> {
+        let token = self.bearer("repository", repository, &["pull"])?;
+        let url = format!("{}/v2/{repository}/manifests/{reference}", self.base);
+        let what = format!("manifest {repository}:{reference}");
+        let response = self
+            .send(
+                self.http
+                    .get(url)
+                    .bearer_auth(token)
+                    .header(ACCEPT, manifest::ACCEPT),
+                &what,
+            )
+            .await?;
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let header_digest = response
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| RegistryError::Invalid(e.to_string()))?
+            .to_vec();
+        let digest = header_digest.unwrap_or_else(|| {
+            format!(
+                "sha256:{}",
+                data_encoding::HEXLOWER.encode(&Sha256::digest(&body))
+            )
+        });
+        let (media_type, manifest) =
+            manifest::parse(&content_type, &body).map_err(RegistryError::Invalid)?;
+        Ok(FetchedManifest {
+            digest,
+            media_type,
+            size: body.len() as i64,
+            manifest,
+            body,
+        })
+    }
+
+    /// A JSON blob (an image configuration).
+    pub async fn blob_json(&self, repository: &str, digest: &str) -> Result<Value, RegistryError> {
+        let token = self.bearer("repository", repository, &["pull"])?;
+        let url = format!("{}/v2/{repository}/blobs/{digest}", self.base);
+        let response = self
+            .send(
+                self.http.get(url).bearer_auth(token),
+                &format!("blob {digest}"),
+            )
+            .await?;
+        response
+            .json()
+            .await
+            .map_err(|e| RegistryError::Invalid(e.to_string()))
+    }
+
+    /// Deletes a manifest by digest (every tag pointing at it goes with it).
+    pub async fn delete_manifest(
+        &self,
+        repository: &str,
+        digest: &str,
+    ) -> Result<(), RegistryError> {
+        let token = self.bearer("repository", repository, &["delete"])?;
+        let url = format!("{}/v2/{repository}/manifests/{digest}", self.base);
+        self.send(
+            self.http.delete(url).bearer_auth(token),
+            &format!("manifest {repository}@{digest}"),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Everything Portunus records about `reference` in `repository`.
+    pub async fn describe(
+        &self,
+        repository: &str,
+        reference: &str,
+    ) -> Result<ImageMetadata, RegistryError> {
+        let fetched = self.manifest(repository, reference).await?;
+        let mut meta = ImageMetadata {
+            digest: fetched.digest.clone(),
+            media_type: fetched.media_type.clone(),
+            ..Default::default()
+        };
+        match &fetched.manifest {
+            Manifest::Image { config, layers, .. } => {
+                let facts = self.config_facts(repository, &config.digest).await;
+                meta.size = config.size + layers.iter().map(|l| l.size).sum::<i64>();
+                meta.layers = i32::try_from(layers.len()).unwrap_or(i32::MAX);
+                meta.image_id = Some(config.digest.clone());
+                meta.created = facts.created;
+                meta.labels = facts.labels;
+            }
+            Manifest::Index { manifests } => {
+                for child in manifests.iter().take(MAX_INDEX_CHILDREN) {
+                    let size = match self.manifest(repository, &child.digest).await {
+                        Ok(FetchedManifest {
+                            manifest: Manifest::Image { config, layers, .. },
+                            ..
+                        }) => config.size + layers.iter().map(|l| l.size).sum::<i64>(),
+                        _ => child.size,
+                    };
+                    meta.size += size;
+                    let platform = child.platform.clone().unwrap_or(Platform {
+                        os: "unknown".into(),
+                        architecture: "unknown".into(),
+                        variant: None,
+                    });
+                    meta.platforms.push(PlatformImage {
+                        platform,
+                        digest: child.digest.clone(),
+                        size,
+                    });
+                }
+            }
+            Manifest::Other => meta.size = fetched.size,
+        }
+        Ok(meta)
+    }
+
+    async fn config_facts(&self, repository: &str, digest: &str) -> ConfigFacts {
+        match self.blob_json(repository, digest).await {
+            Ok(config) => manifest::config_facts(&config),
+            Err(e) => {
+                tracing::warn!(%repository, %digest, error = %e, "cannot read an image configuration");
+                ConfigFacts::default()
+            }
+        }
+    }
+}
+
+fn strings(body: &Value, key: &str) -> Vec<String> {
+    body.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}

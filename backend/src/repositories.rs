@@ -1,0 +1,356 @@
+//! What Portunus knows of the registry's content: repositories and their
+//! tags, recorded from registry events (and catalog syncs), and read back
+//! with the visibility rules of their namespaces.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use portunus_shared::api;
+use portunus_shared::names::parse_repository_path;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+
+use crate::access;
+use crate::db::entities::{namespace, repository, tag, user};
+use crate::error::{Error, Result};
+use crate::namespaces;
+use crate::policy::Visibility;
+use crate::registry::{ImageMetadata, PlatformImage};
+use crate::users::Paging;
+
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The repository row for a registry path, creating it (and its namespace,
+/// when an administrator pushed into a new one) if needed.
+pub async fn ensure(
+    db: &impl ConnectionTrait,
+    registry_id: i64,
+    path: &str,
+    pusher: Option<&user::Model>,
+) -> Result<repository::Model> {
+    let parsed = parse_repository_path(path).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let ns = match access::namespace_of(db, registry_id, path).await? {
+        Some(ns) => ns,
+        None => {
+            let name = parsed.namespace.unwrap_or_default();
+            namespaces::create_for_push(db, registry_id, name, pusher).await?
+        }
+    };
+    let name = if parsed.namespace.is_some() {
+        parsed.name
+    } else {
+        path
+    };
+    let found = repository::Entity::find()
+        .filter(repository::Column::NamespaceId.eq(ns.id))
+        .filter(repository::Column::Name.eq(name))
+        .one(db)
+        .await?;
+    if let Some(repo) = found {
+        return Ok(repo);
+    }
+    repository::Entity::insert(repository::ActiveModel {
+        namespace_id: Set(ns.id),
+        name: Set(name.to_owned()),
+        description: Set(String::new()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([repository::Column::NamespaceId, repository::Column::Name])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    repository::Entity::find()
+        .filter(repository::Column::NamespaceId.eq(ns.id))
+        .filter(repository::Column::Name.eq(name))
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("repository {path} vanished while being created")))
+}
+
+/// The repository row for a registry path, if Portunus knows it.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    registry_id: i64,
+    path: &str,
+) -> Result<Option<repository::Model>> {
+    let Some(ns) = access::namespace_of(db, registry_id, path).await? else {
+        return Ok(None);
+    };
+    let name = match parse_repository_path(path) {
+        Ok(p) if p.namespace.is_some() => p.name,
+        Ok(_) => path,
+        Err(_) => return Ok(None),
+    };
+    Ok(repository::Entity::find()
+        .filter(repository::Column::NamespaceId.eq(ns.id))
+        .filter(repository::Column::Name.eq(name))
+        .one(db)
+        .await?)
+}
+
+/// Records that `tag` now points at `meta` (a push, or a sync).
+pub async fn record_tag(
+    db: &impl ConnectionTrait,
+    repo: &repository::Model,
+    tag_name: &str,
+    meta: &ImageMetadata,
+    pushed_by: Option<i64>,
+    pushed_at: DateTime<Utc>,
+    generation: i64,
+) -> Result<()> {
+    let platforms = (!meta.platforms.is_empty())
+        .then(|| serde_json::to_value(&meta.platforms).unwrap_or_default());
+    let existing = tag::Entity::find()
+        .filter(tag::Column::RepositoryId.eq(repo.id))
+        .filter(tag::Column::Name.eq(tag_name))
+        .one(db)
+        .await?;
+    let mut row = match existing {
+        Some(existing) => {
+            let unchanged = existing.digest == meta.digest;
+            let mut row: tag::ActiveModel = existing.into();
+            if !unchanged {
+                row.pushed_by_id = Set(pushed_by);
+                row.pushed_at = Set(pushed_at);
+            }
+            row
+        }
+        None => tag::ActiveModel {
+            repository_id: Set(repo.id),
+            name: Set(tag_name.to_owned()),
+            pushed_by_id: Set(pushed_by),
+            pushed_at: Set(pushed_at),
+            pulled_at: Set(None),
+            ..Default::default()
+        },
+    };
+    row.digest = Set(meta.digest.clone());
+    row.image_id = Set(meta.image_id.clone());
+    row.size = Set(meta.size);
+    row.media_type = Set(meta.media_type.clone());
+    row.layers = Set(meta.layers);
+    row.created_at = Set(meta.created);
+    row.labels = Set(meta.labels.clone());
+    row.platforms = Set(platforms);
+    row.updated_at = Set(Some(Utc::now()));
+    row.sync_generation = Set(generation);
+    row.save(db).await?;
+    Ok(())
+}
+
+/// Records a pull of `reference` (a tag or a digest).
+pub async fn record_pull(
+    db: &impl ConnectionTrait,
+    repo: &repository::Model,
+    reference: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let column = if reference.contains(':') {
+        tag::Column::Digest
+    } else {
+        tag::Column::Name
+    };
+    tag::Entity::update_many()
+        .col_expr(tag::Column::PulledAt, sea_orm::sea_query::Expr::value(at))
+        .filter(tag::Column::RepositoryId.eq(repo.id))
+        .filter(column.eq(reference))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Forgets tags of a repository by digest or name; then the repository
+/// itself if nothing is left. Returns how many tags went.
+pub async fn forget_tags(
+    db: &impl ConnectionTrait,
+    repo: &repository::Model,
+    digest: Option<&str>,
+    tag_name: Option<&str>,
+) -> Result<u64> {
+    let mut query = tag::Entity::delete_many().filter(tag::Column::RepositoryId.eq(repo.id));
+    if let Some(digest) = digest {
+        query = query.filter(tag::Column::Digest.eq(digest));
+    }
+    if let Some(name) = tag_name {
+        query = query.filter(tag::Column::Name.eq(name));
+    }
+    let removed = query.exec(db).await?.rows_affected;
+    let left = tag::Entity::find()
+        .filter(tag::Column::RepositoryId.eq(repo.id))
+        .count(db)
+        .await?;
+    if left == 0 {
+        repository::Entity::delete_by_id(repo.id).exec(db).await?;
+    }
+    Ok(removed)
+}
+
+/// The full registry name of a repository row.
+pub fn full_name(ns: &namespace::Model, repo: &repository::Model) -> String {
+    if ns.global {
+        repo.name.clone()
+    } else {
+        format!("{}/{}", ns.name, repo.name)
+    }
+}
+
+async fn describe(
+    db: &impl ConnectionTrait,
+    ns: &namespace::Model,
+    repo: &repository::Model,
+) -> Result<api::Repository> {
+    let tags = tag::Entity::find().filter(tag::Column::RepositoryId.eq(repo.id));
+    let count = tags.clone().count(db).await?;
+    let newest = tags.order_by_desc(tag::Column::PushedAt).one(db).await?;
+    Ok(api::Repository {
+        id: repo.id,
+        name: full_name(ns, repo),
+        namespace: ns.name.clone(),
+        description: repo.description.clone(),
+        tags: count,
+        updated_at: newest.map(|t| timestamp(t.pushed_at)),
+    })
+}
+
+async fn may_see(
+    db: &impl ConnectionTrait,
+    ns: &namespace::Model,
+    by: &user::Model,
+) -> Result<bool> {
+    let visibility: Visibility = ns.visibility.parse().unwrap_or(Visibility::Private);
+    Ok(by.admin
+        || visibility != Visibility::Private
+        || access::role_in_team(db, ns.team_id, Some(by.id))
+            .await?
+            .is_some())
+}
+
+/// Repositories `by` may see whose name contains `q`, by name.
+pub async fn list(
+    db: &DatabaseConnection,
+    registry_id: i64,
+    by: &user::Model,
+    q: Option<&str>,
+    paging: Paging,
+) -> Result<api::RepositoryPage> {
+    let spaces = namespace::Entity::find()
+        .filter(namespace::Column::RegistryId.eq(registry_id))
+        .all(db)
+        .await?;
+    let mut visible = Vec::new();
+    for ns in spaces {
+        if may_see(db, &ns, by).await? {
+            visible.push(ns);
+        }
+    }
+    let ids: Vec<i64> = visible.iter().map(|n| n.id).collect();
+    let repos = repository::Entity::find()
+        .filter(repository::Column::NamespaceId.is_in(ids))
+        .all(db)
+        .await?;
+    let mut named: Vec<(String, &namespace::Model, repository::Model)> = repos
+        .into_iter()
+        .filter_map(|r| {
+            visible
+                .iter()
+                .find(|n| n.id == r.namespace_id)
+                .map(|n| (full_name(n, &r), n, r))
+        })
+        .filter(|(name, _, _)| q.is_none_or(|q| name.contains(q)))
+        .collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    let (page, total) = paging.slice(named);
+    let mut items = Vec::with_capacity(page.len());
+    for (_, ns, repo) in page {
+        items.push(describe(db, ns, &repo).await?);
+    }
+    Ok(api::RepositoryPage {
+        items,
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    })
+}
+
+/// Repository `id` if `by` may see it; otherwise "not found".
+pub async fn find_visible(
+    db: &impl ConnectionTrait,
+    by: &user::Model,
+    id: i64,
+) -> Result<(namespace::Model, repository::Model)> {
+    let not_found = || Error::NotFound(format!("no repository {id} (or you may not see it)"));
+    let repo = repository::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let ns = namespace::Entity::find_by_id(repo.namespace_id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    if !may_see(db, &ns, by).await? {
+        return Err(not_found());
+    }
+    Ok((ns, repo))
+}
+
+pub async fn show(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<api::Repository> {
+    let (ns, repo) = find_visible(db, by, id).await?;
+    describe(db, &ns, &repo).await
+}
+
+/// The tags of a visible repository, newest first.
+pub async fn tags(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<Vec<api::Tag>> {
+    let (_, repo) = find_visible(db, by, id).await?;
+    let rows = tag::Entity::find()
+        .filter(tag::Column::RepositoryId.eq(repo.id))
+        .order_by_desc(tag::Column::PushedAt)
+        .order_by_asc(tag::Column::Name)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for t in rows {
+        let pushed_by = match t.pushed_by_id {
+            Some(uid) => user::Entity::find_by_id(uid)
+                .one(db)
+                .await?
+                .map(|u| u.username),
+            None => None,
+        };
+        let platforms: Vec<PlatformImage> = t
+            .platforms
+            .clone()
+            .and_then(|p| serde_json::from_value(p).ok())
+            .unwrap_or_default();
+        out.push(api::Tag {
+            name: t.name,
+            digest: t.digest,
+            media_type: t.media_type,
+            size: t.size,
+            layers: t.layers,
+            image_id: t.image_id,
+            created: t.created_at.map(timestamp),
+            labels: t.labels.map(|l| l.to_string()),
+            platforms: platforms
+                .into_iter()
+                .map(|p| api::PlatformImage {
+                    os: p.platform.os,
+                    architecture: p.platform.architecture,
+                    variant: p.platform.variant,
+                    digest: p.digest,
+                    size: p.size,
+                })
+                .collect(),
+            pushed_by,
+            pushed_at: timestamp(t.pushed_at),
+            pulled_at: t.pulled_at.map(timestamp),
+        });
+    }
+    Ok(out)
+}

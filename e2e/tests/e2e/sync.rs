@@ -1,0 +1,276 @@
+//! Registry events become repositories and tags: pushes appear through the
+//! API with digest, size and pusher; multi-platform indexes show their
+//! platforms; pulls are recorded; replays change nothing.
+
+use std::time::{Duration, Instant};
+
+use portunus_e2e::{Api, PASSWORD, Stack, layer_tar, require, run};
+use serde_json::Value;
+
+use crate::podman::Podman;
+
+/// Polls `check` until it returns something or `limit` passes.
+fn eventually<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if let Some(found) = check() {
+            return Some(found);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
+
+fn tags_of(api: &Api, name: &str) -> Option<Vec<Value>> {
+    let page = api.call("GET", &format!("/repositories?q={name}"), None);
+    let repo = page["items"]
+        .as_array()?
+        .iter()
+        .find(|r| r["name"] == name)?
+        .clone();
+    let tags = api.call("GET", &format!("/repositories/{}/tags", repo["id"]), None);
+    tags.as_array().cloned()
+}
+
+fn raw_manifest(registry: &str, image: &str) -> Value {
+    let creds = format!("alice:{PASSWORD}");
+    let raw = run(
+        "skopeo",
+        &[
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            "--creds",
+            &creds,
+            &format!("docker://{registry}/{image}"),
+        ],
+        &[],
+        None,
+    );
+    raw.assert_ok();
+    serde_json::from_slice(&raw.output.stdout).expect("manifest JSON")
+}
+
+#[test]
+fn pushes_appear_with_their_metadata_and_replays_change_nothing() {
+    if !require("podman") || !require("skopeo") || !require("docker-registry") {
+        return;
+    }
+    let stack = Stack::start(&[]);
+    stack.create_user("root");
+    stack.create_user("alice");
+    let registry = stack.registry();
+    let alice = Podman::new(&stack, "alice");
+    alice.login(&registry, "alice", PASSWORD).assert_ok();
+    let tar = layer_tar(stack.dir.path(), "sync e2e");
+    alice
+        .run(&["import", &tar.to_string_lossy(), "localhost/s:1"])
+        .assert_ok();
+    alice
+        .push("localhost/s:1", &format!("{registry}/alice/app:1"))
+        .assert_ok();
+    let pushed = Instant::now();
+
+    let api = Api::sign_in(&stack, "alice");
+    let tags = eventually(Duration::from_secs(2), || {
+        tags_of(&api, "alice/app").filter(|t| !t.is_empty())
+    })
+    .unwrap_or_else(|| {
+        let db = stack.path("data/portunus.db");
+        let events = run(
+            "sqlite3",
+            &[
+                &db.to_string_lossy(),
+                "select action, processed_at, error from registry_events",
+            ],
+            &[],
+            None,
+        );
+        panic!(
+            "the push did not show up within 2 s; events:\n{}\nportunus log:\n{}",
+            events.text(),
+            stack.portunus_log()
+        )
+    });
+    eprintln!("push visible through the API after {:?}", pushed.elapsed());
+    let tag = &tags[0];
+    let manifest = raw_manifest(&registry, "alice/app:1");
+    let inspect = run(
+        "skopeo",
+        &[
+            "inspect",
+            "--tls-verify=false",
+            "--creds",
+            &format!("alice:{PASSWORD}"),
+            &format!("docker://{registry}/alice/app:1"),
+        ],
+        &[],
+        None,
+    );
+    let inspected: Value = serde_json::from_slice(&inspect.output.stdout).expect("inspect JSON");
+    let size = manifest["config"]["size"].as_i64().unwrap_or(0)
+        + manifest["layers"].as_array().map_or(0, |l| {
+            l.iter().map(|x| x["size"].as_i64().unwrap_or(0)).sum()
+        });
+    assert_eq!(tag["name"], "1");
+    assert_eq!(tag["digest"], inspected["Digest"]);
+    assert_eq!(tag["size"].as_i64(), Some(size));
+    assert_eq!(tag["layers"].as_i64(), Some(1));
+    assert_eq!(tag["pushed_by"], "alice");
+    assert_eq!(tag["image_id"], manifest["config"]["digest"]);
+
+    // A second tag on the same image, then a pull: both recorded.
+    alice
+        .push("localhost/s:1", &format!("{registry}/alice/app:latest"))
+        .assert_ok();
+    let pull = run(
+        "skopeo",
+        &[
+            "inspect",
+            "--tls-verify=false",
+            "--creds",
+            &format!("alice:{PASSWORD}"),
+            &format!("docker://{registry}/alice/app:latest"),
+        ],
+        &[],
+        None,
+    );
+    pull.assert_ok();
+    let tags = eventually(Duration::from_secs(3), || {
+        tags_of(&api, "alice/app")
+            .filter(|t| t.len() == 2 && t.iter().any(|x| x["pulled_at"].is_string()))
+    })
+    .expect("second tag and the pull recorded");
+    assert_eq!(tags[0]["digest"], tags[1]["digest"]);
+
+    // Replaying every stored event changes nothing.
+    let before = serde_json::to_string(&tags_of(&api, "alice/app")).unwrap_or_default();
+    let secret = std::fs::read_to_string(stack.path("data/notification-secret")).expect("secret");
+    let db = stack.path("data/portunus.db");
+    let events = run(
+        "sqlite3",
+        &[&db.to_string_lossy(), "select payload from registry_events"],
+        &[],
+        None,
+    );
+    if events.ok() {
+        let payloads: Vec<Value> = String::from_utf8_lossy(&events.output.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        assert!(!payloads.is_empty());
+        let answer = reqwest::blocking::Client::new()
+            .post(format!("{}/v2/webhooks/events", stack.portunus_url()))
+            .header("Authorization", format!("Bearer {}", secret.trim()))
+            .header(
+                "Content-Type",
+                "application/vnd.docker.distribution.events.v1+json",
+            )
+            .body(serde_json::json!({ "events": payloads }).to_string())
+            .send()
+            .expect("replay");
+        let body: Value = answer.json().expect("JSON");
+        assert_eq!(body["stored"], 0, "replayed events are duplicates");
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(
+            serde_json::to_string(&tags_of(&api, "alice/app")).unwrap_or_default(),
+            before
+        );
+    } else {
+        eprintln!("sqlite3 is missing: the replay part of this test was not run");
+        assert!(!portunus_e2e::in_ci(), "sqlite3 is needed in CI");
+    }
+
+    // The operator's view of the registry, through the CLI.
+    let catalog = stack
+        .portunus()
+        .args(["registry", "catalog"])
+        .output()
+        .expect("registry catalog");
+    assert!(
+        String::from_utf8_lossy(&catalog.stdout)
+            .lines()
+            .any(|l| l == "alice/app"),
+        "{catalog:?}"
+    );
+    let shown = stack
+        .portunus()
+        .args(["registry", "manifest", "alice/app:1", "--json"])
+        .output()
+        .expect("registry manifest");
+    let shown: Value = serde_json::from_slice(&shown.stdout).expect("manifest JSON");
+    assert_eq!(shown["digest"], inspected["Digest"]);
+}
+
+#[test]
+fn a_multi_platform_index_shows_its_platforms() {
+    if !require("podman") || !require("docker-registry") {
+        return;
+    }
+    let stack = Stack::start(&[]);
+    stack.create_user("root");
+    stack.create_user("alice");
+    let registry = stack.registry();
+    let alice = Podman::new(&stack, "alice");
+    alice.login(&registry, "alice", PASSWORD).assert_ok();
+    let tar = layer_tar(stack.dir.path(), "multi arch");
+    let tar = tar.to_string_lossy();
+    alice
+        .run(&["import", "--arch", "amd64", &tar, "localhost/m:amd64"])
+        .assert_ok();
+    alice
+        .run(&["import", "--arch", "arm64", &tar, "localhost/m:arm64"])
+        .assert_ok();
+    alice
+        .run(&["manifest", "create", "localhost/m:list"])
+        .assert_ok();
+    for arch in ["amd64", "arm64"] {
+        alice
+            .run(&[
+                "manifest",
+                "add",
+                "localhost/m:list",
+                &format!("containers-storage:localhost/m:{arch}"),
+            ])
+            .assert_ok();
+    }
+    alice
+        .run(&[
+            "manifest",
+            "push",
+            "--tls-verify=false",
+            "--all",
+            "localhost/m:list",
+            &format!("docker://{registry}/alice/multi:1"),
+        ])
+        .assert_ok();
+    let api = Api::sign_in(&stack, "alice");
+    let tags = eventually(Duration::from_secs(3), || {
+        tags_of(&api, "alice/multi").filter(|t| !t.is_empty())
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "the index did not show up; portunus log:\n{}",
+            stack.portunus_log()
+        )
+    });
+    let platforms: Vec<String> = tags[0]["platforms"]
+        .as_array()
+        .expect("platforms")
+        .iter()
+        .map(|p| {
+            format!(
+                "{}/{}",
+                p["os"].as_str().unwrap_or_default(),
+                p["architecture"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64"], "{}", tags[0]);
+    assert!(
+        tags[0]["media_type"]
+            .as_str()
+            .is_some_and(|m| m.contains("index") || m.contains("list"))
+    );
+    assert!(tags[0]["size"].as_i64().is_some_and(|s| s > 0));
+}
