@@ -6,7 +6,7 @@ use portunus_shared::api;
 use portunus_shared::names::validate_namespace;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -207,7 +207,7 @@ pub async fn create(
     }
     validate_namespace(&new.name).map_err(|e| Error::InvalidInput(e.to_string()))?;
     let visibility = parse_visibility(new.visibility.as_deref().unwrap_or("private"))?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let team = owned_team(&txn, by, &new.team).await?;
     if find(&txn, registry_id, &new.name).await.is_ok() {
         return Err(Error::Conflict(format!(
@@ -251,7 +251,7 @@ pub async fn update(
     name: &str,
     change: api::NamespaceUpdate,
 ) -> Result<namespace::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let (ns, role) = find_visible(&txn, registry_id, by, name).await?;
     if !(by.admin || (role == Some(Role::Owner) && !ns.global)) {
         return Err(Error::Forbidden(format!(
@@ -323,7 +323,7 @@ pub async fn delete(
     name: &str,
     settings: &Settings,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let (ns, role) = find_visible(&txn, registry_id, by, name).await?;
     if !(by.admin || role == Some(Role::Owner)) {
         return Err(Error::Forbidden(format!(

@@ -5,7 +5,7 @@ use chrono::Utc;
 use portunus_shared::api;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -165,7 +165,7 @@ pub async fn create(
         ));
     }
     validate_name(&new.name)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     ensure_name_free(&txn, &new.name).await?;
     let now = Utc::now();
     let team = team::ActiveModel {
@@ -198,7 +198,7 @@ pub async fn update(
     name: &str,
     change: api::TeamUpdate,
 ) -> Result<team::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let team = find_managed(&txn, by, name).await?;
     let mut active: team::ActiveModel = team.clone().into();
     if let Some(new_name) = change.name.filter(|n| n != &team.name) {
@@ -249,7 +249,7 @@ pub async fn delete(
     namespaces: NamespacesOnDelete,
     settings: &Settings,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let team = find_managed(&txn, by, name).await?;
     let owned = namespace::Entity::find()
         .filter(namespace::Column::TeamId.eq(team.id))
@@ -343,7 +343,7 @@ pub async fn set_member(
     role: &str,
 ) -> Result<()> {
     let role: Role = role.parse().map_err(Error::InvalidInput)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let team = find_managed(&txn, by, name).await?;
     let member = users::find_by_name(&txn, username)
         .await?
@@ -406,7 +406,7 @@ pub async fn remove_member(
     name: &str,
     username: &str,
 ) -> Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let (team, role) = find_visible(&txn, by, name).await?;
     let leaving_self = by.username == username;
     if !(by.admin || role == Some(Role::Owner) || leaving_self) {

@@ -7,7 +7,7 @@ use portunus_shared::names::{namespace_for_username, validate_username};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::audit::{self, Actor, Target};
@@ -59,7 +59,7 @@ pub async fn create(
     };
     let email = normalise_email(new.email)?;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if find_by_name_ignoring_case(&txn, &new.username)
         .await?
         .is_some()
@@ -374,7 +374,7 @@ pub async fn update(
     name: &str,
     change: api::UserUpdate,
 ) -> Result<user::Model> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let target_user = find_visible(&txn, by, name).await?;
     let actor = Actor::user(by.id, &by.username);
     let target = || Target {
@@ -452,7 +452,7 @@ pub async fn update(
 /// last administrator).
 pub async fn delete(db: &DatabaseConnection, by: &user::Model, name: &str) -> Result<()> {
     require_admin(by)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let target_user = find_by_name(&txn, name)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no user {name:?}")))?;
@@ -508,7 +508,7 @@ pub async fn change_password(
     }
     password::validate(&change.new_password)?;
     let new_hash = password::hash_blocking(change.new_password).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut active: user::ActiveModel = user.clone().into();
     active.password_hash = Set(Some(new_hash));
     active.updated_at = Set(Utc::now());

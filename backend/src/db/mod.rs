@@ -4,22 +4,20 @@
 pub mod entities;
 
 use portunus_migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, TransactionTrait,
+};
 
 /// Connects to `url` and brings the schema up to date.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options.sqlx_logging(false);
     if url.starts_with("sqlite:") {
-        // SQLite has one writer at a time, and a transaction that read before
-        // writing fails ("database is locked") when another connection wrote
-        // meanwhile. One connection serialises everything instead; reads take
-        // microseconds, so this costs little (see BENCHMARKS.md).
-        options.max_connections(1).min_connections(1);
+        options.max_connections(8);
     }
     let db = Database::connect(options).await?;
     if url.starts_with("sqlite:") {
-        use sea_orm::ConnectionTrait;
         db.execute_unprepared(
             "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;",
         )
@@ -27,4 +25,18 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     }
     Migrator::up(&db, None).await?;
     Ok(db)
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock
+/// first (a statement that writes nothing), as `BEGIN IMMEDIATE` would: a
+/// transaction that read first and then wrote would fail with "database is
+/// locked" whenever another connection wrote in between, where waiting for
+/// the lock up front lets the busy timeout serialise writers.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        txn.execute_unprepared("UPDATE registries SET id = id WHERE 0 = 1")
+            .await?;
+    }
+    Ok(txn)
 }

@@ -11,7 +11,7 @@ use poem::http::{StatusCode, header};
 use poem::web::Data;
 use poem::{Body, IntoResponse, Request, Response, handler};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{EntityTrait, Set, TransactionTrait};
+use sea_orm::{EntityTrait, Set};
 use serde_json::{Value, json};
 
 use crate::db::entities::registry_event;
@@ -136,7 +136,7 @@ fn parse_envelope(bytes: &[u8]) -> Result<Vec<Event>, String> {
 
 /// Stores the events in one transaction; returns how many were new.
 async fn store(state: &SharedState, events: &[Event]) -> Result<u64, Error> {
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut stored = 0;
     for event in events {
         let row = registry_event::ActiveModel {

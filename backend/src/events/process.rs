@@ -9,7 +9,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -143,7 +142,7 @@ async fn apply(
         _ => None,
     };
 
-    let txn = state.db.begin().await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let note = match event.action.as_str() {
         "push" => match (pushed, tag) {
             (Some(meta), Some(tag)) => {
