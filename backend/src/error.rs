@@ -19,6 +19,9 @@ pub enum Error {
     /// The change clashes with existing state (a taken name, say).
     #[error("{0}")]
     Conflict(String),
+    /// A service Portunus depends on (the registry) failed; retry later.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("database error: {0}")]
     Database(#[from] DbErr),
     #[error("internal error: {0}")]

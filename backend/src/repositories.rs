@@ -12,12 +12,17 @@ use sea_orm::{
 };
 
 use crate::access;
+use crate::audit::{self, Actor, Target};
 use crate::db::entities::{namespace, repository, tag, user};
 use crate::error::{Error, Result};
 use crate::namespaces;
 use crate::policy::Visibility;
+use crate::policy::{self, Settings, Subject};
+use crate::registry::RegistryError;
 use crate::registry::{ImageMetadata, PlatformImage};
+use crate::state::AppState;
 use crate::users::Paging;
+use portunus_shared::scope::Scope;
 
 fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -353,4 +358,133 @@ pub async fn tags(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<
         });
     }
     Ok(out)
+}
+
+/// Refuses unless the delete policy lets `by` delete in `ns`.
+async fn require_delete(
+    db: &impl ConnectionTrait,
+    settings: &Settings,
+    by: &user::Model,
+    ns: &namespace::Model,
+    full: &str,
+) -> Result<()> {
+    let subject = Subject {
+        user_id: Some(by.id),
+        username: Some(by.username.clone()),
+        admin: by.admin,
+        token_scope: None,
+    };
+    let facts = access::facts_for(db, ns, &subject).await?;
+    let scope = Scope::parse(&format!("repository:{full}:delete"))
+        .map_err(|e| Error::InvalidInput(format!("{e:?}")))?;
+    let verdict = policy::decide(&subject, settings, &scope, Some(&facts)).pop();
+    match verdict {
+        Some(v) if v.allowed => Ok(()),
+        Some(v) => Err(Error::Forbidden(format!(
+            "you may not delete in {full}: {}",
+            v.rule.explain()
+        ))),
+        None => Err(Error::Forbidden(format!("you may not delete in {full}"))),
+    }
+}
+
+fn unavailable(e: RegistryError) -> Error {
+    match e {
+        RegistryError::NotFound(what) => Error::NotFound(format!("the registry has no {what}")),
+        other => Error::Unavailable(other.to_string()),
+    }
+}
+
+/// Deletes exactly one tag from the registry and from Portunus; other tags
+/// on the same image stay.
+pub async fn delete_tag(state: &AppState, by: &user::Model, id: i64, tag_name: &str) -> Result<()> {
+    let (ns, repo) = find_visible(&state.db, by, id).await?;
+    let full = full_name(&ns, &repo);
+    require_delete(&state.db, &state.config.policy, by, &ns, &full).await?;
+    let row = tag::Entity::find()
+        .filter(tag::Column::RepositoryId.eq(repo.id))
+        .filter(tag::Column::Name.eq(tag_name))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("{full} has no tag {tag_name:?}")))?;
+    // Shared unless every other tag the registry holds is known to point elsewhere.
+    let known: Vec<tag::Model> = tag::Entity::find()
+        .filter(tag::Column::RepositoryId.eq(repo.id))
+        .all(&state.db)
+        .await?;
+    let in_registry = state.registry.tags(&full).await.map_err(unavailable)?;
+    let shared = in_registry.iter().filter(|t| *t != tag_name).any(|t| {
+        known
+            .iter()
+            .find(|k| &k.name == t)
+            .is_none_or(|k| k.digest == row.digest)
+    });
+    state
+        .registry
+        .delete_tag(&full, tag_name, &row.digest, shared)
+        .await
+        .map_err(unavailable)?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    forget_tags(&txn, &repo, None, Some(tag_name)).await?;
+    let name = format!("{full}:{tag_name}");
+    let target = Target {
+        kind: "repository",
+        id: Some(repo.id),
+        name: &name,
+    };
+    let params = serde_json::json!({"digest": row.digest, "shared_digest": shared});
+    audit::record(
+        &txn,
+        &Actor::user(by.id, &by.username),
+        "repository.delete_tag",
+        target,
+        Some(params),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes a repository: every manifest its tags point at, then what
+/// Portunus knew of it.
+pub async fn delete_repository(state: &AppState, by: &user::Model, id: i64) -> Result<()> {
+    let (ns, repo) = find_visible(&state.db, by, id).await?;
+    let full = full_name(&ns, &repo);
+    require_delete(&state.db, &state.config.policy, by, &ns, &full).await?;
+    let mut digests = Vec::new();
+    for tag in state.registry.tags(&full).await.map_err(unavailable)? {
+        match state.registry.manifest(&full, &tag).await {
+            Ok(m) if !digests.contains(&m.digest) => digests.push(m.digest),
+            Ok(_) | Err(RegistryError::NotFound(_)) => {}
+            Err(e) => return Err(unavailable(e)),
+        }
+    }
+    for digest in &digests {
+        match state.registry.delete_manifest(&full, digest).await {
+            Ok(()) | Err(RegistryError::NotFound(_)) => {}
+            Err(e) => return Err(unavailable(e)),
+        }
+    }
+    let txn = crate::db::begin_write(&state.db).await?;
+    tag::Entity::delete_many()
+        .filter(tag::Column::RepositoryId.eq(repo.id))
+        .exec(&txn)
+        .await?;
+    repository::Entity::delete_by_id(repo.id).exec(&txn).await?;
+    let target = Target {
+        kind: "repository",
+        id: Some(repo.id),
+        name: &full,
+    };
+    let params = serde_json::json!({"manifests": digests.len()});
+    audit::record(
+        &txn,
+        &Actor::user(by.id, &by.username),
+        "repository.delete",
+        target,
+        Some(params),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

@@ -352,6 +352,18 @@ impl Api {
         }
     }
 
+    /// Sends a request and returns just the status.
+    pub fn status(&self, method: &str, path: &str) -> u16 {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("HTTP method");
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .header("Cookie", &self.cookie)
+            .send()
+            .expect("API request")
+            .status()
+            .as_u16()
+    }
+
     /// Sends a request and returns the status and JSON body; panics on a
     /// non-2xx answer, naming the request.
     pub fn call(

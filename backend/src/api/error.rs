@@ -32,6 +32,9 @@ pub enum ApiError {
     /// Something failed on the server; its log has the details.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
+    /// The registry could not be reached or failed; retry later.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -61,6 +64,10 @@ impl From<Error> for ApiError {
             Error::Forbidden(m) => ApiError::forbidden(m),
             Error::NotFound(m) => ApiError::NotFound(body("not_found", m)),
             Error::Conflict(m) => ApiError::Conflict(body("conflict", m)),
+            Error::Unavailable(m) => {
+                tracing::warn!(message = %m, "registry unavailable");
+                ApiError::Unavailable(body("registry_unavailable", m))
+            }
             Error::Database(_) | Error::Internal(_) => {
                 tracing::error!(error = %e, "request failed");
                 ApiError::Internal(body(

@@ -9,6 +9,7 @@ use portunus_shared::api::{Repository, RepositoryPage, Tag};
 use super::ApiTags;
 use super::auth::Auth;
 use super::error::ApiResult;
+use super::responses::Done;
 use crate::repositories;
 use crate::state::SharedState;
 use crate::users::Paging;
@@ -56,6 +57,41 @@ impl RepositoriesApi {
         Ok(Json(
             repositories::show(&state.db, &auth.principal().user, id.0).await?,
         ))
+    }
+
+    /// Delete a repository from the registry: every image its tags point at
+    /// (as the delete policy allows: team owners, administrators).
+    #[oai(
+        path = "/repositories/:id",
+        method = "delete",
+        operation_id = "delete_repository"
+    )]
+    async fn delete(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        id: Path<i64>,
+    ) -> ApiResult<Done> {
+        repositories::delete_repository(&state, auth.principal().for_changes()?, id.0).await?;
+        Ok(Done::Done)
+    }
+
+    /// Delete exactly this tag from the registry; other tags on the same
+    /// image stay.
+    #[oai(
+        path = "/repositories/:id/tags/:tag",
+        method = "delete",
+        operation_id = "delete_tag"
+    )]
+    async fn delete_tag(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        id: Path<i64>,
+        tag: Path<String>,
+    ) -> ApiResult<Done> {
+        repositories::delete_tag(&state, auth.principal().for_changes()?, id.0, &tag).await?;
+        Ok(Done::Done)
     }
 
     /// The tags of a repository, newest first, with digest, size, layers,

@@ -302,6 +302,101 @@ impl RegistryClient {
         Ok(())
     }
 
+    /// Uploads a small blob into `repository`; returns its digest.
+    async fn upload_blob(&self, repository: &str, content: &[u8]) -> Result<String, RegistryError> {
+        let token = self.bearer("repository", repository, &["pull", "push"])?;
+        let digest = format!(
+            "sha256:{}",
+            data_encoding::HEXLOWER.encode(&Sha256::digest(content))
+        );
+        let start = format!("{}/v2/{repository}/blobs/uploads/", self.base);
+        let response = self
+            .send(self.http.post(start).bearer_auth(&token), "blob upload")
+            .await?;
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| RegistryError::Invalid("blob upload without a Location".into()))?
+            .to_owned();
+        let location = if location.starts_with("http") {
+            location
+        } else {
+            format!("{}{location}", self.base)
+        };
+        let separator = if location.contains('?') { '&' } else { '?' };
+        let put = format!("{location}{separator}digest={digest}");
+        self.send(
+            self.http
+                .put(put)
+                .bearer_auth(&token)
+                .header(CONTENT_TYPE, "application/octet-stream")
+                .body(content.to_vec()),
+            "blob upload",
+        )
+        .await?;
+        Ok(digest)
+    }
+
+    /// Puts a manifest under `reference`; returns its digest.
+    async fn put_manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+        media_type: &str,
+        body: Vec<u8>,
+    ) -> Result<String, RegistryError> {
+        let token = self.bearer("repository", repository, &["pull", "push"])?;
+        let digest = format!(
+            "sha256:{}",
+            data_encoding::HEXLOWER.encode(&Sha256::digest(&body))
+        );
+        let url = format!("{}/v2/{repository}/manifests/{reference}", self.base);
+        self.send(
+            self.http
+                .put(url)
+                .bearer_auth(token)
+                .header(CONTENT_TYPE, media_type)
+                .body(body),
+            "manifest upload",
+        )
+        .await?;
+        Ok(digest)
+    }
+
+    /// Deletes exactly one tag. Distribution 2.x deletes manifests, not tags,
+    /// and a manifest delete takes every tag on that digest with it; so when
+    /// other tags share the digest, the tag is first pointed at a throwaway
+    /// manifest of its own, which is then deleted.
+    pub async fn delete_tag(
+        &self,
+        repository: &str,
+        tag: &str,
+        digest: &str,
+        shared: bool,
+    ) -> Result<(), RegistryError> {
+        if !shared {
+            return self.delete_manifest(repository, digest).await;
+        }
+        let marker = format!(
+            "{{\"portunus\":\"deleting tag {tag}\",\"nonce\":\"{}\"}}",
+            crate::secrets::random_hex(16)
+        );
+        let config_digest = self.upload_blob(repository, marker.as_bytes()).await?;
+        let throwaway = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": manifest::OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": marker.len()},
+            "layers": [],
+        });
+        let body =
+            serde_json::to_vec(&throwaway).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        let throwaway_digest = self
+            .put_manifest(repository, tag, manifest::OCI_MANIFEST, body)
+            .await?;
+        self.delete_manifest(repository, &throwaway_digest).await
+    }
+
     /// Everything Portunus records about `reference` in `repository`.
     pub async fn describe(
         &self,

@@ -100,6 +100,8 @@ impl Kit {
             database_url: database_url.unwrap_or_default(),
             ..Config::default()
         };
+        // No registry runs in API tests: a port nothing listens on (discard).
+        config.registry.url = "http://127.0.0.1:9".into();
         adjust(&mut config);
         let state = AppState::init(config).await.expect("application starts");
         let client = TestClient::new(

@@ -9,6 +9,7 @@ mod authz;
 mod events;
 mod kit;
 mod openapi;
+mod repositories;
 mod session;
 mod token;
 mod users;

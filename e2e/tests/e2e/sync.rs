@@ -274,3 +274,87 @@ fn a_multi_platform_index_shows_its_platforms() {
     );
     assert!(tags[0]["size"].as_i64().is_some_and(|s| s > 0));
 }
+
+#[test]
+fn deleting_one_of_two_tags_on_an_image_keeps_the_other() {
+    if !require("podman") || !require("skopeo") || !require("docker-registry") {
+        return;
+    }
+    let stack = Stack::start(&[]);
+    stack.create_user("root");
+    stack.create_user("alice");
+    stack.create_user("bob");
+    let registry = stack.registry();
+    let alice = Podman::new(&stack, "alice");
+    alice.login(&registry, "alice", PASSWORD).assert_ok();
+    let tar = layer_tar(stack.dir.path(), "delete e2e");
+    alice
+        .run(&["import", &tar.to_string_lossy(), "localhost/d:1"])
+        .assert_ok();
+    for tag in ["1", "latest"] {
+        alice
+            .push("localhost/d:1", &format!("{registry}/alice/del:{tag}"))
+            .assert_ok();
+    }
+    let api = Api::sign_in(&stack, "alice");
+    eventually(Duration::from_secs(3), || {
+        tags_of(&api, "alice/del").filter(|t| t.len() == 2)
+    })
+    .expect("both tags recorded");
+    let repo = api.call("GET", "/repositories?q=alice/del", None)["items"][0].clone();
+    let id = repo["id"].as_i64().expect("id");
+
+    // Bob may not even see it.
+    let bob = Api::sign_in(&stack, "bob");
+    assert_eq!(
+        bob.status("DELETE", &format!("/repositories/{id}/tags/1")),
+        404
+    );
+
+    api.call("DELETE", &format!("/repositories/{id}/tags/1"), None);
+    let inspect = |tag: &str| {
+        run(
+            "skopeo",
+            &[
+                "inspect",
+                "--tls-verify=false",
+                "--creds",
+                &format!("alice:{PASSWORD}"),
+                &format!("docker://{registry}/alice/del:{tag}"),
+            ],
+            &[],
+            None,
+        )
+    };
+    inspect("1").assert_refused();
+    inspect("latest").assert_ok();
+    alice
+        .run(&[
+            "pull",
+            "--tls-verify=false",
+            &format!("{registry}/alice/del:latest"),
+        ])
+        .assert_ok();
+    let left: Vec<String> = tags_of(&api, "alice/del")
+        .expect("tags")
+        .iter()
+        .map(|t| t["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(left, ["latest"]);
+
+    // Deleting the repository removes it from the registry too.
+    api.call("DELETE", &format!("/repositories/{id}"), None);
+    inspect("latest").assert_refused();
+    assert_eq!(api.status("GET", &format!("/repositories/{id}")), 404);
+    let activities = api.call("GET", "/activities?key=repository.", None);
+    let keys: Vec<&str> = activities["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|a| a["key"].as_str())
+        .collect();
+    assert!(
+        keys.contains(&"repository.delete_tag") && keys.contains(&"repository.delete"),
+        "{keys:?}"
+    );
+}

@@ -1,0 +1,156 @@
+//! Repositories and tags through the API: visibility, the delete policy,
+//! and a registry outage that changes nothing.
+
+use portunus::registry::ImageMetadata;
+use portunus::repositories;
+use serde_json::json;
+
+use crate::kit::{Kit, kits};
+
+/// Records `path:tag` as if the registry had reported a push.
+async fn recorded(kit: &Kit, path: &str, tag: &str) -> i64 {
+    let repo = repositories::ensure(&kit.state.db, kit.state.registry_id, path, None)
+        .await
+        .unwrap();
+    let meta = ImageMetadata {
+        digest: format!("sha256:{}", "a".repeat(64)),
+        media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+        size: 1234,
+        layers: 2,
+        ..Default::default()
+    };
+    repositories::record_tag(
+        &kit.state.db,
+        &repo,
+        tag,
+        &meta,
+        None,
+        chrono::Utc::now(),
+        0,
+    )
+    .await
+    .unwrap();
+    repo.id
+}
+
+#[tokio::test]
+async fn repositories_follow_namespace_visibility_and_the_delete_policy() {
+    for kit in kits().await {
+        for name in ["root", "olivia", "vera", "oscar"] {
+            kit.create_user(name).await;
+        }
+        let olivia = kit.sign_in("olivia").await;
+        kit.call(
+            &olivia,
+            "POST",
+            "/api/v1/teams",
+            Some(json!({"name": "web"})),
+        )
+        .await;
+        kit.call(
+            &olivia,
+            "PUT",
+            "/api/v1/teams/web/members/vera",
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+        kit.call(
+            &olivia,
+            "POST",
+            "/api/v1/namespaces",
+            Some(json!({"name": "web", "team": "web"})),
+        )
+        .await;
+        let id = recorded(&kit, "web/app", "1").await;
+        let vera = kit.sign_in("vera").await;
+        let oscar = kit.sign_in("oscar").await;
+
+        let listed = kit
+            .call(&vera, "GET", "/api/v1/repositories", None)
+            .await
+            .json();
+        assert_eq!(listed["items"][0]["name"], "web/app", "{listed}");
+        assert_eq!(listed["items"][0]["tags"], 1);
+        assert_eq!(
+            kit.call(&oscar, "GET", "/api/v1/repositories", None)
+                .await
+                .json()["total"],
+            0
+        );
+        assert_eq!(
+            kit.call(&oscar, "GET", &format!("/api/v1/repositories/{id}"), None)
+                .await
+                .status,
+            404
+        );
+        let tags = kit
+            .call(
+                &vera,
+                "GET",
+                &format!("/api/v1/repositories/{id}/tags"),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(
+            (
+                tags[0]["name"].as_str(),
+                tags[0]["size"].as_i64(),
+                tags[0]["layers"].as_i64()
+            ),
+            (Some("1"), Some(1234), Some(2))
+        );
+
+        // Viewers may not delete; owners may, but with the registry down nothing changes.
+        let denied = kit
+            .call(
+                &vera,
+                "DELETE",
+                &format!("/api/v1/repositories/{id}/tags/1"),
+                None,
+            )
+            .await;
+        assert_eq!(denied.status, 403, "{}", denied.text);
+        assert!(
+            denied.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("viewers")
+        );
+        let down = kit
+            .call(
+                &olivia,
+                "DELETE",
+                &format!("/api/v1/repositories/{id}/tags/1"),
+                None,
+            )
+            .await;
+        assert_eq!(down.status, 503, "{}", down.text);
+        assert_eq!(down.json()["code"], "registry_unavailable");
+        assert_eq!(
+            kit.call(
+                &olivia,
+                "GET",
+                &format!("/api/v1/repositories/{id}/tags"),
+                None
+            )
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+            1
+        );
+        assert_eq!(
+            kit.call(
+                &olivia,
+                "DELETE",
+                &format!("/api/v1/repositories/{id}/tags/nope"),
+                None
+            )
+            .await
+            .status,
+            404
+        );
+    }
+}
