@@ -62,6 +62,7 @@ async fn limit_body<E: Endpoint>(
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
 pub async fn serve(state: SharedState) -> std::io::Result<()> {
     tokio::spawn(crate::events::process::run(state.clone()));
+    tokio::spawn(scheduled_sync(state.clone()));
     let acceptor = TcpListener::bind(state.config.listen)
         .into_acceptor()
         .await?;
@@ -78,6 +79,48 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
             Some(Duration::from_secs(5)),
         )
         .await
+}
+
+/// Runs catalog syncs as `registry.sync` says.
+async fn scheduled_sync(state: SharedState) {
+    use crate::config::SyncStrategy;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let strategy = state.config.registry.sync;
+    let options = crate::sync::Options {
+        delete: strategy == SyncStrategy::UpdateDelete,
+        dry_run: false,
+        concurrency: 8,
+    };
+    let run_once = match strategy {
+        SyncStrategy::Off => return,
+        SyncStrategy::Initial => {
+            let known = crate::db::entities::repository::Entity::find()
+                .count(&state.db)
+                .await
+                .unwrap_or(1);
+            if known > 0 {
+                return;
+            }
+            true
+        }
+        SyncStrategy::OnStart => true,
+        SyncStrategy::Update | SyncStrategy::UpdateDelete => false,
+    };
+    loop {
+        match crate::sync::run_pass(&state, options, |_| {}).await {
+            Ok(summary) => tracing::info!(?summary, "catalog sync done"),
+            Err(e) => {
+                tracing::warn!(error = %e, "catalog sync failed; events still keep Portunus current")
+            }
+        }
+        if run_once {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(
+            state.config.registry.sync_interval_seconds.max(60),
+        ))
+        .await;
+    }
 }
 
 async fn shutdown_signal() {

@@ -71,6 +71,23 @@ pub struct RegistryConfig {
     /// Shared secret the registry sends with notifications. Empty means a
     /// random secret generated into `notification-secret` in `data_dir`.
     pub notification_secret: String,
+    /// When to compare Portunus with the registry's catalog: `initial` (once,
+    /// when Portunus knows no repositories), `on-start` (at every start),
+    /// `update` (at start and every `sync_interval_seconds`, never deleting),
+    /// `update-delete` (the same, also forgetting what the registry lost), or `off`.
+    pub sync: SyncStrategy,
+    /// Seconds between periodic syncs (`update` and `update-delete`).
+    pub sync_interval_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncStrategy {
+    Initial,
+    OnStart,
+    Update,
+    UpdateDelete,
+    Off,
 }
 
 impl Default for Config {
@@ -109,6 +126,8 @@ impl Default for RegistryConfig {
         RegistryConfig {
             url: "http://127.0.0.1:5000".into(),
             notification_secret: String::new(),
+            sync: SyncStrategy::Initial,
+            sync_interval_seconds: 3600,
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod secrets;
 pub mod signing;
 pub mod spa;
 pub mod state;
+pub mod sync;
 pub mod teams;
 pub mod token;
 pub mod users;

@@ -41,6 +41,21 @@ enum Command {
     },
     /// Print the OpenAPI description of the REST API (what openapi.yaml holds).
     Openapi,
+    /// Compare Portunus with the registry's catalog and record what differs.
+    Sync {
+        /// Only report what would change.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also forget what the registry no longer holds.
+        #[arg(long)]
+        delete: bool,
+        /// Repositories looked at in parallel.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Look into the registry directly, as Portunus's internal identity.
     #[command(subcommand)]
     Registry(RegistryCommand),
@@ -128,6 +143,55 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Openapi => Ok(()),
         Command::Registry(command) => registry_command(config, command).await,
+        Command::Sync {
+            dry_run,
+            delete,
+            concurrency,
+            json,
+        } => {
+            let state = AppState::init(config).await.map_err(describe)?;
+            let options = portunus::sync::Options {
+                delete,
+                dry_run,
+                concurrency,
+            };
+            let on_terminal = std::io::stderr().is_terminal();
+            let summary = portunus::sync::run_pass(&state, options, |s| {
+                if on_terminal {
+                    eprint!("\rsync: {} repositories, {} tags", s.repositories, s.tags);
+                } else if s.repositories % 100 == 0 {
+                    eprintln!("sync: {} repositories, {} tags", s.repositories, s.tags);
+                }
+            })
+            .await
+            .map_err(describe)?;
+            if on_terminal {
+                eprintln!();
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&summary).unwrap_or_default()
+                );
+            } else {
+                let verb = if dry_run { "would be" } else { "were" };
+                println!(
+                    "{} repositories, {} tags: {} {verb} added, {} {verb} updated, {} unchanged, {} {verb} removed{}",
+                    summary.repositories,
+                    summary.tags,
+                    summary.added,
+                    summary.updated,
+                    summary.unchanged,
+                    summary.removed,
+                    if summary.failed > 0 {
+                        format!(", {} could not be read (see the log)", summary.failed)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            Ok(())
+        }
         Command::Serve => {
             let state = AppState::init(config).await.map_err(describe)?;
             portunus::app::serve(state).await.map_err(|e| {

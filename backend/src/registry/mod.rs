@@ -270,6 +270,34 @@ impl RegistryClient {
         })
     }
 
+    /// The digest `reference` resolves to, from a HEAD request.
+    pub async fn manifest_digest(
+        &self,
+        repository: &str,
+        reference: &str,
+    ) -> Result<String, RegistryError> {
+        let token = self.bearer("repository", repository, &["pull"])?;
+        let url = format!("{}/v2/{repository}/manifests/{reference}", self.base);
+        let what = format!("manifest {repository}:{reference}");
+        let response = self
+            .send(
+                self.http
+                    .head(url)
+                    .bearer_auth(token)
+                    .header(ACCEPT, manifest::ACCEPT),
+                &what,
+            )
+            .await?;
+        match response
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+        {
+            Some(digest) => Ok(digest.to_owned()),
+            None => Ok(self.manifest(repository, reference).await?.digest),
+        }
+    }
+
     /// A JSON blob (an image configuration).
     pub async fn blob_json(&self, repository: &str, digest: &str) -> Result<Value, RegistryError> {
         let token = self.bearer("repository", repository, &["pull"])?;

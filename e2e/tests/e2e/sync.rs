@@ -358,3 +358,98 @@ fn deleting_one_of_two_tags_on_an_image_keeps_the_other() {
         "{keys:?}"
     );
 }
+
+fn sync(stack: &Stack, args: &[&str]) -> Value {
+    let output = stack
+        .portunus()
+        .arg("sync")
+        .arg("--json")
+        .args(args)
+        .output()
+        .expect("portunus sync");
+    assert!(
+        output.status.success(),
+        "sync failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("sync summary JSON")
+}
+
+#[test]
+fn a_prefilled_registry_is_synced_exactly_and_races_lose_nothing() {
+    if !require("docker-registry") || !require("sqlite3") {
+        return;
+    }
+    let stack = Stack::start(&[("PORTUNUS_REGISTRY__SYNC", "off")]);
+    stack.create_user("root");
+    portunus_e2e::fill_registry(&stack, "root", "root/r", 200, 2);
+    // Forget everything the events taught Portunus, as if it had never run.
+    std::thread::sleep(Duration::from_millis(500));
+    let db = stack.path("data/portunus.db");
+    run(
+        "sqlite3",
+        &[
+            &db.to_string_lossy(),
+            "delete from tags; delete from repositories;",
+        ],
+        &[],
+        None,
+    )
+    .assert_ok();
+
+    let dry = sync(&stack, &["--dry-run"]);
+    assert_eq!(
+        (dry["repositories"].as_u64(), dry["added"].as_u64()),
+        (Some(200), Some(400)),
+        "{dry}"
+    );
+    let root = Api::sign_in(&stack, "root");
+    assert_eq!(
+        root.call("GET", "/repositories", None)["total"],
+        0,
+        "a dry run changes nothing"
+    );
+
+    let first = sync(&stack, &[]);
+    assert_eq!(
+        (first["added"].as_u64(), first["failed"].as_u64()),
+        (Some(400), Some(0)),
+        "{first}"
+    );
+    assert_eq!(
+        root.call("GET", "/repositories?per_page=500", None)["total"],
+        200
+    );
+    let again = sync(&stack, &["--delete"]);
+    assert_eq!(
+        (
+            again["unchanged"].as_u64(),
+            again["added"].as_u64(),
+            again["removed"].as_u64()
+        ),
+        (Some(400), Some(0), Some(0)),
+        "{again}"
+    );
+
+    // A push while an update-delete sync runs is neither lost nor doubled.
+    let mut running = stack
+        .portunus()
+        .args(["sync", "--delete", "--json", "--concurrency", "1"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sync");
+    portunus_e2e::fill_registry(&stack, "root", "root/during", 1, 1);
+    let status = running.wait().expect("sync finished");
+    assert!(status.success());
+    let tags = eventually(Duration::from_secs(3), || {
+        tags_of(&root, "root/during0").filter(|t| !t.is_empty())
+    })
+    .expect("the push made during the sync is there");
+    assert_eq!(tags.len(), 1);
+    let after = sync(&stack, &["--delete"]);
+    assert_eq!(after["removed"], 0, "{after}");
+    assert_eq!(
+        root.call("GET", "/repositories?per_page=500", None)["total"],
+        201
+    );
+}
