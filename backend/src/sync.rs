@@ -134,18 +134,22 @@ async fn sync_repository(
         None => Vec::new(),
     };
     let mut unchanged_ids = Vec::new();
+    let mut changed = Vec::new();
     for name in names {
         summary.tags += 1;
-        let digest = match state.registry.manifest_digest(path, &name).await {
-            Ok(digest) => digest,
-            Err(RegistryError::NotFound(_)) => continue,
-            Err(e) => return Err(unavailable(e)),
-        };
         let existing = known.iter().find(|t| t.name == name);
-        if let Some(existing) = existing.filter(|t| t.digest == digest) {
-            summary.unchanged += 1;
-            unchanged_ids.push(existing.id);
-            continue;
+        // A HEAD is enough to see that a known tag did not move.
+        if let Some(existing) = existing {
+            match state.registry.manifest_digest(path, &name).await {
+                Ok(digest) if digest == existing.digest => {
+                    summary.unchanged += 1;
+                    unchanged_ids.push(existing.id);
+                    continue;
+                }
+                Ok(_) => {}
+                Err(RegistryError::NotFound(_)) => continue,
+                Err(e) => return Err(unavailable(e)),
+            }
         }
         if existing.is_some() {
             summary.updated += 1
@@ -155,17 +159,22 @@ async fn sync_repository(
         if dry_run {
             continue;
         }
-        let meta = match state.registry.describe(path, &digest).await {
-            Ok(meta) => meta,
+        match state.registry.describe(path, &name).await {
+            Ok(meta) => changed.push((name, meta)),
+            Err(RegistryError::NotFound(_)) => {}
             Err(e) => {
                 tracing::warn!(repository = %path, tag = %name, error = %e, "sync cannot read a tag");
                 summary.failed += 1;
-                continue;
             }
-        };
+        }
+    }
+    // One transaction per repository.
+    if !changed.is_empty() {
         let txn = crate::db::begin_write(&state.db).await?;
         let repo = repositories::ensure(&txn, state.registry_id, path, None).await?;
-        repositories::record_synced_tag(&txn, &repo, &name, &meta, generation, started).await?;
+        for (name, meta) in &changed {
+            repositories::record_synced_tag(&txn, &repo, name, meta, generation, started).await?;
+        }
         txn.commit().await?;
     }
     if !dry_run && !unchanged_ids.is_empty() {

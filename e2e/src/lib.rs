@@ -115,6 +115,21 @@ impl Stack {
 
     /// Starts a long-running process logging to NAME.log and waits until it
     /// listens on `port`.
+    /// Stops Portunus (the registry keeps running).
+    pub fn stop_portunus(&mut self) {
+        if let Some(mut portunus) = self.children.pop() {
+            let _ = portunus.kill();
+            let _ = portunus.wait();
+        }
+    }
+
+    /// Starts Portunus again on the same port and data.
+    pub fn restart_portunus(&mut self) {
+        let mut portunus = self.portunus();
+        portunus.arg("serve");
+        self.spawn_service(portunus, "portunus", self.portunus_port);
+    }
+
     fn spawn_service(&mut self, mut command: Command, name: &str, port: u16) {
         let log = self.path(&format!("{name}.log"));
         let mut child = command
@@ -392,20 +407,33 @@ impl Api {
 /// (password [`PASSWORD`]), named `{prefix}{i}`, each with `tags` tags on the
 /// same manifest. Much faster than a client for hundreds of repositories.
 pub fn fill_registry(stack: &Stack, user: &str, prefix: &str, repos: usize, tags: usize) {
-    let http = reqwest::blocking::Client::new();
-    let registry = format!("http://{}", stack.registry());
     for i in 0..repos {
         let repo = format!("{prefix}{i}");
-        let token: serde_json::Value = http
-            .get(format!(
-                "{}/v2/token?service=registry&scope=repository:{repo}:pull,push",
-                stack.portunus_url()
-            ))
-            .basic_auth(user, Some(PASSWORD))
-            .send()
-            .and_then(|r| r.json())
-            .expect("token");
-        let token = token["token"].as_str().expect("token").to_owned();
+        let token = registry_token(stack, user, &format!("repository:{repo}:pull,push"));
+        push_small_image(stack, &token, &repo, tags);
+    }
+}
+
+/// A registry token for `user` (password [`PASSWORD`]) and one scope.
+pub fn registry_token(stack: &Stack, user: &str, scope: &str) -> String {
+    let answer: serde_json::Value = reqwest::blocking::Client::new()
+        .get(format!(
+            "{}/v2/token?service=registry&scope={scope}",
+            stack.portunus_url()
+        ))
+        .basic_auth(user, Some(PASSWORD))
+        .send()
+        .and_then(|r| r.json())
+        .expect("token");
+    answer["token"].as_str().expect("token").to_owned()
+}
+
+/// Pushes one small image to `repo` with `tags` tags (`t0`, `t1`, ...)
+/// straight through the registry API, with a registry token already in hand.
+pub fn push_small_image(stack: &Stack, token: &str, repo: &str, tags: usize) {
+    let http = reqwest::blocking::Client::new();
+    let registry = format!("http://{}", stack.registry());
+    {
         let blob = |content: &[u8]| -> (String, usize) {
             use std::fmt::Write;
             let digest = {
@@ -418,7 +446,7 @@ pub fn fill_registry(stack: &Stack, user: &str, prefix: &str, repos: usize, tags
             };
             let started = http
                 .post(format!("{registry}/v2/{repo}/blobs/uploads/"))
-                .bearer_auth(&token)
+                .bearer_auth(token)
                 .send()
                 .expect("upload");
             let location = started
@@ -435,7 +463,7 @@ pub fn fill_registry(stack: &Stack, user: &str, prefix: &str, repos: usize, tags
             let separator = if location.contains('?') { '&' } else { '?' };
             let put = http
                 .put(format!("{location}{separator}digest={digest}"))
-                .bearer_auth(&token)
+                .bearer_auth(token)
                 .header("Content-Type", "application/octet-stream")
                 .body(content.to_vec())
                 .send()
@@ -457,7 +485,7 @@ pub fn fill_registry(stack: &Stack, user: &str, prefix: &str, repos: usize, tags
         for t in 0..tags {
             let put = http
                 .put(format!("{registry}/v2/{repo}/manifests/t{t}"))
-                .bearer_auth(&token)
+                .bearer_auth(token)
                 .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
                 .body(manifest.to_string())
                 .send()

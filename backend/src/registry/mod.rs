@@ -4,8 +4,9 @@
 
 pub mod manifest;
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
@@ -46,7 +47,13 @@ pub struct RegistryClient {
     base: String,
     signer: Arc<TokenSigner>,
     token: TokenConfig,
+    /// Internal tokens by scope, reused while they have a minute left:
+    /// signing costs far more than a registry request.
+    tokens: Arc<Mutex<HashMap<String, (String, Instant)>>>,
 }
+
+/// Most internal tokens kept at once.
+const TOKEN_CACHE_SIZE: usize = 4096;
 
 /// A fetched manifest.
 #[derive(Debug, Clone)]
@@ -94,6 +101,7 @@ impl RegistryClient {
             base: base.trim_end_matches('/').to_owned(),
             signer,
             token,
+            tokens: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -103,12 +111,20 @@ impl RegistryClient {
         name: &str,
         actions: &[&str],
     ) -> Result<String, RegistryError> {
+        let key = format!("{resource_type}:{name}:{}", actions.join(","));
+        let now = Instant::now();
+        if let Ok(cache) = self.tokens.lock()
+            && let Some((token, fresh_until)) = cache.get(&key)
+            && *fresh_until > now
+        {
+            return Ok(token.clone());
+        }
         let access = vec![AccessEntry {
             resource_type: resource_type.into(),
             name: name.into(),
             actions: actions.iter().map(|a| a.to_string()).collect(),
         }];
-        issue(
+        let token = issue(
             &self.signer,
             &self.token,
             INTERNAL_IDENTITY,
@@ -116,7 +132,18 @@ impl RegistryClient {
             Utc::now(),
         )
         .map(|t| t.token)
-        .map_err(|e| RegistryError::Invalid(format!("cannot sign an internal token: {e}")))
+        .map_err(|e| RegistryError::Invalid(format!("cannot sign an internal token: {e}")))?;
+        let reuse_for = Duration::from_secs(self.token.lifetime_seconds.saturating_sub(60));
+        if let Ok(mut cache) = self.tokens.lock() {
+            if cache.len() >= TOKEN_CACHE_SIZE {
+                cache.retain(|_, (_, until)| *until > now);
+                if cache.len() >= TOKEN_CACHE_SIZE {
+                    cache.clear();
+                }
+            }
+            cache.insert(key, (token.clone(), now + reuse_for));
+        }
+        Ok(token)
     }
 
     async fn send(
@@ -331,7 +358,11 @@ impl RegistryClient {
     }
 
     /// Uploads a small blob into `repository`; returns its digest.
-    async fn upload_blob(&self, repository: &str, content: &[u8]) -> Result<String, RegistryError> {
+    pub async fn upload_blob(
+        &self,
+        repository: &str,
+        content: &[u8],
+    ) -> Result<String, RegistryError> {
         let token = self.bearer("repository", repository, &["pull", "push"])?;
         let digest = format!(
             "sha256:{}",
@@ -367,7 +398,7 @@ impl RegistryClient {
     }
 
     /// Puts a manifest under `reference`; returns its digest.
-    async fn put_manifest(
+    pub async fn put_manifest(
         &self,
         repository: &str,
         reference: &str,

@@ -453,3 +453,48 @@ fn a_prefilled_registry_is_synced_exactly_and_races_lose_nothing() {
         201
     );
 }
+
+#[test]
+fn pushes_while_portunus_is_down_arrive_once_it_is_back() {
+    if !require("docker-registry") {
+        return;
+    }
+    let mut stack = Stack::start(&[("PORTUNUS_REGISTRY__SYNC", "off")]);
+    stack.create_user("root");
+    let tokens: Vec<String> = (0..3)
+        .map(|i| {
+            portunus_e2e::registry_token(
+                &stack,
+                "root",
+                &format!("repository:root/offline{i}:pull,push"),
+            )
+        })
+        .collect();
+    stack.stop_portunus();
+    // The registry accepts pushes with tokens issued before; its notifications fail and are retried.
+    for (i, token) in tokens.iter().enumerate() {
+        portunus_e2e::push_small_image(&stack, token, &format!("root/offline{i}"), 2);
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    stack.restart_portunus();
+    let root = Api::sign_in(&stack, "root");
+    // The registry retries every 5 s (`backoff` in registry-config).
+    let found = eventually(Duration::from_secs(20), || {
+        let page = root.call("GET", "/repositories?q=root/offline", None);
+        (page["total"] == 3).then_some(page)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "not every push arrived; portunus log:\n{}",
+            stack.portunus_log()
+        )
+    });
+    assert!(
+        found["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|r| r["tags"] == 2),
+        "{found}"
+    );
+}

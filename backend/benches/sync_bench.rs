@@ -1,0 +1,125 @@
+//! Catalog sync throughput against a real registry: fills it (once) with
+//! REPOS x TAGS small images, then in one run measures the simple sequential
+//! walk (catalog, then each tag list, then each manifest, one request at a
+//! time) and Portunus's sync pass into an empty database. Prints `name value`
+//! lines for scripts/bench. Configuration comes from PORTUNUS_* variables.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use portunus::config::Config;
+use portunus::registry::RegistryClient;
+use portunus::state::AppState;
+use tokio::sync::Semaphore;
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn fill(client: &RegistryClient, repos: usize, tags: usize) {
+    let permits = Arc::new(Semaphore::new(16));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..repos {
+        let client = client.clone();
+        let permits = permits.clone();
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let repo = format!("bench/r{i}");
+            let config = format!("{{\"architecture\":\"amd64\",\"os\":\"linux\",\"repo\":\"{repo}\"}}");
+            let layer = format!("layer of {repo}");
+            let (Ok(config_digest), Ok(layer_digest)) =
+                (client.upload_blob(&repo, config.as_bytes()).await, client.upload_blob(&repo, layer.as_bytes()).await)
+            else {
+                return Err(format!("cannot upload blobs of {repo}"));
+            };
+            let manifest = serde_json::json!({
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+                "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer.len()}],
+            })
+            .to_string();
+            for t in 0..tags {
+                client
+                    .put_manifest(&repo, &format!("t{t}"), "application/vnd.oci.image.manifest.v1+json", manifest.clone().into_bytes())
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        if let Ok(Err(e)) = done {
+            eprintln!("fill: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let repos = env_number("BENCH_REPOS", 2000);
+    let tags = env_number("BENCH_TAGS", 5);
+    let config = match Config::load(None) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let state = match AppState::init(config).await {
+        Ok(state) => state,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    let client = state.registry.clone();
+    let present = client.catalog().await.map(|c| c.len()).unwrap_or(0);
+    if present < repos {
+        eprintln!("filling the registry with {repos} repositories x {tags} tags");
+        let started = Instant::now();
+        fill(&client, repos, tags).await;
+        eprintln!("filled in {:.0?}", started.elapsed());
+    }
+
+    eprintln!("sequential walk");
+    let started = Instant::now();
+    let mut walked = 0u64;
+    for repo in client.catalog().await.unwrap_or_default() {
+        for tag in client.tags(&repo).await.unwrap_or_default() {
+            if client.manifest(&repo, &tag).await.is_ok() {
+                walked += 1;
+            }
+        }
+    }
+    let walk_rate = walked as f64 / started.elapsed().as_secs_f64();
+
+    eprintln!("sync pass");
+    let started = Instant::now();
+    let options = portunus::sync::Options {
+        delete: false,
+        dry_run: false,
+        concurrency: 8,
+    };
+    let summary = match portunus::sync::run_pass(&state, options, |_| {}).await {
+        Ok(summary) => summary,
+        Err(e) => {
+            eprintln!("sync failed: {e}");
+            std::process::exit(1);
+        }
+    };
+    let sync_seconds = started.elapsed().as_secs_f64();
+    println!("sync_repositories {}", summary.repositories);
+    println!("sync_tags {}", summary.tags);
+    println!("sync_added {}", summary.added);
+    println!(
+        "sync_tags_per_second {:.0}",
+        summary.added as f64 / sync_seconds
+    );
+    println!("walk_tags {walked}");
+    println!("walk_tags_per_second {walk_rate:.0}");
+}
