@@ -4,7 +4,7 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use portunus_shared::api::{
     ApplicationToken, CreatedApplicationToken, ErrorBody, Me, NewApplicationToken, Permissions,
-    ServerInfo, SignIn, SignUp, SignedUp,
+    Repository, RepositoryPage, ServerInfo, SignIn, SignUp, SignedUp, Tag,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -115,4 +115,32 @@ pub async fn permissions(repository: &str, user: Option<&str>) -> Result<Permiss
         query.push(("user", user));
     }
     call(Request::get(&url("/permissions")).query(query), NO_BODY).await
+}
+
+/// Repositories you may see whose name contains `q`.
+pub async fn repositories(q: &str) -> Result<RepositoryPage, ApiError> {
+    call(
+        Request::get(&url("/repositories")).query([("q", q), ("per_page", "500")]),
+        NO_BODY,
+    )
+    .await
+}
+
+pub async fn repository(id: i64) -> Result<Repository, ApiError> {
+    call(Request::get(&url(&format!("/repositories/{id}"))), NO_BODY).await
+}
+
+pub async fn tags(id: i64) -> Result<Vec<Tag>, ApiError> {
+    call(
+        Request::get(&url(&format!("/repositories/{id}/tags"))),
+        NO_BODY,
+    )
+    .await
+}
+
+pub async fn delete_tag(id: i64, tag: &str) -> Result<(), ApiError> {
+    call_empty(Request::delete(&url(&format!(
+        "/repositories/{id}/tags/{tag}"
+    ))))
+    .await
 }

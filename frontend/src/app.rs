@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::pages::{Home, PermissionsPage, SignInPage, SignUpPage, TokensPage};
+use crate::pages::{
+    Home, PermissionsPage, RepositoriesPage, RepositoryPage, SignInPage, SignUpPage, TokensPage,
+};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -14,6 +16,7 @@ pub fn App() -> impl IntoView {
                 <span class="brand">"Portunus"</span>
                 <nav>
                     <A href="/">"Home"</A>
+                    <A href="/repositories">"Repositories"</A>
                     <A href="/tokens">"Tokens"</A>
                     <A href="/permissions">"Why can / can't I?"</A>
                 </nav>
@@ -23,6 +26,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/signin") view=SignInPage />
                     <Route path=path!("/signup") view=SignUpPage />
+                    <Route path=path!("/repositories") view=RepositoriesPage />
+                    <Route path=path!("/repositories/:id") view=RepositoryPage />
                     <Route path=path!("/tokens") view=TokensPage />
                     <Route path=path!("/permissions") view=PermissionsPage />
                 </Routes>

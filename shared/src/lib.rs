@@ -4,5 +4,6 @@
 //! `openapi` feature.
 
 pub mod api;
+pub mod display;
 pub mod names;
 pub mod scope;

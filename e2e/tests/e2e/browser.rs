@@ -279,3 +279,61 @@ impl Page {
         self.click("#signin-button").await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browsing_repositories_and_deleting_a_tag() {
+    if !browser_available() {
+        return;
+    }
+    let stack = Stack::start(&[]);
+    stack.create_user("root");
+    stack.create_user("alice");
+    tokio::task::block_in_place(|| {
+        let token = portunus_e2e::registry_token(&stack, "alice", "repository:alice/web:pull,push");
+        portunus_e2e::push_small_image(&stack, &token, "alice/web", 2);
+        let api = portunus_e2e::Api::sign_in(&stack, "alice");
+        for _ in 0..50 {
+            if api.call("GET", "/repositories", None)["total"] == 1 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the push did not reach Portunus");
+    });
+    let (page, _driver) = open_browser(&stack).await;
+    page.client
+        .goto(&format!("{}/signin", stack.portunus_url()))
+        .await
+        .expect("open");
+    page.sign_in("alice", PASSWORD).await;
+    page.wait_for("#signed-in-as").await;
+    page.click("a[href='/repositories']").await;
+    page.click("#repository-list a").await;
+    assert_eq!(page.text_of("#repository-name").await, "alice/web");
+    let row = page.text_of("tr[data-tag='t0']").await;
+    assert!(
+        row.contains(&format!("docker pull {}/alice/web:t0", stack.registry())),
+        "{row}"
+    );
+    assert!(
+        row.contains(" B") && row.contains("alice"),
+        "size and pusher shown: {row}"
+    );
+    if let Ok(png) = page.client.screenshot().await {
+        let _ = std::fs::write(workspace_root().join("target/e2e-repository.png"), png);
+    }
+    page.click("tr[data-tag='t0'] button").await;
+    page.client
+        .wait()
+        .at_most(page.wait)
+        .for_element(Locator::XPath(
+            "//table[@id='tag-list' and not(.//tr[@data-tag='t0'])]",
+        ))
+        .await
+        .expect("t0 gone from the list");
+    assert!(
+        page.text_of("#tag-list").await.contains("t1"),
+        "the other tag stays"
+    );
+    page.client.close().await.expect("close the browser");
+}

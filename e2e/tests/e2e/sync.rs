@@ -383,9 +383,17 @@ fn a_prefilled_registry_is_synced_exactly_and_races_lose_nothing() {
     let stack = Stack::start(&[("PORTUNUS_REGISTRY__SYNC", "off")]);
     stack.create_user("root");
     portunus_e2e::fill_registry(&stack, "root", "root/r", 200, 2);
-    // Forget everything the events taught Portunus, as if it had never run.
-    std::thread::sleep(Duration::from_millis(500));
+    // Once every event is applied, forget what they taught Portunus, as if it had never run.
     let db = stack.path("data/portunus.db");
+    let pending = || {
+        let query = "select count(*) from registry_events where processed_at is null";
+        let out = run("sqlite3", &[&db.to_string_lossy(), query], &[], None);
+        String::from_utf8_lossy(&out.output.stdout)
+            .trim()
+            .to_owned()
+    };
+    eventually(Duration::from_secs(60), || (pending() == "0").then_some(()))
+        .expect("every event applied");
     run(
         "sqlite3",
         &[
@@ -481,7 +489,10 @@ fn pushes_while_portunus_is_down_arrive_once_it_is_back() {
     // The registry retries every 5 s (`backoff` in registry-config).
     let found = eventually(Duration::from_secs(20), || {
         let page = root.call("GET", "/repositories?q=root/offline", None);
-        (page["total"] == 3).then_some(page)
+        let complete = page["items"]
+            .as_array()
+            .is_some_and(|items| items.iter().all(|r| r["tags"] == 2));
+        (page["total"] == 3 && complete).then_some(page)
     })
     .unwrap_or_else(|| {
         panic!(

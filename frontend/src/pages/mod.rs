@@ -2,12 +2,14 @@
 
 mod home;
 mod permissions;
+mod repositories;
 mod sign_in;
 mod sign_up;
 mod tokens;
 
 pub use home::Home;
 pub use permissions::PermissionsPage;
+pub use repositories::{RepositoriesPage, RepositoryPage};
 pub use sign_in::SignInPage;
 pub use sign_up::SignUpPage;
 pub use tokens::TokensPage;
