@@ -409,16 +409,17 @@ impl Api {
 pub fn fill_registry(stack: &Stack, user: &str, prefix: &str, repos: usize, tags: usize) {
     for i in 0..repos {
         let repo = format!("{prefix}{i}");
-        let token = registry_token(stack, user, &format!("repository:{repo}:pull,push"));
+        let token = registry_token(stack, user, &[&format!("repository:{repo}:pull,push")]);
         push_small_image(stack, &token, &repo, tags);
     }
 }
 
-/// A registry token for `user` (password [`PASSWORD`]) and one scope.
-pub fn registry_token(stack: &Stack, user: &str, scope: &str) -> String {
+/// A registry token for `user` (password [`PASSWORD`]) asking for `scopes`.
+pub fn registry_token(stack: &Stack, user: &str, scopes: &[&str]) -> String {
+    let query: String = scopes.iter().map(|s| format!("&scope={s}")).collect();
     let answer: serde_json::Value = reqwest::blocking::Client::new()
         .get(format!(
-            "{}/v2/token?service=registry&scope={scope}",
+            "{}/v2/token?service=registry{query}",
             stack.portunus_url()
         ))
         .basic_auth(user, Some(PASSWORD))
@@ -426,6 +427,15 @@ pub fn registry_token(stack: &Stack, user: &str, scope: &str) -> String {
         .and_then(|r| r.json())
         .expect("token");
     answer["token"].as_str().expect("token").to_owned()
+}
+
+/// The claims of a JWT, without checking its signature.
+pub fn token_claims(token: &str) -> serde_json::Value {
+    let payload = token.split('.').nth(1).expect("a JWT has three parts");
+    let json = data_encoding::BASE64URL_NOPAD
+        .decode(payload.as_bytes())
+        .expect("base64url claims");
+    serde_json::from_slice(&json).expect("JSON claims")
 }
 
 /// Pushes one small image to `repo` with `tags` tags (`t0`, `t1`, ...)

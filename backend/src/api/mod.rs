@@ -16,7 +16,7 @@ mod teams;
 mod tokens;
 mod users;
 
-use poem_openapi::{OpenApiService, Tags};
+use poem_openapi::{OpenApi, OpenApiService, Tags};
 
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -44,21 +44,8 @@ pub enum ApiTags {
     Repositories,
 }
 
-pub type Api = (
-    info::InfoApi,
-    session::SessionApi,
-    me::MeApi,
-    teams::TeamsApi,
-    namespaces::NamespacesApi,
-    tokens::TokensApi,
-    permissions::PermissionsApi,
-    users::UsersApi,
-    activities::ActivitiesApi,
-    repositories::RepositoriesApi,
-);
-
 /// The OpenAPI service; `server_url` goes into the spec's `servers`.
-pub fn service(server_url: &str) -> OpenApiService<Api, ()> {
+pub fn service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
     OpenApiService::new(
         (
             info::InfoApi,

@@ -109,26 +109,11 @@ fn roles_visibility_and_tokens_with_podman_and_skopeo() {
     ci.login(&registry, "carl", &secret).assert_refused();
 }
 
-/// A registry token for `user` with `scopes`, from the token endpoint.
-fn registry_token(stack: &Stack, user: &str, scopes: &[&str]) -> String {
-    let query: String = scopes.iter().map(|s| format!("&scope={s}")).collect();
-    let answer: serde_json::Value = reqwest::blocking::Client::new()
-        .get(format!(
-            "{}/v2/token?service=registry{query}",
-            stack.portunus_url()
-        ))
-        .basic_auth(user, Some(PASSWORD))
-        .send()
-        .and_then(|r| r.json())
-        .expect("token");
-    answer["token"].as_str().expect("token").to_owned()
-}
-
 /// Asks the registry to mount `digest` from `from` into `into` as `user`;
 /// returns the HTTP status: 201 mounted; 401 when the token lacks pull on
 /// `from` (distribution 2.8 then refuses the request rather than uploading).
 fn mount(stack: &Stack, user: &str, digest: &str, from: &str, into: &str) -> u16 {
-    let token = registry_token(
+    let token = portunus_e2e::registry_token(
         stack,
         user,
         &[

@@ -177,19 +177,7 @@ async fn tokens_and_permissions_pages() {
         .json()
         .await
         .expect("token JSON");
-    let claims = granted["token"]
-        .as_str()
-        .expect("token")
-        .split('.')
-        .nth(1)
-        .expect("claims")
-        .to_owned();
-    let claims: serde_json::Value = serde_json::from_slice(
-        &data_encoding::BASE64URL_NOPAD
-            .decode(claims.as_bytes())
-            .expect("base64"),
-    )
-    .expect("json");
+    let claims = portunus_e2e::token_claims(granted["token"].as_str().expect("token"));
     assert_eq!(
         claims["access"],
         json!([{"type": "repository", "name": "alice/app", "actions": ["push"]}])
@@ -289,7 +277,8 @@ async fn browsing_repositories_and_deleting_a_tag() {
     stack.create_user("root");
     stack.create_user("alice");
     tokio::task::block_in_place(|| {
-        let token = portunus_e2e::registry_token(&stack, "alice", "repository:alice/web:pull,push");
+        let token =
+            portunus_e2e::registry_token(&stack, "alice", &["repository:alice/web:pull,push"]);
         portunus_e2e::push_small_image(&stack, &token, "alice/web", 2);
         let api = portunus_e2e::Api::sign_in(&stack, "alice");
         for _ in 0..50 {

@@ -474,7 +474,7 @@ fn pushes_while_portunus_is_down_arrive_once_it_is_back() {
             portunus_e2e::registry_token(
                 &stack,
                 "root",
-                &format!("repository:root/offline{i}:pull,push"),
+                &[&format!("repository:root/offline{i}:pull,push")],
             )
         })
         .collect();
