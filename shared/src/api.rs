@@ -376,3 +376,33 @@ pub struct Tag {
     pub pushed_at: String,
     pub pulled_at: Option<String>,
 }
+
+/// A notification the registry sent, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct RegistryEvent {
+    pub id: i64,
+    /// The registry's own event id.
+    pub event_id: String,
+    pub action: String,
+    pub repository: Option<String>,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+    /// Who the registry says acted (the token's subject).
+    pub actor: Option<String>,
+    pub received_at: String,
+    /// When it was applied; none while it waits.
+    pub processed_at: Option<String>,
+    /// Why it was not applied, if it was not.
+    pub error: Option<String>,
+}
+
+/// One page of registry events, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct RegistryEventPage {
+    pub items: Vec<RegistryEvent>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}

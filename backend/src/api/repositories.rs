@@ -4,12 +4,13 @@ use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use portunus_shared::api::{Repository, RepositoryPage, Tag};
+use portunus_shared::api::{RegistryEventPage, Repository, RepositoryPage, Tag};
 
 use super::ApiTags;
 use super::auth::Auth;
 use super::error::ApiResult;
 use super::responses::Done;
+use crate::events::inspect::{self, Which};
 use crate::repositories;
 use crate::state::SharedState;
 use crate::users::Paging;
@@ -92,6 +93,31 @@ impl RepositoriesApi {
     ) -> ApiResult<Done> {
         repositories::delete_tag(&state, auth.principal().for_changes()?, id.0, &tag).await?;
         Ok(Done::Done)
+    }
+
+    /// Notifications the registry sent, newest first (administrators):
+    /// `state` is `all`, `pending` (stored, not applied yet) or `failed`
+    /// (not applied, with the reason).
+    #[oai(
+        path = "/registry/events",
+        method = "get",
+        operation_id = "list_registry_events"
+    )]
+    async fn events(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        #[oai(name = "state")] which: Query<Option<String>>,
+        /// Page number, from 1.
+        page: Query<Option<u64>>,
+        /// Entries per page, 1 to 500 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<RegistryEventPage>> {
+        let paging = Paging::new(page.0, per_page.0)?;
+        let which: Which = which.0.as_deref().unwrap_or("all").parse()?;
+        Ok(Json(
+            inspect::page(&state.db, &auth.principal().user, which, paging).await?,
+        ))
     }
 
     /// The tags of a repository, newest first, with digest, size, layers,

@@ -4,6 +4,7 @@
 //! event id) and only then answers 2xx, so the registry retries until nothing
 //! is lost. `process.rs` turns stored events into repositories and tags.
 
+pub mod inspect;
 pub mod process;
 
 use chrono::Utc;

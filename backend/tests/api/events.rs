@@ -61,3 +61,79 @@ async fn events_are_stored_once_and_only_with_the_secret() {
         assert_eq!(count().await.unwrap(), 2);
     }
 }
+
+#[tokio::test]
+async fn administrators_see_pending_and_failed_events() {
+    use crate::kit::Kit;
+    let kit = Kit::new("sqlite", None).await;
+    kit.create_user("root").await;
+    kit.create_user("alice").await;
+    let envelope = json!({"events": [
+        {"id": "odd", "action": "frobnicate", "target": {"repository": "root/app"}},
+        {"id": "pulled", "action": "pull", "target": {"repository": "root/app", "tag": "1"}},
+        {"id": "pushed", "action": "push", "actor": {"name": "root"},
+         "target": {"repository": "root/app", "tag": "1", "digest": "sha256:abc",
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json"}},
+    ]});
+    let answer = kit
+        .send(
+            kit.client
+                .post("/v2/webhooks/events")
+                .header(
+                    "Authorization",
+                    format!("Bearer {}", kit.state.notification_secret),
+                )
+                .header("Content-Type", MEDIA_TYPE)
+                .body(envelope.to_string()),
+        )
+        .await;
+    assert_eq!(answer.status, 200);
+    // No registry answers in API tests: the push waits, nothing is lost.
+    let outcome = portunus::events::process::process_pending(&kit.state).await;
+    assert!(outcome.is_err(), "the unreachable registry stops the batch");
+
+    let root = kit.sign_in("root").await;
+    let failed = kit
+        .call(&root, "GET", "/api/v1/registry/events?state=failed", None)
+        .await
+        .json();
+    assert_eq!(failed["total"], 1, "{failed}");
+    assert_eq!(failed["items"][0]["event_id"], "odd");
+    assert!(
+        failed["items"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown action")
+    );
+    let pending = kit
+        .call(&root, "GET", "/api/v1/registry/events?state=pending", None)
+        .await
+        .json();
+    assert_eq!(
+        (
+            pending["total"].as_u64(),
+            pending["items"][0]["event_id"].as_str()
+        ),
+        (Some(1), Some("pushed"))
+    );
+    assert_eq!(pending["items"][0]["actor"], "root");
+    assert_eq!(
+        kit.call(&root, "GET", "/api/v1/registry/events", None)
+            .await
+            .json()["total"],
+        3
+    );
+    assert_eq!(
+        kit.call(&root, "GET", "/api/v1/registry/events?state=weird", None)
+            .await
+            .status,
+        400
+    );
+    let alice = kit.sign_in("alice").await;
+    assert_eq!(
+        kit.call(&alice, "GET", "/api/v1/registry/events", None)
+            .await
+            .status,
+        403
+    );
+}
