@@ -13,7 +13,7 @@ use sea_orm::{
 
 use crate::access;
 use crate::audit::{self, Actor, Target};
-use crate::db::entities::{namespace, repository, tag, user};
+use crate::db::entities::{namespace, repository, star, tag, user};
 use crate::error::{Error, Result};
 use crate::namespaces;
 use crate::policy::Visibility;
@@ -235,10 +235,18 @@ async fn describe(
     db: &impl ConnectionTrait,
     ns: &namespace::Model,
     repo: &repository::Model,
+    by: &user::Model,
 ) -> Result<api::Repository> {
     let tags = tag::Entity::find().filter(tag::Column::RepositoryId.eq(repo.id));
     let count = tags.clone().count(db).await?;
     let newest = tags.order_by_desc(tag::Column::PushedAt).one(db).await?;
+    let stars = star::Entity::find().filter(star::Column::RepositoryId.eq(repo.id));
+    let starred = stars
+        .clone()
+        .filter(star::Column::UserId.eq(by.id))
+        .count(db)
+        .await?
+        > 0;
     Ok(api::Repository {
         id: repo.id,
         name: full_name(ns, repo),
@@ -246,7 +254,67 @@ async fn describe(
         description: repo.description.clone(),
         tags: count,
         updated_at: newest.map(|t| timestamp(t.pushed_at)),
+        stars: stars.count(db).await?,
+        starred,
     })
+}
+
+/// Stars (or, with `on` false, unstars) a repository `by` may see.
+pub async fn star(db: &DatabaseConnection, by: &user::Model, id: i64, on: bool) -> Result<()> {
+    let (ns, repo) = find_visible(db, by, id).await?;
+    let existing = star::Entity::find()
+        .filter(star::Column::RepositoryId.eq(repo.id))
+        .filter(star::Column::UserId.eq(by.id))
+        .one(db)
+        .await?;
+    let name = full_name(&ns, &repo);
+    let target = Target {
+        kind: "repository",
+        id: Some(repo.id),
+        name: &name,
+    };
+    match (existing, on) {
+        (None, true) => {
+            let txn = crate::db::begin_write(db).await?;
+            star::Entity::insert(star::ActiveModel {
+                user_id: Set(by.id),
+                repository_id: Set(repo.id),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            })
+            .on_conflict(
+                OnConflict::columns([star::Column::UserId, star::Column::RepositoryId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+            audit::record(
+                &txn,
+                &Actor::user(by.id, &by.username),
+                "repository.star",
+                target,
+                None,
+            )
+            .await?;
+            txn.commit().await?;
+        }
+        (Some(row), false) => {
+            let txn = crate::db::begin_write(db).await?;
+            star::Entity::delete_by_id(row.id).exec(&txn).await?;
+            audit::record(
+                &txn,
+                &Actor::user(by.id, &by.username),
+                "repository.unstar",
+                target,
+                None,
+            )
+            .await?;
+            txn.commit().await?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 async fn may_see(
@@ -268,8 +336,20 @@ pub async fn list(
     registry_id: i64,
     by: &user::Model,
     q: Option<&str>,
+    starred_only: bool,
     paging: Paging,
 ) -> Result<api::RepositoryPage> {
+    let starred: Vec<i64> = if starred_only {
+        star::Entity::find()
+            .filter(star::Column::UserId.eq(by.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| s.repository_id)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let spaces = namespace::Entity::find()
         .filter(namespace::Column::RegistryId.eq(registry_id))
         .all(db)
@@ -294,12 +374,13 @@ pub async fn list(
                 .map(|n| (full_name(n, &r), n, r))
         })
         .filter(|(name, _, _)| q.is_none_or(|q| name.contains(q)))
+        .filter(|(_, _, r)| !starred_only || starred.contains(&r.id))
         .collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
     let (page, total) = paging.slice(named);
     let mut items = Vec::with_capacity(page.len());
     for (_, ns, repo) in page {
-        items.push(describe(db, ns, &repo).await?);
+        items.push(describe(db, ns, &repo, by).await?);
     }
     Ok(api::RepositoryPage {
         items,
@@ -332,7 +413,7 @@ pub async fn find_visible(
 
 pub async fn show(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<api::Repository> {
     let (ns, repo) = find_visible(db, by, id).await?;
-    describe(db, &ns, &repo).await
+    describe(db, &ns, &repo, by).await
 }
 
 /// The tags of a visible repository, newest first.

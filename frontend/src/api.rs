@@ -144,3 +144,14 @@ pub async fn delete_tag(id: i64, tag: &str) -> Result<(), ApiError> {
     ))))
     .await
 }
+
+/// Stars or unstars a repository.
+pub async fn set_star(id: i64, on: bool) -> Result<(), ApiError> {
+    let path = url(&format!("/repositories/{id}/star"));
+    call_empty(if on {
+        Request::put(&path)
+    } else {
+        Request::delete(&path)
+    })
+    .await
+}

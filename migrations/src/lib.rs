@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261122_000002_refresh_tokens;
 mod m20261122_000003_image_metadata;
+mod m20261122_000004_stars;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261122_000002_refresh_tokens::Migration),
             Box::new(m20261122_000003_image_metadata::Migration),
+            Box::new(m20261122_000004_stars::Migration),
         ]
     }
 }

@@ -332,6 +332,10 @@ pub struct Repository {
     pub tags: u64,
     /// When a tag was last pushed.
     pub updated_at: Option<String>,
+    /// How many users starred it.
+    pub stars: u64,
+    /// Whether you starred it.
+    pub starred: bool,
 }
 
 /// One page of repositories.

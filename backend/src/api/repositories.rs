@@ -31,6 +31,8 @@ impl RepositoriesApi {
         state: Data<&SharedState>,
         auth: Auth,
         q: Query<Option<String>>,
+        /// Only repositories you starred.
+        starred: Query<Option<bool>>,
         /// Page number, from 1.
         page: Query<Option<u64>>,
         /// Entries per page, 1 to 500 (default 50).
@@ -39,8 +41,43 @@ impl RepositoriesApi {
         let paging = Paging::new(page.0, per_page.0)?;
         let user = &auth.principal().user;
         Ok(Json(
-            repositories::list(&state.db, state.registry_id, user, q.0.as_deref(), paging).await?,
+            repositories::list(
+                &state.db,
+                state.registry_id,
+                user,
+                q.0.as_deref(),
+                starred.0.unwrap_or(false),
+                paging,
+            )
+            .await?,
         ))
+    }
+
+    /// Star a repository you may see.
+    #[oai(
+        path = "/repositories/:id/star",
+        method = "put",
+        operation_id = "star_repository"
+    )]
+    async fn star(&self, state: Data<&SharedState>, auth: Auth, id: Path<i64>) -> ApiResult<Done> {
+        repositories::star(&state.db, auth.principal().for_changes()?, id.0, true).await?;
+        Ok(Done::Done)
+    }
+
+    /// Remove your star.
+    #[oai(
+        path = "/repositories/:id/star",
+        method = "delete",
+        operation_id = "unstar_repository"
+    )]
+    async fn unstar(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        id: Path<i64>,
+    ) -> ApiResult<Done> {
+        repositories::star(&state.db, auth.principal().for_changes()?, id.0, false).await?;
+        Ok(Done::Done)
     }
 
     /// One repository.

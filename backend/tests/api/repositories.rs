@@ -154,3 +154,84 @@ async fn repositories_follow_namespace_visibility_and_the_delete_policy() {
         );
     }
 }
+
+#[tokio::test]
+async fn stars_are_per_user_and_follow_visibility() {
+    for kit in kits().await {
+        for name in ["root", "alice", "bob"] {
+            kit.create_user(name).await;
+        }
+        let id = recorded(&kit, "alice/app", "1").await;
+        let alice = kit.sign_in("alice").await;
+        let bob = kit.sign_in("bob").await;
+        assert_eq!(
+            kit.call(
+                &bob,
+                "PUT",
+                &format!("/api/v1/repositories/{id}/star"),
+                None
+            )
+            .await
+            .status,
+            404,
+            "private"
+        );
+        for _ in 0..2 {
+            assert_eq!(
+                kit.call(
+                    &alice,
+                    "PUT",
+                    &format!("/api/v1/repositories/{id}/star"),
+                    None
+                )
+                .await
+                .status,
+                204
+            );
+        }
+        let shown = kit
+            .call(&alice, "GET", &format!("/api/v1/repositories/{id}"), None)
+            .await
+            .json();
+        assert_eq!(
+            (shown["stars"].as_u64(), shown["starred"].as_bool()),
+            (Some(1), Some(true)),
+            "starring twice counts once"
+        );
+        let starred = kit
+            .call(&alice, "GET", "/api/v1/repositories?starred=true", None)
+            .await
+            .json();
+        assert_eq!(starred["total"], 1);
+        let root = kit.sign_in("root").await;
+        assert_eq!(
+            kit.call(&root, "GET", "/api/v1/repositories?starred=true", None)
+                .await
+                .json()["total"],
+            0
+        );
+        assert_eq!(
+            kit.call(&root, "GET", &format!("/api/v1/repositories/{id}"), None)
+                .await
+                .json()["starred"],
+            false
+        );
+        assert_eq!(
+            kit.call(
+                &alice,
+                "DELETE",
+                &format!("/api/v1/repositories/{id}/star"),
+                None
+            )
+            .await
+            .status,
+            204
+        );
+        assert_eq!(
+            kit.call(&alice, "GET", &format!("/api/v1/repositories/{id}"), None)
+                .await
+                .json()["stars"],
+            0
+        );
+    }
+}

@@ -308,6 +308,15 @@ async fn browsing_repositories_and_deleting_a_tag() {
         row.contains(" B") && row.contains("alice"),
         "size and pusher shown: {row}"
     );
+    page.click("#star").await;
+    page.client
+        .wait()
+        .at_most(page.wait)
+        .for_element(Locator::XPath(
+            "//button[@id='star' and contains(., 'Starred')]",
+        ))
+        .await
+        .expect("starred");
     if let Ok(png) = page.client.screenshot().await {
         let _ = std::fs::write(workspace_root().join("target/e2e-repository.png"), png);
     }

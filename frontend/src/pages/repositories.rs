@@ -67,7 +67,21 @@ pub fn RepositoryPage() -> impl IntoView {
         <div class="card">
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || repository.get().map(|result| match result {
-                    Ok(r) => view! { <h1 id="repository-name">{r.name}</h1> }.into_any(),
+                    Ok(r) => {
+                        let starred = r.starred;
+                        let toggle = move |_| spawn_local(async move {
+                            match api::set_star(id(), !starred).await {
+                                Ok(()) => repository.refetch(),
+                                Err(e) => error.set(Some(e.message)),
+                            }
+                        });
+                        view! {
+                            <h1 id="repository-name">{r.name}</h1>
+                            <button id="star" class="small" on:click=toggle>
+                                {if starred { "★ Starred" } else { "☆ Star" }} " · " {r.stars}
+                            </button>
+                        }.into_any()
+                    }
                     Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
                 })}
                 {move || tags.get().map(|result| match result {

@@ -8,6 +8,7 @@ pub mod registry;
 pub mod registry_event;
 pub mod repository;
 pub mod session;
+pub mod star;
 pub mod tag;
 pub mod team;
 pub mod team_member;
