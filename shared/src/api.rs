@@ -410,3 +410,12 @@ pub struct RegistryEventPage {
     pub page: u64,
     pub per_page: u64,
 }
+
+/// What a search found, each list by name and at most 20 long.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct SearchResults {
+    pub repositories: Vec<Repository>,
+    pub namespaces: Vec<Namespace>,
+    pub teams: Vec<Team>,
+}

@@ -11,6 +11,7 @@ mod namespaces;
 mod permissions;
 mod repositories;
 mod responses;
+mod search;
 mod session;
 mod teams;
 mod tokens;
@@ -42,6 +43,8 @@ pub enum ApiTags {
     Activities,
     /// Repositories and tags in the registry.
     Repositories,
+    /// Finding repositories, namespaces and teams by name.
+    Search,
 }
 
 /// The OpenAPI service; `server_url` goes into the spec's `servers`.
@@ -58,6 +61,7 @@ pub fn service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
             users::UsersApi,
             activities::ActivitiesApi,
             repositories::RepositoriesApi,
+            search::SearchApi,
         ),
         "Portunus",
         env!("CARGO_PKG_VERSION"),

@@ -235,3 +235,56 @@ async fn stars_are_per_user_and_follow_visibility() {
         );
     }
 }
+
+#[tokio::test]
+async fn search_finds_only_what_you_may_see() {
+    for kit in kits().await {
+        for name in ["root", "olivia", "oscar"] {
+            kit.create_user(name).await;
+        }
+        let olivia = kit.sign_in("olivia").await;
+        kit.call(
+            &olivia,
+            "POST",
+            "/api/v1/teams",
+            Some(json!({"name": "Web Team"})),
+        )
+        .await;
+        kit.call(
+            &olivia,
+            "POST",
+            "/api/v1/namespaces",
+            Some(json!({"name": "web", "team": "Web Team"})),
+        )
+        .await;
+        recorded(&kit, "web/app", "1").await;
+        let found = kit
+            .call(&olivia, "GET", "/api/v1/search?q=WEB", None)
+            .await
+            .json();
+        assert_eq!(found["repositories"][0]["name"], "web/app", "{found}");
+        assert_eq!(found["namespaces"][0]["name"], "web");
+        assert_eq!(found["teams"][0]["name"], "Web Team");
+        let oscar = kit.sign_in("oscar").await;
+        let nothing = kit
+            .call(&oscar, "GET", "/api/v1/search?q=web", None)
+            .await
+            .json();
+        let empty = json!([]);
+        assert_eq!(
+            (
+                &nothing["repositories"],
+                &nothing["namespaces"],
+                &nothing["teams"]
+            ),
+            (&empty, &empty, &empty),
+            "private names stay private"
+        );
+        assert_eq!(
+            kit.call(&oscar, "GET", "/api/v1/search?q=%20", None)
+                .await
+                .status,
+            400
+        );
+    }
+}
