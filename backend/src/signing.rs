@@ -110,10 +110,6 @@ impl TokenSigner {
         self.header.kid.as_deref().unwrap_or_default()
     }
 
-    pub fn algorithm(&self) -> Algorithm {
-        self.header.alg
-    }
-
     /// The PEM certificate to give the registry as `rootcertbundle`.
     pub fn certificate_pem(&self) -> &str {
         &self.certificate_pem

@@ -15,9 +15,6 @@ use serde_json::{Value, json};
 use crate::audit::{self, Actor, Target};
 use crate::db::entities::registry_event;
 use crate::error::{Error, Result};
-use crate::registry::manifest::{
-    DOCKER_LIST, DOCKER_MANIFEST, DOCKER_SCHEMA1, OCI_INDEX, OCI_MANIFEST,
-};
 use crate::registry::{ImageMetadata, RegistryError};
 use crate::repositories;
 use crate::state::SharedState;
@@ -62,7 +59,7 @@ pub async fn process_pending(state: &SharedState) -> Result<usize> {
             // Nothing to gain from retrying these: record why and move on.
             Err(Failure::Skip(reason)) => {
                 tracing::info!(event = %event.event_id, %reason, "registry event not applied");
-                finish(state, &event, Some(reason))
+                mark(&state.db, &event, Some(reason))
                     .await
                     .map_err(|_| Error::Internal("cannot mark an event".into()))?;
             }
@@ -100,11 +97,10 @@ fn text<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
-fn is_manifest(media_type: &str) -> bool {
-    matches!(
-        media_type,
-        DOCKER_MANIFEST | DOCKER_LIST | OCI_MANIFEST | OCI_INDEX | DOCKER_SCHEMA1
-    ) || media_type.starts_with("application/vnd.docker.distribution.manifest.v1")
+/// Layer and config uploads; everything else a push names is a manifest
+/// (of whatever media type) and may carry a tag.
+fn is_blob(media_type: &str) -> bool {
+    media_type.contains("octet-stream")
 }
 
 /// Applies one event and marks it processed, in one transaction.
@@ -127,15 +123,13 @@ async fn apply(
 
     // Fetch what a tagged push points at before opening the transaction.
     let pushed: Option<ImageMetadata> = match (event.action.as_str(), &tag, &digest) {
-        ("push", Some(_), Some(digest))
-            if is_manifest(media_type) || !media_type.contains("octet-stream") =>
-        {
+        ("push", Some(_), Some(digest)) if !is_blob(media_type) => {
             match state.registry.describe(&repository, digest).await {
                 Ok(meta) => Some(meta),
                 Err(RegistryError::NotFound(what)) => {
-                    return finish(state, event, Some(format!("{what} is gone"))).await;
+                    return mark(&state.db, event, Some(format!("{what} is gone"))).await;
                 }
-                Err(RegistryError::Invalid(m)) => return finish(state, event, Some(m)).await,
+                Err(RegistryError::Invalid(m)) => return mark(&state.db, event, Some(m)).await,
                 Err(e) => return Err(Failure::Retry(e.to_string())),
             }
         }
@@ -216,12 +210,4 @@ async fn mark(
     row.error = Set(error);
     row.update(db).await?;
     Ok(())
-}
-
-async fn finish(
-    state: &SharedState,
-    event: &registry_event::Model,
-    error: Option<String>,
-) -> std::result::Result<(), Failure> {
-    mark(&state.db, event, error).await
 }
