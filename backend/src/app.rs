@@ -24,6 +24,7 @@ pub fn routes(state: SharedState) -> impl Endpoint {
         .nest(api::API_PREFIX, api)
         .at("/v2/token", get(token::get_token).post(token::post_token))
         .at("/v2/webhooks/events", post(events::receive))
+        .at("/metrics", get(crate::metrics::render))
         .nest("/", spa::endpoint(&state.config))
         .around(move |endpoint, request| limit_body(endpoint, request, max_body_bytes))
         .catch_all_error(api::error::to_json)

@@ -78,6 +78,9 @@ pub struct RegistryConfig {
     pub sync: SyncStrategy,
     /// Seconds between periodic syncs (`update` and `update-delete`).
     pub sync_interval_seconds: u64,
+    /// Other names clients reach the registry by (a proxy's host name, a
+    /// LAN address), besides the host of `url`.
+    pub hostnames: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +131,7 @@ impl Default for RegistryConfig {
             notification_secret: String::new(),
             sync: SyncStrategy::Initial,
             sync_interval_seconds: 3600,
+            hostnames: Vec::new(),
         }
     }
 }
@@ -234,6 +238,14 @@ impl Config {
             "{}/v2/webhooks/events",
             self.public_url.trim_end_matches('/')
         )
+    }
+
+    /// Every name the registry is known by: the host of `registry.url`
+    /// and `registry.hostnames`.
+    pub fn registry_hostnames(&self) -> Vec<String> {
+        let mut names = vec![self.registry_host()];
+        names.extend(self.registry.hostnames.iter().cloned());
+        names
     }
 
     /// `host:port` of the registry, as people type it in `docker login`.

@@ -12,6 +12,8 @@ pub mod credentials;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod images;
+pub mod metrics;
 pub mod namespaces;
 pub mod password;
 pub mod policy;

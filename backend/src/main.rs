@@ -80,6 +80,13 @@ enum RegistryCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Delete exactly one tag (REPO:TAG); other tags on the same image stay.
+    /// Recorded in the activity log as done by portunus-cli.
+    Delete {
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -263,6 +270,32 @@ fn split_reference(reference: &str) -> Result<(&str, &str), String> {
     }
 }
 
+/// `portunus registry delete REPO:TAG`
+async fn delete_tag_command(config: Config, reference: &str, json: bool) -> Result<(), String> {
+    if reference.contains('@') {
+        return Err(format!(
+            "{reference}: name a tag (REPO:TAG); deleting by digest would take every tag on that image"
+        ));
+    }
+    let (repository, tag) = split_reference(reference)?;
+    let state = AppState::init(config).await.map_err(describe)?;
+    let digest = portunus::repositories::remove_tag(&state, &Actor::cli(), repository, tag)
+        .await
+        .map_err(describe)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"repository": repository, "tag": tag, "digest": digest})
+        );
+    } else {
+        println!(
+            "deleted {repository}:{tag}{}",
+            digest.map(|d| format!(" (was {d})")).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
 async fn registry_command(config: Config, command: RegistryCommand) -> Result<(), String> {
     let signer =
         portunus::signing::TokenSigner::load_or_generate(&config).map_err(|e| e.to_string())?;
@@ -298,6 +331,9 @@ async fn registry_command(config: Config, command: RegistryCommand) -> Result<()
             } else {
                 tags.iter().for_each(|t| println!("{repository}:{t}"));
             }
+        }
+        RegistryCommand::Delete { reference, json } => {
+            delete_tag_command(config.clone(), &reference, json).await?;
         }
         RegistryCommand::Manifest { reference, json } => {
             let (repository, reference) = split_reference(&reference)?;

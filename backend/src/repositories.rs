@@ -13,7 +13,7 @@ use sea_orm::{
 
 use crate::access;
 use crate::audit::{self, Actor, Target};
-use crate::db::entities::{namespace, repository, star, tag, user};
+use crate::db::entities::{artifact, namespace, repository, star, tag, user};
 use crate::error::{Error, Result};
 use crate::namespaces;
 use crate::policy::Visibility;
@@ -24,7 +24,7 @@ use crate::state::AppState;
 use crate::users::Paging;
 use portunus_shared::scope::Scope;
 
-fn timestamp(t: DateTime<Utc>) -> String {
+pub fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -100,6 +100,22 @@ pub async fn find(
         .await?)
 }
 
+/// The repository row for a registry path with its tags, if Portunus knows it.
+pub async fn with_tags(
+    db: &impl ConnectionTrait,
+    registry_id: i64,
+    path: &str,
+) -> Result<(Option<repository::Model>, Vec<tag::Model>)> {
+    let Some(repo) = find(db, registry_id, path).await? else {
+        return Ok((None, Vec::new()));
+    };
+    let tags = tag::Entity::find()
+        .filter(tag::Column::RepositoryId.eq(repo.id))
+        .all(db)
+        .await?;
+    Ok((Some(repo), tags))
+}
+
 /// Records that `tag` now points at `meta` (a push, or a sync).
 pub async fn record_tag(
     db: &impl ConnectionTrait,
@@ -147,6 +163,39 @@ pub async fn record_tag(
     row.updated_at = Set(Some(Utc::now()));
     row.sync_generation = Set(generation);
     row.save(db).await?;
+    Ok(())
+}
+
+/// Records an artifact (signature, SBOM) against the manifest it refers
+/// to; recording the same digest again changes nothing.
+pub async fn record_artifact(
+    db: &impl ConnectionTrait,
+    repo: &repository::Model,
+    meta: &ImageMetadata,
+    pushed_by: Option<i64>,
+    pushed_at: DateTime<Utc>,
+) -> Result<()> {
+    let Some(subject) = &meta.subject else {
+        return Ok(());
+    };
+    artifact::Entity::insert(artifact::ActiveModel {
+        repository_id: Set(repo.id),
+        digest: Set(meta.digest.clone()),
+        subject_digest: Set(subject.clone()),
+        artifact_type: Set(meta.artifact_type.clone().unwrap_or_default()),
+        media_type: Set(meta.media_type.clone()),
+        size: Set(meta.size),
+        pushed_by_id: Set(pushed_by),
+        pushed_at: Set(pushed_at),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([artifact::Column::RepositoryId, artifact::Column::Digest])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
     Ok(())
 }
 
@@ -212,6 +261,13 @@ pub async fn forget_tags(
         query = query.filter(tag::Column::Name.eq(name));
     }
     let removed = query.exec(db).await?.rows_affected;
+    if let (Some(digest), None) = (digest, tag_name) {
+        artifact::Entity::delete_many()
+            .filter(artifact::Column::RepositoryId.eq(repo.id))
+            .filter(artifact::Column::Digest.eq(digest))
+            .exec(db)
+            .await?;
+    }
     let left = tag::Entity::find()
         .filter(tag::Column::RepositoryId.eq(repo.id))
         .count(db)
@@ -507,48 +563,62 @@ pub async fn delete_tag(state: &AppState, by: &user::Model, id: i64, tag_name: &
     let (ns, repo) = find_visible(&state.db, by, id).await?;
     let full = full_name(&ns, &repo);
     require_delete(&state.db, &state.config.policy, by, &ns, &full).await?;
-    let row = tag::Entity::find()
+    tag::Entity::find()
         .filter(tag::Column::RepositoryId.eq(repo.id))
         .filter(tag::Column::Name.eq(tag_name))
         .one(&state.db)
         .await?
         .ok_or_else(|| Error::NotFound(format!("{full} has no tag {tag_name:?}")))?;
-    // Shared unless every other tag the registry holds is known to point elsewhere.
-    let known: Vec<tag::Model> = tag::Entity::find()
-        .filter(tag::Column::RepositoryId.eq(repo.id))
-        .all(&state.db)
-        .await?;
-    let in_registry = state.registry.tags(&full).await.map_err(unavailable)?;
-    let shared = in_registry.iter().filter(|t| *t != tag_name).any(|t| {
-        known
-            .iter()
-            .find(|k| &k.name == t)
-            .is_none_or(|k| k.digest == row.digest)
-    });
-    state
-        .registry
-        .delete_tag(&full, tag_name, &row.digest, shared)
-        .await
-        .map_err(unavailable)?;
+    remove_tag(state, &Actor::user(by.id, &by.username), &full, tag_name).await?;
+    Ok(())
+}
+
+/// Deletes exactly one tag of `full` from the registry, then forgets it and
+/// records who did it; no permission check (callers do that). A tag the
+/// registry no longer has is forgotten all the same. Returns the digest it
+/// pointed at, when the registry still knew it.
+pub async fn remove_tag(
+    state: &AppState,
+    actor: &Actor,
+    full: &str,
+    tag_name: &str,
+) -> Result<Option<String>> {
+    let (repo, known) = with_tags(&state.db, state.registry_id, full).await?;
+    let digest = match state.registry.manifest_digest(full, tag_name).await {
+        Ok(digest) => Some(digest),
+        Err(RegistryError::NotFound(_)) if known.iter().any(|k| k.name == tag_name) => None,
+        Err(e) => return Err(unavailable(e)),
+    };
+    let mut shared = false;
+    if let Some(digest) = &digest {
+        // Shared unless every other tag the registry holds is known to point elsewhere.
+        let in_registry = state.registry.tags(full).await.map_err(unavailable)?;
+        shared = in_registry.iter().filter(|t| *t != tag_name).any(|t| {
+            known
+                .iter()
+                .find(|k| &k.name == t)
+                .is_none_or(|k| &k.digest == digest)
+        });
+        state
+            .registry
+            .delete_tag(full, tag_name, digest, shared)
+            .await
+            .map_err(unavailable)?;
+    }
     let txn = crate::db::begin_write(&state.db).await?;
-    forget_tags(&txn, &repo, None, Some(tag_name)).await?;
+    if let Some(repo) = &repo {
+        forget_tags(&txn, repo, None, Some(tag_name)).await?;
+    }
     let name = format!("{full}:{tag_name}");
     let target = Target {
         kind: "repository",
-        id: Some(repo.id),
+        id: repo.as_ref().map(|r| r.id),
         name: &name,
     };
-    let params = serde_json::json!({"digest": row.digest, "shared_digest": shared});
-    audit::record(
-        &txn,
-        &Actor::user(by.id, &by.username),
-        "repository.delete_tag",
-        target,
-        Some(params),
-    )
-    .await?;
+    let params = serde_json::json!({"digest": digest, "shared_digest": shared});
+    audit::record(&txn, actor, "repository.delete_tag", target, Some(params)).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(digest)
 }
 
 /// Deletes a repository: every manifest its tags point at, then what

@@ -29,6 +29,7 @@ pub struct AppState {
     pub notification_secret: String,
     /// Wakes the registry event processor when new events are stored.
     pub events_waiting: tokio::sync::Notify,
+    pub metrics: crate::metrics::Metrics,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -61,6 +62,7 @@ impl AppState {
             registry_id,
             notification_secret,
             events_waiting: tokio::sync::Notify::new(),
+            metrics: crate::metrics::Metrics::default(),
         }))
     }
 }

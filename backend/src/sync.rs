@@ -123,16 +123,7 @@ async fn sync_repository(
         Err(RegistryError::NotFound(_)) => return Ok(summary),
         Err(e) => return Err(unavailable(e)),
     };
-    let repo = repositories::find(&state.db, state.registry_id, path).await?;
-    let known: Vec<tag::Model> = match &repo {
-        Some(repo) => {
-            tag::Entity::find()
-                .filter(tag::Column::RepositoryId.eq(repo.id))
-                .all(&state.db)
-                .await?
-        }
-        None => Vec::new(),
-    };
+    let (_, known) = repositories::with_tags(&state.db, state.registry_id, path).await?;
     let mut unchanged_ids = Vec::new();
     let mut changed = Vec::new();
     for name in names {

@@ -113,8 +113,6 @@ impl Stack {
         stack
     }
 
-    /// Starts a long-running process logging to NAME.log and waits until it
-    /// listens on `port`.
     /// Stops Portunus (the registry keeps running).
     pub fn stop_portunus(&mut self) {
         if let Some(mut portunus) = self.children.pop() {
@@ -130,6 +128,15 @@ impl Stack {
         self.spawn_service(portunus, "portunus", self.portunus_port);
     }
 
+    /// Sets a `PORTUNUS_*` setting for the `portunus` commands that follow
+    /// (a restart picks it up).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.to_owned()));
+    }
+
+    /// Starts a long-running process logging to NAME.log and waits until it
+    /// listens on `port`.
     fn spawn_service(&mut self, mut command: Command, name: &str, port: u16) {
         let log = self.path(&format!("{name}.log"));
         let mut child = command
@@ -438,73 +445,105 @@ pub fn token_claims(token: &str) -> serde_json::Value {
     serde_json::from_slice(&json).expect("JSON claims")
 }
 
-/// Pushes one small image to `repo` with `tags` tags (`t0`, `t1`, ...)
-/// straight through the registry API, with a registry token already in hand.
-pub fn push_small_image(stack: &Stack, token: &str, repo: &str, tags: usize) {
+fn sha256_digest(content: &[u8]) -> String {
+    use std::fmt::Write;
+    let hash = <sha2::Sha256 as sha2::Digest>::digest(content);
+    let mut hex = String::from("sha256:");
+    for b in hash {
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
+}
+
+/// Uploads a blob to `repo` straight through the registry API; returns its
+/// digest and size.
+pub fn upload_blob(stack: &Stack, token: &str, repo: &str, content: &[u8]) -> (String, usize) {
     let http = reqwest::blocking::Client::new();
     let registry = format!("http://{}", stack.registry());
-    {
-        let blob = |content: &[u8]| -> (String, usize) {
-            use std::fmt::Write;
-            let digest = {
-                let hash = <sha2::Sha256 as sha2::Digest>::digest(content);
-                let mut hex = String::new();
-                for b in hash {
-                    let _ = write!(hex, "{b:02x}");
-                }
-                format!("sha256:{hex}")
-            };
-            let started = http
-                .post(format!("{registry}/v2/{repo}/blobs/uploads/"))
-                .bearer_auth(token)
-                .send()
-                .expect("upload");
-            let location = started
-                .headers()
-                .get("location")
-                .and_then(|v| v.to_str().ok())
-                .expect("upload location")
-                .to_owned();
-            let location = if location.starts_with("http") {
-                location
-            } else {
-                format!("{registry}{location}")
-            };
-            let separator = if location.contains('?') { '&' } else { '?' };
-            let put = http
-                .put(format!("{location}{separator}digest={digest}"))
-                .bearer_auth(token)
-                .header("Content-Type", "application/octet-stream")
-                .body(content.to_vec())
-                .send()
-                .expect("blob put");
-            assert!(put.status().is_success(), "blob put: {}", put.status());
-            (digest, content.len())
-        };
-        let (config, config_size) = blob(
-            format!("{{\"architecture\":\"amd64\",\"os\":\"linux\",\"repo\":\"{repo}\"}}")
-                .as_bytes(),
-        );
-        let (layer, layer_size) = blob(format!("layer of {repo}").as_bytes());
-        let manifest = serde_json::json!({
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": config_size},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer, "size": layer_size}],
-        });
-        for t in 0..tags {
-            let put = http
-                .put(format!("{registry}/v2/{repo}/manifests/t{t}"))
-                .bearer_auth(token)
-                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-                .body(manifest.to_string())
-                .send()
-                .expect("manifest put");
-            assert!(
-                put.status().is_success(),
-                "manifest put {repo}:t{t}: {}",
-                put.status()
-            );
-        }
+    let digest = sha256_digest(content);
+    let started = http
+        .post(format!("{registry}/v2/{repo}/blobs/uploads/"))
+        .bearer_auth(token)
+        .send()
+        .expect("upload");
+    let location = started
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("upload location")
+        .to_owned();
+    let location = if location.starts_with("http") {
+        location
+    } else {
+        format!("{registry}{location}")
+    };
+    let separator = if location.contains('?') { '&' } else { '?' };
+    let put = http
+        .put(format!("{location}{separator}digest={digest}"))
+        .bearer_auth(token)
+        .header("Content-Type", "application/octet-stream")
+        .body(content.to_vec())
+        .send()
+        .expect("blob put");
+    assert!(put.status().is_success(), "blob put: {}", put.status());
+    (digest, content.len())
+}
+
+/// Puts an OCI manifest under `reference` (a tag or its digest); returns
+/// its digest.
+pub fn put_manifest(
+    stack: &Stack,
+    token: &str,
+    repo: &str,
+    reference: &str,
+    manifest: &serde_json::Value,
+) -> String {
+    let body = manifest.to_string();
+    let reference = if reference.is_empty() {
+        sha256_digest(body.as_bytes())
+    } else {
+        reference.to_owned()
+    };
+    let put = reqwest::blocking::Client::new()
+        .put(format!(
+            "http://{}/v2/{repo}/manifests/{reference}",
+            stack.registry()
+        ))
+        .bearer_auth(token)
+        .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+        .body(body.clone())
+        .send()
+        .expect("manifest put");
+    let status = put.status();
+    assert!(
+        status.is_success(),
+        "manifest put {repo}:{reference}: {status} {}",
+        put.text().unwrap_or_default()
+    );
+    sha256_digest(body.as_bytes())
+}
+
+/// Pushes one small image to `repo` with `tags` tags (`t0`, `t1`, ...)
+/// straight through the registry API, with a registry token already in hand;
+/// returns the manifest's digest.
+pub fn push_small_image(stack: &Stack, token: &str, repo: &str, tags: usize) -> String {
+    let (config, config_size) = upload_blob(
+        stack,
+        token,
+        repo,
+        format!("{{\"architecture\":\"amd64\",\"os\":\"linux\",\"repo\":\"{repo}\"}}").as_bytes(),
+    );
+    let (layer, layer_size) =
+        upload_blob(stack, token, repo, format!("layer of {repo}").as_bytes());
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": config_size},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer, "size": layer_size}],
+    });
+    let mut digest = String::new();
+    for t in 0..tags {
+        digest = put_manifest(stack, token, repo, &format!("t{t}"), &manifest);
     }
+    digest
 }

@@ -8,6 +8,7 @@ mod m20261122_000001_initial;
 mod m20261122_000002_refresh_tokens;
 mod m20261122_000003_image_metadata;
 mod m20261122_000004_stars;
+mod m20261122_000005_artifacts_comments_retention;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_refresh_tokens::Migration),
             Box::new(m20261122_000003_image_metadata::Migration),
             Box::new(m20261122_000004_stars::Migration),
+            Box::new(m20261122_000005_artifacts_comments_retention::Migration),
         ]
     }
 }

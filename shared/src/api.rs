@@ -381,6 +381,43 @@ pub struct Tag {
     pub pulled_at: Option<String>,
 }
 
+/// An image of a repository with every tag that points at it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct Image {
+    pub digest: String,
+    pub media_type: String,
+    pub size: i64,
+    pub layers: i32,
+    pub created: Option<String>,
+    pub platforms: Vec<PlatformImage>,
+    /// Its tags, by name.
+    pub tags: Vec<String>,
+    /// When one of its tags was last pushed.
+    pub pushed_at: String,
+    /// When it was last pulled.
+    pub pulled_at: Option<String>,
+    /// Signatures, SBOMs and attestations about it.
+    pub artifacts: Vec<Artifact>,
+}
+
+/// Something about an image pushed beside it: an OCI artifact whose
+/// `subject` is the image, or a cosign `sha256-DIGEST.sig` style tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct Artifact {
+    pub digest: String,
+    /// `artifactType` (e.g. `application/vnd.dev.cosign.artifact.sig.v1+json`),
+    /// its config media type, or `signature`, `attestation`, `sbom` for a
+    /// cosign tag.
+    pub artifact_type: String,
+    pub size: i64,
+    /// The cosign tag that holds it, if it is one.
+    pub tag: Option<String>,
+    pub pushed_by: Option<String>,
+    pub pushed_at: String,
+}
+
 /// A notification the registry sent, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object))]
@@ -399,6 +436,9 @@ pub struct RegistryEvent {
     pub processed_at: Option<String>,
     /// Why it was not applied, if it was not.
     pub error: Option<String>,
+    /// The registry host the event named when it is held because that host
+    /// is not one of the registry's names (add it to `registry.hostnames`).
+    pub held_host: Option<String>,
 }
 
 /// One page of registry events, newest first.

@@ -4,7 +4,7 @@ use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use portunus_shared::api::{RegistryEventPage, Repository, RepositoryPage, Tag};
+use portunus_shared::api::{Image, RegistryEventPage, Repository, RepositoryPage, Tag};
 
 use super::ApiTags;
 use super::auth::Auth;
@@ -133,8 +133,9 @@ impl RepositoriesApi {
     }
 
     /// Notifications the registry sent, newest first (administrators):
-    /// `state` is `all`, `pending` (stored, not applied yet) or `failed`
-    /// (not applied, with the reason).
+    /// `state` is `all`, `pending` (stored, not applied yet), `failed`
+    /// (not applied, with the reason) or `held` (naming a registry host
+    /// Portunus does not know; add it to `registry.hostnames`).
     #[oai(
         path = "/registry/events",
         method = "get",
@@ -154,6 +155,25 @@ impl RepositoriesApi {
         let which: Which = which.0.as_deref().unwrap_or("all").parse()?;
         Ok(Json(
             inspect::page(&state.db, &auth.principal().user, which, paging).await?,
+        ))
+    }
+
+    /// The images of a repository, newest push first: each digest once with
+    /// all its tags, and the signatures, SBOMs and attestations that refer
+    /// to it (OCI `subject` artifacts and cosign `sha256-DIGEST.sig` tags).
+    #[oai(
+        path = "/repositories/:id/images",
+        method = "get",
+        operation_id = "list_images"
+    )]
+    async fn images(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        id: Path<i64>,
+    ) -> ApiResult<Json<Vec<Image>>> {
+        Ok(Json(
+            crate::images::list(&state.db, &auth.principal().user, id.0).await?,
         ))
     }
 

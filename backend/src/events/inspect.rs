@@ -20,6 +20,8 @@ pub enum Which {
     Pending,
     /// Processed with an error (not applied).
     Failed,
+    /// Waiting because they name a registry host Portunus does not know.
+    Held,
 }
 
 impl std::str::FromStr for Which {
@@ -29,8 +31,9 @@ impl std::str::FromStr for Which {
             "all" => Ok(Which::All),
             "pending" => Ok(Which::Pending),
             "failed" => Ok(Which::Failed),
+            "held" => Ok(Which::Held),
             other => Err(Error::InvalidInput(format!(
-                "state {other:?}: use all, pending or failed"
+                "state {other:?}: use all, pending, failed or held"
             ))),
         }
     }
@@ -58,7 +61,12 @@ pub async fn page(
     let mut query = registry_event::Entity::find().order_by_desc(registry_event::Column::Id);
     query = match which {
         Which::All => query,
-        Which::Pending => query.filter(registry_event::Column::ProcessedAt.is_null()),
+        Which::Pending => query
+            .filter(registry_event::Column::ProcessedAt.is_null())
+            .filter(registry_event::Column::HeldHost.is_null()),
+        Which::Held => query
+            .filter(registry_event::Column::ProcessedAt.is_null())
+            .filter(registry_event::Column::HeldHost.is_not_null()),
         Which::Failed => query.filter(registry_event::Column::Error.is_not_null()),
     };
     let paginator = query.paginate(db, paging.per_page);
@@ -82,6 +90,7 @@ pub async fn page(
                     .processed_at
                     .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
                 error: e.error,
+                held_host: e.held_host,
             }
         })
         .collect();

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::db::entities::registry_event;
 use crate::error::Error;
+use crate::metrics::Metrics;
 use crate::state::SharedState;
 
 const MEDIA_TYPES: &[&str] = &[
@@ -46,6 +47,14 @@ fn same_secret(given: &[u8], expected: &[u8]) -> bool {
 /// `POST /v2/webhooks/events`
 #[handler]
 pub async fn receive(req: &Request, body: Body, Data(state): Data<&SharedState>) -> Response {
+    let response = accept(req, body, state).await;
+    if response.status().is_client_error() {
+        Metrics::add(&state.metrics.events_refused, 1);
+    }
+    response
+}
+
+async fn accept(req: &Request, body: Body, state: &SharedState) -> Response {
     let expected = format!("Bearer {}", state.notification_secret);
     let given = req
         .headers()
@@ -83,6 +92,11 @@ pub async fn receive(req: &Request, body: Body, Data(state): Data<&SharedState>)
     };
     match store(state, &events).await {
         Ok(stored) => {
+            Metrics::add(&state.metrics.events_stored, stored);
+            Metrics::add(
+                &state.metrics.events_duplicate,
+                events.len() as u64 - stored,
+            );
             state.events_waiting.notify_one();
             reply(
                 StatusCode::OK,
@@ -148,6 +162,7 @@ async fn store(state: &SharedState, events: &[Event]) -> Result<u64, Error> {
             received_at: Set(Utc::now()),
             processed_at: Set(None),
             error: Set(None),
+            held_host: Set(None),
             ..Default::default()
         };
         stored += registry_event::Entity::insert(row)

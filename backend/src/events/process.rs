@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use crate::audit::{self, Actor, Target};
 use crate::db::entities::registry_event;
 use crate::error::{Error, Result};
-use crate::registry::{ImageMetadata, RegistryError};
+use crate::metrics::Metrics;
+use crate::registry::{RegistryError, hosts};
 use crate::repositories;
 use crate::state::SharedState;
 use crate::users;
@@ -28,6 +29,14 @@ const RETRY_WAIT: Duration = Duration::from_secs(5);
 /// endpoint stored some, and every few seconds in any case (restart-safe:
 /// whatever was stored but not processed is picked up).
 pub async fn run(state: SharedState) {
+    match release_held(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            events = n,
+            "registry events held for an unknown host are released: the host is now configured"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot release held registry events"),
+    }
     loop {
         match process_pending(&state).await {
             Ok(n) if n as u64 == BATCH => continue,
@@ -47,6 +56,7 @@ pub async fn run(state: SharedState) {
 pub async fn process_pending(state: &SharedState) -> Result<usize> {
     let pending = registry_event::Entity::find()
         .filter(registry_event::Column::ProcessedAt.is_null())
+        .filter(registry_event::Column::HeldHost.is_null())
         .order_by_asc(registry_event::Column::Id)
         .limit(BATCH)
         .all(&state.db)
@@ -55,10 +65,11 @@ pub async fn process_pending(state: &SharedState) -> Result<usize> {
     for event in pending {
         let outcome = apply(state, &event).await;
         match outcome {
-            Ok(()) => {}
+            Ok(()) => Metrics::add(&state.metrics.events_applied, 1),
             // Nothing to gain from retrying these: record why and move on.
             Err(Failure::Skip(reason)) => {
                 tracing::info!(event = %event.event_id, %reason, "registry event not applied");
+                Metrics::add(&state.metrics.events_failed, 1);
                 mark(&state.db, &event, Some(reason))
                     .await
                     .map_err(|_| Error::Internal("cannot mark an event".into()))?;
@@ -97,6 +108,12 @@ fn text<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
+/// Manifests that may refer to another through OCI `subject` (Docker
+/// manifests cannot); registries may leave the media type out.
+fn may_have_subject(media_type: &str) -> bool {
+    media_type.is_empty() || media_type == crate::registry::manifest::OCI_MANIFEST
+}
+
 /// Layer and config uploads; everything else a push names is a manifest
 /// (of whatever media type) and may carry a tag.
 fn is_blob(media_type: &str) -> bool {
@@ -121,25 +138,52 @@ async fn apply(
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map_or(event.received_at, |t| t.with_timezone(&Utc));
 
-    // Fetch what a tagged push points at before opening the transaction.
-    let pushed: Option<ImageMetadata> = match (event.action.as_str(), &tag, &digest) {
-        ("push", Some(_), Some(digest)) if !is_blob(media_type) => {
-            match state.registry.describe(&repository, digest).await {
-                Ok(meta) => Some(meta),
-                Err(RegistryError::NotFound(what)) => {
-                    return mark(&state.db, event, Some(format!("{what} is gone"))).await;
-                }
-                Err(RegistryError::Invalid(m)) => return mark(&state.db, event, Some(m)).await,
-                Err(e) => return Err(Failure::Retry(e.to_string())),
-            }
+    let effective = match event.action.as_str() {
+        "push" => digest.is_some() && !is_blob(media_type),
+        "pull" | "delete" => true,
+        _ => false,
+    };
+    if let Some(host) = text(&payload, &["request", "host"])
+        && effective
+        && !hosts::is_known(host, &state.config.registry_hostnames())
+    {
+        let reference = digest.as_deref().or(tag.as_deref()).unwrap_or_default();
+        let held = match state.registry.manifest_digest(&repository, reference).await {
+            // What the event says is there: the registry, reached by another name.
+            Ok(_) => event.action == "delete",
+            Err(RegistryError::NotFound(_)) => event.action != "delete",
+            Err(e) => return Err(Failure::Retry(e.to_string())),
+        };
+        if held {
+            return hold(state, event, host).await;
         }
-        _ => None,
+    }
+
+    // Fetch what a push points at before opening the transaction.
+    let fetched = match (event.action.as_str(), &tag, &digest) {
+        ("push", Some(_), Some(digest)) if !is_blob(media_type) => {
+            state.registry.describe(&repository, digest).await.map(Some)
+        }
+        ("push", None, Some(digest)) if may_have_subject(media_type) => {
+            state.registry.describe_artifact(&repository, digest).await
+        }
+        _ => Ok(None),
+    };
+    let pushed = match fetched {
+        Ok(pushed) => pushed,
+        Err(RegistryError::NotFound(what)) => {
+            return mark(&state.db, event, Some(format!("{what} is gone"))).await;
+        }
+        Err(RegistryError::Invalid(m)) => return mark(&state.db, event, Some(m)).await,
+        Err(e) => return Err(Failure::Retry(e.to_string())),
     };
 
     let txn = crate::db::begin_write(&state.db).await?;
     let note = match event.action.as_str() {
-        "push" => match (pushed, tag) {
-            (Some(meta), Some(tag)) => {
+        "push" => {
+            // Blobs, and manifests pushed by digest only that are no
+            // artifact (images of an index), leave nothing to record.
+            if let Some(meta) = pushed {
                 let pusher = match &actor {
                     Some(name) => users::find_by_name(&txn, name).await?,
                     None => None,
@@ -147,16 +191,20 @@ async fn apply(
                 let repo =
                     repositories::ensure(&txn, state.registry_id, &repository, pusher.as_ref())
                         .await?;
-                repositories::record_tag(
-                    &txn,
-                    &repo,
-                    &tag,
-                    &meta,
-                    pusher.as_ref().map(|u| u.id),
-                    at,
-                    0,
-                )
-                .await?;
+                let pusher_id = pusher.as_ref().map(|u| u.id);
+                let mut params = json!({"digest": meta.digest, "size": meta.size, "media_type": meta.media_type});
+                let name = match &tag {
+                    Some(tag) => {
+                        repositories::record_tag(&txn, &repo, tag, &meta, pusher_id, at, 0).await?;
+                        format!("{repository}:{tag}")
+                    }
+                    None => {
+                        repositories::record_artifact(&txn, &repo, &meta, pusher_id, at).await?;
+                        params["subject"] = json!(meta.subject);
+                        params["artifact_type"] = json!(meta.artifact_type);
+                        format!("{repository}@{}", meta.digest)
+                    }
+                };
                 let audit_actor = pusher.as_ref().map_or_else(
                     || Actor {
                         id: None,
@@ -164,19 +212,15 @@ async fn apply(
                     },
                     |u| Actor::user(u.id, &u.username),
                 );
-                let name = format!("{repository}:{tag}");
                 let target = Target {
                     kind: "repository",
                     id: Some(repo.id),
                     name: &name,
                 };
-                let params = json!({"digest": meta.digest, "size": meta.size, "media_type": meta.media_type});
                 audit::record(&txn, &audit_actor, "repository.push", target, Some(params)).await?;
-                None
             }
-            // Blobs, and manifests pushed by digest only (index children, artifacts).
-            _ => None,
-        },
+            None
+        }
         "pull" => {
             if let (Some(repo), Some(reference)) = (
                 repositories::find(&txn, state.registry_id, &repository).await?,
@@ -198,6 +242,56 @@ async fn apply(
     mark(&txn, event, note).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Keeps an event that names an unknown registry host, unapplied, until
+/// that host is configured; says so in the log and the metrics.
+async fn hold(
+    state: &SharedState,
+    event: &registry_event::Model,
+    host: &str,
+) -> std::result::Result<(), Failure> {
+    tracing::warn!(
+        event = %event.event_id,
+        %host,
+        known = ?state.config.registry_hostnames(),
+        "registry event held: it names a registry host Portunus does not know and the registry does not confirm it; \
+         if clients reach the registry by that name, add it to registry.hostnames and restart"
+    );
+    Metrics::add(&state.metrics.events_held, 1);
+    let mut row: registry_event::ActiveModel = event.clone().into();
+    row.held_host = Set(Some(host.to_owned()));
+    row.update(&state.db).await?;
+    Ok(())
+}
+
+/// Makes held events whose host is now configured wait for processing again.
+async fn release_held(state: &SharedState) -> Result<u64> {
+    let hosts: Vec<Option<String>> = registry_event::Entity::find()
+        .select_only()
+        .column(registry_event::Column::HeldHost)
+        .distinct()
+        .filter(registry_event::Column::ProcessedAt.is_null())
+        .filter(registry_event::Column::HeldHost.is_not_null())
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let known = state.config.registry_hostnames();
+    let mut released = 0;
+    for host in hosts.into_iter().flatten() {
+        if hosts::is_known(&host, &known) {
+            released += registry_event::Entity::update_many()
+                .col_expr(
+                    registry_event::Column::HeldHost,
+                    sea_orm::sea_query::Expr::value(Option::<String>::None),
+                )
+                .filter(registry_event::Column::HeldHost.eq(host))
+                .exec(&state.db)
+                .await?
+                .rows_affected;
+        }
+    }
+    Ok(released)
 }
 
 async fn mark(

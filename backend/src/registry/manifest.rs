@@ -47,6 +47,8 @@ pub enum Manifest {
         layers: Vec<Descriptor>,
         /// The manifest this one refers to (signatures, SBOMs).
         subject: Option<Box<Descriptor>>,
+        /// What kind of artifact this is (OCI `artifactType`).
+        artifact_type: Option<String>,
     },
     /// An index (manifest list) of images, one per platform.
     Index { manifests: Vec<Descriptor> },
@@ -63,6 +65,8 @@ struct Raw {
     layers: Vec<Descriptor>,
     manifests: Option<Vec<Descriptor>>,
     subject: Option<Descriptor>,
+    #[serde(rename = "artifactType")]
+    artifact_type: Option<String>,
 }
 
 /// Parses a manifest. `content_type` is the registry's `Content-Type`, used
@@ -88,12 +92,14 @@ pub fn parse(content_type: &str, body: &[u8]) -> Result<(String, Manifest), Stri
             config,
             layers: raw.layers,
             subject: raw.subject.map(Box::new),
+            artifact_type: raw.artifact_type.clone(),
         },
         (_, None, Some(manifests)) => Manifest::Index { manifests },
         (t, Some(config), None) if t != DOCKER_SCHEMA1 => Manifest::Image {
             config,
             layers: raw.layers,
             subject: raw.subject.map(Box::new),
+            artifact_type: raw.artifact_type.clone(),
         },
         _ => Manifest::Other,
     };
@@ -157,6 +163,7 @@ mod tests {
             config,
             layers,
             subject,
+            ..
         } = manifest
         else {
             panic!("an image")

@@ -2,9 +2,11 @@
 //! tokens it signs itself for its internal identity (`portunus`), with just
 //! the access each call needs: no shared password is stored anywhere.
 
+pub mod hosts;
 pub mod manifest;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -50,7 +52,11 @@ pub struct RegistryClient {
     /// Internal tokens by scope, reused while they have a minute left:
     /// signing costs far more than a registry request.
     tokens: Arc<Mutex<HashMap<String, (String, Instant)>>>,
+    /// Whether the registry deletes tags by name (learnt on first try).
+    tag_delete: Arc<AtomicU8>,
 }
+
+const TAG_DELETE_UNSUPPORTED: u8 = 2;
 
 /// Most internal tokens kept at once.
 const TOKEN_CACHE_SIZE: usize = 4096;
@@ -77,6 +83,12 @@ pub struct ImageMetadata {
     pub created: Option<DateTime<Utc>>,
     pub labels: Option<Value>,
     pub platforms: Vec<PlatformImage>,
+    /// For an artifact (signature, SBOM): the digest of the manifest it is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// For an artifact: its `artifactType`, or else its config media type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
 }
 
 /// One image of an index.
@@ -102,6 +114,7 @@ impl RegistryClient {
             signer,
             token,
             tokens: Arc::new(Mutex::new(HashMap::new())),
+            tag_delete: Arc::new(AtomicU8::new(0)),
         }
     }
 
@@ -423,10 +436,12 @@ impl RegistryClient {
         Ok(digest)
     }
 
-    /// Deletes exactly one tag. Distribution 2.x deletes manifests, not tags,
-    /// and a manifest delete takes every tag on that digest with it; so when
-    /// other tags share the digest, the tag is first pointed at a throwaway
-    /// manifest of its own, which is then deleted.
+    /// Deletes exactly one tag. A tag alone on its image goes with its
+    /// manifest. Otherwise registries that delete tags (Distribution 3, the
+    /// OCI spec's `DELETE /v2/NAME/manifests/TAG`) do just that; 2.x deletes
+    /// manifests only, and a manifest delete takes every tag on that digest
+    /// with it, so there the tag is first pointed at a throwaway manifest of
+    /// its own, which is then deleted.
     pub async fn delete_tag(
         &self,
         repository: &str,
@@ -436,6 +451,25 @@ impl RegistryClient {
     ) -> Result<(), RegistryError> {
         if !shared {
             return self.delete_manifest(repository, digest).await;
+        }
+        if self.tag_delete.load(Ordering::Relaxed) != TAG_DELETE_UNSUPPORTED {
+            let token = self.bearer("repository", repository, &["delete"])?;
+            let url = format!("{}/v2/{repository}/manifests/{tag}", self.base);
+            match self
+                .send(
+                    self.http.delete(url).bearer_auth(token),
+                    &format!("tag {repository}:{tag}"),
+                )
+                .await
+            {
+                Ok(_) => return Ok(()),
+                // 2.x: "DIGEST_INVALID" (it reads the tag as a digest); others say 405 or UNSUPPORTED.
+                Err(RegistryError::Status { status, .. }) if status == 400 || status == 405 => {
+                    self.tag_delete
+                        .store(TAG_DELETE_UNSUPPORTED, Ordering::Relaxed);
+                }
+                Err(e) => return Err(e),
+            }
         }
         let marker = format!(
             "{{\"portunus\":\"deleting tag {tag}\",\"nonce\":\"{}\"}}",
@@ -502,6 +536,37 @@ impl RegistryClient {
             Manifest::Other => meta.size = fetched.size,
         }
         Ok(meta)
+    }
+
+    /// What Portunus records about an untagged manifest that refers to
+    /// another through OCI `subject` (a signature, an SBOM); None for any
+    /// other manifest (an image of an index, say).
+    pub async fn describe_artifact(
+        &self,
+        repository: &str,
+        digest: &str,
+    ) -> Result<Option<ImageMetadata>, RegistryError> {
+        let fetched = self.manifest(repository, digest).await?;
+        let Manifest::Image {
+            config,
+            layers,
+            subject: Some(subject),
+            artifact_type,
+        } = &fetched.manifest
+        else {
+            return Ok(None);
+        };
+        Ok(Some(ImageMetadata {
+            digest: fetched.digest.clone(),
+            media_type: fetched.media_type.clone(),
+            size: fetched.size + config.size + layers.iter().map(|l| l.size).sum::<i64>(),
+            layers: i32::try_from(layers.len()).unwrap_or(i32::MAX),
+            subject: Some(subject.digest.clone()),
+            artifact_type: artifact_type
+                .clone()
+                .or_else(|| Some(config.media_type.clone())),
+            ..Default::default()
+        }))
     }
 
     async fn config_facts(&self, repository: &str, digest: &str) -> ConfigFacts {

@@ -59,6 +59,22 @@ async fn events_are_stored_once_and_only_with_the_secret() {
         assert_eq!(answer.status, 200, "a replay is acknowledged");
         assert_eq!(answer.json()["stored"], 0, "and stores nothing new");
         assert_eq!(count().await.unwrap(), 2);
+
+        // The metrics count what happened, without signing in.
+        let metrics = kit.send(kit.client.get("/metrics")).await;
+        assert_eq!(metrics.status, 200);
+        for line in [
+            "portunus_registry_events_total{outcome=\"stored\"} 2",
+            "portunus_registry_events_total{outcome=\"duplicate\"} 2",
+            "portunus_registry_events_total{outcome=\"refused\"} 6",
+            "portunus_stored{what=\"pending\"} 2",
+        ] {
+            assert!(
+                metrics.text.lines().any(|l| l == line),
+                "{line} in\n{}",
+                metrics.text
+            );
+        }
     }
 }
 

@@ -7,5 +7,6 @@
 mod authorization;
 mod browser;
 mod docker;
+mod events;
 pub mod podman;
 mod sync;

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::podman::Podman;
 
 /// Polls `check` until it returns something or `limit` passes.
-fn eventually<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+pub fn eventually<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
     let start = Instant::now();
     while start.elapsed() < limit {
         if let Some(found) = check() {
@@ -21,7 +21,7 @@ fn eventually<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Optio
     None
 }
 
-fn tags_of(api: &Api, name: &str) -> Option<Vec<Value>> {
+pub fn tags_of(api: &Api, name: &str) -> Option<Vec<Value>> {
     let page = api.call("GET", &format!("/repositories?q={name}"), None);
     let repo = page["items"]
         .as_array()?

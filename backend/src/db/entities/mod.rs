@@ -2,11 +2,14 @@
 
 pub mod activity;
 pub mod application_token;
+pub mod artifact;
+pub mod comment;
 pub mod namespace;
 pub mod refresh_token;
 pub mod registry;
 pub mod registry_event;
 pub mod repository;
+pub mod retention_rule;
 pub mod session;
 pub mod star;
 pub mod tag;

@@ -17,6 +17,9 @@ pub struct Model {
     pub received_at: DateTimeUtc,
     pub processed_at: Option<DateTimeUtc>,
     pub error: Option<String>,
+    /// The request host of an event held because it names no known
+    /// registry; such events wait until the host is configured.
+    pub held_host: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,98 @@
+//! `GET /metrics`: counters of this process and figures from the database in
+//! the Prometheus text format. Counts only, never names, so it may be
+//! scraped without signing in.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use poem::web::Data;
+use poem::{IntoResponse, Response, handler};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::db::entities::{registry_event, repository, tag, user};
+use crate::state::SharedState;
+
+/// Counters of what this process did since it started.
+#[derive(Default)]
+pub struct Metrics {
+    pub events_stored: AtomicU64,
+    pub events_duplicate: AtomicU64,
+    pub events_refused: AtomicU64,
+    pub events_applied: AtomicU64,
+    pub events_failed: AtomicU64,
+    pub events_held: AtomicU64,
+}
+
+impl Metrics {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// `GET /metrics`
+#[handler]
+pub async fn render(Data(state): Data<&SharedState>) -> Response {
+    let m = &state.metrics;
+    let mut out = String::new();
+    family(
+        &mut out,
+        "portunus_registry_events_total",
+        "counter",
+        "Registry events handled by this process, by outcome.",
+    );
+    for (outcome, counter) in [
+        ("stored", &m.events_stored),
+        ("duplicate", &m.events_duplicate),
+        ("refused", &m.events_refused),
+        ("applied", &m.events_applied),
+        ("failed", &m.events_failed),
+        ("held_unknown_registry", &m.events_held),
+    ] {
+        let _ = writeln!(
+            out,
+            "portunus_registry_events_total{{outcome=\"{outcome}\"}} {}",
+            counter.load(Ordering::Relaxed)
+        );
+    }
+    let events = || registry_event::Entity::find();
+    let waiting = events()
+        .filter(registry_event::Column::ProcessedAt.is_null())
+        .filter(registry_event::Column::HeldHost.is_null());
+    let held = events()
+        .filter(registry_event::Column::ProcessedAt.is_null())
+        .filter(registry_event::Column::HeldHost.is_not_null());
+    let failed = events().filter(registry_event::Column::Error.is_not_null());
+    let figures = async {
+        Ok::<_, sea_orm::DbErr>([
+            ("pending", waiting.count(&state.db).await?),
+            ("held_unknown_registry", held.count(&state.db).await?),
+            ("failed", failed.count(&state.db).await?),
+            (
+                "repositories",
+                repository::Entity::find().count(&state.db).await?,
+            ),
+            ("tags", tag::Entity::find().count(&state.db).await?),
+            ("users", user::Entity::find().count(&state.db).await?),
+        ])
+    };
+    match figures.await {
+        Ok(figures) => {
+            family(
+                &mut out,
+                "portunus_stored",
+                "gauge",
+                "What the database holds: registry events by state, repositories, tags, users.",
+            );
+            for (what, n) in figures {
+                let _ = writeln!(out, "portunus_stored{{what=\"{what}\"}} {n}");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: the database did not answer"),
+    }
+    out.with_content_type("text/plain; version=0.0.4")
+        .into_response()
+}

@@ -1,0 +1,101 @@
+//! Whether a registry event came from the registry Portunus manages, judged
+//! by the host its client used (`request.host`). Names are compared the way
+//! people write them: case and a trailing dot do not matter, all loopback
+//! names are one machine, and a name without a port matches that name on any
+//! port (a proxy in front of the registry usually hides the port). A host
+//! that still matches nothing is not dropped: the processor asks the
+//! registry itself before holding the event (Portus #579 lost events to a
+//! too-strict comparison).
+
+/// Whether `host` (as in an event's `request.host`) is one of `known`.
+pub fn is_known(host: &str, known: &[String]) -> bool {
+    let given = Name::parse(host);
+    known.iter().any(|k| given.matches(&Name::parse(k)))
+}
+
+struct Name {
+    host: String,
+    port: Option<u16>,
+}
+
+impl Name {
+    fn parse(text: &str) -> Name {
+        let text = text.trim().to_ascii_lowercase();
+        let (host, port) = match text.strip_prefix('[') {
+            // [::1]:5000
+            Some(rest) => match rest.split_once(']') {
+                Some((host, after)) => (host.to_owned(), after.strip_prefix(':')),
+                None => (rest.to_owned(), None),
+            },
+            None => match text.rsplit_once(':') {
+                Some((host, port)) if !host.contains(':') => (host.to_owned(), Some(port)),
+                _ => (text.clone(), None),
+            },
+        };
+        let host = host.trim_end_matches('.').to_owned();
+        let host = if is_loopback(&host) {
+            "localhost".to_owned()
+        } else {
+            host
+        };
+        Name {
+            host,
+            port: port.and_then(|p| p.parse().ok()),
+        }
+    }
+
+    fn matches(&self, other: &Name) -> bool {
+        self.host == other.host
+            && match (self.port, other.port) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known() -> Vec<String> {
+        vec!["127.0.0.1:5000".into(), "Registry.Example.org".into()]
+    }
+
+    #[test]
+    fn names_people_use_for_the_same_registry() {
+        for host in [
+            "127.0.0.1:5000",
+            "localhost:5000",
+            "[::1]:5000",
+            "127.0.0.2:5000",
+            "localhost",
+            "registry.example.org",
+            "registry.example.org.:443",
+            "REGISTRY.example.org:5000",
+        ] {
+            assert!(is_known(host, &known()), "{host} should be known");
+        }
+    }
+
+    #[test]
+    fn other_registries() {
+        for host in [
+            "127.0.0.1:5001",
+            "localhost:6000",
+            "registry.example.com",
+            "example.org",
+            "evil-registry.example.org",
+            "",
+        ] {
+            assert!(!is_known(host, &known()), "{host} should be unknown");
+        }
+    }
+}
