@@ -17,7 +17,7 @@ use crate::db::entities::{artifact, namespace, repository, star, tag, user};
 use crate::error::{Error, Result};
 use crate::namespaces;
 use crate::policy::Visibility;
-use crate::policy::{self, Settings, Subject};
+use crate::policy::{self, Role, Settings, Subject};
 use crate::registry::RegistryError;
 use crate::registry::{ImageMetadata, PlatformImage};
 use crate::state::AppState;
@@ -308,6 +308,8 @@ async fn describe(
         name: full_name(ns, repo),
         namespace: ns.name.clone(),
         description: repo.description.clone(),
+        description_html: crate::markdown::render(&repo.description),
+        may_manage: may_manage(db, ns, by).await?,
         tags: count,
         updated_at: newest.map(|t| timestamp(t.pushed_at)),
         stars: stars.count(db).await?,
@@ -384,6 +386,64 @@ async fn may_see(
         || access::role_in_team(db, ns.team_id, Some(by.id))
             .await?
             .is_some())
+}
+
+/// Whether `by` may describe the repositories of `ns` and moderate their
+/// comments: administrators, owners of its team, the owner of a personal
+/// namespace.
+pub async fn may_manage(
+    db: &impl ConnectionTrait,
+    ns: &namespace::Model,
+    by: &user::Model,
+) -> Result<bool> {
+    Ok(by.admin
+        || ns.personal_user_id == Some(by.id)
+        || access::role_in_team(db, ns.team_id, Some(by.id)).await? == Some(Role::Owner))
+}
+
+/// Longest repository description accepted, in bytes.
+const MAX_DESCRIPTION: usize = 64 * 1024;
+
+/// Changes the markdown description of a repository `by` manages.
+pub async fn describe_as(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    id: i64,
+    description: &str,
+) -> Result<api::Repository> {
+    let (ns, repo) = find_visible(db, by, id).await?;
+    let full = full_name(&ns, &repo);
+    if !may_manage(db, &ns, by).await? {
+        return Err(Error::Forbidden(format!(
+            "only owners of namespace {} and administrators may describe {full}",
+            ns.name
+        )));
+    }
+    if description.len() > MAX_DESCRIPTION {
+        return Err(Error::InvalidInput(format!(
+            "the description has {} bytes; at most {MAX_DESCRIPTION} are allowed",
+            description.len()
+        )));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let mut row: repository::ActiveModel = repo.clone().into();
+    row.description = Set(description.to_owned());
+    let repo = row.update(&txn).await?;
+    let target = Target {
+        kind: "repository",
+        id: Some(repo.id),
+        name: &full,
+    };
+    audit::record(
+        &txn,
+        &Actor::user(by.id, &by.username),
+        "repository.change_description",
+        target,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    describe(db, &ns, &repo, by).await
 }
 
 /// Repositories `by` may see whose name contains `q`, by name.

@@ -328,7 +328,13 @@ pub struct Repository {
     /// The full name, as in `docker pull REGISTRY/NAME:TAG`.
     pub name: String,
     pub namespace: String,
+    /// Markdown, as written.
     pub description: String,
+    /// The description rendered as sanitized HTML.
+    pub description_html: String,
+    /// Whether you may change the description and moderate comments
+    /// (owners of its namespace, administrators).
+    pub may_manage: bool,
     pub tags: u64,
     /// When a tag was last pushed.
     pub updated_at: Option<String>,
@@ -336,6 +342,39 @@ pub struct Repository {
     pub stars: u64,
     /// Whether you starred it.
     pub starred: bool,
+}
+
+/// A new description for a repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct RepositoryDescription {
+    /// Markdown, at most 65,536 bytes.
+    pub description: String,
+}
+
+/// A comment on a repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct Comment {
+    pub id: i64,
+    /// None once the author's account is gone.
+    pub author: Option<String>,
+    /// Markdown, as written.
+    pub body: String,
+    /// The body rendered as sanitized HTML.
+    pub body_html: String,
+    pub created_at: String,
+    /// Whether you may delete it (its author, owners of the namespace,
+    /// administrators).
+    pub may_delete: bool,
+}
+
+/// A comment to add.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct NewComment {
+    /// Markdown, 1 to 10,000 characters.
+    pub body: String,
 }
 
 /// One page of repositories.

@@ -4,16 +4,19 @@ use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use portunus_shared::api::{Image, RegistryEventPage, Repository, RepositoryPage, Tag};
+use portunus_shared::api::{
+    Comment, Image, NewComment, RegistryEventPage, Repository, RepositoryDescription,
+    RepositoryPage, Tag,
+};
 
 use super::ApiTags;
 use super::auth::Auth;
 use super::error::ApiResult;
-use super::responses::Done;
+use super::responses::{Created, Done};
 use crate::events::inspect::{self, Which};
-use crate::repositories;
 use crate::state::SharedState;
 use crate::users::Paging;
+use crate::{comments, repositories};
 
 pub struct RepositoriesApi;
 
@@ -95,6 +98,80 @@ impl RepositoriesApi {
         Ok(Json(
             repositories::show(&state.db, &auth.principal().user, id.0).await?,
         ))
+    }
+
+    /// Change a repository's description (markdown; owners of its namespace
+    /// and administrators).
+    #[oai(
+        path = "/repositories/:id/description",
+        method = "put",
+        operation_id = "describe_repository"
+    )]
+    async fn describe(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        id: Path<i64>,
+        body: Json<RepositoryDescription>,
+    ) -> ApiResult<Json<Repository>> {
+        let by = auth.principal().for_changes()?;
+        Ok(Json(
+            repositories::describe_as(&state.db, by, id.0, &body.description).await?,
+        ))
+    }
+
+    /// The comments on a repository, oldest first.
+    #[oai(
+        path = "/repositories/:id/comments",
+        method = "get",
+        operation_id = "list_comments"
+    )]
+    async fn comments(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        id: Path<i64>,
+    ) -> ApiResult<Json<Vec<Comment>>> {
+        Ok(Json(
+            comments::list(&state.db, &auth.principal().user, id.0).await?,
+        ))
+    }
+
+    /// Comment on a repository you may see (markdown).
+    #[oai(
+        path = "/repositories/:id/comments",
+        method = "post",
+        operation_id = "add_comment"
+    )]
+    async fn add_comment(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        id: Path<i64>,
+        body: Json<NewComment>,
+    ) -> ApiResult<Created<Comment>> {
+        let by = auth.principal().for_changes()?;
+        Ok(Created::Created(Json(
+            comments::add(&state.db, by, id.0, &body.body).await?,
+        )))
+    }
+
+    /// Delete a comment (its author, owners of the namespace, administrators).
+    #[oai(
+        path = "/repositories/:id/comments/:comment",
+        method = "delete",
+        operation_id = "delete_comment"
+    )]
+    async fn delete_comment(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        id: Path<i64>,
+        comment: Path<i64>,
+    ) -> ApiResult<Done> {
+        let by = auth.principal().for_changes()?;
+        comments::delete(&state.db, by, id.0, comment.0).await?;
+        Ok(Done::Done)
     }
 
     /// Delete a repository from the registry: every image its tags point at

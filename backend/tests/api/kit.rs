@@ -197,6 +197,76 @@ impl Kit {
     }
 }
 
+impl Kit {
+    /// `owner` creates team NAME with `members` (user, role) and a namespace
+    /// NAME of that team with `visibility`.
+    pub async fn team_namespace(
+        &self,
+        owner: &As,
+        name: &str,
+        visibility: &str,
+        members: &[(&str, &str)],
+    ) {
+        let made = self
+            .call(
+                owner,
+                "POST",
+                "/api/v1/teams",
+                Some(serde_json::json!({"name": name})),
+            )
+            .await;
+        assert_eq!(made.status, 201, "team {name}: {}", made.text);
+        for (user, role) in members {
+            let added = self
+                .call(
+                    owner,
+                    "PUT",
+                    &format!("/api/v1/teams/{name}/members/{user}"),
+                    Some(serde_json::json!({ "role": role })),
+                )
+                .await;
+            assert!(added.status.is_success(), "member {user}: {}", added.text);
+        }
+        let made = self
+            .call(
+                owner,
+                "POST",
+                "/api/v1/namespaces",
+                Some(serde_json::json!({"name": name, "team": name, "visibility": visibility})),
+            )
+            .await;
+        assert_eq!(made.status, 201, "namespace {name}: {}", made.text);
+    }
+
+    /// Records `path:tag` as if the registry had reported a push; returns
+    /// the repository id.
+    pub async fn recorded(&self, path: &str, tag: &str) -> i64 {
+        let repo =
+            portunus::repositories::ensure(&self.state.db, self.state.registry_id, path, None)
+                .await
+                .unwrap();
+        let meta = portunus::registry::ImageMetadata {
+            digest: format!("sha256:{}", "a".repeat(64)),
+            media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+            size: 1234,
+            layers: 2,
+            ..Default::default()
+        };
+        portunus::repositories::record_tag(
+            &self.state.db,
+            &repo,
+            tag,
+            &meta,
+            None,
+            chrono::Utc::now(),
+            0,
+        )
+        .await
+        .unwrap();
+        repo.id
+    }
+}
+
 pub fn basic(user: &str, password: &str) -> String {
     format!(
         "Basic {}",

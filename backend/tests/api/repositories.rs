@@ -1,37 +1,9 @@
 //! Repositories and tags through the API: visibility, the delete policy,
 //! and a registry outage that changes nothing.
 
-use portunus::registry::ImageMetadata;
-use portunus::repositories;
 use serde_json::json;
 
 use crate::kit::{Kit, kits};
-
-/// Records `path:tag` as if the registry had reported a push.
-async fn recorded(kit: &Kit, path: &str, tag: &str) -> i64 {
-    let repo = repositories::ensure(&kit.state.db, kit.state.registry_id, path, None)
-        .await
-        .unwrap();
-    let meta = ImageMetadata {
-        digest: format!("sha256:{}", "a".repeat(64)),
-        media_type: "application/vnd.oci.image.manifest.v1+json".into(),
-        size: 1234,
-        layers: 2,
-        ..Default::default()
-    };
-    repositories::record_tag(
-        &kit.state.db,
-        &repo,
-        tag,
-        &meta,
-        None,
-        chrono::Utc::now(),
-        0,
-    )
-    .await
-    .unwrap();
-    repo.id
-}
 
 #[tokio::test]
 async fn repositories_follow_namespace_visibility_and_the_delete_policy() {
@@ -61,7 +33,7 @@ async fn repositories_follow_namespace_visibility_and_the_delete_policy() {
             Some(json!({"name": "web", "team": "web"})),
         )
         .await;
-        let id = recorded(&kit, "web/app", "1").await;
+        let id = kit.recorded("web/app", "1").await;
         let vera = kit.sign_in("vera").await;
         let oscar = kit.sign_in("oscar").await;
 
@@ -161,7 +133,7 @@ async fn stars_are_per_user_and_follow_visibility() {
         for name in ["root", "alice", "bob"] {
             kit.create_user(name).await;
         }
-        let id = recorded(&kit, "alice/app", "1").await;
+        let id = kit.recorded("alice/app", "1").await;
         let alice = kit.sign_in("alice").await;
         let bob = kit.sign_in("bob").await;
         assert_eq!(
@@ -257,7 +229,7 @@ async fn search_finds_only_what_you_may_see() {
             Some(json!({"name": "web", "team": "Web Team"})),
         )
         .await;
-        recorded(&kit, "web/app", "1").await;
+        kit.recorded("web/app", "1").await;
         let found = kit
             .call(&olivia, "GET", "/api/v1/search?q=WEB", None)
             .await
