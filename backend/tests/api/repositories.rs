@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::kit::{Kit, kits};
+use crate::kit::kits;
 
 #[tokio::test]
 async fn repositories_follow_namespace_visibility_and_the_delete_policy() {
