@@ -28,6 +28,9 @@ pub struct Config {
     pub web_dir: PathBuf,
     /// Whether people may create their own accounts in the web UI or API.
     pub signup: bool,
+    /// Whether everyone, signed in or not, may list public repositories
+    /// (`GET /api/v1/explore`, the web UI's explore page).
+    pub explore: bool,
     /// How long a web UI session lasts, in seconds.
     pub session_lifetime_seconds: u64,
     /// Largest request body accepted, in bytes.
@@ -102,6 +105,7 @@ impl Default for Config {
             database_url: String::new(),
             web_dir: PathBuf::from("frontend/dist"),
             signup: true,
+            explore: true,
             session_lifetime_seconds: 12 * 3600,
             max_body_bytes: 1024 * 1024,
             token: TokenConfig::default(),

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use portunus_shared::api;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::db::entities::{artifact, user};
+use crate::db::entities::{artifact, repository, user};
 use crate::error::Result;
 use crate::repositories;
 
@@ -27,8 +27,13 @@ fn cosign_tag(name: &str) -> Option<(String, &'static str)> {
 
 /// The images of a visible repository, newest push first.
 pub async fn list(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<Vec<api::Image>> {
-    let tags = repositories::tags(db, by, id).await?;
     let (_, repo) = repositories::find_visible(db, by, id).await?;
+    of(db, &repo).await
+}
+
+/// The images of a repository, newest push first.
+pub async fn of(db: &DatabaseConnection, repo: &repository::Model) -> Result<Vec<api::Image>> {
+    let tags = repositories::tags_of(db, repo).await?;
     let mut artifacts: BTreeMap<String, Vec<api::Artifact>> = BTreeMap::new();
     let mut images: Vec<api::Image> = Vec::new();
     // Tags come newest first, so each image's first tag gives its push time.

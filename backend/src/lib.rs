@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod explore;
 pub mod images;
 pub mod markdown;
 pub mod metrics;

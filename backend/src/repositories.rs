@@ -287,29 +287,39 @@ pub fn full_name(ns: &namespace::Model, repo: &repository::Model) -> String {
     }
 }
 
-async fn describe(
+/// A repository as `by` sees it (None: a visitor who is not signed in).
+pub async fn describe(
     db: &impl ConnectionTrait,
     ns: &namespace::Model,
     repo: &repository::Model,
-    by: &user::Model,
+    by: Option<&user::Model>,
 ) -> Result<api::Repository> {
     let tags = tag::Entity::find().filter(tag::Column::RepositoryId.eq(repo.id));
     let count = tags.clone().count(db).await?;
     let newest = tags.order_by_desc(tag::Column::PushedAt).one(db).await?;
     let stars = star::Entity::find().filter(star::Column::RepositoryId.eq(repo.id));
-    let starred = stars
-        .clone()
-        .filter(star::Column::UserId.eq(by.id))
-        .count(db)
-        .await?
-        > 0;
+    let starred = match by {
+        Some(by) => {
+            stars
+                .clone()
+                .filter(star::Column::UserId.eq(by.id))
+                .count(db)
+                .await?
+                > 0
+        }
+        None => false,
+    };
+    let may_manage = match by {
+        Some(by) => may_manage(db, ns, by).await?,
+        None => false,
+    };
     Ok(api::Repository {
         id: repo.id,
         name: full_name(ns, repo),
         namespace: ns.name.clone(),
         description: repo.description.clone(),
         description_html: crate::markdown::render(&repo.description),
-        may_manage: may_manage(db, ns, by).await?,
+        may_manage,
         tags: count,
         updated_at: newest.map(|t| timestamp(t.pushed_at)),
         stars: stars.count(db).await?,
@@ -443,7 +453,7 @@ pub async fn describe_as(
     )
     .await?;
     txn.commit().await?;
-    describe(db, &ns, &repo, by).await
+    describe(db, &ns, &repo, Some(by)).await
 }
 
 /// Repositories `by` may see whose name contains `q`, by name.
@@ -496,7 +506,7 @@ pub async fn list(
     let (page, total) = paging.slice(named);
     let mut items = Vec::with_capacity(page.len());
     for (_, ns, repo) in page {
-        items.push(describe(db, ns, &repo, by).await?);
+        items.push(describe(db, ns, &repo, Some(by)).await?);
     }
     Ok(api::RepositoryPage {
         items,
@@ -529,12 +539,17 @@ pub async fn find_visible(
 
 pub async fn show(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<api::Repository> {
     let (ns, repo) = find_visible(db, by, id).await?;
-    describe(db, &ns, &repo, by).await
+    describe(db, &ns, &repo, Some(by)).await
 }
 
 /// The tags of a visible repository, newest first.
 pub async fn tags(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<Vec<api::Tag>> {
     let (_, repo) = find_visible(db, by, id).await?;
+    tags_of(db, &repo).await
+}
+
+/// The tags of a repository, newest first.
+pub async fn tags_of(db: &DatabaseConnection, repo: &repository::Model) -> Result<Vec<api::Tag>> {
     let rows = tag::Entity::find()
         .filter(tag::Column::RepositoryId.eq(repo.id))
         .order_by_desc(tag::Column::PushedAt)

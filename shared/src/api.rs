@@ -344,6 +344,14 @@ pub struct Repository {
     pub starred: bool,
 }
 
+/// A public repository as anyone may see it, with its images.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct ExploredRepository {
+    pub repository: Repository,
+    pub images: Vec<Image>,
+}
+
 /// A new description for a repository.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object))]

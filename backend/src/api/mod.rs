@@ -5,6 +5,7 @@
 mod activities;
 pub mod auth;
 pub mod error;
+mod explore;
 mod info;
 mod me;
 mod namespaces;
@@ -45,6 +46,8 @@ pub enum ApiTags {
     Repositories,
     /// Finding repositories, namespaces and teams by name.
     Search,
+    /// Public repositories, for everyone.
+    Explore,
 }
 
 /// The OpenAPI service; `server_url` goes into the spec's `servers`.
@@ -62,6 +65,7 @@ pub fn service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
             activities::ActivitiesApi,
             repositories::RepositoriesApi,
             search::SearchApi,
+            explore::ExploreApi,
         ),
         "Portunus",
         env!("CARGO_PKG_VERSION"),

@@ -260,3 +260,43 @@ async fn search_finds_only_what_you_may_see() {
         );
     }
 }
+
+#[tokio::test]
+async fn explore_shows_public_repositories_to_everyone_and_nothing_else() {
+    for kit in kits().await {
+        kit.create_user("root").await;
+        kit.create_user("olivia").await;
+        let olivia = kit.sign_in("olivia").await;
+        for visibility in ["public", "protected", "private"] {
+            kit.team_namespace(&olivia, visibility, visibility, &[])
+                .await;
+        }
+        let public = kit.recorded("public/app", "1").await;
+        let protected = kit.recorded("protected/app", "1").await;
+        let private = kit.recorded("private/app", "1").await;
+        kit.recorded("public/other", "1").await;
+
+        let listed = kit.get("/api/v1/explore").await;
+        assert_eq!(listed.status, 200, "{}", listed.text);
+        let names: Vec<String> = listed.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(names, ["public/app", "public/other"]);
+        assert_eq!(kit.get("/api/v1/explore?q=other").await.json()["total"], 1);
+        let shown = kit.get(&format!("/api/v1/explore/{public}")).await.json();
+        assert_eq!(shown["repository"]["name"], "public/app");
+        assert_eq!(shown["images"][0]["tags"], json!(["1"]));
+        assert_eq!(shown["repository"]["may_manage"], false);
+        for hidden in [protected, private, 999_999] {
+            let answer = kit.get(&format!("/api/v1/explore/{hidden}")).await;
+            assert_eq!(answer.status, 404, "{hidden}: {}", answer.text);
+        }
+    }
+    let closed = crate::kit::Kit::with_config("sqlite", None, |c| c.explore = false).await;
+    let answer = closed.get("/api/v1/explore").await;
+    assert_eq!(answer.status, 404);
+    assert!(answer.text.contains("explore = false"), "{}", answer.text);
+}

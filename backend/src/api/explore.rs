@@ -1,0 +1,48 @@
+//! `/explore`: public repositories, for everyone, without signing in.
+
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use portunus_shared::api::{ExploredRepository, RepositoryPage};
+
+use super::ApiTags;
+use super::error::ApiResult;
+use crate::explore;
+use crate::state::SharedState;
+use crate::users::Paging;
+
+pub struct ExploreApi;
+
+#[OpenApi(tag = "ApiTags::Explore")]
+impl ExploreApi {
+    /// Repositories of public namespaces, by name, optionally those whose
+    /// name contains `q`. No sign-in needed; 404 when `explore = false`.
+    #[oai(path = "/explore", method = "get", operation_id = "explore")]
+    async fn list(
+        &self,
+        state: Data<&SharedState>,
+        q: Query<Option<String>>,
+        /// Page number, from 1.
+        page: Query<Option<u64>>,
+        /// Entries per page, 1 to 500 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<RepositoryPage>> {
+        let paging = Paging::new(page.0, per_page.0)?;
+        Ok(Json(explore::list(&state, q.0.as_deref(), paging).await?))
+    }
+
+    /// A public repository with its images (tags grouped by digest).
+    #[oai(
+        path = "/explore/:id",
+        method = "get",
+        operation_id = "explore_repository"
+    )]
+    async fn show(
+        &self,
+        state: Data<&SharedState>,
+        id: Path<i64>,
+    ) -> ApiResult<Json<ExploredRepository>> {
+        Ok(Json(explore::show(&state, id.0).await?))
+    }
+}
