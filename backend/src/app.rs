@@ -64,6 +64,7 @@ async fn limit_body<E: Endpoint>(
 pub async fn serve(state: SharedState) -> std::io::Result<()> {
     tokio::spawn(crate::events::process::run(state.clone()));
     tokio::spawn(scheduled_sync(state.clone()));
+    tokio::spawn(crate::retention::scheduled(state.clone()));
     let acceptor = TcpListener::bind(state.config.listen)
         .into_acceptor()
         .await?;

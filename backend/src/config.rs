@@ -35,6 +35,9 @@ pub struct Config {
     pub session_lifetime_seconds: u64,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How often enabled retention rules run, in seconds; 0 turns the
+    /// scheduled runs off (previews and runs on demand still work).
+    pub retention_interval_seconds: u64,
     pub token: TokenConfig,
     pub registry: RegistryConfig,
     /// Who may push, pull and delete (see `policy.rs`).
@@ -108,6 +111,7 @@ impl Default for Config {
             explore: true,
             session_lifetime_seconds: 12 * 3600,
             max_body_bytes: 1024 * 1024,
+            retention_interval_seconds: 86_400,
             token: TokenConfig::default(),
             registry: RegistryConfig::default(),
             policy: crate::policy::Settings::default(),

@@ -24,6 +24,7 @@ pub mod refresh_tokens;
 pub mod registry;
 pub mod registry_config;
 pub mod repositories;
+pub mod retention;
 pub mod secrets;
 pub mod signing;
 pub mod spa;

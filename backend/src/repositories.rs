@@ -598,7 +598,7 @@ pub async fn tags_of(db: &DatabaseConnection, repo: &repository::Model) -> Resul
 }
 
 /// Refuses unless the delete policy lets `by` delete in `ns`.
-async fn require_delete(
+pub async fn require_delete(
     db: &impl ConnectionTrait,
     settings: &Settings,
     by: &user::Model,

@@ -12,6 +12,7 @@ mod namespaces;
 mod permissions;
 mod repositories;
 mod responses;
+mod retention;
 mod search;
 mod session;
 mod teams;
@@ -64,6 +65,7 @@ pub fn service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
             users::UsersApi,
             activities::ActivitiesApi,
             repositories::RepositoriesApi,
+            retention::RetentionApi,
             search::SearchApi,
             explore::ExploreApi,
         ),

@@ -8,24 +8,18 @@ use crate::kit::{As, kits};
 #[tokio::test]
 async fn descriptions_are_for_owners_and_render_safely() {
     for kit in kits().await {
-        for name in ["root", "olivia", "carl", "vera", "oscar"] {
-            kit.create_user(name).await;
-        }
-        let olivia = kit.sign_in("olivia").await;
-        kit.team_namespace(
-            &olivia,
-            "web",
-            "private",
-            &[("carl", "contributor"), ("vera", "viewer")],
-        )
-        .await;
+        let crate::kit::Cast {
+            root,
+            olivia,
+            carl,
+            vera,
+            oscar,
+        } = kit.cast().await;
         let id = kit.recorded("web/app", "1").await;
         let path = format!("/api/v1/repositories/{id}/description");
         let text = "# App\n\nSee [docs](https://example.org) <script>alert(1)</script>";
         let body = Some(json!({ "description": text }));
 
-        let carl = kit.sign_in("carl").await;
-        let oscar = kit.sign_in("oscar").await;
         let refused = kit.call(&carl, "PUT", &path, body.clone()).await;
         assert_eq!(
             refused.status, 403,
@@ -37,6 +31,11 @@ async fn descriptions_are_for_owners_and_render_safely() {
                 .as_str()
                 .unwrap()
                 .contains("owners")
+        );
+        assert_eq!(
+            kit.call(&vera, "PUT", &path, body.clone()).await.status,
+            403,
+            "nor a viewer"
         );
         assert_eq!(
             kit.call(&oscar, "PUT", &path, body.clone()).await.status,
@@ -68,7 +67,6 @@ async fn descriptions_are_for_owners_and_render_safely() {
         );
         assert!(!html.contains("<script"), "{html}");
         assert_eq!(shown["may_manage"], false, "carl");
-        let root = kit.sign_in("root").await;
         let by_admin = kit
             .call(&root, "PUT", &path, Some(json!({"description": ""})))
             .await;
@@ -79,25 +77,15 @@ async fn descriptions_are_for_owners_and_render_safely() {
 #[tokio::test]
 async fn comments_follow_visibility_and_only_authors_owners_and_admins_delete() {
     for kit in kits().await {
-        for name in ["root", "olivia", "carl", "vera", "oscar"] {
-            kit.create_user(name).await;
-        }
-        let olivia = kit.sign_in("olivia").await;
-        kit.team_namespace(
-            &olivia,
-            "web",
-            "private",
-            &[("carl", "contributor"), ("vera", "viewer")],
-        )
-        .await;
+        let crate::kit::Cast {
+            root,
+            olivia,
+            carl,
+            vera,
+            oscar,
+        } = kit.cast().await;
         let id = kit.recorded("web/app", "1").await;
         let path = format!("/api/v1/repositories/{id}/comments");
-        let [root, carl, vera, oscar] = [
-            kit.sign_in("root").await,
-            kit.sign_in("carl").await,
-            kit.sign_in("vera").await,
-            kit.sign_in("oscar").await,
-        ];
 
         let say = |body: &str| Some(json!({ "body": body }));
         let by_vera = kit

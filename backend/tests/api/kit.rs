@@ -197,7 +197,40 @@ impl Kit {
     }
 }
 
+/// The usual people, signed in: an administrator, and the owner, a
+/// contributor and a viewer of the private team namespace `web`, and an
+/// outsider.
+pub struct Cast {
+    pub root: As,
+    pub olivia: As,
+    pub carl: As,
+    pub vera: As,
+    pub oscar: As,
+}
+
 impl Kit {
+    /// Creates the [`Cast`] and the namespace `web`.
+    pub async fn cast(&self) -> Cast {
+        for name in ["root", "olivia", "carl", "vera", "oscar"] {
+            self.create_user(name).await;
+        }
+        let olivia = self.sign_in("olivia").await;
+        self.team_namespace(
+            &olivia,
+            "web",
+            "private",
+            &[("carl", "contributor"), ("vera", "viewer")],
+        )
+        .await;
+        Cast {
+            root: self.sign_in("root").await,
+            olivia,
+            carl: self.sign_in("carl").await,
+            vera: self.sign_in("vera").await,
+            oscar: self.sign_in("oscar").await,
+        }
+    }
+
     /// `owner` creates team NAME with `members` (user, role) and a namespace
     /// NAME of that team with `visibility`.
     pub async fn team_namespace(

@@ -11,6 +11,7 @@ mod events;
 mod kit;
 mod openapi;
 mod repositories;
+mod retention;
 mod session;
 mod token;
 mod users;

@@ -35,6 +35,18 @@ fn manifest_size(stack: &Stack, token: &str, repo: &str, digest: &str) -> usize 
         .expect("manifest")
 }
 
+/// The status of a HEAD request for a manifest: 200 when it is there.
+fn manifest_status(registry: &str, token: &str, repo: &str, reference: &str) -> u16 {
+    reqwest::blocking::Client::new()
+        .head(format!("http://{registry}/v2/{repo}/manifests/{reference}"))
+        .bearer_auth(token)
+        .header("Accept", "application/vnd.oci.image.manifest.v1+json")
+        .send()
+        .expect("HEAD")
+        .status()
+        .as_u16()
+}
+
 #[test]
 fn artifacts_show_with_their_image_and_the_cli_deletes_one_tag() {
     if !require("docker-registry") {
@@ -128,19 +140,7 @@ fn artifacts_show_with_their_image_and_the_cli_deletes_one_tag() {
         .expect("registry delete");
     assert!(deleted.status.success(), "{deleted:?}");
     assert!(String::from_utf8_lossy(&deleted.stdout).contains(&image));
-    let head = |tag: &str| {
-        reqwest::blocking::Client::new()
-            .head(format!(
-                "http://{}/v2/alice/app/manifests/{tag}",
-                stack.registry()
-            ))
-            .bearer_auth(&token)
-            .header("Accept", "application/vnd.oci.image.manifest.v1+json")
-            .send()
-            .expect("HEAD")
-            .status()
-            .as_u16()
-    };
+    let head = |tag: &str| manifest_status(&stack.registry(), &token, "alice/app", tag);
     assert_eq!((head("t0"), head("t1")), (404, 200));
     let images = api.call("GET", &format!("/repositories/{id}/images"), None);
     assert_eq!(images[0]["tags"], json!(["t1"]), "{images}");
@@ -281,5 +281,118 @@ fn events_naming_an_unknown_registry_are_held_until_its_name_is_configured() {
     assert_eq!(
         metric(&stack, "portunus_stored{what=\"held_unknown_registry\"}"),
         Some(0)
+    );
+}
+
+#[test]
+fn retention_deletes_exactly_what_its_preview_listed_on_demand_and_on_schedule() {
+    if !require("docker-registry") {
+        return;
+    }
+    let mut stack = Stack::start(&[]);
+    stack.create_user("root");
+    stack.create_user("alice");
+    let token = registry_token(
+        &stack,
+        "alice",
+        &[
+            "repository:alice/app:pull,push",
+            "repository:alice/nightly:pull,push",
+        ],
+    );
+    push_small_image(&stack, &token, "alice/app", 4);
+    push_small_image(&stack, &token, "alice/nightly", 3);
+    let api = Api::sign_in(&stack, "alice");
+    eventually(Duration::from_secs(10), || {
+        tags_of(&api, "alice/app").filter(|t| t.len() == 4)?;
+        tags_of(&api, "alice/nightly").filter(|t| t.len() == 3)
+    })
+    .expect("all tags recorded");
+    let app = repository_id(&api, "alice/app");
+    let nightly = repository_id(&api, "alice/nightly");
+
+    // On demand: the preview names the tags, the run deletes exactly those.
+    let rule = json!({"enabled": false, "keep_newest": 2});
+    api.call("PUT", &format!("/repositories/{app}/retention"), Some(rule));
+    let preview = api.call(
+        "GET",
+        &format!("/repositories/{app}/retention/preview"),
+        None,
+    );
+    let mut doomed: Vec<String> = preview["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .filter(|v| v["delete"] == true)
+        .map(|v| v["tag"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    doomed.sort();
+    assert_eq!(doomed, ["t0", "t1"], "the two oldest: {preview}");
+    let ran = api.call("POST", &format!("/repositories/{app}/retention/run"), None);
+    assert_eq!(ran["delete"], 2);
+    let registry = stack.registry();
+    let status = |repo: &str, tag: &str| manifest_status(&registry, &token, repo, tag);
+    let app_tags: Vec<u16> = ["t0", "t1", "t2", "t3"]
+        .iter()
+        .map(|t| status("alice/app", t))
+        .collect();
+    assert_eq!(
+        app_tags,
+        [404, 404, 200, 200],
+        "the kept tags share the image and stay pullable"
+    );
+
+    // On schedule: an enabled rule runs when its time comes (at start here).
+    let rule = json!({"enabled": true, "keep_newest": 1});
+    api.call(
+        "PUT",
+        &format!("/repositories/{nightly}/retention"),
+        Some(rule),
+    );
+    stack.stop_portunus();
+    stack.set_env("PORTUNUS_RETENTION_INTERVAL_SECONDS", "60");
+    stack.restart_portunus();
+    let api = Api::sign_in(&stack, "alice");
+    eventually(Duration::from_secs(10), || {
+        tags_of(&api, "alice/nightly").filter(|t| t.len() == 1)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "the scheduled run did not happen:\n{}",
+            stack.portunus_log()
+        )
+    });
+    let nightly_tags: Vec<u16> = ["t0", "t1", "t2"]
+        .iter()
+        .map(|t| status("alice/nightly", t))
+        .collect();
+    assert_eq!(nightly_tags, [404, 404, 200]);
+    assert_eq!(
+        status("alice/app", "t2"),
+        200,
+        "a disabled rule does not run on schedule"
+    );
+    let root = Api::sign_in(&stack, "root");
+    let activities = root.call(
+        "GET",
+        "/activities?key=repository.delete_tag&per_page=100",
+        None,
+    );
+    let actors: Vec<&str> = activities["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|a| a["actor"].as_str())
+        .collect();
+    assert_eq!(
+        (
+            actors.iter().filter(|a| **a == "alice").count(),
+            actors
+                .iter()
+                .filter(|a| **a == "portunus-retention")
+                .count()
+        ),
+        (2, 2),
+        "{actors:?}"
     );
 }

@@ -1,0 +1,139 @@
+//! Retention rules through the API: who may set them, what a preview shows,
+//! and a registry outage during a run that changes nothing.
+
+use chrono::{Duration, Utc};
+use portunus::registry::ImageMetadata;
+use portunus::repositories;
+use serde_json::json;
+
+use crate::kit::{As, kits};
+
+#[tokio::test]
+async fn rules_are_for_those_who_may_delete_and_previews_change_nothing() {
+    for kit in kits().await {
+        let crate::kit::Cast {
+            olivia,
+            carl,
+            vera,
+            oscar,
+            ..
+        } = kit.cast().await;
+        let repo = repositories::ensure(&kit.state.db, kit.state.registry_id, "web/app", None)
+            .await
+            .unwrap();
+        for (tag, days) in [("v1", 90), ("v2", 60), ("v3", 30), ("v4", 1)] {
+            let meta = ImageMetadata {
+                digest: format!("sha256:{}", tag.repeat(32)),
+                ..Default::default()
+            };
+            repositories::record_tag(
+                &kit.state.db,
+                &repo,
+                tag,
+                &meta,
+                None,
+                Utc::now() - Duration::days(days),
+                0,
+            )
+            .await
+            .unwrap();
+        }
+        let path = format!("/api/v1/repositories/{}/retention", repo.id);
+        let rule = json!({"enabled": true, "keep_newest": 2, "older_than_days": 45});
+
+        let unset = kit.call(&vera, "GET", &path, None).await.json();
+        assert_eq!(unset["stored"], false);
+        for (who, status) in [
+            (&carl, 403),
+            (&vera, 403),
+            (&oscar, 404),
+            (&As::Nobody, 401),
+        ] {
+            let answer = kit.call(who, "PUT", &path, Some(rule.clone())).await;
+            assert_eq!(answer.status, status, "{}", answer.text);
+        }
+        for bad in [
+            json!({"enabled": true}),
+            json!({"enabled": true, "keep_newest": 1, "tag_pattern": "("}),
+            json!({"enabled": true, "keep_newest": "two"}),
+        ] {
+            let answer = kit.call(&olivia, "PUT", &path, Some(bad.clone())).await;
+            answer.assert_client_error(&bad.to_string());
+        }
+        assert_eq!(
+            kit.call(&vera, "GET", &path, None).await.json()["stored"],
+            false,
+            "refusals store nothing"
+        );
+
+        // Anyone who sees the repository may preview a rule before it is stored.
+        let preview = kit
+            .call(
+                &vera,
+                "POST",
+                &format!("{path}/preview"),
+                Some(rule.clone()),
+            )
+            .await
+            .json();
+        assert_eq!(
+            (preview["delete"].as_u64(), preview["keep"].as_u64()),
+            (Some(2), Some(2)),
+            "{preview}"
+        );
+        assert_eq!(preview["tags"][0]["tag"], "v2");
+        assert_eq!(preview["tags"][1]["tag"], "v1");
+        assert!(
+            preview["tags"][2]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("newest")
+        );
+        assert_eq!(
+            kit.call(&vera, "GET", &format!("{path}/preview"), None)
+                .await
+                .status,
+            404,
+            "nothing stored yet"
+        );
+
+        let stored = kit.call(&olivia, "PUT", &path, Some(rule.clone())).await;
+        assert_eq!(stored.status, 200, "{}", stored.text);
+        assert_eq!(stored.json()["updated_by"], "olivia");
+        assert_eq!(stored.json()["rule"]["keep_newest"], 2);
+        let again = kit
+            .call(&carl, "GET", &format!("{path}/preview"), None)
+            .await
+            .json();
+        assert_eq!(again["delete"], 2);
+
+        // Running needs the registry: while it is down, nothing changes.
+        assert_eq!(
+            kit.call(&carl, "POST", &format!("{path}/run"), None)
+                .await
+                .status,
+            403
+        );
+        let down = kit
+            .call(&olivia, "POST", &format!("{path}/run"), None)
+            .await;
+        assert_eq!(down.status, 503, "{}", down.text);
+        let tags = kit
+            .call(
+                &olivia,
+                "GET",
+                &format!("/api/v1/repositories/{}/tags", repo.id),
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(tags.as_array().unwrap().len(), 4);
+
+        assert_eq!(kit.call(&vera, "DELETE", &path, None).await.status, 403);
+        assert_eq!(kit.call(&olivia, "DELETE", &path, None).await.status, 204);
+        assert_eq!(
+            kit.call(&vera, "GET", &path, None).await.json()["stored"],
+            false
+        );
+    }
+}
