@@ -65,6 +65,7 @@ pub async fn of(db: &DatabaseConnection, repo: &repository::Model) -> Result<Vec
                 platforms: tag.platforms,
                 tags: vec![tag.name],
                 pushed_at: tag.pushed_at,
+                pushed_by: tag.pushed_by,
                 pulled_at: tag.pulled_at,
                 artifacts: Vec::new(),
             }),

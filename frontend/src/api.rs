@@ -3,8 +3,10 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use portunus_shared::api::{
-    ApplicationToken, CreatedApplicationToken, ErrorBody, Me, NewApplicationToken, Permissions,
-    Repository, RepositoryPage, ServerInfo, SignIn, SignUp, SignedUp, Tag,
+    ApplicationToken, Comment, CreatedApplicationToken, ErrorBody, ExploredRepository, Image, Me,
+    NewApplicationToken, NewComment, Permissions, Repository, RepositoryDescription,
+    RepositoryPage, RetentionPreview, RetentionRule, RetentionSetting, ServerInfo, SignIn, SignUp,
+    SignedUp,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -130,12 +132,90 @@ pub async fn repository(id: i64) -> Result<Repository, ApiError> {
     call(Request::get(&url(&format!("/repositories/{id}"))), NO_BODY).await
 }
 
-pub async fn tags(id: i64) -> Result<Vec<Tag>, ApiError> {
+/// The images of a repository, each with its tags and artifacts.
+pub async fn images(id: i64) -> Result<Vec<Image>, ApiError> {
     call(
-        Request::get(&url(&format!("/repositories/{id}/tags"))),
+        Request::get(&url(&format!("/repositories/{id}/images"))),
         NO_BODY,
     )
     .await
+}
+
+pub async fn describe(id: i64, description: String) -> Result<Repository, ApiError> {
+    call(
+        Request::put(&url(&format!("/repositories/{id}/description"))),
+        Some(&RepositoryDescription { description }),
+    )
+    .await
+}
+
+pub async fn comments(id: i64) -> Result<Vec<Comment>, ApiError> {
+    call(
+        Request::get(&url(&format!("/repositories/{id}/comments"))),
+        NO_BODY,
+    )
+    .await
+}
+
+pub async fn add_comment(id: i64, body: String) -> Result<Comment, ApiError> {
+    call(
+        Request::post(&url(&format!("/repositories/{id}/comments"))),
+        Some(&NewComment { body }),
+    )
+    .await
+}
+
+pub async fn delete_comment(id: i64, comment: i64) -> Result<(), ApiError> {
+    call_empty(Request::delete(&url(&format!(
+        "/repositories/{id}/comments/{comment}"
+    ))))
+    .await
+}
+
+pub async fn retention(id: i64) -> Result<RetentionSetting, ApiError> {
+    call(
+        Request::get(&url(&format!("/repositories/{id}/retention"))),
+        NO_BODY,
+    )
+    .await
+}
+
+pub async fn set_retention(id: i64, rule: RetentionRule) -> Result<RetentionSetting, ApiError> {
+    call(
+        Request::put(&url(&format!("/repositories/{id}/retention"))),
+        Some(&rule),
+    )
+    .await
+}
+
+/// What `rule` would delete now; changes nothing.
+pub async fn preview_retention(id: i64, rule: RetentionRule) -> Result<RetentionPreview, ApiError> {
+    call(
+        Request::post(&url(&format!("/repositories/{id}/retention/preview"))),
+        Some(&rule),
+    )
+    .await
+}
+
+pub async fn run_retention(id: i64) -> Result<RetentionPreview, ApiError> {
+    call(
+        Request::post(&url(&format!("/repositories/{id}/retention/run"))),
+        NO_BODY,
+    )
+    .await
+}
+
+/// Public repositories whose name contains `q`; no sign-in needed.
+pub async fn explore(q: &str) -> Result<RepositoryPage, ApiError> {
+    call(
+        Request::get(&url("/explore")).query([("q", q), ("per_page", "500")]),
+        NO_BODY,
+    )
+    .await
+}
+
+pub async fn explore_repository(id: i64) -> Result<ExploredRepository, ApiError> {
+    call(Request::get(&url(&format!("/explore/{id}"))), NO_BODY).await
 }
 
 pub async fn delete_tag(id: i64, tag: &str) -> Result<(), ApiError> {

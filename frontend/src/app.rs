@@ -5,7 +5,8 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    Home, PermissionsPage, RepositoriesPage, RepositoryPage, SignInPage, SignUpPage, TokensPage,
+    ExplorePage, ExploredRepositoryPage, Home, PermissionsPage, RepositoriesPage, RepositoryPage,
+    SignInPage, SignUpPage, TokensPage,
 };
 
 #[component]
@@ -17,6 +18,7 @@ pub fn App() -> impl IntoView {
                 <nav>
                     <A href="/">"Home"</A>
                     <A href="/repositories">"Repositories"</A>
+                    <A href="/explore">"Explore"</A>
                     <A href="/tokens">"Tokens"</A>
                     <A href="/permissions">"Why can / can't I?"</A>
                 </nav>
@@ -28,6 +30,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignUpPage />
                     <Route path=path!("/repositories") view=RepositoriesPage />
                     <Route path=path!("/repositories/:id") view=RepositoryPage />
+                    <Route path=path!("/explore") view=ExplorePage />
+                    <Route path=path!("/explore/:id") view=ExploredRepositoryPage />
                     <Route path=path!("/tokens") view=TokensPage />
                     <Route path=path!("/permissions") view=PermissionsPage />
                 </Routes>

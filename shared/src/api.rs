@@ -495,6 +495,8 @@ pub struct Image {
     pub tags: Vec<String>,
     /// When one of its tags was last pushed.
     pub pushed_at: String,
+    /// Who made that push.
+    pub pushed_by: Option<String>,
     /// When it was last pulled.
     pub pulled_at: Option<String>,
     /// Signatures, SBOMs and attestations about it.

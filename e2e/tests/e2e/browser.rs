@@ -281,6 +281,11 @@ async fn browsing_repositories_and_deleting_a_tag() {
             portunus_e2e::registry_token(&stack, "alice", &["repository:alice/web:pull,push"]);
         portunus_e2e::push_small_image(&stack, &token, "alice/web", 2);
         let api = portunus_e2e::Api::sign_in(&stack, "alice");
+        api.call(
+            "PATCH",
+            "/namespaces/alice",
+            Some(serde_json::json!({"visibility": "public"})),
+        );
         for _ in 0..50 {
             if api.call("GET", "/repositories", None)["total"] == 1 {
                 return;
@@ -290,6 +295,28 @@ async fn browsing_repositories_and_deleting_a_tag() {
         panic!("the push did not reach Portunus");
     });
     let (page, _driver) = open_browser(&stack).await;
+
+    // Not signed in, anyone may explore public repositories.
+    page.client
+        .goto(&format!("{}/explore", stack.portunus_url()))
+        .await
+        .expect("open");
+    page.click("#explore-list a").await;
+    assert_eq!(page.text_of("#repository-name").await, "alice/web");
+    let row = page.text_of("tr[data-tag='t1']").await;
+    assert!(
+        row.contains(&format!("docker pull {}/alice/web:t1", stack.registry())),
+        "{row}"
+    );
+    assert!(
+        page.client
+            .find_all(Locator::Css("#tag-list button"))
+            .await
+            .expect("buttons")
+            .is_empty(),
+        "visitors get no delete buttons"
+    );
+
     page.client
         .goto(&format!("{}/signin", stack.portunus_url()))
         .await
@@ -333,5 +360,46 @@ async fn browsing_repositories_and_deleting_a_tag() {
         page.text_of("#tag-list").await.contains("t1"),
         "the other tag stays"
     );
+
+    // The owner describes the repository in markdown; scripts do not survive.
+    page.click("#edit-description").await;
+    page.fill(
+        "#description-editor",
+        "# Web front end\n\nBuilt **nightly**. <script>window.hacked = 1</script>",
+    )
+    .await;
+    page.click("#save-description").await;
+    assert_eq!(page.text_of("#description h1").await, "Web front end");
+    assert_eq!(page.text_of("#description strong").await, "nightly");
+    let hacked = page
+        .client
+        .execute("return window.hacked === undefined;", vec![])
+        .await
+        .expect("script");
+    assert_eq!(hacked, serde_json::json!(true), "the script did not run");
+
+    // Comments, in markdown.
+    page.fill("#comment-body", "Looks *good*").await;
+    page.click("#add-comment").await;
+    assert_eq!(page.text_of("article.comment em").await, "good");
+
+    // A retention preview lists what would go, and changes nothing.
+    page.click("#retention summary").await;
+    page.fill("#keep-newest", "1").await;
+    page.click("#retention-preview").await;
+    assert!(
+        page.text_of("#retention-status")
+            .await
+            .contains("0 would be deleted, 1 kept"),
+        "one tag left, kept"
+    );
+    page.wait_for("#retention-verdicts tr.stays[data-tag='t1']")
+        .await;
+    if let Ok(png) = page.client.screenshot().await {
+        let _ = std::fs::write(
+            workspace_root().join("target/e2e-repository-details.png"),
+            png,
+        );
+    }
     page.client.close().await.expect("close the browser");
 }

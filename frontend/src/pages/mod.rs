@@ -1,12 +1,17 @@
 //! One module per page, and what pages share.
 
+mod comments;
+mod explore;
 mod home;
+mod images;
 mod permissions;
 mod repositories;
+mod retention;
 mod sign_in;
 mod sign_up;
 mod tokens;
 
+pub use explore::{ExplorePage, ExploredRepositoryPage};
 pub use home::Home;
 pub use permissions::PermissionsPage;
 pub use repositories::{RepositoriesPage, RepositoryPage};

@@ -1,13 +1,16 @@
-//! The repositories you may see, and one repository's tags: digest, size,
-//! platforms, who pushed it, the `docker pull` line, and deleting a tag.
+//! The repositories you may see, and one repository: its description, its
+//! images with their tags (`docker pull` lines, deleting a tag), retention
+//! and comments.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
-use portunus_shared::api::Tag;
+use portunus_shared::api::Repository;
 
+use super::comments::Comments;
+use super::images::ImageTable;
 use super::require_sign_in;
-use portunus_shared::display::{human_size, short_digest};
+use super::retention::Retention;
 
 use crate::api;
 
@@ -55,13 +58,21 @@ pub fn RepositoryPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let repository = LocalResource::new(move || api::repository(id()));
-    let tags = LocalResource::new(move || api::tags(id()));
+    let images = LocalResource::new(move || api::images(id()));
     let info = LocalResource::new(api::info);
     let error = RwSignal::new(None::<String>);
     let registry = move || match info.get() {
         Some(Ok(info)) => info.registry,
         _ => "REGISTRY".to_owned(),
     };
+    let on_delete = Callback::new(move |tag: String| {
+        spawn_local(async move {
+            match api::delete_tag(id(), &tag).await {
+                Ok(()) => images.refetch(),
+                Err(e) => error.set(Some(e.message)),
+            }
+        })
+    });
 
     view! {
         <div class="card">
@@ -76,28 +87,21 @@ pub fn RepositoryPage() -> impl IntoView {
                             }
                         });
                         view! {
-                            <h1 id="repository-name">{r.name}</h1>
+                            <h1 id="repository-name">{r.name.clone()}</h1>
                             <button id="star" class="small" on:click=toggle>
                                 {if starred { "★ Starred" } else { "☆ Star" }} " · " {r.stars}
                             </button>
+                            <Description repository=r.clone() on_saved=move || repository.refetch() />
+                            {r.may_manage.then(|| view! { <Retention repository=r.id /> })}
                         }.into_any()
                     }
                     Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
                 })}
-                {move || tags.get().map(|result| match result {
+                {move || images.get().map(|result| match result {
                     Ok(list) => {
                         let name = repository.get().and_then(|r| r.ok()).map(|r| r.name).unwrap_or_default();
                         view! {
-                            <TagTable
-                                list=list
-                                pull=format!("{}/{}", registry(), name)
-                                on_delete=move |tag: String| spawn_local(async move {
-                                    match api::delete_tag(id(), &tag).await {
-                                        Ok(()) => tags.refetch(),
-                                        Err(e) => error.set(Some(e.message)),
-                                    }
-                                })
-                            />
+                            <ImageTable images=list pull=format!("{}/{}", registry(), name) on_delete=on_delete />
                         }.into_any()
                     }
                     Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
@@ -106,49 +110,57 @@ pub fn RepositoryPage() -> impl IntoView {
             <Show when=move || error.get().is_some()>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>
+            {move || (id() > 0).then(|| view! {
+                <Comments repository=id() />
+            })}
         </div>
     }
 }
 
+/// The repository's markdown description, rendered; owners may edit it.
 #[component]
-fn TagTable(
-    list: Vec<Tag>,
-    pull: String,
-    on_delete: impl Fn(String) + Copy + Send + Sync + 'static,
+fn Description(
+    repository: Repository,
+    on_saved: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let draft = RwSignal::new(repository.description.clone());
+    let error = RwSignal::new(None::<String>);
+    let id = repository.id;
+    let save = move |_| {
+        let text = draft.get();
+        spawn_local(async move {
+            match api::describe(id, text).await {
+                Ok(_) => {
+                    editing.set(false);
+                    on_saved();
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    let html = repository.description_html.clone();
+    let empty = repository.description.trim().is_empty();
     view! {
-        <table id="tag-list">
-            <thead><tr><th>"Tag"</th><th>"Image"</th><th>"Size"</th><th>"Platforms"</th><th>"Pushed"</th><th></th></tr></thead>
-            <tbody>
-                {list.into_iter().map(|t| {
-                    let platforms = if t.platforms.is_empty() {
-                        String::new()
-                    } else {
-                        t.platforms.iter().map(|p| match &p.variant {
-                            Some(v) => format!("{}/{}/{v}", p.os, p.architecture),
-                            None => format!("{}/{}", p.os, p.architecture),
-                        }).collect::<Vec<_>>().join(", ")
-                    };
-                    let pushed = match &t.pushed_by {
-                        Some(who) => format!("{} by {who}", t.pushed_at),
-                        None => t.pushed_at.clone(),
-                    };
-                    let name = t.name.clone();
-                    view! {
-                        <tr class="tag-row" data-tag=t.name.clone()>
-                            <td>
-                                <strong>{t.name.clone()}</strong>
-                                <pre class="pull">{format!("docker pull {pull}:{}", t.name)}</pre>
-                            </td>
-                            <td><code title=t.digest.clone()>{short_digest(&t.digest)}</code></td>
-                            <td>{human_size(t.size)}</td>
-                            <td>{platforms}</td>
-                            <td>{pushed}</td>
-                            <td><button class="small danger" on:click=move |_| on_delete(name.clone())>"Delete"</button></td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
+        <Show
+            when=move || editing.get()
+            fallback=move || view! {
+                {if empty {
+                    view! { <p id="description" class="muted">"No description."</p> }.into_any()
+                } else {
+                    view! { <div id="description" class="markdown" inner_html=html.clone()></div> }.into_any()
+                }}
+                {repository.may_manage.then(|| view! {
+                    <button id="edit-description" class="small" on:click=move |_| editing.set(true)>"Edit description"</button>
+                })}
+            }
+        >
+            <textarea id="description-editor" rows="8" bind:value=draft></textarea>
+            <button id="save-description" on:click=save>"Save"</button>
+            " " <button class="small" on:click=move |_| editing.set(false)>"Cancel"</button>
+        </Show>
+        <Show when=move || error.get().is_some()>
+            <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+        </Show>
     }
 }

@@ -1,0 +1,63 @@
+//! A repository's comments: read them, add one (markdown), delete those you
+//! may. The server renders and sanitizes the markdown.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+
+#[component]
+pub fn Comments(repository: i64) -> impl IntoView {
+    let list = LocalResource::new(move || api::comments(repository));
+    let draft = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let add = move |_| {
+        let body = draft.get();
+        spawn_local(async move {
+            match api::add_comment(repository, body).await {
+                Ok(_) => {
+                    draft.set(String::new());
+                    error.set(None);
+                    list.refetch();
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    view! {
+        <section id="comments">
+            <h2>"Comments"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || list.get().map(|result| match result {
+                    Ok(items) if items.is_empty() => view! { <p class="muted">"No comments yet."</p> }.into_any(),
+                    Ok(items) => items.into_iter().map(|c| {
+                        let id = c.id;
+                        let remove = move |_| spawn_local(async move {
+                            match api::delete_comment(repository, id).await {
+                                Ok(()) => list.refetch(),
+                                Err(e) => error.set(Some(e.message)),
+                            }
+                        });
+                        view! {
+                            <article class="comment" data-comment=c.id>
+                                <p class="muted">
+                                    {c.author.unwrap_or_else(|| "(deleted account)".into())} " · " {c.created_at}
+                                    {c.may_delete.then(|| view! {
+                                        " " <button class="small danger" on:click=remove>"Delete"</button>
+                                    })}
+                                </p>
+                                <div class="markdown" inner_html=c.body_html></div>
+                            </article>
+                        }
+                    }).collect_view().into_any(),
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                })}
+            </Suspense>
+            <textarea id="comment-body" rows="3" placeholder="Add a comment (markdown)" bind:value=draft></textarea>
+            <button id="add-comment" on:click=add disabled=move || draft.get().trim().is_empty()>"Comment"</button>
+            <Show when=move || error.get().is_some()>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+        </section>
+    }
+}

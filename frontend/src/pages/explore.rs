@@ -1,0 +1,73 @@
+//! Public repositories for everyone, signed in or not: a list, and one
+//! repository's description and images with their `docker pull` lines.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::images::ImageTable;
+use crate::api;
+
+#[component]
+pub fn ExplorePage() -> impl IntoView {
+    let filter = RwSignal::new(String::new());
+    let page = LocalResource::new(move || {
+        let q = filter.get();
+        async move { api::explore(&q).await }
+    });
+    view! {
+        <div class="card">
+            <h1>"Explore"</h1>
+            <p class="muted">"Public repositories: anyone may pull them."</p>
+            <input id="explore-filter" placeholder="Filter by name" bind:value=filter />
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || page.get().map(|result| match result {
+                    Ok(p) if p.items.is_empty() => view! { <p class="muted">"No public repositories yet."</p> }.into_any(),
+                    Ok(p) => view! {
+                        <table id="explore-list">
+                            <thead><tr><th>"Repository"</th><th>"Tags"</th><th>"Last push"</th></tr></thead>
+                            <tbody>
+                                {p.items.into_iter().map(|r| view! {
+                                    <tr>
+                                        <td><a href=format!("/explore/{}", r.id)>{r.name}</a></td>
+                                        <td>{r.tags}</td>
+                                        <td>{r.updated_at.unwrap_or_default()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+#[component]
+pub fn ExploredRepositoryPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
+    let found = LocalResource::new(move || api::explore_repository(id()));
+    let info = LocalResource::new(api::info);
+    let registry = move || match info.get() {
+        Some(Ok(info)) => info.registry,
+        _ => "REGISTRY".to_owned(),
+    };
+    view! {
+        <div class="card">
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || found.get().map(|result| match result {
+                    Ok(found) => {
+                        let r = found.repository;
+                        view! {
+                            <h1 id="repository-name">{r.name.clone()}</h1>
+                            <div id="description" class="markdown" inner_html=r.description_html></div>
+                            <ImageTable images=found.images pull=format!("{}/{}", registry(), r.name) />
+                        }.into_any()
+                    }
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                })}
+            </Suspense>
+        </div>
+    }
+}

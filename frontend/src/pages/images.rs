@@ -1,0 +1,91 @@
+//! A repository's images as a table: one header row per image (digest,
+//! size, platforms, signatures and SBOMs) followed by a row per tag with its
+//! `docker pull` line, and a delete button where deleting is offered.
+
+use leptos::prelude::*;
+use portunus_shared::api::{Artifact, Image, PlatformImage};
+use portunus_shared::display::{human_size, short_digest};
+
+fn platforms(list: &[PlatformImage]) -> String {
+    list.iter()
+        .map(|p| match &p.variant {
+            Some(v) => format!("{}/{}/{v}", p.os, p.architecture),
+            None => format!("{}/{}", p.os, p.architecture),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A short badge for an artifact: "signature", "SBOM", "attestation", or its type.
+fn badge(a: &Artifact) -> String {
+    let t = a.artifact_type.to_ascii_lowercase();
+    if t.contains("sig") {
+        "signature".into()
+    } else if t.contains("spdx") || t.contains("cyclonedx") || t.contains("sbom") {
+        "SBOM".into()
+    } else if t.contains("att") || t.contains("in-toto") {
+        "attestation".into()
+    } else {
+        a.artifact_type.clone()
+    }
+}
+
+#[component]
+pub fn ImageTable(
+    images: Vec<Image>,
+    /// `REGISTRY/NAME`, for the pull lines.
+    pull: String,
+    /// Called with a tag name when its delete button is pressed; no buttons without it.
+    #[prop(optional)]
+    on_delete: Option<Callback<String>>,
+) -> impl IntoView {
+    if images.is_empty() {
+        return view! { <p class="muted">"No tags."</p> }.into_any();
+    }
+    view! {
+        <table id="tag-list">
+            <thead><tr><th>"Tag"</th><th>"Size"</th><th>"Pushed"</th><th></th></tr></thead>
+            <tbody>
+                {images.into_iter().map(|image| {
+                    let artifacts = image.artifacts.iter().map(|a| view! {
+                        <span class="badge" title=format!("{} {}", a.artifact_type, a.digest)>{badge(a)}</span>
+                    }).collect_view();
+                    let shown_platforms = platforms(&image.platforms);
+                    let pull = pull.clone();
+                    let tag_rows = image.tags.iter().map(|tag| {
+                        let name = tag.clone();
+                        let delete = on_delete.map(|callback| view! {
+                            <button class="small danger" on:click=move |_| callback.run(name.clone())>"Delete"</button>
+                        });
+                        view! {
+                            <tr class="tag-row" data-tag=tag.clone()>
+                                <td>
+                                    <strong>{tag.clone()}</strong>
+                                    <pre class="pull">{format!("docker pull {pull}:{tag}")}</pre>
+                                </td>
+                                <td>{human_size(image.size)}</td>
+                                <td>{match &image.pushed_by {
+                                    Some(who) => format!("{} by {who}", image.pushed_at),
+                                    None => image.pushed_at.clone(),
+                                }}</td>
+                                <td>{delete}</td>
+                            </tr>
+                        }
+                    }).collect_view();
+                    view! {
+                        <tr class="image-row" data-digest=image.digest.clone()>
+                            <td colspan="4">
+                                <code title=image.digest.clone()>{short_digest(&image.digest)}</code>
+                                " · " {human_size(image.size)}
+                                {(!shown_platforms.is_empty()).then(|| format!(" · {shown_platforms}"))}
+                                " " {artifacts}
+                            </td>
+                        </tr>
+                        {tag_rows}
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
