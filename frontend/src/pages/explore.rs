@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::images::ImageTable;
+use super::images::{ImageTable, RepositoryTable};
 use crate::api;
 
 #[component]
@@ -22,20 +22,7 @@ pub fn ExplorePage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || page.get().map(|result| match result {
                     Ok(p) if p.items.is_empty() => view! { <p class="muted">"No public repositories yet."</p> }.into_any(),
-                    Ok(p) => view! {
-                        <table id="explore-list">
-                            <thead><tr><th>"Repository"</th><th>"Tags"</th><th>"Last push"</th></tr></thead>
-                            <tbody>
-                                {p.items.into_iter().map(|r| view! {
-                                    <tr>
-                                        <td><a href=format!("/explore/{}", r.id)>{r.name}</a></td>
-                                        <td>{r.tags}</td>
-                                        <td>{r.updated_at.unwrap_or_default()}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
+                    Ok(p) => view! { <RepositoryTable id="explore-list" link="/explore" items=p.items /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
                 })}
             </Suspense>

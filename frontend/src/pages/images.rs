@@ -1,9 +1,10 @@
-//! A repository's images as a table: one header row per image (digest,
-//! size, platforms, signatures and SBOMs) followed by a row per tag with its
-//! `docker pull` line, and a delete button where deleting is offered.
+//! Tables pages share: repositories with their tag count and last push, and
+//! a repository's images (one header row per image with digest, size,
+//! platforms, signatures and SBOMs, then a row per tag with its `docker
+//! pull` line and a delete button where deleting is offered).
 
 use leptos::prelude::*;
-use portunus_shared::api::{Artifact, Image, PlatformImage};
+use portunus_shared::api::{Artifact, Image, PlatformImage, Repository};
 use portunus_shared::display::{human_size, short_digest};
 
 fn platforms(list: &[PlatformImage]) -> String {
@@ -88,4 +89,27 @@ pub fn ImageTable(
         </table>
     }
     .into_any()
+}
+
+/// Repositories, each linked to `{link}/{id}`.
+#[component]
+pub fn RepositoryTable(
+    id: &'static str,
+    link: &'static str,
+    items: Vec<Repository>,
+) -> impl IntoView {
+    view! {
+        <table id=id>
+            <thead><tr><th>"Repository"</th><th>"Tags"</th><th>"Last push"</th></tr></thead>
+            <tbody>
+                {items.into_iter().map(|r| view! {
+                    <tr>
+                        <td><a href=format!("{link}/{}", r.id)>{r.name}</a></td>
+                        <td>{r.tags}</td>
+                        <td>{r.updated_at.unwrap_or_default()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
 }

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use portunus_shared::api::Repository;
 
 use super::comments::Comments;
-use super::images::ImageTable;
+use super::images::{ImageTable, RepositoryTable};
 use super::require_sign_in;
 use super::retention::Retention;
 
@@ -31,20 +31,7 @@ pub fn RepositoriesPage() -> impl IntoView {
                     Ok(p) if p.items.is_empty() => view! {
                         <p class="muted">"No repositories you may see yet. Push one to your personal namespace."</p>
                     }.into_any(),
-                    Ok(p) => view! {
-                        <table id="repository-list">
-                            <thead><tr><th>"Repository"</th><th>"Tags"</th><th>"Last push"</th></tr></thead>
-                            <tbody>
-                                {p.items.into_iter().map(|r| view! {
-                                    <tr>
-                                        <td><a href=format!("/repositories/{}", r.id)>{r.name}</a></td>
-                                        <td>{r.tags}</td>
-                                        <td>{r.updated_at.unwrap_or_default()}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
+                    Ok(p) => view! { <RepositoryTable id="repository-list" link="/repositories" items=p.items /> }.into_any(),
                     Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
                 })}
             </Suspense>
