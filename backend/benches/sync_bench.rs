@@ -104,6 +104,7 @@ async fn main() {
         delete: false,
         dry_run: false,
         concurrency: 8,
+        fresh: true,
     };
     let summary = match portunus::sync::run_pass(&state, options, |_| {}).await {
         Ok(summary) => summary,

@@ -92,6 +92,7 @@ async fn scheduled_sync(state: SharedState) {
         delete: strategy == SyncStrategy::UpdateDelete,
         dry_run: false,
         concurrency: 8,
+        fresh: false,
     };
     let run_once = match strategy {
         SyncStrategy::Off => return,

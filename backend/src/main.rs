@@ -55,6 +55,9 @@ enum Command {
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+        /// Start over instead of resuming a pass that was cut short.
+        #[arg(long)]
+        fresh: bool,
     },
     /// Look into the registry directly, as Portunus's internal identity.
     #[command(subcommand)]
@@ -155,19 +158,34 @@ async fn run(cli: Cli) -> Result<(), String> {
             delete,
             concurrency,
             json,
+            fresh,
         } => {
             let state = AppState::init(config).await.map_err(describe)?;
             let options = portunus::sync::Options {
                 delete,
                 dry_run,
                 concurrency,
+                fresh,
             };
             let on_terminal = std::io::stderr().is_terminal();
+            let began = std::time::Instant::now();
+            let mut announced = false;
+            let mut shown_tenth = u64::MAX;
             let summary = portunus::sync::run_pass(&state, options, |s| {
+                if !announced {
+                    announced = true;
+                    if let Some(after) = &s.resumed_after {
+                        eprintln!(
+                            "sync: resuming an interrupted pass after {after} (--fresh starts over)"
+                        );
+                    }
+                }
+                let tenth = s.repositories * 10 / s.catalog.max(1);
                 if on_terminal {
-                    eprint!("\rsync: {} repositories, {} tags", s.repositories, s.tags);
-                } else if s.repositories % 100 == 0 {
-                    eprintln!("sync: {} repositories, {} tags", s.repositories, s.tags);
+                    eprint!("\r{}", s.progress_line(began.elapsed()));
+                } else if tenth != shown_tenth {
+                    shown_tenth = tenth;
+                    eprintln!("{}", s.progress_line(began.elapsed()));
                 }
             })
             .await

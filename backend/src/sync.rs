@@ -1,6 +1,7 @@
 //! Catalog synchronisation: comparing what Portunus knows with what the
 //! registry holds, repository by repository, with bounded concurrency and
-//! flat memory (one catalog page at a time).
+//! flat memory (one catalog page at a time). A pass that is cut short
+//! (a crash, Ctrl-C) leaves a checkpoint, and the next pass resumes there.
 //!
 //! Racing with live events can neither delete nor duplicate content: every
 //! tag a pass sees is marked with the pass's generation, a tag that an event
@@ -13,11 +14,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::db::entities::{repository, tag};
+use crate::db::entities::{registry, repository, tag};
 use crate::error::{Error, Result};
 use crate::registry::RegistryError;
 use crate::repositories;
@@ -32,6 +33,8 @@ pub struct Options {
     pub dry_run: bool,
     /// Repositories looked at in parallel.
     pub concurrency: usize,
+    /// Start over even when an interrupted pass could be resumed.
+    pub fresh: bool,
 }
 
 /// What a pass did (or, in a dry run, would do).
@@ -45,9 +48,51 @@ pub struct Summary {
     pub removed: u64,
     /// Tags that could not be read (reported, left as they were).
     pub failed: u64,
+    /// Repositories in the catalog this pass goes through (counted first).
+    pub catalog: u64,
+    /// Set when this pass resumed an interrupted one after this repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resumed_after: Option<String>,
 }
 
 impl Summary {
+    /// A progress bar with counts and the time left, e.g.
+    /// `[#####---------------]  500/2000 repositories · 2500 tags · 12 added · 1m 30s left`.
+    pub fn progress_line(&self, elapsed: std::time::Duration) -> String {
+        const WIDTH: u64 = 20;
+        let total = self.catalog.max(self.repositories).max(1);
+        let filled = (self.repositories * WIDTH / total) as usize;
+        let bar = format!(
+            "{}{}",
+            "#".repeat(filled),
+            "-".repeat(WIDTH as usize - filled)
+        );
+        let left = if self.repositories == 0 {
+            String::new()
+        } else {
+            let per_repo = elapsed.as_secs_f64() / self.repositories as f64;
+            let secs = (per_repo * (total - self.repositories) as f64).round() as u64;
+            match secs {
+                0 => String::new(),
+                s if s < 60 => format!(" · {s}s left"),
+                s => format!(" · {}m {}s left", s / 60, s % 60),
+            }
+        };
+        format!(
+            "[{bar}] {:>w$}/{total} repositories · {} tags · {} added · {} updated{}{left}",
+            self.repositories,
+            self.tags,
+            self.added,
+            self.updated,
+            if self.failed > 0 {
+                format!(" · {} failed", self.failed)
+            } else {
+                String::new()
+            },
+            w = total.to_string().len(),
+        )
+    }
+
     fn add(&mut self, other: &Summary) {
         self.repositories += other.repositories;
         self.tags += other.tags;
@@ -61,17 +106,86 @@ impl Summary {
 
 const CATALOG_PAGE: u32 = 500;
 
-/// One full pass over the catalog. `progress` is called after each repository.
+/// Where an interrupted pass resumes: its marks, and the last catalog page
+/// it finished. Kept in the registry's row; cleared when a pass completes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Checkpoint {
+    generation: i64,
+    started: DateTime<Utc>,
+    after: String,
+    delete: bool,
+}
+
+/// Checkpoints older than this are not resumed: the registry moved on.
+const RESUME_WITHIN_HOURS: i64 = 24;
+
+async fn checkpoint(state: &SharedState) -> Result<Option<Checkpoint>> {
+    let row = registry::Entity::find_by_id(state.registry_id)
+        .one(&state.db)
+        .await?;
+    Ok(row
+        .and_then(|r| r.sync_checkpoint)
+        .and_then(|c| serde_json::from_str(&c).ok()))
+}
+
+async fn save_checkpoint(state: &SharedState, checkpoint: Option<&Checkpoint>) -> Result<()> {
+    let value = checkpoint.and_then(|c| serde_json::to_string(c).ok());
+    registry::Entity::update_many()
+        .col_expr(registry::Column::SyncCheckpoint, Expr::value(value))
+        .filter(registry::Column::Id.eq(state.registry_id))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Counts the catalog's repositories after `after` (one request per 500).
+async fn count_catalog(state: &SharedState, after: Option<&str>) -> Result<u64> {
+    let mut count = 0;
+    let mut last = after.map(str::to_owned);
+    loop {
+        let (names, next) = state
+            .registry
+            .catalog_page(last.as_deref(), CATALOG_PAGE)
+            .await
+            .map_err(unavailable)?;
+        count += names.len() as u64;
+        match next {
+            Some(n) => last = Some(n),
+            None => return Ok(count),
+        }
+    }
+}
+
+/// One full pass over the catalog, resuming an interrupted one (same marks,
+/// from the catalog page after the last one it finished) unless
+/// `options.fresh`. `progress` is called after each repository.
 pub async fn run_pass(
     state: &SharedState,
     options: Options,
     mut progress: impl FnMut(&Summary),
 ) -> Result<Summary> {
-    let started = Utc::now();
-    let generation = started.timestamp_millis();
+    let resume = if options.dry_run || options.fresh {
+        None
+    } else {
+        checkpoint(state).await?.filter(|c| {
+            c.delete == options.delete
+                && Utc::now() - c.started < chrono::Duration::hours(RESUME_WITHIN_HOURS)
+        })
+    };
+    let (started, generation, mut last) = match resume {
+        Some(c) => (c.started, c.generation, Some(c.after)),
+        None => {
+            let now = Utc::now();
+            (now, now.timestamp_millis(), None)
+        }
+    };
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
-    let mut total = Summary::default();
-    let mut last: Option<String> = None;
+    let mut total = Summary {
+        catalog: count_catalog(state, last.as_deref()).await?,
+        resumed_after: last.clone(),
+        ..Default::default()
+    };
+    progress(&total);
     loop {
         let (names, next) = state
             .registry
@@ -93,12 +207,26 @@ pub async fn run_pass(
             progress(&total);
         }
         match next {
-            Some(n) => last = Some(n),
+            Some(n) => {
+                if !options.dry_run {
+                    let mark = Checkpoint {
+                        generation,
+                        started,
+                        after: n.clone(),
+                        delete: options.delete,
+                    };
+                    save_checkpoint(state, Some(&mark)).await?;
+                }
+                last = Some(n)
+            }
             None => break,
         }
     }
     if options.delete {
         total.removed += forget_unseen(state, generation, started, options.dry_run).await?;
+    }
+    if !options.dry_run {
+        save_checkpoint(state, None).await?;
     }
     Ok(total)
 }
@@ -218,4 +346,35 @@ async fn forget_unseen(
     }
     txn.commit().await?;
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn progress_lines() {
+        let mut s = Summary {
+            catalog: 2000,
+            ..Default::default()
+        };
+        assert_eq!(
+            s.progress_line(Duration::ZERO),
+            "[--------------------]    0/2000 repositories · 0 tags · 0 added · 0 updated"
+        );
+        s.repositories = 500;
+        s.tags = 2500;
+        s.added = 12;
+        s.failed = 1;
+        assert_eq!(
+            s.progress_line(Duration::from_secs(30)),
+            "[#####---------------]  500/2000 repositories · 2500 tags · 12 added · 0 updated · 1 failed · 1m 30s left"
+        );
+        s.repositories = 2000;
+        assert!(
+            s.progress_line(Duration::from_secs(120))
+                .starts_with("[####################] 2000/2000")
+        );
+    }
 }

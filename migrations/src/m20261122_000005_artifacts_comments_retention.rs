@@ -1,6 +1,7 @@
 //! Artifacts that refer to a manifest (signatures, SBOMs), comments on
-//! repositories, per-repository retention rules, and events held because
-//! they named a registry host Portunus does not know.
+//! repositories, per-repository retention rules, events held because they
+//! named a registry host Portunus does not know, and where an interrupted
+//! catalog sync resumes.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -51,6 +52,12 @@ enum RetentionRules {
 enum RegistryEvents {
     Table,
     HeldHost,
+}
+
+#[derive(DeriveIden)]
+enum Registries {
+    Table,
+    SyncCheckpoint,
 }
 
 #[derive(DeriveIden)]
@@ -166,10 +173,24 @@ impl MigrationTrait for Migration {
                 .add_column(string_null(RegistryEvents::HeldHost))
                 .to_owned(),
         )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Registries::Table)
+                .add_column(text_null(Registries::SyncCheckpoint))
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(Registries::Table)
+                .drop_column(Registries::SyncCheckpoint)
+                .to_owned(),
+        )
+        .await?;
         m.alter_table(
             Table::alter()
                 .table(RegistryEvents::Table)

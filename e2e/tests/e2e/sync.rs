@@ -397,6 +397,8 @@ fn a_prefilled_registry_is_synced_exactly_and_races_lose_nothing() {
     run(
         "sqlite3",
         &[
+            "-cmd",
+            ".timeout 5000",
             &db.to_string_lossy(),
             "delete from tags; delete from repositories;",
         ],
@@ -428,6 +430,40 @@ fn a_prefilled_registry_is_synced_exactly_and_races_lose_nothing() {
         root.call("GET", "/repositories?per_page=500", None)["total"],
         200
     );
+    // A pass cut short resumes after the last catalog page it finished.
+    run(
+        "sqlite3",
+        &[
+            "-cmd",
+            ".timeout 5000",
+            &db.to_string_lossy(),
+            "update registries set sync_checkpoint = '{\"generation\":1,\"started\":\"' || \
+             strftime('%Y-%m-%dT%H:%M:%SZ','now') || '\",\"after\":\"root/r149\",\"delete\":false}'",
+        ],
+        &[],
+        None,
+    )
+    .assert_ok();
+    let resumed = sync(&stack, &[]);
+    let after_149 = (0..200)
+        .filter(|i| format!("root/r{i}").as_str() > "root/r149")
+        .count();
+    assert_eq!(resumed["resumed_after"], "root/r149", "{resumed}");
+    assert_eq!(
+        (
+            resumed["repositories"].as_u64(),
+            resumed["catalog"].as_u64()
+        ),
+        (Some(after_149 as u64), Some(after_149 as u64)),
+        "{resumed}"
+    );
+    let whole = sync(&stack, &[]);
+    assert!(
+        whole["resumed_after"].is_null(),
+        "a finished pass leaves no checkpoint: {whole}"
+    );
+    assert_eq!(whole["repositories"], 200);
+
     let again = sync(&stack, &["--delete"]);
     assert_eq!(
         (

@@ -12,6 +12,8 @@ pub struct Model {
     pub hostname: String,
     pub external_hostname: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Where an interrupted catalog sync resumes (JSON), if one was cut short.
+    pub sync_checkpoint: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
