@@ -254,6 +254,7 @@ async fn sync_repository(
     let (_, known) = repositories::with_tags(&state.db, state.registry_id, path).await?;
     let mut unchanged_ids = Vec::new();
     let mut changed = Vec::new();
+    let mut seen = Vec::new();
     for name in names {
         summary.tags += 1;
         let existing = known.iter().find(|t| t.name == name);
@@ -278,7 +279,7 @@ async fn sync_repository(
         if dry_run {
             continue;
         }
-        match state.registry.describe(path, &name).await {
+        match state.registry.describe_once(path, &name, &mut seen).await {
             Ok(meta) => changed.push((name, meta)),
             Err(RegistryError::NotFound(_)) => {}
             Err(e) => {

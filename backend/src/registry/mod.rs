@@ -497,6 +497,32 @@ impl RegistryClient {
         reference: &str,
     ) -> Result<ImageMetadata, RegistryError> {
         let fetched = self.manifest(repository, reference).await?;
+        self.describe_fetched(repository, fetched).await
+    }
+
+    /// Like [`describe`](Self::describe), but images already in `seen` (by
+    /// digest) are not read again: tags that share an image cost one
+    /// manifest request each, not a configuration read too.
+    pub async fn describe_once(
+        &self,
+        repository: &str,
+        reference: &str,
+        seen: &mut Vec<ImageMetadata>,
+    ) -> Result<ImageMetadata, RegistryError> {
+        let fetched = self.manifest(repository, reference).await?;
+        if let Some(known) = seen.iter().find(|m| m.digest == fetched.digest) {
+            return Ok(known.clone());
+        }
+        let meta = self.describe_fetched(repository, fetched).await?;
+        seen.push(meta.clone());
+        Ok(meta)
+    }
+
+    async fn describe_fetched(
+        &self,
+        repository: &str,
+        fetched: FetchedManifest,
+    ) -> Result<ImageMetadata, RegistryError> {
         let mut meta = ImageMetadata {
             digest: fetched.digest.clone(),
             media_type: fetched.media_type.clone(),
