@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use crate::db::entities::{namespace, repository};
 use crate::error::{Error, Result};
 use crate::policy::Visibility;
-use crate::repositories::{self, full_name};
+use crate::repositories::{self, Named, Sort, full_name};
 use crate::state::AppState;
 use crate::users::Paging;
 
@@ -33,10 +33,11 @@ async fn public_namespaces(
         .await?)
 }
 
-/// Public repositories whose name contains `q`, by name.
+/// Public repositories whose name contains `q`, in `sort` order.
 pub async fn list(
     state: &AppState,
     q: Option<&str>,
+    sort: Sort,
     paging: Paging,
 ) -> Result<api::RepositoryPage> {
     require_enabled(state)?;
@@ -45,7 +46,7 @@ pub async fn list(
         .filter(repository::Column::NamespaceId.is_in(spaces.iter().map(|n| n.id)))
         .all(&state.db)
         .await?;
-    let mut named: Vec<(String, &namespace::Model, repository::Model)> = repos
+    let named: Vec<Named> = repos
         .into_iter()
         .filter_map(|r| {
             let ns = spaces.iter().find(|n| n.id == r.namespace_id)?;
@@ -53,18 +54,7 @@ pub async fn list(
         })
         .filter(|(name, _, _)| q.is_none_or(|q| name.contains(q)))
         .collect();
-    named.sort_by(|a, b| a.0.cmp(&b.0));
-    let (page, total) = paging.slice(named);
-    let mut items = Vec::with_capacity(page.len());
-    for (_, ns, repo) in page {
-        items.push(repositories::describe(&state.db, ns, &repo, None).await?);
-    }
-    Ok(api::RepositoryPage {
-        items,
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    })
+    repositories::page_of(&state.db, named, sort, paging, None).await
 }
 
 /// A public repository with its images.

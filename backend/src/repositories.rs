@@ -8,7 +8,7 @@ use portunus_shared::names::parse_repository_path;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::access;
@@ -456,13 +456,14 @@ pub async fn describe_as(
     describe(db, &ns, &repo, Some(by)).await
 }
 
-/// Repositories `by` may see whose name contains `q`, by name.
+/// Repositories `by` may see whose name contains `q`, in `sort` order.
 pub async fn list(
     db: &DatabaseConnection,
     registry_id: i64,
     by: &user::Model,
     q: Option<&str>,
     starred_only: bool,
+    sort: Sort,
     paging: Paging,
 ) -> Result<api::RepositoryPage> {
     let starred: Vec<i64> = if starred_only {
@@ -491,7 +492,7 @@ pub async fn list(
         .filter(repository::Column::NamespaceId.is_in(ids))
         .all(db)
         .await?;
-    let mut named: Vec<(String, &namespace::Model, repository::Model)> = repos
+    let named: Vec<Named> = repos
         .into_iter()
         .filter_map(|r| {
             visible
@@ -502,11 +503,81 @@ pub async fn list(
         .filter(|(name, _, _)| q.is_none_or(|q| name.contains(q)))
         .filter(|(_, _, r)| !starred_only || starred.contains(&r.id))
         .collect();
+    page_of(db, named, sort, paging, Some(by)).await
+}
+
+/// How lists of repositories are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// By full name.
+    #[default]
+    Name,
+    /// Most recently pushed first.
+    Recent,
+    /// Most starred first.
+    Stars,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Sort> {
+        match s {
+            "name" => Ok(Sort::Name),
+            "recent" => Ok(Sort::Recent),
+            "stars" => Ok(Sort::Stars),
+            other => Err(Error::InvalidInput(format!(
+                "sort {other:?}: use name, recent or stars"
+            ))),
+        }
+    }
+}
+
+/// A repository with its full name and namespace, as lists carry them.
+pub type Named<'a> = (String, &'a namespace::Model, repository::Model);
+
+/// Sorts `named`, cuts out the page and describes what is on it for `by`.
+pub async fn page_of(
+    db: &DatabaseConnection,
+    mut named: Vec<Named<'_>>,
+    sort: Sort,
+    paging: Paging,
+    by: Option<&user::Model>,
+) -> Result<api::RepositoryPage> {
     named.sort_by(|a, b| a.0.cmp(&b.0));
+    match sort {
+        Sort::Name => {}
+        Sort::Recent => {
+            let latest: std::collections::HashMap<i64, DateTime<Utc>> = tag::Entity::find()
+                .select_only()
+                .column(tag::Column::RepositoryId)
+                .column_as(tag::Column::PushedAt.max(), "latest")
+                .group_by(tag::Column::RepositoryId)
+                .into_tuple::<(i64, DateTime<Utc>)>()
+                .all(db)
+                .await?
+                .into_iter()
+                .collect();
+            named.sort_by_key(|(_, _, r)| std::cmp::Reverse(latest.get(&r.id).copied()));
+        }
+        Sort::Stars => {
+            let stars: std::collections::HashMap<i64, i64> = star::Entity::find()
+                .select_only()
+                .column(star::Column::RepositoryId)
+                .column_as(star::Column::Id.count(), "stars")
+                .group_by(star::Column::RepositoryId)
+                .into_tuple::<(i64, i64)>()
+                .all(db)
+                .await?
+                .into_iter()
+                .collect();
+            named
+                .sort_by_key(|(_, _, r)| std::cmp::Reverse(stars.get(&r.id).copied().unwrap_or(0)));
+        }
+    }
     let (page, total) = paging.slice(named);
     let mut items = Vec::with_capacity(page.len());
     for (_, ns, repo) in page {
-        items.push(describe(db, ns, &repo, Some(by)).await?);
+        items.push(describe(db, ns, &repo, by).await?);
     }
     Ok(api::RepositoryPage {
         items,
@@ -595,6 +666,45 @@ pub async fn tags_of(db: &DatabaseConnection, repo: &repository::Model) -> Resul
         });
     }
     Ok(out)
+}
+
+/// One tag of a visible repository with its layers and how it runs, read
+/// from the registry.
+pub async fn tag_details(
+    state: &AppState,
+    by: &user::Model,
+    id: i64,
+    tag_name: &str,
+) -> Result<api::TagDetails> {
+    let (ns, repo) = find_visible(&state.db, by, id).await?;
+    let full = full_name(&ns, &repo);
+    let tag = tags_of(&state.db, &repo)
+        .await?
+        .into_iter()
+        .find(|t| t.name == tag_name)
+        .ok_or_else(|| Error::NotFound(format!("{full} has no tag {tag_name:?}")))?;
+    let (layers, facts) = state
+        .registry
+        .layers(&full, &tag.digest)
+        .await
+        .map_err(unavailable)?;
+    let mut history = facts.layer_history.into_iter();
+    Ok(api::TagDetails {
+        tag,
+        layers: layers
+            .into_iter()
+            .map(|l| api::Layer {
+                digest: l.digest,
+                media_type: l.media_type,
+                size: l.size,
+                created_by: history.next().flatten(),
+            })
+            .collect(),
+        command: facts.command,
+        working_dir: facts.working_dir,
+        user: facts.user,
+        exposed_ports: facts.exposed_ports,
+    })
 }
 
 /// Refuses unless the delete policy lets `by` delete in `ns`.

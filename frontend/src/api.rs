@@ -5,8 +5,8 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use portunus_shared::api::{
     ApplicationToken, Comment, CreatedApplicationToken, ErrorBody, ExploredRepository, Image, Me,
     NewApplicationToken, NewComment, Permissions, Repository, RepositoryDescription,
-    RepositoryPage, RetentionPreview, RetentionRule, RetentionSetting, ServerInfo, SignIn, SignUp,
-    SignedUp,
+    RepositoryPage, RetentionPreview, RetentionRule, RetentionSetting, SearchResults, ServerInfo,
+    SignIn, SignUp, SignedUp, TagDetails,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -119,10 +119,10 @@ pub async fn permissions(repository: &str, user: Option<&str>) -> Result<Permiss
     call(Request::get(&url("/permissions")).query(query), NO_BODY).await
 }
 
-/// Repositories you may see whose name contains `q`.
-pub async fn repositories(q: &str) -> Result<RepositoryPage, ApiError> {
+/// Repositories you may see whose name contains `q`, in `sort` order.
+pub async fn repositories(q: &str, sort: &str) -> Result<RepositoryPage, ApiError> {
     call(
-        Request::get(&url("/repositories")).query([("q", q), ("per_page", "500")]),
+        Request::get(&url("/repositories")).query([("q", q), ("sort", sort), ("per_page", "500")]),
         NO_BODY,
     )
     .await
@@ -136,6 +136,14 @@ pub async fn repository(id: i64) -> Result<Repository, ApiError> {
 pub async fn images(id: i64) -> Result<Vec<Image>, ApiError> {
     call(
         Request::get(&url(&format!("/repositories/{id}/images"))),
+        NO_BODY,
+    )
+    .await
+}
+
+pub async fn tag_details(id: i64, tag: &str) -> Result<TagDetails, ApiError> {
+    call(
+        Request::get(&url(&format!("/repositories/{id}/tags/{tag}"))),
         NO_BODY,
     )
     .await
@@ -206,9 +214,9 @@ pub async fn run_retention(id: i64) -> Result<RetentionPreview, ApiError> {
 }
 
 /// Public repositories whose name contains `q`; no sign-in needed.
-pub async fn explore(q: &str) -> Result<RepositoryPage, ApiError> {
+pub async fn explore(q: &str, sort: &str) -> Result<RepositoryPage, ApiError> {
     call(
-        Request::get(&url("/explore")).query([("q", q), ("per_page", "500")]),
+        Request::get(&url("/explore")).query([("q", q), ("sort", sort), ("per_page", "500")]),
         NO_BODY,
     )
     .await
@@ -234,4 +242,9 @@ pub async fn set_star(id: i64, on: bool) -> Result<(), ApiError> {
         Request::delete(&path)
     })
     .await
+}
+
+/// Repositories, namespaces and teams you may see whose name contains `q`.
+pub async fn search(q: &str) -> Result<SearchResults, ApiError> {
+    call(Request::get(&url("/search")).query([("q", q)]), NO_BODY).await
 }

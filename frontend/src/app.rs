@@ -6,7 +6,7 @@ use leptos_router::path;
 
 use crate::pages::{
     ExplorePage, ExploredRepositoryPage, Home, PermissionsPage, RepositoriesPage, RepositoryPage,
-    SignInPage, SignUpPage, TokensPage,
+    SearchBox, SearchPage, SignInPage, SignUpPage, TagPage, TokensPage,
 };
 
 #[component]
@@ -22,6 +22,7 @@ pub fn App() -> impl IntoView {
                     <A href="/tokens">"Tokens"</A>
                     <A href="/permissions">"Why can / can't I?"</A>
                 </nav>
+                <SearchBox />
             </header>
             <main>
                 <Routes fallback=|| view! { <div class="card"><h1>"Page not found"</h1><a href="/">"Go to the start page"</a></div> }>
@@ -30,8 +31,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignUpPage />
                     <Route path=path!("/repositories") view=RepositoriesPage />
                     <Route path=path!("/repositories/:id") view=RepositoryPage />
+                    <Route path=path!("/repositories/:id/tags/:tag") view=TagPage />
                     <Route path=path!("/explore") view=ExplorePage />
                     <Route path=path!("/explore/:id") view=ExploredRepositoryPage />
+                    <Route path=path!("/search") view=SearchPage />
                     <Route path=path!("/tokens") view=TokensPage />
                     <Route path=path!("/permissions") view=PermissionsPage />
                 </Routes>

@@ -481,6 +481,31 @@ pub struct Tag {
     pub pulled_at: Option<String>,
 }
 
+/// One layer of an image, in order, with the build step that made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct Layer {
+    pub digest: String,
+    pub media_type: String,
+    pub size: i64,
+    /// The build instruction, from the image configuration's history.
+    pub created_by: Option<String>,
+}
+
+/// A tag with what its image is made of, read from the registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct TagDetails {
+    pub tag: Tag,
+    /// The layers of an image (empty for an index: see `tag.platforms`).
+    pub layers: Vec<Layer>,
+    /// What runs: entrypoint and command, joined.
+    pub command: Option<String>,
+    pub working_dir: Option<String>,
+    pub user: Option<String>,
+    pub exposed_ports: Vec<String>,
+}
+
 /// An image of a repository with every tag that points at it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object))]

@@ -23,13 +23,18 @@ impl ExploreApi {
         &self,
         state: Data<&SharedState>,
         q: Query<Option<String>>,
+        /// `name` (default), `recent` (last pushed first) or `stars` (most starred first).
+        sort: Query<Option<String>>,
         /// Page number, from 1.
         page: Query<Option<u64>>,
         /// Entries per page, 1 to 500 (default 50).
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<RepositoryPage>> {
         let paging = Paging::new(page.0, per_page.0)?;
-        Ok(Json(explore::list(&state, q.0.as_deref(), paging).await?))
+        let sort = sort.0.as_deref().unwrap_or("name").parse()?;
+        Ok(Json(
+            explore::list(&state, q.0.as_deref(), sort, paging).await?,
+        ))
     }
 
     /// A public repository with its images (tags grouped by digest).

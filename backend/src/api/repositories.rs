@@ -6,7 +6,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use portunus_shared::api::{
     Comment, Image, NewComment, RegistryEventPage, Repository, RepositoryDescription,
-    RepositoryPage, Tag,
+    RepositoryPage, Tag, TagDetails,
 };
 
 use super::ApiTags;
@@ -22,13 +22,14 @@ pub struct RepositoriesApi;
 
 #[OpenApi(tag = "ApiTags::Repositories")]
 impl RepositoriesApi {
-    /// Repositories you may see (your teams', protected and public ones), by
-    /// name, optionally those whose name contains `q`.
+    /// Repositories you may see (your teams', protected and public ones),
+    /// optionally those whose name contains `q`, by name or as `sort` says.
     #[oai(
         path = "/repositories",
         method = "get",
         operation_id = "list_repositories"
     )]
+    #[allow(clippy::too_many_arguments)] // one per query parameter, as the API takes them
     async fn list(
         &self,
         state: Data<&SharedState>,
@@ -36,6 +37,8 @@ impl RepositoriesApi {
         q: Query<Option<String>>,
         /// Only repositories you starred.
         starred: Query<Option<bool>>,
+        /// `name` (default), `recent` (last pushed first) or `stars` (most starred first).
+        sort: Query<Option<String>>,
         /// Page number, from 1.
         page: Query<Option<u64>>,
         /// Entries per page, 1 to 500 (default 50).
@@ -50,6 +53,7 @@ impl RepositoriesApi {
                 user,
                 q.0.as_deref(),
                 starred.0.unwrap_or(false),
+                sort.0.as_deref().unwrap_or("name").parse()?,
                 paging,
             )
             .await?,
@@ -189,6 +193,25 @@ impl RepositoriesApi {
     ) -> ApiResult<Done> {
         repositories::delete_repository(&state, auth.principal().for_changes()?, id.0).await?;
         Ok(Done::Done)
+    }
+
+    /// One tag with its layers (and the build step of each), command,
+    /// working directory, user and exposed ports, read from the registry.
+    #[oai(
+        path = "/repositories/:id/tags/:tag",
+        method = "get",
+        operation_id = "get_tag"
+    )]
+    async fn tag(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        id: Path<i64>,
+        tag: Path<String>,
+    ) -> ApiResult<Json<TagDetails>> {
+        Ok(Json(
+            repositories::tag_details(&state, &auth.principal().user, id.0, &tag).await?,
+        ))
     }
 
     /// Delete exactly this tag from the registry; other tags on the same

@@ -44,6 +44,7 @@ impl SearchApi {
             by,
             Some(needle.as_str()),
             false,
+            repositories::Sort::Name,
             paging,
         )
         .await?

@@ -148,6 +148,72 @@ pub fn config_facts(config: &Value) -> ConfigFacts {
     }
 }
 
+/// How an image runs and how its layers were made, from its configuration.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuntimeFacts {
+    /// `created_by` of each history entry that made a layer, in order.
+    pub layer_history: Vec<Option<String>>,
+    pub command: Option<String>,
+    pub working_dir: Option<String>,
+    pub user: Option<String>,
+    pub exposed_ports: Vec<String>,
+}
+
+/// Reads what [`RuntimeFacts`] holds from an image configuration.
+pub fn runtime_facts(config: &Value) -> RuntimeFacts {
+    let run = config.get("config");
+    let text = |key: &str| {
+        run.and_then(|c| c.get(key))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let words = |key: &str| -> Vec<String> {
+        run.and_then(|c| c.get(key))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut command = words("Entrypoint");
+    command.extend(words("Cmd"));
+    let layer_history = config
+        .get("history")
+        .and_then(Value::as_array)
+        .map(|h| {
+            h.iter()
+                .filter(|e| {
+                    !e.get("empty_layer")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
+                })
+                .map(|e| {
+                    e.get("created_by")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut exposed_ports: Vec<String> = run
+        .and_then(|c| c.get("ExposedPorts"))
+        .and_then(Value::as_object)
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    exposed_ports.sort();
+    RuntimeFacts {
+        layer_history,
+        command: (!command.is_empty()).then(|| command.join(" ")),
+        working_dir: text("WorkingDir"),
+        user: text("User"),
+        exposed_ports,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +274,35 @@ mod tests {
         .unwrap();
         assert_eq!(other, Manifest::Other);
         assert!(parse("", b"not json").is_err());
+    }
+
+    #[test]
+    fn runtime_facts_and_layer_history() {
+        let config: Value = serde_json::json!({
+            "config": {"Entrypoint": ["/bin/app"], "Cmd": ["--serve"], "WorkingDir": "/srv",
+                       "User": "1000", "ExposedPorts": {"8080/tcp": {}, "443/tcp": {}}},
+            "history": [
+                {"created_by": "ADD rootfs.tar /"},
+                {"created_by": "ENV A=1", "empty_layer": true},
+                {"created_by": "COPY app /bin/app"},
+            ]
+        });
+        let facts = runtime_facts(&config);
+        assert_eq!(facts.command.as_deref(), Some("/bin/app --serve"));
+        assert_eq!(facts.working_dir.as_deref(), Some("/srv"));
+        assert_eq!(facts.user.as_deref(), Some("1000"));
+        assert_eq!(facts.exposed_ports, ["443/tcp", "8080/tcp"]);
+        assert_eq!(
+            facts.layer_history,
+            [
+                Some("ADD rootfs.tar /".to_owned()),
+                Some("COPY app /bin/app".to_owned())
+            ]
+        );
+        assert_eq!(
+            runtime_facts(&serde_json::json!({})),
+            RuntimeFacts::default()
+        );
     }
 
     #[test]

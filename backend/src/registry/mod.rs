@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::config::TokenConfig;
 use crate::signing::TokenSigner;
 use crate::token::{AccessEntry, issue};
-use manifest::{ConfigFacts, Manifest, Platform};
+use manifest::{ConfigFacts, Descriptor, Manifest, Platform};
 
 /// The subject of Portunus's own registry tokens.
 pub const INTERNAL_IDENTITY: &str = "portunus";
@@ -595,6 +595,23 @@ impl RegistryClient {
         }))
     }
 
+    /// The layers of an image (none for an index) with the runtime facts
+    /// of its configuration.
+    pub async fn layers(
+        &self,
+        repository: &str,
+        reference: &str,
+    ) -> Result<(Vec<Descriptor>, manifest::RuntimeFacts), RegistryError> {
+        let fetched = self.manifest(repository, reference).await?;
+        match fetched.manifest {
+            Manifest::Image { config, layers, .. } => {
+                let config = self.blob_json(repository, &config.digest).await?;
+                Ok((layers, manifest::runtime_facts(&config)))
+            }
+            _ => Ok((Vec::new(), manifest::RuntimeFacts::default())),
+        }
+    }
+
     async fn config_facts(&self, repository: &str, digest: &str) -> ConfigFacts {
         match self.blob_json(repository, digest).await {
             Ok(config) => manifest::config_facts(&config),
@@ -616,4 +633,129 @@ fn strings(body: &Value, key: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    //! Deleting one tag that shares its image, against a stand-in registry
+    //! that answers like Distribution 3 (deletes tags) or 2.x (does not).
+    //! The real 2.x registry is exercised end to end in the e2e tests.
+
+    use super::*;
+    use poem::listener::{Acceptor, Listener, TcpListener};
+    use poem::{EndpointExt, IntoResponse, Request, Response, Route, Server, handler};
+
+    type Log = Arc<Mutex<Vec<String>>>;
+
+    #[handler]
+    fn record(req: &Request, poem::web::Data(state): poem::web::Data<&(Log, bool)>) -> Response {
+        let (log, deletes_tags) = state;
+        let line = format!("{} {}", req.method(), req.uri().path());
+        log.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(line.clone());
+        let status = |code: u16| poem::http::StatusCode::from_u16(code).unwrap_or_default();
+        match req.method().as_str() {
+            "DELETE" if line.ends_with("/manifests/v1") => {
+                if *deletes_tags {
+                    status(202).into_response()
+                } else {
+                    r#"{"errors":[{"code":"DIGEST_INVALID"}]}"#
+                        .with_status(status(400))
+                        .into_response()
+                }
+            }
+            "POST" => Response::builder()
+                .status(status(202))
+                .header("Location", "/upload/1")
+                .finish(),
+            _ => status(201).into_response(),
+        }
+    }
+
+    async fn stand_in(deletes_tags: bool) -> (RegistryClient, Log) {
+        let log: Log = Arc::new(Mutex::new(Vec::new()));
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .expect("bind");
+        let port = acceptor.local_addr()[0]
+            .as_socket_addr()
+            .map(|a| a.port())
+            .expect("port");
+        let app = Route::new()
+            .at("/*path", record)
+            .data((log.clone(), deletes_tags));
+        tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = crate::config::Config {
+            data_dir: dir.keep(),
+            ..Default::default()
+        };
+        let signer = TokenSigner::load_or_generate(&config).expect("key");
+        let client = RegistryClient::new(
+            &format!("http://127.0.0.1:{port}"),
+            Arc::new(signer),
+            config.token.clone(),
+        );
+        (client, log)
+    }
+
+    fn requests(log: &Log) -> Vec<String> {
+        log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    #[tokio::test]
+    async fn a_registry_that_deletes_tags_is_asked_to_delete_just_the_tag() {
+        let (client, log) = stand_in(true).await;
+        for _ in 0..2 {
+            client
+                .delete_tag("app", "v1", "sha256:abc", true)
+                .await
+                .expect("deleted");
+        }
+        assert_eq!(
+            requests(&log),
+            ["DELETE /v2/app/manifests/v1", "DELETE /v2/app/manifests/v1"]
+        );
+    }
+
+    #[tokio::test]
+    async fn on_2x_the_tag_moves_to_a_throwaway_manifest_which_is_deleted() {
+        let (client, log) = stand_in(false).await;
+        client
+            .delete_tag("app", "v1", "sha256:abc", true)
+            .await
+            .expect("deleted");
+        let first = requests(&log);
+        assert_eq!(first[0], "DELETE /v2/app/manifests/v1", "{first:?}");
+        assert!(
+            first[1].starts_with("POST /v2/app/blobs/uploads"),
+            "{first:?}"
+        );
+        assert_eq!(first[3], "PUT /v2/app/manifests/v1", "{first:?}");
+        assert!(
+            first[4].starts_with("DELETE /v2/app/manifests/sha256:") && !first[4].ends_with("abc"),
+            "the throwaway goes, not the shared image: {first:?}"
+        );
+        // Learnt: the next delete skips the tag request.
+        client
+            .delete_tag("app", "v1", "sha256:abc", true)
+            .await
+            .expect("deleted");
+        let second = &requests(&log)[first.len()..];
+        assert!(
+            second[0].starts_with("POST /v2/app/blobs/uploads"),
+            "{second:?}"
+        );
+        // A tag alone on its image goes with its manifest.
+        client
+            .delete_tag("app", "solo", "sha256:def", false)
+            .await
+            .expect("deleted");
+        assert_eq!(
+            requests(&log).last().map(String::as_str),
+            Some("DELETE /v2/app/manifests/sha256:def")
+        );
+    }
 }

@@ -300,3 +300,77 @@ async fn explore_shows_public_repositories_to_everyone_and_nothing_else() {
     assert_eq!(answer.status, 404);
     assert!(answer.text.contains("explore = false"), "{}", answer.text);
 }
+
+#[tokio::test]
+async fn lists_sort_by_name_recency_or_stars_and_tag_details_need_the_registry() {
+    for kit in kits().await {
+        let crate::kit::Cast {
+            olivia,
+            vera,
+            oscar,
+            ..
+        } = kit.cast().await;
+        let older = kit.recorded("web/b-older", "1").await;
+        let newer = kit.recorded("web/c-newer", "1").await;
+        let starred = kit.recorded("web/a-starred", "1").await;
+        kit.call(
+            &vera,
+            "PUT",
+            &format!("/api/v1/repositories/{starred}/star"),
+            None,
+        )
+        .await;
+        let names = |sort: &'static str| {
+            let kit = &kit;
+            let olivia = olivia.clone();
+            async move {
+                let page = kit
+                    .call(
+                        &olivia,
+                        "GET",
+                        &format!("/api/v1/repositories?sort={sort}"),
+                        None,
+                    )
+                    .await;
+                assert_eq!(page.status, 200, "{}", page.text);
+                page.json()["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["name"].as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            names("name").await,
+            ["web/a-starred", "web/b-older", "web/c-newer"]
+        );
+        assert_eq!(
+            names("recent").await,
+            ["web/a-starred", "web/c-newer", "web/b-older"]
+        );
+        assert_eq!(names("stars").await[0], "web/a-starred");
+        kit.call(&olivia, "GET", "/api/v1/repositories?sort=size", None)
+            .await
+            .assert_client_error("unknown sort");
+        let _ = (older, newer);
+
+        let path = format!("/api/v1/repositories/{starred}/tags/1");
+        let down = kit.call(&vera, "GET", &path, None).await;
+        assert_eq!(
+            down.status, 503,
+            "the layers come from the registry: {}",
+            down.text
+        );
+        assert_eq!(kit.call(&oscar, "GET", &path, None).await.status, 404);
+        let missing = kit
+            .call(
+                &vera,
+                "GET",
+                &format!("/api/v1/repositories/{starred}/tags/nope"),
+                None,
+            )
+            .await;
+        assert_eq!(missing.status, 404, "{}", missing.text);
+    }
+}

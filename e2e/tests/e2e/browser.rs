@@ -401,5 +401,20 @@ async fn browsing_repositories_and_deleting_a_tag() {
             png,
         );
     }
+
+    // A tag's page shows its layers, read from the registry.
+    page.click("tr[data-tag='t1'] a").await;
+    assert_eq!(page.text_of("#tag-name").await, "t1");
+    assert!(page.text_of("#tag-facts").await.contains("1 layers"));
+    page.wait_for("#layers tbody tr").await;
+
+    // The search box finds the repository.
+    page.fill("#search", "web\u{E007}").await;
+    assert!(
+        page.text_of("#search-repositories")
+            .await
+            .contains("alice/web"),
+        "search results"
+    );
     page.client.close().await.expect("close the browser");
 }

@@ -4,21 +4,23 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::images::{ImageTable, RepositoryTable};
+use super::images::{ImageTable, RepositoryTable, SortChoice};
 use crate::api;
 
 #[component]
 pub fn ExplorePage() -> impl IntoView {
     let filter = RwSignal::new(String::new());
+    let sort = RwSignal::new("name".to_owned());
     let page = LocalResource::new(move || {
-        let q = filter.get();
-        async move { api::explore(&q).await }
+        let (q, sort) = (filter.get(), sort.get());
+        async move { api::explore(&q, &sort).await }
     });
     view! {
         <div class="card">
             <h1>"Explore"</h1>
             <p class="muted">"Public repositories: anyone may pull them."</p>
             <input id="explore-filter" placeholder="Filter by name" bind:value=filter />
+            <SortChoice sort=sort />
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || page.get().map(|result| match result {
                     Ok(p) if p.items.is_empty() => view! { <p class="muted">"No public repositories yet."</p> }.into_any(),

@@ -39,6 +39,9 @@ pub fn ImageTable(
     /// Called with a tag name when its delete button is pressed; no buttons without it.
     #[prop(optional)]
     on_delete: Option<Callback<String>>,
+    /// Tag names link to `{details}/{tag}` when set.
+    #[prop(optional)]
+    details: Option<String>,
 ) -> impl IntoView {
     if images.is_empty() {
         return view! { <p class="muted">"No tags."</p> }.into_any();
@@ -53,6 +56,7 @@ pub fn ImageTable(
                     }).collect_view();
                     let shown_platforms = platforms(&image.platforms);
                     let pull = pull.clone();
+                    let details = details.clone();
                     let tag_rows = image.tags.iter().map(|tag| {
                         let name = tag.clone();
                         let delete = on_delete.map(|callback| view! {
@@ -61,7 +65,10 @@ pub fn ImageTable(
                         view! {
                             <tr class="tag-row" data-tag=tag.clone()>
                                 <td>
-                                    <strong>{tag.clone()}</strong>
+                                    <strong>{match &details {
+                                        Some(base) => view! { <a href=format!("{base}/{tag}")>{tag.clone()}</a> }.into_any(),
+                                        None => view! { {tag.clone()} }.into_any(),
+                                    }}</strong>
                                     <pre class="pull">{format!("docker pull {pull}:{tag}")}</pre>
                                 </td>
                                 <td>{human_size(image.size)}</td>
@@ -111,5 +118,17 @@ pub fn RepositoryTable(
                 }).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// Choosing the order of a repository list.
+#[component]
+pub fn SortChoice(sort: RwSignal<String>) -> impl IntoView {
+    view! {
+        <select id="sort" bind:value=sort>
+            <option value="name">"By name"</option>
+            <option value="recent">"Recently pushed"</option>
+            <option value="stars">"Most starred"</option>
+        </select>
     }
 }

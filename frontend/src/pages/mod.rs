@@ -7,16 +7,20 @@ mod images;
 mod permissions;
 mod repositories;
 mod retention;
+mod search;
 mod sign_in;
 mod sign_up;
+mod tag;
 mod tokens;
 
 pub use explore::{ExplorePage, ExploredRepositoryPage};
 pub use home::Home;
 pub use permissions::PermissionsPage;
 pub use repositories::{RepositoriesPage, RepositoryPage};
+pub use search::{SearchBox, SearchPage};
 pub use sign_in::SignInPage;
 pub use sign_up::SignUpPage;
+pub use tag::TagPage;
 pub use tokens::TokensPage;
 
 use leptos::task::spawn_local;

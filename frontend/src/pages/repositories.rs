@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use portunus_shared::api::Repository;
 
 use super::comments::Comments;
-use super::images::{ImageTable, RepositoryTable};
+use super::images::{ImageTable, RepositoryTable, SortChoice};
 use super::require_sign_in;
 use super::retention::Retention;
 
@@ -18,14 +18,16 @@ use crate::api;
 pub fn RepositoriesPage() -> impl IntoView {
     require_sign_in();
     let filter = RwSignal::new(String::new());
+    let sort = RwSignal::new("name".to_owned());
     let page = LocalResource::new(move || {
-        let q = filter.get();
-        async move { api::repositories(&q).await }
+        let (q, sort) = (filter.get(), sort.get());
+        async move { api::repositories(&q, &sort).await }
     });
     view! {
         <div class="card">
             <h1>"Repositories"</h1>
             <input id="repo-filter" placeholder="Filter by name" bind:value=filter />
+            <SortChoice sort=sort />
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || page.get().map(|result| match result {
                     Ok(p) if p.items.is_empty() => view! {
@@ -88,7 +90,12 @@ pub fn RepositoryPage() -> impl IntoView {
                     Ok(list) => {
                         let name = repository.get().and_then(|r| r.ok()).map(|r| r.name).unwrap_or_default();
                         view! {
-                            <ImageTable images=list pull=format!("{}/{}", registry(), name) on_delete=on_delete />
+                            <ImageTable
+                                images=list
+                                pull=format!("{}/{}", registry(), name)
+                                on_delete=on_delete
+                                details=format!("/repositories/{}/tags", id())
+                            />
                         }.into_any()
                     }
                     Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),

@@ -1,0 +1,87 @@
+//! Search results: repositories, namespaces and teams whose name contains
+//! the words typed into the top bar's search box, among those you may see.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use super::images::RepositoryTable;
+use super::require_sign_in;
+use crate::api;
+
+/// Percent-encodes a query parameter value.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The search box of the top bar: Enter opens the results page.
+#[component]
+pub fn SearchBox() -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let navigate = use_navigate();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let q = text.get();
+        if !q.trim().is_empty() {
+            let encoded = encode(q.trim());
+            navigate(&format!("/search?q={encoded}"), Default::default());
+        }
+    };
+    view! {
+        <form class="search" on:submit=submit>
+            <input id="search" type="search" placeholder="Search" bind:value=text />
+        </form>
+    }
+}
+
+#[component]
+pub fn SearchPage() -> impl IntoView {
+    require_sign_in();
+    let query = use_query_map();
+    let q = move || query.with(|m| m.get("q").unwrap_or_default());
+    let found = LocalResource::new(move || {
+        let q = q();
+        async move { api::search(&q).await }
+    });
+    view! {
+        <div class="card">
+            <h1>"Search: " {q}</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Searching…"</p> }>
+                {move || found.get().map(|result| match result {
+                    Ok(r) if r.repositories.is_empty() && r.namespaces.is_empty() && r.teams.is_empty() => {
+                        view! { <p id="no-results" class="muted">"Nothing you may see matches."</p> }.into_any()
+                    }
+                    Ok(r) => view! {
+                        {(!r.repositories.is_empty()).then(|| view! {
+                            <h2>"Repositories"</h2>
+                            <RepositoryTable id="search-repositories" link="/repositories" items=r.repositories />
+                        })}
+                        {(!r.namespaces.is_empty()).then(|| view! {
+                            <h2>"Namespaces"</h2>
+                            <ul id="search-namespaces">
+                                {r.namespaces.into_iter().map(|n| view! {
+                                    <li><strong>{n.name}</strong> " · team " {n.team} " · " {n.visibility}</li>
+                                }).collect_view()}
+                            </ul>
+                        })}
+                        {(!r.teams.is_empty()).then(|| view! {
+                            <h2>"Teams"</h2>
+                            <ul id="search-teams">
+                                {r.teams.into_iter().map(|t| view! {
+                                    <li><strong>{t.name}</strong> " · " {t.members.len()} " members"</li>
+                                }).collect_view()}
+                            </ul>
+                        })}
+                    }.into_any(),
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                })}
+            </Suspense>
+        </div>
+    }
+}
