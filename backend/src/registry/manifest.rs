@@ -148,6 +148,19 @@ pub fn config_facts(config: &Value) -> ConfigFacts {
     }
 }
 
+/// The strings of the array `body[key]` (none when it is missing).
+pub fn strings(body: &Value, key: &str) -> Vec<String> {
+    body.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// How an image runs and how its layers were made, from its configuration.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RuntimeFacts {
@@ -168,17 +181,7 @@ pub fn runtime_facts(config: &Value) -> RuntimeFacts {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
     };
-    let words = |key: &str| -> Vec<String> {
-        run.and_then(|c| c.get(key))
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let words = |key: &str| run.map(|c| strings(c, key)).unwrap_or_default();
     let mut command = words("Entrypoint");
     command.extend(words("Cmd"));
     let layer_history = config

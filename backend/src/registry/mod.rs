@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::config::TokenConfig;
 use crate::signing::TokenSigner;
 use crate::token::{AccessEntry, issue};
-use manifest::{ConfigFacts, Descriptor, Manifest, Platform};
+use manifest::{ConfigFacts, Descriptor, Manifest, Platform, strings};
 
 /// The subject of Portunus's own registry tokens.
 pub const INTERNAL_IDENTITY: &str = "portunus";
@@ -621,18 +621,6 @@ impl RegistryClient {
             }
         }
     }
-}
-
-fn strings(body: &Value, key: &str) -> Vec<String> {
-    body.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
