@@ -4,9 +4,9 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use portunus_shared::api::{
     ApplicationToken, Comment, CreatedApplicationToken, ErrorBody, ExploredRepository, Image, Me,
-    NewApplicationToken, NewComment, Permissions, Repository, RepositoryDescription,
-    RepositoryPage, RetentionPreview, RetentionRule, RetentionSetting, SearchResults, ServerInfo,
-    SignIn, SignUp, SignedUp, TagDetails,
+    NewApplicationToken, NewComment, Permissions, RegistryEventPage, Repository,
+    RepositoryDescription, RepositoryPage, RetentionPreview, RetentionRule, RetentionSetting,
+    SearchResults, ServerInfo, SignIn, SignUp, SignedUp, TagDetails,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -247,4 +247,13 @@ pub async fn set_star(id: i64, on: bool) -> Result<(), ApiError> {
 /// Repositories, namespaces and teams you may see whose name contains `q`.
 pub async fn search(q: &str) -> Result<SearchResults, ApiError> {
     call(Request::get(&url("/search")).query([("q", q)]), NO_BODY).await
+}
+
+/// Stored registry notifications in `state` (`failed`, `held`, `pending`, `all`); administrators.
+pub async fn registry_events(state: &str) -> Result<RegistryEventPage, ApiError> {
+    call(
+        Request::get(&url("/registry/events")).query([("state", state), ("per_page", "200")]),
+        NO_BODY,
+    )
+    .await
 }

@@ -5,8 +5,9 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    ExplorePage, ExploredRepositoryPage, Home, PermissionsPage, RepositoriesPage, RepositoryPage,
-    SearchBox, SearchPage, SignInPage, SignUpPage, TagPage, TokensPage,
+    ExplorePage, ExploredRepositoryPage, Home, PermissionsPage, RegistryEventsPage,
+    RepositoriesPage, RepositoryPage, SearchBox, SearchPage, SignInPage, SignUpPage, TagPage,
+    TokensPage,
 };
 
 #[component]
@@ -21,6 +22,7 @@ pub fn App() -> impl IntoView {
                     <A href="/explore">"Explore"</A>
                     <A href="/tokens">"Tokens"</A>
                     <A href="/permissions">"Why can / can't I?"</A>
+                    <AdminLinks />
                 </nav>
                 <SearchBox />
             </header>
@@ -35,10 +37,27 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/explore") view=ExplorePage />
                     <Route path=path!("/explore/:id") view=ExploredRepositoryPage />
                     <Route path=path!("/search") view=SearchPage />
+                    <Route path=path!("/admin/events") view=RegistryEventsPage />
                     <Route path=path!("/tokens") view=TokensPage />
                     <Route path=path!("/permissions") view=PermissionsPage />
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// Links only administrators need; checked again on every navigation, so
+/// they appear right after signing in.
+#[component]
+fn AdminLinks() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let me = LocalResource::new(move || {
+        location.pathname.track();
+        crate::api::me()
+    });
+    view! {
+        <Show when=move || matches!(me.get(), Some(Ok(ref m)) if m.admin)>
+            <A href="/admin/events">"Registry events"</A>
+        </Show>
     }
 }

@@ -416,5 +416,25 @@ async fn browsing_repositories_and_deleting_a_tag() {
             .contains("alice/web"),
         "search results"
     );
+
+    // An administrator sees registry events that could not be applied.
+    tokio::task::block_in_place(|| {
+        let secret =
+            std::fs::read_to_string(stack.path("data/notification-secret")).expect("secret");
+        let answer = reqwest::blocking::Client::new()
+            .post(format!("{}/v2/webhooks/events", stack.portunus_url()))
+            .header("Authorization", format!("Bearer {}", secret.trim()))
+            .header("Content-Type", "application/vnd.docker.distribution.events.v1+json")
+            .body(r#"{"events":[{"id":"odd-1","action":"frobnicate","target":{"repository":"alice/web"}}]}"#)
+            .send()
+            .expect("event");
+        assert!(answer.status().is_success());
+    });
+    page.client.goto(&stack.portunus_url()).await.expect("open");
+    page.click("#signout").await;
+    page.sign_in("root", PASSWORD).await;
+    page.click("a[href='/admin/events']").await;
+    let row = page.text_of("tr[data-event='odd-1']").await;
+    assert!(row.contains("unknown action"), "{row}");
     page.client.close().await.expect("close the browser");
 }

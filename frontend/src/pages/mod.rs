@@ -1,6 +1,7 @@
 //! One module per page, and what pages share.
 
 mod comments;
+mod events;
 mod explore;
 mod home;
 mod images;
@@ -13,6 +14,7 @@ mod sign_up;
 mod tag;
 mod tokens;
 
+pub use events::RegistryEventsPage;
 pub use explore::{ExplorePage, ExploredRepositoryPage};
 pub use home::Home;
 pub use permissions::PermissionsPage;

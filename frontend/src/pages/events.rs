@@ -1,0 +1,66 @@
+//! For administrators: the notifications the registry sent that wait, could
+//! not be applied, or are held because they name a registry host Portunus
+//! does not know, with the reason and how to fix it.
+
+use leptos::prelude::*;
+
+use super::require_sign_in;
+use crate::api;
+
+#[component]
+pub fn RegistryEventsPage() -> impl IntoView {
+    require_sign_in();
+    let state = RwSignal::new("failed".to_owned());
+    let page = LocalResource::new(move || {
+        let state = state.get();
+        async move { api::registry_events(&state).await }
+    });
+    view! {
+        <div class="card">
+            <h1>"Registry events"</h1>
+            <p class="muted">"Every notification is stored before the registry is answered. Pending ones wait to be applied; failed ones could not be; held ones name a registry host that is not one of registry.url's or registry.hostnames."</p>
+            <select id="event-state" bind:value=state>
+                <option value="failed">"Not applied"</option>
+                <option value="held">"Held: unknown registry host"</option>
+                <option value="pending">"Waiting"</option>
+                <option value="all">"All"</option>
+            </select>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || page.get().map(|result| match result {
+                    Ok(p) if p.items.is_empty() => view! { <p id="no-events" class="muted">"None."</p> }.into_any(),
+                    Ok(p) => view! {
+                        <p class="muted">{format!("{} in all, newest first", p.total)}</p>
+                        <table id="event-list">
+                            <thead><tr><th>"Received"</th><th>"What"</th><th>"By"</th><th>"Outcome"</th></tr></thead>
+                            <tbody>
+                                {p.items.into_iter().map(|e| {
+                                    let what = format!(
+                                        "{} {}{}",
+                                        e.action,
+                                        e.repository.unwrap_or_default(),
+                                        e.tag.map(|t| format!(":{t}")).unwrap_or_default()
+                                    );
+                                    let outcome = match (&e.held_host, &e.error, &e.processed_at) {
+                                        (Some(host), _, _) => format!("held: host {host} is unknown; add it to registry.hostnames and restart"),
+                                        (_, Some(error), _) => format!("not applied: {error}"),
+                                        (_, None, Some(at)) => format!("applied {at}"),
+                                        _ => "waiting".to_owned(),
+                                    };
+                                    view! {
+                                        <tr data-event=e.event_id.clone()>
+                                            <td>{e.received_at}</td>
+                                            <td><code>{what}</code></td>
+                                            <td>{e.actor.unwrap_or_default()}</td>
+                                            <td>{outcome}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                })}
+            </Suspense>
+        </div>
+    }
+}
