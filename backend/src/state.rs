@@ -4,7 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 
 use crate::config::Config;
 use crate::credentials::CredentialCache;
@@ -51,8 +54,12 @@ impl AppState {
             RegistryClient::new(&config.registry.url, signer.clone(), config.token.clone());
         let notification_secret = notification_secret(&config)?;
         let db = db::connect(&config.database_url()).await?;
-        let registry_id = ensure_registry(&db, &config).await?;
-        crate::namespaces::ensure_global(&db, registry_id).await?;
+        // Several processes may start at once on an empty database.
+        let txn = db::begin_write(&db).await?;
+        db::serialize(&txn, db::locks::BOOTSTRAP).await?;
+        let registry_id = ensure_registry(&txn, &config).await?;
+        crate::namespaces::ensure_global(&txn, registry_id).await?;
+        txn.commit().await?;
         Ok(Arc::new(AppState {
             config,
             db,
@@ -77,7 +84,7 @@ pub fn notification_secret(config: &Config) -> Result<String> {
         .map_err(|e| Error::Internal(format!("cannot read or create {}: {e}", path.display())))
 }
 
-async fn ensure_registry(db: &DatabaseConnection, config: &Config) -> Result<i64> {
+async fn ensure_registry(db: &impl ConnectionTrait, config: &Config) -> Result<i64> {
     let hostname = config.registry_host();
     let existing = registry::Entity::find()
         .filter(registry::Column::Name.eq(DEFAULT_REGISTRY))
@@ -96,6 +103,7 @@ async fn ensure_registry(db: &DatabaseConnection, config: &Config) -> Result<i64
                 hostname: Set(hostname),
                 external_hostname: Set(None),
                 created_at: Set(Utc::now()),
+                sync_checkpoint: Set(None),
                 ..Default::default()
             }
             .insert(db)

@@ -60,6 +60,8 @@ pub async fn create(
     let email = normalise_email(new.email)?;
 
     let txn = crate::db::begin_write(db).await?;
+    // Two first sign-ups at once must not both become administrators.
+    crate::db::serialize(&txn, crate::db::locks::ACCOUNTS).await?;
     if find_by_name_ignoring_case(&txn, &new.username)
         .await?
         .is_some()

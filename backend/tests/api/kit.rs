@@ -69,7 +69,7 @@ pub async fn kits() -> Vec<Kit> {
 }
 
 /// Creates an empty database on the server at `base_url` and returns its URL.
-async fn fresh_postgres_database(base_url: &str) -> String {
+pub async fn fresh_postgres_database(base_url: &str) -> String {
     let admin = Database::connect(base_url)
         .await
         .expect("connect to PORTUNUS_TEST_DATABASE_URL");

@@ -519,3 +519,65 @@ async fn the_audit_log_filters_pages_and_exports() {
         );
     }
 }
+
+#[tokio::test]
+async fn concurrent_first_sign_ups_make_exactly_one_administrator() {
+    for kit in kits().await {
+        let signups = (0..6).map(|i| {
+            let state = kit.state.clone();
+            tokio::spawn(async move {
+                let new = portunus::users::NewUser {
+                    username: format!("early{i}"),
+                    password: PASSWORD.into(),
+                    email: None,
+                    admin: false,
+                    bot: false,
+                };
+                portunus::users::create(
+                    &state.db,
+                    state.registry_id,
+                    new,
+                    &portunus::audit::Actor::cli(),
+                )
+                .await
+            })
+        });
+        let mut admins = 0;
+        for signup in signups.collect::<Vec<_>>() {
+            let created = signup.await.expect("task").expect("created");
+            admins += usize::from(created.user.admin);
+        }
+        assert_eq!(admins, 1, "{}", kit.backend);
+    }
+}
+
+#[tokio::test]
+async fn several_processes_may_start_at_once_on_one_database() {
+    let Ok(url) = std::env::var("PORTUNUS_TEST_DATABASE_URL") else {
+        eprintln!(
+            "PORTUNUS_TEST_DATABASE_URL is not set: concurrent PostgreSQL start-up NOT tested"
+        );
+        return;
+    };
+    let url = crate::kit::fresh_postgres_database(&url).await;
+    let starts = (0..4).map(|_| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            let dir = tempfile::tempdir().unwrap();
+            let config = portunus::config::Config {
+                data_dir: dir.path().to_owned(),
+                database_url: url,
+                ..Default::default()
+            };
+            portunus::state::AppState::init(config)
+                .await
+                .map(|s| s.registry_id)
+        })
+    });
+    let mut ids = Vec::new();
+    for start in starts.collect::<Vec<_>>() {
+        ids.push(start.await.expect("task").expect("started"));
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one registry row for all: {ids:?}");
+}
