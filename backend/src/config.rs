@@ -33,6 +33,10 @@ pub struct Config {
     pub explore: bool,
     /// How long a web UI session lasts, in seconds.
     pub session_lifetime_seconds: u64,
+    /// Wrong passwords in a row after which an account is locked; 0 never locks.
+    pub lockout_attempts: u32,
+    /// How long such a lock lasts, in seconds.
+    pub lockout_seconds: u64,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// How often enabled retention rules run, in seconds; 0 turns the
@@ -110,6 +114,8 @@ impl Default for Config {
             signup: true,
             explore: true,
             session_lifetime_seconds: 12 * 3600,
+            lockout_attempts: 10,
+            lockout_seconds: 900,
             max_body_bytes: 1024 * 1024,
             retention_interval_seconds: 86_400,
             token: TokenConfig::default(),

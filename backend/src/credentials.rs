@@ -5,15 +5,18 @@
 //! never holds a password or anything that could be brute-forced offline).
 //! An entry only counts while the user's stored hash is the one it was
 //! checked against, so a password change anywhere (any backend process)
-//! invalidates it at once; disabled users are refused before the cache is read.
+//! invalidates it at once. Wrong passwords are counted per account in the
+//! database (so every backend process sees them), and lock it for a while.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
 use crate::db::entities::user;
@@ -97,12 +100,106 @@ impl CredentialCache {
 pub enum Failure {
     BadCredentials,
     Disabled,
+    /// Too many wrong passwords in a row: no password is checked until then.
+    Locked {
+        until: DateTime<Utc>,
+    },
 }
 
-/// Checks a user name and password against the database.
+impl Failure {
+    /// What to tell the person signing in.
+    pub fn message(&self) -> String {
+        match self {
+            Failure::BadCredentials => "invalid user name or password".into(),
+            Failure::Disabled => {
+                "this account is disabled; ask an administrator to enable it".into()
+            }
+            Failure::Locked { until } => format!(
+                "too many failed sign-ins: this account is locked until {}; wait, or ask an administrator to unlock it",
+                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        }
+    }
+}
+
+/// After how many wrong passwords in a row an account locks, and for how
+/// long (`lockout_attempts`, `lockout_seconds`; 0 attempts: never).
+#[derive(Debug, Clone, Copy)]
+pub struct Lockout {
+    pub attempts: u32,
+    pub duration: chrono::Duration,
+}
+
+impl Lockout {
+    pub fn of(config: &crate::config::Config) -> Lockout {
+        Lockout {
+            attempts: config.lockout_attempts,
+            duration: chrono::Duration::seconds(
+                i64::try_from(config.lockout_seconds).unwrap_or(i64::MAX / 1000),
+            ),
+        }
+    }
+
+    /// Until when `user` is locked, if they are now.
+    fn until(&self, user: &user::Model) -> Option<DateTime<Utc>> {
+        let until = user.locked_at? + self.duration;
+        (self.attempts > 0 && until > Utc::now()).then_some(until)
+    }
+}
+
+/// Counts a wrong password; locks the account when it was one too many.
+async fn count_failure(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    lockout: Lockout,
+) -> Result<Failure> {
+    if lockout.attempts == 0 {
+        return Ok(Failure::BadCredentials);
+    }
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::FailedAttempts,
+            Expr::col(user::Column::FailedAttempts).add(1),
+        )
+        .filter(user::Column::Id.eq(user.id))
+        .exec(db)
+        .await?;
+    let failed = user::Entity::find_by_id(user.id)
+        .one(db)
+        .await?
+        .map_or(0, |u| u.failed_attempts);
+    if failed < i32::try_from(lockout.attempts).unwrap_or(i32::MAX) {
+        return Ok(Failure::BadCredentials);
+    }
+    let now = Utc::now();
+    user::Entity::update_many()
+        .col_expr(user::Column::LockedAt, Expr::value(now))
+        .col_expr(user::Column::FailedAttempts, Expr::value(0))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(db)
+        .await?;
+    tracing::warn!(user = %user.username, attempts = lockout.attempts, "account locked after failed sign-ins");
+    Ok(Failure::Locked {
+        until: now + lockout.duration,
+    })
+}
+
+/// Forgets earlier wrong passwords after a right one.
+async fn clear_failures(db: &impl ConnectionTrait, user: &user::Model) -> Result<()> {
+    if user.failed_attempts != 0 || user.locked_at.is_some() {
+        users::unlock(db, user.id).await?;
+    }
+    Ok(())
+}
+
+/// Checks a user name and password against the database. Wrong passwords
+/// are counted per account; past `lockout.attempts` in a row the account is
+/// locked for `lockout.duration`, during which not even the right password
+/// is accepted (application tokens still work).
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     cache: &CredentialCache,
+    lockout: Lockout,
     username: &str,
     password: &str,
 ) -> Result<std::result::Result<user::Model, Failure>> {
@@ -115,19 +212,18 @@ pub async fn authenticate(
         password::verify_blocking(password.to_owned(), None).await;
         return Ok(Err(Failure::BadCredentials));
     };
-    if cache.is_known(username, password, &hash) {
-        return Ok(if user.enabled {
-            Ok(user)
-        } else {
-            Err(Failure::Disabled)
-        });
+    if let Some(until) = lockout.until(&user) {
+        return Ok(Err(Failure::Locked { until }));
     }
-    if !password::verify_blocking(password.to_owned(), Some(hash.clone())).await {
-        return Ok(Err(Failure::BadCredentials));
+    let verified = cache.is_known(username, password, &hash)
+        || password::verify_blocking(password.to_owned(), Some(hash.clone())).await;
+    if !verified {
+        return Ok(Err(count_failure(db, &user, lockout).await?));
     }
     if !user.enabled {
         return Ok(Err(Failure::Disabled));
     }
+    clear_failures(db, &user).await?;
     cache.remember(username, password, &hash);
     Ok(Ok(user))
 }

@@ -272,6 +272,9 @@ pub async fn describe(db: &impl ConnectionTrait, u: &user::Model) -> Result<api:
         enabled: u.enabled,
         bot: u.bot,
         namespace: personal_namespace(db, u.id).await?,
+        locked_at: u
+            .locked_at
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         created_at: u
             .created_at
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -367,6 +370,20 @@ async fn other_enabled_admins(db: &impl ConnectionTrait, except: i64) -> Result<
         .await?)
 }
 
+/// Forgets failed sign-ins and lifts a lockout.
+pub async fn unlock(db: &impl ConnectionTrait, user_id: i64) -> Result<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::FailedAttempts, Expr::value(0))
+        .col_expr(
+            user::Column::LockedAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Changes an account. Admins change anything; users their e-mail, display
 /// name, and may disable themselves. The last enabled administrator can be
 /// neither demoted nor disabled.
@@ -419,6 +436,12 @@ pub async fn update(
         };
         audit::record(&txn, &actor, key, target(), None).await?;
         active.enabled = Set(enabled);
+    }
+    if change.unlock == Some(true) && target_user.locked_at.is_some() {
+        require_admin(by)?;
+        audit::record(&txn, &actor, "user.unlock", target(), None).await?;
+        active.locked_at = Set(None);
+        active.failed_attempts = Set(0);
     }
     if change.email.is_some() {
         let email = normalise_email(change.email)?;

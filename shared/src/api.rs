@@ -225,6 +225,9 @@ pub struct User {
     pub enabled: bool,
     pub bot: bool,
     pub namespace: Option<String>,
+    /// When too many failed sign-ins locked the account (for
+    /// `lockout_seconds` from then, unless an administrator unlocks it).
+    pub locked_at: Option<String>,
     pub created_at: String,
 }
 
@@ -265,6 +268,8 @@ pub struct UserUpdate {
     pub display_name: Option<String>,
     pub admin: Option<bool>,
     pub enabled: Option<bool>,
+    /// `true` lifts a lockout after failed sign-ins (administrators).
+    pub unlock: Option<bool>,
 }
 
 /// A new password, proven by the current one.

@@ -10,7 +10,7 @@ use super::auth::{SessionAuth, end_session, session_cookie, start_session};
 use super::error::{ApiError, ApiResult};
 use super::me::me_of;
 use crate::audit::{self, Actor, Target};
-use crate::credentials::{self, Failure};
+use crate::credentials;
 use crate::state::SharedState;
 use crate::users::{self, NewUser};
 
@@ -43,8 +43,14 @@ impl SessionApi {
     #[oai(path = "/session", method = "post", operation_id = "sign_in")]
     async fn sign_in(&self, state: Data<&SharedState>, body: Json<SignIn>) -> ApiResult<SignedIn> {
         let SignIn { username, password } = body.0;
-        let outcome =
-            credentials::authenticate(&state.db, &state.credentials, &username, &password).await?;
+        let outcome = credentials::authenticate(
+            &state.db,
+            &state.credentials,
+            credentials::Lockout::of(&state.config),
+            &username,
+            &password,
+        )
+        .await?;
         let user = match outcome {
             Ok(user) => user,
             Err(failure) => {
@@ -58,12 +64,7 @@ impl SessionApi {
                     name: &actor.name,
                 };
                 audit::record(&state.db, &actor, "auth.sign_in_failed", target, None).await?;
-                return Err(ApiError::unauthorized(match failure {
-                    Failure::BadCredentials => "invalid user name or password",
-                    Failure::Disabled => {
-                        "this account is disabled; ask an administrator to enable it"
-                    }
-                }));
+                return Err(ApiError::unauthorized(&failure.message()));
             }
         };
         let token = start_session(&state, user.id).await?;

@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::access;
 use crate::app_tokens;
 use crate::audit::{self, Actor, Target};
-use crate::credentials::{self, Failure};
+use crate::credentials;
 use crate::db::entities::user;
 use crate::error::Error;
 use crate::policy::{self, Subject};
@@ -330,6 +330,7 @@ async fn check_credentials(
     match credentials::authenticate(
         &state.db,
         &state.credentials,
+        credentials::Lockout::of(&state.config),
         &creds.username,
         &creds.password,
     )
@@ -340,11 +341,6 @@ async fn check_credentials(
             refreshable: Some(user),
             presented_refresh: None,
         }),
-        Err(Failure::BadCredentials) => {
-            Err(TokenError::unauthorized("invalid user name or password"))
-        }
-        Err(Failure::Disabled) => Err(TokenError::unauthorized(
-            "this account is disabled; ask an administrator to enable it",
-        )),
+        Err(failure) => Err(TokenError::unauthorized(&failure.message())),
     }
 }

@@ -581,3 +581,96 @@ async fn several_processes_may_start_at_once_on_one_database() {
     ids.dedup();
     assert_eq!(ids.len(), 1, "one registry row for all: {ids:?}");
 }
+
+#[tokio::test]
+async fn wrong_passwords_lock_an_account_for_a_while_and_admins_unlock_it() {
+    let kit = crate::kit::Kit::with_config("sqlite", None, |c| {
+        c.lockout_attempts = 3;
+        c.lockout_seconds = 2;
+    })
+    .await;
+    kit.create_user("root").await;
+    kit.create_user("alice").await;
+    let sign_in = |password: &'static str| {
+        let kit = &kit;
+        async move {
+            kit.call(
+                &As::Nobody,
+                "POST",
+                "/api/v1/session",
+                Some(json!({"username": "alice", "password": password})),
+            )
+            .await
+        }
+    };
+    let docker_login = || async {
+        kit.send(
+            kit.client
+                .get("/v2/token?service=registry")
+                .header("Authorization", basic("alice", PASSWORD)),
+        )
+        .await
+    };
+    // Two wrong, one right: the count starts over.
+    for _ in 0..2 {
+        assert_eq!(sign_in("wrong-password-1").await.status, 401);
+    }
+    assert_eq!(sign_in(PASSWORD).await.status, 200);
+    for _ in 0..2 {
+        assert_eq!(sign_in("wrong-password-1").await.status, 401);
+    }
+    let third = sign_in("wrong-password-1").await;
+    assert!(
+        third.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("locked until"),
+        "{}",
+        third.text
+    );
+    // Locked: the right password is refused too, on the web and for docker.
+    let refused = sign_in(PASSWORD).await;
+    assert_eq!(refused.status, 401);
+    assert!(
+        refused.text.contains("ask an administrator to unlock it"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(docker_login().await.status, 401);
+
+    // An administrator lifts it; others may not.
+    let root = kit.sign_in("root").await;
+    let listed = kit
+        .call(&root, "GET", "/api/v1/users/alice", None)
+        .await
+        .json();
+    assert!(listed["locked_at"].is_string(), "{listed}");
+    kit.create_user("bob").await;
+    let bob = kit.sign_in("bob").await;
+    let unlock = Some(json!({"unlock": true}));
+    assert_eq!(
+        kit.call(&bob, "PATCH", "/api/v1/users/alice", unlock.clone())
+            .await
+            .status,
+        404
+    );
+    let done = kit
+        .call(&root, "PATCH", "/api/v1/users/alice", unlock)
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    assert!(done.json()["locked_at"].is_null());
+    assert_eq!(docker_login().await.status, 200);
+
+    // Or it ends by itself.
+    for _ in 0..3 {
+        sign_in("wrong-password-1").await;
+    }
+    assert_eq!(sign_in(PASSWORD).await.status, 401);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(sign_in(PASSWORD).await.status, 200);
+    let activities = kit
+        .call(&root, "GET", "/api/v1/activities?key=user.unlock", None)
+        .await
+        .json();
+    assert_eq!(activities["total"], 1);
+}
