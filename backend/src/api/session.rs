@@ -64,7 +64,7 @@ impl SessionApi {
                     name: &actor.name,
                 };
                 audit::record(&state.db, &actor, "auth.sign_in_failed", target, None).await?;
-                return Err(ApiError::unauthorized(&failure.message()));
+                return Err(ApiError::unauthorized(failure.message()));
             }
         };
         let token = start_session(&state, user.id).await?;

@@ -341,6 +341,6 @@ async fn check_credentials(
             refreshable: Some(user),
             presented_refresh: None,
         }),
-        Err(failure) => Err(TokenError::unauthorized(&failure.message())),
+        Err(failure) => Err(TokenError::unauthorized(failure.message())),
     }
 }
