@@ -199,6 +199,9 @@ impl Config {
                 _ => return invalid(format!("{key} {value:?} is not an http(s) URL")),
             }
         }
+        for name in &self.registry.hostnames {
+            crate::registry::hosts::check(name).map_err(ConfigError::Invalid)?;
+        }
         for (key, value) in [
             ("token.issuer", &self.token.issuer),
             ("token.service", &self.token.service),

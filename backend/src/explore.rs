@@ -70,8 +70,16 @@ pub async fn show(state: &AppState, id: i64) -> Result<api::ExploredRepository> 
         .await?
         .filter(|ns| ns.visibility == Visibility::Public.as_str())
         .ok_or_else(not_found)?;
+    let mut images = crate::images::of(&state.db, &repo).await?;
+    // Who pushed is for people who are signed in.
+    for image in &mut images {
+        image.pushed_by = None;
+        for artifact in &mut image.artifacts {
+            artifact.pushed_by = None;
+        }
+    }
     Ok(api::ExploredRepository {
         repository: repositories::describe(&state.db, &ns, &repo, None).await?,
-        images: crate::images::of(&state.db, &repo).await?,
+        images,
     })
 }

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::repositories;
 
 /// The image digest and artifact kind a cosign tag refers to.
-fn cosign_tag(name: &str) -> Option<(String, &'static str)> {
+pub fn cosign_tag(name: &str) -> Option<(String, &'static str)> {
     let (hex, kind) = name.strip_prefix("sha256-")?.split_once('.')?;
     let kind = match kind {
         "sig" => "signature",

@@ -11,6 +11,7 @@ pub mod comments;
 pub mod config;
 pub mod credentials;
 pub mod db;
+pub mod deletion;
 pub mod error;
 pub mod events;
 pub mod explore;

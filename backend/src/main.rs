@@ -297,7 +297,7 @@ async fn delete_tag_command(config: Config, reference: &str, json: bool) -> Resu
     }
     let (repository, tag) = split_reference(reference)?;
     let state = AppState::init(config).await.map_err(describe)?;
-    let digest = portunus::repositories::remove_tag(&state, &Actor::cli(), repository, tag)
+    let digest = portunus::deletion::remove_tag(&state, &Actor::cli(), repository, tag)
         .await
         .map_err(describe)?;
     if json {

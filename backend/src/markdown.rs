@@ -1,7 +1,8 @@
 //! Markdown written by people (repository descriptions, comments) turned
 //! into HTML that is safe to show: CommonMark with tables, strikethrough and
 //! task lists, then an allow-list sanitizer that drops scripts, event
-//! handlers, `javascript:` links and anything else not plainly text markup.
+//! handlers, `javascript:` links, images (they could track readers) and
+//! anything else not plainly text markup.
 
 use pulldown_cmark::{Options, Parser, html};
 
@@ -14,6 +15,8 @@ pub fn render(markdown: &str) -> String {
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
     ammonia::Builder::default()
+        // Images from anywhere would let a comment watch who reads it.
+        .rm_tags(["img"])
         .link_rel(Some("noopener noreferrer nofollow"))
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
         .clean(&unsafe_html)
@@ -52,6 +55,8 @@ mod tests {
             "<div style=\"background:url(javascript:alert(1))\">x</div>",
             "<svg onload=alert(1)>",
             "<a href=\"data:text/html,<script>alert(1)</script>\">x</a>",
+            "![pixel](https://tracker.example/p.gif)",
+            "![pixel](https://tracker.example/p.gif)",
         ] {
             let html = render(attack).to_ascii_lowercase();
             for bad in [
@@ -62,6 +67,7 @@ mod tests {
                 "onload",
                 "style=",
                 "data:",
+                "<img",
             ] {
                 assert!(!html.contains(bad), "{attack} rendered as {html}");
             }

@@ -16,13 +16,12 @@ use crate::audit::{self, Actor, Target};
 use crate::db::entities::{artifact, namespace, repository, star, tag, user};
 use crate::error::{Error, Result};
 use crate::namespaces;
+use crate::policy::Role;
 use crate::policy::Visibility;
-use crate::policy::{self, Role, Settings, Subject};
 use crate::registry::RegistryError;
 use crate::registry::{ImageMetadata, PlatformImage};
 use crate::state::AppState;
 use crate::users::Paging;
-use portunus_shared::scope::Scope;
 
 pub fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -268,14 +267,33 @@ pub async fn forget_tags(
             .exec(db)
             .await?;
     }
-    let left = tag::Entity::find()
-        .filter(tag::Column::RepositoryId.eq(repo.id))
-        .count(db)
-        .await?;
-    if left == 0 {
-        repository::Entity::delete_by_id(repo.id).exec(db).await?;
-    }
+    prune_empty(db, Some(repo.id)).await?;
     Ok(removed)
+}
+
+/// Forgets repositories (all, or just `only`) that have no tags left and
+/// nothing people wrote or chose about them: no description, comments,
+/// retention rule or stars. Those stay, so that pushing again finds them.
+pub async fn prune_empty(db: &impl ConnectionTrait, only: Option<i64>) -> Result<u64> {
+    use sea_orm::sea_query::{Alias, Query};
+    let unused_in = |table: &str| {
+        repository::Column::Id.not_in_subquery(
+            Query::select()
+                .column(Alias::new("repository_id"))
+                .from(Alias::new(table))
+                .to_owned(),
+        )
+    };
+    let mut query = repository::Entity::delete_many()
+        .filter(repository::Column::Description.eq(""))
+        .filter(unused_in("tags"))
+        .filter(unused_in("comments"))
+        .filter(unused_in("retention_rules"))
+        .filter(unused_in("stars"));
+    if let Some(id) = only {
+        query = query.filter(repository::Column::Id.eq(id));
+    }
+    Ok(query.exec(db).await?.rows_affected)
 }
 
 /// The full registry name of a repository row.
@@ -289,6 +307,18 @@ pub fn full_name(ns: &namespace::Model, repo: &repository::Model) -> String {
 
 /// A repository as `by` sees it (None: a visitor who is not signed in).
 pub async fn describe(
+    db: &impl ConnectionTrait,
+    ns: &namespace::Model,
+    repo: &repository::Model,
+    by: Option<&user::Model>,
+) -> Result<api::Repository> {
+    let mut shown = summarize(db, ns, repo, by).await?;
+    shown.description_html = crate::markdown::render(&repo.description);
+    Ok(shown)
+}
+
+/// [`describe`] without rendering the description (lists leave it empty).
+async fn summarize(
     db: &impl ConnectionTrait,
     ns: &namespace::Model,
     repo: &repository::Model,
@@ -318,7 +348,7 @@ pub async fn describe(
         name: full_name(ns, repo),
         namespace: ns.name.clone(),
         description: repo.description.clone(),
-        description_html: crate::markdown::render(&repo.description),
+        description_html: String::new(),
         may_manage,
         tags: count,
         updated_at: newest.map(|t| timestamp(t.pushed_at)),
@@ -577,7 +607,7 @@ pub async fn page_of(
     let (page, total) = paging.slice(named);
     let mut items = Vec::with_capacity(page.len());
     for (_, ns, repo) in page {
-        items.push(describe(db, ns, &repo, by).await?);
+        items.push(summarize(db, ns, &repo, by).await?);
     }
     Ok(api::RepositoryPage {
         items,
@@ -707,145 +737,11 @@ pub async fn tag_details(
     })
 }
 
-/// Refuses unless the delete policy lets `by` delete in `ns`.
-pub async fn require_delete(
-    db: &impl ConnectionTrait,
-    settings: &Settings,
-    by: &user::Model,
-    ns: &namespace::Model,
-    full: &str,
-) -> Result<()> {
-    let subject = Subject {
-        user_id: Some(by.id),
-        username: Some(by.username.clone()),
-        admin: by.admin,
-        token_scope: None,
-    };
-    let facts = access::facts_for(db, ns, &subject).await?;
-    let scope = Scope::parse(&format!("repository:{full}:delete"))
-        .map_err(|e| Error::InvalidInput(format!("{e:?}")))?;
-    let verdict = policy::decide(&subject, settings, &scope, Some(&facts)).pop();
-    match verdict {
-        Some(v) if v.allowed => Ok(()),
-        Some(v) => Err(Error::Forbidden(format!(
-            "you may not delete in {full}: {}",
-            v.rule.explain()
-        ))),
-        None => Err(Error::Forbidden(format!("you may not delete in {full}"))),
-    }
-}
-
-fn unavailable(e: RegistryError) -> Error {
+/// A registry failure as Portunus reports it: missing things are "not
+/// found", anything else means the registry is unavailable.
+pub(crate) fn unavailable(e: RegistryError) -> Error {
     match e {
         RegistryError::NotFound(what) => Error::NotFound(format!("the registry has no {what}")),
         other => Error::Unavailable(other.to_string()),
     }
-}
-
-/// Deletes exactly one tag from the registry and from Portunus; other tags
-/// on the same image stay.
-pub async fn delete_tag(state: &AppState, by: &user::Model, id: i64, tag_name: &str) -> Result<()> {
-    let (ns, repo) = find_visible(&state.db, by, id).await?;
-    let full = full_name(&ns, &repo);
-    require_delete(&state.db, &state.config.policy, by, &ns, &full).await?;
-    tag::Entity::find()
-        .filter(tag::Column::RepositoryId.eq(repo.id))
-        .filter(tag::Column::Name.eq(tag_name))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("{full} has no tag {tag_name:?}")))?;
-    remove_tag(state, &Actor::user(by.id, &by.username), &full, tag_name).await?;
-    Ok(())
-}
-
-/// Deletes exactly one tag of `full` from the registry, then forgets it and
-/// records who did it; no permission check (callers do that). A tag the
-/// registry no longer has is forgotten all the same. Returns the digest it
-/// pointed at, when the registry still knew it.
-pub async fn remove_tag(
-    state: &AppState,
-    actor: &Actor,
-    full: &str,
-    tag_name: &str,
-) -> Result<Option<String>> {
-    let (repo, known) = with_tags(&state.db, state.registry_id, full).await?;
-    let digest = match state.registry.manifest_digest(full, tag_name).await {
-        Ok(digest) => Some(digest),
-        Err(RegistryError::NotFound(_)) if known.iter().any(|k| k.name == tag_name) => None,
-        Err(e) => return Err(unavailable(e)),
-    };
-    let mut shared = false;
-    if let Some(digest) = &digest {
-        // Shared unless every other tag the registry holds is known to point elsewhere.
-        let in_registry = state.registry.tags(full).await.map_err(unavailable)?;
-        shared = in_registry.iter().filter(|t| *t != tag_name).any(|t| {
-            known
-                .iter()
-                .find(|k| &k.name == t)
-                .is_none_or(|k| &k.digest == digest)
-        });
-        state
-            .registry
-            .delete_tag(full, tag_name, digest, shared)
-            .await
-            .map_err(unavailable)?;
-    }
-    let txn = crate::db::begin_write(&state.db).await?;
-    if let Some(repo) = &repo {
-        forget_tags(&txn, repo, None, Some(tag_name)).await?;
-    }
-    let name = format!("{full}:{tag_name}");
-    let target = Target {
-        kind: "repository",
-        id: repo.as_ref().map(|r| r.id),
-        name: &name,
-    };
-    let params = serde_json::json!({"digest": digest, "shared_digest": shared});
-    audit::record(&txn, actor, "repository.delete_tag", target, Some(params)).await?;
-    txn.commit().await?;
-    Ok(digest)
-}
-
-/// Deletes a repository: every manifest its tags point at, then what
-/// Portunus knew of it.
-pub async fn delete_repository(state: &AppState, by: &user::Model, id: i64) -> Result<()> {
-    let (ns, repo) = find_visible(&state.db, by, id).await?;
-    let full = full_name(&ns, &repo);
-    require_delete(&state.db, &state.config.policy, by, &ns, &full).await?;
-    let mut digests = Vec::new();
-    for tag in state.registry.tags(&full).await.map_err(unavailable)? {
-        match state.registry.manifest(&full, &tag).await {
-            Ok(m) if !digests.contains(&m.digest) => digests.push(m.digest),
-            Ok(_) | Err(RegistryError::NotFound(_)) => {}
-            Err(e) => return Err(unavailable(e)),
-        }
-    }
-    for digest in &digests {
-        match state.registry.delete_manifest(&full, digest).await {
-            Ok(()) | Err(RegistryError::NotFound(_)) => {}
-            Err(e) => return Err(unavailable(e)),
-        }
-    }
-    let txn = crate::db::begin_write(&state.db).await?;
-    tag::Entity::delete_many()
-        .filter(tag::Column::RepositoryId.eq(repo.id))
-        .exec(&txn)
-        .await?;
-    repository::Entity::delete_by_id(repo.id).exec(&txn).await?;
-    let target = Target {
-        kind: "repository",
-        id: Some(repo.id),
-        name: &full,
-    };
-    let params = serde_json::json!({"manifests": digests.len()});
-    audit::record(
-        &txn,
-        &Actor::user(by.id, &by.username),
-        "repository.delete",
-        target,
-        Some(params),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
 }

@@ -14,6 +14,7 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilt
 
 use crate::audit::{self, Actor, Target};
 use crate::db::entities::{namespace, repository, retention_rule, tag, user};
+use crate::deletion::Removal;
 use crate::error::{Error, Result};
 use crate::repositories::{self, full_name, timestamp};
 use crate::state::{AppState, SharedState};
@@ -37,9 +38,7 @@ impl Rule {
     pub fn compile(rule: &api::RetentionRule) -> Result<Rule> {
         let invalid = |m: String| Err(Error::InvalidInput(m));
         if rule.keep_newest.is_none() && rule.older_than_days.is_none() {
-            return invalid(
-                "a retention rule needs keep_newest, older_than_days or both; otherwise it would delete every tag".into(),
-            );
+            return invalid("a retention rule needs keep_newest, older_than_days or both".into());
         }
         if let Some(n) = rule.keep_newest
             && !(1..=100_000).contains(&n)
@@ -60,22 +59,27 @@ impl Rule {
         }
         let pattern = match rule.tag_pattern.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(p) if p.len() > MAX_PATTERN => {
+            Some(p) if p.chars().count() > MAX_PATTERN => {
                 return invalid(format!(
                     "tag_pattern has {} characters; at most {MAX_PATTERN}",
-                    p.len()
+                    p.chars().count()
                 ));
             }
-            Some(p) => Some(
-                regex::RegexBuilder::new(&format!("^(?:{p})$"))
-                    .size_limit(1 << 20)
-                    .build()
-                    .map_err(|e| {
-                        Error::InvalidInput(format!(
-                            "tag_pattern {p:?} is not a regular expression: {e}"
-                        ))
-                    })?,
-            ),
+            Some(p) => {
+                let build = |text: &str| {
+                    regex::RegexBuilder::new(text)
+                        .size_limit(1 << 20)
+                        .build()
+                        .map_err(|e| {
+                            Error::InvalidInput(format!(
+                                "tag_pattern {p:?} is not a regular expression: {e}"
+                            ))
+                        })
+                };
+                // Alone first, so that it cannot close the group that anchors it.
+                build(p)?;
+                Some(build(&format!("^(?:{p})$"))?)
+            }
         };
         Ok(Rule {
             keep_newest: rule.keep_newest.map(|n| n as usize),
@@ -86,9 +90,52 @@ impl Rule {
     }
 
     /// What the rule decides for each tag, those to delete first, then
-    /// those kept, each group newest first.
+    /// those kept, each group newest first. Cosign signature, attestation
+    /// and SBOM tags (`sha256-HEX.sig`) are not ranked with the others: they
+    /// go when the image they are about goes, and stay otherwise.
     pub fn evaluate(&self, tags: &[tag::Model], now: DateTime<Utc>) -> Vec<api::RetentionVerdict> {
-        let mut ordered: Vec<&tag::Model> = tags.iter().collect();
+        let (about, images): (Vec<&tag::Model>, Vec<&tag::Model>) = tags
+            .iter()
+            .partition(|t| crate::images::cosign_tag(&t.name).is_some());
+        let mut verdicts = self.evaluate_images(images, now);
+        let kept: Vec<String> = verdicts
+            .iter()
+            .filter(|v| !v.delete)
+            .map(|v| v.digest.clone())
+            .collect();
+        let going: Vec<String> = verdicts
+            .iter()
+            .filter(|v| v.delete)
+            .map(|v| v.digest.clone())
+            .collect();
+        for t in about {
+            let subject = crate::images::cosign_tag(&t.name)
+                .map(|(digest, _)| digest)
+                .unwrap_or_default();
+            let delete = going.contains(&subject) && !kept.contains(&subject);
+            verdicts.push(api::RetentionVerdict {
+                tag: t.name.clone(),
+                digest: t.digest.clone(),
+                pushed_at: timestamp(t.pushed_at),
+                pulled_at: t.pulled_at.map(timestamp),
+                delete,
+                reason: if delete {
+                    "about an image whose tags all go".into()
+                } else {
+                    "about an image that stays (or is not tagged here)".into()
+                },
+            });
+        }
+        verdicts.sort_by_key(|v| !v.delete);
+        verdicts
+    }
+
+    fn evaluate_images(
+        &self,
+        tags: Vec<&tag::Model>,
+        now: DateTime<Utc>,
+    ) -> Vec<api::RetentionVerdict> {
+        let mut ordered = tags;
         ordered.sort_by(|a, b| b.pushed_at.cmp(&a.pushed_at).then(a.name.cmp(&b.name)));
         let days_ago = |t: DateTime<Utc>| (now - t).num_days();
         let mut matching = 0;
@@ -203,7 +250,7 @@ pub async fn set(
 ) -> Result<api::RetentionSetting> {
     let (ns, repo) = repositories::find_visible(&state.db, by, id).await?;
     let full = full_name(&ns, &repo);
-    repositories::require_delete(&state.db, &state.config.policy, by, &ns, &full).await?;
+    crate::deletion::require_delete(&state.db, &state.config.policy, by, &ns, &full).await?;
     Rule::compile(rule)?;
     let txn = crate::db::begin_write(&state.db).await?;
     retention_rule::Entity::insert(retention_rule::ActiveModel {
@@ -255,7 +302,7 @@ pub async fn set(
 pub async fn remove(state: &AppState, by: &user::Model, id: i64) -> Result<()> {
     let (ns, repo) = repositories::find_visible(&state.db, by, id).await?;
     let full = full_name(&ns, &repo);
-    repositories::require_delete(&state.db, &state.config.policy, by, &ns, &full).await?;
+    crate::deletion::require_delete(&state.db, &state.config.policy, by, &ns, &full).await?;
     retention_rule::Entity::delete_many()
         .filter(retention_rule::Column::RepositoryId.eq(repo.id))
         .exec(&state.db)
@@ -310,14 +357,42 @@ pub async fn preview(
 pub async fn run_now(state: &AppState, by: &user::Model, id: i64) -> Result<api::RetentionPreview> {
     let (ns, repo) = repositories::find_visible(&state.db, by, id).await?;
     let full = full_name(&ns, &repo);
-    repositories::require_delete(&state.db, &state.config.policy, by, &ns, &full).await?;
+    crate::deletion::require_delete(&state.db, &state.config.policy, by, &ns, &full).await?;
     let row = stored(&state.db, repo.id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("{full} has no retention rule")))?;
+    if !claim(&state.db, &row, Utc::now()).await? {
+        return Err(Error::Conflict(format!(
+            "the retention rule of {full} is running right now; try again in a moment"
+        )));
+    }
     apply(state, &Actor::user(by.id, &by.username), &ns, &repo, &row).await
 }
 
-/// Deletes what `row` says should go, tag by tag; returns what it decided.
+/// Marks `row` as run at `now` unless another run marked it since it was
+/// read: only the run that moves `last_run_at` goes ahead, so concurrent
+/// runs (several Portunus processes, a run on demand) never overlap.
+async fn claim(
+    db: &DatabaseConnection,
+    row: &retention_rule::Model,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let moved = retention_rule::Entity::update_many()
+        .col_expr(retention_rule::Column::LastRunAt, Expr::value(now))
+        .filter(retention_rule::Column::Id.eq(row.id))
+        .filter(match row.last_run_at {
+            Some(at) => retention_rule::Column::LastRunAt.eq(at),
+            None => retention_rule::Column::LastRunAt.is_null(),
+        })
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(moved == 1)
+}
+
+/// Deletes what `row` says should go, tag by tag, each only if it still
+/// points at the image the rule judged (asked of the registry first);
+/// returns what it decided and did.
 async fn apply(
     state: &AppState,
     actor: &Actor,
@@ -326,24 +401,79 @@ async fn apply(
     row: &retention_rule::Model,
 ) -> Result<api::RetentionPreview> {
     let rule = Rule::compile(&to_api(row))?;
-    let decided = evaluate_for(&state.db, ns, repo, &rule).await?;
-    for verdict in decided.tags.iter().filter(|v| v.delete) {
-        repositories::remove_tag(state, actor, &decided.repository, &verdict.tag).await?;
+    let mut decided = evaluate_for(&state.db, ns, repo, &rule).await?;
+    let full = decided.repository.clone();
+    let mut current = crate::deletion::registry_digests(state, &full).await?;
+    for verdict in decided.tags.iter_mut().filter(|v| v.delete) {
+        let removal = crate::deletion::remove_tag_among(
+            state,
+            actor,
+            &full,
+            &verdict.tag,
+            Some(&verdict.digest),
+            &mut current,
+        )
+        .await;
+        match removal {
+            Ok(Removal::Removed(_)) => {}
+            Ok(Removal::Moved(now)) => {
+                verdict.delete = false;
+                verdict.reason = format!("left alone: it points at {now} by now");
+            }
+            // Gone from both the registry and Portunus already.
+            Err(Error::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
     }
-    retention_rule::Entity::update_many()
-        .col_expr(retention_rule::Column::LastRunAt, Expr::value(Utc::now()))
-        .filter(retention_rule::Column::Id.eq(row.id))
-        .exec(&state.db)
-        .await?;
+    decided.delete = decided.tags.iter().filter(|v| v.delete).count() as u64;
+    decided.keep = decided.tags.len() as u64 - decided.delete;
     Ok(decided)
+}
+
+/// Whether the person who last set `row` may still delete in its repository
+/// (scheduled runs act on their behalf).
+async fn author_may_still_delete(
+    state: &AppState,
+    row: &retention_rule::Model,
+    ns: &namespace::Model,
+    full: &str,
+) -> Result<bool> {
+    let Some(author_id) = row.updated_by_id else {
+        return Ok(false);
+    };
+    let Some(author) = user::Entity::find_by_id(author_id).one(&state.db).await? else {
+        return Ok(false);
+    };
+    if !author.enabled {
+        return Ok(false);
+    }
+    match crate::deletion::require_delete(&state.db, &state.config.policy, &author, ns, full).await
+    {
+        Ok(()) => Ok(true),
+        Err(Error::Forbidden(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// What a scheduled pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pass {
+    /// Rules applied.
+    pub ran: u64,
+    /// Rules not applied because whoever set them may no longer delete there.
+    pub skipped: u64,
+    /// Rules whose run failed (the registry was unreachable, say); retried next time.
+    pub failed: u64,
+    /// Tags deleted.
+    pub deleted: u64,
 }
 
 /// Runs every enabled rule whose last run is at least `interval` old, each
 /// claimed first so that concurrent Portunus processes split the work.
-/// Returns how many tags went.
-pub async fn run_due(state: &AppState, interval: std::time::Duration) -> Result<u64> {
+pub async fn run_due(state: &AppState, interval: std::time::Duration) -> Result<Pass> {
+    let mut pass = Pass::default();
     if !state.config.policy.delete_enabled {
-        return Ok(0);
+        return Ok(pass);
     }
     let now = Utc::now();
     let due_before = now - Duration::from_std(interval).unwrap_or(Duration::hours(1));
@@ -361,21 +491,8 @@ pub async fn run_due(state: &AppState, interval: std::time::Duration) -> Result<
         id: None,
         name: "portunus-retention".into(),
     };
-    let mut deleted = 0;
     for row in rules {
-        // Claim: only the process that moves last_run_at runs the rule.
-        let claimed = retention_rule::Entity::update_many()
-            .col_expr(retention_rule::Column::LastRunAt, Expr::value(now))
-            .filter(retention_rule::Column::Id.eq(row.id))
-            .filter(match row.last_run_at {
-                Some(at) => retention_rule::Column::LastRunAt.eq(at),
-                None => retention_rule::Column::LastRunAt.is_null(),
-            })
-            .exec(&state.db)
-            .await?
-            .rows_affected
-            == 1;
-        if !claimed {
+        if !claim(&state.db, &row, now).await? {
             continue;
         }
         let Some(repo) = repository::Entity::find_by_id(row.repository_id)
@@ -390,19 +507,27 @@ pub async fn run_due(state: &AppState, interval: std::time::Duration) -> Result<
         else {
             continue;
         };
+        let full = full_name(&ns, &repo);
+        if !author_may_still_delete(state, &row, &ns, &full).await? {
+            tracing::warn!(repository = %full, "retention rule skipped: whoever set it may no longer delete there; an owner should save it again");
+            pass.skipped += 1;
+            continue;
+        }
         match apply(state, &actor, &ns, &repo, &row).await {
             Ok(done) => {
                 if done.delete > 0 {
                     tracing::info!(repository = %done.repository, deleted = done.delete, "retention deleted tags");
                 }
-                deleted += done.delete;
+                pass.ran += 1;
+                pass.deleted += done.delete;
             }
             Err(e) => {
-                tracing::warn!(repository = %repo.name, error = %e, "retention run failed; next run retries")
+                tracing::warn!(repository = %full, error = %e, "retention run failed; next run retries");
+                pass.failed += 1;
             }
         }
     }
-    Ok(deleted)
+    Ok(pass)
 }
 
 /// Runs due rules every `retention_interval_seconds` until the process ends.
@@ -522,6 +647,41 @@ mod tests {
     }
 
     #[test]
+    fn cosign_tags_go_with_their_image_and_do_not_count_as_tags() {
+        let now = Utc::now();
+        let sig = |image: &str, days| {
+            let mut t = tag(&format!("sha256-{}.sig", image.repeat(64)), days, None, now);
+            t.digest = format!("sha256:sig-of-{image}");
+            t
+        };
+        let image = |name: &str, hex: &str, days| {
+            let mut t = tag(name, days, None, now);
+            t.digest = format!("sha256:{}", hex.repeat(64));
+            t
+        };
+        let tags = [
+            image("v3", "c", 1),
+            sig("c", 0),
+            image("v2", "b", 5),
+            sig("b", 4),
+            image("v1", "a", 9),
+            sig("a", 8),
+        ];
+        let rule = api::RetentionRule {
+            keep_newest: Some(2),
+            ..Default::default()
+        };
+        assert_eq!(
+            deleted(&rule, &tags, now),
+            [
+                "sha256-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sig",
+                "v1"
+            ],
+            "signatures neither push v2 out nor stay behind without their image"
+        );
+    }
+
+    #[test]
     fn rules_that_make_no_sense_are_refused() {
         let bad = [
             api::RetentionRule::default(),
@@ -540,6 +700,11 @@ mod tests {
             api::RetentionRule {
                 keep_newest: Some(1),
                 tag_pattern: Some("(".into()),
+                ..Default::default()
+            },
+            api::RetentionRule {
+                keep_newest: Some(1),
+                tag_pattern: Some("a)|(.*".into()),
                 ..Default::default()
             },
             api::RetentionRule {

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::db::entities::{registry, repository, tag};
+use crate::db::entities::{registry, tag};
 use crate::error::{Error, Result};
 use crate::registry::RegistryError;
 use crate::repositories;
@@ -285,6 +285,10 @@ async fn sync_repository(
             Err(e) => {
                 tracing::warn!(repository = %path, tag = %name, error = %e, "sync cannot read a tag");
                 summary.failed += 1;
+                // Left as it was: marked as seen, so a deleting pass keeps it.
+                if let Some(existing) = existing {
+                    unchanged_ids.push(existing.id);
+                }
             }
         }
     }
@@ -331,20 +335,7 @@ async fn forget_unseen(
         .exec(&txn)
         .await?
         .rows_affected;
-    let empty = repository::Entity::find()
-        .filter(
-            repository::Column::Id.not_in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(tag::Column::RepositoryId)
-                    .from(tag::Entity)
-                    .to_owned(),
-            ),
-        )
-        .all(&txn)
-        .await?;
-    for repo in empty {
-        repository::Entity::delete_by_id(repo.id).exec(&txn).await?;
-    }
+    repositories::prune_empty(&txn, None).await?;
     txn.commit().await?;
     Ok(removed)
 }

@@ -335,7 +335,7 @@ pub struct Repository {
     pub namespace: String,
     /// Markdown, as written.
     pub description: String,
-    /// The description rendered as sanitized HTML.
+    /// The description rendered as sanitized HTML (empty in lists).
     pub description_html: String,
     /// Whether you may change the description and moderate comments
     /// (owners of its namespace, administrators).

@@ -191,7 +191,7 @@ impl RepositoriesApi {
         auth: Auth,
         id: Path<i64>,
     ) -> ApiResult<Done> {
-        repositories::delete_repository(&state, auth.principal().for_changes()?, id.0).await?;
+        crate::deletion::delete_repository(&state, auth.principal().for_changes()?, id.0).await?;
         Ok(Done::Done)
     }
 
@@ -228,7 +228,7 @@ impl RepositoriesApi {
         id: Path<i64>,
         tag: Path<String>,
     ) -> ApiResult<Done> {
-        repositories::delete_tag(&state, auth.principal().for_changes()?, id.0, &tag).await?;
+        crate::deletion::delete_tag(&state, auth.principal().for_changes()?, id.0, &tag).await?;
         Ok(Done::Done)
     }
 

@@ -147,14 +147,28 @@ async fn apply(
         && effective
         && !hosts::is_known(host, &state.config.registry_hostnames())
     {
-        let reference = digest.as_deref().or(tag.as_deref()).unwrap_or_default();
-        let held = match state.registry.manifest_digest(&repository, reference).await {
+        let Some(reference) = digest.as_deref().or(tag.as_deref()) else {
+            return mark(
+                &state.db,
+                event,
+                Some("the event names no tag or digest".into()),
+            )
+            .await;
+        };
+        let confirmed = match state.registry.manifest_digest(&repository, reference).await {
             // What the event says is there: the registry, reached by another name.
-            Ok(_) => event.action == "delete",
-            Err(RegistryError::NotFound(_)) => event.action != "delete",
+            Ok(_) => event.action != "delete",
+            Err(RegistryError::NotFound(_)) => event.action == "delete",
             Err(e) => return Err(Failure::Retry(e.to_string())),
         };
-        if held {
+        if !confirmed && event.action == "pull" {
+            // A pull changes little; one that cannot be confirmed is noted, not held.
+            let note = format!(
+                "pull named the unknown registry host {host:?} and the registry does not confirm it"
+            );
+            return mark(&state.db, event, Some(note)).await;
+        }
+        if !confirmed {
             return hold(state, event, host).await;
         }
     }

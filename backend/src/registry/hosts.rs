@@ -13,9 +13,24 @@ pub fn is_known(host: &str, known: &[String]) -> bool {
     known.iter().any(|k| given.matches(&Name::parse(k)))
 }
 
+/// Checks a configured name: a host, or host:port, without scheme or path.
+pub fn check(entry: &str) -> Result<(), String> {
+    let name = Name::parse(entry);
+    let plain = !entry.contains("://") && !entry.contains('/') && !entry.trim().is_empty();
+    if plain && name.valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "registry.hostnames entry {entry:?} is not a host name or host:port (like \"registry.example.org\" or \"10.0.0.5:5000\")"
+        ))
+    }
+}
+
 struct Name {
     host: String,
     port: Option<u16>,
+    /// False when a port was given but is no number: such a name matches nothing.
+    valid: bool,
 }
 
 impl Name {
@@ -38,14 +53,18 @@ impl Name {
         } else {
             host
         };
+        let parsed = port.map(str::parse::<u16>);
         Name {
+            valid: !host.is_empty() && parsed.as_ref().is_none_or(Result::is_ok),
             host,
-            port: port.and_then(|p| p.parse().ok()),
+            port: parsed.and_then(Result::ok),
         }
     }
 
     fn matches(&self, other: &Name) -> bool {
-        self.host == other.host
+        self.valid
+            && other.valid
+            && self.host == other.host
             && match (self.port, other.port) {
                 (Some(a), Some(b)) => a == b,
                 _ => true,
@@ -64,6 +83,27 @@ fn is_loopback(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn configured_names_are_checked() {
+        for good in [
+            "registry.example.org",
+            "10.0.0.5:5000",
+            "[::1]:5000",
+            "localhost",
+        ] {
+            assert!(check(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "https://registry.example.org",
+            "host/path",
+            "host:abc",
+            "",
+            ":5000",
+        ] {
+            assert!(check(bad).is_err(), "{bad}");
+        }
+    }
 
     fn known() -> Vec<String> {
         vec!["127.0.0.1:5000".into(), "Registry.Example.org".into()]
@@ -94,6 +134,8 @@ mod tests {
             "example.org",
             "evil-registry.example.org",
             "",
+            "localhost:abc",
+            "registry.example.org:99999",
         ] {
             assert!(!is_known(host, &known()), "{host} should be unknown");
         }

@@ -4,6 +4,7 @@
 use chrono::{Duration, Utc};
 use portunus::registry::ImageMetadata;
 use portunus::repositories;
+use sea_orm::EntityTrait;
 use serde_json::json;
 
 use crate::kit::{As, kits};
@@ -134,6 +135,116 @@ async fn rules_are_for_those_who_may_delete_and_previews_change_nothing() {
         assert_eq!(
             kit.call(&vera, "GET", &path, None).await.json()["stored"],
             false
+        );
+    }
+}
+
+#[tokio::test]
+async fn scheduled_runs_act_only_while_the_rules_author_may_delete() {
+    for kit in kits().await {
+        let crate::kit::Cast { olivia, .. } = kit.cast().await;
+        let id = kit.recorded("web/app", "1").await;
+        let path = format!("/api/v1/repositories/{id}/retention");
+        let rule = json!({"enabled": true, "keep_newest": 1});
+        assert_eq!(
+            kit.call(&olivia, "PUT", &path, Some(rule)).await.status,
+            200
+        );
+        let hour = std::time::Duration::from_secs(3600);
+
+        // Olivia owns the team: the run goes ahead (and fails, no registry here).
+        let pass = portunus::retention::run_due(&kit.state, hour)
+            .await
+            .unwrap();
+        assert_eq!((pass.ran, pass.skipped, pass.failed), (0, 0, 1), "{pass:?}");
+
+        // Once she is only a viewer, her rule no longer runs.
+        kit.create_user("otto").await;
+        kit.call(
+            &olivia,
+            "PUT",
+            "/api/v1/teams/web/members/otto",
+            Some(json!({"role": "owner"})),
+        )
+        .await;
+        let otto = kit.sign_in("otto").await;
+        let demoted = kit
+            .call(
+                &otto,
+                "PUT",
+                "/api/v1/teams/web/members/olivia",
+                Some(json!({"role": "viewer"})),
+            )
+            .await;
+        assert!(demoted.status.is_success(), "{}", demoted.text);
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &kit.state.db,
+            "UPDATE retention_rules SET last_run_at = NULL",
+        )
+        .await
+        .unwrap();
+        let pass = portunus::retention::run_due(&kit.state, hour)
+            .await
+            .unwrap();
+        assert_eq!((pass.ran, pass.skipped, pass.failed), (0, 1, 0), "{pass:?}");
+        // Not due again within the interval.
+        let pass = portunus::retention::run_due(&kit.state, hour)
+            .await
+            .unwrap();
+        assert_eq!(pass, portunus::retention::Pass::default());
+    }
+}
+
+#[tokio::test]
+async fn a_repository_keeps_what_people_wrote_when_its_last_tag_goes() {
+    for kit in kits().await {
+        let crate::kit::Cast { olivia, .. } = kit.cast().await;
+        let described = kit.recorded("web/described", "1").await;
+        let bare = kit.recorded("web/bare", "1").await;
+        kit.call(
+            &olivia,
+            "PUT",
+            &format!("/api/v1/repositories/{described}/description"),
+            Some(json!({"description": "Keep me"})),
+        )
+        .await;
+        for id in [described, bare] {
+            let repo = portunus::db::entities::repository::Entity::find_by_id(id)
+                .one(&kit.state.db)
+                .await
+                .unwrap()
+                .unwrap();
+            repositories::forget_tags(&kit.state.db, &repo, None, Some("1"))
+                .await
+                .unwrap();
+        }
+        let shown = kit
+            .call(
+                &olivia,
+                "GET",
+                &format!("/api/v1/repositories/{described}"),
+                None,
+            )
+            .await;
+        assert_eq!(shown.status, 200, "{}", shown.text);
+        assert_eq!(
+            (
+                shown.json()["tags"].as_u64(),
+                shown.json()["description"].as_str()
+            ),
+            (Some(0), Some("Keep me"))
+        );
+        assert_eq!(
+            kit.call(
+                &olivia,
+                "GET",
+                &format!("/api/v1/repositories/{bare}"),
+                None
+            )
+            .await
+            .status,
+            404,
+            "a repository with nothing left is forgotten"
         );
     }
 }
