@@ -39,6 +39,8 @@ pub struct Config {
     pub lockout_seconds: u64,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Bearer token `GET /metrics` requires; empty means it is open.
+    pub metrics_token: String,
     /// How often enabled retention rules run, in seconds; 0 turns the
     /// scheduled runs off (previews and runs on demand still work).
     pub retention_interval_seconds: u64,
@@ -118,6 +120,7 @@ impl Default for Config {
             lockout_seconds: 900,
             max_body_bytes: 1024 * 1024,
             retention_interval_seconds: 86_400,
+            metrics_token: String::new(),
             token: TokenConfig::default(),
             registry: RegistryConfig::default(),
             policy: crate::policy::Settings::default(),

@@ -1,12 +1,12 @@
 //! `GET /metrics`: counters of this process and figures from the database in
-//! the Prometheus text format. Counts only, never names, so it may be
-//! scraped without signing in.
+//! the Prometheus text format. Counts only, never names; open unless
+//! `metrics_token` is set.
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use poem::web::Data;
-use poem::{IntoResponse, Response, handler};
+use poem::{IntoResponse, Request, Response, handler};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::db::entities::{registry_event, repository, tag, user};
@@ -35,7 +35,24 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
 
 /// `GET /metrics`
 #[handler]
-pub async fn render(Data(state): Data<&SharedState>) -> Response {
+pub async fn render(req: &Request, Data(state): Data<&SharedState>) -> Response {
+    let token = &state.config.metrics_token;
+    if !token.is_empty() {
+        let given = req
+            .headers()
+            .get(poem::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !crate::secrets::same(given.as_bytes(), token.as_bytes()) {
+            return poem::web::Json(serde_json::json!({
+                "code": "unauthorized",
+                "message": "metrics need Authorization: Bearer METRICS_TOKEN (metrics_token in the configuration)"
+            }))
+            .with_status(poem::http::StatusCode::UNAUTHORIZED)
+            .into_response();
+        }
+    }
     let m = &state.metrics;
     let mut out = String::new();
     family(

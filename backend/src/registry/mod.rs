@@ -531,7 +531,7 @@ impl RegistryClient {
         match &fetched.manifest {
             Manifest::Image { config, layers, .. } => {
                 let facts = self.config_facts(repository, &config.digest).await;
-                meta.size = config.size + layers.iter().map(|l| l.size).sum::<i64>();
+                meta.size = image_size(config, layers);
                 meta.layers = i32::try_from(layers.len()).unwrap_or(i32::MAX);
                 meta.image_id = Some(config.digest.clone());
                 meta.created = facts.created;
@@ -543,10 +543,10 @@ impl RegistryClient {
                         Ok(FetchedManifest {
                             manifest: Manifest::Image { config, layers, .. },
                             ..
-                        }) => config.size + layers.iter().map(|l| l.size).sum::<i64>(),
+                        }) => image_size(&config, &layers),
                         _ => child.size,
                     };
-                    meta.size += size;
+                    meta.size = meta.size.saturating_add(size);
                     let platform = child.platform.clone().unwrap_or(Platform {
                         os: "unknown".into(),
                         architecture: "unknown".into(),
@@ -585,7 +585,7 @@ impl RegistryClient {
         Ok(Some(ImageMetadata {
             digest: fetched.digest.clone(),
             media_type: fetched.media_type.clone(),
-            size: fetched.size + config.size + layers.iter().map(|l| l.size).sum::<i64>(),
+            size: fetched.size.saturating_add(image_size(config, layers)),
             layers: i32::try_from(layers.len()).unwrap_or(i32::MAX),
             subject: Some(subject.digest.clone()),
             artifact_type: artifact_type
@@ -621,6 +621,15 @@ impl RegistryClient {
             }
         }
     }
+}
+
+/// Bytes of a configuration and its layers, as the manifest states them
+/// (saturating: a manifest may claim anything).
+fn image_size(config: &Descriptor, layers: &[Descriptor]) -> i64 {
+    layers
+        .iter()
+        .map(|l| l.size.max(0))
+        .fold(config.size.max(0), i64::saturating_add)
 }
 
 #[cfg(test)]

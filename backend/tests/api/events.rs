@@ -153,3 +153,31 @@ async fn administrators_see_pending_and_failed_events() {
         403
     );
 }
+
+#[tokio::test]
+async fn metrics_may_require_a_token() {
+    let kit = crate::kit::Kit::with_config("sqlite", None, |c| {
+        c.metrics_token = "scrape-secret-123".into();
+    })
+    .await;
+    let without = kit.send(kit.client.get("/metrics")).await;
+    without.assert_client_error("no token");
+    assert_eq!(without.status, 401);
+    let wrong = kit
+        .send(
+            kit.client
+                .get("/metrics")
+                .header("Authorization", "Bearer nope"),
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    let right = kit
+        .send(
+            kit.client
+                .get("/metrics")
+                .header("Authorization", "Bearer scrape-secret-123"),
+        )
+        .await;
+    assert_eq!(right.status, 200);
+    assert!(right.text.contains("portunus_registry_events_total"));
+}
