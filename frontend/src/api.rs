@@ -4,9 +4,10 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use portunus_shared::api::{
     ApplicationToken, Comment, CreatedApplicationToken, ErrorBody, ExploredRepository, Image, Me,
-    NewApplicationToken, NewComment, Permissions, RegistryEventPage, Repository,
-    RepositoryDescription, RepositoryPage, RetentionPreview, RetentionRule, RetentionSetting,
-    SearchResults, ServerInfo, SignIn, SignUp, SignedUp, TagDetails,
+    MemberRole, Namespace, NamespacePage, NamespaceUpdate, NewApplicationToken, NewComment,
+    NewNamespace, NewTeam, Permissions, RegistryEventPage, Repository, RepositoryDescription,
+    RepositoryPage, RetentionPreview, RetentionRule, RetentionSetting, SearchResults, ServerInfo,
+    SignIn, SignUp, SignedUp, TagDetails, Team, TeamPage, User, UserPage, UserUpdate,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -254,6 +255,84 @@ pub async fn registry_events(state: &str) -> Result<RegistryEventPage, ApiError>
     call(
         Request::get(&url("/registry/events")).query([("state", state), ("per_page", "200")]),
         NO_BODY,
+    )
+    .await
+}
+
+/// Teams you may see.
+pub async fn teams() -> Result<Vec<Team>, ApiError> {
+    let page: TeamPage = call(
+        Request::get(&url("/teams")).query([("per_page", "500")]),
+        NO_BODY,
+    )
+    .await?;
+    Ok(page.items)
+}
+
+pub async fn team(name: &str) -> Result<Team, ApiError> {
+    call(Request::get(&url(&format!("/teams/{name}"))), NO_BODY).await
+}
+
+/// Creates a team; you become its owner.
+pub async fn create_team(name: String, description: String) -> Result<Team, ApiError> {
+    call(
+        Request::post(&url("/teams")),
+        Some(&NewTeam { name, description }),
+    )
+    .await
+}
+
+/// Adds a member or changes their role; returns the team.
+pub async fn set_member(team: &str, username: &str, role: String) -> Result<Team, ApiError> {
+    call(
+        Request::put(&url(&format!("/teams/{team}/members/{username}"))),
+        Some(&MemberRole { role }),
+    )
+    .await
+}
+
+pub async fn remove_member(team: &str, username: &str) -> Result<(), ApiError> {
+    call_empty(Request::delete(&url(&format!(
+        "/teams/{team}/members/{username}"
+    ))))
+    .await
+}
+
+/// Namespaces you may see.
+pub async fn namespaces() -> Result<Vec<Namespace>, ApiError> {
+    let page: NamespacePage = call(
+        Request::get(&url("/namespaces")).query([("per_page", "500")]),
+        NO_BODY,
+    )
+    .await?;
+    Ok(page.items)
+}
+
+pub async fn create_namespace(new: NewNamespace) -> Result<Namespace, ApiError> {
+    call(Request::post(&url("/namespaces")), Some(&new)).await
+}
+
+pub async fn update_namespace(name: &str, change: NamespaceUpdate) -> Result<Namespace, ApiError> {
+    call(
+        Request::patch(&url(&format!("/namespaces/{name}"))),
+        Some(&change),
+    )
+    .await
+}
+
+/// Accounts (administrators see all).
+pub async fn users() -> Result<UserPage, ApiError> {
+    call(
+        Request::get(&url("/users")).query([("per_page", "500")]),
+        NO_BODY,
+    )
+    .await
+}
+
+pub async fn update_user(username: &str, change: UserUpdate) -> Result<User, ApiError> {
+    call(
+        Request::patch(&url(&format!("/users/{username}"))),
+        Some(&change),
     )
     .await
 }

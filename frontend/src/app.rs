@@ -5,9 +5,9 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    ExplorePage, ExploredRepositoryPage, Home, PermissionsPage, RegistryEventsPage,
+    ExplorePage, ExploredRepositoryPage, Home, NamespacesPage, PermissionsPage, RegistryEventsPage,
     RepositoriesPage, RepositoryPage, SearchBox, SearchPage, SignInPage, SignUpPage, TagPage,
-    TokensPage,
+    TeamPage, TeamsPage, TokensPage, UsersPage,
 };
 
 #[component]
@@ -20,6 +20,8 @@ pub fn App() -> impl IntoView {
                     <A href="/">"Home"</A>
                     <A href="/repositories">"Repositories"</A>
                     <A href="/explore">"Explore"</A>
+                    <A href="/teams">"Teams"</A>
+                    <A href="/namespaces">"Namespaces"</A>
                     <A href="/tokens">"Tokens"</A>
                     <A href="/permissions">"Why can / can't I?"</A>
                     <AdminLinks />
@@ -38,6 +40,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/explore/:id") view=ExploredRepositoryPage />
                     <Route path=path!("/search") view=SearchPage />
                     <Route path=path!("/admin/events") view=RegistryEventsPage />
+                    <Route path=path!("/admin/users") view=UsersPage />
+                    <Route path=path!("/teams") view=TeamsPage />
+                    <Route path=path!("/teams/:name") view=TeamPage />
+                    <Route path=path!("/namespaces") view=NamespacesPage />
                     <Route path=path!("/tokens") view=TokensPage />
                     <Route path=path!("/permissions") view=PermissionsPage />
                 </Routes>
@@ -57,6 +63,7 @@ fn AdminLinks() -> impl IntoView {
     });
     view! {
         <Show when=move || matches!(me.get(), Some(Ok(ref m)) if m.admin)>
+            <A href="/admin/users">"Users"</A>
             <A href="/admin/events">"Registry events"</A>
         </Show>
     }

@@ -249,16 +249,23 @@ impl Page {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Types into a field; when the page re-renders it meanwhile (a refetch),
+    /// finds the new one and types again.
     async fn fill(&self, css: &str, text: &str) {
-        let field = self.wait_for(css).await;
-        field
-            .clear()
-            .await
-            .unwrap_or_else(|e| panic!("clear {css}: {e}"));
-        field
-            .send_keys(text)
-            .await
-            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+        for attempt in 1..=3 {
+            let field = self.wait_for(css).await;
+            let typed = match field.clear().await {
+                Ok(()) => field.send_keys(text).await,
+                Err(e) => Err(e),
+            };
+            match typed {
+                Ok(()) => return,
+                Err(e) if attempt < 3 && e.to_string().contains("stale") => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("type into {css}: {e}"),
+            }
+        }
     }
 
     async fn sign_in(&self, username: &str, password: &str) {
@@ -436,5 +443,90 @@ async fn browsing_repositories_and_deleting_a_tag() {
     page.click("a[href='/admin/events']").await;
     let row = page.text_of("tr[data-event='odd-1']").await;
     assert!(row.contains("unknown action"), "{row}");
+    page.client.close().await.expect("close the browser");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teams_namespaces_and_users_pages() {
+    if !browser_available() {
+        return;
+    }
+    let stack = Stack::start(&[]);
+    for name in ["root", "alice", "bob"] {
+        stack.create_user(name);
+    }
+    let (page, _driver) = open_browser(&stack).await;
+    page.client
+        .goto(&format!("{}/teams", stack.portunus_url()))
+        .await
+        .expect("open");
+    page.sign_in("alice", PASSWORD).await;
+    page.wait_for("#signed-in-as").await;
+
+    // Alice creates a team, adds Bob, changes his role, and creates a namespace.
+    page.client
+        .goto(&format!("{}/teams", stack.portunus_url()))
+        .await
+        .expect("open");
+    page.fill("#team-name", "web").await;
+    page.click("#create-team").await;
+    if let Ok(png) = page.client.screenshot().await {
+        let _ = std::fs::write(workspace_root().join("target/e2e-teams.png"), png);
+    }
+    page.click("#team-list a").await;
+    assert_eq!(page.text_of("#team-name").await, "web");
+    page.fill("#member-name", "bob").await;
+    page.click("#add-member button").await;
+    page.wait_for("tr[data-member='bob']").await;
+    page.click("tr[data-member='bob'] select option[value='contributor']")
+        .await;
+    page.fill("#namespace-name", "webapps").await;
+    page.click("#create-namespace option[value='protected']")
+        .await;
+    page.click("#create-namespace button").await;
+    page.wait_for("#team-namespaces").await;
+
+    // The namespaces page shows it; Alice makes it public there.
+    page.click("a[href='/namespaces']").await;
+    page.click("tr[data-namespace='webapps'] option[value='public']")
+        .await;
+    let api = tokio::task::block_in_place(|| portunus_e2e::Api::sign_in(&stack, "alice"));
+    let shown = tokio::task::block_in_place(|| {
+        for _ in 0..50 {
+            let ns = api.call("GET", "/namespaces/webapps", None);
+            if ns["visibility"] == "public" {
+                return ns;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        api.call("GET", "/namespaces/webapps", None)
+    });
+    assert_eq!(shown["team"], "web", "{shown}");
+    assert_eq!(shown["visibility"], "public", "{shown}");
+    let team = tokio::task::block_in_place(|| api.call("GET", "/teams/web", None));
+    let bob = team["members"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["username"] == "bob"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(bob["role"], "contributor", "{team}");
+
+    // The administrator disables Bob on the users page.
+    page.client.goto(&stack.portunus_url()).await.expect("open");
+    page.click("#signout").await;
+    page.sign_in("root", PASSWORD).await;
+    page.click("a[href='/admin/users']").await;
+    page.click("tr[data-user='bob'] button").await;
+    page.client
+        .wait()
+        .at_most(page.wait)
+        .for_element(Locator::XPath(
+            "//tr[@data-user='bob' and contains(., 'disabled')]",
+        ))
+        .await
+        .expect("bob disabled");
+    if let Ok(png) = page.client.screenshot().await {
+        let _ = std::fs::write(workspace_root().join("target/e2e-users.png"), png);
+    }
     page.client.close().await.expect("close the browser");
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::ErrorNote;
 use crate::api;
 
 #[component]
@@ -55,9 +56,7 @@ pub fn Comments(repository: i64) -> impl IntoView {
             </Suspense>
             <textarea id="comment-body" rows="3" placeholder="Add a comment (markdown)" bind:value=draft></textarea>
             <button id="add-comment" on:click=add disabled=move || draft.get().trim().is_empty()>"Comment"</button>
-            <Show when=move || error.get().is_some()>
-                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
-            </Show>
+            <ErrorNote error=error />
         </section>
     }
 }

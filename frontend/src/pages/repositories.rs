@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use portunus_shared::api::Repository;
 
+use super::ErrorNote;
 use super::comments::Comments;
 use super::images::{ImageTable, RepositoryTable, SortChoice};
 use super::require_sign_in;
@@ -101,9 +102,7 @@ pub fn RepositoryPage() -> impl IntoView {
                     Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
                 })}
             </Suspense>
-            <Show when=move || error.get().is_some()>
-                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
-            </Show>
+            <ErrorNote error=error />
             {move || (id() > 0).then(|| view! {
                 <Comments repository=id() />
             })}
@@ -153,8 +152,6 @@ fn Description(
             <button id="save-description" on:click=save>"Save"</button>
             " " <button class="small" on:click=move |_| editing.set(false)>"Cancel"</button>
         </Show>
-        <Show when=move || error.get().is_some()>
-            <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
-        </Show>
+        <ErrorNote error=error />
     }
 }

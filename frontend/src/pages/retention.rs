@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portunus_shared::api::{RetentionPreview, RetentionRule};
 
+use super::ErrorNote;
 use crate::api;
 
 /// A number field's value: empty means "not set".
@@ -100,9 +101,7 @@ pub fn Retention(repository: i64) -> impl IntoView {
             <Show when=move || status.get().is_some()>
                 <p id="retention-status" class="muted">{move || status.get().unwrap_or_default()}</p>
             </Show>
-            <Show when=move || error.get().is_some()>
-                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
-            </Show>
+            <ErrorNote error=error />
             {move || preview.get().map(|p| view! {
                 <table id="retention-verdicts">
                     <thead><tr><th>"Tag"</th><th>"Pushed"</th><th></th><th>"Why"</th></tr></thead>

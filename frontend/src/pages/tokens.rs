@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portunus_shared::api::{ApplicationToken, NewApplicationToken};
 
+use super::ErrorNote;
 use super::require_sign_in;
 use crate::api;
 
@@ -72,9 +73,7 @@ pub fn TokensPage() -> impl IntoView {
                 </select>
                 <button id="create-token" type="submit">"Create token"</button>
             </form>
-            <Show when=move || error.get().is_some()>
-                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
-            </Show>
+            <ErrorNote error=error />
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || tokens.get().map(|result| match result {
                     Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),

@@ -1,0 +1,234 @@
+//! Teams: the ones you may see, creating one, and one team's members (roles
+//! changed, added and removed by owners) and namespaces (created by owners).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+use portunus_shared::api::{NewNamespace, Team};
+
+use super::ErrorNote;
+use super::require_sign_in;
+use crate::api;
+
+const ROLES: [&str; 3] = ["viewer", "contributor", "owner"];
+
+#[component]
+pub fn TeamsPage() -> impl IntoView {
+    require_sign_in();
+    let list = LocalResource::new(api::teams);
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (n, d) = (name.get(), description.get());
+        spawn_local(async move {
+            match api::create_team(n, d).await {
+                Ok(_) => {
+                    name.set(String::new());
+                    description.set(String::new());
+                    error.set(None);
+                    list.refetch();
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    view! {
+        <div class="card">
+            <h1>"Teams"</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || list.get().map(|result| match result {
+                    Ok(teams) if teams.is_empty() => view! { <p class="muted">"You are in no team yet."</p> }.into_any(),
+                    Ok(teams) => view! {
+                        <table id="team-list">
+                            <thead><tr><th>"Team"</th><th>"Members"</th><th>"Namespaces"</th></tr></thead>
+                            <tbody>
+                                {teams.into_iter().map(|t| view! {
+                                    <tr>
+                                        <td><a href=format!("/teams/{}", t.name)>{t.name.clone()}</a></td>
+                                        <td>{t.members.len()}</td>
+                                        <td>{t.namespaces.join(", ")}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                })}
+            </Suspense>
+            <h2>"New team"</h2>
+            <form on:submit=create>
+                <label for="team-name">"Name"</label>
+                <input id="team-name" bind:value=name />
+                <label for="team-description">"Description"</label>
+                <input id="team-description" bind:value=description />
+                <button id="create-team" type="submit">"Create team"</button>
+            </form>
+            <ErrorNote error=error />
+        </div>
+    }
+}
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    require_sign_in();
+    let params = use_params_map();
+    let name = move || params.with(|p| p.get("name").unwrap_or_default());
+    let team = LocalResource::new(move || {
+        let name = name();
+        async move { api::team(&name).await }
+    });
+    let me = LocalResource::new(api::me);
+    let error = RwSignal::new(None::<String>);
+    let report = move |outcome: Result<(), api::ApiError>| match outcome {
+        Ok(()) => {
+            error.set(None);
+            team.refetch();
+        }
+        Err(e) => error.set(Some(e.message)),
+    };
+    let is_owner = move |t: &Team| match me.get() {
+        Some(Ok(me)) => {
+            me.admin
+                || t.members
+                    .iter()
+                    .any(|m| m.username == me.username && m.role == "owner")
+        }
+        _ => false,
+    };
+    view! {
+        <div class="card">
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || team.get().map(|result| match result {
+                    Ok(t) => {
+                        let owner = is_owner(&t);
+                        view! {
+                            <h1 id="team-name">{t.name.clone()}</h1>
+                            <p class="muted">{t.description.clone()}</p>
+                            <Members team=t.clone() owner=owner report=report />
+                            <Namespaces team=t owner=owner report=report />
+                        }.into_any()
+                    }
+                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+                })}
+            </Suspense>
+            <ErrorNote error=error />
+        </div>
+    }
+}
+
+#[component]
+fn Members(
+    team: Team,
+    owner: bool,
+    report: impl Fn(Result<(), api::ApiError>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let team_name = StoredValue::new(team.name.clone());
+    let newcomer = RwSignal::new(String::new());
+    let new_role = RwSignal::new("viewer".to_owned());
+    let set = move |user: String, role: String| {
+        spawn_local(async move {
+            report(
+                api::set_member(&team_name.get_value(), &user, role)
+                    .await
+                    .map(|_| ()),
+            );
+        })
+    };
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        set(newcomer.get(), new_role.get());
+        newcomer.set(String::new());
+    };
+    view! {
+        <h2>"Members"</h2>
+        <table id="member-list">
+            <thead><tr><th>"User"</th><th>"Role"</th><th></th></tr></thead>
+            <tbody>
+                {team.members.into_iter().map(|m| {
+                    let user = m.username.clone();
+                    let remove_user = m.username.clone();
+                    let role_cell = if owner {
+                        view! {
+                            <select class="role" on:change=move |ev| set(user.clone(), event_target_value(&ev))>
+                                {ROLES.iter().map(|r| view! {
+                                    <option value=*r selected=m.role == *r>{*r}</option>
+                                }).collect_view()}
+                            </select>
+                        }.into_any()
+                    } else {
+                        view! { {m.role.clone()} }.into_any()
+                    };
+                    let remove = owner.then(|| view! {
+                        <button class="small danger" on:click=move |_| {
+                            let user = remove_user.clone();
+                            spawn_local(async move {
+                                report(api::remove_member(&team_name.get_value(), &user).await);
+                            });
+                        }>"Remove"</button>
+                    });
+                    view! { <tr data-member=m.username.clone()><td>{m.username.clone()}</td><td>{role_cell}</td><td>{remove}</td></tr> }
+                }).collect_view()}
+            </tbody>
+        </table>
+        {owner.then(|| view! {
+            <form id="add-member" on:submit=add>
+                <label for="member-name">"Add a member"</label>
+                <input id="member-name" placeholder="user name" bind:value=newcomer />
+                <select id="member-role" bind:value=new_role>
+                    {ROLES.iter().map(|r| view! { <option value=*r>{*r}</option> }).collect_view()}
+                </select>
+                <button type="submit">"Add"</button>
+            </form>
+        })}
+    }
+}
+
+#[component]
+fn Namespaces(
+    team: Team,
+    owner: bool,
+    report: impl Fn(Result<(), api::ApiError>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let team_name = StoredValue::new(team.name.clone());
+    let name = RwSignal::new(String::new());
+    let visibility = RwSignal::new("private".to_owned());
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let new = NewNamespace {
+            name: name.get(),
+            team: team_name.get_value(),
+            visibility: Some(visibility.get()),
+            description: None,
+        };
+        spawn_local(async move {
+            report(api::create_namespace(new).await.map(|_| ()));
+        });
+        name.set(String::new());
+    };
+    view! {
+        <h2>"Namespaces"</h2>
+        {if team.namespaces.is_empty() {
+            view! { <p class="muted">"This team owns no namespace yet."</p> }.into_any()
+        } else {
+            view! {
+                <ul id="team-namespaces">
+                    {team.namespaces.into_iter().map(|n| view! { <li><a href="/namespaces">{n}</a></li> }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+        {owner.then(|| view! {
+            <form id="create-namespace" on:submit=create>
+                <label for="namespace-name">"New namespace"</label>
+                <input id="namespace-name" placeholder="name, as in NAME/app" bind:value=name />
+                <select id="namespace-visibility" bind:value=visibility>
+                    <option value="private">"private: team members only"</option>
+                    <option value="protected">"protected: everyone signed in may pull"</option>
+                    <option value="public">"public: anyone may pull"</option>
+                </select>
+                <button type="submit">"Create namespace"</button>
+            </form>
+        })}
+    }
+}
