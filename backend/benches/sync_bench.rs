@@ -123,4 +123,76 @@ async fn main() {
     );
     println!("walk_tags {walked}");
     println!("walk_tags_per_second {walk_rate:.0}");
+
+    // Listing what was synced: the first and the last page of 50, as a
+    // user who sees the repositories through a public namespace.
+    let viewer = match list_viewer(&state).await {
+        Ok(user) => user,
+        Err(e) => {
+            eprintln!("cannot create the listing user: {e}");
+            std::process::exit(1);
+        }
+    };
+    let pages = (summary.repositories as u64).div_ceil(50).max(1);
+    for (name, page) in [("first", 1), ("last", pages)] {
+        let rounds = 20;
+        let started = Instant::now();
+        for _ in 0..rounds {
+            let paging = portunus::users::Paging::new(Some(page), Some(50)).unwrap_or(
+                portunus::users::Paging {
+                    page: 1,
+                    per_page: 50,
+                },
+            );
+            if let Err(e) = portunus::repositories::list(
+                &state.db,
+                state.registry_id,
+                &viewer,
+                None,
+                false,
+                portunus::repositories::Sort::Recent,
+                paging,
+            )
+            .await
+            {
+                eprintln!("listing failed: {e}");
+                std::process::exit(1);
+            }
+        }
+        let ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(rounds);
+        println!("list_{name}_page_ms {ms:.1}");
+    }
+}
+
+/// A user who is no administrator and sees the bench namespace because it is public.
+async fn list_viewer(state: &AppState) -> Result<portunus::db::entities::user::Model, String> {
+    use portunus::users::{self, NewUser};
+    let actor = portunus::audit::Actor::cli();
+    for name in ["benchadmin", "benchviewer"] {
+        let new = NewUser {
+            username: name.into(),
+            password: "bench-password-1".into(),
+            email: None,
+            admin: false,
+            bot: false,
+        };
+        users::create(&state.db, state.registry_id, new, &actor)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let db = &state.db;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    portunus::db::entities::namespace::Entity::update_many()
+        .col_expr(
+            portunus::db::entities::namespace::Column::Visibility,
+            Expr::value("public"),
+        )
+        .filter(portunus::db::entities::namespace::Column::Name.eq("bench"))
+        .exec(db)
+        .await
+        .map_err(|e| e.to_string())?;
+    users::find_by_name(db, "benchviewer")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "benchviewer vanished".into())
 }

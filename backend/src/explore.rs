@@ -3,12 +3,13 @@
 //! protected namespace shows here.
 
 use portunus_shared::api;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 
 use crate::db::entities::{namespace, repository};
 use crate::error::{Error, Result};
+use crate::listing::{Audience, Listing};
 use crate::policy::Visibility;
-use crate::repositories::{self, Named, Sort, full_name};
+use crate::repositories::{self, Sort};
 use crate::state::AppState;
 use crate::users::Paging;
 
@@ -22,17 +23,6 @@ fn require_enabled(state: &AppState) -> Result<()> {
     }
 }
 
-async fn public_namespaces(
-    db: &DatabaseConnection,
-    registry_id: i64,
-) -> Result<Vec<namespace::Model>> {
-    Ok(namespace::Entity::find()
-        .filter(namespace::Column::RegistryId.eq(registry_id))
-        .filter(namespace::Column::Visibility.eq(Visibility::Public.as_str()))
-        .all(db)
-        .await?)
-}
-
 /// Public repositories whose name contains `q`, in `sort` order.
 pub async fn list(
     state: &AppState,
@@ -41,20 +31,15 @@ pub async fn list(
     paging: Paging,
 ) -> Result<api::RepositoryPage> {
     require_enabled(state)?;
-    let spaces = public_namespaces(&state.db, state.registry_id).await?;
-    let repos = repository::Entity::find()
-        .filter(repository::Column::NamespaceId.is_in(spaces.iter().map(|n| n.id)))
-        .all(&state.db)
-        .await?;
-    let named: Vec<Named> = repos
-        .into_iter()
-        .filter_map(|r| {
-            let ns = spaces.iter().find(|n| n.id == r.namespace_id)?;
-            Some((full_name(ns, &r), ns, r))
-        })
-        .filter(|(name, _, _)| q.is_none_or(|q| name.contains(q)))
-        .collect();
-    repositories::page_of(&state.db, named, sort, paging, None).await
+    let listing = Listing {
+        registry_id: state.registry_id,
+        audience: Audience::Everyone,
+        q,
+        starred_by: None,
+        sort,
+        paging,
+    };
+    repositories::page_of(&state.db, &listing, None).await
 }
 
 /// A public repository with its images.

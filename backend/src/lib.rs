@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod explore;
 pub mod images;
+pub mod listing;
 pub mod markdown;
 pub mod metrics;
 pub mod namespaces;

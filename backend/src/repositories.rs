@@ -8,7 +8,7 @@ use portunus_shared::names::parse_repository_path;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::access;
@@ -496,44 +496,15 @@ pub async fn list(
     sort: Sort,
     paging: Paging,
 ) -> Result<api::RepositoryPage> {
-    let starred: Vec<i64> = if starred_only {
-        star::Entity::find()
-            .filter(star::Column::UserId.eq(by.id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|s| s.repository_id)
-            .collect()
-    } else {
-        Vec::new()
+    let listing = crate::listing::Listing {
+        registry_id,
+        audience: crate::listing::Audience::User(by),
+        q,
+        starred_by: starred_only.then_some(by.id),
+        sort,
+        paging,
     };
-    let spaces = namespace::Entity::find()
-        .filter(namespace::Column::RegistryId.eq(registry_id))
-        .all(db)
-        .await?;
-    let mut visible = Vec::new();
-    for ns in spaces {
-        if may_see(db, &ns, by).await? {
-            visible.push(ns);
-        }
-    }
-    let ids: Vec<i64> = visible.iter().map(|n| n.id).collect();
-    let repos = repository::Entity::find()
-        .filter(repository::Column::NamespaceId.is_in(ids))
-        .all(db)
-        .await?;
-    let named: Vec<Named> = repos
-        .into_iter()
-        .filter_map(|r| {
-            visible
-                .iter()
-                .find(|n| n.id == r.namespace_id)
-                .map(|n| (full_name(n, &r), n, r))
-        })
-        .filter(|(name, _, _)| q.is_none_or(|q| name.contains(q)))
-        .filter(|(_, _, r)| !starred_only || starred.contains(&r.id))
-        .collect();
-    page_of(db, named, sort, paging, Some(by)).await
+    page_of(db, &listing, Some(by)).await
 }
 
 /// How lists of repositories are ordered.
@@ -562,58 +533,22 @@ impl std::str::FromStr for Sort {
     }
 }
 
-/// A repository with its full name and namespace, as lists carry them.
-pub type Named<'a> = (String, &'a namespace::Model, repository::Model);
-
-/// Sorts `named`, cuts out the page and describes what is on it for `by`.
+/// The page `listing` describes, each repository as `by` sees it.
 pub async fn page_of(
     db: &DatabaseConnection,
-    mut named: Vec<Named<'_>>,
-    sort: Sort,
-    paging: Paging,
+    listing: &crate::listing::Listing<'_>,
     by: Option<&user::Model>,
 ) -> Result<api::RepositoryPage> {
-    named.sort_by(|a, b| a.0.cmp(&b.0));
-    match sort {
-        Sort::Name => {}
-        Sort::Recent => {
-            let latest: std::collections::HashMap<i64, DateTime<Utc>> = tag::Entity::find()
-                .select_only()
-                .column(tag::Column::RepositoryId)
-                .column_as(tag::Column::PushedAt.max(), "latest")
-                .group_by(tag::Column::RepositoryId)
-                .into_tuple::<(i64, DateTime<Utc>)>()
-                .all(db)
-                .await?
-                .into_iter()
-                .collect();
-            named.sort_by_key(|(_, _, r)| std::cmp::Reverse(latest.get(&r.id).copied()));
-        }
-        Sort::Stars => {
-            let stars: std::collections::HashMap<i64, i64> = star::Entity::find()
-                .select_only()
-                .column(star::Column::RepositoryId)
-                .column_as(star::Column::Id.count(), "stars")
-                .group_by(star::Column::RepositoryId)
-                .into_tuple::<(i64, i64)>()
-                .all(db)
-                .await?
-                .into_iter()
-                .collect();
-            named
-                .sort_by_key(|(_, _, r)| std::cmp::Reverse(stars.get(&r.id).copied().unwrap_or(0)));
-        }
-    }
-    let (page, total) = paging.slice(named);
-    let mut items = Vec::with_capacity(page.len());
-    for (_, ns, repo) in page {
-        items.push(summarize(db, ns, &repo, by).await?);
+    let (found, total) = crate::listing::page(db, listing).await?;
+    let mut items = Vec::with_capacity(found.len());
+    for (ns, repo) in &found {
+        items.push(summarize(db, ns, repo, by).await?);
     }
     Ok(api::RepositoryPage {
         items,
         total,
-        page: paging.page,
-        per_page: paging.per_page,
+        page: listing.paging.page,
+        per_page: listing.paging.per_page,
     })
 }
 

@@ -374,3 +374,56 @@ async fn lists_sort_by_name_recency_or_stars_and_tag_details_need_the_registry()
         assert_eq!(missing.status, 404, "{}", missing.text);
     }
 }
+
+#[tokio::test]
+async fn lists_page_and_filter_in_the_database_as_typed() {
+    for kit in kits().await {
+        let crate::kit::Cast {
+            root,
+            olivia,
+            oscar,
+            ..
+        } = kit.cast().await;
+        for name in ["web/a_b", "web/axb", "web/c"] {
+            kit.recorded(name, "1").await;
+        }
+        let names = |who: &crate::kit::As, query: &str| {
+            let (kit, who, query) = (&kit, who.clone(), query.to_owned());
+            async move {
+                let page = kit
+                    .call(&who, "GET", &format!("/api/v1/repositories?{query}"), None)
+                    .await
+                    .json();
+                let names: Vec<String> = page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["name"].as_str().unwrap().to_owned())
+                    .collect();
+                (names, page["total"].as_u64().unwrap())
+            }
+        };
+        assert_eq!(
+            names(&olivia, "q=a_b").await,
+            (vec!["web/a_b".to_owned()], 1),
+            "_ is no wildcard"
+        );
+        assert_eq!(
+            names(&olivia, "q=c%2F").await.1,
+            0,
+            "the full name is matched"
+        );
+        assert_eq!(names(&olivia, "q=web%2Fa").await.1, 2);
+        assert_eq!(
+            names(&olivia, "per_page=1&page=2").await,
+            (vec!["web/axb".to_owned()], 3)
+        );
+        assert_eq!(names(&olivia, "per_page=2&page=9").await, (vec![], 3));
+        assert_eq!(
+            names(&oscar, "").await,
+            (vec![], 0),
+            "a private namespace hides everything"
+        );
+        assert_eq!(names(&root, "").await.1, 3, "administrators see all");
+    }
+}
