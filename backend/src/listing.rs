@@ -3,11 +3,11 @@
 //! the same with a hundred repositories or a million.
 
 use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, JoinType, LikeExpr, Order, Query, SelectStatement,
+    Alias, Expr, ExprTrait, Func, IntoColumnRef, JoinType, LikeExpr, Order, Query, SelectStatement,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use crate::db::entities::{namespace, repository, star, team_member, user};
+use crate::db::entities::{namespace, repository, star, user};
 use crate::error::Result;
 use crate::policy::Visibility;
 use crate::repositories::Sort;
@@ -47,9 +47,11 @@ fn n() -> Alias {
     Alias::new("n")
 }
 
-/// Escapes `%`, `_` and `\` so that `q` is matched as typed.
+/// A `LIKE` pattern for names containing `q` as typed (`%`, `_` and `\`
+/// escaped), in lower case: compare it with a lower-cased column.
 fn contains(q: &str) -> LikeExpr {
     let escaped: String = q
+        .to_lowercase()
         .chars()
         .flat_map(|c| match c {
             '%' | '_' | '\\' => vec!['\\', c],
@@ -57,6 +59,11 @@ fn contains(q: &str) -> LikeExpr {
         })
         .collect();
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+/// `column` contains `q`, whatever the case of either.
+pub fn name_contains(column: impl IntoColumnRef, q: &str) -> Expr {
+    Expr::expr(Func::lower(Expr::col(column))).like(contains(q))
 }
 
 /// The repositories of `listing` without order or page: `SELECT` and `FROM`
@@ -74,15 +81,11 @@ fn filtered(listing: &Listing, mut select: SelectStatement) -> SelectStatement {
     match listing.audience {
         Audience::User(u) if u.admin => {}
         Audience::User(u) => {
-            let teams = Query::select()
-                .column(team_member::Column::TeamId)
-                .from(team_member::Entity)
-                .and_where(Expr::col(team_member::Column::UserId).eq(u.id))
-                .to_owned();
             select.and_where(
                 Expr::col((n(), namespace::Column::Visibility))
                     .ne(Visibility::Private.as_str())
-                    .or(Expr::col((n(), namespace::Column::TeamId)).in_subquery(teams)),
+                    .or(Expr::col((n(), namespace::Column::TeamId))
+                        .in_subquery(crate::teams::teams_of(u.id))),
             );
         }
         Audience::Everyone => {
@@ -100,7 +103,7 @@ fn filtered(listing: &Listing, mut select: SelectStatement) -> SelectStatement {
         select.and_where(Expr::col((r(), repository::Column::Id)).in_subquery(starred));
     }
     if let Some(q) = listing.q.filter(|q| !q.is_empty()) {
-        select.and_where(Expr::cust(FULL_NAME).like(contains(q)));
+        select.and_where(Expr::expr(Func::lower(Expr::cust(FULL_NAME))).like(contains(q)));
     }
     select
 }

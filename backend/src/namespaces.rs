@@ -5,8 +5,8 @@ use chrono::Utc;
 use portunus_shared::api;
 use portunus_shared::names::validate_namespace;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -15,6 +15,7 @@ use crate::audit::{self, Actor, Target};
 use crate::db::entities::{namespace, team, user};
 use crate::error::{Error, Result};
 use crate::policy::{Role, Settings, Visibility};
+use crate::users::Paging;
 
 /// Name of the hidden team that owns the global namespaces. Team names that
 /// people choose cannot start with `_`.
@@ -141,24 +142,36 @@ pub async fn find_visible(
     Ok((ns, role))
 }
 
-/// Namespaces `by` may see, by name.
+/// A page of the namespaces `by` may see (their teams', protected and
+/// public ones; administrators: all) whose name contains `q`, by name;
+/// filtered and paged by the database.
 pub async fn list(
     db: &DatabaseConnection,
     registry_id: i64,
     by: &user::Model,
-) -> Result<Vec<api::Namespace>> {
-    let all = namespace::Entity::find()
+    q: Option<&str>,
+    paging: Paging,
+) -> Result<(Vec<api::Namespace>, u64)> {
+    let mut query = namespace::Entity::find()
         .filter(namespace::Column::RegistryId.eq(registry_id))
-        .order_by_asc(namespace::Column::Name)
-        .all(db)
-        .await?;
-    let mut out = Vec::new();
-    for ns in all {
-        if visible_to(db, &ns, by).await.is_ok() {
-            out.push(describe(db, &ns).await?);
-        }
+        .order_by_asc(namespace::Column::Name);
+    if !by.admin {
+        query = query.filter(
+            Condition::any()
+                .add(namespace::Column::Visibility.ne(Visibility::Private.as_str()))
+                .add(namespace::Column::TeamId.in_subquery(crate::teams::teams_of(by.id))),
+        );
     }
-    Ok(out)
+    if let Some(q) = q.filter(|q| !q.is_empty()) {
+        query = query.filter(crate::listing::name_contains(namespace::Column::Name, q));
+    }
+    let pages = query.paginate(db, paging.per_page);
+    let total = pages.num_items().await?;
+    let mut out = Vec::new();
+    for ns in pages.fetch_page(paging.page - 1).await? {
+        out.push(describe(db, &ns).await?);
+    }
+    Ok((out, total))
 }
 
 /// The team called `name` that `by` owns (or any team, for admins).

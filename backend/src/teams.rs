@@ -14,7 +14,7 @@ use crate::audit::{self, Actor, Target};
 use crate::db::entities::{namespace, team, team_member, user};
 use crate::error::{Error, Result};
 use crate::policy::{Role, Settings};
-use crate::users;
+use crate::users::{self, Paging};
 
 /// Team names: 1 to 80 letters, digits, spaces, `.`, `_` and `-`, starting
 /// with a letter or digit (names starting with `_` are Portunus's own).
@@ -122,20 +122,40 @@ pub async fn describe(db: &impl ConnectionTrait, team: &team::Model) -> Result<a
     })
 }
 
-/// Teams `by` may see, by name.
-pub async fn list(db: &DatabaseConnection, by: &user::Model) -> Result<Vec<api::Team>> {
-    let teams = team::Entity::find()
+/// The ids of the teams `user_id` belongs to, as a subquery.
+pub fn teams_of(user_id: i64) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(team_member::Column::TeamId)
+        .from(team_member::Entity)
+        .and_where(team_member::Column::UserId.eq(user_id))
+        .to_owned()
+}
+
+/// A page of the teams `by` belongs to (administrators: all but the hidden
+/// personal ones) whose name contains `q`, by name; filtered and paged by
+/// the database.
+pub async fn list(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    q: Option<&str>,
+    paging: Paging,
+) -> Result<(Vec<api::Team>, u64)> {
+    let mut query = team::Entity::find()
         .filter(team::Column::Hidden.eq(false))
-        .order_by_asc(team::Column::Name)
-        .all(db)
-        .await?;
-    let mut out = Vec::new();
-    for team in teams {
-        if by.admin || role_in_team(db, team.id, Some(by.id)).await?.is_some() {
-            out.push(describe(db, &team).await?);
-        }
+        .order_by_asc(team::Column::Name);
+    if !by.admin {
+        query = query.filter(team::Column::Id.in_subquery(teams_of(by.id)));
     }
-    Ok(out)
+    if let Some(q) = q.filter(|q| !q.is_empty()) {
+        query = query.filter(crate::listing::name_contains(team::Column::Name, q));
+    }
+    let pages = query.paginate(db, paging.per_page);
+    let total = pages.num_items().await?;
+    let mut out = Vec::new();
+    for team in pages.fetch_page(paging.page - 1).await? {
+        out.push(describe(db, &team).await?);
+    }
+    Ok((out, total))
 }
 
 async fn ensure_name_free(db: &impl ConnectionTrait, name: &str) -> Result<()> {

@@ -19,7 +19,7 @@ pub struct NamespacesApi;
 #[OpenApi(tag = "ApiTags::Namespaces")]
 impl NamespacesApi {
     /// Namespaces you may see: your teams', protected and public ones
-    /// (administrators: all).
+    /// (administrators: all), by name.
     #[oai(path = "/namespaces", method = "get", operation_id = "list_namespaces")]
     async fn list(
         &self,
@@ -31,8 +31,14 @@ impl NamespacesApi {
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<NamespacePage>> {
         let paging = Paging::new(page.0, per_page.0)?;
-        let all = namespaces::list(&state.db, state.registry_id, &auth.principal().user).await?;
-        let (items, total) = paging.slice(all);
+        let (items, total) = namespaces::list(
+            &state.db,
+            state.registry_id,
+            &auth.principal().user,
+            None,
+            paging,
+        )
+        .await?;
         Ok(Json(NamespacePage {
             items,
             total,

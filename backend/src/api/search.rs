@@ -36,7 +36,6 @@ impl SearchApi {
             return Err(Error::InvalidInput("search for 1 to 255 characters".into()).into());
         }
         let by = &auth.principal().user;
-        let matches = |name: &str| name.to_lowercase().contains(&needle);
         let paging = Paging::new(Some(1), Some(LIMIT as u64))?;
         let repositories = repositories::list(
             &state.db,
@@ -49,18 +48,10 @@ impl SearchApi {
         )
         .await?
         .items;
-        let namespaces = namespaces::list(&state.db, state.registry_id, by)
-            .await?
-            .into_iter()
-            .filter(|n| !n.global && matches(&n.name))
-            .take(LIMIT)
-            .collect();
-        let teams = teams::list(&state.db, by)
-            .await?
-            .into_iter()
-            .filter(|t| matches(&t.name))
-            .take(LIMIT)
-            .collect();
+        let (mut namespaces, _) =
+            namespaces::list(&state.db, state.registry_id, by, Some(&needle), paging).await?;
+        namespaces.retain(|n| !n.global);
+        let (teams, _) = teams::list(&state.db, by, Some(&needle), paging).await?;
         Ok(Json(SearchResults {
             repositories,
             namespaces,

@@ -31,7 +31,7 @@ impl TeamsApi {
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<TeamPage>> {
         let paging = Paging::new(page.0, per_page.0)?;
-        let (items, total) = paging.slice(teams::list(&state.db, &auth.principal().user).await?);
+        let (items, total) = teams::list(&state.db, &auth.principal().user, None, paging).await?;
         Ok(Json(TeamPage {
             items,
             total,
