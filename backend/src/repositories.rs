@@ -7,8 +7,8 @@ use portunus_shared::api;
 use portunus_shared::names::parse_repository_path;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::access;
@@ -324,37 +324,84 @@ async fn summarize(
     repo: &repository::Model,
     by: Option<&user::Model>,
 ) -> Result<api::Repository> {
-    let tags = tag::Entity::find().filter(tag::Column::RepositoryId.eq(repo.id));
-    let count = tags.clone().count(db).await?;
-    let newest = tags.order_by_desc(tag::Column::PushedAt).one(db).await?;
-    let stars = star::Entity::find().filter(star::Column::RepositoryId.eq(repo.id));
-    let starred = match by {
+    let mut one = summarize_many(db, &[(ns.clone(), repo.clone())], by).await?;
+    one.pop()
+        .ok_or_else(|| Error::Internal(format!("repository {} vanished", repo.id)))
+}
+
+/// [`summarize`] for a whole page at once: a few grouped queries, not a few
+/// per repository.
+pub async fn summarize_many(
+    db: &impl ConnectionTrait,
+    found: &[(namespace::Model, repository::Model)],
+    by: Option<&user::Model>,
+) -> Result<Vec<api::Repository>> {
+    use std::collections::HashMap;
+    let ids: Vec<i64> = found.iter().map(|(_, r)| r.id).collect();
+    let tag_stats: HashMap<i64, (i64, Option<DateTime<Utc>>)> = tag::Entity::find()
+        .select_only()
+        .column(tag::Column::RepositoryId)
+        .column_as(tag::Column::Id.count(), "tags")
+        .column_as(tag::Column::PushedAt.max(), "newest")
+        .filter(tag::Column::RepositoryId.is_in(ids.clone()))
+        .group_by(tag::Column::RepositoryId)
+        .into_tuple::<(i64, i64, Option<DateTime<Utc>>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, count, newest)| (id, (count, newest)))
+        .collect();
+    let star_counts: HashMap<i64, i64> = star::Entity::find()
+        .select_only()
+        .column(star::Column::RepositoryId)
+        .column_as(star::Column::Id.count(), "stars")
+        .filter(star::Column::RepositoryId.is_in(ids.clone()))
+        .group_by(star::Column::RepositoryId)
+        .into_tuple::<(i64, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let starred: Vec<i64> = match by {
         Some(by) => {
-            stars
-                .clone()
+            star::Entity::find()
+                .select_only()
+                .column(star::Column::RepositoryId)
                 .filter(star::Column::UserId.eq(by.id))
-                .count(db)
+                .filter(star::Column::RepositoryId.is_in(ids))
+                .into_tuple::<i64>()
+                .all(db)
                 .await?
-                > 0
         }
-        None => false,
+        None => Vec::new(),
     };
-    let may_manage = match by {
-        Some(by) => may_manage(db, ns, by).await?,
-        None => false,
-    };
-    Ok(api::Repository {
-        id: repo.id,
-        name: full_name(ns, repo),
-        namespace: ns.name.clone(),
-        description: repo.description.clone(),
-        description_html: String::new(),
-        may_manage,
-        tags: count,
-        updated_at: newest.map(|t| timestamp(t.pushed_at)),
-        stars: stars.count(db).await?,
-        starred,
-    })
+    let mut managed: HashMap<i64, bool> = HashMap::new();
+    let mut out = Vec::with_capacity(found.len());
+    for (ns, repo) in found {
+        let may_manage = match (by, managed.get(&ns.id)) {
+            (None, _) => false,
+            (Some(_), Some(known)) => *known,
+            (Some(by), None) => {
+                let decided = may_manage(db, ns, by).await?;
+                managed.insert(ns.id, decided);
+                decided
+            }
+        };
+        let (count, newest) = tag_stats.get(&repo.id).copied().unwrap_or((0, None));
+        out.push(api::Repository {
+            id: repo.id,
+            name: full_name(ns, repo),
+            namespace: ns.name.clone(),
+            description: repo.description.clone(),
+            description_html: String::new(),
+            may_manage,
+            tags: u64::try_from(count).unwrap_or(0),
+            updated_at: newest.map(timestamp),
+            stars: u64::try_from(star_counts.get(&repo.id).copied().unwrap_or(0)).unwrap_or(0),
+            starred: starred.contains(&repo.id),
+        });
+    }
+    Ok(out)
 }
 
 /// Stars (or, with `on` false, unstars) a repository `by` may see.
@@ -540,12 +587,8 @@ pub async fn page_of(
     by: Option<&user::Model>,
 ) -> Result<api::RepositoryPage> {
     let (found, total) = crate::listing::page(db, listing).await?;
-    let mut items = Vec::with_capacity(found.len());
-    for (ns, repo) in &found {
-        items.push(summarize(db, ns, repo, by).await?);
-    }
     Ok(api::RepositoryPage {
-        items,
+        items: summarize_many(db, &found, by).await?,
         total,
         page: listing.paging.page,
         per_page: listing.paging.per_page,

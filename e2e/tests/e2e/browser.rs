@@ -242,28 +242,40 @@ impl Page {
     }
 
     async fn click(&self, css: &str) {
-        self.wait_for(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.on_element(css, "click", |e| async move { e.click().await.map(|_| ()) })
+            .await;
     }
 
-    /// Types into a field; when the page re-renders it meanwhile (a refetch),
-    /// finds the new one and types again.
     async fn fill(&self, css: &str, text: &str) {
-        for attempt in 1..=3 {
-            let field = self.wait_for(css).await;
-            let typed = match field.clear().await {
-                Ok(()) => field.send_keys(text).await,
-                Err(e) => Err(e),
-            };
-            match typed {
+        self.on_element(css, "type into", |e| {
+            let text = text.to_owned();
+            async move {
+                e.clear().await?;
+                e.send_keys(&text).await
+            }
+        })
+        .await;
+    }
+
+    /// Runs `act` on what `css` finds; when the page re-renders it meanwhile
+    /// (a refetch replaces or briefly hides it), finds it again and retries.
+    async fn on_element<F, Fut>(&self, css: &str, what: &str, act: F)
+    where
+        F: Fn(fantoccini::elements::Element) -> Fut,
+        Fut: std::future::Future<Output = Result<(), fantoccini::error::CmdError>>,
+    {
+        for attempt in 1..=10 {
+            let element = self.wait_for(css).await;
+            match act(element).await {
                 Ok(()) => return,
-                Err(e) if attempt < 3 && e.to_string().contains("stale") => {
+                Err(e)
+                    if attempt < 10
+                        && (e.to_string().contains("stale")
+                            || e.to_string().contains("not interactable")) =>
+                {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
-                Err(e) => panic!("type into {css}: {e}"),
+                Err(e) => panic!("{what} {css}: {e}"),
             }
         }
     }
