@@ -1,7 +1,7 @@
 //! Artifacts that refer to a manifest (signatures, SBOMs), comments on
 //! repositories, per-repository retention rules, events held because they
-//! named a registry host Portunus does not know, and where an interrupted
-//! catalog sync resumes.
+//! named a registry host Portunus does not know, where an interrupted
+//! catalog sync resumes, and an index for the events that wait.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -51,7 +51,9 @@ enum RetentionRules {
 #[derive(DeriveIden)]
 enum RegistryEvents {
     Table,
+    Id,
     HeldHost,
+    ProcessedAt,
 }
 
 #[derive(DeriveIden)]
@@ -174,6 +176,16 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // The processor asks every few seconds for what waits, oldest first.
+        m.create_index(
+            Index::create()
+                .name("registry_events_waiting")
+                .table(RegistryEvents::Table)
+                .col(RegistryEvents::ProcessedAt)
+                .col(RegistryEvents::Id)
+                .to_owned(),
+        )
+        .await?;
         m.alter_table(
             Table::alter()
                 .table(Registries::Table)
@@ -184,6 +196,13 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("registry_events_waiting")
+                .table(RegistryEvents::Table)
+                .to_owned(),
+        )
+        .await?;
         m.alter_table(
             Table::alter()
                 .table(Registries::Table)
