@@ -485,10 +485,18 @@ fn a_prefilled_registry_is_synced_exactly_and_races_lose_nothing() {
     portunus_e2e::fill_registry(&stack, "root", "root/during", 1, 1);
     let status = running.wait().expect("sync finished");
     assert!(status.success());
-    let tags = eventually(Duration::from_secs(3), || {
+    // The sync process writes to the same SQLite file: when the server cannot
+    // store the event at once it answers 503 and the registry retries after
+    // its backoff (5 s), so allow for one retry.
+    let tags = eventually(Duration::from_secs(15), || {
         tags_of(&root, "root/during0").filter(|t| !t.is_empty())
     })
-    .expect("the push made during the sync is there");
+    .unwrap_or_else(|| {
+        panic!(
+            "the push made during the sync is not there; portunus log:\n{}",
+            stack.portunus_log()
+        )
+    });
     assert_eq!(tags.len(), 1);
     let after = sync(&stack, &["--delete"]);
     assert_eq!(after["removed"], 0, "{after}");
