@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::ErrorNote;
+use super::Loaded;
 use crate::api;
 
 #[component]
@@ -28,10 +29,9 @@ pub fn Comments(repository: i64) -> impl IntoView {
     view! {
         <section id="comments">
             <h2>"Comments"</h2>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || list.get().map(|result| match result {
-                    Ok(items) if items.is_empty() => view! { <p class="muted">"No comments yet."</p> }.into_any(),
-                    Ok(items) => items.into_iter().map(|c| {
+            <Loaded resource=list show=move |value| match value {
+                    items if items.is_empty() => view! { <p class="muted">"No comments yet."</p> }.into_any(),
+                    items => items.into_iter().map(|c| {
                         let id = c.id;
                         let remove = move |_| spawn_local(async move {
                             match api::delete_comment(repository, id).await {
@@ -51,9 +51,7 @@ pub fn Comments(repository: i64) -> impl IntoView {
                             </article>
                         }
                     }).collect_view().into_any(),
-                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-                })}
-            </Suspense>
+                } />
             <textarea id="comment-body" rows="3" placeholder="Add a comment (markdown)" bind:value=draft></textarea>
             <button id="add-comment" on:click=add disabled=move || draft.get().trim().is_empty()>"Comment"</button>
             <ErrorNote error=error />

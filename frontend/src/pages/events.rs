@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use super::Loaded;
 use super::require_sign_in;
 use crate::api;
 
@@ -25,10 +26,9 @@ pub fn RegistryEventsPage() -> impl IntoView {
                 <option value="pending">"Waiting"</option>
                 <option value="all">"All"</option>
             </select>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || page.get().map(|result| match result {
-                    Ok(p) if p.items.is_empty() => view! { <p id="no-events" class="muted">"None."</p> }.into_any(),
-                    Ok(p) => view! {
+            <Loaded resource=page show=move |value| match value {
+                    p if p.items.is_empty() => view! { <p id="no-events" class="muted">"None."</p> }.into_any(),
+                    p => view! {
                         <p class="muted">{format!("{} in all, newest first", p.total)}</p>
                         <table id="event-list">
                             <thead><tr><th>"Received"</th><th>"What"</th><th>"By"</th><th>"Outcome"</th></tr></thead>
@@ -58,9 +58,7 @@ pub fn RegistryEventsPage() -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any(),
-                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-                })}
-            </Suspense>
+                } />
         </div>
     }
 }

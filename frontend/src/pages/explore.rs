@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use super::Loaded;
 use super::images::{ImageTable, RepositoryTable, SortChoice};
 use crate::api;
 
@@ -21,13 +22,10 @@ pub fn ExplorePage() -> impl IntoView {
             <p class="muted">"Public repositories: anyone may pull them."</p>
             <input id="explore-filter" placeholder="Filter by name" bind:value=filter />
             <SortChoice sort=sort />
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || page.get().map(|result| match result {
-                    Ok(p) if p.items.is_empty() => view! { <p class="muted">"No public repositories yet."</p> }.into_any(),
-                    Ok(p) => view! { <RepositoryTable id="explore-list" link="/explore" items=p.items /> }.into_any(),
-                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-                })}
-            </Suspense>
+            <Loaded resource=page show=move |value| match value {
+                    p if p.items.is_empty() => view! { <p class="muted">"No public repositories yet."</p> }.into_any(),
+                    p => view! { <RepositoryTable id="explore-list" link="/explore" items=p.items /> }.into_any(),
+                } />
         </div>
     }
 }
@@ -44,9 +42,7 @@ pub fn ExploredRepositoryPage() -> impl IntoView {
     };
     view! {
         <div class="card">
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || found.get().map(|result| match result {
-                    Ok(found) => {
+            <Loaded resource=found show=move |found| {
                         let r = found.repository;
                         view! {
                             <h1 id="repository-name">{r.name.clone()}</h1>
@@ -54,9 +50,7 @@ pub fn ExploredRepositoryPage() -> impl IntoView {
                             <ImageTable images=found.images pull=format!("{}/{}", registry(), r.name) />
                         }.into_any()
                     }
-                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-                })}
-            </Suspense>
+                />
         </div>
     }
 }

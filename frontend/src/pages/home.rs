@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use portunus_shared::api::Me;
 
+use super::Loaded;
 use crate::api;
 
 #[component]
@@ -22,12 +23,8 @@ pub fn Home() -> impl IntoView {
     });
 
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || me.get().map(|result| match result {
-                Ok(me) => view! { <SignedIn me=me /> }.into_any(),
-                Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-            })}
-        </Suspense>
+        <Loaded resource=me show=move |me| view! { <SignedIn me=me /> }.into_any()
+            />
     }
 }
 

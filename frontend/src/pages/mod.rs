@@ -59,3 +59,27 @@ pub fn ErrorNote(error: leptos::prelude::RwSignal<Option<String>>) -> impl lepto
         </Show>
     }
 }
+
+/// What `resource` loaded, shown by `show` once it is there: "Loading…" (or
+/// `waiting`) before, the server's message if it failed.
+#[leptos::component]
+pub fn Loaded<T, F>(
+    resource: leptos::prelude::LocalResource<Result<T, api::ApiError>>,
+    show: F,
+    #[prop(optional)] waiting: Option<&'static str>,
+) -> impl leptos::IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> leptos::prelude::AnyView + Send + Sync + 'static,
+{
+    use leptos::prelude::*;
+    let waiting = waiting.unwrap_or("Loading…");
+    view! {
+        <Suspense fallback=move || view! { <p class="muted">{waiting}</p> }>
+            {move || resource.get().map(|result| match result {
+                Ok(value) => show(value),
+                Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
+            })}
+        </Suspense>
+    }
+}

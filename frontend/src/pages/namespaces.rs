@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use portunus_shared::api::{Namespace, NamespaceUpdate};
 
 use super::ErrorNote;
+use super::Loaded;
 use super::require_sign_in;
 use crate::api;
 
@@ -35,9 +36,7 @@ pub fn NamespacesPage() -> impl IntoView {
         <div class="card">
             <h1>"Namespaces"</h1>
             <p class="muted">"Push to NAMESPACE/IMAGE. Create namespaces on a team's page."</p>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || list.get().map(|result| match result {
-                    Ok(spaces) => view! {
+            <Loaded resource=list show=move |spaces| view! {
                         <table id="namespace-list">
                             <thead><tr><th>"Namespace"</th><th>"Team"</th><th>"Who may pull"</th></tr></thead>
                             <tbody>
@@ -78,10 +77,8 @@ pub fn NamespacesPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
-                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-                })}
-            </Suspense>
+                    }.into_any()
+                />
             <ErrorNote error=error />
         </div>
     }

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_params_map;
 use portunus_shared::api::Repository;
 
 use super::ErrorNote;
+use super::Loaded;
 use super::comments::Comments;
 use super::images::{ImageTable, RepositoryTable, SortChoice};
 use super::require_sign_in;
@@ -29,15 +30,12 @@ pub fn RepositoriesPage() -> impl IntoView {
             <h1>"Repositories"</h1>
             <input id="repo-filter" placeholder="Filter by name" bind:value=filter />
             <SortChoice sort=sort />
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || page.get().map(|result| match result {
-                    Ok(p) if p.items.is_empty() => view! {
+            <Loaded resource=page show=move |value| match value {
+                    p if p.items.is_empty() => view! {
                         <p class="muted">"No repositories you may see yet. Push one to your personal namespace."</p>
                     }.into_any(),
-                    Ok(p) => view! { <RepositoryTable id="repository-list" link="/repositories" items=p.items /> }.into_any(),
-                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-                })}
-            </Suspense>
+                    p => view! { <RepositoryTable id="repository-list" link="/repositories" items=p.items /> }.into_any(),
+            } />
         </div>
     }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use super::Loaded;
 use super::images::RepositoryTable;
 use super::require_sign_in;
 use crate::api;
@@ -52,12 +53,11 @@ pub fn SearchPage() -> impl IntoView {
     view! {
         <div class="card">
             <h1>"Search: " {q}</h1>
-            <Suspense fallback=|| view! { <p class="muted">"Searching…"</p> }>
-                {move || found.get().map(|result| match result {
-                    Ok(r) if r.repositories.is_empty() && r.namespaces.is_empty() && r.teams.is_empty() => {
+            <Loaded resource=found waiting="Searching…" show=move |value| match value {
+                    r if r.repositories.is_empty() && r.namespaces.is_empty() && r.teams.is_empty() => {
                         view! { <p id="no-results" class="muted">"Nothing you may see matches."</p> }.into_any()
                     }
-                    Ok(r) => view! {
+                    r => view! {
                         {(!r.repositories.is_empty()).then(|| view! {
                             <h2>"Repositories"</h2>
                             <RepositoryTable id="search-repositories" link="/repositories" items=r.repositories />
@@ -79,9 +79,7 @@ pub fn SearchPage() -> impl IntoView {
                             </ul>
                         })}
                     }.into_any(),
-                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-                })}
-            </Suspense>
+                } />
         </div>
     }
 }

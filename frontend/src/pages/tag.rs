@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use portunus_shared::display::{human_size, short_digest};
 
+use super::Loaded;
 use super::require_sign_in;
 use crate::api;
 
@@ -21,9 +22,7 @@ pub fn TagPage() -> impl IntoView {
     view! {
         <div class="card">
             <p><a href=move || format!("/repositories/{}", id())>"← Repository"</a></p>
-            <Suspense fallback=|| view! { <p class="muted">"Reading the image from the registry…"</p> }>
-                {move || details.get().map(|result| match result {
-                    Ok(d) => {
+            <Loaded resource=details waiting="Reading the image from the registry…" show=move |d| {
                         let t = d.tag;
                         let facts = [
                             ("Digest", Some(t.digest.clone())),
@@ -76,9 +75,7 @@ pub fn TagPage() -> impl IntoView {
                             })}
                         }.into_any()
                     }
-                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-                })}
-            </Suspense>
+                />
         </div>
     }
 }

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 use portunus_shared::api::{NewNamespace, Team};
 
 use super::ErrorNote;
+use super::Loaded;
 use super::require_sign_in;
 use crate::api;
 
@@ -37,10 +38,9 @@ pub fn TeamsPage() -> impl IntoView {
     view! {
         <div class="card">
             <h1>"Teams"</h1>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || list.get().map(|result| match result {
-                    Ok(teams) if teams.is_empty() => view! { <p class="muted">"You are in no team yet."</p> }.into_any(),
-                    Ok(teams) => view! {
+            <Loaded resource=list show=move |value| match value {
+                    teams if teams.is_empty() => view! { <p class="muted">"You are in no team yet."</p> }.into_any(),
+                    teams => view! {
                         <table id="team-list">
                             <thead><tr><th>"Team"</th><th>"Members"</th><th>"Namespaces"</th></tr></thead>
                             <tbody>
@@ -54,9 +54,7 @@ pub fn TeamsPage() -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any(),
-                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-                })}
-            </Suspense>
+                } />
             <h2>"New team"</h2>
             <form on:submit=create>
                 <label for="team-name">"Name"</label>
@@ -99,9 +97,7 @@ pub fn TeamPage() -> impl IntoView {
     };
     view! {
         <div class="card">
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || team.get().map(|result| match result {
-                    Ok(t) => {
+            <Loaded resource=team show=move |t| {
                         let owner = is_owner(&t);
                         view! {
                             <h1 id="team-name">{t.name.clone()}</h1>
@@ -110,9 +106,7 @@ pub fn TeamPage() -> impl IntoView {
                             <Namespaces team=t owner=owner report=report />
                         }.into_any()
                     }
-                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-                })}
-            </Suspense>
+                />
             <ErrorNote error=error />
         </div>
     }

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use portunus_shared::api::{ApplicationToken, NewApplicationToken};
 
 use super::ErrorNote;
+use super::Loaded;
 use super::require_sign_in;
 use crate::api;
 
@@ -74,13 +75,10 @@ pub fn TokensPage() -> impl IntoView {
                 <button id="create-token" type="submit">"Create token"</button>
             </form>
             <ErrorNote error=error />
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || tokens.get().map(|result| match result {
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
-                    Ok(list) => view! { <TokenTable list=list on_revoke=move || tokens.refetch() /> }.into_any(),
-                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-                })}
-            </Suspense>
+            <Loaded resource=tokens show=move |value| match value {
+                    list if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
+                    list => view! { <TokenTable list=list on_revoke=move || tokens.refetch() /> }.into_any(),
+                } />
         </div>
     }
 }

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use portunus_shared::api::UserUpdate;
 
 use super::ErrorNote;
+use super::Loaded;
 use super::require_sign_in;
 use crate::api;
 
@@ -35,9 +36,7 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <div class="card">
             <h1>"Users"</h1>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || list.get().map(|result| match result {
-                    Ok(page) => view! {
+            <Loaded resource=list show=move |page| view! {
                         <p class="muted">{format!("{} accounts", page.total)}</p>
                         <table id="user-list">
                             <thead><tr><th>"User"</th><th>"Status"</th><th></th></tr></thead>
@@ -77,10 +76,8 @@ pub fn UsersPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
-                    Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-                })}
-            </Suspense>
+                    }.into_any()
+                />
             <ErrorNote error=error />
         </div>
     }
