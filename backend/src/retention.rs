@@ -139,7 +139,7 @@ impl Rule {
         ordered.sort_by(|a, b| b.pushed_at.cmp(&a.pushed_at).then(a.name.cmp(&b.name)));
         let days_ago = |t: DateTime<Utc>| (now - t).num_days();
         let mut matching = 0;
-        let mut verdicts: Vec<api::RetentionVerdict> = ordered
+        let verdicts: Vec<api::RetentionVerdict> = ordered
             .into_iter()
             .map(|t| {
                 let keep = |reason: String| (false, reason);
@@ -184,7 +184,6 @@ impl Rule {
                 }
             })
             .collect();
-        verdicts.sort_by_key(|v| !v.delete);
         verdicts
     }
 }

@@ -33,6 +33,9 @@ pub struct AppState {
     /// Wakes the registry event processor when new events are stored.
     pub events_waiting: tokio::sync::Notify,
     pub metrics: crate::metrics::Metrics,
+    /// Every name the registry is known by (`Config::registry_hostnames`),
+    /// worked out once rather than for each registry event.
+    pub registry_names: Vec<String>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -60,6 +63,7 @@ impl AppState {
         let registry_id = ensure_registry(&txn, &config).await?;
         crate::namespaces::ensure_global(&txn, registry_id).await?;
         txn.commit().await?;
+        let registry_names = config.registry_hostnames();
         Ok(Arc::new(AppState {
             config,
             db,
@@ -70,6 +74,7 @@ impl AppState {
             notification_secret,
             events_waiting: tokio::sync::Notify::new(),
             metrics: crate::metrics::Metrics::default(),
+            registry_names,
         }))
     }
 }

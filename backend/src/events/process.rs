@@ -145,7 +145,7 @@ async fn apply(
     };
     if let Some(host) = text(&payload, &["request", "host"])
         && effective
-        && !hosts::is_known(host, &state.config.registry_hostnames())
+        && !hosts::is_known(host, &state.registry_names)
     {
         let Some(reference) = digest.as_deref().or(tag.as_deref()) else {
             return mark(
@@ -268,7 +268,7 @@ async fn hold(
     tracing::warn!(
         event = %event.event_id,
         %host,
-        known = ?state.config.registry_hostnames(),
+        known = ?state.registry_names,
         "registry event held: it names a registry host Portunus does not know and the registry does not confirm it; \
          if clients reach the registry by that name, add it to registry.hostnames and restart"
     );
@@ -290,10 +290,10 @@ async fn release_held(state: &SharedState) -> Result<u64> {
         .into_tuple()
         .all(&state.db)
         .await?;
-    let known = state.config.registry_hostnames();
+    let known = &state.registry_names;
     let mut released = 0;
     for host in hosts.into_iter().flatten() {
-        if hosts::is_known(&host, &known) {
+        if hosts::is_known(&host, known) {
             released += registry_event::Entity::update_many()
                 .col_expr(
                     registry_event::Column::HeldHost,

@@ -188,39 +188,52 @@ impl RegistryClient {
         }
     }
 
-    /// One page of the catalog after `last`; returns the names and whether more follow.
-    pub async fn catalog_page(
+    /// One page of a paginated registry list (`_catalog`, `tags/list`): the
+    /// strings under `key` after `last`, and where the next page starts when
+    /// the registry's `Link` header says there is one.
+    async fn list_page(
         &self,
+        path: &str,
+        key: &str,
+        token: &str,
+        what: &str,
         last: Option<&str>,
         n: u32,
     ) -> Result<(Vec<String>, Option<String>), RegistryError> {
-        let mut url = format!("{}/v2/_catalog?n={n}", self.base);
+        let mut url = format!("{}{path}?n={n}", self.base);
         if let Some(last) = last {
             url.push_str(&format!(
                 "&last={}",
                 form_urlencoded::byte_serialize(last.as_bytes()).collect::<String>()
             ));
         }
-        let token = self.bearer("registry", "catalog", &["*"])?;
         let response = self
-            .send(self.http.get(url).bearer_auth(token), "catalog")
+            .send(self.http.get(url).bearer_auth(token), what)
             .await?;
         let more = response.headers().get(LINK).is_some();
         let body: Value = response
             .json()
             .await
             .map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let names: Vec<String> = strings(&body, "repositories");
+        let names = strings(&body, key);
         let next = if more { names.last().cloned() } else { None };
         Ok((names, next))
     }
 
-    /// Every repository of the catalog.
-    pub async fn catalog(&self) -> Result<Vec<String>, RegistryError> {
+    /// Every page of a paginated registry list, one after the other.
+    async fn list_all(
+        &self,
+        path: &str,
+        key: &str,
+        token: &str,
+        what: &str,
+    ) -> Result<Vec<String>, RegistryError> {
         let mut all = Vec::new();
         let mut last: Option<String> = None;
         loop {
-            let (names, next) = self.catalog_page(last.as_deref(), 1000).await?;
+            let (names, next) = self
+                .list_page(path, key, token, what, last.as_deref(), 1000)
+                .await?;
             all.extend(names);
             match next {
                 Some(n) => last = Some(n),
@@ -229,34 +242,34 @@ impl RegistryClient {
         }
     }
 
+    /// One page of the catalog after `last`; returns the names and whether more follow.
+    pub async fn catalog_page(
+        &self,
+        last: Option<&str>,
+        n: u32,
+    ) -> Result<(Vec<String>, Option<String>), RegistryError> {
+        let token = self.bearer("registry", "catalog", &["*"])?;
+        self.list_page("/v2/_catalog", "repositories", &token, "catalog", last, n)
+            .await
+    }
+
+    /// Every repository of the catalog.
+    pub async fn catalog(&self) -> Result<Vec<String>, RegistryError> {
+        let token = self.bearer("registry", "catalog", &["*"])?;
+        self.list_all("/v2/_catalog", "repositories", &token, "catalog")
+            .await
+    }
+
     /// Every tag of a repository.
     pub async fn tags(&self, repository: &str) -> Result<Vec<String>, RegistryError> {
         let token = self.bearer("repository", repository, &["pull"])?;
-        let mut all = Vec::new();
-        let mut last: Option<String> = None;
-        loop {
-            let mut url = format!("{}/v2/{repository}/tags/list?n=1000", self.base);
-            if let Some(last) = &last {
-                url.push_str(&format!("&last={last}"));
-            }
-            let response = self
-                .send(
-                    self.http.get(url).bearer_auth(&token),
-                    &format!("repository {repository}"),
-                )
-                .await?;
-            let more = response.headers().get(LINK).is_some();
-            let body: Value = response
-                .json()
-                .await
-                .map_err(|e| RegistryError::Invalid(e.to_string()))?;
-            let tags = strings(&body, "tags");
-            last = tags.last().cloned();
-            all.extend(tags);
-            if !more || last.is_none() {
-                return Ok(all);
-            }
-        }
+        self.list_all(
+            &format!("/v2/{repository}/tags/list"),
+            "tags",
+            &token,
+            &format!("repository {repository}"),
+        )
+        .await
     }
 
     /// A manifest by tag or digest, with its digest and parsed form.
