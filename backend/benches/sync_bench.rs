@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use portunus::config::Config;
 use portunus::registry::RegistryClient;
-use portunus::state::AppState;
 use tokio::sync::Semaphore;
 
 fn env_number(name: &str, default: usize) -> usize {
@@ -70,14 +69,14 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let state = match AppState::init(config).await {
+    let state = match portunus::app::init(config).await {
         Ok(state) => state,
         Err(e) => {
             eprintln!("{e}");
             std::process::exit(1);
         }
     };
-    let client = state.registry.clone();
+    let client = state.catalog.registry.clone();
     let present = client.catalog().await.map(|c| c.len()).unwrap_or(0);
     if present < repos {
         eprintln!("filling the registry with {repos} repositories x {tags} tags");
@@ -100,13 +99,13 @@ async fn main() {
 
     eprintln!("sync pass");
     let started = Instant::now();
-    let options = portunus::sync::Options {
+    let options = portunus::ingest::sync::Options {
         delete: false,
         dry_run: false,
         concurrency: 8,
         fresh: true,
     };
-    let summary = match portunus::sync::run_pass(&state, options, |_| {}).await {
+    let summary = match portunus::ingest::sync::run_pass(&state.catalog, options, |_| {}).await {
         Ok(summary) => summary,
         Err(e) => {
             eprintln!("sync failed: {e}");
@@ -138,19 +137,18 @@ async fn main() {
         let rounds = 20;
         let started = Instant::now();
         for _ in 0..rounds {
-            let paging = portunus::users::Paging::new(Some(page), Some(50)).unwrap_or(
-                portunus::users::Paging {
+            let paging =
+                portunus::db::Paging::new(Some(page), Some(50)).unwrap_or(portunus::db::Paging {
                     page: 1,
                     per_page: 50,
-                },
-            );
-            if let Err(e) = portunus::repositories::list(
+                });
+            if let Err(e) = portunus::catalog::repositories::list(
                 &state.db,
-                state.registry_id,
+                state.catalog.registry_id,
                 &viewer,
                 None,
                 false,
-                portunus::repositories::Sort::Recent,
+                portunus_shared::domain::RepositorySort::Recent,
                 paging,
             )
             .await
@@ -165,8 +163,10 @@ async fn main() {
 }
 
 /// A user who is no administrator and sees the bench namespace because it is public.
-async fn list_viewer(state: &AppState) -> Result<portunus::db::entities::user::Model, String> {
-    use portunus::users::{self, NewUser};
+async fn list_viewer(
+    state: &portunus::http::state::AppState,
+) -> Result<portunus::db::entities::user::Model, String> {
+    use portunus::accounts::users::{self, NewUser};
     let actor = portunus::audit::Actor::cli();
     for name in ["benchadmin", "benchviewer"] {
         let new = NewUser {
@@ -176,7 +176,7 @@ async fn list_viewer(state: &AppState) -> Result<portunus::db::entities::user::M
             admin: false,
             bot: false,
         };
-        users::create(&state.db, state.registry_id, new, &actor)
+        users::create(&state.db, state.catalog.registry_id, new, &actor)
             .await
             .map_err(|e| e.to_string())?;
     }

@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use portunus::config::{Config, KeyAlgorithm};
-use portunus::signing::TokenSigner;
-use portunus::token::{AccessEntry, issue};
+use portunus::crypto::mint::{AccessEntry, issue};
+use portunus::crypto::signing::TokenSigner;
 
 const RUN_FOR: Duration = Duration::from_secs(3);
 

@@ -6,11 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use portunus::accounts::users::{self, NewUser};
 use portunus::audit::Actor;
 use portunus::config::Config;
 use portunus::error::Error;
-use portunus::state::AppState;
-use portunus::users::{self, NewUser};
 
 #[derive(Parser)]
 #[command(
@@ -146,7 +145,7 @@ fn init_logging() {
 
 async fn run(cli: Cli) -> Result<(), String> {
     if let Command::Openapi = cli.command {
-        print!("{}", portunus::api::spec_yaml());
+        print!("{}", portunus::http::rest::spec_yaml());
         return Ok(());
     }
     let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
@@ -160,8 +159,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             json,
             fresh,
         } => {
-            let state = AppState::init(config).await.map_err(describe)?;
-            let options = portunus::sync::Options {
+            let state = portunus::app::init(config).await.map_err(describe)?;
+            let options = portunus::ingest::sync::Options {
                 delete,
                 dry_run,
                 concurrency,
@@ -171,7 +170,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let began = std::time::Instant::now();
             let mut announced = false;
             let mut shown_tenth = u64::MAX;
-            let summary = portunus::sync::run_pass(&state, options, |s| {
+            let summary = portunus::ingest::sync::run_pass(&state.catalog, options, |s| {
                 if !announced {
                     announced = true;
                     if let Some(after) = &s.resumed_after {
@@ -218,13 +217,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve => {
-            let state = AppState::init(config).await.map_err(describe)?;
+            let state = portunus::app::init(config).await.map_err(describe)?;
             portunus::app::serve(state).await.map_err(|e| {
                 format!("the server stopped: {e} (is another process using the listen address?)")
             })
         }
         Command::RegistryConfig { storage_dir } => {
-            let yaml = portunus::registry_config::render(&config, storage_dir.as_deref())
+            let yaml = portunus::registry::config_file::render(&config, storage_dir.as_deref())
                 .map_err(describe)?;
             print!("{yaml}");
             Ok(())
@@ -240,7 +239,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 read_password().map_err(|e| format!("cannot read the password: {e}"))?
             };
-            let state = AppState::init(config).await.map_err(describe)?;
+            let state = portunus::app::init(config).await.map_err(describe)?;
             let new = NewUser {
                 username: name,
                 password,
@@ -248,7 +247,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 admin,
                 bot,
             };
-            let created = users::create(&state.db, state.registry_id, new, &Actor::cli())
+            let created = users::create(&state.db, state.catalog.registry_id, new, &Actor::cli())
                 .await
                 .map_err(describe)?;
             let role = if created.user.admin {
@@ -296,10 +295,11 @@ async fn delete_tag_command(config: Config, reference: &str, json: bool) -> Resu
         ));
     }
     let (repository, tag) = split_reference(reference)?;
-    let state = AppState::init(config).await.map_err(describe)?;
-    let digest = portunus::deletion::remove_tag(&state, &Actor::cli(), repository, tag)
-        .await
-        .map_err(describe)?;
+    let state = portunus::app::init(config).await.map_err(describe)?;
+    let digest =
+        portunus::catalog::deletion::remove_tag(&state.catalog, &Actor::cli(), repository, tag)
+            .await
+            .map_err(describe)?;
     if json {
         println!(
             "{}",
@@ -315,8 +315,8 @@ async fn delete_tag_command(config: Config, reference: &str, json: bool) -> Resu
 }
 
 async fn registry_command(config: Config, command: RegistryCommand) -> Result<(), String> {
-    let signer =
-        portunus::signing::TokenSigner::load_or_generate(&config).map_err(|e| e.to_string())?;
+    let signer = portunus::crypto::signing::TokenSigner::load_or_generate(&config)
+        .map_err(|e| e.to_string())?;
     let client = portunus::registry::RegistryClient::new(
         &config.registry.url,
         std::sync::Arc::new(signer),

@@ -9,6 +9,7 @@ use portunus_shared::api::{
     RepositoryPage, RetentionPreview, RetentionRule, RetentionSetting, SearchResults, ServerInfo,
     SignIn, SignUp, SignedUp, TagDetails, Team, TeamPage, User, UserPage, UserUpdate,
 };
+use portunus_shared::domain::{EventState, RepositorySort, Role};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -121,9 +122,13 @@ pub async fn permissions(repository: &str, user: Option<&str>) -> Result<Permiss
 }
 
 /// Repositories you may see whose name contains `q`, in `sort` order.
-pub async fn repositories(q: &str, sort: &str) -> Result<RepositoryPage, ApiError> {
+pub async fn repositories(q: &str, sort: RepositorySort) -> Result<RepositoryPage, ApiError> {
     call(
-        Request::get(&url("/repositories")).query([("q", q), ("sort", sort), ("per_page", "500")]),
+        Request::get(&url("/repositories")).query([
+            ("q", q),
+            ("sort", sort.as_str()),
+            ("per_page", "500"),
+        ]),
         NO_BODY,
     )
     .await
@@ -215,9 +220,13 @@ pub async fn run_retention(id: i64) -> Result<RetentionPreview, ApiError> {
 }
 
 /// Public repositories whose name contains `q`; no sign-in needed.
-pub async fn explore(q: &str, sort: &str) -> Result<RepositoryPage, ApiError> {
+pub async fn explore(q: &str, sort: RepositorySort) -> Result<RepositoryPage, ApiError> {
     call(
-        Request::get(&url("/explore")).query([("q", q), ("sort", sort), ("per_page", "500")]),
+        Request::get(&url("/explore")).query([
+            ("q", q),
+            ("sort", sort.as_str()),
+            ("per_page", "500"),
+        ]),
         NO_BODY,
     )
     .await
@@ -251,9 +260,10 @@ pub async fn search(q: &str) -> Result<SearchResults, ApiError> {
 }
 
 /// Stored registry notifications in `state` (`failed`, `held`, `pending`, `all`); administrators.
-pub async fn registry_events(state: &str) -> Result<RegistryEventPage, ApiError> {
+pub async fn registry_events(state: EventState) -> Result<RegistryEventPage, ApiError> {
     call(
-        Request::get(&url("/registry/events")).query([("state", state), ("per_page", "200")]),
+        Request::get(&url("/registry/events"))
+            .query([("state", state.as_str()), ("per_page", "200")]),
         NO_BODY,
     )
     .await
@@ -283,7 +293,7 @@ pub async fn create_team(name: String, description: String) -> Result<Team, ApiE
 }
 
 /// Adds a member or changes their role; returns the team.
-pub async fn set_member(team: &str, username: &str, role: String) -> Result<Team, ApiError> {
+pub async fn set_member(team: &str, username: &str, role: Role) -> Result<Team, ApiError> {
     call(
         Request::put(&url(&format!("/teams/{team}/members/{username}"))),
         Some(&MemberRole { role }),

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::{Role, TokenAccess, Visibility};
+
 #[cfg(feature = "openapi")]
 use poem_openapi::Object;
 
@@ -77,6 +79,9 @@ pub struct Team {
     pub members: Vec<TeamMember>,
     /// Names of the namespaces the team owns.
     pub namespaces: Vec<String>,
+    /// Whether you may change the team, its members and namespaces (its
+    /// owners, administrators).
+    pub may_manage: bool,
 }
 
 /// A member of a team and their role: `viewer` (pull), `contributor` (pull,
@@ -85,7 +90,7 @@ pub struct Team {
 #[cfg_attr(feature = "openapi", derive(Object))]
 pub struct TeamMember {
     pub username: String,
-    pub role: String,
+    pub role: Role,
 }
 
 /// A new team; its creator becomes its owner.
@@ -110,8 +115,7 @@ pub struct TeamUpdate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object))]
 pub struct MemberRole {
-    /// `viewer`, `contributor` or `owner`.
-    pub role: String,
+    pub role: Role,
 }
 
 /// A namespace: the first part of repository names (`NAMESPACE/app`).
@@ -122,13 +126,14 @@ pub struct Namespace {
     pub name: String,
     /// The owning team.
     pub team: String,
-    /// `private`, `protected` or `public`.
-    pub visibility: String,
+    pub visibility: Visibility,
     pub description: String,
     /// True for the namespace of repositories without a slash.
     pub global: bool,
     /// Set for a user's personal namespace: that user's name.
     pub personal_of: Option<String>,
+    /// Whether you may change or delete it (its team's owners, administrators).
+    pub may_manage: bool,
 }
 
 /// A new namespace, owned by a team.
@@ -137,8 +142,8 @@ pub struct Namespace {
 pub struct NewNamespace {
     pub name: String,
     pub team: String,
-    /// `private` (default), `protected` or `public`.
-    pub visibility: Option<String>,
+    /// Default: `private`.
+    pub visibility: Option<Visibility>,
     pub description: Option<String>,
 }
 
@@ -147,7 +152,7 @@ pub struct NewNamespace {
 #[cfg_attr(feature = "openapi", derive(Object))]
 pub struct NamespaceUpdate {
     pub team: Option<String>,
-    pub visibility: Option<String>,
+    pub visibility: Option<Visibility>,
     pub description: Option<String>,
 }
 
@@ -160,8 +165,8 @@ pub struct NewApplicationToken {
     /// Namespaces (`team`) or repositories (`team/app`) it may reach; empty
     /// or absent: everything its user may reach.
     pub resources: Option<Vec<String>>,
-    /// `read` (pull), `write` (pull, push) or `delete` (default: everything).
-    pub access: Option<String>,
+    /// `read` (pull), `write` (pull, push) or `delete` (the default: everything).
+    pub access: Option<TokenAccess>,
     /// When it stops working (RFC 3339); absent: never.
     pub expires_at: Option<String>,
 }
@@ -175,7 +180,7 @@ pub struct ApplicationToken {
     /// The user it acts as.
     pub user: String,
     pub resources: Vec<String>,
-    pub access: String,
+    pub access: TokenAccess,
     pub expires_at: Option<String>,
     pub last_used_at: Option<String>,
     pub created_at: String,
@@ -231,16 +236,6 @@ pub struct User {
     pub created_at: String,
 }
 
-/// One page of a list, with the total count for paging.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
-pub struct UserPage {
-    pub items: Vec<User>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 /// An account created by an administrator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object))]
@@ -293,36 +288,6 @@ pub struct Activity {
     pub target: String,
     pub parameters: Option<String>,
     pub created_at: String,
-}
-
-/// One page of the audit log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
-pub struct ActivityPage {
-    pub items: Vec<Activity>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
-/// One page of teams, by name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
-pub struct TeamPage {
-    pub items: Vec<Team>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
-/// One page of namespaces, by name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
-pub struct NamespacePage {
-    pub items: Vec<Namespace>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
 }
 
 /// A repository in the registry.
@@ -441,16 +406,6 @@ pub struct Comment {
 pub struct NewComment {
     /// Markdown, 1 to 10,000 characters.
     pub body: String,
-}
-
-/// One page of repositories.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
-pub struct RepositoryPage {
-    pub items: Vec<Repository>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
 }
 
 /// One image of a multi-platform index.
@@ -573,16 +528,6 @@ pub struct RegistryEvent {
     pub held_host: Option<String>,
 }
 
-/// One page of registry events, newest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
-pub struct RegistryEventPage {
-    pub items: Vec<RegistryEvent>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
 /// What a search found, each list by name and at most 20 long.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object))]
@@ -590,4 +535,46 @@ pub struct SearchResults {
     pub repositories: Vec<Repository>,
     pub namespaces: Vec<Namespace>,
     pub teams: Vec<Team>,
+}
+
+/// What a list entry must be: on the server, something OpenAPI can describe.
+#[cfg(feature = "openapi")]
+pub trait Listed: poem_openapi::types::ParseFromJSON + poem_openapi::types::ToJSON {}
+#[cfg(feature = "openapi")]
+impl<T: poem_openapi::types::ParseFromJSON + poem_openapi::types::ToJSON> Listed for T {}
+/// What a list entry must be: on the server, something OpenAPI can describe.
+#[cfg(not(feature = "openapi"))]
+pub trait Listed {}
+#[cfg(not(feature = "openapi"))]
+impl<T> Listed for T {}
+
+/// One page of a list (pages count from 1), and how many entries match in
+/// all. OpenAPI names each kind `Page_ENTRY`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct Page<T: Listed> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+pub type UserPage = Page<User>;
+pub type ActivityPage = Page<Activity>;
+pub type TeamPage = Page<Team>;
+pub type NamespacePage = Page<Namespace>;
+pub type RepositoryPage = Page<Repository>;
+pub type RegistryEventPage = Page<RegistryEvent>;
+
+/// A refresh token (the long-lived login of `docker login` and other OAuth2
+/// clients) as its user sees it: never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object))]
+pub struct RefreshTokenInfo {
+    pub id: i64,
+    pub service: String,
+    /// The client that asked for it (`docker`, `containerd-client`, ...).
+    pub client_id: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
 }

@@ -5,5 +5,6 @@
 
 pub mod api;
 pub mod display;
+pub mod domain;
 pub mod names;
 pub mod scope;

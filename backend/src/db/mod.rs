@@ -2,6 +2,10 @@
 //! the migrations, and the sea-orm entities of each table.
 
 pub mod entities;
+pub mod filters;
+pub mod paging;
+
+pub use paging::Paging;
 
 use portunus_migrations::{Migrator, MigratorTrait};
 use sea_orm::{

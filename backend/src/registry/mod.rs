@@ -2,7 +2,7 @@
 //! tokens it signs itself for its internal identity (`portunus`), with just
 //! the access each call needs: no shared password is stored anywhere.
 
-pub mod hosts;
+pub mod config_file;
 pub mod manifest;
 
 use std::collections::HashMap;
@@ -18,8 +18,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::config::TokenConfig;
-use crate::signing::TokenSigner;
-use crate::token::{AccessEntry, issue};
+use crate::crypto::mint::{AccessEntry, issue};
+use crate::crypto::signing::TokenSigner;
 use manifest::{ConfigFacts, Descriptor, Manifest, Platform, strings};
 
 /// The subject of Portunus's own registry tokens.
@@ -486,7 +486,7 @@ impl RegistryClient {
         }
         let marker = format!(
             "{{\"portunus\":\"deleting tag {tag}\",\"nonce\":\"{}\"}}",
-            crate::secrets::random_hex(16)
+            crate::crypto::secrets::random_hex(16)
         );
         let config_digest = self.upload_blob(repository, marker.as_bytes()).await?;
         let throwaway = serde_json::json!({

@@ -498,7 +498,10 @@ async fn application_tokens() {
                 .unwrap()
                 .unwrap();
             assert_ne!(stored.token_hash, secret);
-            assert_eq!(stored.token_hash, portunus::app_tokens::hash(&secret));
+            assert_eq!(
+                stored.token_hash,
+                portunus::accounts::app_tokens::hash(&secret)
+            );
         }
 
         // As a docker login password: its repository only, never more than write.

@@ -105,7 +105,8 @@ async fn administrators_see_pending_and_failed_events() {
         .await;
     assert_eq!(answer.status, 200);
     // No registry answers in API tests: the push waits, nothing is lost.
-    let outcome = portunus::events::process::process_pending(&kit.state).await;
+    let outcome =
+        portunus::ingest::process::process_pending(&kit.state.catalog, &kit.state.events).await;
     assert!(outcome.is_err(), "the unreachable registry stops the batch");
 
     let root = kit.sign_in("root").await;

@@ -5,10 +5,10 @@ use poem::EndpointExt;
 use poem::endpoint::BoxEndpoint;
 use poem::http::{HeaderMap, StatusCode};
 use poem::test::{TestClient, TestRequestBuilder};
+use portunus::accounts::users::{self, NewUser};
 use portunus::audit::Actor;
 use portunus::config::Config;
-use portunus::state::{AppState, SharedState};
-use portunus::users::{self, NewUser};
+use portunus::http::state::SharedState;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
 
@@ -73,7 +73,7 @@ pub async fn fresh_postgres_database(base_url: &str) -> String {
     let admin = Database::connect(base_url)
         .await
         .expect("connect to PORTUNUS_TEST_DATABASE_URL");
-    let name = format!("portunus_test_{}", portunus::secrets::random_hex(8));
+    let name = format!("portunus_test_{}", portunus::crypto::secrets::random_hex(8));
     admin
         .execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await
@@ -103,9 +103,11 @@ impl Kit {
         // No registry runs in API tests: a port nothing listens on (discard).
         config.registry.url = "http://127.0.0.1:9".into();
         adjust(&mut config);
-        let state = AppState::init(config).await.expect("application starts");
+        let state = portunus::app::init(config)
+            .await
+            .expect("application starts");
         let client = TestClient::new(
-            portunus::app::routes(state.clone())
+            portunus::http::routes(state.clone())
                 .map_to_response()
                 .boxed(),
         );
@@ -125,9 +127,14 @@ impl Kit {
             admin: false,
             bot: false,
         };
-        users::create(&self.state.db, self.state.registry_id, new, &Actor::cli())
-            .await
-            .expect("user created")
+        users::create(
+            &self.state.db,
+            self.state.catalog.registry_id,
+            new,
+            &Actor::cli(),
+        )
+        .await
+        .expect("user created")
     }
 
     pub async fn send(&self, request: TestRequestBuilder<'_, BoxEndpoint<'static>>) -> Answer {
@@ -274,10 +281,14 @@ impl Kit {
     /// Records `path:tag` as if the registry had reported a push; returns
     /// the repository id.
     pub async fn recorded(&self, path: &str, tag: &str) -> i64 {
-        let repo =
-            portunus::repositories::ensure(&self.state.db, self.state.registry_id, path, None)
-                .await
-                .unwrap();
+        let repo = portunus::catalog::repositories::ensure(
+            &self.state.db,
+            self.state.catalog.registry_id,
+            path,
+            None,
+        )
+        .await
+        .unwrap();
         let meta = portunus::registry::ImageMetadata {
             digest: format!("sha256:{}", "a".repeat(64)),
             media_type: "application/vnd.oci.image.manifest.v1+json".into(),
@@ -285,7 +296,7 @@ impl Kit {
             layers: 2,
             ..Default::default()
         };
-        portunus::repositories::record_tag(
+        portunus::catalog::repositories::record_tag(
             &self.state.db,
             &repo,
             tag,

@@ -2,8 +2,8 @@
 //! and a registry outage during a run that changes nothing.
 
 use chrono::{Duration, Utc};
+use portunus::catalog::repositories;
 use portunus::registry::ImageMetadata;
-use portunus::repositories;
 use sea_orm::EntityTrait;
 use serde_json::json;
 
@@ -19,9 +19,14 @@ async fn rules_are_for_those_who_may_delete_and_previews_change_nothing() {
             oscar,
             ..
         } = kit.cast().await;
-        let repo = repositories::ensure(&kit.state.db, kit.state.registry_id, "web/app", None)
-            .await
-            .unwrap();
+        let repo = repositories::ensure(
+            &kit.state.db,
+            kit.state.catalog.registry_id,
+            "web/app",
+            None,
+        )
+        .await
+        .unwrap();
         for (tag, days) in [("v1", 90), ("v2", 60), ("v3", 30), ("v4", 1)] {
             let meta = ImageMetadata {
                 digest: format!("sha256:{}", tag.repeat(32)),
@@ -153,9 +158,13 @@ async fn scheduled_runs_act_only_while_the_rules_author_may_delete() {
         let hour = std::time::Duration::from_secs(3600);
 
         // Olivia owns the team: the run goes ahead (and fails, no registry here).
-        let pass = portunus::retention::run_due(&kit.state, hour)
-            .await
-            .unwrap();
+        let pass = portunus::catalog::retention::run_due(
+            &kit.state.catalog,
+            &kit.state.config.policy,
+            hour,
+        )
+        .await
+        .unwrap();
         assert_eq!((pass.ran, pass.skipped, pass.failed), (0, 0, 1), "{pass:?}");
 
         // Once she is only a viewer, her rule no longer runs.
@@ -183,15 +192,23 @@ async fn scheduled_runs_act_only_while_the_rules_author_may_delete() {
         )
         .await
         .unwrap();
-        let pass = portunus::retention::run_due(&kit.state, hour)
-            .await
-            .unwrap();
+        let pass = portunus::catalog::retention::run_due(
+            &kit.state.catalog,
+            &kit.state.config.policy,
+            hour,
+        )
+        .await
+        .unwrap();
         assert_eq!((pass.ran, pass.skipped, pass.failed), (0, 1, 0), "{pass:?}");
         // Not due again within the interval.
-        let pass = portunus::retention::run_due(&kit.state, hour)
-            .await
-            .unwrap();
-        assert_eq!(pass, portunus::retention::Pass::default());
+        let pass = portunus::catalog::retention::run_due(
+            &kit.state.catalog,
+            &kit.state.config.policy,
+            hour,
+        )
+        .await
+        .unwrap();
+        assert_eq!(pass, portunus::catalog::retention::Pass::default());
     }
 }
 

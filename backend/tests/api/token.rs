@@ -17,7 +17,7 @@ fn verify(kit: &Kit, token: &str) -> Value {
     let spki = cert.public_key();
     assert_eq!(
         header.kid.as_deref(),
-        Some(portunus::signing::libtrust_key_id(spki.raw).as_str())
+        Some(portunus::crypto::signing::libtrust_key_id(spki.raw).as_str())
     );
     assert_eq!(header.kid.as_deref(), Some(kit.state.signer.key_id()));
     let key = DecodingKey::from_rsa_der(&spki.subject_public_key.data);
@@ -204,7 +204,9 @@ async fn password_change_invalidates_cached_credentials() {
             200
         );
         let mut user: portunus::db::entities::user::ActiveModel = alice.user.into();
-        user.password_hash = Set(Some(portunus::password::hash("a-new-password").unwrap()));
+        user.password_hash = Set(Some(
+            portunus::crypto::password::hash("a-new-password").unwrap(),
+        ));
         user.update(&kit.state.db).await.unwrap();
         assert_eq!(
             token_for(&kit, "", Some(&basic("alice", PASSWORD)))
@@ -351,7 +353,9 @@ async fn oauth2_password_and_refresh_grants() {
         {
             use sea_orm::{ActiveModelTrait, Set};
             let mut user: portunus::db::entities::user::ActiveModel = alice.user.clone().into();
-            user.password_hash = Set(Some(portunus::password::hash("another-password").unwrap()));
+            user.password_hash = Set(Some(
+                portunus::crypto::password::hash("another-password").unwrap(),
+            ));
             user.update(&kit.state.db).await.unwrap();
         }
         let answer = post_form(&kit, &refresh_body).await;

@@ -526,16 +526,16 @@ async fn concurrent_first_sign_ups_make_exactly_one_administrator() {
         let signups = (0..6).map(|i| {
             let state = kit.state.clone();
             tokio::spawn(async move {
-                let new = portunus::users::NewUser {
+                let new = portunus::accounts::users::NewUser {
                     username: format!("early{i}"),
                     password: PASSWORD.into(),
                     email: None,
                     admin: false,
                     bot: false,
                 };
-                portunus::users::create(
+                portunus::accounts::users::create(
                     &state.db,
-                    state.registry_id,
+                    state.catalog.registry_id,
                     new,
                     &portunus::audit::Actor::cli(),
                 )
@@ -569,9 +569,9 @@ async fn several_processes_may_start_at_once_on_one_database() {
                 database_url: url,
                 ..Default::default()
             };
-            portunus::state::AppState::init(config)
+            portunus::app::init(config)
                 .await
-                .map(|s| s.registry_id)
+                .map(|s| s.catalog.registry_id)
         })
     });
     let mut ids = Vec::new();

@@ -4,7 +4,10 @@
 
 use leptos::prelude::*;
 
+use portunus_shared::domain::EventState;
+
 use super::Loaded;
+use super::choices;
 use super::require_sign_in;
 use crate::api;
 
@@ -13,18 +16,15 @@ pub fn RegistryEventsPage() -> impl IntoView {
     require_sign_in();
     let state = RwSignal::new("failed".to_owned());
     let page = LocalResource::new(move || {
-        let state = state.get();
-        async move { api::registry_events(&state).await }
+        let state = state.get().parse().unwrap_or_default();
+        async move { api::registry_events(state).await }
     });
     view! {
         <div class="card">
             <h1>"Registry events"</h1>
             <p class="muted">"Every notification is stored before the registry is answered. Pending ones wait to be applied; failed ones could not be; held ones name a registry host that is not one of registry.url's or registry.hostnames."</p>
             <select id="event-state" bind:value=state>
-                <option value="failed">"Not applied"</option>
-                <option value="held">"Held: unknown registry host"</option>
-                <option value="pending">"Waiting"</option>
-                <option value="all">"All"</option>
+                {choices::<EventState>(None)}
             </select>
             <Loaded resource=page show=move |value| match value {
                     p if p.items.is_empty() => view! { <p id="no-events" class="muted">"None."</p> }.into_any(),

@@ -13,8 +13,8 @@ pub fn ExplorePage() -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_owned());
     let page = LocalResource::new(move || {
-        let (q, sort) = (filter.get(), sort.get());
-        async move { api::explore(&q, &sort).await }
+        let (q, sort) = (filter.get(), sort.get().parse().unwrap_or_default());
+        async move { api::explore(&q, sort).await }
     });
     view! {
         <div class="card">

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use portunus_shared::api::{Artifact, Image, PlatformImage, Repository};
 use portunus_shared::display::{human_size, short_digest};
+use portunus_shared::domain::RepositorySort;
 
 fn platforms(list: &[PlatformImage]) -> String {
     list.iter()
@@ -126,9 +127,7 @@ pub fn RepositoryTable(
 pub fn SortChoice(sort: RwSignal<String>) -> impl IntoView {
     view! {
         <select id="sort" bind:value=sort>
-            <option value="name">"By name"</option>
-            <option value="recent">"Recently pushed"</option>
-            <option value="stars">"Most starred"</option>
+            {super::choices::<RepositorySort>(None)}
         </select>
     }
 }

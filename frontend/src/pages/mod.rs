@@ -83,3 +83,17 @@ where
         </Suspense>
     }
 }
+
+/// The options of a menu of `T`'s values, each by its label; `selected`
+/// is marked.
+pub fn choices<T: portunus_shared::domain::ClosedSet>(
+    selected: Option<T>,
+) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    T::ALL
+        .iter()
+        .map(|value| {
+            view! { <option value=value.as_str() selected=selected == Some(*value)>{value.label()}</option> }
+        })
+        .collect_view()
+}

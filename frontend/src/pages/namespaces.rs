@@ -3,35 +3,19 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portunus_shared::api::{Namespace, NamespaceUpdate};
+use portunus_shared::api::NamespaceUpdate;
 
 use super::ErrorNote;
 use super::Loaded;
+use super::choices;
 use super::require_sign_in;
 use crate::api;
-
-const VISIBILITIES: [(&str, &str); 3] = [
-    ("private", "private: team members only"),
-    ("protected", "protected: everyone signed in may pull"),
-    ("public", "public: anyone may pull"),
-];
 
 #[component]
 pub fn NamespacesPage() -> impl IntoView {
     require_sign_in();
     let list = LocalResource::new(api::namespaces);
-    let teams = LocalResource::new(api::teams);
-    let me = LocalResource::new(api::me);
     let error = RwSignal::new(None::<String>);
-    // Whether the signed-in user may change a namespace: administrators,
-    // the owner of a personal namespace, owners of the namespace's team.
-    let may_change = move |n: &Namespace| {
-        let Some(Ok(me)) = me.get() else { return false };
-        me.admin
-            || n.personal_of.as_ref() == Some(&me.username)
-            || matches!(teams.get(), Some(Ok(ref ts)) if ts.iter().any(|t| t.name == n.team
-                && t.members.iter().any(|m| m.username == me.username && m.role == "owner")))
-    };
     view! {
         <div class="card">
             <h1>"Namespaces"</h1>
@@ -42,11 +26,11 @@ pub fn NamespacesPage() -> impl IntoView {
                             <tbody>
                                 {spaces.into_iter().filter(|n| !n.global).map(|n| {
                                     let name = n.name.clone();
-                                    let current = n.visibility.clone();
-                                    let visibility = if may_change(&n) {
+                                    let current = n.visibility;
+                                    let visibility = if n.may_manage {
                                         view! {
                                             <select class="visibility" on:change=move |ev| {
-                                                let change = NamespaceUpdate { team: None, visibility: Some(event_target_value(&ev)), description: None };
+                                                let change = NamespaceUpdate { team: None, visibility: event_target_value(&ev).parse().ok(), description: None };
                                                 let name = name.clone();
                                                 spawn_local(async move {
                                                     match api::update_namespace(&name, change).await {
@@ -55,13 +39,11 @@ pub fn NamespacesPage() -> impl IntoView {
                                                     }
                                                 });
                                             }>
-                                                {VISIBILITIES.iter().map(|(v, label)| view! {
-                                                    <option value=*v selected=current == *v>{*label}</option>
-                                                }).collect_view()}
+                                                {choices(Some(current))}
                                             </select>
                                         }.into_any()
                                     } else {
-                                        view! { {n.visibility.clone()} }.into_any()
+                                        view! { {n.visibility.to_string()} }.into_any()
                                     };
                                     let team = match &n.personal_of {
                                         Some(user) => view! { {format!("personal ({user})")} }.into_any(),

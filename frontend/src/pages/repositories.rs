@@ -22,8 +22,8 @@ pub fn RepositoriesPage() -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_owned());
     let page = LocalResource::new(move || {
-        let (q, sort) = (filter.get(), sort.get());
-        async move { api::repositories(&q, &sort).await }
+        let (q, sort) = (filter.get(), sort.get().parse().unwrap_or_default());
+        async move { api::repositories(&q, sort).await }
     });
     view! {
         <div class="card">

@@ -66,7 +66,7 @@ pub fn SearchPage() -> impl IntoView {
                             <h2>"Namespaces"</h2>
                             <ul id="search-namespaces">
                                 {r.namespaces.into_iter().map(|n| view! {
-                                    <li><strong>{n.name}</strong> " · team " {n.team} " · " {n.visibility}</li>
+                                    <li><strong>{n.name}</strong> " · team " {n.team} " · " {n.visibility.to_string()}</li>
                                 }).collect_view()}
                             </ul>
                         })}

@@ -5,13 +5,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use portunus_shared::api::{NewNamespace, Team};
+use portunus_shared::domain::{Role, Visibility};
 
 use super::ErrorNote;
 use super::Loaded;
+use super::choices;
 use super::require_sign_in;
 use crate::api;
-
-const ROLES: [&str; 3] = ["viewer", "contributor", "owner"];
 
 #[component]
 pub fn TeamsPage() -> impl IntoView {
@@ -77,7 +77,6 @@ pub fn TeamPage() -> impl IntoView {
         let name = name();
         async move { api::team(&name).await }
     });
-    let me = LocalResource::new(api::me);
     let error = RwSignal::new(None::<String>);
     let report = move |outcome: Result<(), api::ApiError>| match outcome {
         Ok(()) => {
@@ -86,19 +85,10 @@ pub fn TeamPage() -> impl IntoView {
         }
         Err(e) => error.set(Some(e.message)),
     };
-    let is_owner = move |t: &Team| match me.get() {
-        Some(Ok(me)) => {
-            me.admin
-                || t.members
-                    .iter()
-                    .any(|m| m.username == me.username && m.role == "owner")
-        }
-        _ => false,
-    };
     view! {
         <div class="card">
             <Loaded resource=team show=move |t| {
-                        let owner = is_owner(&t);
+                        let owner = t.may_manage;
                         view! {
                             <h1 id="team-name">{t.name.clone()}</h1>
                             <p class="muted">{t.description.clone()}</p>
@@ -122,6 +112,9 @@ fn Members(
     let newcomer = RwSignal::new(String::new());
     let new_role = RwSignal::new("viewer".to_owned());
     let set = move |user: String, role: String| {
+        let Ok(role) = role.parse::<Role>() else {
+            return;
+        };
         spawn_local(async move {
             report(
                 api::set_member(&team_name.get_value(), &user, role)
@@ -146,13 +139,11 @@ fn Members(
                     let role_cell = if owner {
                         view! {
                             <select class="role" on:change=move |ev| set(user.clone(), event_target_value(&ev))>
-                                {ROLES.iter().map(|r| view! {
-                                    <option value=*r selected=m.role == *r>{*r}</option>
-                                }).collect_view()}
+                                {choices(Some(m.role))}
                             </select>
                         }.into_any()
                     } else {
-                        view! { {m.role.clone()} }.into_any()
+                        view! { {m.role.to_string()} }.into_any()
                     };
                     let remove = owner.then(|| view! {
                         <button class="small danger" on:click=move |_| {
@@ -171,7 +162,7 @@ fn Members(
                 <label for="member-name">"Add a member"</label>
                 <input id="member-name" placeholder="user name" bind:value=newcomer />
                 <select id="member-role" bind:value=new_role>
-                    {ROLES.iter().map(|r| view! { <option value=*r>{*r}</option> }).collect_view()}
+                    {choices::<Role>(None)}
                 </select>
                 <button type="submit">"Add"</button>
             </form>
@@ -193,7 +184,7 @@ fn Namespaces(
         let new = NewNamespace {
             name: name.get(),
             team: team_name.get_value(),
-            visibility: Some(visibility.get()),
+            visibility: visibility.get().parse().ok(),
             description: None,
         };
         spawn_local(async move {
@@ -217,9 +208,7 @@ fn Namespaces(
                 <label for="namespace-name">"New namespace"</label>
                 <input id="namespace-name" placeholder="name, as in NAME/app" bind:value=name />
                 <select id="namespace-visibility" bind:value=visibility>
-                    <option value="private">"private: team members only"</option>
-                    <option value="protected">"protected: everyone signed in may pull"</option>
-                    <option value="public">"public: anyone may pull"</option>
+                    {choices::<Visibility>(None)}
                 </select>
                 <button type="submit">"Create namespace"</button>
             </form>

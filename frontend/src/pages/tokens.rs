@@ -5,8 +5,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portunus_shared::api::{ApplicationToken, NewApplicationToken};
 
+use portunus_shared::domain::TokenAccess;
+
 use super::ErrorNote;
 use super::Loaded;
+use super::choices;
 use super::require_sign_in;
 use crate::api;
 
@@ -33,7 +36,7 @@ pub fn TokensPage() -> impl IntoView {
         let new = NewApplicationToken {
             name: name.get_untracked(),
             resources: (!list.is_empty()).then_some(list),
-            access: Some(access.get_untracked()),
+            access: access.get_untracked().parse().ok(),
             expires_at: None,
         };
         spawn_local(async move {
@@ -68,9 +71,7 @@ pub fn TokensPage() -> impl IntoView {
                 <input id="token-resources" placeholder="team/app" bind:value=resources />
                 <label for="token-access">"Access"</label>
                 <select id="token-access" bind:value=access>
-                    <option value="read">"read: pull"</option>
-                    <option value="write">"write: pull and push"</option>
-                    <option value="delete">"delete: pull, push and delete"</option>
+                    {choices::<TokenAccess>(None)}
                 </select>
                 <button id="create-token" type="submit">"Create token"</button>
             </form>
@@ -102,7 +103,7 @@ fn TokenTable(
                         <tr>
                             <td class="token-name">{t.name}</td>
                             <td>{reaches}</td>
-                            <td>{t.access}</td>
+                            <td>{t.access.to_string()}</td>
                             <td>{t.last_used_at.unwrap_or_else(|| "never".into())}</td>
                             <td><button class="small danger" on:click=revoke>"Revoke"</button></td>
                         </tr>

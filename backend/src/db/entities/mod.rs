@@ -16,3 +16,13 @@ pub mod tag;
 pub mod team;
 pub mod team_member;
 pub mod user;
+
+/// A value of a closed set read from a text column: one outside the set
+/// means the data is damaged, and is an error rather than a guess.
+fn stored<T: std::str::FromStr<Err = String>>(
+    column: &str,
+    text: &str,
+) -> Result<T, sea_orm::DbErr> {
+    text.parse()
+        .map_err(|e| sea_orm::DbErr::Type(format!("{column} holds {text:?}: {e}")))
+}

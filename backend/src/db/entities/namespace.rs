@@ -23,3 +23,10 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// Who may see the namespace; a stored value outside the set is an error.
+    pub fn visibility(&self) -> Result<portunus_shared::domain::Visibility, DbErr> {
+        super::stored("namespaces.visibility", &self.visibility)
+    }
+}

@@ -17,3 +17,10 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The member's role; a stored value outside the set is an error.
+    pub fn role(&self) -> Result<portunus_shared::domain::Role, DbErr> {
+        super::stored("team_members.role", &self.role)
+    }
+}

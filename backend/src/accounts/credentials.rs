@@ -1,0 +1,262 @@
+//! Checking a user name and password, fast on repeat. argon2 costs tens of
+//! milliseconds by design; registry clients send the same Basic credentials
+//! for every token. Successful checks are remembered for a short time, keyed
+//! by an HMAC of the credentials under a per-process random key (so the cache
+//! never holds a password or anything that could be brute-forced offline).
+//! An entry only counts while the user's stored hash is the one it was
+//! checked against, so a password change anywhere (any backend process)
+//! invalidates it at once. Wrong passwords are counted per account in the
+//! database (so every backend process sees them), and lock it for a while.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sha2::{Digest, Sha256};
+
+use crate::accounts::users;
+use crate::crypto::password;
+use crate::db::entities::user;
+use crate::error::Result;
+
+type Fingerprint = [u8; 32];
+
+struct Entry {
+    /// SHA-256 of the PHC string the password was verified against.
+    hash_digest: [u8; 32],
+    expires: Instant,
+}
+
+pub struct CredentialCache {
+    key: [u8; 32],
+    ttl: Duration,
+    capacity: usize,
+    entries: Mutex<HashMap<Fingerprint, Entry>>,
+}
+
+impl CredentialCache {
+    pub fn new(ttl: Duration, capacity: usize) -> CredentialCache {
+        let mut key = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        CredentialCache {
+            key,
+            ttl,
+            capacity,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn fingerprint(&self, username: &str, password: &str) -> Fingerprint {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
+        // Length-prefix the user name so ("ab", "c") and ("a", "bc") differ.
+        mac.update(&(username.len() as u64).to_be_bytes());
+        mac.update(username.as_bytes());
+        mac.update(password.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Whether these credentials were verified recently against `current_hash`.
+    pub fn is_known(&self, username: &str, password: &str, current_hash: &str) -> bool {
+        let fingerprint = self.fingerprint(username, password);
+        let digest: [u8; 32] = Sha256::digest(current_hash.as_bytes()).into();
+        let Ok(entries) = self.entries.lock() else {
+            return false;
+        };
+        entries
+            .get(&fingerprint)
+            .is_some_and(|e| e.expires > Instant::now() && e.hash_digest == digest)
+    }
+
+    pub fn remember(&self, username: &str, password: &str, verified_hash: &str) {
+        let fingerprint = self.fingerprint(username, password);
+        let now = Instant::now();
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.len() >= self.capacity {
+            entries.retain(|_, e| e.expires > now);
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            fingerprint,
+            Entry {
+                hash_digest: Sha256::digest(verified_hash.as_bytes()).into(),
+                expires: now + self.ttl,
+            },
+        );
+    }
+}
+
+/// Why a sign-in failed. Callers tell the client only "invalid credentials"
+/// (or "disabled"), never which part was wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    BadCredentials,
+    Disabled,
+    /// Too many wrong passwords in a row: no password is checked until then.
+    Locked {
+        until: DateTime<Utc>,
+    },
+}
+
+impl Failure {
+    /// What to tell the person signing in.
+    pub fn message(&self) -> String {
+        match self {
+            Failure::BadCredentials => "invalid user name or password".into(),
+            Failure::Disabled => {
+                "this account is disabled; ask an administrator to enable it".into()
+            }
+            Failure::Locked { until } => format!(
+                "too many failed sign-ins: this account is locked until {}; wait, or ask an administrator to unlock it",
+                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        }
+    }
+}
+
+/// After how many wrong passwords in a row an account locks, and for how
+/// long (`lockout_attempts`, `lockout_seconds`; 0 attempts: never).
+#[derive(Debug, Clone, Copy)]
+pub struct Lockout {
+    pub attempts: u32,
+    pub duration: chrono::Duration,
+}
+
+impl Lockout {
+    pub fn of(config: &crate::config::Config) -> Lockout {
+        Lockout {
+            attempts: config.lockout_attempts,
+            duration: chrono::Duration::seconds(
+                i64::try_from(config.lockout_seconds).unwrap_or(i64::MAX / 1000),
+            ),
+        }
+    }
+
+    /// Until when `user` is locked, if they are now.
+    fn until(&self, user: &user::Model) -> Option<DateTime<Utc>> {
+        let until = user.locked_at? + self.duration;
+        (self.attempts > 0 && until > Utc::now()).then_some(until)
+    }
+}
+
+/// Counts a wrong password; locks the account when it was one too many.
+async fn count_failure(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    lockout: Lockout,
+) -> Result<Failure> {
+    if lockout.attempts == 0 {
+        return Ok(Failure::BadCredentials);
+    }
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::FailedAttempts,
+            Expr::col(user::Column::FailedAttempts).add(1),
+        )
+        .filter(user::Column::Id.eq(user.id))
+        .exec(db)
+        .await?;
+    let failed = user::Entity::find_by_id(user.id)
+        .one(db)
+        .await?
+        .map_or(0, |u| u.failed_attempts);
+    if failed < i32::try_from(lockout.attempts).unwrap_or(i32::MAX) {
+        return Ok(Failure::BadCredentials);
+    }
+    let now = Utc::now();
+    user::Entity::update_many()
+        .col_expr(user::Column::LockedAt, Expr::value(now))
+        .col_expr(user::Column::FailedAttempts, Expr::value(0))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(db)
+        .await?;
+    tracing::warn!(user = %user.username, attempts = lockout.attempts, "account locked after failed sign-ins");
+    Ok(Failure::Locked {
+        until: now + lockout.duration,
+    })
+}
+
+/// Forgets earlier wrong passwords after a right one.
+async fn clear_failures(db: &impl ConnectionTrait, user: &user::Model) -> Result<()> {
+    if user.failed_attempts != 0 || user.locked_at.is_some() {
+        users::unlock(db, user.id).await?;
+    }
+    Ok(())
+}
+
+/// Checks a user name and password against the database. Wrong passwords
+/// are counted per account; past `lockout.attempts` in a row the account is
+/// locked for `lockout.duration`, during which not even the right password
+/// is accepted (application tokens still work).
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    cache: &CredentialCache,
+    lockout: Lockout,
+    username: &str,
+    password: &str,
+) -> Result<std::result::Result<user::Model, Failure>> {
+    let found = users::find_by_name(db, username).await?;
+    let Some(user) = found else {
+        password::verify_blocking(password.to_owned(), None).await;
+        return Ok(Err(Failure::BadCredentials));
+    };
+    let Some(hash) = user.password_hash.clone() else {
+        password::verify_blocking(password.to_owned(), None).await;
+        return Ok(Err(Failure::BadCredentials));
+    };
+    if let Some(until) = lockout.until(&user) {
+        return Ok(Err(Failure::Locked { until }));
+    }
+    let verified = cache.is_known(username, password, &hash)
+        || password::verify_blocking(password.to_owned(), Some(hash.clone())).await;
+    if !verified {
+        return Ok(Err(count_failure(db, &user, lockout).await?));
+    }
+    if !user.enabled {
+        return Ok(Err(Failure::Disabled));
+    }
+    clear_failures(db, &user).await?;
+    cache.remember(username, password, &hash);
+    Ok(Ok(user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_is_bound_to_credentials_and_hash() {
+        let cache = CredentialCache::new(Duration::from_secs(60), 10);
+        cache.remember("alice", "pw1", "$hash1");
+        assert!(cache.is_known("alice", "pw1", "$hash1"));
+        assert!(!cache.is_known("alice", "pw2", "$hash1"), "other password");
+        assert!(
+            !cache.is_known("alice", "pw1", "$hash2"),
+            "password changed since"
+        );
+        assert!(
+            !cache.is_known("alicepw", "1", "$hash1"),
+            "split differently"
+        );
+    }
+
+    #[test]
+    fn entries_expire_and_capacity_is_bounded() {
+        let cache = CredentialCache::new(Duration::ZERO, 2);
+        cache.remember("a", "p", "h");
+        assert!(!cache.is_known("a", "p", "h"));
+        for i in 0..10 {
+            cache.remember(&format!("u{i}"), "p", "h");
+        }
+        assert!(cache.entries.lock().unwrap().len() <= 2);
+    }
+}

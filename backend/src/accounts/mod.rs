@@ -1,0 +1,11 @@
+//! People and what they hold: users and bots, teams and their members,
+//! namespaces, application and refresh tokens, password checks with
+//! lockout. Decisions come from `authz`; every change is recorded by
+//! `audit`. Imports `authz`, `audit`, `crypto`, `config`, `db`, `error`.
+
+pub mod app_tokens;
+pub mod credentials;
+pub mod namespaces;
+pub mod refresh_tokens;
+pub mod teams;
+pub mod users;

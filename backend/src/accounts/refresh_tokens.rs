@@ -1,0 +1,151 @@
+//! Refresh tokens of the OAuth2 token flow: issued on request
+//! (`offline_token=true`, `access_type=offline`) after a password login,
+//! bound to one user and one service, never rotated on use (dockerd loses
+//! rotated tokens), and dead as soon as the user is disabled or changes
+//! password. Users list and revoke their own.
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+
+use portunus_shared::api;
+use sha2::{Digest, Sha256};
+
+use crate::audit::{self, Actor, Target};
+use crate::crypto::secrets::random_hex;
+use crate::db::entities::{refresh_token, user};
+use crate::error::{Error, Result};
+
+pub const PREFIX: &str = "ptr_";
+const LAST_USED_RESOLUTION: Duration = Duration::minutes(1);
+
+fn digest(text: &str) -> String {
+    data_encoding::HEXLOWER.encode(&Sha256::digest(text.as_bytes()))
+}
+
+fn password_digest(user: &user::Model) -> String {
+    digest(user.password_hash.as_deref().unwrap_or_default())
+}
+
+/// Issues a refresh token for `user` and `service`; returns the secret.
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    service: &str,
+    client_id: &str,
+) -> Result<String> {
+    let secret = format!("{PREFIX}{}", random_hex(32));
+    let now = Utc::now();
+    let row = refresh_token::ActiveModel {
+        user_id: Set(user.id),
+        service: Set(service.to_owned()),
+        client_id: Set(client_id.chars().take(100).collect()),
+        token_hash: Set(digest(&secret)),
+        password_digest: Set(password_digest(user)),
+        created_at: Set(now),
+        last_used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let target = Target {
+        kind: "refresh_token",
+        id: Some(row.id),
+        name: &row.client_id,
+    };
+    audit::record(
+        db,
+        &Actor::user(user.id, &user.username),
+        "refresh_token.create",
+        target,
+        None,
+    )
+    .await?;
+    Ok(secret)
+}
+
+/// The user a refresh token stands for, if it is live for `service`.
+pub async fn redeem(
+    db: &impl ConnectionTrait,
+    secret: &str,
+    service: &str,
+) -> Result<Option<user::Model>> {
+    if !secret.starts_with(PREFIX) || secret.len() > 128 {
+        return Ok(None);
+    }
+    let Some(row) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(digest(secret)))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = user::Entity::find_by_id(row.user_id).one(db).await? else {
+        return Ok(None);
+    };
+    if row.service != service || !user.enabled || row.password_digest != password_digest(&user) {
+        return Ok(None);
+    }
+    let now = Utc::now();
+    if row
+        .last_used_at
+        .is_none_or(|t| now - t > LAST_USED_RESOLUTION)
+    {
+        let mut active: refresh_token::ActiveModel = row.into();
+        active.last_used_at = Set(Some(now));
+        active.update(db).await?;
+    }
+    Ok(Some(user))
+}
+
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The user's live refresh tokens.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+) -> Result<Vec<api::RefreshTokenInfo>> {
+    let current = password_digest(user);
+    Ok(refresh_token::Entity::find()
+        .filter(refresh_token::Column::UserId.eq(user.id))
+        .order_by_asc(refresh_token::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|r| r.password_digest == current)
+        .map(|r| api::RefreshTokenInfo {
+            id: r.id,
+            service: r.service,
+            client_id: r.client_id,
+            created_at: timestamp(r.created_at),
+            last_used_at: r.last_used_at.map(timestamp),
+        })
+        .collect())
+}
+
+/// Revokes one of the user's refresh tokens; others' do not exist for them.
+pub async fn revoke(db: &impl ConnectionTrait, user: &user::Model, id: i64) -> Result<()> {
+    let row = refresh_token::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|r| r.user_id == user.id)
+        .ok_or_else(|| Error::NotFound(format!("no refresh token {id} of yours")))?;
+    let target = Target {
+        kind: "refresh_token",
+        id: Some(row.id),
+        name: &row.client_id,
+    };
+    audit::record(
+        db,
+        &Actor::user(user.id, &user.username),
+        "refresh_token.destroy",
+        target,
+        None,
+    )
+    .await?;
+    refresh_token::Entity::delete_by_id(row.id).exec(db).await?;
+    Ok(())
+}

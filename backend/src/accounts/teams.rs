@@ -1,0 +1,479 @@
+//! Teams and their members. Owners (and admins) manage a team; a team always
+//! keeps at least one owner. Personal teams are hidden and not managed here.
+
+use chrono::Utc;
+use portunus_shared::api;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use serde_json::json;
+
+use crate::accounts::users;
+use crate::audit::{self, Actor, Target};
+use crate::authz::{Role, Subject, facts, rest, visibility};
+use crate::config::PolicySettings;
+use crate::db::Paging;
+use crate::db::entities::{namespace, team, team_member, user};
+use crate::error::{Error, Result};
+
+/// Team names: 1 to 80 letters, digits, spaces, `.`, `_` and `-`, starting
+/// with a letter or digit (names starting with `_` are Portunus's own).
+pub fn validate_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.chars().count() <= 80
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "team name {name:?}: use 1 to 80 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit"
+        )))
+    }
+}
+
+fn actor(by: &user::Model) -> Actor {
+    Actor::user(by.id, &by.username)
+}
+
+fn target(team: &team::Model) -> Target<'_> {
+    Target {
+        kind: "team",
+        id: Some(team.id),
+        name: &team.name,
+    }
+}
+
+fn not_found(name: &str) -> Error {
+    Error::NotFound(format!("no team {name:?} (or you are not a member of it)"))
+}
+
+/// The team called `name`, if `by` may see it: admins see every visible
+/// team, others the teams they belong to. Hidden teams are never found.
+pub async fn find_visible(
+    db: &impl ConnectionTrait,
+    by: &user::Model,
+    name: &str,
+) -> Result<(team::Model, Option<Role>)> {
+    let team = team::Entity::find()
+        .filter(team::Column::Name.eq(name))
+        .filter(team::Column::Hidden.eq(false))
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found(name))?;
+    let role = facts::role_in_team(db, team.id, Some(by.id)).await?;
+    if !rest::may_see_team(&Subject::user(by, None), role) {
+        return Err(not_found(name));
+    }
+    Ok((team, role))
+}
+
+/// Finds a team that `by` may manage (an owner, or an admin).
+pub async fn find_managed(
+    db: &impl ConnectionTrait,
+    by: &user::Model,
+    name: &str,
+) -> Result<team::Model> {
+    let (team, role) = find_visible(db, by, name).await?;
+    if rest::may_manage_team(&Subject::user(by, None), role) {
+        Ok(team)
+    } else {
+        Err(Error::Forbidden(format!(
+            "only owners of team {name:?} (or administrators) may change it"
+        )))
+    }
+}
+
+/// The wire form of a team with its members and namespaces, as `by` sees it.
+pub async fn describe(
+    db: &impl ConnectionTrait,
+    team: &team::Model,
+    by: &user::Model,
+) -> Result<api::Team> {
+    let mut one = describe_many(db, std::slice::from_ref(team), by).await?;
+    one.pop()
+        .ok_or_else(|| Error::Internal(format!("team {} vanished", team.id)))
+}
+
+/// The wire form of several teams: three queries, not a few per team.
+pub async fn describe_many(
+    db: &impl ConnectionTrait,
+    found: &[team::Model],
+    by: &user::Model,
+) -> Result<Vec<api::Team>> {
+    let subject = Subject::user(by, None);
+    let ids: Vec<i64> = found.iter().map(|t| t.id).collect();
+    let members = team_member::Entity::find()
+        .filter(team_member::Column::TeamId.is_in(ids.clone()))
+        .order_by_asc(team_member::Column::Id)
+        .all(db)
+        .await?;
+    let names = users::names_of(db, members.iter().map(|m| m.user_id)).await?;
+    let namespaces = namespace::Entity::find()
+        .filter(namespace::Column::TeamId.is_in(ids))
+        .order_by_asc(namespace::Column::Name)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(found.len());
+    for team in found {
+        let mut listed = Vec::new();
+        let mut role = None;
+        for member in members.iter().filter(|m| m.team_id == team.id) {
+            if member.user_id == by.id {
+                role = Some(member.role()?);
+            }
+            if let Some(username) = names.get(&member.user_id) {
+                listed.push(api::TeamMember {
+                    username: username.clone(),
+                    role: member.role()?,
+                });
+            }
+        }
+        out.push(api::Team {
+            id: team.id,
+            name: team.name.clone(),
+            description: team.description.clone(),
+            members: listed,
+            namespaces: namespaces
+                .iter()
+                .filter(|n| n.team_id == team.id)
+                .map(|n| n.name.clone())
+                .collect(),
+            may_manage: rest::may_manage_team(&subject, role),
+        });
+    }
+    Ok(out)
+}
+
+/// A page of the teams `by` belongs to (administrators: all but the hidden
+/// personal ones) whose name contains `q`, by name; filtered and paged by
+/// the database.
+pub async fn list(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    q: Option<&str>,
+    paging: Paging,
+) -> Result<(Vec<api::Team>, u64)> {
+    let mut query = team::Entity::find()
+        .filter(team::Column::Hidden.eq(false))
+        .order_by_asc(team::Column::Name);
+    if let Some(visible) = visibility::teams(&Subject::user(by, None), team::Column::Id) {
+        query = query.filter(visible);
+    }
+    if let Some(q) = q.filter(|q| !q.is_empty()) {
+        query = query.filter(crate::db::filters::name_contains(team::Column::Name, q));
+    }
+    let pages = query.paginate(db, paging.per_page);
+    let total = pages.num_items().await?;
+    let found = pages.fetch_page(paging.page - 1).await?;
+    Ok((describe_many(db, &found, by).await?, total))
+}
+
+async fn ensure_name_free(db: &impl ConnectionTrait, name: &str) -> Result<()> {
+    if team::Entity::find()
+        .filter(team::Column::Name.eq(name))
+        .count(db)
+        .await?
+        > 0
+    {
+        return Err(Error::Conflict(format!(
+            "a team called {name:?} exists already; choose another name"
+        )));
+    }
+    Ok(())
+}
+
+/// Creates a team owned by `by` (users may unless `users_create_teams` is off).
+pub async fn create(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    new: api::NewTeam,
+    settings: &PolicySettings,
+) -> Result<team::Model> {
+    if !rest::may_create_teams(&Subject::user(by, None), settings) {
+        return Err(Error::Forbidden(
+            "only administrators create teams here (policy.users_create_teams)".into(),
+        ));
+    }
+    validate_name(&new.name)?;
+    let txn = crate::db::begin_write(db).await?;
+    ensure_name_free(&txn, &new.name).await?;
+    let now = Utc::now();
+    let team = team::ActiveModel {
+        name: Set(new.name.clone()),
+        description: Set(new.description),
+        hidden: Set(false),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    team_member::ActiveModel {
+        team_id: Set(team.id),
+        user_id: Set(by.id),
+        role: Set(Role::Owner.as_str().into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(&txn, &actor(by), "team.create", target(&team), None).await?;
+    txn.commit().await?;
+    Ok(team)
+}
+
+/// Renames a team or changes its description.
+pub async fn update(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    name: &str,
+    change: api::TeamUpdate,
+) -> Result<team::Model> {
+    let txn = crate::db::begin_write(db).await?;
+    let team = find_managed(&txn, by, name).await?;
+    let mut active: team::ActiveModel = team.clone().into();
+    if let Some(new_name) = change.name.filter(|n| n != &team.name) {
+        validate_name(&new_name)?;
+        ensure_name_free(&txn, &new_name).await?;
+        audit::record(
+            &txn,
+            &actor(by),
+            "team.rename",
+            target(&team),
+            Some(json!({"from": team.name, "to": new_name})),
+        )
+        .await?;
+        active.name = Set(new_name);
+    }
+    if let Some(description) = change.description.filter(|d| d != &team.description) {
+        audit::record(
+            &txn,
+            &actor(by),
+            "team.change_description",
+            target(&team),
+            None,
+        )
+        .await?;
+        active.description = Set(description);
+    }
+    let team = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(team)
+}
+
+/// What happens to the namespaces of a team being deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NamespacesOnDelete {
+    /// Refuse while the team owns namespaces.
+    Refuse,
+    /// Hand them to another team, which `by` must own (or be admin).
+    MoveTo(String),
+    /// Delete them with the team (deletes must be enabled).
+    Delete,
+}
+
+/// Deletes a team; its namespaces are moved, deleted, or keep it alive.
+pub async fn delete(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    name: &str,
+    namespaces: NamespacesOnDelete,
+    settings: &PolicySettings,
+) -> Result<()> {
+    let txn = crate::db::begin_write(db).await?;
+    let team = find_managed(&txn, by, name).await?;
+    let owned = namespace::Entity::find()
+        .filter(namespace::Column::TeamId.eq(team.id))
+        .all(&txn)
+        .await?;
+    if !owned.is_empty() {
+        match &namespaces {
+            NamespacesOnDelete::Refuse => {
+                return Err(Error::Conflict(format!(
+                    "team {name:?} still owns {} namespace(s): pass move_namespaces_to=TEAM or delete_namespaces=true",
+                    owned.len()
+                )));
+            }
+            NamespacesOnDelete::MoveTo(other) => {
+                let (heir, role) = find_visible(&txn, by, other).await?;
+                if heir.id == team.id || !rest::may_manage_team(&Subject::user(by, None), role) {
+                    return Err(Error::Forbidden(format!(
+                        "namespaces can only move to another team you own, and {other:?} is not one"
+                    )));
+                }
+                for ns in owned {
+                    let params = json!({"from": team.name, "to": heir.name});
+                    let ns_target = Target {
+                        kind: "namespace",
+                        id: Some(ns.id),
+                        name: &ns.name,
+                    };
+                    audit::record(
+                        &txn,
+                        &actor(by),
+                        "namespace.change_team",
+                        ns_target,
+                        Some(params),
+                    )
+                    .await?;
+                    let mut active: namespace::ActiveModel = ns.into();
+                    active.team_id = Set(heir.id);
+                    active.update(&txn).await?;
+                }
+            }
+            NamespacesOnDelete::Delete => {
+                if !settings.delete_enabled {
+                    return Err(Error::Forbidden(
+                        "deleting is disabled here (policy.delete_enabled)".into(),
+                    ));
+                }
+                for ns in owned {
+                    let ns_target = Target {
+                        kind: "namespace",
+                        id: Some(ns.id),
+                        name: &ns.name,
+                    };
+                    audit::record(&txn, &actor(by), "namespace.delete", ns_target, None).await?;
+                    namespace::Entity::delete_by_id(ns.id).exec(&txn).await?;
+                }
+            }
+        }
+    }
+    audit::record(&txn, &actor(by), "team.delete", target(&team), None).await?;
+    team::Entity::delete_by_id(team.id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn owner_count(db: &impl ConnectionTrait, team_id: i64) -> Result<u64> {
+    Ok(team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(team_id))
+        .filter(team_member::Column::Role.eq(Role::Owner.as_str()))
+        .count(db)
+        .await?)
+}
+
+async fn membership(
+    db: &impl ConnectionTrait,
+    team_id: i64,
+    user_id: i64,
+) -> Result<Option<team_member::Model>> {
+    Ok(team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(team_id))
+        .filter(team_member::Column::UserId.eq(user_id))
+        .one(db)
+        .await?)
+}
+
+/// Adds `username` to the team with `role`, or changes their role.
+pub async fn set_member(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    name: &str,
+    username: &str,
+    role: Role,
+) -> Result<()> {
+    let txn = crate::db::begin_write(db).await?;
+    let team = find_managed(&txn, by, name).await?;
+    let member = users::find_by_name(&txn, username)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no user {username:?}")))?;
+    let params = json!({"user": member.username, "role": role.as_str()});
+    match membership(&txn, team.id, member.id).await? {
+        Some(existing) if existing.role()? == role => {}
+        Some(existing) => {
+            if existing.role()? == Role::Owner && owner_count(&txn, team.id).await? <= 1 {
+                return Err(Error::Conflict(format!(
+                    "{username:?} is the last owner of team {name:?}; make someone else owner first"
+                )));
+            }
+            audit::record(
+                &txn,
+                &actor(by),
+                "team.change_member_role",
+                target(&team),
+                Some(params),
+            )
+            .await?;
+            let mut active: team_member::ActiveModel = existing.into();
+            active.role = Set(role.as_str().into());
+            active.update(&txn).await?;
+        }
+        None => {
+            if member.bot && role == Role::Owner {
+                return Err(Error::InvalidInput(
+                    "bots cannot own teams; give them viewer or contributor".into(),
+                ));
+            }
+            audit::record(
+                &txn,
+                &actor(by),
+                "team.add_member",
+                target(&team),
+                Some(params),
+            )
+            .await?;
+            team_member::ActiveModel {
+                team_id: Set(team.id),
+                user_id: Set(member.id),
+                role: Set(role.as_str().into()),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes `username` from the team: owners and admins may remove anyone,
+/// members may leave; the last owner may not.
+pub async fn remove_member(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    name: &str,
+    username: &str,
+) -> Result<()> {
+    let txn = crate::db::begin_write(db).await?;
+    let (team, role) = find_visible(&txn, by, name).await?;
+    let member = users::find_by_name(&txn, username).await?;
+    if !rest::may_remove_member(
+        &Subject::user(by, None),
+        role,
+        member.as_ref().map(|m| m.id),
+    ) {
+        return Err(Error::Forbidden(format!(
+            "only owners of team {name:?} (or administrators) may remove members"
+        )));
+    }
+    let member = member.ok_or_else(|| Error::NotFound(format!("no user {username:?}")))?;
+    let existing = membership(&txn, team.id, member.id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("{username:?} is not a member of team {name:?}")))?;
+    if existing.role()? == Role::Owner && owner_count(&txn, team.id).await? <= 1 {
+        return Err(Error::Conflict(format!(
+            "{username:?} is the last owner of team {name:?}; make someone else owner first, or delete the team"
+        )));
+    }
+    audit::record(
+        &txn,
+        &actor(by),
+        "team.remove_member",
+        target(&team),
+        Some(json!({"user": username})),
+    )
+    .await?;
+    team_member::Entity::delete_by_id(existing.id)
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,570 @@
+//! Accounts: creating a user together with their hidden personal team and
+//! private personal namespace, the first-account bootstrap, and look-ups.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use portunus_shared::api;
+use portunus_shared::names::{namespace_for_username, validate_username};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use crate::audit::{self, Actor, Target};
+use crate::authz::{Role, Subject, Visibility, rest};
+use crate::crypto::password;
+use crate::db::Paging;
+use crate::db::entities::{namespace, session, team, team_member, user};
+use crate::db::filters::name_contains;
+use crate::error::{Error, Result};
+
+/// What is needed to create an account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    /// Ignored for bots, which sign in with application tokens only.
+    pub password: String,
+    pub email: Option<String>,
+    pub admin: bool,
+    /// A bot: no password, no personal namespace, application tokens only.
+    pub bot: bool,
+}
+
+/// A created account and what the person should be told about it.
+#[derive(Debug, Clone)]
+pub struct CreatedUser {
+    pub user: user::Model,
+    /// The personal namespace (none for bots).
+    pub namespace: Option<String>,
+    /// Set when the namespace name differs from the user name.
+    pub namespace_notice: Option<String>,
+    /// Set when this account became admin because it is the first one.
+    pub bootstrap_admin: bool,
+}
+
+/// Creates a user with their personal team and namespace (bots get neither),
+/// in one transaction. The first account of an installation becomes admin;
+/// after that only an explicit `admin` request (by an admin or the
+/// operator's CLI) does. Bots are never admins.
+pub async fn create(
+    db: &DatabaseConnection,
+    registry_id: i64,
+    new: NewUser,
+    actor: &Actor,
+) -> Result<CreatedUser> {
+    validate_username(&new.username).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let password_hash = if new.bot {
+        None
+    } else {
+        password::validate(&new.password)?;
+        Some(password::hash_blocking(new.password).await?)
+    };
+    let email = normalise_email(new.email)?;
+
+    let txn = crate::db::begin_write(db).await?;
+    // Two first sign-ups at once must not both become administrators.
+    crate::db::serialize(&txn, crate::db::locks::ACCOUNTS).await?;
+    if find_by_name_ignoring_case(&txn, &new.username)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(format!(
+            "the user name {:?} is taken; choose another",
+            new.username
+        )));
+    }
+    if let Some(email) = &email {
+        let taken = user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .one(&txn)
+            .await?;
+        if taken.is_some() {
+            return Err(Error::Conflict(format!(
+                "the e-mail address {email} is already in use"
+            )));
+        }
+    }
+    let admin_exists = user::Entity::find()
+        .filter(user::Column::Admin.eq(true))
+        .one(&txn)
+        .await?
+        .is_some();
+    let admin = !new.bot && (new.admin || !admin_exists);
+    let now = Utc::now();
+    let created = user::ActiveModel {
+        username: Set(new.username.clone()),
+        email: Set(email),
+        display_name: Set(None),
+        password_hash: Set(password_hash),
+        admin: Set(admin),
+        enabled: Set(true),
+        bot: Set(new.bot),
+        failed_attempts: Set(0),
+        locked_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let namespace = match new.bot {
+        true => None,
+        false => Some(create_personal_namespace(&txn, registry_id, &created).await?),
+    };
+    let target = Target {
+        kind: "user",
+        id: Some(created.id),
+        name: &created.username,
+    };
+    let params =
+        serde_json::json!({ "admin": created.admin, "bot": created.bot, "namespace": namespace });
+    audit::record(&txn, actor, "user.create", target, Some(params)).await?;
+    txn.commit().await?;
+
+    let namespace_notice = namespace.as_ref().filter(|ns| **ns != new.username).map(|ns| {
+        format!(
+            "the user name {:?} is not a valid namespace name, so the personal namespace is {ns:?}: push to {ns}/IMAGE",
+            new.username
+        )
+    });
+    Ok(CreatedUser {
+        user: created,
+        namespace,
+        namespace_notice,
+        bootstrap_admin: admin && !new.admin,
+    })
+}
+
+/// The hidden personal team (owned by `user`) and private personal namespace.
+async fn create_personal_namespace(
+    db: &impl ConnectionTrait,
+    registry_id: i64,
+    user: &user::Model,
+) -> Result<String> {
+    let name = free_namespace_name(db, registry_id, &user.username).await?;
+    let now = Utc::now();
+    let team = team::ActiveModel {
+        name: Set(name.clone()),
+        description: Set(format!("Personal team of {}", user.username)),
+        hidden: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    team_member::ActiveModel {
+        team_id: Set(team.id),
+        user_id: Set(user.id),
+        role: Set(Role::Owner.as_str().into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    namespace::ActiveModel {
+        registry_id: Set(registry_id),
+        name: Set(name.clone()),
+        team_id: Set(team.id),
+        visibility: Set(Visibility::Private.as_str().into()),
+        description: Set(String::new()),
+        global: Set(false),
+        personal_user_id: Set(Some(user.id)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(name)
+}
+
+fn normalise_email(email: Option<String>) -> Result<Option<String>> {
+    let Some(email) = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()) else {
+        return Ok(None);
+    };
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !email.contains(char::is_whitespace)
+        });
+    if !valid {
+        return Err(Error::InvalidInput(format!(
+            "{email:?} is not an e-mail address (expected name@example.org)"
+        )));
+    }
+    Ok(Some(email))
+}
+
+/// The personal namespace name for `username`, with `-2`, `-3`... appended
+/// when that namespace or team name is already taken.
+async fn free_namespace_name(
+    db: &impl ConnectionTrait,
+    registry_id: i64,
+    username: &str,
+) -> Result<String> {
+    let base = namespace_for_username(username).ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "the user name {username:?} has no letters or digits to name a namespace after"
+        ))
+    })?;
+    for n in 1..1000 {
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        let namespace_taken = namespace::Entity::find()
+            .filter(namespace::Column::RegistryId.eq(registry_id))
+            .filter(namespace::Column::Name.eq(candidate.as_str()))
+            .one(db)
+            .await?
+            .is_some();
+        let team_taken = team::Entity::find()
+            .filter(team::Column::Name.eq(candidate.as_str()))
+            .one(db)
+            .await?
+            .is_some();
+        if !namespace_taken && !team_taken {
+            return Ok(candidate);
+        }
+    }
+    Err(Error::Conflict(format!(
+        "no free namespace name could be found for {username:?}"
+    )))
+}
+
+async fn find_by_name_ignoring_case(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(
+            Expr::expr(Func::lower(Expr::col(user::Column::Username))).eq(username.to_lowercase()),
+        )
+        .one(db)
+        .await?)
+}
+
+/// The names of the users with these ids (ids of deleted users are left out).
+pub async fn names_of(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, String>> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::Username)
+        .filter(user::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// The user with exactly this name.
+pub async fn find_by_name(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await?)
+}
+
+/// The name of the user's personal namespace, if they have one.
+pub async fn personal_namespace(db: &impl ConnectionTrait, user_id: i64) -> Result<Option<String>> {
+    Ok(namespace::Entity::find()
+        .filter(namespace::Column::PersonalUserId.eq(user_id))
+        .one(db)
+        .await?
+        .map(|n| n.name))
+}
+
+/// The wire form of an account.
+pub async fn describe(db: &impl ConnectionTrait, u: &user::Model) -> Result<api::User> {
+    Ok(to_api(u, personal_namespace(db, u.id).await?))
+}
+
+fn to_api(u: &user::Model, namespace: Option<String>) -> api::User {
+    api::User {
+        id: u.id,
+        username: u.username.clone(),
+        email: u.email.clone(),
+        display_name: u.display_name.clone(),
+        admin: u.admin,
+        enabled: u.enabled,
+        bot: u.bot,
+        namespace,
+        locked_at: u
+            .locked_at
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        created_at: u
+            .created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    }
+}
+
+fn require_admin(by: &user::Model) -> Result<()> {
+    if rest::may_administer(&Subject::user(by, None)) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "only administrators may manage other accounts".into(),
+        ))
+    }
+}
+
+/// The account `name`, for admins or the user themself; others get "not found".
+pub async fn find_visible(
+    db: &impl ConnectionTrait,
+    by: &user::Model,
+    name: &str,
+) -> Result<user::Model> {
+    match find_by_name(db, name).await? {
+        Some(u) if rest::may_see_account(&Subject::user(by, None), u.id) => Ok(u),
+        _ => Err(Error::NotFound(format!("no user {name:?}"))),
+    }
+}
+
+/// A page of accounts whose name contains `filter`, by name (admins only).
+pub async fn list(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    filter: Option<&str>,
+    page: Paging,
+) -> Result<api::UserPage> {
+    require_admin(by)?;
+    let mut query = user::Entity::find().order_by_asc(user::Column::Username);
+    if let Some(filter) = filter.filter(|f| !f.is_empty()) {
+        query = query.filter(name_contains(user::Column::Username, filter));
+    }
+    let paginator = query.paginate(db, page.per_page);
+    let total = paginator.num_items().await?;
+    let found = paginator.fetch_page(page.page.saturating_sub(1)).await?;
+    let namespaces: HashMap<i64, String> = namespace::Entity::find()
+        .filter(namespace::Column::PersonalUserId.is_in(found.iter().map(|u| u.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|n| Some((n.personal_user_id?, n.name)))
+        .collect();
+    let items = found
+        .iter()
+        .map(|u| to_api(u, namespaces.get(&u.id).cloned()))
+        .collect();
+    Ok(api::UserPage {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+async fn other_enabled_admins(db: &impl ConnectionTrait, except: i64) -> Result<u64> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Admin.eq(true))
+        .filter(user::Column::Enabled.eq(true))
+        .filter(user::Column::Id.ne(except))
+        .count(db)
+        .await?)
+}
+
+/// Forgets failed sign-ins and lifts a lockout.
+pub async fn unlock(db: &impl ConnectionTrait, user_id: i64) -> Result<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::FailedAttempts, Expr::value(0))
+        .col_expr(
+            user::Column::LockedAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Changes an account. Admins change anything; users their e-mail, display
+/// name, and may disable themselves. The last enabled administrator can be
+/// neither demoted nor disabled.
+pub async fn update(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    name: &str,
+    change: api::UserUpdate,
+) -> Result<user::Model> {
+    let txn = crate::db::begin_write(db).await?;
+    let target_user = find_visible(&txn, by, name).await?;
+    let actor = Actor::user(by.id, &by.username);
+    let target = || Target {
+        kind: "user",
+        id: Some(target_user.id),
+        name: &target_user.username,
+    };
+    let mut active: user::ActiveModel = target_user.clone().into();
+    if let Some(admin) = change.admin.filter(|a| *a != target_user.admin) {
+        require_admin(by)?;
+        if target_user.bot && admin {
+            return Err(Error::InvalidInput("bots cannot be administrators".into()));
+        }
+        if !admin && other_enabled_admins(&txn, target_user.id).await? == 0 {
+            return Err(Error::Conflict(
+                "this is the last administrator; make someone else administrator first".into(),
+            ));
+        }
+        let key = if admin {
+            "user.grant_admin"
+        } else {
+            "user.revoke_admin"
+        };
+        audit::record(&txn, &actor, key, target(), None).await?;
+        active.admin = Set(admin);
+    }
+    if let Some(enabled) = change.enabled.filter(|e| *e != target_user.enabled) {
+        if !rest::may_set_enabled(&Subject::user(by, None), target_user.id, enabled) {
+            return Err(Error::Forbidden(
+                "only administrators may enable accounts or disable others'".into(),
+            ));
+        }
+        if !enabled && target_user.admin && other_enabled_admins(&txn, target_user.id).await? == 0 {
+            return Err(Error::Conflict(
+                "this is the last administrator; it cannot be disabled".into(),
+            ));
+        }
+        let key = if enabled {
+            "user.enable"
+        } else {
+            "user.disable"
+        };
+        audit::record(&txn, &actor, key, target(), None).await?;
+        active.enabled = Set(enabled);
+    }
+    if change.unlock == Some(true) && target_user.locked_at.is_some() {
+        require_admin(by)?;
+        audit::record(&txn, &actor, "user.unlock", target(), None).await?;
+        active.locked_at = Set(None);
+        active.failed_attempts = Set(0);
+    }
+    if change.email.is_some() {
+        let email = normalise_email(change.email)?;
+        if let Some(email) = &email {
+            let taken = user::Entity::find()
+                .filter(user::Column::Email.eq(email.as_str()))
+                .filter(user::Column::Id.ne(target_user.id))
+                .count(&txn)
+                .await?;
+            if taken > 0 {
+                return Err(Error::Conflict(format!(
+                    "the e-mail address {email} is already in use"
+                )));
+            }
+        }
+        if email != target_user.email {
+            audit::record(&txn, &actor, "user.change_email", target(), None).await?;
+            active.email = Set(email);
+        }
+    }
+    if let Some(display_name) = change.display_name {
+        let display_name = Some(display_name.trim().chars().take(100).collect::<String>())
+            .filter(|d| !d.is_empty());
+        active.display_name = Set(display_name);
+    }
+    active.updated_at = Set(Utc::now());
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes an account with its personal namespace (admins only; never the
+/// last administrator).
+pub async fn delete(db: &DatabaseConnection, by: &user::Model, name: &str) -> Result<()> {
+    require_admin(by)?;
+    let txn = crate::db::begin_write(db).await?;
+    let target_user = find_by_name(&txn, name)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no user {name:?}")))?;
+    if target_user.admin && other_enabled_admins(&txn, target_user.id).await? == 0 {
+        return Err(Error::Conflict(
+            "this is the last administrator; it cannot be deleted".into(),
+        ));
+    }
+    let target = Target {
+        kind: "user",
+        id: Some(target_user.id),
+        name: &target_user.username,
+    };
+    audit::record(
+        &txn,
+        &Actor::user(by.id, &by.username),
+        "user.delete",
+        target,
+        None,
+    )
+    .await?;
+    if let Some(ns) = namespace::Entity::find()
+        .filter(namespace::Column::PersonalUserId.eq(target_user.id))
+        .one(&txn)
+        .await?
+    {
+        let team_id = ns.team_id;
+        namespace::Entity::delete_by_id(ns.id).exec(&txn).await?;
+        team::Entity::delete_by_id(team_id).exec(&txn).await?;
+    }
+    user::Entity::delete_by_id(target_user.id)
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Changes `user`'s password after checking the current one. Every other
+/// session and every refresh token of the user stops working.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    change: api::PasswordChange,
+    keep_session: Option<&str>,
+) -> Result<()> {
+    let Some(current_hash) = user.password_hash.clone() else {
+        return Err(Error::InvalidInput(
+            "this account has no password (a bot, or signed in elsewhere)".into(),
+        ));
+    };
+    if !password::verify_blocking(change.current_password, Some(current_hash)).await {
+        return Err(Error::Forbidden("the current password is wrong".into()));
+    }
+    password::validate(&change.new_password)?;
+    let new_hash = password::hash_blocking(change.new_password).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let mut active: user::ActiveModel = user.clone().into();
+    active.password_hash = Set(Some(new_hash));
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    let mut others = session::Entity::delete_many().filter(session::Column::UserId.eq(user.id));
+    if let Some(keep) = keep_session {
+        others = others.filter(session::Column::TokenHash.ne(keep));
+    }
+    others.exec(&txn).await?;
+    let target = Target {
+        kind: "user",
+        id: Some(user.id),
+        name: &user.username,
+    };
+    audit::record(
+        &txn,
+        &Actor::user(user.id, &user.username),
+        "user.change_password",
+        target,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! Start-up wiring, in one place: keys and secrets, the database and its
+//! default rows, the application state, the background work (event
+//! processing, catalog syncs, retention runs) and the HTTP server. The
+//! top layer: it may import everything, nothing imports it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpListener};
+
+use crate::accounts::credentials::CredentialCache;
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::crypto::secrets;
+use crate::crypto::signing::TokenSigner;
+use crate::db;
+use crate::error::{Error, Result};
+use crate::http::routes;
+use crate::http::state::{AppState, SharedState};
+use crate::ingest::Events;
+use crate::registry::RegistryClient;
+
+/// Prepares keys and secrets, connects and migrates the database, and makes
+/// sure the configured registry and its global namespace are known.
+pub async fn init(config: Config) -> Result<SharedState> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        Error::Internal(format!(
+            "cannot create data_dir {}: {e}",
+            config.data_dir.display()
+        ))
+    })?;
+    let signer = Arc::new(
+        TokenSigner::load_or_generate(&config).map_err(|e| Error::Internal(e.to_string()))?,
+    );
+    let registry = RegistryClient::new(&config.registry.url, signer.clone(), config.token.clone());
+    let notification_secret = secrets::notification_secret(&config)?;
+    let db = db::connect(&config.database_url()).await?;
+    // Several processes may start at once on an empty database.
+    let txn = db::begin_write(&db).await?;
+    db::serialize(&txn, db::locks::BOOTSTRAP).await?;
+    let registry_id = crate::catalog::ensure_registry(&txn, &config).await?;
+    crate::accounts::namespaces::ensure_global(&txn, registry_id).await?;
+    txn.commit().await?;
+    let events = Events {
+        registry_names: config.registry_hostnames(),
+        ..Events::default()
+    };
+    Ok(Arc::new(AppState {
+        catalog: Catalog {
+            db: db.clone(),
+            registry,
+            registry_id,
+        },
+        config,
+        db,
+        signer,
+        credentials: CredentialCache::new(Duration::from_secs(300), 10_000),
+        notification_secret,
+        events: Arc::new(events),
+    }))
+}
+
+/// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
+pub async fn serve(state: SharedState) -> std::io::Result<()> {
+    tokio::spawn(crate::ingest::process::run(
+        state.catalog.clone(),
+        state.events.clone(),
+    ));
+    tokio::spawn(scheduled_sync(state.clone()));
+    tokio::spawn(crate::catalog::retention::scheduled(
+        state.catalog.clone(),
+        state.config.policy.clone(),
+        state.config.retention_interval_seconds,
+    ));
+    let acceptor = TcpListener::bind(state.config.listen)
+        .into_acceptor()
+        .await?;
+    let addresses: Vec<String> = acceptor
+        .local_addr()
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    tracing::info!(listen = %addresses.join(", "), public_url = %state.config.public_url, "Portunus is serving");
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(
+            routes(state),
+            shutdown_signal(),
+            Some(Duration::from_secs(5)),
+        )
+        .await
+}
+
+/// Runs catalog syncs as `registry.sync` says.
+async fn scheduled_sync(state: SharedState) {
+    use crate::config::SyncStrategy;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let strategy = state.config.registry.sync;
+    let options = crate::ingest::sync::Options {
+        delete: strategy == SyncStrategy::UpdateDelete,
+        dry_run: false,
+        concurrency: 8,
+        fresh: false,
+    };
+    let run_once = match strategy {
+        SyncStrategy::Off => return,
+        SyncStrategy::Initial => {
+            let known = crate::db::entities::repository::Entity::find()
+                .count(&state.db)
+                .await
+                .unwrap_or(1);
+            if known > 0 {
+                return;
+            }
+            true
+        }
+        SyncStrategy::OnStart => true,
+        SyncStrategy::Update | SyncStrategy::UpdateDelete => false,
+    };
+    loop {
+        match crate::ingest::sync::run_pass(&state.catalog, options, |_| {}).await {
+            Ok(summary) => tracing::info!(?summary, "catalog sync done"),
+            Err(e) => {
+                tracing::warn!(error = %e, "catalog sync failed; events still keep Portunus current")
+            }
+        }
+        if run_once {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(
+            state.config.registry.sync_interval_seconds.max(60),
+        ))
+        .await;
+    }
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+    }
+    tracing::info!("shutting down");
+}

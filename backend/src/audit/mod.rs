@@ -1,0 +1,64 @@
+//! The activity log: every change and sign-in is recorded with its actor,
+//! action key, target and parameters.
+
+pub mod activities;
+
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+
+use crate::db::entities::activity;
+use crate::error::Result;
+
+/// Who did something: a user, or Portunus itself (CLI, startup).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Option<i64>,
+    pub name: String,
+}
+
+impl Actor {
+    pub fn user(id: i64, name: &str) -> Actor {
+        Actor {
+            id: Some(id),
+            name: name.to_owned(),
+        }
+    }
+
+    /// An operator acting through the `portunus` command line.
+    pub fn cli() -> Actor {
+        Actor {
+            id: None,
+            name: "portunus-cli".into(),
+        }
+    }
+}
+
+/// What an activity was done to.
+pub struct Target<'a> {
+    pub kind: &'a str,
+    pub id: Option<i64>,
+    pub name: &'a str,
+}
+
+/// Records one activity in the same transaction or connection as the change.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    key: &str,
+    target: Target<'_>,
+    parameters: Option<serde_json::Value>,
+) -> Result<()> {
+    activity::ActiveModel {
+        actor_id: Set(actor.id),
+        actor_name: Set(actor.name.clone()),
+        key: Set(key.to_owned()),
+        target_type: Set(target.kind.to_owned()),
+        target_id: Set(target.id),
+        target_name: Set(target.name.to_owned()),
+        parameters: Set(parameters),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! Who may do what, in one place. Every decision is a pure function over
+//! facts, tested exhaustively: `registry` decides registry actions (pull,
+//! push, delete, catalog) for the token endpoint; `rest` decides what the
+//! REST API lets people see and change. Beside them, `facts` loads the
+//! facts from the database and `visibility` is the one SQL filter that
+//! lists what someone may see, tested to agree with `rest`. Handlers and
+//! domain modules ask here; nothing else decides. Imports `config`, `db`
+//! and `error` only.
+
+pub mod explain;
+pub mod facts;
+pub mod registry;
+pub mod rest;
+pub mod visibility;
+
+use serde::{Deserialize, Serialize};
+
+pub use portunus_shared::domain::{Role, TokenAccess, Visibility};
+pub use registry::{Action, Rule, Verdict, decide, granted_actions};
+
+use crate::db::entities::user;
+
+/// The part of the registry an application token may reach, and how far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenScope {
+    /// Namespaces (`team`) or repositories (`team/app`); empty means all.
+    pub resources: Vec<String>,
+    /// The strongest action allowed: `pull` (read), `push` (write) or
+    /// `delete` (write and delete).
+    pub access: TokenAccess,
+}
+
+impl TokenScope {
+    pub fn covers(&self, repository: &str) -> bool {
+        self.resources.is_empty()
+            || self.resources.iter().any(|r| {
+                repository == r
+                    || (repository.starts_with(r.as_str())
+                        && repository[r.len()..].starts_with('/'))
+            })
+    }
+
+    pub fn allows(&self, action: Action) -> bool {
+        let needed = match action {
+            Action::Pull => TokenAccess::Read,
+            Action::Push => TokenAccess::Write,
+            Action::Delete | Action::All => TokenAccess::Delete,
+        };
+        self.access >= needed
+    }
+}
+
+/// Who asks.
+#[derive(Debug, Clone, Default)]
+pub struct Subject {
+    /// `None` for anonymous requests.
+    pub user_id: Option<i64>,
+    pub username: Option<String>,
+    pub admin: bool,
+    /// Bots act through application tokens only and own nothing.
+    pub bot: bool,
+    /// Set when the request authenticated with a scoped application token.
+    pub token_scope: Option<TokenScope>,
+}
+
+impl Subject {
+    pub fn anonymous() -> Subject {
+        Subject::default()
+    }
+
+    /// A signed-in user, narrowed by the application token they used, if any.
+    pub fn user(user: &user::Model, token_scope: Option<TokenScope>) -> Subject {
+        Subject {
+            user_id: Some(user.id),
+            username: Some(user.username.clone()),
+            admin: user.admin,
+            bot: user.bot,
+            token_scope,
+        }
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.user_id.is_some()
+    }
+}
+
+/// What kind of namespace a repository lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamespaceKind {
+    /// Repositories without a slash.
+    Global,
+    /// A user's own namespace; `owner` is that user's id.
+    Personal { owner: i64 },
+    /// A namespace of a (visible) team.
+    Team,
+}
+
+/// What the policy needs to know about the namespace of a repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NamespaceFacts {
+    pub kind: NamespaceKind,
+    pub visibility: Visibility,
+    /// The subject's role in the namespace's team, if a member.
+    pub role: Option<Role>,
+}

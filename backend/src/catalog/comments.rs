@@ -1,0 +1,138 @@
+//! Comments on repositories: anyone who may see a repository may read and
+//! write them; authors, owners of the namespace and administrators may
+//! delete them. Bodies are markdown, shown as sanitized HTML.
+
+use chrono::Utc;
+use portunus_shared::api;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+
+use crate::accounts::users;
+use crate::audit::{self, Actor, Target};
+use crate::authz::{Subject, facts, rest};
+use crate::catalog::repositories::{self, full_name};
+use crate::db::entities::{comment, user};
+use crate::error::{Error, Result};
+
+/// Longest comment accepted, in characters.
+const MAX_COMMENT: usize = 10_000;
+
+fn to_api(row: comment::Model, author: Option<String>, may_delete: bool) -> api::Comment {
+    api::Comment {
+        id: row.id,
+        author,
+        body_html: crate::catalog::markdown::render(&row.body),
+        body: row.body,
+        created_at: repositories::timestamp(row.created_at),
+        may_delete,
+    }
+}
+
+/// The comments of a repository `by` may see, oldest first.
+pub async fn list(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<Vec<api::Comment>> {
+    let (ns, repo) = repositories::find_visible(db, by, id).await?;
+    let subject = Subject::user(by, None);
+    let facts = facts::facts_for(db, &ns, &subject).await?;
+    let rows = comment::Entity::find()
+        .filter(comment::Column::RepositoryId.eq(repo.id))
+        .order_by_asc(comment::Column::Id)
+        .all(db)
+        .await?;
+    let authors = users::names_of(db, rows.iter().filter_map(|r| r.user_id)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let author = row.user_id.and_then(|id| authors.get(&id).cloned());
+            let may_delete = rest::may_delete_comment(&subject, row.user_id, &facts);
+            to_api(row, author, may_delete)
+        })
+        .collect())
+}
+
+/// Adds a comment by `by` to a repository they may see.
+pub async fn add(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    id: i64,
+    body: &str,
+) -> Result<api::Comment> {
+    let (ns, repo) = repositories::find_visible(db, by, id).await?;
+    let body = body.trim();
+    let chars = body.chars().count();
+    if chars == 0 || chars > MAX_COMMENT {
+        return Err(Error::InvalidInput(format!(
+            "a comment has 1 to {MAX_COMMENT} characters; this one has {chars}"
+        )));
+    }
+    let full = full_name(&ns, &repo);
+    let txn = crate::db::begin_write(db).await?;
+    let row = comment::ActiveModel {
+        repository_id: Set(repo.id),
+        user_id: Set(Some(by.id)),
+        body: Set(body.to_owned()),
+        created_at: Set(Utc::now()),
+        updated_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let target = Target {
+        kind: "repository",
+        id: Some(repo.id),
+        name: &full,
+    };
+    let params = serde_json::json!({ "comment": row.id });
+    audit::record(
+        &txn,
+        &Actor::user(by.id, &by.username),
+        "comment.create",
+        target,
+        Some(params),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(to_api(row, Some(by.username.clone()), true))
+}
+
+/// Deletes a comment: its author, owners of the namespace, administrators.
+pub async fn delete(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    id: i64,
+    comment_id: i64,
+) -> Result<()> {
+    let (ns, repo) = repositories::find_visible(db, by, id).await?;
+    let row = comment::Entity::find_by_id(comment_id)
+        .filter(comment::Column::RepositoryId.eq(repo.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("repository {id} has no comment {comment_id}")))?;
+    let subject = Subject::user(by, None);
+    let facts = facts::facts_for(db, &ns, &subject).await?;
+    if !rest::may_delete_comment(&subject, row.user_id, &facts) {
+        return Err(Error::Forbidden(format!(
+            "only its author, owners of namespace {} and administrators may delete this comment",
+            ns.name
+        )));
+    }
+    let full = full_name(&ns, &repo);
+    let txn = crate::db::begin_write(db).await?;
+    comment::Entity::delete_by_id(row.id).exec(&txn).await?;
+    let target = Target {
+        kind: "repository",
+        id: Some(repo.id),
+        name: &full,
+    };
+    let params = serde_json::json!({ "comment": row.id, "author_id": row.user_id });
+    audit::record(
+        &txn,
+        &Actor::user(by.id, &by.username),
+        "comment.delete",
+        target,
+        Some(params),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! Pages of repositories straight from the database: who may see what, the
+//! name filter, the order and the page are all SQL, so a page costs about
+//! the same with a hundred repositories or a million.
+
+use portunus_shared::domain::RepositorySort;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use crate::authz::{Subject, visibility};
+use crate::db::Paging;
+use crate::db::entities::{namespace, repository, star};
+use crate::db::filters::contains;
+use crate::error::Result;
+
+/// What to list.
+#[derive(Debug, Clone)]
+pub struct Listing<'a> {
+    pub registry_id: i64,
+    /// Who the list is for: they see what [`visibility::namespaces`] lets
+    /// them (anonymous visitors: public namespaces only).
+    pub audience: &'a Subject,
+    /// Only repositories whose full name contains this.
+    pub q: Option<&'a str>,
+    /// Only repositories this user starred.
+    pub starred_by: Option<i64>,
+    pub sort: RepositorySort,
+    pub paging: Paging,
+}
+
+/// `NAMESPACE/NAME`, or `NAME` in the global namespace, in SQL.
+const FULL_NAME: &str = "(CASE WHEN n.global THEN r.name ELSE n.name || '/' || r.name END)";
+
+fn r() -> Alias {
+    Alias::new("r")
+}
+
+fn n() -> Alias {
+    Alias::new("n")
+}
+
+/// The repositories of `listing` without order or page: `SELECT` and `FROM`
+/// are for the caller.
+fn filtered(listing: &Listing, mut select: SelectStatement) -> SelectStatement {
+    select
+        .from_as(repository::Entity, r())
+        .join_as(
+            JoinType::InnerJoin,
+            namespace::Entity,
+            n(),
+            Expr::col((n(), namespace::Column::Id)).equals((r(), repository::Column::NamespaceId)),
+        )
+        .and_where(Expr::col((n(), namespace::Column::RegistryId)).eq(listing.registry_id));
+    if let Some(visible) = visibility::namespaces(
+        listing.audience,
+        (n(), namespace::Column::Visibility),
+        (n(), namespace::Column::TeamId),
+    ) {
+        select.and_where(visible);
+    }
+    if let Some(user_id) = listing.starred_by {
+        let starred = Query::select()
+            .column(star::Column::RepositoryId)
+            .from(star::Entity)
+            .and_where(Expr::col(star::Column::UserId).eq(user_id))
+            .to_owned();
+        select.and_where(Expr::col((r(), repository::Column::Id)).in_subquery(starred));
+    }
+    if let Some(q) = listing.q.filter(|q| !q.is_empty()) {
+        select.and_where(Expr::expr(Func::lower(Expr::cust(FULL_NAME))).like(contains(q)));
+    }
+    select
+}
+
+/// One page of `listing` with the namespace of each repository, and how
+/// many repositories match in all.
+pub async fn page(
+    db: &DatabaseConnection,
+    listing: &Listing<'_>,
+) -> Result<(Vec<(namespace::Model, repository::Model)>, u64)> {
+    let count = filtered(
+        listing,
+        Query::select().expr(Expr::cust("COUNT(*)")).to_owned(),
+    );
+    let total: i64 = db
+        .query_one(&count)
+        .await?
+        .map(|row| row.try_get_by_index(0))
+        .transpose()?
+        .unwrap_or(0);
+
+    let mut ids = filtered(
+        listing,
+        Query::select()
+            .column((r(), repository::Column::Id))
+            .to_owned(),
+    );
+    match listing.sort {
+        RepositorySort::Name => {}
+        RepositorySort::Recent => {
+            ids.order_by_expr(
+                Expr::cust(
+                    "(SELECT MAX(t.pushed_at) FROM tags t WHERE t.repository_id = r.id) IS NULL",
+                ),
+                Order::Asc,
+            )
+            .order_by_expr(
+                Expr::cust("(SELECT MAX(t.pushed_at) FROM tags t WHERE t.repository_id = r.id)"),
+                Order::Desc,
+            );
+        }
+        RepositorySort::Stars => {
+            ids.order_by_expr(
+                Expr::cust("(SELECT COUNT(*) FROM stars s WHERE s.repository_id = r.id)"),
+                Order::Desc,
+            );
+        }
+    }
+    let paging = listing.paging;
+    ids.order_by_expr(Expr::cust(FULL_NAME), Order::Asc)
+        .limit(paging.per_page)
+        .offset((paging.page - 1).saturating_mul(paging.per_page));
+    let ids: Vec<i64> = db
+        .query_all(&ids)
+        .await?
+        .into_iter()
+        .map(|row| row.try_get_by_index(0))
+        .collect::<std::result::Result<_, _>>()?;
+
+    let repos = repository::Entity::find()
+        .filter(repository::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    let spaces = namespace::Entity::find()
+        .filter(namespace::Column::Id.is_in(repos.iter().map(|r| r.namespace_id)))
+        .all(db)
+        .await?;
+    let found = ids
+        .into_iter()
+        .filter_map(|id| {
+            let repo = repos.iter().find(|r| r.id == id)?.clone();
+            let ns = spaces.iter().find(|n| n.id == repo.namespace_id)?.clone();
+            Some((ns, repo))
+        })
+        .collect();
+    Ok((found, u64::try_from(total).unwrap_or(0)))
+}

@@ -1,0 +1,70 @@
+//! What the registry holds, as Portunus records it: repositories and tags,
+//! images and their artifacts, listings, stars, descriptions and comments,
+//! the explore pages, and housekeeping that changes the registry (deleting
+//! tags and repositories, retention rules). Imports `accounts`, `authz`,
+//! `audit`, `registry`, `config`, `db`, `error`.
+
+pub mod comments;
+pub mod deletion;
+pub mod explore;
+pub mod images;
+pub mod listing;
+pub mod markdown;
+pub mod repositories;
+pub mod retention;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+
+use crate::config::Config;
+use crate::db::entities::registry;
+use crate::error::Result;
+use crate::registry::RegistryClient;
+
+/// Name of the registry row that the configured `registry.url` describes.
+pub const DEFAULT_REGISTRY: &str = "default";
+
+/// One registry as Portunus works with it: the database that records what
+/// it holds (rows under `registry_id`) and the client that reads and
+/// changes the registry itself. Cheap to clone: both share their pools.
+#[derive(Clone)]
+pub struct Catalog {
+    pub db: DatabaseConnection,
+    pub registry: RegistryClient,
+    /// Id of the registry's row.
+    pub registry_id: i64,
+}
+
+/// The row of the configured registry, made or updated to its current
+/// host; returns its id.
+pub async fn ensure_registry(db: &impl ConnectionTrait, config: &Config) -> Result<i64> {
+    let hostname = config.registry_host();
+    let existing = registry::Entity::find()
+        .filter(registry::Column::Name.eq(DEFAULT_REGISTRY))
+        .one(db)
+        .await?;
+    let row = match existing {
+        Some(row) if row.hostname == hostname => row,
+        Some(row) => {
+            let mut active: registry::ActiveModel = row.into();
+            active.hostname = Set(hostname);
+            active.update(db).await?
+        }
+        None => {
+            registry::ActiveModel {
+                name: Set(DEFAULT_REGISTRY.into()),
+                hostname: Set(hostname),
+                external_hostname: Set(None),
+                created_at: Set(Utc::now()),
+                sync_checkpoint: Set(None),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    Ok(row.id)
+}

@@ -1,0 +1,696 @@
+//! What Portunus knows of the registry's content: repositories and their
+//! tags, recorded from registry events (and catalog syncs), and read back
+//! with the visibility rules of their namespaces.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use portunus_shared::api;
+use portunus_shared::domain::RepositorySort;
+use portunus_shared::names::parse_repository_path;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+
+use crate::accounts::namespaces;
+use crate::audit::{self, Actor, Target};
+use crate::authz::facts;
+use crate::authz::{Subject, rest};
+use crate::catalog::Catalog;
+use crate::db::Paging;
+use crate::db::entities::{artifact, namespace, repository, star, tag, user};
+use crate::error::{Error, Result};
+use crate::registry::RegistryError;
+use crate::registry::{ImageMetadata, PlatformImage};
+
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The repository row for a registry path, creating it (and its namespace,
+/// when an administrator pushed into a new one) if needed.
+pub async fn ensure(
+    db: &impl ConnectionTrait,
+    registry_id: i64,
+    path: &str,
+    pusher: Option<&user::Model>,
+) -> Result<repository::Model> {
+    let parsed = parse_repository_path(path).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    let ns = match facts::namespace_of(db, registry_id, path).await? {
+        Some(ns) => ns,
+        None => {
+            let name = parsed.namespace.unwrap_or_default();
+            namespaces::create_for_push(db, registry_id, name, pusher).await?
+        }
+    };
+    let name = if parsed.namespace.is_some() {
+        parsed.name
+    } else {
+        path
+    };
+    let found = repository::Entity::find()
+        .filter(repository::Column::NamespaceId.eq(ns.id))
+        .filter(repository::Column::Name.eq(name))
+        .one(db)
+        .await?;
+    if let Some(repo) = found {
+        return Ok(repo);
+    }
+    repository::Entity::insert(repository::ActiveModel {
+        namespace_id: Set(ns.id),
+        name: Set(name.to_owned()),
+        description: Set(String::new()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([repository::Column::NamespaceId, repository::Column::Name])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    repository::Entity::find()
+        .filter(repository::Column::NamespaceId.eq(ns.id))
+        .filter(repository::Column::Name.eq(name))
+        .one(db)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("repository {path} vanished while being created")))
+}
+
+/// The repository row for a registry path, if Portunus knows it.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    registry_id: i64,
+    path: &str,
+) -> Result<Option<repository::Model>> {
+    let Some(ns) = facts::namespace_of(db, registry_id, path).await? else {
+        return Ok(None);
+    };
+    let name = match parse_repository_path(path) {
+        Ok(p) if p.namespace.is_some() => p.name,
+        Ok(_) => path,
+        Err(_) => return Ok(None),
+    };
+    Ok(repository::Entity::find()
+        .filter(repository::Column::NamespaceId.eq(ns.id))
+        .filter(repository::Column::Name.eq(name))
+        .one(db)
+        .await?)
+}
+
+/// The repository row for a registry path with its tags, if Portunus knows it.
+pub async fn with_tags(
+    db: &impl ConnectionTrait,
+    registry_id: i64,
+    path: &str,
+) -> Result<(Option<repository::Model>, Vec<tag::Model>)> {
+    let Some(repo) = find(db, registry_id, path).await? else {
+        return Ok((None, Vec::new()));
+    };
+    let tags = tag::Entity::find()
+        .filter(tag::Column::RepositoryId.eq(repo.id))
+        .all(db)
+        .await?;
+    Ok((Some(repo), tags))
+}
+
+/// Records that `tag` now points at `meta` (a push, or a sync).
+pub async fn record_tag(
+    db: &impl ConnectionTrait,
+    repo: &repository::Model,
+    tag_name: &str,
+    meta: &ImageMetadata,
+    pushed_by: Option<i64>,
+    pushed_at: DateTime<Utc>,
+    generation: i64,
+) -> Result<()> {
+    let platforms = (!meta.platforms.is_empty())
+        .then(|| serde_json::to_value(&meta.platforms).unwrap_or_default());
+    let existing = tag::Entity::find()
+        .filter(tag::Column::RepositoryId.eq(repo.id))
+        .filter(tag::Column::Name.eq(tag_name))
+        .one(db)
+        .await?;
+    let mut row = match existing {
+        Some(existing) => {
+            let unchanged = existing.digest == meta.digest;
+            let mut row: tag::ActiveModel = existing.into();
+            if !unchanged {
+                row.pushed_by_id = Set(pushed_by);
+                row.pushed_at = Set(pushed_at);
+            }
+            row
+        }
+        None => tag::ActiveModel {
+            repository_id: Set(repo.id),
+            name: Set(tag_name.to_owned()),
+            pushed_by_id: Set(pushed_by),
+            pushed_at: Set(pushed_at),
+            pulled_at: Set(None),
+            ..Default::default()
+        },
+    };
+    row.digest = Set(meta.digest.clone());
+    row.image_id = Set(meta.image_id.clone());
+    row.size = Set(meta.size);
+    row.media_type = Set(meta.media_type.clone());
+    row.layers = Set(meta.layers);
+    row.created_at = Set(meta.created);
+    row.labels = Set(meta.labels.clone());
+    row.platforms = Set(platforms);
+    row.updated_at = Set(Some(Utc::now()));
+    row.sync_generation = Set(generation);
+    row.save(db).await?;
+    Ok(())
+}
+
+/// Records an artifact (signature, SBOM) against the manifest it refers
+/// to; recording the same digest again changes nothing.
+pub async fn record_artifact(
+    db: &impl ConnectionTrait,
+    repo: &repository::Model,
+    meta: &ImageMetadata,
+    pushed_by: Option<i64>,
+    pushed_at: DateTime<Utc>,
+) -> Result<()> {
+    let Some(subject) = &meta.subject else {
+        return Ok(());
+    };
+    artifact::Entity::insert(artifact::ActiveModel {
+        repository_id: Set(repo.id),
+        digest: Set(meta.digest.clone()),
+        subject_digest: Set(subject.clone()),
+        artifact_type: Set(meta.artifact_type.clone().unwrap_or_default()),
+        media_type: Set(meta.media_type.clone()),
+        size: Set(meta.size),
+        pushed_by_id: Set(pushed_by),
+        pushed_at: Set(pushed_at),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([artifact::Column::RepositoryId, artifact::Column::Digest])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Records what a catalog sync saw, unless an event touched the tag after
+/// the sync began (events are newer, and win).
+pub async fn record_synced_tag(
+    db: &impl ConnectionTrait,
+    repo: &repository::Model,
+    tag_name: &str,
+    meta: &ImageMetadata,
+    generation: i64,
+    started: DateTime<Utc>,
+) -> Result<()> {
+    let existing = tag::Entity::find()
+        .filter(tag::Column::RepositoryId.eq(repo.id))
+        .filter(tag::Column::Name.eq(tag_name))
+        .one(db)
+        .await?;
+    if existing
+        .as_ref()
+        .and_then(|t| t.updated_at)
+        .is_some_and(|t| t > started)
+    {
+        return Ok(());
+    }
+    record_tag(db, repo, tag_name, meta, None, Utc::now(), generation).await
+}
+
+/// Records a pull of `reference` (a tag or a digest).
+pub async fn record_pull(
+    db: &impl ConnectionTrait,
+    repo: &repository::Model,
+    reference: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let column = if reference.contains(':') {
+        tag::Column::Digest
+    } else {
+        tag::Column::Name
+    };
+    tag::Entity::update_many()
+        .col_expr(tag::Column::PulledAt, sea_orm::sea_query::Expr::value(at))
+        .filter(tag::Column::RepositoryId.eq(repo.id))
+        .filter(column.eq(reference))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Forgets tags of a repository by digest or name; then the repository
+/// itself if nothing is left. Returns how many tags went.
+pub async fn forget_tags(
+    db: &impl ConnectionTrait,
+    repo: &repository::Model,
+    digest: Option<&str>,
+    tag_name: Option<&str>,
+) -> Result<u64> {
+    let mut query = tag::Entity::delete_many().filter(tag::Column::RepositoryId.eq(repo.id));
+    if let Some(digest) = digest {
+        query = query.filter(tag::Column::Digest.eq(digest));
+    }
+    if let Some(name) = tag_name {
+        query = query.filter(tag::Column::Name.eq(name));
+    }
+    let removed = query.exec(db).await?.rows_affected;
+    if let (Some(digest), None) = (digest, tag_name) {
+        artifact::Entity::delete_many()
+            .filter(artifact::Column::RepositoryId.eq(repo.id))
+            .filter(artifact::Column::Digest.eq(digest))
+            .exec(db)
+            .await?;
+    }
+    prune_empty(db, Some(repo.id)).await?;
+    Ok(removed)
+}
+
+/// Forgets repositories (all, or just `only`) that have no tags left and
+/// nothing people wrote or chose about them: no description, comments,
+/// retention rule or stars. Those stay, so that pushing again finds them.
+pub async fn prune_empty(db: &impl ConnectionTrait, only: Option<i64>) -> Result<u64> {
+    use sea_orm::sea_query::{Alias, Query};
+    let unused_in = |table: &str| {
+        repository::Column::Id.not_in_subquery(
+            Query::select()
+                .column(Alias::new("repository_id"))
+                .from(Alias::new(table))
+                .to_owned(),
+        )
+    };
+    let mut query = repository::Entity::delete_many()
+        .filter(repository::Column::Description.eq(""))
+        .filter(unused_in("tags"))
+        .filter(unused_in("comments"))
+        .filter(unused_in("retention_rules"))
+        .filter(unused_in("stars"));
+    if let Some(id) = only {
+        query = query.filter(repository::Column::Id.eq(id));
+    }
+    Ok(query.exec(db).await?.rows_affected)
+}
+
+/// The full registry name of a repository row.
+pub fn full_name(ns: &namespace::Model, repo: &repository::Model) -> String {
+    if ns.global {
+        repo.name.clone()
+    } else {
+        format!("{}/{}", ns.name, repo.name)
+    }
+}
+
+/// A repository as `by` sees it (None: a visitor who is not signed in).
+pub async fn describe(
+    db: &impl ConnectionTrait,
+    ns: &namespace::Model,
+    repo: &repository::Model,
+    by: Option<&user::Model>,
+) -> Result<api::Repository> {
+    let mut shown = summarize(db, ns, repo, by).await?;
+    shown.description_html = crate::catalog::markdown::render(&repo.description);
+    Ok(shown)
+}
+
+/// [`describe`] without rendering the description (lists leave it empty).
+async fn summarize(
+    db: &impl ConnectionTrait,
+    ns: &namespace::Model,
+    repo: &repository::Model,
+    by: Option<&user::Model>,
+) -> Result<api::Repository> {
+    let mut one = summarize_many(db, &[(ns.clone(), repo.clone())], by).await?;
+    one.pop()
+        .ok_or_else(|| Error::Internal(format!("repository {} vanished", repo.id)))
+}
+
+/// [`summarize`] for a whole page at once: a few grouped queries, not a few
+/// per repository.
+pub async fn summarize_many(
+    db: &impl ConnectionTrait,
+    found: &[(namespace::Model, repository::Model)],
+    by: Option<&user::Model>,
+) -> Result<Vec<api::Repository>> {
+    use std::collections::HashMap;
+    let ids: Vec<i64> = found.iter().map(|(_, r)| r.id).collect();
+    let tag_stats: HashMap<i64, (i64, Option<DateTime<Utc>>)> = tag::Entity::find()
+        .select_only()
+        .column(tag::Column::RepositoryId)
+        .column_as(tag::Column::Id.count(), "tags")
+        .column_as(tag::Column::PushedAt.max(), "newest")
+        .filter(tag::Column::RepositoryId.is_in(ids.clone()))
+        .group_by(tag::Column::RepositoryId)
+        .into_tuple::<(i64, i64, Option<DateTime<Utc>>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(id, count, newest)| (id, (count, newest)))
+        .collect();
+    let star_counts: HashMap<i64, i64> = star::Entity::find()
+        .select_only()
+        .column(star::Column::RepositoryId)
+        .column_as(star::Column::Id.count(), "stars")
+        .filter(star::Column::RepositoryId.is_in(ids.clone()))
+        .group_by(star::Column::RepositoryId)
+        .into_tuple::<(i64, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let starred: Vec<i64> = match by {
+        Some(by) => {
+            star::Entity::find()
+                .select_only()
+                .column(star::Column::RepositoryId)
+                .filter(star::Column::UserId.eq(by.id))
+                .filter(star::Column::RepositoryId.is_in(ids))
+                .into_tuple::<i64>()
+                .all(db)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let mut managed: HashMap<i64, bool> = HashMap::new();
+    let mut out = Vec::with_capacity(found.len());
+    for (ns, repo) in found {
+        let may_manage = match (by, managed.get(&ns.id)) {
+            (None, _) => false,
+            (Some(_), Some(known)) => *known,
+            (Some(by), None) => {
+                let decided = may_manage(db, ns, by).await?;
+                managed.insert(ns.id, decided);
+                decided
+            }
+        };
+        let (count, newest) = tag_stats.get(&repo.id).copied().unwrap_or((0, None));
+        out.push(api::Repository {
+            id: repo.id,
+            name: full_name(ns, repo),
+            namespace: ns.name.clone(),
+            description: repo.description.clone(),
+            description_html: String::new(),
+            may_manage,
+            tags: u64::try_from(count).unwrap_or(0),
+            updated_at: newest.map(timestamp),
+            stars: u64::try_from(star_counts.get(&repo.id).copied().unwrap_or(0)).unwrap_or(0),
+            starred: starred.contains(&repo.id),
+        });
+    }
+    Ok(out)
+}
+
+/// Stars (or, with `on` false, unstars) a repository `by` may see.
+pub async fn star(db: &DatabaseConnection, by: &user::Model, id: i64, on: bool) -> Result<()> {
+    let (ns, repo) = find_visible(db, by, id).await?;
+    let existing = star::Entity::find()
+        .filter(star::Column::RepositoryId.eq(repo.id))
+        .filter(star::Column::UserId.eq(by.id))
+        .one(db)
+        .await?;
+    let name = full_name(&ns, &repo);
+    let target = Target {
+        kind: "repository",
+        id: Some(repo.id),
+        name: &name,
+    };
+    match (existing, on) {
+        (None, true) => {
+            let txn = crate::db::begin_write(db).await?;
+            star::Entity::insert(star::ActiveModel {
+                user_id: Set(by.id),
+                repository_id: Set(repo.id),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            })
+            .on_conflict(
+                OnConflict::columns([star::Column::UserId, star::Column::RepositoryId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+            audit::record(
+                &txn,
+                &Actor::user(by.id, &by.username),
+                "repository.star",
+                target,
+                None,
+            )
+            .await?;
+            txn.commit().await?;
+        }
+        (Some(row), false) => {
+            let txn = crate::db::begin_write(db).await?;
+            star::Entity::delete_by_id(row.id).exec(&txn).await?;
+            audit::record(
+                &txn,
+                &Actor::user(by.id, &by.username),
+                "repository.unstar",
+                target,
+                None,
+            )
+            .await?;
+            txn.commit().await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn may_see(
+    db: &impl ConnectionTrait,
+    ns: &namespace::Model,
+    by: &user::Model,
+) -> Result<bool> {
+    let subject = Subject::user(by, None);
+    let facts = facts::facts_for(db, ns, &subject).await?;
+    Ok(rest::may_see_namespace(&subject, &facts))
+}
+
+/// Whether `by` may describe the repositories of `ns` and moderate their
+/// comments ([`rest::may_manage_namespace`]).
+pub async fn may_manage(
+    db: &impl ConnectionTrait,
+    ns: &namespace::Model,
+    by: &user::Model,
+) -> Result<bool> {
+    let subject = Subject::user(by, None);
+    let facts = facts::facts_for(db, ns, &subject).await?;
+    Ok(rest::may_manage_namespace(&subject, &facts))
+}
+
+/// Longest repository description accepted, in bytes.
+const MAX_DESCRIPTION: usize = 64 * 1024;
+
+/// Changes the markdown description of a repository `by` manages.
+pub async fn describe_as(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    id: i64,
+    description: &str,
+) -> Result<api::Repository> {
+    let (ns, repo) = find_visible(db, by, id).await?;
+    let full = full_name(&ns, &repo);
+    if !may_manage(db, &ns, by).await? {
+        return Err(Error::Forbidden(format!(
+            "only owners of namespace {} and administrators may describe {full}",
+            ns.name
+        )));
+    }
+    if description.len() > MAX_DESCRIPTION {
+        return Err(Error::InvalidInput(format!(
+            "the description has {} bytes; at most {MAX_DESCRIPTION} are allowed",
+            description.len()
+        )));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let mut row: repository::ActiveModel = repo.clone().into();
+    row.description = Set(description.to_owned());
+    let repo = row.update(&txn).await?;
+    let target = Target {
+        kind: "repository",
+        id: Some(repo.id),
+        name: &full,
+    };
+    audit::record(
+        &txn,
+        &Actor::user(by.id, &by.username),
+        "repository.change_description",
+        target,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    describe(db, &ns, &repo, Some(by)).await
+}
+
+/// Repositories `by` may see whose name contains `q`, in `sort` order.
+pub async fn list(
+    db: &DatabaseConnection,
+    registry_id: i64,
+    by: &user::Model,
+    q: Option<&str>,
+    starred_only: bool,
+    sort: RepositorySort,
+    paging: Paging,
+) -> Result<api::RepositoryPage> {
+    let subject = Subject::user(by, None);
+    let listing = crate::catalog::listing::Listing {
+        registry_id,
+        audience: &subject,
+        q,
+        starred_by: starred_only.then_some(by.id),
+        sort,
+        paging,
+    };
+    page_of(db, &listing, Some(by)).await
+}
+
+/// The page `listing` describes, each repository as `by` sees it.
+pub async fn page_of(
+    db: &DatabaseConnection,
+    listing: &crate::catalog::listing::Listing<'_>,
+    by: Option<&user::Model>,
+) -> Result<api::RepositoryPage> {
+    let (found, total) = crate::catalog::listing::page(db, listing).await?;
+    Ok(api::RepositoryPage {
+        items: summarize_many(db, &found, by).await?,
+        total,
+        page: listing.paging.page,
+        per_page: listing.paging.per_page,
+    })
+}
+
+/// Repository `id` if `by` may see it; otherwise "not found".
+pub async fn find_visible(
+    db: &impl ConnectionTrait,
+    by: &user::Model,
+    id: i64,
+) -> Result<(namespace::Model, repository::Model)> {
+    let not_found = || Error::NotFound(format!("no repository {id} (or you may not see it)"));
+    let repo = repository::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let ns = namespace::Entity::find_by_id(repo.namespace_id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    if !may_see(db, &ns, by).await? {
+        return Err(not_found());
+    }
+    Ok((ns, repo))
+}
+
+pub async fn show(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<api::Repository> {
+    let (ns, repo) = find_visible(db, by, id).await?;
+    describe(db, &ns, &repo, Some(by)).await
+}
+
+/// The tags of a visible repository, newest first.
+pub async fn tags(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<Vec<api::Tag>> {
+    let (_, repo) = find_visible(db, by, id).await?;
+    tags_of(db, &repo).await
+}
+
+/// The tags of a repository, newest first.
+pub async fn tags_of(db: &DatabaseConnection, repo: &repository::Model) -> Result<Vec<api::Tag>> {
+    let rows = tag::Entity::find()
+        .filter(tag::Column::RepositoryId.eq(repo.id))
+        .order_by_desc(tag::Column::PushedAt)
+        .order_by_asc(tag::Column::Name)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for t in rows {
+        let pushed_by = match t.pushed_by_id {
+            Some(uid) => user::Entity::find_by_id(uid)
+                .one(db)
+                .await?
+                .map(|u| u.username),
+            None => None,
+        };
+        let platforms: Vec<PlatformImage> = t
+            .platforms
+            .clone()
+            .and_then(|p| serde_json::from_value(p).ok())
+            .unwrap_or_default();
+        out.push(api::Tag {
+            name: t.name,
+            digest: t.digest,
+            media_type: t.media_type,
+            size: t.size,
+            layers: t.layers,
+            image_id: t.image_id,
+            created: t.created_at.map(timestamp),
+            labels: t.labels.map(|l| l.to_string()),
+            platforms: platforms
+                .into_iter()
+                .map(|p| api::PlatformImage {
+                    os: p.platform.os,
+                    architecture: p.platform.architecture,
+                    variant: p.platform.variant,
+                    digest: p.digest,
+                    size: p.size,
+                })
+                .collect(),
+            pushed_by,
+            pushed_at: timestamp(t.pushed_at),
+            pulled_at: t.pulled_at.map(timestamp),
+        });
+    }
+    Ok(out)
+}
+
+/// One tag of a visible repository with its layers and how it runs, read
+/// from the registry.
+pub async fn tag_details(
+    catalog: &Catalog,
+    by: &user::Model,
+    id: i64,
+    tag_name: &str,
+) -> Result<api::TagDetails> {
+    let (ns, repo) = find_visible(&catalog.db, by, id).await?;
+    let full = full_name(&ns, &repo);
+    let tag = tags_of(&catalog.db, &repo)
+        .await?
+        .into_iter()
+        .find(|t| t.name == tag_name)
+        .ok_or_else(|| Error::NotFound(format!("{full} has no tag {tag_name:?}")))?;
+    let (layers, facts) = catalog
+        .registry
+        .layers(&full, &tag.digest)
+        .await
+        .map_err(unavailable)?;
+    let mut history = facts.layer_history.into_iter();
+    Ok(api::TagDetails {
+        tag,
+        layers: layers
+            .into_iter()
+            .map(|l| api::Layer {
+                digest: l.digest,
+                media_type: l.media_type,
+                size: l.size,
+                created_by: history.next().flatten(),
+            })
+            .collect(),
+        command: facts.command,
+        working_dir: facts.working_dir,
+        user: facts.user,
+        exposed_ports: facts.exposed_ports,
+    })
+}
+
+/// A registry failure as Portunus reports it: missing things are "not
+/// found", anything else means the registry is unavailable.
+pub(crate) fn unavailable(e: RegistryError) -> Error {
+    match e {
+        RegistryError::NotFound(what) => Error::NotFound(format!("the registry has no {what}")),
+        other => Error::Unavailable(other.to_string()),
+    }
+}

@@ -1,0 +1,438 @@
+//! The configuration of a Portunus server: one typed struct, filled from
+//! defaults, then a TOML file (`--config FILE` or `PORTUNUS_CONFIG`), then
+//! `PORTUNUS_*` environment variables (`__` separates sections, as in
+//! `PORTUNUS_TOKEN__LIFETIME_SECONDS`). Unknown keys are errors that name the key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+pub mod hosts;
+
+/// Environment variables with the `PORTUNUS_` prefix that are not config keys.
+const NON_CONFIG_VARIABLES: &[&str] = &["config", "test_database_url", "log", "bin"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the HTTP server binds to.
+    pub listen: SocketAddr,
+    /// URL under which clients reach Portunus; the token realm is derived from it.
+    pub public_url: String,
+    /// Directory for the SQLite database, the signing key and generated secrets.
+    pub data_dir: PathBuf,
+    /// Database URL; empty means a SQLite file `portunus.db` in `data_dir`.
+    pub database_url: String,
+    /// Directory holding the built web UI (`trunk build` output).
+    pub web_dir: PathBuf,
+    /// Whether people may create their own accounts in the web UI or API.
+    pub signup: bool,
+    /// Whether everyone, signed in or not, may list public repositories
+    /// (`GET /api/v1/explore`, the web UI's explore page).
+    pub explore: bool,
+    /// How long a web UI session lasts, in seconds.
+    pub session_lifetime_seconds: u64,
+    /// Wrong passwords in a row after which an account is locked; 0 never locks.
+    pub lockout_attempts: u32,
+    /// How long such a lock lasts, in seconds.
+    pub lockout_seconds: u64,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Bearer token `GET /metrics` requires; empty means it is open.
+    pub metrics_token: String,
+    /// How often enabled retention rules run, in seconds; 0 turns the
+    /// scheduled runs off (previews and runs on demand still work).
+    pub retention_interval_seconds: u64,
+    pub token: TokenConfig,
+    pub registry: RegistryConfig,
+    /// Who may push, pull and delete (the rules are in `authz`).
+    pub policy: PolicySettings,
+}
+
+/// Who may push to namespaces they do not administer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PushPolicy {
+    /// Owners and contributors of the namespace's team.
+    AllowTeams,
+    /// Only the user's personal namespace.
+    AllowPersonal,
+    /// Only administrators.
+    AdminOnly,
+}
+
+/// The configurable knobs of the policy (`[policy]` in the configuration).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicySettings {
+    /// `allow-teams`, `allow-personal` or `admin-only`.
+    pub push_policy: PushPolicy,
+    /// Whether images may be deleted at all.
+    pub delete_enabled: bool,
+    /// Whether team contributors (not only owners) may delete.
+    pub contributors_may_delete: bool,
+    /// Whether anonymous clients may pull from public namespaces.
+    pub anonymous_pull: bool,
+    /// Whether users (not only administrators) may create teams.
+    pub users_create_teams: bool,
+    /// Whether team owners (not only administrators) may create namespaces.
+    pub users_create_namespaces: bool,
+}
+
+impl Default for PolicySettings {
+    fn default() -> Self {
+        PolicySettings {
+            push_policy: PushPolicy::AllowTeams,
+            delete_enabled: true,
+            contributors_may_delete: false,
+            anonymous_pull: true,
+            users_create_teams: true,
+            users_create_namespaces: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenConfig {
+    /// `iss` of issued tokens; the registry's `auth.token.issuer` must equal it.
+    pub issuer: String,
+    /// Service name (`aud`); the registry's `auth.token.service` must equal it.
+    pub service: String,
+    /// Lifetime of registry tokens in seconds (at least 60).
+    pub lifetime_seconds: u64,
+    /// PEM private key that signs tokens; generated when absent. Empty means
+    /// `token-signing.key` in `data_dir`.
+    pub key_path: String,
+    /// Self-signed certificate of the key, beside it unless set.
+    pub certificate_path: String,
+    /// Algorithm of a generated key: `rs256` (RSA-2048) or `es256` (ECDSA P-256).
+    pub algorithm: KeyAlgorithm,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyAlgorithm {
+    Rs256,
+    Es256,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegistryConfig {
+    /// Where Portunus reaches the registry's HTTP API.
+    pub url: String,
+    /// Shared secret the registry sends with notifications. Empty means a
+    /// random secret generated into `notification-secret` in `data_dir`.
+    pub notification_secret: String,
+    /// When to compare Portunus with the registry's catalog: `initial` (once,
+    /// when Portunus knows no repositories), `on-start` (at every start),
+    /// `update` (at start and every `sync_interval_seconds`, never deleting),
+    /// `update-delete` (the same, also forgetting what the registry lost), or `off`.
+    pub sync: SyncStrategy,
+    /// Seconds between periodic syncs (`update` and `update-delete`).
+    pub sync_interval_seconds: u64,
+    /// Other names clients reach the registry by (a proxy's host name, a
+    /// LAN address), besides the host of `url`.
+    pub hostnames: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncStrategy {
+    Initial,
+    OnStart,
+    Update,
+    UpdateDelete,
+    Off,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: String::new(),
+            web_dir: PathBuf::from("frontend/dist"),
+            signup: true,
+            explore: true,
+            session_lifetime_seconds: 12 * 3600,
+            lockout_attempts: 10,
+            lockout_seconds: 900,
+            max_body_bytes: 1024 * 1024,
+            retention_interval_seconds: 86_400,
+            metrics_token: String::new(),
+            token: TokenConfig::default(),
+            registry: RegistryConfig::default(),
+            policy: PolicySettings::default(),
+        }
+    }
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        TokenConfig {
+            issuer: "portunus".into(),
+            service: "registry".into(),
+            lifetime_seconds: 900,
+            key_path: String::new(),
+            certificate_path: String::new(),
+            algorithm: KeyAlgorithm::Rs256,
+        }
+    }
+}
+
+impl Default for RegistryConfig {
+    fn default() -> Self {
+        RegistryConfig {
+            url: "http://127.0.0.1:5000".into(),
+            notification_secret: String::new(),
+            sync: SyncStrategy::Initial,
+            sync_interval_seconds: 3600,
+            hostnames: Vec::new(),
+        }
+    }
+}
+
+/// A configuration that could not be loaded, with the reason in words.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist (given by --config or PORTUNUS_CONFIG)")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads defaults, then `file` if given, then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Self::load_from(file, Env::prefixed("PORTUNUS_"))
+    }
+
+    fn load_from(file: Option<&Path>, env: Env) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::MissingFile(path.to_owned()));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let env = env.split("__").ignore(NON_CONFIG_VARIABLES);
+        let config: Config = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| ConfigError::Invalid(describe_figment_error(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        if self.token.lifetime_seconds < 60 {
+            return invalid(format!(
+                "token.lifetime_seconds is {}, it must be at least 60 (the registry allows 60 s of clock skew)",
+                self.token.lifetime_seconds
+            ));
+        }
+        for (key, value) in [
+            ("public_url", &self.public_url),
+            ("registry.url", &self.registry.url),
+        ] {
+            match url::Url::parse(value) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                _ => return invalid(format!("{key} {value:?} is not an http(s) URL")),
+            }
+        }
+        for name in &self.registry.hostnames {
+            hosts::check(name).map_err(ConfigError::Invalid)?;
+        }
+        for (key, value) in [
+            ("token.issuer", &self.token.issuer),
+            ("token.service", &self.token.service),
+        ] {
+            if value.trim().is_empty() {
+                return invalid(format!("{key} cannot be empty"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("portunus.db").display()
+            )
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub fn key_path(&self) -> PathBuf {
+        self.data_path(&self.token.key_path, "token-signing.key")
+    }
+
+    pub fn certificate_path(&self) -> PathBuf {
+        self.data_path(&self.token.certificate_path, "token-signing.crt")
+    }
+
+    pub fn notification_secret_path(&self) -> PathBuf {
+        self.data_dir.join("notification-secret")
+    }
+
+    fn data_path(&self, configured: &str, default_name: &str) -> PathBuf {
+        if configured.is_empty() {
+            self.data_dir.join(default_name)
+        } else {
+            PathBuf::from(configured)
+        }
+    }
+
+    /// The token endpoint URL that registries send clients to.
+    pub fn token_realm(&self) -> String {
+        format!("{}/v2/token", self.public_url.trim_end_matches('/'))
+    }
+
+    /// The URL registries post their notifications to.
+    pub fn events_url(&self) -> String {
+        format!(
+            "{}/v2/webhooks/events",
+            self.public_url.trim_end_matches('/')
+        )
+    }
+
+    /// Every name the registry is known by: the host of `registry.url`
+    /// and `registry.hostnames`.
+    pub fn registry_hostnames(&self) -> Vec<String> {
+        let mut names = vec![self.registry_host()];
+        names.extend(self.registry.hostnames.iter().cloned());
+        names
+    }
+
+    /// `host:port` of the registry, as people type it in `docker login`.
+    pub fn registry_host(&self) -> String {
+        url::Url::parse(&self.registry.url)
+            .ok()
+            .and_then(|u| {
+                let host = u.host_str()?.to_owned();
+                Some(match u.port() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host,
+                })
+            })
+            .unwrap_or_else(|| self.registry.url.clone())
+    }
+}
+
+/// Figment's messages name the offending key and its source; keep them but
+/// drop its internal "default." profile prefix, which means nothing to people.
+fn describe_figment_error(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| e.to_string().replace("\"default.", "\""))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn no_env() -> Env {
+        Env::prefixed("PORTUNUS_TEST_NOTHING_")
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let c = Config::load_from(None, no_env()).unwrap();
+        assert_eq!(c.token.lifetime_seconds, 900);
+        assert_eq!(c.token_realm(), "http://127.0.0.1:8080/v2/token");
+        assert_eq!(c.registry_host(), "127.0.0.1:5000");
+        assert!(c.database_url().starts_with("sqlite://data/portunus.db"));
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's signature
+    fn file_then_environment() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(
+            f,
+            "listen = \"0.0.0.0:9000\"\n[token]\nissuer = \"from-file\"\nservice = \"svc\""
+        )
+        .unwrap();
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PORTUNUS_TOKEN__ISSUER", "from-env");
+            jail.set_env("PORTUNUS_CONFIG", "ignored");
+            let c = Config::load_from(Some(f.path()), Env::prefixed("PORTUNUS_")).unwrap();
+            assert_eq!(c.listen.port(), 9000);
+            assert_eq!(c.token.issuer, "from-env");
+            assert_eq!(c.token.service, "svc");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's signature
+    fn unknown_keys_are_named() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, "[token]\nlifetme_seconds = 600").unwrap();
+        let err = Config::load_from(Some(f.path()), no_env())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lifetme_seconds"), "{err}");
+
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PORTUNUS_LISTN", "x");
+            let err = Config::load_from(None, Env::prefixed("PORTUNUS_"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("listn"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn example_file_documents_every_key_with_its_default() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config.example.toml");
+        let example = Config::load_from(Some(&path), no_env()).unwrap();
+        let as_json = |c: &Config| serde_json::to_value(c).unwrap();
+        assert_eq!(
+            as_json(&example),
+            as_json(&Config::default()),
+            "example values are the defaults"
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let serde_json::Value::Object(top) = as_json(&Config::default()) else {
+            unreachable!()
+        };
+        for (key, value) in top {
+            let keys: Vec<String> = match value {
+                serde_json::Value::Object(section) => section.keys().cloned().collect(),
+                _ => vec![key],
+            };
+            for key in keys {
+                assert!(
+                    text.contains(&format!("\n{key} = ")),
+                    "config.example.toml lacks {key}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, "[token]\nlifetime_seconds = 30").unwrap();
+        let err = Config::load_from(Some(f.path()), no_env())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at least 60"), "{err}");
+        let missing = Config::load_from(Some(Path::new("/nonexistent.toml")), no_env());
+        assert!(matches!(missing, Err(ConfigError::MissingFile(_))));
+    }
+}

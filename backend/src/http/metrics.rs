@@ -1,0 +1,98 @@
+//! `GET /metrics`: counters of this process and figures from the database in
+//! the Prometheus text format. Counts only, never names; open unless
+//! `metrics_token` is set.
+
+use std::fmt::Write;
+use std::sync::atomic::Ordering;
+
+use poem::web::Data;
+use poem::{IntoResponse, Request, Response, handler};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::db::entities::{registry_event, repository, tag, user};
+use crate::http::state::SharedState;
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// `GET /metrics`
+#[handler]
+pub async fn render(req: &Request, Data(state): Data<&SharedState>) -> Response {
+    let token = &state.config.metrics_token;
+    if !token.is_empty() {
+        let given = req
+            .headers()
+            .get(poem::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !crate::crypto::secrets::same(given.as_bytes(), token.as_bytes()) {
+            return poem::web::Json(serde_json::json!({
+                "code": "unauthorized",
+                "message": "metrics need Authorization: Bearer METRICS_TOKEN (metrics_token in the configuration)"
+            }))
+            .with_status(poem::http::StatusCode::UNAUTHORIZED)
+            .into_response();
+        }
+    }
+    let m = &state.events.counters;
+    let mut out = String::new();
+    family(
+        &mut out,
+        "portunus_registry_events_total",
+        "counter",
+        "Registry events handled by this process, by outcome.",
+    );
+    for (outcome, counter) in [
+        ("stored", &m.events_stored),
+        ("duplicate", &m.events_duplicate),
+        ("refused", &m.events_refused),
+        ("applied", &m.events_applied),
+        ("failed", &m.events_failed),
+        ("held_unknown_registry", &m.events_held),
+    ] {
+        let _ = writeln!(
+            out,
+            "portunus_registry_events_total{{outcome=\"{outcome}\"}} {}",
+            counter.load(Ordering::Relaxed)
+        );
+    }
+    let events = || registry_event::Entity::find();
+    let waiting = events()
+        .filter(registry_event::Column::ProcessedAt.is_null())
+        .filter(registry_event::Column::HeldHost.is_null());
+    let held = events()
+        .filter(registry_event::Column::ProcessedAt.is_null())
+        .filter(registry_event::Column::HeldHost.is_not_null());
+    let failed = events().filter(registry_event::Column::Error.is_not_null());
+    let figures = async {
+        Ok::<_, sea_orm::DbErr>([
+            ("pending", waiting.count(&state.db).await?),
+            ("held_unknown_registry", held.count(&state.db).await?),
+            ("failed", failed.count(&state.db).await?),
+            (
+                "repositories",
+                repository::Entity::find().count(&state.db).await?,
+            ),
+            ("tags", tag::Entity::find().count(&state.db).await?),
+            ("users", user::Entity::find().count(&state.db).await?),
+        ])
+    };
+    match figures.await {
+        Ok(figures) => {
+            family(
+                &mut out,
+                "portunus_stored",
+                "gauge",
+                "What the database holds: registry events by state, repositories, tags, users.",
+            );
+            for (what, n) in figures {
+                let _ = writeln!(out, "portunus_stored{{what=\"{what}\"}} {n}");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: the database did not answer"),
+    }
+    out.with_content_type("text/plain; version=0.0.4")
+        .into_response()
+}

@@ -1,0 +1,66 @@
+//! The HTTP layer: which path goes where, the middleware around it, and a
+//! thin handler per route: the REST API (`rest`, under `/api/v1`), the
+//! registry token endpoint (`token`), the registry notification endpoint
+//! (`webhooks`), `/metrics` and the web UI (`spa`). Handlers parse, make
+//! one domain call and map its result; they may import every domain
+//! layer below, and nothing imports them but `app`.
+
+pub mod metrics;
+pub mod rest;
+pub mod spa;
+pub mod state;
+pub mod token;
+pub mod webhooks;
+
+use std::sync::Arc;
+
+use poem::http::StatusCode;
+use poem::middleware::Tracing;
+use poem::{Body, Endpoint, EndpointExt, Request, Response, Route, get, post};
+use tokio::io::AsyncReadExt;
+
+use state::SharedState;
+
+/// Every route of Portunus, ready to serve.
+pub fn routes(state: SharedState) -> impl Endpoint {
+    let api = rest::service(&state.config.public_url);
+    let max_body_bytes = state.config.max_body_bytes;
+    Route::new()
+        .nest(rest::API_PREFIX, api)
+        .at("/v2/token", get(token::get_token).post(token::post_token))
+        .at("/v2/webhooks/events", post(webhooks::receive))
+        .at("/metrics", get(metrics::render))
+        .nest("/", spa::endpoint(&state.config))
+        .around(move |endpoint, request| limit_body(endpoint, request, max_body_bytes))
+        .catch_all_error(rest::error::to_json)
+        .with(Tracing)
+        .data(state)
+}
+
+/// Refuses bodies declared larger than `max` with 413, and cuts undeclared
+/// (chunked) ones at `max`, so no request can make the server buffer more.
+async fn limit_body<E: Endpoint>(
+    endpoint: Arc<E>,
+    mut request: Request,
+    max: usize,
+) -> poem::Result<Response> {
+    let declared = request
+        .headers()
+        .get(poem::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(poem::Error::from_string(
+            format!("the request body is larger than the {max} bytes allowed"),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ));
+    }
+    let body = request.take_body();
+    request.set_body(Body::from_async_read(
+        body.into_async_read().take(max as u64),
+    ));
+    endpoint
+        .call(request)
+        .await
+        .map(poem::IntoResponse::into_response)
+}

@@ -1,0 +1,24 @@
+//! Facts about this Portunus that the web UI and scripts need before signing in.
+
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::payload::Json;
+use portunus_shared::api::ServerInfo;
+
+use super::ApiTags;
+use crate::http::state::SharedState;
+
+pub struct InfoApi;
+
+#[OpenApi(tag = "ApiTags::Info")]
+impl InfoApi {
+    /// Version, the registry people push to, and whether sign-up is open.
+    #[oai(path = "/info", method = "get", operation_id = "get_info")]
+    async fn info(&self, state: Data<&SharedState>) -> Json<ServerInfo> {
+        Json(ServerInfo {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            registry: state.config.registry_host(),
+            signup: state.config.signup,
+        })
+    }
+}

@@ -1,0 +1,69 @@
+//! `/search`: repositories, namespaces and teams whose name contains the
+//! query, among those you may see.
+
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use portunus_shared::api::SearchResults;
+
+use super::ApiTags;
+use super::auth::Auth;
+use super::error::ApiResult;
+use crate::accounts::{namespaces, teams};
+use crate::catalog::repositories;
+use crate::db::Paging;
+use crate::error::Error;
+use crate::http::state::SharedState;
+use portunus_shared::domain::RepositorySort;
+
+/// Most results of each kind.
+const LIMIT: usize = 20;
+
+pub struct SearchApi;
+
+#[OpenApi(tag = "ApiTags::Search")]
+impl SearchApi {
+    /// Search repositories, namespaces and teams by name (case-insensitive
+    /// substring), among those you may see.
+    #[oai(path = "/search", method = "get", operation_id = "search")]
+    async fn search(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        q: Query<String>,
+    ) -> ApiResult<Json<SearchResults>> {
+        let needle = q.0.trim().to_lowercase();
+        if needle.is_empty() || needle.len() > 255 {
+            return Err(Error::InvalidInput("search for 1 to 255 characters".into()).into());
+        }
+        let by = &auth.principal().user;
+        let paging = Paging::new(Some(1), Some(LIMIT as u64))?;
+        let repositories = repositories::list(
+            &state.db,
+            state.catalog.registry_id,
+            by,
+            Some(needle.as_str()),
+            false,
+            RepositorySort::Name,
+            paging,
+        )
+        .await?
+        .items;
+        let (mut namespaces, _) = namespaces::list(
+            &state.db,
+            state.catalog.registry_id,
+            by,
+            Some(&needle),
+            paging,
+        )
+        .await?;
+        namespaces.retain(|n| !n.global);
+        let (teams, _) = teams::list(&state.db, by, Some(&needle), paging).await?;
+        Ok(Json(SearchResults {
+            repositories,
+            namespaces,
+            teams,
+        }))
+    }
+}

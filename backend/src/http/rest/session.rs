@@ -1,0 +1,124 @@
+//! Signing in and out of the web UI, and signing up.
+
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use portunus_shared::api::{Me, SignIn, SignUp, SignedUp};
+
+use super::ApiTags;
+use super::auth::{SessionAuth, end_session, session_cookie, start_session};
+use super::error::{ApiError, ApiResult};
+use super::me::me_of;
+use crate::accounts::credentials;
+use crate::accounts::users::{self, NewUser};
+use crate::audit::{self, Actor, Target};
+use crate::http::state::SharedState;
+
+pub struct SessionApi;
+
+#[derive(ApiResponse)]
+enum SignedIn {
+    /// Signed in; the session cookie is set.
+    #[oai(status = 200)]
+    Ok(Json<Me>, #[oai(header = "Set-Cookie")] String),
+}
+
+#[derive(ApiResponse)]
+enum SignedOut {
+    /// Signed out; the session cookie is cleared.
+    #[oai(status = 204)]
+    Ok(#[oai(header = "Set-Cookie")] String),
+}
+
+#[derive(ApiResponse)]
+enum Created {
+    /// The account was created; sign in next.
+    #[oai(status = 201)]
+    Ok(Json<SignedUp>),
+}
+
+#[OpenApi(tag = "ApiTags::Session")]
+impl SessionApi {
+    /// Sign in with a user name and password; sets the session cookie.
+    #[oai(path = "/session", method = "post", operation_id = "sign_in")]
+    async fn sign_in(&self, state: Data<&SharedState>, body: Json<SignIn>) -> ApiResult<SignedIn> {
+        let SignIn { username, password } = body.0;
+        let outcome = credentials::authenticate(
+            &state.db,
+            &state.credentials,
+            credentials::Lockout::of(&state.config),
+            &username,
+            &password,
+        )
+        .await?;
+        let user = match outcome {
+            Ok(user) => user,
+            Err(failure) => {
+                let actor = Actor {
+                    id: None,
+                    name: username.chars().take(64).collect(),
+                };
+                let target = Target {
+                    kind: "user",
+                    id: None,
+                    name: &actor.name,
+                };
+                audit::record(&state.db, &actor, "auth.sign_in_failed", target, None).await?;
+                return Err(ApiError::unauthorized(failure.message()));
+            }
+        };
+        let token = start_session(&state, user.id).await?;
+        let actor = Actor::user(user.id, &user.username);
+        let target = Target {
+            kind: "user",
+            id: Some(user.id),
+            name: &user.username,
+        };
+        audit::record(&state.db, &actor, "auth.sign_in", target, None).await?;
+        let me = me_of(&state, user).await?;
+        Ok(SignedIn::Ok(Json(me), session_cookie(&state, &token)))
+    }
+
+    /// Sign out: ends this session and clears the cookie.
+    #[oai(path = "/session", method = "delete", operation_id = "sign_out")]
+    async fn sign_out(&self, state: Data<&SharedState>, auth: SessionAuth) -> ApiResult<SignedOut> {
+        if let Some(hash) = auth.0.session_hash() {
+            end_session(&state, hash).await?;
+        }
+        Ok(SignedOut::Ok(session_cookie(&state, "")))
+    }
+
+    /// Create an account (when sign-up is enabled). The first account of an
+    /// installation becomes the administrator; later ones never do.
+    #[oai(path = "/signup", method = "post", operation_id = "sign_up")]
+    async fn sign_up(&self, state: Data<&SharedState>, body: Json<SignUp>) -> ApiResult<Created> {
+        if !state.config.signup {
+            return Err(ApiError::forbidden(
+                "sign-up is disabled here; ask an administrator for an account",
+            ));
+        }
+        let SignUp {
+            username,
+            password,
+            email,
+        } = body.0;
+        let new = NewUser {
+            username: username.clone(),
+            password,
+            email,
+            admin: false,
+            bot: false,
+        };
+        let actor = Actor {
+            id: None,
+            name: username,
+        };
+        let created = users::create(&state.db, state.catalog.registry_id, new, &actor).await?;
+        let notice = created.namespace_notice.clone();
+        let user = me_of(&state, created.user).await?;
+        Ok(Created::Ok(Json(SignedUp {
+            user,
+            namespace_notice: notice,
+        })))
+    }
+}

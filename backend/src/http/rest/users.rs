@@ -1,0 +1,164 @@
+//! `/users` (administrators) and `/me/password`: accounts and bots.
+
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use portunus_shared::api::{NewUser, PasswordChange, SignedUp, User, UserPage, UserUpdate};
+
+use super::ApiTags;
+use super::auth::Auth;
+use super::error::ApiResult;
+use super::me::me_of;
+use super::responses::{Created, Done};
+use crate::accounts::users;
+use crate::audit::Actor;
+use crate::authz::{Subject, rest};
+use crate::db::Paging;
+use crate::error::Error;
+use crate::http::state::SharedState;
+
+pub struct UsersApi;
+
+#[OpenApi(tag = "ApiTags::Users")]
+impl UsersApi {
+    /// Accounts, by name, optionally those whose name contains `q`
+    /// (administrators).
+    #[oai(path = "/users", method = "get", operation_id = "list_users")]
+    async fn list(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        q: Query<Option<String>>,
+        /// Page number, from 1.
+        page: Query<Option<u64>>,
+        /// Entries per page, 1 to 500 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<UserPage>> {
+        let paging = Paging::new(page.0, per_page.0)?;
+        Ok(Json(
+            users::list(&state.db, &auth.principal().user, q.0.as_deref(), paging).await?,
+        ))
+    }
+
+    /// Create an account or a bot (administrators).
+    #[oai(path = "/users", method = "post", operation_id = "create_user")]
+    async fn create(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        body: Json<NewUser>,
+    ) -> ApiResult<Created<SignedUp>> {
+        let by = auth.principal().for_changes()?;
+        if !rest::may_administer(&Subject::user(by, None)) {
+            return Err(Error::Forbidden(
+                "only administrators create accounts here; others sign up".into(),
+            )
+            .into());
+        }
+        let NewUser {
+            username,
+            password,
+            email,
+            admin,
+            bot,
+        } = body.0;
+        if !bot && password.is_none() {
+            return Err(
+                Error::InvalidInput("a password is required (or set bot: true)".into()).into(),
+            );
+        }
+        let new = users::NewUser {
+            username,
+            password: password.unwrap_or_default(),
+            email,
+            admin,
+            bot,
+        };
+        let created = users::create(
+            &state.db,
+            state.catalog.registry_id,
+            new,
+            &Actor::user(by.id, &by.username),
+        )
+        .await?;
+        let notice = created.namespace_notice.clone();
+        let user = me_of(&state, created.user).await?;
+        Ok(Created::Created(Json(SignedUp {
+            user,
+            namespace_notice: notice,
+        })))
+    }
+
+    /// One account (administrators, or the user themself).
+    #[oai(path = "/users/:username", method = "get", operation_id = "get_user")]
+    async fn get(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        username: Path<String>,
+    ) -> ApiResult<Json<User>> {
+        let found = users::find_visible(&state.db, &auth.principal().user, &username).await?;
+        Ok(Json(users::describe(&state.db, &found).await?))
+    }
+
+    /// Change an account: e-mail and display name (the user or administrators),
+    /// `admin` and `enabled` (administrators; users may disable themselves).
+    #[oai(
+        path = "/users/:username",
+        method = "patch",
+        operation_id = "update_user"
+    )]
+    async fn update(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        username: Path<String>,
+        body: Json<UserUpdate>,
+    ) -> ApiResult<Json<User>> {
+        let updated = users::update(
+            &state.db,
+            auth.principal().for_changes()?,
+            &username,
+            body.0,
+        )
+        .await?;
+        Ok(Json(users::describe(&state.db, &updated).await?))
+    }
+
+    /// Delete an account and its personal namespace (administrators; never
+    /// the last administrator).
+    #[oai(
+        path = "/users/:username",
+        method = "delete",
+        operation_id = "delete_user"
+    )]
+    async fn delete(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        username: Path<String>,
+    ) -> ApiResult<Done> {
+        users::delete(&state.db, auth.principal().for_changes()?, &username).await?;
+        Ok(Done::Done)
+    }
+
+    /// Change your password. Your other sessions and all your refresh tokens
+    /// (docker logins) stop working.
+    #[oai(
+        path = "/me/password",
+        method = "put",
+        operation_id = "change_password"
+    )]
+    async fn change_password(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        body: Json<PasswordChange>,
+    ) -> ApiResult<Done> {
+        let principal = auth.principal();
+        let me = principal.for_changes()?;
+        users::change_password(&state.db, me, body.0, principal.session_hash()).await?;
+        Ok(Done::Done)
+    }
+}

@@ -1,0 +1,337 @@
+//! The registry token endpoint. `GET /v2/token` authenticates with HTTP Basic
+//! (or anonymously); `POST /v2/token` is the OAuth2 form flow with
+//! `grant_type=password` or `refresh_token`. Both intersect the requested
+//! scopes with what the policy allows and answer with a signed JWT. Every
+//! malformed input gets a 4xx JSON answer carrying the registry's error list
+//! (which docker shows) and the OAuth2 `error` fields.
+
+mod request;
+
+use poem::http::{StatusCode, header};
+use poem::web::Data;
+use poem::{Body, Request, Response, handler};
+use portunus_shared::names::validate_username;
+use portunus_shared::scope::Scope;
+use serde_json::json;
+
+use crate::accounts::app_tokens;
+use crate::accounts::credentials;
+use crate::accounts::refresh_tokens;
+use crate::audit::{self, Actor, Target};
+use crate::authz::facts;
+use crate::authz::{self, Subject};
+use crate::db::entities::user;
+use crate::error::Error;
+use crate::http::state::SharedState;
+
+use crate::crypto::mint::{AccessEntry, issue};
+pub use request::{Credentials, Grant, TokenRequest};
+
+/// An answer that is not a token.
+#[derive(Debug)]
+pub struct TokenError {
+    status: StatusCode,
+    code: &'static str,
+    oauth: &'static str,
+    message: String,
+}
+
+impl TokenError {
+    fn bad_request(oauth: &'static str, message: impl Into<String>) -> TokenError {
+        TokenError {
+            status: StatusCode::BAD_REQUEST,
+            code: "UNSUPPORTED",
+            oauth,
+            message: message.into(),
+        }
+    }
+
+    fn unauthorized(message: impl Into<String>) -> TokenError {
+        TokenError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "UNAUTHORIZED",
+            oauth: "invalid_grant",
+            message: message.into(),
+        }
+    }
+
+    fn into_response(self) -> Response {
+        let message = if self.status.is_server_error() {
+            tracing::error!(message = %self.message, "token request failed");
+            "internal error while issuing the token; the server log has details".to_owned()
+        } else {
+            self.message
+        };
+        let body = json!({
+            "errors": [{ "code": self.code, "message": message }],
+            "error": self.oauth,
+            "error_description": message,
+        });
+        let mut builder = Response::builder()
+            .status(self.status)
+            .content_type("application/json")
+            .header(header::CACHE_CONTROL, "no-store");
+        if self.status == StatusCode::UNAUTHORIZED {
+            builder = builder.header(header::WWW_AUTHENTICATE, "Basic realm=\"portunus\"");
+        }
+        builder.body(body.to_string())
+    }
+}
+
+impl From<Error> for TokenError {
+    fn from(e: Error) -> TokenError {
+        TokenError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "UNKNOWN",
+            oauth: "server_error",
+            message: e.to_string(),
+        }
+    }
+}
+
+fn reply(result: Result<String, TokenError>) -> Response {
+    match result {
+        Ok(body) => Response::builder()
+            .content_type("application/json")
+            .header(header::CACHE_CONTROL, "no-store")
+            .body(body),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /v2/token`
+#[handler]
+pub async fn get_token(req: &Request, Data(state): Data<&SharedState>) -> Response {
+    let parsed = TokenRequest::parse(
+        req.uri().query().unwrap_or_default(),
+        req.headers().get(header::AUTHORIZATION),
+    )
+    .map_err(|m| TokenError::bad_request("invalid_request", m));
+    reply(match parsed {
+        Ok(request) => answer(state, request, false).await,
+        Err(e) => Err(e),
+    })
+}
+
+/// `POST /v2/token` (OAuth2, form-encoded)
+#[handler]
+pub async fn post_token(body: Body, Data(state): Data<&SharedState>) -> Response {
+    let bytes = match body.into_vec().await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return reply(Err(TokenError::bad_request(
+                "invalid_request",
+                e.to_string(),
+            )));
+        }
+    };
+    reply(match TokenRequest::parse_form(&bytes) {
+        Ok(request) => answer(state, request, true).await,
+        Err((oauth, message)) => Err(TokenError::bad_request(oauth, message)),
+    })
+}
+
+/// Who the request is from, and the account to issue a refresh token for
+/// (password logins only).
+struct Authenticated {
+    subject: Subject,
+    refreshable: Option<user::Model>,
+    /// The refresh token the client presented, returned unchanged.
+    presented_refresh: Option<String>,
+}
+
+async fn answer(
+    state: &SharedState,
+    request: TokenRequest,
+    oauth: bool,
+) -> Result<String, TokenError> {
+    let service = state.config.token.service.as_str();
+    if let Some(asked) = &request.service
+        && asked != service
+    {
+        return Err(TokenError::bad_request(
+            "invalid_request",
+            format!("unknown service {asked:?}; this Portunus issues tokens for {service:?}"),
+        ));
+    }
+    let who = match &request.grant {
+        Grant::Basic(None) if request.scopes.is_empty() => {
+            return Err(TokenError::unauthorized(
+                "authentication required: log in with a user name and password",
+            ));
+        }
+        Grant::Basic(None) => Authenticated {
+            subject: Subject::anonymous(),
+            refreshable: None,
+            presented_refresh: None,
+        },
+        Grant::Basic(Some(creds)) | Grant::Password(creds) => {
+            authenticate(state, creds, request.account.as_deref()).await?
+        }
+        Grant::Refresh(secret) => match refresh_tokens::redeem(&state.db, secret, service).await? {
+            Some(user) => Authenticated {
+                subject: Subject::user(&user, None),
+                refreshable: None,
+                presented_refresh: Some(secret.clone()),
+            },
+            None => {
+                return Err(TokenError::unauthorized(
+                    "invalid, revoked or expired refresh token (a password change or a disabled account revokes it); log in again",
+                ));
+            }
+        },
+    };
+    if request.scopes.is_empty()
+        && let (Some(id), Some(name)) = (who.subject.user_id, who.subject.username.as_deref())
+    {
+        // A login (docker login, podman login): audited; token requests for
+        // pulls and pushes are too many to record one by one.
+        let actor = Actor::user(id, name);
+        let target = Target {
+            kind: "user",
+            id: Some(id),
+            name,
+        };
+        let params = json!({"client_id": request.client_id});
+        audit::record(
+            &state.db,
+            &actor,
+            "auth.registry_login",
+            target,
+            Some(params),
+        )
+        .await?;
+    }
+    let access = granted_access(state, &who.subject, &request.scopes).await?;
+    let refresh_token = match (&who.refreshable, request.offline) {
+        (Some(user), true) => {
+            let client = request.client_id.as_deref().unwrap_or("unknown");
+            Some(refresh_tokens::issue(&state.db, user, service, client).await?)
+        }
+        _ => who.presented_refresh,
+    };
+    let granted_scope = oauth.then(|| {
+        access
+            .iter()
+            .map(|a| format!("{}:{}:{}", a.resource_type, a.name, a.actions.join(",")))
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    let mut response = issue(
+        &state.signer,
+        &state.config.token,
+        who.subject.username.as_deref().unwrap_or_default(),
+        access,
+        chrono::Utc::now(),
+    )
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    response.refresh_token = refresh_token;
+    response.scope = granted_scope;
+    serde_json::to_string(&response).map_err(|e| Error::Internal(e.to_string()).into())
+}
+
+/// What `subject` is granted of `scopes`: the intersection of what was asked
+/// and what the policy allows; resources with nothing granted are left out.
+async fn granted_access(
+    state: &SharedState,
+    subject: &Subject,
+    scopes: &[Scope],
+) -> Result<Vec<AccessEntry>, Error> {
+    let mut access = Vec::with_capacity(scopes.len());
+    for scope in scopes {
+        let facts = if scope.resource_type == "repository" {
+            facts::repository_facts(&state.db, state.catalog.registry_id, subject, &scope.name)
+                .await?
+        } else {
+            None
+        };
+        let actions = authz::granted_actions(subject, &state.config.policy, scope, facts.as_ref());
+        if !actions.is_empty() {
+            access.push(AccessEntry {
+                resource_type: scope.resource_type.clone(),
+                name: scope.name.clone(),
+                actions,
+            });
+        }
+    }
+    Ok(access)
+}
+
+/// Checks a user name with a password or an application token; failures
+/// are audited.
+async fn authenticate(
+    state: &SharedState,
+    creds: &Credentials,
+    account: Option<&str>,
+) -> Result<Authenticated, TokenError> {
+    let result = check_credentials(state, creds, account).await;
+    if let Err(e) = &result
+        && e.status == StatusCode::UNAUTHORIZED
+    {
+        let name: String = creds.username.chars().take(64).collect();
+        let actor = Actor {
+            id: None,
+            name: name.clone(),
+        };
+        let target = Target {
+            kind: "user",
+            id: None,
+            name: &name,
+        };
+        let params = json!({ "reason": e.message });
+        audit::record(
+            &state.db,
+            &actor,
+            "auth.registry_login_failed",
+            target,
+            Some(params),
+        )
+        .await?;
+    }
+    result
+}
+
+async fn check_credentials(
+    state: &SharedState,
+    creds: &Credentials,
+    account: Option<&str>,
+) -> Result<Authenticated, TokenError> {
+    if let Some(account) = account
+        && account != creds.username
+    {
+        return Err(TokenError::unauthorized(format!(
+            "the account parameter {account:?} does not match the user name in the credentials"
+        )));
+    }
+    if validate_username(&creds.username).is_err() {
+        return Err(TokenError::unauthorized("invalid user name or password"));
+    }
+    if app_tokens::looks_like_token(&creds.password) {
+        return match app_tokens::authenticate(&state.db, &creds.password).await? {
+            Some((user, scope)) if user.username == creds.username => Ok(Authenticated {
+                subject: Subject::user(&user, Some(scope)),
+                refreshable: None,
+                presented_refresh: None,
+            }),
+            _ => Err(TokenError::unauthorized(
+                "invalid, expired or revoked application token (or it belongs to another user)",
+            )),
+        };
+    }
+    match credentials::authenticate(
+        &state.db,
+        &state.credentials,
+        credentials::Lockout::of(&state.config),
+        &creds.username,
+        &creds.password,
+    )
+    .await?
+    {
+        Ok(user) => Ok(Authenticated {
+            subject: Subject::user(&user, None),
+            refreshable: Some(user),
+            presented_refresh: None,
+        }),
+        Err(failure) => Err(TokenError::unauthorized(failure.message())),
+    }
+}
