@@ -1,7 +1,7 @@
 //! The domain error: what went wrong in words a person can act on. The HTTP
 //! layers map it to statuses in one place each (`api::error`, `token`).
 
-use sea_orm::DbErr;
+use sea_orm::{DbErr, RuntimeErr};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -29,3 +29,34 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Whether a service Portunus depends on could not be reached (the
+    /// database, the registry), so that retrying later may work: a 503, never
+    /// a verdict on the request or its credentials.
+    pub fn is_outage(&self) -> bool {
+        match self {
+            Error::Unavailable(_) => true,
+            Error::Database(e) => database_unreachable(e),
+            _ => false,
+        }
+    }
+}
+
+/// Whether the database failed to answer at all, rather than refused what
+/// it was asked.
+fn database_unreachable(e: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => matches!(
+            **e,
+            Sqlx::Io(_)
+                | Sqlx::Tls(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed
+        ),
+        _ => false,
+    }
+}

@@ -10,11 +10,10 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Actor, Target};
 use crate::authz::{Subject, TokenAccess, TokenScope, rest};
-use crate::crypto::secrets::random_hex;
+use crate::crypto::secrets::{random_hex, sha256_hex};
 use crate::db::entities::{application_token, user};
 use crate::error::{Error, Result};
 
@@ -26,7 +25,7 @@ pub const MAX_PER_USER: u64 = 50;
 const LAST_USED_RESOLUTION: Duration = Duration::minutes(1);
 
 pub fn hash(secret: &str) -> String {
-    data_encoding::HEXLOWER.encode(&Sha256::digest(secret.as_bytes()))
+    sha256_hex(secret)
 }
 
 pub fn looks_like_token(secret: &str) -> bool {

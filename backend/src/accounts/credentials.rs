@@ -141,10 +141,10 @@ impl Lockout {
         }
     }
 
-    /// Until when `user` is locked, if they are now.
-    fn until(&self, user: &user::Model) -> Option<DateTime<Utc>> {
+    /// Until when `user` is locked, if they are at `now`.
+    fn until(&self, user: &user::Model, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let until = user.locked_at? + self.duration;
-        (self.attempts > 0 && until > Utc::now()).then_some(until)
+        (self.attempts > 0 && until > now).then_some(until)
     }
 }
 
@@ -153,6 +153,7 @@ async fn count_failure(
     db: &impl ConnectionTrait,
     user: &user::Model,
     lockout: Lockout,
+    now: DateTime<Utc>,
 ) -> Result<Failure> {
     if lockout.attempts == 0 {
         return Ok(Failure::BadCredentials);
@@ -172,7 +173,6 @@ async fn count_failure(
     if failed < i32::try_from(lockout.attempts).unwrap_or(i32::MAX) {
         return Ok(Failure::BadCredentials);
     }
-    let now = Utc::now();
     user::Entity::update_many()
         .col_expr(user::Column::LockedAt, Expr::value(now))
         .col_expr(user::Column::FailedAttempts, Expr::value(0))
@@ -196,13 +196,15 @@ async fn clear_failures(db: &impl ConnectionTrait, user: &user::Model) -> Result
 /// Checks a user name and password against the database. Wrong passwords
 /// are counted per account; past `lockout.attempts` in a row the account is
 /// locked for `lockout.duration`, during which not even the right password
-/// is accepted (application tokens still work).
+/// is accepted (application tokens still work). `now` is the time of the
+/// attempt.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     cache: &CredentialCache,
     lockout: Lockout,
     username: &str,
     password: &str,
+    now: DateTime<Utc>,
 ) -> Result<std::result::Result<user::Model, Failure>> {
     let found = users::find_by_name(db, username).await?;
     let Some(user) = found else {
@@ -213,13 +215,13 @@ pub async fn authenticate(
         password::verify_blocking(password.to_owned(), None).await;
         return Ok(Err(Failure::BadCredentials));
     };
-    if let Some(until) = lockout.until(&user) {
+    if let Some(until) = lockout.until(&user, now) {
         return Ok(Err(Failure::Locked { until }));
     }
     let verified = cache.is_known(username, password, &hash)
         || password::verify_blocking(password.to_owned(), Some(hash.clone())).await;
     if !verified {
-        return Ok(Err(count_failure(db, &user, lockout).await?));
+        return Ok(Err(count_failure(db, &user, lockout, now).await?));
     }
     if !user.enabled {
         return Ok(Err(Failure::Disabled));

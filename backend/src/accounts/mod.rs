@@ -7,5 +7,6 @@ pub mod app_tokens;
 pub mod credentials;
 pub mod namespaces;
 pub mod refresh_tokens;
+pub mod sessions;
 pub mod teams;
 pub mod users;

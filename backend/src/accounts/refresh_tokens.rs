@@ -10,22 +10,17 @@ use sea_orm::{
 };
 
 use portunus_shared::api;
-use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Actor, Target};
-use crate::crypto::secrets::random_hex;
+use crate::crypto::secrets::{random_hex, sha256_hex};
 use crate::db::entities::{refresh_token, user};
 use crate::error::{Error, Result};
 
 pub const PREFIX: &str = "ptr_";
 const LAST_USED_RESOLUTION: Duration = Duration::minutes(1);
 
-fn digest(text: &str) -> String {
-    data_encoding::HEXLOWER.encode(&Sha256::digest(text.as_bytes()))
-}
-
 fn password_digest(user: &user::Model) -> String {
-    digest(user.password_hash.as_deref().unwrap_or_default())
+    sha256_hex(user.password_hash.as_deref().unwrap_or_default())
 }
 
 /// Issues a refresh token for `user` and `service`; returns the secret.
@@ -41,7 +36,7 @@ pub async fn issue(
         user_id: Set(user.id),
         service: Set(service.to_owned()),
         client_id: Set(client_id.chars().take(100).collect()),
-        token_hash: Set(digest(&secret)),
+        token_hash: Set(sha256_hex(&secret)),
         password_digest: Set(password_digest(user)),
         created_at: Set(now),
         last_used_at: Set(None),
@@ -75,7 +70,7 @@ pub async fn redeem(
         return Ok(None);
     }
     let Some(row) = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(digest(secret)))
+        .filter(refresh_token::Column::TokenHash.eq(sha256_hex(secret)))
         .one(db)
         .await?
     else {

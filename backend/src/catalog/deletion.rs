@@ -14,7 +14,7 @@ use crate::audit::{self, Actor, Target};
 use crate::authz::facts;
 use crate::authz::{self, Subject};
 use crate::catalog::Catalog;
-use crate::catalog::repositories::{self, find_visible, full_name, unavailable};
+use crate::catalog::repositories::{self, find_visible, full_name};
 use crate::config::PolicySettings;
 use crate::db::entities::{namespace, repository, tag, user};
 use crate::error::{Error, Result};
@@ -73,7 +73,7 @@ pub async fn registry_digests(catalog: &Catalog, full: &str) -> Result<Vec<(Stri
     let names = match catalog.registry.tags(full).await {
         Ok(names) => names,
         Err(RegistryError::NotFound(_)) => return Ok(Vec::new()),
-        Err(e) => return Err(unavailable(e)),
+        Err(e) => return Err(e.into()),
     };
     let permits = Arc::new(Semaphore::new(8));
     let mut heads = JoinSet::new();
@@ -91,7 +91,7 @@ pub async fn registry_digests(catalog: &Catalog, full: &str) -> Result<Vec<(Stri
         match joined.map_err(|e| Error::Internal(e.to_string()))? {
             (name, Ok(digest)) => digests.push((name, digest)),
             (_, Err(RegistryError::NotFound(_))) => {}
-            (_, Err(e)) => return Err(unavailable(e)),
+            (_, Err(e)) => return Err(e.into()),
         }
     }
     Ok(digests)
@@ -156,7 +156,7 @@ pub async fn remove_tag_among(
             .registry
             .delete_tag(full, tag_name, digest, shared)
             .await
-            .map_err(unavailable)?;
+            .map_err(Error::from)?;
         current.retain(|(name, _)| name != tag_name);
     }
     let txn = crate::db::begin_write(&catalog.db).await?;
@@ -196,7 +196,7 @@ pub async fn delete_repository(
     for digest in &digests {
         match catalog.registry.delete_manifest(&full, digest).await {
             Ok(()) | Err(RegistryError::NotFound(_)) => {}
-            Err(e) => return Err(unavailable(e)),
+            Err(e) => return Err(e.into()),
         }
     }
     let txn = crate::db::begin_write(&catalog.db).await?;

@@ -20,7 +20,6 @@ use crate::catalog::Catalog;
 use crate::db::Paging;
 use crate::db::entities::{artifact, namespace, repository, star, tag, user};
 use crate::error::{Error, Result};
-use crate::registry::RegistryError;
 use crate::registry::{ImageMetadata, PlatformImage};
 
 pub fn timestamp(t: DateTime<Utc>) -> String {
@@ -666,7 +665,7 @@ pub async fn tag_details(
         .registry
         .layers(&full, &tag.digest)
         .await
-        .map_err(unavailable)?;
+        .map_err(Error::from)?;
     let mut history = facts.layer_history.into_iter();
     Ok(api::TagDetails {
         tag,
@@ -684,13 +683,4 @@ pub async fn tag_details(
         user: facts.user,
         exposed_ports: facts.exposed_ports,
     })
-}
-
-/// A registry failure as Portunus reports it: missing things are "not
-/// found", anything else means the registry is unavailable.
-pub(crate) fn unavailable(e: RegistryError) -> Error {
-    match e {
-        RegistryError::NotFound(what) => Error::NotFound(format!("the registry has no {what}")),
-        other => Error::Unavailable(other.to_string()),
-    }
 }

@@ -7,6 +7,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use rand::RngCore;
+use sha2::{Digest, Sha256};
 
 /// Writes `contents` to a new file readable only by its owner. Returns
 /// `Ok(false)` when the file already exists (someone else won the race).
@@ -51,6 +52,12 @@ pub fn same(given: &[u8], expected: &[u8]) -> bool {
             .zip(expected)
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
             == 0
+}
+
+/// The SHA-256 of `secret` in lower-case hex: what is stored of session
+/// cookies, application and refresh tokens, never the secrets themselves.
+pub fn sha256_hex(secret: &str) -> String {
+    data_encoding::HEXLOWER.encode(&Sha256::digest(secret.as_bytes()))
 }
 
 /// The configured notification secret, or the generated one in `data_dir`.

@@ -26,7 +26,10 @@ pub fn routes(state: SharedState) -> impl Endpoint {
     let api = rest::service(&state.config.public_url);
     let max_body_bytes = state.config.max_body_bytes;
     Route::new()
-        .nest(rest::API_PREFIX, api)
+        .nest(
+            rest::API_PREFIX,
+            api.around(rest::auth::outage_is_not_unauthorized),
+        )
         .at("/v2/token", get(token::get_token).post(token::post_token))
         .at("/v2/webhooks/events", post(webhooks::receive))
         .at("/metrics", get(metrics::render))

@@ -147,7 +147,7 @@ async fn count_catalog(catalog: &Catalog, after: Option<&str>) -> Result<u64> {
             .registry
             .catalog_page(last.as_deref(), CATALOG_PAGE)
             .await
-            .map_err(unavailable)?;
+            .map_err(Error::from)?;
         count += names.len() as u64;
         match next {
             Some(n) => last = Some(n),
@@ -191,7 +191,7 @@ pub async fn run_pass(
             .registry
             .catalog_page(last.as_deref(), CATALOG_PAGE)
             .await
-            .map_err(unavailable)?;
+            .map_err(Error::from)?;
         let mut tasks = JoinSet::new();
         for name in names {
             let catalog = catalog.clone();
@@ -231,10 +231,6 @@ pub async fn run_pass(
     Ok(total)
 }
 
-fn unavailable(e: RegistryError) -> Error {
-    Error::Unavailable(e.to_string())
-}
-
 async fn sync_repository(
     catalog: &Catalog,
     path: &str,
@@ -249,7 +245,7 @@ async fn sync_repository(
     let names = match catalog.registry.tags(path).await {
         Ok(names) => names,
         Err(RegistryError::NotFound(_)) => return Ok(summary),
-        Err(e) => return Err(unavailable(e)),
+        Err(e) => return Err(e.into()),
     };
     let (_, known) = repositories::with_tags(&catalog.db, catalog.registry_id, path).await?;
     let mut unchanged_ids = Vec::new();
@@ -268,7 +264,7 @@ async fn sync_repository(
                 }
                 Ok(_) => {}
                 Err(RegistryError::NotFound(_)) => continue,
-                Err(e) => return Err(unavailable(e)),
+                Err(e) => return Err(e.into()),
             }
         }
         if existing.is_some() {

@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::config::TokenConfig;
 use crate::crypto::mint::{AccessEntry, issue};
 use crate::crypto::signing::TokenSigner;
+use crate::error::Error;
 use manifest::{ConfigFacts, Descriptor, Manifest, Platform, strings};
 
 /// The subject of Portunus's own registry tokens.
@@ -41,6 +42,17 @@ pub enum RegistryError {
     },
     #[error("the registry sent something Portunus cannot read: {0}")]
     Invalid(String),
+}
+
+/// How a registry failure reaches people, in one place: what the registry
+/// does not have is "not found"; anything else means it is unavailable.
+impl From<RegistryError> for Error {
+    fn from(e: RegistryError) -> Error {
+        match e {
+            RegistryError::NotFound(what) => Error::NotFound(format!("the registry has no {what}")),
+            other => Error::Unavailable(other.to_string()),
+        }
+    }
 }
 
 #[derive(Clone)]

@@ -15,7 +15,7 @@ async fn granted(kit: &Kit, auth: Option<&str>, scope: &str) -> Value {
         request = request.header("Authorization", auth);
     }
     let answer = kit.send(request).await;
-    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.assert_status(200, "answer");
     let token = answer.json()["token"].as_str().unwrap().to_owned();
     let payload = token.split('.').nth(1).unwrap();
     let claims: Value = serde_json::from_slice(
@@ -46,7 +46,7 @@ async fn team_setup(kit: &Kit) -> [As; 5] {
             Some(json!({"name": "web", "description": "the web team"})),
         )
         .await;
-    assert_eq!(answer.status, 201, "{}", answer.text);
+    answer.assert_status(201, "answer");
     for (user, role) in [("carl", "contributor"), ("vera", "viewer")] {
         let answer = kit
             .call(
@@ -56,7 +56,7 @@ async fn team_setup(kit: &Kit) -> [As; 5] {
                 Some(json!({"role": role})),
             )
             .await;
-        assert_eq!(answer.status, 200, "{}", answer.text);
+        answer.assert_status(200, "answer");
     }
     let answer = kit
         .call(
@@ -66,7 +66,7 @@ async fn team_setup(kit: &Kit) -> [As; 5] {
             Some(json!({"name": "web", "team": "web"})),
         )
         .await;
-    assert_eq!(answer.status, 201, "{}", answer.text);
+    answer.assert_status(201, "answer");
     assert_eq!(answer.json()["visibility"], "private");
     [
         kit.sign_in("root").await,
@@ -123,7 +123,7 @@ async fn visibility_decides_who_pulls() {
                 Some(json!({"visibility": "protected"})),
             )
             .await;
-        assert_eq!(answer.status, 200, "{}", answer.text);
+        answer.assert_status(200, "answer");
         assert_eq!(
             granted(&kit, Some(&outsider), scope).await,
             json!(["pull"]),
@@ -162,7 +162,7 @@ async fn visibility_decides_who_pulls() {
                 Some(json!({"visibility": "private"})),
             )
             .await;
-        assert_eq!(answer.status, 403, "{}", answer.text);
+        answer.assert_status(403, "answer");
         let answer = kit
             .call(
                 &olivia,
@@ -171,7 +171,7 @@ async fn visibility_decides_who_pulls() {
                 Some(json!({"visibility": "secret"})),
             )
             .await;
-        assert_eq!(answer.status, 400);
+        answer.assert_status(400, "answer");
     }
 }
 
@@ -368,7 +368,7 @@ async fn team_management_rules() {
                 None,
             )
             .await;
-        assert_eq!(moved.status, 204, "{}", moved.text);
+        moved.assert_status(204, "moved");
         assert_eq!(
             kit.call(&carl, "GET", "/api/v1/namespaces/web", None)
                 .await
@@ -464,7 +464,7 @@ async fn namespace_creation_needs_team_ownership() {
         let answer = kit
             .call(&olivia, "POST", "/api/v1/namespaces", Some(new("web2")))
             .await;
-        assert_eq!(answer.status, 201);
+        answer.assert_status(201, "answer");
         assert_eq!(answer.json()["visibility"], "public");
     }
 }
@@ -482,7 +482,7 @@ async fn application_tokens() {
                 Some(json!({"name": "ci", "resources": ["web/app"], "access": "write"})),
             )
             .await;
-        assert_eq!(answer.status, 201, "{}", answer.text);
+        answer.assert_status(201, "answer");
         let created = answer.json();
         let secret = created["secret"].as_str().unwrap().to_owned();
         let id = created["token"]["id"].as_i64().unwrap();
@@ -522,7 +522,7 @@ async fn application_tokens() {
                     .header("Authorization", basic("olivia", &secret)),
             )
             .await;
-        assert_eq!(wrong_user.status, 401);
+        wrong_user.assert_status(401, "wrong_user");
 
         // As a Bearer token on the API: reads work, changes need an unrestricted token.
         let bearer = As::Bearer(secret.clone());
@@ -636,7 +636,7 @@ async fn application_tokens() {
                     .header("Authorization", auth.as_str()),
             )
             .await;
-        assert_eq!(after.status, 401);
+        after.assert_status(401, "after");
         assert_eq!(
             kit.call(&bearer, "GET", "/api/v1/me", None).await.status,
             401
@@ -684,7 +684,7 @@ async fn expired_tokens_are_refused() {
                 .header("Authorization", auth.as_str()),
         )
         .await;
-    assert_eq!(answer.status, 401);
+    answer.assert_status(401, "answer");
 }
 
 #[tokio::test]
@@ -694,7 +694,7 @@ async fn permissions_are_explained() {
         let answer = kit
             .call(&vera, "GET", "/api/v1/permissions?repository=web/app", None)
             .await;
-        assert_eq!(answer.status, 200, "{}", answer.text);
+        answer.assert_status(200, "answer");
         let body = answer.json();
         assert_eq!(body["namespace"], "web");
         let verdict = |action: &str| {

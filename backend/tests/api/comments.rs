@@ -51,10 +51,10 @@ async fn descriptions_are_for_owners_and_render_safely() {
         let too_long = json!({ "description": "x".repeat(64 * 1024 + 1) });
         kit.call(&olivia, "PUT", &path, Some(too_long))
             .await
-            .assert_client_error("too long");
+            .assert_client_error(400, "too long");
 
         let done = kit.call(&olivia, "PUT", &path, body.clone()).await;
-        assert_eq!(done.status, 200, "{}", done.text);
+        done.assert_status(200, "done");
         let shown = kit
             .call(&carl, "GET", &format!("/api/v1/repositories/{id}"), None)
             .await
@@ -96,7 +96,7 @@ async fn comments_follow_visibility_and_only_authors_owners_and_admins_delete() 
                 say("Works **fine** <img src=x onerror=alert(1)>"),
             )
             .await;
-        assert_eq!(by_vera.status, 201, "{}", by_vera.text);
+        by_vera.assert_status(201, "by_vera");
         let by_vera = by_vera.json();
         assert_eq!(by_vera["author"], "vera");
         let html = by_vera["body_html"].as_str().unwrap();
@@ -116,7 +116,7 @@ async fn comments_follow_visibility_and_only_authors_owners_and_admins_delete() 
         ] {
             kit.call(&vera, "POST", &path, Some(bad.clone()))
                 .await
-                .assert_client_error(&format!("{bad:.40}"));
+                .assert_client_error(400, &format!("{bad:.40}"));
         }
 
         let listed = kit.call(&carl, "GET", &path, None).await.json();

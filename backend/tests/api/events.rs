@@ -24,30 +24,35 @@ async fn events_are_stored_once_and_only_with_the_secret() {
                 .header("Content-Type", media_type)
                 .body(body)
         };
-        for (auth, media_type, body) in [
-            ("Bearer wrong", MEDIA_TYPE, envelope.clone()),
-            ("", MEDIA_TYPE, envelope.clone()),
-            (secret.as_str(), "text/plain", envelope.clone()),
-            (secret.as_str(), MEDIA_TYPE, "{not json".into()),
+        for (auth, media_type, body, status) in [
+            ("Bearer wrong", MEDIA_TYPE, envelope.clone(), 401),
+            ("", MEDIA_TYPE, envelope.clone(), 401),
+            (secret.as_str(), "text/plain", envelope.clone(), 415),
+            (secret.as_str(), MEDIA_TYPE, "{not json".into(), 400),
             (
                 secret.as_str(),
                 MEDIA_TYPE,
                 json!({"events": [{"action": "push"}]}).to_string(),
+                400,
             ),
             (
                 secret.as_str(),
                 MEDIA_TYPE,
                 json!({"nothing": []}).to_string(),
+                400,
             ),
         ] {
             let answer = kit.send(post(auth, media_type, body)).await;
-            answer.assert_client_error(&format!("{} events {auth:.10} {media_type}", kit.backend));
+            answer.assert_client_error(
+                status,
+                &format!("{} events {auth:.10} {media_type}", kit.backend),
+            );
         }
         let count = || registry_event::Entity::find().count(&kit.state.db);
         assert_eq!(count().await.unwrap(), 0, "refused requests store nothing");
 
         let answer = kit.send(post(&secret, MEDIA_TYPE, envelope.clone())).await;
-        assert_eq!(answer.status, 200, "{}", answer.text);
+        answer.assert_status(200, "answer");
         assert_eq!(answer.json()["stored"], 2);
         let answer = kit
             .send(post(
@@ -56,13 +61,13 @@ async fn events_are_stored_once_and_only_with_the_secret() {
                 envelope,
             ))
             .await;
-        assert_eq!(answer.status, 200, "a replay is acknowledged");
+        answer.assert_status(200, "a replay is acknowledged");
         assert_eq!(answer.json()["stored"], 0, "and stores nothing new");
         assert_eq!(count().await.unwrap(), 2);
 
         // The metrics count what happened, without signing in.
         let metrics = kit.send(kit.client.get("/metrics")).await;
-        assert_eq!(metrics.status, 200);
+        metrics.assert_status(200, "metrics");
         for line in [
             "portunus_registry_events_total{outcome=\"stored\"} 2",
             "portunus_registry_events_total{outcome=\"duplicate\"} 2",
@@ -103,7 +108,7 @@ async fn administrators_see_pending_and_failed_events() {
                 .body(envelope.to_string()),
         )
         .await;
-    assert_eq!(answer.status, 200);
+    answer.assert_status(200, "answer");
     // No registry answers in API tests: the push waits, nothing is lost.
     let outcome =
         portunus::ingest::process::process_pending(&kit.state.catalog, &kit.state.events).await;
@@ -162,8 +167,8 @@ async fn metrics_may_require_a_token() {
     })
     .await;
     let without = kit.send(kit.client.get("/metrics")).await;
-    without.assert_client_error("no token");
-    assert_eq!(without.status, 401);
+    without.assert_client_error(401, "no token");
+    without.assert_status(401, "without");
     let wrong = kit
         .send(
             kit.client
@@ -171,7 +176,7 @@ async fn metrics_may_require_a_token() {
                 .header("Authorization", "Bearer nope"),
         )
         .await;
-    assert_eq!(wrong.status, 401);
+    wrong.assert_status(401, "wrong");
     let right = kit
         .send(
             kit.client
@@ -179,6 +184,6 @@ async fn metrics_may_require_a_token() {
                 .header("Authorization", "Bearer scrape-secret-123"),
         )
         .await;
-    assert_eq!(right.status, 200);
+    right.assert_status(200, "right");
     assert!(right.text.contains("portunus_registry_events_total"));
 }

@@ -32,14 +32,24 @@ impl Answer {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
-    /// Asserts a 4xx answer with a JSON body.
-    pub fn assert_client_error(&self, context: &str) {
-        assert!(
-            self.status.is_client_error(),
+    /// Asserts the status, showing the body when it differs.
+    pub fn assert_status(&self, expected: u16, context: &str) {
+        assert_eq!(
+            self.status.as_u16(),
+            expected,
             "{context}: got {} {}",
             self.status,
             self.text
         );
+    }
+
+    /// Asserts exactly this 4xx status with a JSON error body.
+    pub fn assert_client_error(&self, expected: u16, context: &str) {
+        assert!(
+            (400..500).contains(&expected),
+            "{context}: {expected} is no client error"
+        );
+        self.assert_status(expected, context);
         let is_json = self
             .headers
             .get("content-type")
@@ -61,11 +71,19 @@ pub async fn kits() -> Vec<Kit> {
         Ok(url) if !url.is_empty() => {
             kits.push(Kit::new("postgres", Some(fresh_postgres_database(&url).await)).await)
         }
+        _ if under_ci() => panic!(
+            "PORTUNUS_TEST_DATABASE_URL is not set under CI: PostgreSQL must be tested; `just test` runs the tests inside scripts/with-postgres"
+        ),
         _ => eprintln!(
             "PORTUNUS_TEST_DATABASE_URL is not set: PostgreSQL is NOT tested in this run (just test sets it)"
         ),
     }
     kits
+}
+
+/// Whether this runs under CI, where a missing database fails the tests.
+fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
 }
 
 /// Creates an empty database on the server at `base_url` and returns its URL.
@@ -278,9 +296,19 @@ impl Kit {
         assert_eq!(made.status, 201, "namespace {name}: {}", made.text);
     }
 
-    /// Records `path:tag` as if the registry had reported a push; returns
-    /// the repository id.
+    /// Records `path:tag` as if the registry had reported a push now;
+    /// returns the repository id.
     pub async fn recorded(&self, path: &str, tag: &str) -> i64 {
+        self.recorded_at(path, tag, chrono::Utc::now()).await
+    }
+
+    /// Records `path:tag` as pushed at `at`; returns the repository id.
+    pub async fn recorded_at(
+        &self,
+        path: &str,
+        tag: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> i64 {
         let repo = portunus::catalog::repositories::ensure(
             &self.state.db,
             self.state.catalog.registry_id,
@@ -296,17 +324,9 @@ impl Kit {
             layers: 2,
             ..Default::default()
         };
-        portunus::catalog::repositories::record_tag(
-            &self.state.db,
-            &repo,
-            tag,
-            &meta,
-            None,
-            chrono::Utc::now(),
-            0,
-        )
-        .await
-        .unwrap();
+        portunus::catalog::repositories::record_tag(&self.state.db, &repo, tag, &meta, None, at, 0)
+            .await
+            .unwrap();
         repo.id
     }
 }

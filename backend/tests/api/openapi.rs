@@ -10,3 +10,51 @@ fn checked_in_spec_is_current() {
         "openapi.yaml is out of date: run `just openapi` (cargo run -p portunus -- openapi > openapi.yaml) and commit it"
     );
 }
+
+/// The values of `schema` as the spec lists them under `enum:`.
+fn enum_values(spec: &str, schema: &str) -> Vec<String> {
+    let head = format!("\n    {schema}:\n");
+    let Some(at) = spec.find(&head) else {
+        return Vec::new();
+    };
+    spec[at + head.len()..]
+        .lines()
+        .take_while(|l| l.starts_with("      "))
+        .skip_while(|l| *l != "      enum:")
+        .skip(1)
+        .map_while(|l| l.strip_prefix("      - "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn closed_sets_are_enums_in_the_spec() {
+    let spec = portunus::http::rest::spec_yaml();
+    for (schema, values) in [
+        ("Role", &["viewer", "contributor", "owner"][..]),
+        ("Visibility", &["private", "protected", "public"]),
+        ("TokenAccess", &["read", "write", "delete"]),
+        ("RepositorySort", &["name", "recent", "stars"]),
+        ("EventState", &["all", "pending", "failed", "held"]),
+    ] {
+        assert_eq!(enum_values(&spec, schema), values, "{schema}");
+    }
+    // Every field and parameter of those kinds refers to them.
+    for field in ["role", "visibility", "access", "sort"] {
+        let untyped = format!("        {field}:\n          type: string\n");
+        assert!(
+            !spec.contains(&untyped),
+            "{field} is a plain string somewhere"
+        );
+    }
+    let sort_parameters = spec.matches("- name: sort\n").count();
+    let typed = spec
+        .matches(
+            "- name: sort\n        schema:\n          $ref: '#/components/schemas/RepositorySort'",
+        )
+        .count();
+    assert!(
+        sort_parameters >= 2 && typed == sort_parameters,
+        "{typed} of {sort_parameters} sort parameters are typed"
+    );
+}

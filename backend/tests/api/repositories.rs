@@ -82,7 +82,7 @@ async fn repositories_follow_namespace_visibility_and_the_delete_policy() {
                 None,
             )
             .await;
-        assert_eq!(denied.status, 403, "{}", denied.text);
+        denied.assert_status(403, "denied");
         assert!(
             denied.json()["message"]
                 .as_str()
@@ -97,7 +97,7 @@ async fn repositories_follow_namespace_visibility_and_the_delete_policy() {
                 None,
             )
             .await;
-        assert_eq!(down.status, 503, "{}", down.text);
+        down.assert_status(503, "down");
         assert_eq!(down.json()["code"], "registry_unavailable");
         assert_eq!(
             kit.call(
@@ -277,7 +277,7 @@ async fn explore_shows_public_repositories_to_everyone_and_nothing_else() {
         kit.recorded("public/other", "1").await;
 
         let listed = kit.get("/api/v1/explore").await;
-        assert_eq!(listed.status, 200, "{}", listed.text);
+        listed.assert_status(200, "listed");
         let names: Vec<String> = listed.json()["items"]
             .as_array()
             .unwrap()
@@ -292,12 +292,12 @@ async fn explore_shows_public_repositories_to_everyone_and_nothing_else() {
         assert_eq!(shown["repository"]["may_manage"], false);
         for hidden in [protected, private, 999_999] {
             let answer = kit.get(&format!("/api/v1/explore/{hidden}")).await;
-            assert_eq!(answer.status, 404, "{hidden}: {}", answer.text);
+            answer.assert_status(404, &format!("{hidden}: {}", answer.text));
         }
     }
     let closed = crate::kit::Kit::with_config("sqlite", None, |c| c.explore = false).await;
     let answer = closed.get("/api/v1/explore").await;
-    assert_eq!(answer.status, 404);
+    answer.assert_status(404, "answer");
     assert!(answer.text.contains("explore = false"), "{}", answer.text);
 }
 
@@ -310,16 +310,19 @@ async fn lists_sort_by_name_recency_or_stars_and_tag_details_need_the_registry()
             oscar,
             ..
         } = kit.cast().await;
-        let older = kit.recorded("web/b-older", "1").await;
-        let newer = kit.recorded("web/c-newer", "1").await;
-        let starred = kit.recorded("web/a-starred", "1").await;
-        kit.call(
-            &vera,
-            "PUT",
-            &format!("/api/v1/repositories/{starred}/star"),
-            None,
-        )
-        .await;
+        // Three orders that differ: by name a, b, c; by push c is oldest
+        // and a newest... b, c, a; by stars b (2), a (1), c (0).
+        let start = chrono::Utc::now() - chrono::Duration::hours(3);
+        let hours = chrono::Duration::hours;
+        let most = kit.recorded_at("web/b-most", "1", start).await;
+        kit.recorded_at("web/c-none", "1", start + hours(1)).await;
+        let starred = kit.recorded_at("web/a-few", "1", start + hours(2)).await;
+        for (who, id) in [(&vera, most), (&olivia, most), (&vera, starred)] {
+            let star = kit
+                .call(who, "PUT", &format!("/api/v1/repositories/{id}/star"), None)
+                .await;
+            star.assert_status(204, "star");
+        }
         let names = |sort: &'static str| {
             let kit = &kit;
             let olivia = olivia.clone();
@@ -332,7 +335,7 @@ async fn lists_sort_by_name_recency_or_stars_and_tag_details_need_the_registry()
                         None,
                     )
                     .await;
-                assert_eq!(page.status, 200, "{}", page.text);
+                page.assert_status(200, sort);
                 page.json()["items"]
                     .as_array()
                     .unwrap()
@@ -343,17 +346,19 @@ async fn lists_sort_by_name_recency_or_stars_and_tag_details_need_the_registry()
         };
         assert_eq!(
             names("name").await,
-            ["web/a-starred", "web/b-older", "web/c-newer"]
+            ["web/a-few", "web/b-most", "web/c-none"]
         );
         assert_eq!(
             names("recent").await,
-            ["web/a-starred", "web/c-newer", "web/b-older"]
+            ["web/a-few", "web/c-none", "web/b-most"]
         );
-        assert_eq!(names("stars").await[0], "web/a-starred");
+        assert_eq!(
+            names("stars").await,
+            ["web/b-most", "web/a-few", "web/c-none"]
+        );
         kit.call(&olivia, "GET", "/api/v1/repositories?sort=size", None)
             .await
-            .assert_client_error("unknown sort");
-        let _ = (older, newer);
+            .assert_status(400, "unknown sort");
 
         let path = format!("/api/v1/repositories/{starred}/tags/1");
         let down = kit.call(&vera, "GET", &path, None).await;
@@ -371,7 +376,7 @@ async fn lists_sort_by_name_recency_or_stars_and_tag_details_need_the_registry()
                 None,
             )
             .await;
-        assert_eq!(missing.status, 404, "{}", missing.text);
+        missing.assert_status(404, "missing");
     }
 }
 

@@ -64,7 +64,7 @@ async fn rules_are_for_those_who_may_delete_and_previews_change_nothing() {
             json!({"enabled": true, "keep_newest": "two"}),
         ] {
             let answer = kit.call(&olivia, "PUT", &path, Some(bad.clone())).await;
-            answer.assert_client_error(&bad.to_string());
+            answer.assert_client_error(400, &bad.to_string());
         }
         assert_eq!(
             kit.call(&vera, "GET", &path, None).await.json()["stored"],
@@ -104,7 +104,7 @@ async fn rules_are_for_those_who_may_delete_and_previews_change_nothing() {
         );
 
         let stored = kit.call(&olivia, "PUT", &path, Some(rule.clone())).await;
-        assert_eq!(stored.status, 200, "{}", stored.text);
+        stored.assert_status(200, "stored");
         assert_eq!(stored.json()["updated_by"], "olivia");
         assert_eq!(stored.json()["rule"]["keep_newest"], 2);
         let again = kit
@@ -123,7 +123,7 @@ async fn rules_are_for_those_who_may_delete_and_previews_change_nothing() {
         let down = kit
             .call(&olivia, "POST", &format!("{path}/run"), None)
             .await;
-        assert_eq!(down.status, 503, "{}", down.text);
+        down.assert_status(503, "down");
         let tags = kit
             .call(
                 &olivia,
@@ -243,7 +243,7 @@ async fn a_repository_keeps_what_people_wrote_when_its_last_tag_goes() {
                 None,
             )
             .await;
-        assert_eq!(shown.status, 200, "{}", shown.text);
+        shown.assert_status(200, "shown");
         assert_eq!(
             (
                 shown.json()["tags"].as_u64(),

@@ -31,7 +31,7 @@ async fn sign_up(kit: &Kit, username: &str) -> crate::kit::Answer {
 async fn first_account_is_admin_and_later_ones_are_not() {
     for kit in kits().await {
         let first = sign_up(&kit, "root").await;
-        assert_eq!(first.status, 201, "{}", first.text);
+        first.assert_status(201, "first");
         assert_eq!(first.json()["user"]["admin"], true);
         let second = kit
             .send(
@@ -40,7 +40,7 @@ async fn first_account_is_admin_and_later_ones_are_not() {
                 ),
             )
             .await;
-        assert_eq!(second.status, 201, "{}", second.text);
+        second.assert_status(201, "second");
         assert_eq!(
             second.json()["user"]["admin"],
             false,
@@ -54,7 +54,7 @@ async fn first_account_is_admin_and_later_ones_are_not() {
 async fn sign_up_explains_bad_names_and_transforms_namespaces() {
     for kit in kits().await {
         let answer = sign_up(&kit, "bad name").await;
-        assert_eq!(answer.status, 400);
+        answer.assert_status(400, "answer");
         assert!(
             answer.json()["message"]
                 .as_str()
@@ -65,7 +65,7 @@ async fn sign_up_explains_bad_names_and_transforms_namespaces() {
         );
 
         let answer = sign_up(&kit, "Jane.Doe@Example").await;
-        assert_eq!(answer.status, 201, "{}", answer.text);
+        answer.assert_status(201, "answer");
         assert_eq!(answer.json()["user"]["namespace"], "jane.doe-example");
         assert!(
             answer.json()["namespace_notice"]
@@ -88,7 +88,7 @@ async fn sign_up_explains_bad_names_and_transforms_namespaces() {
                     .body_json(&json!({"username": "shorty", "password": "short"})),
             )
             .await;
-        assert_eq!(answer.status, 400);
+        answer.assert_status(400, "answer");
         assert!(answer.text.contains("8 to 128"), "{}", answer.text);
     }
 }
@@ -97,8 +97,7 @@ async fn sign_up_explains_bad_names_and_transforms_namespaces() {
 async fn sign_up_can_be_disabled() {
     let kit = Kit::with_config("sqlite", None, |c| c.signup = false).await;
     let answer = sign_up(&kit, "alice").await;
-    assert_eq!(answer.status, 403);
-    answer.assert_client_error("sign-up disabled");
+    answer.assert_client_error(403, "sign-up disabled");
 }
 
 #[tokio::test]
@@ -106,8 +105,7 @@ async fn sign_in_me_and_sign_out() {
     for kit in kits().await {
         kit.create_user("alice").await;
         let answer = kit.get("/api/v1/me").await;
-        assert_eq!(answer.status, 401);
-        answer.assert_client_error("me without session");
+        answer.assert_client_error(401, "me without session");
 
         let wrong = kit
             .send(
@@ -116,7 +114,7 @@ async fn sign_in_me_and_sign_out() {
                     .body_json(&json!({"username": "alice", "password": "nope-nope"})),
             )
             .await;
-        assert_eq!(wrong.status, 401);
+        wrong.assert_status(401, "wrong");
         assert!(!wrong.headers.contains_key("set-cookie"));
 
         let answer = kit
@@ -126,13 +124,13 @@ async fn sign_in_me_and_sign_out() {
                     .body_json(&json!({"username": "alice", "password": PASSWORD})),
             )
             .await;
-        assert_eq!(answer.status, 200, "{}", answer.text);
+        answer.assert_status(200, "answer");
         let cookie = session_cookie(&answer);
 
         let me = kit
             .send(kit.client.get("/api/v1/me").header("Cookie", &cookie))
             .await;
-        assert_eq!(me.status, 200, "{}", me.text);
+        me.assert_status(200, "me");
         assert_eq!(me.json()["username"], "alice");
         assert_eq!(me.json()["namespace"], "alice");
 
@@ -143,7 +141,7 @@ async fn sign_in_me_and_sign_out() {
                     .header("Cookie", &cookie),
             )
             .await;
-        assert_eq!(out.status, 204);
+        out.assert_status(204, "out");
         assert!(
             out.headers
                 .get("set-cookie")
@@ -155,7 +153,7 @@ async fn sign_in_me_and_sign_out() {
         let me = kit
             .send(kit.client.get("/api/v1/me").header("Cookie", &cookie))
             .await;
-        assert_eq!(me.status, 401, "the session is gone");
+        me.assert_status(401, "the session is gone");
 
         let forged = kit
             .send(
@@ -164,7 +162,7 @@ async fn sign_in_me_and_sign_out() {
                     .header("Cookie", "portunus_session=deadbeef"),
             )
             .await;
-        assert_eq!(forged.status, 401);
+        forged.assert_status(401, "forged");
     }
 }
 
@@ -196,27 +194,39 @@ async fn sign_ins_are_audited() {
 async fn malformed_requests_get_json_errors() {
     let kit = Kit::with_config("sqlite", None, |c| c.max_body_bytes = 4096).await;
     let cases = [
-        kit.client
-            .post("/api/v1/session")
-            .header("content-type", "application/json")
-            .body("{not json"),
-        kit.client
-            .post("/api/v1/session")
-            .header("content-type", "text/plain")
-            .body("x"),
-        kit.client
-            .post("/api/v1/session")
-            .body_json(&json!({"username": 5})),
-        kit.client
-            .post("/api/v1/signup")
-            .header("content-type", "application/json")
-            .body(format!("{{\"username\": \"{}\"}}", "a".repeat(10_000))),
-        kit.client.get("/api/v1/no-such-thing"),
-        kit.client.put("/api/v1/me"),
+        (
+            kit.client
+                .post("/api/v1/session")
+                .header("content-type", "application/json")
+                .body("{not json"),
+            400,
+        ),
+        (
+            kit.client
+                .post("/api/v1/session")
+                .header("content-type", "text/plain")
+                .body("x"),
+            415,
+        ),
+        (
+            kit.client
+                .post("/api/v1/session")
+                .body_json(&json!({"username": 5})),
+            400,
+        ),
+        (
+            kit.client
+                .post("/api/v1/signup")
+                .header("content-type", "application/json")
+                .body(format!("{{\"username\": \"{}\"}}", "a".repeat(10_000))),
+            400,
+        ),
+        (kit.client.get("/api/v1/no-such-thing"), 404),
+        (kit.client.put("/api/v1/me"), 405),
     ];
-    for request in cases {
+    for (request, status) in cases {
         let answer = kit.send(request).await;
-        answer.assert_client_error("malformed");
+        answer.assert_client_error(status, "malformed");
         assert!(
             answer.json()["message"]
                 .as_str()
@@ -232,7 +242,7 @@ async fn malformed_requests_get_json_errors() {
                 .body("x".repeat(100_000)),
         )
         .await;
-    assert_eq!(big.status, 413, "{}", big.text);
+    big.assert_status(413, "big");
 }
 
 #[tokio::test]
@@ -240,7 +250,7 @@ async fn the_web_ui_answers_deep_links_with_index_html() {
     let kit = Kit::new("sqlite", None).await;
     let web = kit.state.config.web_dir.clone();
     let not_built = kit.get("/repositories/3").await;
-    assert_eq!(not_built.status, 503, "without a build, a notice");
+    not_built.assert_status(503, "without a build, a notice");
     assert!(not_built.text.contains("just build-ui"));
 
     std::fs::create_dir_all(&web).unwrap();
@@ -248,7 +258,7 @@ async fn the_web_ui_answers_deep_links_with_index_html() {
     let kit = Kit::with_config("sqlite", None, |c| c.web_dir = web).await;
     for path in ["/", "/repositories/3", "/signin"] {
         let answer = kit.get(path).await;
-        assert_eq!(answer.status, 200, "{path}");
+        answer.assert_status(200, "{path}");
         assert!(answer.text.contains("portunus ui"), "{path}");
     }
 }

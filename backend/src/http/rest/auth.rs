@@ -1,18 +1,21 @@
 //! Who is calling the API: the web UI's session cookie, or an application
 //! token as `Authorization: Bearer`. Both are random 256-bit values of which
-//! only the SHA-256 is stored.
+//! only the SHA-256 is stored. When the database cannot be reached the
+//! answer is 503, never 401.
+
+use std::sync::{Arc, OnceLock};
 
 use chrono::{Duration, Utc};
-use poem::Request;
+use poem::http::StatusCode;
+use poem::web::Json;
+use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::{ApiKey, Bearer};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-use sha2::{Digest, Sha256};
+use portunus_shared::api::ErrorBody;
 
-use crate::accounts::app_tokens;
+use crate::accounts::{app_tokens, sessions};
 use crate::authz::{TokenScope, rest};
-use crate::crypto::secrets::random_hex;
-use crate::db::entities::{session, user};
+use crate::db::entities::user;
 use crate::error::{Error, Result};
 use crate::http::state::SharedState;
 
@@ -70,9 +73,10 @@ pub struct TokenAuth(pub Principal);
 
 async fn check_token(req: &Request, bearer: Bearer) -> Option<Principal> {
     let state = req.data::<SharedState>()?;
-    let (user, scope) = app_tokens::authenticate(&state.db, &bearer.token)
-        .await
-        .ok()??;
+    let (user, scope) = noting_outage(
+        req,
+        app_tokens::authenticate(&state.db, &bearer.token).await,
+    )??;
     Some(Principal {
         user,
         session_hash: None,
@@ -92,55 +96,69 @@ pub struct SessionAuth(pub Principal);
 
 async fn check_session(req: &Request, key: ApiKey) -> Option<Principal> {
     let state = req.data::<SharedState>()?;
-    let hash = hash_token(&key.key);
-    let session = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(hash.as_str()))
-        .one(&state.db)
-        .await
-        .ok()??;
-    if session.expires_at <= Utc::now() {
-        return None;
-    }
-    let user = user::Entity::find_by_id(session.user_id)
-        .one(&state.db)
-        .await
-        .ok()??;
-    user.enabled.then_some(Principal {
+    let found = sessions::user_of(&state.db, &key.key, Utc::now()).await;
+    let (user, hash) = noting_outage(req, found)??;
+    Some(Principal {
         user,
         session_hash: Some(hash),
         token_scope: None,
     })
 }
 
-pub fn hash_token(token: &str) -> String {
-    data_encoding::HEXLOWER.encode(&Sha256::digest(token.as_bytes()))
-}
-
 /// Starts a session for `user`; returns the cookie value to set.
 pub async fn start_session(state: &SharedState, user_id: i64) -> Result<String> {
-    let token = random_hex(32);
-    let now = Utc::now();
     let lifetime =
         Duration::seconds(i64::try_from(state.config.session_lifetime_seconds).unwrap_or(43_200));
-    session::ActiveModel {
-        user_id: Set(user_id),
-        token_hash: Set(hash_token(&token)),
-        created_at: Set(now),
-        expires_at: Set(now + lifetime),
-        ..Default::default()
-    }
-    .insert(&state.db)
-    .await?;
-    Ok(token)
+    sessions::start(&state.db, user_id, Utc::now(), lifetime).await
 }
 
-/// Ends the session with this hash.
-pub async fn end_session(state: &SharedState, session_hash: &str) -> Result<()> {
-    session::Entity::delete_many()
-        .filter(session::Column::TokenHash.eq(session_hash))
-        .exec(&state.db)
-        .await?;
-    Ok(())
+/// Where the credential checks note that the database failed them. poem
+/// answers a failed check with 401; [`outage_is_not_unauthorized`] turns
+/// that into a 503, since an outage says nothing about the credentials.
+#[derive(Clone, Default)]
+struct Outage(Arc<OnceLock<String>>);
+
+/// `result`, with an outage noted for [`outage_is_not_unauthorized`] and
+/// any failure read as "no credentials".
+fn noting_outage<T>(req: &Request, result: Result<T>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(e) => {
+            if let Some(outage) = req.extensions().get::<Outage>() {
+                let _ = outage.0.set(e.to_string());
+            }
+            None
+        }
+    }
+}
+
+/// Middleware for the API: a 401 caused by an unreachable database is a 503.
+pub async fn outage_is_not_unauthorized<E: Endpoint>(
+    endpoint: Arc<E>,
+    mut request: Request,
+) -> poem::Result<Response> {
+    let outage = Outage::default();
+    request.extensions_mut().insert(outage.clone());
+    let answer = endpoint
+        .call(request)
+        .await
+        .map(IntoResponse::into_response);
+    let unauthorized = match &answer {
+        Ok(response) => response.status() == StatusCode::UNAUTHORIZED,
+        Err(e) => e.status() == StatusCode::UNAUTHORIZED,
+    };
+    match outage.0.get() {
+        Some(cause) if unauthorized => {
+            tracing::error!(error = %cause, "credentials could not be checked: the database failed");
+            Ok(Json(ErrorBody {
+                code: "database_unavailable".into(),
+                message: "the database is unavailable; retry in a moment".into(),
+            })
+            .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            .into_response())
+        }
+        _ => answer,
+    }
 }
 
 /// The `Set-Cookie` value for a session token (empty token: clear the cookie).

@@ -32,7 +32,7 @@ pub enum ApiError {
     /// Something failed on the server; its log has the details.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
-    /// The registry could not be reached or failed; retry later.
+    /// The registry or the database could not be reached; retry later.
     #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
 }
@@ -67,6 +67,13 @@ impl From<Error> for ApiError {
             Error::Unavailable(m) => {
                 tracing::warn!(message = %m, "registry unavailable");
                 ApiError::Unavailable(body("registry_unavailable", m))
+            }
+            e if e.is_outage() => {
+                tracing::error!(error = %e, "the database is unavailable");
+                ApiError::Unavailable(body(
+                    "database_unavailable",
+                    "the database is unavailable; retry in a moment",
+                ))
             }
             Error::Database(_) | Error::Internal(_) => {
                 tracing::error!(error = %e, "request failed");

@@ -6,11 +6,11 @@ use poem_openapi::{ApiResponse, OpenApi};
 use portunus_shared::api::{Me, SignIn, SignUp, SignedUp};
 
 use super::ApiTags;
-use super::auth::{SessionAuth, end_session, session_cookie, start_session};
+use super::auth::{SessionAuth, session_cookie, start_session};
 use super::error::{ApiError, ApiResult};
 use super::me::me_of;
-use crate::accounts::credentials;
 use crate::accounts::users::{self, NewUser};
+use crate::accounts::{credentials, sessions};
 use crate::audit::{self, Actor, Target};
 use crate::http::state::SharedState;
 
@@ -49,6 +49,7 @@ impl SessionApi {
             credentials::Lockout::of(&state.config),
             &username,
             &password,
+            chrono::Utc::now(),
         )
         .await?;
         let user = match outcome {
@@ -83,7 +84,7 @@ impl SessionApi {
     #[oai(path = "/session", method = "delete", operation_id = "sign_out")]
     async fn sign_out(&self, state: Data<&SharedState>, auth: SessionAuth) -> ApiResult<SignedOut> {
         if let Some(hash) = auth.0.session_hash() {
-            end_session(&state, hash).await?;
+            sessions::end(&state.db, hash).await?;
         }
         Ok(SignedOut::Ok(session_cookie(&state, "")))
     }

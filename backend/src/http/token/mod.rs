@@ -56,7 +56,7 @@ impl TokenError {
     }
 
     fn into_response(self) -> Response {
-        let message = if self.status.is_server_error() {
+        let message = if self.status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(message = %self.message, "token request failed");
             "internal error while issuing the token; the server log has details".to_owned()
         } else {
@@ -80,6 +80,15 @@ impl TokenError {
 
 impl From<Error> for TokenError {
     fn from(e: Error) -> TokenError {
+        if e.is_outage() {
+            tracing::error!(error = %e, "token request failed: a service is unavailable");
+            return TokenError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "UNAVAILABLE",
+                oauth: "temporarily_unavailable",
+                message: "Portunus cannot reach its database; retry in a moment".into(),
+            };
+        }
         TokenError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "UNKNOWN",
@@ -324,6 +333,7 @@ async fn check_credentials(
         credentials::Lockout::of(&state.config),
         &creds.username,
         &creds.password,
+        chrono::Utc::now(),
     )
     .await?
     {

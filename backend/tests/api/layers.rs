@@ -1,0 +1,84 @@
+//! The backend's layers, as `src/lib.rs` and the README draw them: each
+//! top-level module may use only the modules below it in [`LAYERS`], so
+//! imports point downwards and no two modules depend on each other.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Bottom first.
+const LAYERS: &[&str] = &[
+    "error", "config", "db", "crypto", "authz", "audit", "accounts", "registry", "catalog",
+    "ingest", "http", "app",
+];
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read the source tree") {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The top-level modules `text` names as `crate::NAME`.
+fn used(text: &str) -> BTreeSet<String> {
+    text.match_indices("crate::")
+        .map(|(at, _)| {
+            text[at + "crate::".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+#[test]
+fn every_module_imports_only_the_layers_below_it() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut violations = Vec::new();
+    let mut checked = 0;
+    for file in files {
+        let relative = file.strip_prefix(&src).expect("under src");
+        let top = relative
+            .components()
+            .next()
+            .and_then(|c| c.as_os_str().to_str())
+            .unwrap_or_default()
+            .trim_end_matches(".rs");
+        if matches!(top, "lib" | "main") {
+            continue;
+        }
+        let rank = LAYERS.iter().position(|l| *l == top).unwrap_or_else(|| {
+            panic!(
+                "{top} (from {relative:?}) is in no layer; add it to LAYERS, lib.rs and the README"
+            )
+        });
+        let text = std::fs::read_to_string(&file).expect("read a source file");
+        for name in used(&text) {
+            match LAYERS.iter().position(|l| *l == name) {
+                Some(other) if other < rank || name == top => {}
+                _ => violations.push(format!("{} uses crate::{name}", relative.display())),
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 40, "only {checked} files were checked");
+    assert!(
+        violations.is_empty(),
+        "imports that point upwards or sideways:\n{}",
+        violations.join("\n")
+    );
+}
+
+#[test]
+fn the_check_sees_an_upward_import() {
+    assert_eq!(
+        used("use crate::http::state;\nlet x = crate::db::Paging::new();"),
+        BTreeSet::from(["db".to_owned(), "http".to_owned()])
+    );
+}
