@@ -140,14 +140,10 @@ pub async fn create(
     }
     .insert(db)
     .await?;
-    let target = Target {
-        kind: "application_token",
-        id: Some(token.id),
-        name: &token.name,
-    };
+    let target = Target::new("application_token", Some(token.id), &token.name);
     audit::record(
         db,
-        &Actor::user(by.id, &by.username),
+        &Actor::of(by),
         "application_token.create",
         target,
         Some(json!({"user": owner.username})),
@@ -196,14 +192,10 @@ pub async fn revoke(db: &DatabaseConnection, by: &user::Model, id: i64) -> Resul
     if !rest::may_see_account(&Subject::user(by, None), token.user_id) {
         return Err(not_found());
     }
-    let target = Target {
-        kind: "application_token",
-        id: Some(token.id),
-        name: &token.name,
-    };
+    let target = Target::new("application_token", Some(token.id), &token.name);
     audit::record(
         db,
-        &Actor::user(by.id, &by.username),
+        &Actor::of(by),
         "application_token.destroy",
         target,
         None,

@@ -75,15 +75,11 @@ fn not_found(name: &str) -> Error {
 }
 
 fn actor(by: &user::Model) -> Actor {
-    Actor::user(by.id, &by.username)
+    Actor::of(by)
 }
 
 fn target(ns: &namespace::Model) -> Target<'_> {
-    Target {
-        kind: "namespace",
-        id: Some(ns.id),
-        name: &ns.name,
-    }
+    Target::new("namespace", Some(ns.id), &ns.name)
 }
 
 /// The wire form of a namespace, as `by` sees it.

@@ -44,11 +44,7 @@ pub async fn issue(
     }
     .insert(db)
     .await?;
-    let target = Target {
-        kind: "refresh_token",
-        id: Some(row.id),
-        name: &row.client_id,
-    };
+    let target = Target::new("refresh_token", Some(row.id), &row.client_id);
     audit::record(
         db,
         &Actor::user(user.id, &user.username),
@@ -128,11 +124,7 @@ pub async fn revoke(db: &impl ConnectionTrait, user: &user::Model, id: i64) -> R
         .await?
         .filter(|r| r.user_id == user.id)
         .ok_or_else(|| Error::NotFound(format!("no refresh token {id} of yours")))?;
-    let target = Target {
-        kind: "refresh_token",
-        id: Some(row.id),
-        name: &row.client_id,
-    };
+    let target = Target::new("refresh_token", Some(row.id), &row.client_id);
     audit::record(
         db,
         &Actor::user(user.id, &user.username),

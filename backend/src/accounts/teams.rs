@@ -39,15 +39,11 @@ pub fn validate_name(name: &str) -> Result<()> {
 }
 
 fn actor(by: &user::Model) -> Actor {
-    Actor::user(by.id, &by.username)
+    Actor::of(by)
 }
 
 fn target(team: &team::Model) -> Target<'_> {
-    Target {
-        kind: "team",
-        id: Some(team.id),
-        name: &team.name,
-    }
+    Target::new("team", Some(team.id), &team.name)
 }
 
 fn not_found(name: &str) -> Error {
@@ -309,11 +305,7 @@ pub async fn delete(
                 }
                 for ns in owned {
                     let params = json!({"from": team.name, "to": heir.name});
-                    let ns_target = Target {
-                        kind: "namespace",
-                        id: Some(ns.id),
-                        name: &ns.name,
-                    };
+                    let ns_target = Target::new("namespace", Some(ns.id), &ns.name);
                     audit::record(
                         &txn,
                         &actor(by),
@@ -334,11 +326,7 @@ pub async fn delete(
                     ));
                 }
                 for ns in owned {
-                    let ns_target = Target {
-                        kind: "namespace",
-                        id: Some(ns.id),
-                        name: &ns.name,
-                    };
+                    let ns_target = Target::new("namespace", Some(ns.id), &ns.name);
                     audit::record(&txn, &actor(by), "namespace.delete", ns_target, None).await?;
                     namespace::Entity::delete_by_id(ns.id).exec(&txn).await?;
                 }

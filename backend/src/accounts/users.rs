@@ -113,11 +113,7 @@ pub async fn create(
         true => None,
         false => Some(create_personal_namespace(&txn, registry_id, &created).await?),
     };
-    let target = Target {
-        kind: "user",
-        id: Some(created.id),
-        name: &created.username,
-    };
+    let target = Target::user(&created);
     let params =
         serde_json::json!({ "admin": created.admin, "bot": created.bot, "namespace": namespace });
     audit::record(&txn, actor, "user.create", target, Some(params)).await?;
@@ -360,12 +356,7 @@ pub async fn list(
         .iter()
         .map(|u| to_api(u, namespaces.get(&u.id).cloned()))
         .collect();
-    Ok(api::UserPage {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    Ok(page.page_of(items, total))
 }
 
 async fn other_enabled_admins(db: &impl ConnectionTrait, except: i64) -> Result<u64> {
@@ -402,12 +393,8 @@ pub async fn update(
 ) -> Result<user::Model> {
     let txn = crate::db::begin_write(db).await?;
     let target_user = find_visible(&txn, by, name).await?;
-    let actor = Actor::user(by.id, &by.username);
-    let target = || Target {
-        kind: "user",
-        id: Some(target_user.id),
-        name: &target_user.username,
-    };
+    let actor = Actor::of(by);
+    let target = || Target::user(&target_user);
     let mut active: user::ActiveModel = target_user.clone().into();
     if let Some(admin) = change.admin.filter(|a| *a != target_user.admin) {
         require_admin(by)?;
@@ -495,19 +482,8 @@ pub async fn delete(db: &DatabaseConnection, by: &user::Model, name: &str) -> Re
             "this is the last administrator; it cannot be deleted".into(),
         ));
     }
-    let target = Target {
-        kind: "user",
-        id: Some(target_user.id),
-        name: &target_user.username,
-    };
-    audit::record(
-        &txn,
-        &Actor::user(by.id, &by.username),
-        "user.delete",
-        target,
-        None,
-    )
-    .await?;
+    let target = Target::user(&target_user);
+    audit::record(&txn, &Actor::of(by), "user.delete", target, None).await?;
     if let Some(ns) = namespace::Entity::find()
         .filter(namespace::Column::PersonalUserId.eq(target_user.id))
         .one(&txn)
@@ -552,11 +528,7 @@ pub async fn change_password(
         others = others.filter(session::Column::TokenHash.ne(keep));
     }
     others.exec(&txn).await?;
-    let target = Target {
-        kind: "user",
-        id: Some(user.id),
-        name: &user.username,
-    };
+    let target = Target::user(user);
     audit::record(
         &txn,
         &Actor::user(user.id, &user.username),

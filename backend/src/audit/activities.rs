@@ -94,12 +94,7 @@ pub async fn page(
         .into_iter()
         .map(describe)
         .collect();
-    Ok(api::ActivityPage {
-        items,
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    })
+    Ok(paging.page_of(items, total))
 }
 
 /// Every matching activity as CSV (RFC 4180), newest first.

@@ -5,7 +5,7 @@ pub mod activities;
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
-use crate::db::entities::activity;
+use crate::db::entities::{activity, user};
 use crate::error::Result;
 
 /// Who did something: a user, or Portunus itself (CLI, startup).
@@ -16,6 +16,11 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A signed-in user.
+    pub fn of(user: &user::Model) -> Actor {
+        Actor::user(user.id, &user.username)
+    }
+
     pub fn user(id: i64, name: &str) -> Actor {
         Actor {
             id: Some(id),
@@ -37,6 +42,22 @@ pub struct Target<'a> {
     pub kind: &'a str,
     pub id: Option<i64>,
     pub name: &'a str,
+}
+
+impl<'a> Target<'a> {
+    pub fn new(kind: &'a str, id: Option<i64>, name: &'a str) -> Target<'a> {
+        Target { kind, id, name }
+    }
+
+    /// An account.
+    pub fn user(user: &'a user::Model) -> Target<'a> {
+        Target::new("user", Some(user.id), &user.username)
+    }
+
+    /// A repository (or one of its tags or digests, named in `name`).
+    pub fn repository(id: Option<i64>, name: &'a str) -> Target<'a> {
+        Target::new("repository", id, name)
+    }
 }
 
 /// Records one activity in the same transaction or connection as the change.

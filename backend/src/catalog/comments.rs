@@ -77,20 +77,9 @@ pub async fn add(
     }
     .insert(&txn)
     .await?;
-    let target = Target {
-        kind: "repository",
-        id: Some(repo.id),
-        name: &full,
-    };
+    let target = Target::repository(Some(repo.id), &full);
     let params = serde_json::json!({ "comment": row.id });
-    audit::record(
-        &txn,
-        &Actor::user(by.id, &by.username),
-        "comment.create",
-        target,
-        Some(params),
-    )
-    .await?;
+    audit::record(&txn, &Actor::of(by), "comment.create", target, Some(params)).await?;
     txn.commit().await?;
     Ok(to_api(row, Some(by.username.clone()), true))
 }
@@ -119,20 +108,9 @@ pub async fn delete(
     let full = full_name(&ns, &repo);
     let txn = crate::db::begin_write(db).await?;
     comment::Entity::delete_by_id(row.id).exec(&txn).await?;
-    let target = Target {
-        kind: "repository",
-        id: Some(repo.id),
-        name: &full,
-    };
+    let target = Target::repository(Some(repo.id), &full);
     let params = serde_json::json!({ "comment": row.id, "author_id": row.user_id });
-    audit::record(
-        &txn,
-        &Actor::user(by.id, &by.username),
-        "comment.delete",
-        target,
-        Some(params),
-    )
-    .await?;
+    audit::record(&txn, &Actor::of(by), "comment.delete", target, Some(params)).await?;
     txn.commit().await?;
     Ok(())
 }

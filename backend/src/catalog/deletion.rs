@@ -61,7 +61,7 @@ pub async fn delete_tag(
         .one(&catalog.db)
         .await?
         .ok_or_else(|| Error::NotFound(format!("{full} has no tag {tag_name:?}")))?;
-    remove_tag(catalog, &Actor::user(by.id, &by.username), &full, tag_name).await?;
+    remove_tag(catalog, &Actor::of(by), &full, tag_name).await?;
     Ok(())
 }
 
@@ -164,11 +164,7 @@ pub async fn remove_tag_among(
         repositories::forget_tags(&txn, repo, None, Some(tag_name)).await?;
     }
     let name = format!("{full}:{tag_name}");
-    let target = Target {
-        kind: "repository",
-        id: repo.as_ref().map(|r| r.id),
-        name: &name,
-    };
+    let target = Target::repository(repo.as_ref().map(|r| r.id), &name);
     let params = serde_json::json!({"digest": digest, "shared_digest": shared});
     audit::record(&txn, actor, "repository.delete_tag", target, Some(params)).await?;
     txn.commit().await?;
@@ -205,15 +201,11 @@ pub async fn delete_repository(
         .exec(&txn)
         .await?;
     repository::Entity::delete_by_id(repo.id).exec(&txn).await?;
-    let target = Target {
-        kind: "repository",
-        id: Some(repo.id),
-        name: &full,
-    };
+    let target = Target::repository(Some(repo.id), &full);
     let params = serde_json::json!({"manifests": digests.len()});
     audit::record(
         &txn,
-        &Actor::user(by.id, &by.username),
+        &Actor::of(by),
         "repository.delete",
         target,
         Some(params),

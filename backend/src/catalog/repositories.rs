@@ -412,11 +412,7 @@ pub async fn star(db: &DatabaseConnection, by: &user::Model, id: i64, on: bool) 
         .one(db)
         .await?;
     let name = full_name(&ns, &repo);
-    let target = Target {
-        kind: "repository",
-        id: Some(repo.id),
-        name: &name,
-    };
+    let target = Target::repository(Some(repo.id), &name);
     match (existing, on) {
         (None, true) => {
             let txn = crate::db::begin_write(db).await?;
@@ -433,27 +429,13 @@ pub async fn star(db: &DatabaseConnection, by: &user::Model, id: i64, on: bool) 
             )
             .exec_without_returning(&txn)
             .await?;
-            audit::record(
-                &txn,
-                &Actor::user(by.id, &by.username),
-                "repository.star",
-                target,
-                None,
-            )
-            .await?;
+            audit::record(&txn, &Actor::of(by), "repository.star", target, None).await?;
             txn.commit().await?;
         }
         (Some(row), false) => {
             let txn = crate::db::begin_write(db).await?;
             star::Entity::delete_by_id(row.id).exec(&txn).await?;
-            audit::record(
-                &txn,
-                &Actor::user(by.id, &by.username),
-                "repository.unstar",
-                target,
-                None,
-            )
-            .await?;
+            audit::record(&txn, &Actor::of(by), "repository.unstar", target, None).await?;
             txn.commit().await?;
         }
         _ => {}
@@ -511,14 +493,10 @@ pub async fn describe_as(
     let mut row: repository::ActiveModel = repo.clone().into();
     row.description = Set(description.to_owned());
     let repo = row.update(&txn).await?;
-    let target = Target {
-        kind: "repository",
-        id: Some(repo.id),
-        name: &full,
-    };
+    let target = Target::repository(Some(repo.id), &full);
     audit::record(
         &txn,
-        &Actor::user(by.id, &by.username),
+        &Actor::of(by),
         "repository.change_description",
         target,
         None,
@@ -557,12 +535,9 @@ pub async fn page_of(
     by: Option<&user::Model>,
 ) -> Result<api::RepositoryPage> {
     let (found, total) = crate::catalog::listing::page(db, listing).await?;
-    Ok(api::RepositoryPage {
-        items: summarize_many(db, &found, by).await?,
-        total,
-        page: listing.paging.page,
-        per_page: listing.paging.per_page,
-    })
+    Ok(listing
+        .paging
+        .page_of(summarize_many(db, &found, by).await?, total))
 }
 
 /// Repository `id` if `by` may see it; otherwise "not found".

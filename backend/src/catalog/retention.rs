@@ -281,20 +281,9 @@ pub async fn set(
     )
     .exec_without_returning(&txn)
     .await?;
-    let target = Target {
-        kind: "repository",
-        id: Some(repo.id),
-        name: &full,
-    };
+    let target = Target::repository(Some(repo.id), &full);
     let params = serde_json::to_value(rule).ok();
-    audit::record(
-        &txn,
-        &Actor::user(by.id, &by.username),
-        "repository.retention",
-        target,
-        params,
-    )
-    .await?;
+    audit::record(&txn, &Actor::of(by), "repository.retention", target, params).await?;
     txn.commit().await?;
     get(&catalog.db, by, id).await
 }
@@ -377,7 +366,7 @@ pub async fn run_now(
             "the retention rule of {full} is running right now; try again in a moment"
         )));
     }
-    apply(catalog, &Actor::user(by.id, &by.username), &ns, &repo, &row).await
+    apply(catalog, &Actor::of(by), &ns, &repo, &row).await
 }
 
 /// Marks `row` as run at `now` unless another run marked it since it was

@@ -1,6 +1,8 @@
 //! Pages of a list: which page (from 1) and how many entries on it,
 //! bounded so that no request asks for the whole table.
 
+use portunus_shared::api::{Listed, Page};
+
 use crate::error::{Error, Result};
 
 /// Page number (from 1) and size, bounded.
@@ -13,13 +15,14 @@ pub struct Paging {
 impl Paging {
     pub const MAX_PER_PAGE: u64 = 500;
 
-    /// This page of `items`, and how many there are in all.
-    pub fn slice<T>(&self, items: Vec<T>) -> (Vec<T>, u64) {
-        let total = items.len() as u64;
-        let skip =
-            usize::try_from((self.page - 1).saturating_mul(self.per_page)).unwrap_or(usize::MAX);
-        let take = usize::try_from(self.per_page).unwrap_or(usize::MAX);
-        (items.into_iter().skip(skip).take(take).collect(), total)
+    /// `items`, this page of `total` entries, as the API answers it.
+    pub fn page_of<T: Listed>(self, items: Vec<T>, total: u64) -> Page<T> {
+        Page {
+            items,
+            total,
+            page: self.page,
+            per_page: self.per_page,
+        }
     }
 
     pub fn new(page: Option<u64>, per_page: Option<u64>) -> Result<Paging> {

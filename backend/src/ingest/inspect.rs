@@ -69,10 +69,5 @@ pub async fn page(
             }
         })
         .collect();
-    Ok(api::RegistryEventPage {
-        items,
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    })
+    Ok(paging.page_of(items, total))
 }

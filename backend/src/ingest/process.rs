@@ -238,11 +238,7 @@ async fn apply(
                     },
                     |u| Actor::user(u.id, &u.username),
                 );
-                let target = Target {
-                    kind: "repository",
-                    id: Some(repo.id),
-                    name: &name,
-                };
+                let target = Target::repository(Some(repo.id), &name);
                 audit::record(&txn, &audit_actor, "repository.push", target, Some(params)).await?;
             }
             None

@@ -39,12 +39,7 @@ impl NamespacesApi {
             paging,
         )
         .await?;
-        Ok(Json(NamespacePage {
-            items,
-            total,
-            page: paging.page,
-            per_page: paging.per_page,
-        }))
+        Ok(Json(paging.page_of(items, total)))
     }
 
     /// Create a namespace for a team you own.

@@ -59,22 +59,14 @@ impl SessionApi {
                     id: None,
                     name: username.chars().take(64).collect(),
                 };
-                let target = Target {
-                    kind: "user",
-                    id: None,
-                    name: &actor.name,
-                };
+                let target = Target::new("user", None, &actor.name);
                 audit::record(&state.db, &actor, "auth.sign_in_failed", target, None).await?;
                 return Err(ApiError::unauthorized(failure.message()));
             }
         };
         let token = start_session(&state, user.id).await?;
         let actor = Actor::user(user.id, &user.username);
-        let target = Target {
-            kind: "user",
-            id: Some(user.id),
-            name: &user.username,
-        };
+        let target = Target::user(&user);
         audit::record(&state.db, &actor, "auth.sign_in", target, None).await?;
         let me = me_of(&state, user).await?;
         Ok(SignedIn::Ok(Json(me), session_cookie(&state, &token)))

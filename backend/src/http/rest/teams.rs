@@ -32,12 +32,7 @@ impl TeamsApi {
     ) -> ApiResult<Json<TeamPage>> {
         let paging = Paging::new(page.0, per_page.0)?;
         let (items, total) = teams::list(&state.db, &auth.principal().user, None, paging).await?;
-        Ok(Json(TeamPage {
-            items,
-            total,
-            page: paging.page,
-            per_page: paging.per_page,
-        }))
+        Ok(Json(paging.page_of(items, total)))
     }
 
     /// Create a team; you become its owner.

@@ -75,13 +75,8 @@ impl UsersApi {
             admin,
             bot,
         };
-        let created = users::create(
-            &state.db,
-            state.catalog.registry_id,
-            new,
-            &Actor::user(by.id, &by.username),
-        )
-        .await?;
+        let created =
+            users::create(&state.db, state.catalog.registry_id, new, &Actor::of(by)).await?;
         let notice = created.namespace_notice.clone();
         let user = me_of(&state, created.user).await?;
         Ok(Created::Created(Json(SignedUp {

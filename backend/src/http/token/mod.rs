@@ -282,11 +282,7 @@ async fn authenticate(
             id: None,
             name: name.clone(),
         };
-        let target = Target {
-            kind: "user",
-            id: None,
-            name: &name,
-        };
+        let target = Target::new("user", None, &name);
         let params = json!({ "reason": e.message });
         audit::record(
             &state.db,
