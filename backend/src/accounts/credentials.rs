@@ -20,6 +20,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
 use crate::accounts::users;
+use crate::audit::{self, Actor, Target};
 use crate::crypto::password;
 use crate::db::entities::user;
 use crate::error::Result;
@@ -229,6 +230,47 @@ pub async fn authenticate(
     clear_failures(db, &user).await?;
     cache.remember(username, password, &hash);
     Ok(Ok(user))
+}
+
+/// A web UI sign-in: [`authenticate`], with the attempt recorded in the
+/// audit log either way.
+pub async fn sign_in(
+    db: &impl ConnectionTrait,
+    cache: &CredentialCache,
+    lockout: Lockout,
+    username: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<user::Model, Failure>> {
+    let outcome = authenticate(db, cache, lockout, username, password, now).await?;
+    match &outcome {
+        Ok(user) => {
+            audit::record(
+                db,
+                &Actor::of(user),
+                "auth.sign_in",
+                Target::user(user),
+                None,
+            )
+            .await?
+        }
+        Err(_) => record_failure(db, username, "auth.sign_in_failed", None).await?,
+    }
+    Ok(outcome)
+}
+
+/// Records a failed sign-in (`key`) by someone who gave the user name
+/// `claimed` (cut to 64 characters; it may be anything).
+pub async fn record_failure(
+    db: &impl ConnectionTrait,
+    claimed: &str,
+    key: &str,
+    parameters: Option<serde_json::Value>,
+) -> Result<()> {
+    let name: String = claimed.chars().take(64).collect();
+    let actor = Actor { id: None, name };
+    let target = Target::new("user", None, &actor.name);
+    audit::record(db, &actor, key, target, parameters).await
 }
 
 #[cfg(test)]

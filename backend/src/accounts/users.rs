@@ -133,6 +133,33 @@ pub async fn create(
     })
 }
 
+/// Creates an account or a bot as `by`, an administrator (others sign up).
+pub async fn create_by(
+    db: &DatabaseConnection,
+    registry_id: i64,
+    by: &user::Model,
+    new: api::NewUser,
+) -> Result<CreatedUser> {
+    if !rest::may_administer(&Subject::user(by, None)) {
+        return Err(Error::Forbidden(
+            "only administrators create accounts here; others sign up".into(),
+        ));
+    }
+    if !new.bot && new.password.is_none() {
+        return Err(Error::InvalidInput(
+            "a password is required (or set bot: true)".into(),
+        ));
+    }
+    let new = NewUser {
+        username: new.username,
+        password: new.password.unwrap_or_default(),
+        email: new.email,
+        admin: new.admin,
+        bot: new.bot,
+    };
+    create(db, registry_id, new, &Actor::of(by)).await
+}
+
 /// The hidden personal team (owned by `user`) and private personal namespace.
 async fn create_personal_namespace(
     db: &impl ConnectionTrait,

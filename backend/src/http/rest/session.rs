@@ -11,7 +11,7 @@ use super::error::{ApiError, ApiResult};
 use super::me::me_of;
 use crate::accounts::users::{self, NewUser};
 use crate::accounts::{credentials, sessions};
-use crate::audit::{self, Actor, Target};
+use crate::audit::Actor;
 use crate::http::state::SharedState;
 
 pub struct SessionApi;
@@ -43,7 +43,7 @@ impl SessionApi {
     #[oai(path = "/session", method = "post", operation_id = "sign_in")]
     async fn sign_in(&self, state: Data<&SharedState>, body: Json<SignIn>) -> ApiResult<SignedIn> {
         let SignIn { username, password } = body.0;
-        let outcome = credentials::authenticate(
+        let user = credentials::sign_in(
             &state.db,
             &state.credentials,
             credentials::Lockout::of(&state.config),
@@ -51,23 +51,9 @@ impl SessionApi {
             &password,
             chrono::Utc::now(),
         )
-        .await?;
-        let user = match outcome {
-            Ok(user) => user,
-            Err(failure) => {
-                let actor = Actor {
-                    id: None,
-                    name: username.chars().take(64).collect(),
-                };
-                let target = Target::new("user", None, &actor.name);
-                audit::record(&state.db, &actor, "auth.sign_in_failed", target, None).await?;
-                return Err(ApiError::unauthorized(failure.message()));
-            }
-        };
+        .await?
+        .map_err(|failure| ApiError::unauthorized(failure.message()))?;
         let token = start_session(&state, user.id).await?;
-        let actor = Actor::user(user.id, &user.username);
-        let target = Target::user(&user);
-        audit::record(&state.db, &actor, "auth.sign_in", target, None).await?;
         let me = me_of(&state, user).await?;
         Ok(SignedIn::Ok(Json(me), session_cookie(&state, &token)))
     }

@@ -12,10 +12,7 @@ use super::error::ApiResult;
 use super::me::me_of;
 use super::responses::{Created, Done};
 use crate::accounts::users;
-use crate::audit::Actor;
-use crate::authz::{Subject, rest};
 use crate::db::Paging;
-use crate::error::Error;
 use crate::http::state::SharedState;
 
 pub struct UsersApi;
@@ -50,33 +47,7 @@ impl UsersApi {
         body: Json<NewUser>,
     ) -> ApiResult<Created<SignedUp>> {
         let by = auth.principal().for_changes()?;
-        if !rest::may_administer(&Subject::user(by, None)) {
-            return Err(Error::Forbidden(
-                "only administrators create accounts here; others sign up".into(),
-            )
-            .into());
-        }
-        let NewUser {
-            username,
-            password,
-            email,
-            admin,
-            bot,
-        } = body.0;
-        if !bot && password.is_none() {
-            return Err(
-                Error::InvalidInput("a password is required (or set bot: true)".into()).into(),
-            );
-        }
-        let new = users::NewUser {
-            username,
-            password: password.unwrap_or_default(),
-            email,
-            admin,
-            bot,
-        };
-        let created =
-            users::create(&state.db, state.catalog.registry_id, new, &Actor::of(by)).await?;
+        let created = users::create_by(&state.db, state.catalog.registry_id, by, body.0).await?;
         let notice = created.namespace_notice.clone();
         let user = me_of(&state, created.user).await?;
         Ok(Created::Created(Json(SignedUp {

@@ -277,18 +277,11 @@ async fn authenticate(
     if let Err(e) = &result
         && e.status == StatusCode::UNAUTHORIZED
     {
-        let name: String = creds.username.chars().take(64).collect();
-        let actor = Actor {
-            id: None,
-            name: name.clone(),
-        };
-        let target = Target::new("user", None, &name);
         let params = json!({ "reason": e.message });
-        audit::record(
+        credentials::record_failure(
             &state.db,
-            &actor,
+            &creds.username,
             "auth.registry_login_failed",
-            target,
             Some(params),
         )
         .await?;
