@@ -9,6 +9,7 @@ mod m20261122_000002_refresh_tokens;
 mod m20261122_000003_image_metadata;
 mod m20261122_000004_stars;
 mod m20261122_000005_artifacts_comments_retention;
+mod m20261130_000006_closed_sets;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_image_metadata::Migration),
             Box::new(m20261122_000004_stars::Migration),
             Box::new(m20261122_000005_artifacts_comments_retention::Migration),
+            Box::new(m20261130_000006_closed_sets::Migration),
         ]
     }
 }

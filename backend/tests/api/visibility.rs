@@ -191,3 +191,31 @@ async fn sql_filters_list_exactly_what_the_rules_let_each_subject_see() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_database_refuses_roles_and_visibilities_outside_their_sets() {
+    use sea_orm::ConnectionTrait;
+    for kit in kits().await {
+        kit.create_user("root").await;
+        let db = &kit.state.db;
+        for statement in [
+            "UPDATE team_members SET role = 'boss'",
+            "UPDATE namespaces SET visibility = 'secret'",
+        ] {
+            let refused = db.execute_unprepared(statement).await;
+            assert!(
+                refused.is_err(),
+                "{}: {statement} was accepted",
+                kit.backend
+            );
+        }
+        for statement in [
+            "UPDATE team_members SET role = 'viewer'",
+            "UPDATE namespaces SET visibility = 'protected'",
+        ] {
+            db.execute_unprepared(statement)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {statement}: {e}", kit.backend));
+        }
+    }
+}
