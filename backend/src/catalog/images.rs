@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use portunus_shared::api;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::accounts::users;
 use crate::catalog::repositories;
 use crate::db::entities::{artifact, repository, user};
 use crate::error::Result;
@@ -76,14 +77,9 @@ pub async fn of(db: &DatabaseConnection, repo: &repository::Model) -> Result<Vec
         .order_by_desc(artifact::Column::PushedAt)
         .all(db)
         .await?;
+    let pushers = users::names_of(db, rows.iter().filter_map(|r| r.pushed_by_id)).await?;
     for row in rows {
-        let pushed_by = match row.pushed_by_id {
-            Some(uid) => user::Entity::find_by_id(uid)
-                .one(db)
-                .await?
-                .map(|u| u.username),
-            None => None,
-        };
+        let pushed_by = row.pushed_by_id.and_then(|id| pushers.get(&id).cloned());
         artifacts
             .entry(row.subject_digest)
             .or_default()

@@ -12,10 +12,9 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use crate::accounts::namespaces;
+use crate::accounts::{namespaces, users};
 use crate::audit::{self, Actor, Target};
-use crate::authz::facts;
-use crate::authz::{Subject, rest};
+use crate::authz::{Subject, facts, rest};
 use crate::catalog::Catalog;
 use crate::db::Paging;
 use crate::db::entities::{artifact, namespace, repository, star, tag, user};
@@ -580,15 +579,10 @@ pub async fn tags_of(db: &DatabaseConnection, repo: &repository::Model) -> Resul
         .order_by_asc(tag::Column::Name)
         .all(db)
         .await?;
+    let pushers = users::names_of(db, rows.iter().filter_map(|t| t.pushed_by_id)).await?;
     let mut out = Vec::with_capacity(rows.len());
     for t in rows {
-        let pushed_by = match t.pushed_by_id {
-            Some(uid) => user::Entity::find_by_id(uid)
-                .one(db)
-                .await?
-                .map(|u| u.username),
-            None => None,
-        };
+        let pushed_by = t.pushed_by_id.and_then(|id| pushers.get(&id).cloned());
         let platforms: Vec<PlatformImage> = t
             .platforms
             .clone()
