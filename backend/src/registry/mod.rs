@@ -284,35 +284,36 @@ impl RegistryClient {
         .await
     }
 
+    /// `method` (GET or HEAD) on the manifest `repository:reference`,
+    /// accepting every manifest kind Portunus reads.
+    async fn manifest_request(
+        &self,
+        method: reqwest::Method,
+        repository: &str,
+        reference: &str,
+    ) -> Result<reqwest::Response, RegistryError> {
+        let token = self.bearer("repository", repository, &["pull"])?;
+        let url = format!("{}/v2/{repository}/manifests/{reference}", self.base);
+        let what = format!("manifest {repository}:{reference}");
+        let request = self
+            .http
+            .request(method, url)
+            .bearer_auth(token)
+            .header(ACCEPT, manifest::ACCEPT);
+        self.send(request, &what).await
+    }
+
     /// A manifest by tag or digest, with its digest and parsed form.
     pub async fn manifest(
         &self,
         repository: &str,
         reference: &str,
     ) -> Result<FetchedManifest, RegistryError> {
-        let token = self.bearer("repository", repository, &["pull"])?;
-        let url = format!("{}/v2/{repository}/manifests/{reference}", self.base);
-        let what = format!("manifest {repository}:{reference}");
         let response = self
-            .send(
-                self.http
-                    .get(url)
-                    .bearer_auth(token)
-                    .header(ACCEPT, manifest::ACCEPT),
-                &what,
-            )
+            .manifest_request(reqwest::Method::GET, repository, reference)
             .await?;
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let header_digest = response
-            .headers()
-            .get("docker-content-digest")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let content_type = header(&response, CONTENT_TYPE.as_str()).unwrap_or_default();
+        let header_digest = header(&response, "docker-content-digest");
         let body = response
             .bytes()
             .await
@@ -341,24 +342,11 @@ impl RegistryClient {
         repository: &str,
         reference: &str,
     ) -> Result<String, RegistryError> {
-        let token = self.bearer("repository", repository, &["pull"])?;
-        let url = format!("{}/v2/{repository}/manifests/{reference}", self.base);
-        let what = format!("manifest {repository}:{reference}");
         let response = self
-            .send(
-                self.http
-                    .head(url)
-                    .bearer_auth(token)
-                    .header(ACCEPT, manifest::ACCEPT),
-                &what,
-            )
+            .manifest_request(reqwest::Method::HEAD, repository, reference)
             .await?;
-        match response
-            .headers()
-            .get("docker-content-digest")
-            .and_then(|v| v.to_str().ok())
-        {
-            Some(digest) => Ok(digest.to_owned()),
+        match header(&response, "docker-content-digest") {
+            Some(digest) => Ok(digest),
             None => Ok(self.manifest(repository, reference).await?.digest),
         }
     }
@@ -650,6 +638,15 @@ impl RegistryClient {
 
 /// Bytes of a configuration and its layers, as the manifest states them
 /// (saturating: a manifest may claim anything).
+/// A response header as text, if present and readable.
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 fn image_size(config: &Descriptor, layers: &[Descriptor]) -> i64 {
     layers
         .iter()
