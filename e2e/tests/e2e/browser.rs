@@ -497,6 +497,9 @@ async fn teams_namespaces_and_users_pages() {
         .await;
     page.click("#create-namespace button").await;
     page.wait_for("#team-namespaces").await;
+    if let Ok(png) = page.client.screenshot().await {
+        let _ = std::fs::write(workspace_root().join("target/e2e-team.png"), png);
+    }
 
     // The namespaces page shows it; Alice makes it public there.
     page.click("a[href='/namespaces']").await;
@@ -515,6 +518,9 @@ async fn teams_namespaces_and_users_pages() {
     });
     assert_eq!(shown["team"], "web", "{shown}");
     assert_eq!(shown["visibility"], "public", "{shown}");
+    if let Ok(png) = page.client.screenshot().await {
+        let _ = std::fs::write(workspace_root().join("target/e2e-namespaces.png"), png);
+    }
     let team = tokio::task::block_in_place(|| api.call("GET", "/teams/web", None));
     let bob = team["members"]
         .as_array()
