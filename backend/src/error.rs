@@ -22,6 +22,10 @@ pub enum Error {
     /// A service Portunus depends on (the registry) failed; retry later.
     #[error("{0}")]
     Unavailable(String),
+    /// Portunus is saturated (too many password checks at once); retry in a
+    /// moment.
+    #[error("{0}")]
+    Busy(String),
     #[error("database error: {0}")]
     Database(#[from] DbErr),
     #[error("internal error: {0}")]
@@ -36,7 +40,7 @@ impl Error {
     /// a verdict on the request or its credentials.
     pub fn is_outage(&self) -> bool {
         match self {
-            Error::Unavailable(_) => true,
+            Error::Unavailable(_) | Error::Busy(_) => true,
             Error::Database(e) => database_unreachable(e),
             _ => false,
         }

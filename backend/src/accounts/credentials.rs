@@ -209,18 +209,18 @@ pub async fn authenticate(
 ) -> Result<std::result::Result<user::Model, Failure>> {
     let found = users::find_by_name(db, username).await?;
     let Some(user) = found else {
-        password::verify_blocking(password.to_owned(), None).await;
+        password::verify_blocking(password.to_owned(), None).await?;
         return Ok(Err(Failure::BadCredentials));
     };
     let Some(hash) = user.password_hash.clone() else {
-        password::verify_blocking(password.to_owned(), None).await;
+        password::verify_blocking(password.to_owned(), None).await?;
         return Ok(Err(Failure::BadCredentials));
     };
     if let Some(until) = lockout.until(&user, now) {
         return Ok(Err(Failure::Locked { until }));
     }
     let verified = cache.is_known(username, password, &hash)
-        || password::verify_blocking(password.to_owned(), Some(hash.clone())).await;
+        || password::verify_blocking(password.to_owned(), Some(hash.clone())).await?;
     if !verified {
         return Ok(Err(count_failure(db, &user, lockout, now).await?));
     }

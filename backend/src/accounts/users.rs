@@ -540,7 +540,7 @@ pub async fn change_password(
             "this account has no password (a bot, or signed in elsewhere)".into(),
         ));
     };
-    if !password::verify_blocking(change.current_password, Some(current_hash)).await {
+    if !password::verify_blocking(change.current_password, Some(current_hash)).await? {
         return Err(Error::Forbidden("the current password is wrong".into()));
     }
     password::validate(&change.new_password)?;

@@ -9,6 +9,7 @@ use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
 use portunus_shared::api::ErrorBody;
 
+use crate::crypto::password;
 use crate::error::Error;
 
 /// Every error answer the API gives, so each is described in the spec.
@@ -34,7 +35,12 @@ pub enum ApiError {
     Internal(Json<ErrorBody>),
     /// The registry or the database could not be reached; retry later.
     #[oai(status = 503)]
-    Unavailable(Json<ErrorBody>),
+    Unavailable(
+        Json<ErrorBody>,
+        /// Seconds to wait before retrying, when Portunus is saturated.
+        #[oai(header = "Retry-After")]
+        Option<u64>,
+    ),
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -66,14 +72,21 @@ impl From<Error> for ApiError {
             Error::Conflict(m) => ApiError::Conflict(body("conflict", m)),
             Error::Unavailable(m) => {
                 tracing::warn!(message = %m, "registry unavailable");
-                ApiError::Unavailable(body("registry_unavailable", m))
+                ApiError::Unavailable(body("registry_unavailable", m), None)
+            }
+            Error::Busy(m) => {
+                tracing::warn!(message = %m, "busy");
+                ApiError::Unavailable(body("busy", m), Some(password::RETRY_AFTER_SECONDS))
             }
             e if e.is_outage() => {
                 tracing::error!(error = %e, "the database is unavailable");
-                ApiError::Unavailable(body(
-                    "database_unavailable",
-                    "the database is unavailable; retry in a moment",
-                ))
+                ApiError::Unavailable(
+                    body(
+                        "database_unavailable",
+                        "the database is unavailable; retry in a moment",
+                    ),
+                    None,
+                )
             }
             Error::Database(_) | Error::Internal(_) => {
                 tracing::error!(error = %e, "request failed");
@@ -133,4 +146,30 @@ pub async fn to_json(error: poem::Error) -> Response {
         message,
     };
     poem::web::Json(body).with_status(status).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_and_outages_are_503_and_busy_says_when_to_retry() {
+        match ApiError::from(Error::Busy("too many".into())) {
+            ApiError::Unavailable(body, retry) => {
+                assert_eq!(body.0.code, "busy");
+                assert_eq!(retry, Some(password::RETRY_AFTER_SECONDS));
+            }
+            other => panic!("{other:?}"),
+        }
+        let closed = sea_orm::DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout);
+        assert!(matches!(
+            ApiError::from(Error::Database(closed)),
+            ApiError::Unavailable(_, None)
+        ));
+        let refused = sea_orm::DbErr::RecordNotFound("x".into());
+        assert!(matches!(
+            ApiError::from(Error::Database(refused)),
+            ApiError::Internal(_)
+        ));
+    }
 }

@@ -20,6 +20,7 @@ use crate::accounts::refresh_tokens;
 use crate::audit::{self, Actor, Target};
 use crate::authz::facts;
 use crate::authz::{self, Subject};
+use crate::crypto::password;
 use crate::db::entities::user;
 use crate::error::Error;
 use crate::http::state::SharedState;
@@ -74,12 +75,23 @@ impl TokenError {
         if self.status == StatusCode::UNAUTHORIZED {
             builder = builder.header(header::WWW_AUTHENTICATE, "Basic realm=\"portunus\"");
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            builder = builder.header(header::RETRY_AFTER, password::RETRY_AFTER_SECONDS);
+        }
         builder.body(body.to_string())
     }
 }
 
 impl From<Error> for TokenError {
     fn from(e: Error) -> TokenError {
+        if let Error::Busy(message) = e {
+            return TokenError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "TOOMANYREQUESTS",
+                oauth: "temporarily_unavailable",
+                message,
+            };
+        }
         if e.is_outage() {
             tracing::error!(error = %e, "token request failed: a service is unavailable");
             return TokenError {
