@@ -21,21 +21,42 @@ use crate::http::state::{AppState, SharedState};
 use crate::ingest::Events;
 use crate::registry::RegistryClient;
 
+/// Creates `data_dir` if needed and makes it and the SQLite database in it
+/// readable by this user only: they hold password hashes and keys.
+fn keep_private(data_dir: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let failed = |what: &std::path::Path, e: std::io::Error| {
+        Error::Internal(format!(
+            "cannot make {} private (mode 0700/0600): {e}; check its owner",
+            what.display()
+        ))
+    };
+    std::fs::create_dir_all(data_dir).map_err(|e| failed(data_dir, e))?;
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| failed(data_dir, e))?;
+    for name in ["portunus.db", "portunus.db-wal", "portunus.db-shm"] {
+        let file = data_dir.join(name);
+        if file.exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| failed(&file, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// Prepares keys and secrets, connects and migrates the database, and makes
 /// sure the configured registry and its global namespace are known.
 pub async fn init(config: Config) -> Result<SharedState> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-        Error::Internal(format!(
-            "cannot create data_dir {}: {e}",
-            config.data_dir.display()
-        ))
-    })?;
+    keep_private(&config.data_dir)?;
     let signer = Arc::new(
         TokenSigner::load_or_generate(&config).map_err(|e| Error::Internal(e.to_string()))?,
     );
     let registry = RegistryClient::new(&config.registry.url, signer.clone(), config.token.clone());
     let notification_secret = secrets::notification_secret(&config)?;
     let db = db::connect(&config.database_url()).await?;
+    if config.database_url.is_empty() {
+        keep_private(&config.data_dir)?;
+    }
     // Several processes may start at once on an empty database.
     let txn = db::begin_write(&db).await?;
     db::serialize(&txn, db::locks::BOOTSTRAP).await?;

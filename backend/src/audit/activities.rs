@@ -122,7 +122,8 @@ pub async fn csv(db: &DatabaseConnection, by: &user::Model, filter: &Filter) -> 
 
 /// Quotes a CSV field when needed, and defuses spreadsheet formulas.
 fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
+    // Spreadsheets run cells that start with these (OWASP's list).
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
         text.to_owned()
@@ -144,5 +145,8 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=cmd()"), "'=cmd()");
+        assert_eq!(csv_field("\t=cmd()"), "'\t=cmd()");
+        assert_eq!(csv_field("\r=cmd()"), "\"'\r=cmd()\"");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
     }
 }

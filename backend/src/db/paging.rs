@@ -14,6 +14,8 @@ pub struct Paging {
 
 impl Paging {
     pub const MAX_PER_PAGE: u64 = 500;
+    /// Beyond any list Portunus keeps; larger numbers would overflow offsets.
+    pub const MAX_PAGE: u64 = 1_000_000;
 
     /// `items`, this page of `total` entries, as the API answers it.
     pub fn page_of<T: Listed>(self, items: Vec<T>, total: u64) -> Page<T> {
@@ -28,9 +30,10 @@ impl Paging {
     pub fn new(page: Option<u64>, per_page: Option<u64>) -> Result<Paging> {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(50);
-        if page == 0 || per_page == 0 || per_page > Self::MAX_PER_PAGE {
+        if !(1..=Self::MAX_PAGE).contains(&page) || per_page == 0 || per_page > Self::MAX_PER_PAGE {
             return Err(Error::InvalidInput(format!(
-                "page starts at 1 and per_page is 1 to {}",
+                "page is 1 to {} and per_page is 1 to {}",
+                Self::MAX_PAGE,
                 Self::MAX_PER_PAGE
             )));
         }

@@ -262,3 +262,44 @@ async fn the_web_ui_answers_deep_links_with_index_html() {
         assert!(answer.text.contains("portunus ui"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_data_directory_and_database_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let kit = Kit::new("sqlite", None).await;
+    let data_dir = &kit.state.config.data_dir;
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(data_dir), 0o700, "data_dir");
+    assert_eq!(mode(&data_dir.join("portunus.db")), 0o600, "the database");
+}
+
+#[tokio::test]
+async fn page_numbers_are_bounded() {
+    let kit = Kit::new("sqlite", None).await;
+    kit.create_user("alice").await;
+    let alice = kit.sign_in("alice").await;
+    for query in [
+        "page=18446744073709551615",
+        "page=1000001",
+        "page=0",
+        "per_page=501",
+    ] {
+        kit.call(
+            &alice,
+            "GET",
+            &format!("/api/v1/repositories?{query}"),
+            None,
+        )
+        .await
+        .assert_client_error(400, query);
+    }
+    kit.call(&alice, "GET", "/api/v1/repositories?page=1000000", None)
+        .await
+        .assert_status(200, "the last page allowed");
+}
