@@ -109,6 +109,11 @@ enum UserCommand {
         #[arg(long, conflicts_with = "admin")]
         bot: bool,
     },
+    /// Lift the lockout of an account after too many wrong passwords.
+    Unlock {
+        /// User name.
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -228,6 +233,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             print!("{yaml}");
             Ok(())
         }
+        Command::User(UserCommand::Unlock { name }) => unlock(config, &name).await,
         Command::User(UserCommand::Create {
             name,
             admin,
@@ -274,6 +280,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// `portunus user unlock NAME`
+async fn unlock(config: Config, name: &str) -> Result<(), String> {
+    let state = portunus::app::init(config).await.map_err(describe)?;
+    let was_locked = users::unlock_account(&state.db, name, &Actor::cli())
+        .await
+        .map_err(describe)?;
+    if was_locked {
+        println!("unlocked {name:?}: it may sign in again");
+    } else {
+        println!("{name:?} was not locked; nothing changed");
+    }
+    Ok(())
 }
 
 /// Splits `repo:tag` or `repo@digest` (a `host:port/` prefix is not allowed).

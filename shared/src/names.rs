@@ -93,6 +93,18 @@ pub fn validate_username(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// Names Portunus acts under itself (its registry identity, and the actors
+/// of the activity log): no account may take one, in any case.
+pub const RESERVED_USERNAMES: &[&str] =
+    &["portunus", "portunus-cli", "portunus-retention", "registry"];
+
+/// Whether `name` is one of [`RESERVED_USERNAMES`], whatever its case.
+pub fn is_reserved_username(name: &str) -> bool {
+    RESERVED_USERNAMES
+        .iter()
+        .any(|reserved| reserved.eq_ignore_ascii_case(name))
+}
+
 /// The personal namespace name for a valid user name: lowercased, every run of
 /// other characters turned into one `-`, separators trimmed from the ends.
 /// Returns `None` when nothing usable is left.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use portunus_shared::api;
-use portunus_shared::names::{namespace_for_username, validate_username};
+use portunus_shared::names::{is_reserved_username, namespace_for_username, validate_username};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -55,6 +55,12 @@ pub async fn create(
     actor: &Actor,
 ) -> Result<CreatedUser> {
     validate_username(&new.username).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    if is_reserved_username(&new.username) {
+        return Err(Error::Conflict(format!(
+            "the user name {:?} is reserved for Portunus itself; choose another",
+            new.username
+        )));
+    }
     let password_hash = if new.bot {
         None
     } else {
@@ -407,6 +413,22 @@ pub async fn unlock(db: &impl ConnectionTrait, user_id: i64) -> Result<()> {
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Lifts the lockout of the account `name` for `actor` (an operator at
+/// the command line); returns whether it was locked.
+pub async fn unlock_account(db: &DatabaseConnection, name: &str, actor: &Actor) -> Result<bool> {
+    let txn = crate::db::begin_write(db).await?;
+    let found = find_by_name(&txn, name)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no user {name:?}")))?;
+    let locked = found.locked_at.is_some() || found.failed_attempts > 0;
+    if locked {
+        unlock(&txn, found.id).await?;
+        audit::record(&txn, actor, "user.unlock", Target::user(&found), None).await?;
+    }
+    txn.commit().await?;
+    Ok(locked)
 }
 
 /// Changes an account. Admins change anything; users their e-mail, display

@@ -50,7 +50,14 @@ impl From<RegistryError> for Error {
     fn from(e: RegistryError) -> Error {
         match e {
             RegistryError::NotFound(what) => Error::NotFound(format!("the registry has no {what}")),
-            other => Error::Unavailable(other.to_string()),
+            other => {
+                // The registry's address and answer are for the log, not for clients.
+                tracing::warn!(error = %other, "the registry failed");
+                Error::Unavailable(
+                    "the registry cannot be reached or failed; retry later (the server log has details)"
+                        .into(),
+                )
+            }
         }
     }
 }

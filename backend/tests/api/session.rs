@@ -303,3 +303,22 @@ async fn page_numbers_are_bounded() {
         .await
         .assert_status(200, "the last page allowed");
 }
+
+#[tokio::test]
+async fn names_portunus_acts_under_are_reserved() {
+    let kit = Kit::new("sqlite", None).await;
+    kit.create_user("root").await;
+    // Every name Portunus uses for itself is on the list.
+    for used in [
+        portunus::registry::INTERNAL_IDENTITY,
+        &portunus::audit::Actor::cli().name,
+    ] {
+        assert!(portunus_shared::names::is_reserved_username(used), "{used}");
+    }
+    for name in ["portunus", "Portunus", "registry", "portunus-retention"] {
+        sign_up(&kit, name).await.assert_client_error(409, name);
+    }
+    sign_up(&kit, "portunus2")
+        .await
+        .assert_status(201, "a name that is not reserved");
+}

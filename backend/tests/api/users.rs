@@ -700,9 +700,26 @@ async fn wrong_passwords_lock_an_account_for_a_while_and_admins_unlock_it() {
         200,
         "and clearing it holds now"
     );
+
+    // Operators unlock from the command line too, recorded like the API's.
+    for _ in 0..3 {
+        sign_in("wrong-password-1").await;
+    }
+    sign_in(PASSWORD).await.assert_status(401, "locked again");
+    let cli = portunus::audit::Actor::cli();
+    let unlocked = portunus::accounts::users::unlock_account(&kit.state.db, "alice", &cli).await;
+    assert!(unlocked.unwrap(), "it was locked");
+    sign_in(PASSWORD)
+        .await
+        .assert_status(200, "unlocked by the operator");
+    let again = portunus::accounts::users::unlock_account(&kit.state.db, "alice", &cli).await;
+    assert!(!again.unwrap(), "nothing to unlock");
     let activities = kit
         .call(&root, "GET", "/api/v1/activities?key=user.unlock", None)
         .await
         .json();
-    assert_eq!(activities["total"], 1);
+    assert_eq!(
+        activities["total"], 2,
+        "the administrator's and the operator's"
+    );
 }
