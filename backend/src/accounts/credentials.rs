@@ -14,16 +14,20 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
+use portunus_shared::api;
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use sha2::{Digest, Sha256};
 
 use crate::accounts::users;
 use crate::audit::{self, Actor, Target};
 use crate::crypto::password;
-use crate::db::entities::user;
-use crate::error::Result;
+use crate::db::entities::{session, user};
+use crate::error::{Error, Result};
 
 type Fingerprint = [u8; 32];
 
@@ -271,6 +275,52 @@ pub async fn record_failure(
     let actor = Actor { id: None, name };
     let target = Target::new("user", None, &actor.name);
     audit::record(db, &actor, key, target, parameters).await
+}
+
+/// Changes `user`'s password after checking the current one as a sign-in
+/// checks it: a wrong one counts towards the lockout, and a locked account
+/// cannot change its password. Every other session and every refresh token
+/// of the user stops working. `now` is the time of the attempt.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    lockout: Lockout,
+    user: &user::Model,
+    change: api::PasswordChange,
+    keep_session: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(current_hash) = user.password_hash.clone() else {
+        return Err(Error::InvalidInput(
+            "this account has no password (a bot, or signed in elsewhere)".into(),
+        ));
+    };
+    if let Some(until) = lockout.until(user, now) {
+        return Err(Error::Forbidden(Failure::Locked { until }.message()));
+    }
+    if !password::verify_blocking(change.current_password, Some(current_hash)).await? {
+        return Err(Error::Forbidden(
+            match count_failure(db, user, lockout, now).await? {
+                locked @ Failure::Locked { .. } => locked.message(),
+                _ => "the current password is wrong".into(),
+            },
+        ));
+    }
+    password::validate(&change.new_password)?;
+    let new_hash = password::hash_blocking(change.new_password).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let mut active: user::ActiveModel = user.clone().into();
+    active.password_hash = Set(Some(new_hash));
+    active.updated_at = Set(now);
+    active.update(&txn).await?;
+    let mut others = session::Entity::delete_many().filter(session::Column::UserId.eq(user.id));
+    if let Some(keep) = keep_session {
+        others = others.filter(session::Column::TokenHash.ne(keep));
+    }
+    others.exec(&txn).await?;
+    let target = Target::user(user);
+    audit::record(&txn, &Actor::of(user), "user.change_password", target, None).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

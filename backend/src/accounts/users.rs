@@ -16,7 +16,7 @@ use crate::audit::{self, Actor, Target};
 use crate::authz::{Role, Subject, Visibility, rest};
 use crate::crypto::password;
 use crate::db::Paging;
-use crate::db::entities::{namespace, session, team, team_member, user};
+use crate::db::entities::{namespace, team, team_member, user};
 use crate::db::filters::name_contains;
 use crate::error::{Error, Result};
 
@@ -545,47 +545,6 @@ pub async fn delete(db: &DatabaseConnection, by: &user::Model, name: &str) -> Re
     user::Entity::delete_by_id(target_user.id)
         .exec(&txn)
         .await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Changes `user`'s password after checking the current one. Every other
-/// session and every refresh token of the user stops working.
-pub async fn change_password(
-    db: &DatabaseConnection,
-    user: &user::Model,
-    change: api::PasswordChange,
-    keep_session: Option<&str>,
-) -> Result<()> {
-    let Some(current_hash) = user.password_hash.clone() else {
-        return Err(Error::InvalidInput(
-            "this account has no password (a bot, or signed in elsewhere)".into(),
-        ));
-    };
-    if !password::verify_blocking(change.current_password, Some(current_hash)).await? {
-        return Err(Error::Forbidden("the current password is wrong".into()));
-    }
-    password::validate(&change.new_password)?;
-    let new_hash = password::hash_blocking(change.new_password).await?;
-    let txn = crate::db::begin_write(db).await?;
-    let mut active: user::ActiveModel = user.clone().into();
-    active.password_hash = Set(Some(new_hash));
-    active.updated_at = Set(Utc::now());
-    active.update(&txn).await?;
-    let mut others = session::Entity::delete_many().filter(session::Column::UserId.eq(user.id));
-    if let Some(keep) = keep_session {
-        others = others.filter(session::Column::TokenHash.ne(keep));
-    }
-    others.exec(&txn).await?;
-    let target = Target::user(user);
-    audit::record(
-        &txn,
-        &Actor::user(user.id, &user.username),
-        "user.change_password",
-        target,
-        None,
-    )
-    .await?;
     txn.commit().await?;
     Ok(())
 }

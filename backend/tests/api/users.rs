@@ -723,3 +723,48 @@ async fn wrong_passwords_lock_an_account_for_a_while_and_admins_unlock_it() {
         "the administrator's and the operator's"
     );
 }
+
+#[tokio::test]
+async fn wrong_current_passwords_count_like_wrong_sign_ins() {
+    let kit = crate::kit::Kit::with_config("sqlite", None, |c| {
+        c.lockout_attempts = 3;
+        c.lockout_seconds = 3600;
+    })
+    .await;
+    kit.create_user("root").await;
+    kit.create_user("alice").await;
+    let alice = kit.sign_in("alice").await;
+    let change = |current: &str| {
+        Some(json!({"current_password": current, "new_password": "a-brand-new-password"}))
+    };
+    for attempt in 1..=3 {
+        let answer = kit
+            .call(
+                &alice,
+                "PUT",
+                "/api/v1/me/password",
+                change("a-wrong-guess"),
+            )
+            .await;
+        answer.assert_status(403, &format!("guess {attempt}"));
+        assert_eq!(
+            answer.text.contains("locked"),
+            attempt == 3,
+            "guess {attempt}: {}",
+            answer.text
+        );
+    }
+    // Locked now: the right current password changes nothing, and signing in fails.
+    kit.call(&alice, "PUT", "/api/v1/me/password", change(PASSWORD))
+        .await
+        .assert_status(403, "locked");
+    let sign_in = kit
+        .send(
+            kit.client
+                .post("/api/v1/session")
+                .body_json(&json!({"username": "alice", "password": PASSWORD})),
+        )
+        .await;
+    sign_in.assert_status(401, "the lockout holds for signing in too");
+    assert!(sign_in.text.contains("locked"), "{}", sign_in.text);
+}

@@ -11,7 +11,7 @@ use super::auth::Auth;
 use super::error::ApiResult;
 use super::me::me_of;
 use super::responses::{Created, Done};
-use crate::accounts::users;
+use crate::accounts::{credentials, users};
 use crate::db::Paging;
 use crate::http::state::SharedState;
 
@@ -124,7 +124,15 @@ impl UsersApi {
     ) -> ApiResult<Done> {
         let principal = auth.principal();
         let me = principal.for_changes()?;
-        users::change_password(&state.db, me, body.0, principal.session_hash()).await?;
+        credentials::change_password(
+            &state.db,
+            credentials::Lockout::of(&state.config),
+            me,
+            body.0,
+            principal.session_hash(),
+            chrono::Utc::now(),
+        )
+        .await?;
         Ok(Done::Done)
     }
 }
