@@ -15,11 +15,21 @@ pub mod webhooks;
 use std::sync::Arc;
 
 use poem::http::StatusCode;
-use poem::middleware::Tracing;
+use poem::middleware::{SetHeader, Tracing};
 use poem::{Body, Endpoint, EndpointExt, Request, Response, Route, get, post};
 use tokio::io::AsyncReadExt;
 
 use state::SharedState;
+
+/// Headers on every answer: no framing (clickjacking), no content sniffing,
+/// no referrer leaving the site. (A full Content-Security-Policy must allow
+/// the inline script Trunk puts in the web UI's index.html: not yet.)
+const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+];
 
 /// Every route of Portunus, ready to serve.
 pub fn routes(state: SharedState) -> impl Endpoint {
@@ -36,6 +46,13 @@ pub fn routes(state: SharedState) -> impl Endpoint {
         .nest("/", spa::endpoint(&state.config))
         .around(move |endpoint, request| limit_body(endpoint, request, max_body_bytes))
         .catch_all_error(rest::error::to_json)
+        .with(
+            SECURITY_HEADERS
+                .iter()
+                .fold(SetHeader::new(), |set, (name, value)| {
+                    set.overriding(*name, *value)
+                }),
+        )
         .with(Tracing)
         .data(state)
 }

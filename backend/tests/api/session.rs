@@ -322,3 +322,30 @@ async fn names_portunus_acts_under_are_reserved() {
         .await
         .assert_status(201, "a name that is not reserved");
 }
+
+#[tokio::test]
+async fn every_answer_forbids_framing_and_sniffing() {
+    let kit = Kit::new("sqlite", None).await;
+    for path in [
+        "/",
+        "/api/v1/info",
+        "/api/v1/me",
+        "/v2/token",
+        "/no-such-page",
+    ] {
+        let answer = kit.get(path).await;
+        for (name, value) in [
+            ("x-frame-options", "DENY"),
+            ("content-security-policy", "frame-ancestors 'none'"),
+            ("x-content-type-options", "nosniff"),
+            ("referrer-policy", "no-referrer"),
+        ] {
+            assert_eq!(
+                answer.headers.get(name).and_then(|v| v.to_str().ok()),
+                Some(value),
+                "{path} ({}): {name}",
+                answer.status
+            );
+        }
+    }
+}
