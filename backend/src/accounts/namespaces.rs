@@ -146,8 +146,9 @@ pub async fn find_visible(
     name: &str,
 ) -> Result<(namespace::Model, NamespaceFacts)> {
     let ns = find(db, registry_id, name).await?;
-    let facts = facts::facts_for(db, &ns, &Subject::user(by, None)).await?;
-    if !rest::may_see_namespace(&Subject::user(by, None), &facts) {
+    let subject = Subject::user(by, None);
+    let facts = facts::facts_for(db, &ns, &subject).await?;
+    if !rest::may_see_namespace(&subject, &facts) {
         return Err(not_found(name));
     }
     Ok((ns, facts))

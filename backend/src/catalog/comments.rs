@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::accounts::users;
 use crate::audit::{self, Actor, Target};
-use crate::authz::{Subject, facts, rest};
+use crate::authz::{Subject, rest};
 use crate::catalog::repositories::{self, full_name};
 use crate::db::entities::{comment, user};
 use crate::error::{Error, Result};
@@ -31,9 +31,8 @@ fn to_api(row: comment::Model, author: Option<String>, may_delete: bool) -> api:
 
 /// The comments of a repository `by` may see, oldest first.
 pub async fn list(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<Vec<api::Comment>> {
-    let (ns, repo) = repositories::find_visible(db, by, id).await?;
+    let (_, repo, facts) = repositories::find_visible_with_facts(db, by, id).await?;
     let subject = Subject::user(by, None);
-    let facts = facts::facts_for(db, &ns, &subject).await?;
     let rows = comment::Entity::find()
         .filter(comment::Column::RepositoryId.eq(repo.id))
         .order_by_asc(comment::Column::Id)
@@ -91,15 +90,13 @@ pub async fn delete(
     id: i64,
     comment_id: i64,
 ) -> Result<()> {
-    let (ns, repo) = repositories::find_visible(db, by, id).await?;
+    let (ns, repo, facts) = repositories::find_visible_with_facts(db, by, id).await?;
     let row = comment::Entity::find_by_id(comment_id)
         .filter(comment::Column::RepositoryId.eq(repo.id))
         .one(db)
         .await?
         .ok_or_else(|| Error::NotFound(format!("repository {id} has no comment {comment_id}")))?;
-    let subject = Subject::user(by, None);
-    let facts = facts::facts_for(db, &ns, &subject).await?;
-    if !rest::may_delete_comment(&subject, row.user_id, &facts) {
+    if !rest::may_delete_comment(&Subject::user(by, None), row.user_id, &facts) {
         return Err(Error::Forbidden(format!(
             "only its author, owners of namespace {} and administrators may delete this comment",
             ns.name

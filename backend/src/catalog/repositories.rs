@@ -14,7 +14,7 @@ use sea_orm::{
 
 use crate::accounts::{namespaces, users};
 use crate::audit::{self, Actor, Target};
-use crate::authz::{Subject, facts, rest};
+use crate::authz::{NamespaceFacts, Subject, facts, rest};
 use crate::catalog::Catalog;
 use crate::db::Paging;
 use crate::db::entities::{artifact, namespace, repository, star, tag, user};
@@ -373,18 +373,17 @@ pub async fn summarize_many(
         }
         None => Vec::new(),
     };
-    let mut managed: HashMap<i64, bool> = HashMap::new();
+    let roles = match by {
+        Some(by) => {
+            facts::roles_in_teams(db, found.iter().map(|(ns, _)| ns.team_id), by.id).await?
+        }
+        None => HashMap::new(),
+    };
+    let subject = by.map_or_else(Subject::anonymous, |by| Subject::user(by, None));
     let mut out = Vec::with_capacity(found.len());
     for (ns, repo) in found {
-        let may_manage = match (by, managed.get(&ns.id)) {
-            (None, _) => false,
-            (Some(_), Some(known)) => *known,
-            (Some(by), None) => {
-                let decided = may_manage(db, ns, by).await?;
-                managed.insert(ns.id, decided);
-                decided
-            }
-        };
+        let facts = facts::of(ns, roles.get(&ns.team_id).copied())?;
+        let may_manage = rest::may_manage_namespace(&subject, &facts);
         let (count, newest) = tag_stats.get(&repo.id).copied().unwrap_or((0, None));
         out.push(api::Repository {
             id: repo.id,
@@ -442,28 +441,6 @@ pub async fn star(db: &DatabaseConnection, by: &user::Model, id: i64, on: bool) 
     Ok(())
 }
 
-async fn may_see(
-    db: &impl ConnectionTrait,
-    ns: &namespace::Model,
-    by: &user::Model,
-) -> Result<bool> {
-    let subject = Subject::user(by, None);
-    let facts = facts::facts_for(db, ns, &subject).await?;
-    Ok(rest::may_see_namespace(&subject, &facts))
-}
-
-/// Whether `by` may describe the repositories of `ns` and moderate their
-/// comments ([`rest::may_manage_namespace`]).
-pub async fn may_manage(
-    db: &impl ConnectionTrait,
-    ns: &namespace::Model,
-    by: &user::Model,
-) -> Result<bool> {
-    let subject = Subject::user(by, None);
-    let facts = facts::facts_for(db, ns, &subject).await?;
-    Ok(rest::may_manage_namespace(&subject, &facts))
-}
-
 /// Longest repository description accepted, in bytes.
 const MAX_DESCRIPTION: usize = 64 * 1024;
 
@@ -474,9 +451,9 @@ pub async fn describe_as(
     id: i64,
     description: &str,
 ) -> Result<api::Repository> {
-    let (ns, repo) = find_visible(db, by, id).await?;
+    let (ns, repo, facts) = find_visible_with_facts(db, by, id).await?;
     let full = full_name(&ns, &repo);
-    if !may_manage(db, &ns, by).await? {
+    if !rest::may_manage_namespace(&Subject::user(by, None), &facts) {
         return Err(Error::Forbidden(format!(
             "only owners of namespace {} and administrators may describe {full}",
             ns.name
@@ -545,6 +522,17 @@ pub async fn find_visible(
     by: &user::Model,
     id: i64,
 ) -> Result<(namespace::Model, repository::Model)> {
+    let (ns, repo, _) = find_visible_with_facts(db, by, id).await?;
+    Ok((ns, repo))
+}
+
+/// [`find_visible`], with the facts about its namespace as `by` sees it,
+/// for callers that decide more than seeing.
+pub async fn find_visible_with_facts(
+    db: &impl ConnectionTrait,
+    by: &user::Model,
+    id: i64,
+) -> Result<(namespace::Model, repository::Model, NamespaceFacts)> {
     let not_found = || Error::NotFound(format!("no repository {id} (or you may not see it)"));
     let repo = repository::Entity::find_by_id(id)
         .one(db)
@@ -554,10 +542,12 @@ pub async fn find_visible(
         .one(db)
         .await?
         .ok_or_else(not_found)?;
-    if !may_see(db, &ns, by).await? {
+    let subject = Subject::user(by, None);
+    let facts = facts::facts_for(db, &ns, &subject).await?;
+    if !rest::may_see_namespace(&subject, &facts) {
         return Err(not_found());
     }
-    Ok((ns, repo))
+    Ok((ns, repo, facts))
 }
 
 pub async fn show(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<api::Repository> {

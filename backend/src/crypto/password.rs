@@ -150,8 +150,8 @@ type Job = Box<dyn FnOnce() + Send>;
 
 /// The hashing threads, started on first use; jobs reach them through a
 /// channel that holds at most one job per thread (callers hold a turn).
-fn hashing_threads() -> &'static Mutex<SyncSender<Job>> {
-    static THREADS: OnceLock<Mutex<SyncSender<Job>>> = OnceLock::new();
+fn hashing_threads() -> &'static SyncSender<Job> {
+    static THREADS: OnceLock<SyncSender<Job>> = OnceLock::new();
     THREADS.get_or_init(|| {
         let (jobs, queue) = sync_channel::<Job>(workers());
         let queue = std::sync::Arc::new(Mutex::new(queue));
@@ -175,7 +175,7 @@ fn hashing_threads() -> &'static Mutex<SyncSender<Job>> {
                 tracing::error!(error = %e, "cannot start a password hashing thread");
             }
         }
-        Mutex::new(jobs)
+        jobs
     })
 }
 
@@ -189,8 +189,6 @@ async fn on_hashing_thread<T: Send + 'static>(
         let _ = done.send(work());
     });
     hashing_threads()
-        .lock()
-        .map_err(|_| Error::Internal("the password hashing threads are gone".into()))?
         .send(job)
         .map_err(|_| Error::Internal("the password hashing threads are gone".into()))?;
     result

@@ -11,7 +11,7 @@ use portunus::authz::{Subject, facts, rest, visibility};
 use portunus::db::entities::{namespace, team};
 use portunus_shared::api::{NewNamespace, NewTeam};
 use portunus_shared::domain::{Role, Visibility};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::kit::kits;
 
@@ -83,21 +83,7 @@ async fn sql_filters_list_exactly_what_the_rules_let_each_subject_see() {
                     by_rule.insert(ns.name.clone());
                 }
             }
-            let mut query = namespace::Entity::find();
-            if let Some(filter) = visibility::namespaces(
-                subject,
-                namespace::Column::Visibility,
-                namespace::Column::TeamId,
-            ) {
-                query = query.filter(filter);
-            }
-            let by_sql: BTreeSet<String> = query
-                .all(db)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|n| n.name)
-                .collect();
+            let by_sql = namespaces_listed(db, subject).await;
             assert_eq!(by_sql, by_rule, "{} namespaces of {who}", kit.backend);
 
             let mut by_rule = BTreeSet::new();
@@ -124,32 +110,7 @@ async fn sql_filters_list_exactly_what_the_rules_let_each_subject_see() {
         }
 
         // The sets themselves, so that agreeing on nothing cannot pass.
-        let seen = |who: &str, filter: Option<sea_orm::sea_query::SimpleExpr>| {
-            let mut query = namespace::Entity::find();
-            if let Some(filter) = filter {
-                query = query.filter(filter);
-            }
-            let who = who.to_owned();
-            async move {
-                let names: BTreeSet<String> = query
-                    .all(db)
-                    .await
-                    .unwrap()
-                    .into_iter()
-                    .map(|n| n.name)
-                    .collect();
-                (who, names)
-            }
-        };
-        let (_, ann_sees) = seen(
-            "ann",
-            visibility::namespaces(
-                &subjects[2].1,
-                namespace::Column::Visibility,
-                namespace::Column::TeamId,
-            ),
-        )
-        .await;
+        let ann_sees = namespaces_listed(db, &subjects[2].1).await;
         let expected: BTreeSet<String> = [
             "ann",
             "private-viewer",
@@ -174,15 +135,7 @@ async fn sql_filters_list_exactly_what_the_rules_let_each_subject_see() {
         )
         .collect();
         assert_eq!(ann_sees, expected, "{}", kit.backend);
-        let (_, anonymous_sees) = seen(
-            "anonymous",
-            visibility::namespaces(
-                &subjects[0].1,
-                namespace::Column::Visibility,
-                namespace::Column::TeamId,
-            ),
-        )
-        .await;
+        let anonymous_sees = namespaces_listed(db, &subjects[0].1).await;
         assert_eq!(
             anonymous_sees.len(),
             4 + 1,
@@ -190,6 +143,25 @@ async fn sql_filters_list_exactly_what_the_rules_let_each_subject_see() {
             kit.backend
         );
     }
+}
+
+/// The names of the namespaces the SQL filter lists for `subject`.
+async fn namespaces_listed(db: &DatabaseConnection, subject: &Subject) -> BTreeSet<String> {
+    let mut query = namespace::Entity::find();
+    if let Some(filter) = visibility::namespaces(
+        subject,
+        namespace::Column::Visibility,
+        namespace::Column::TeamId,
+    ) {
+        query = query.filter(filter);
+    }
+    query
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.name)
+        .collect()
 }
 
 #[tokio::test]
