@@ -10,6 +10,7 @@ mod m20261122_000003_image_metadata;
 mod m20261122_000004_stars;
 mod m20261122_000005_artifacts_comments_retention;
 mod m20261130_000006_closed_sets;
+mod m20261130_000007_sign_in_guards;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_stars::Migration),
             Box::new(m20261122_000005_artifacts_comments_retention::Migration),
             Box::new(m20261130_000006_closed_sets::Migration),
+            Box::new(m20261130_000007_sign_in_guards::Migration),
         ]
     }
 }

@@ -5,8 +5,7 @@
 //! never holds a password or anything that could be brute-forced offline).
 //! An entry only counts while the user's stored hash is the one it was
 //! checked against, so a password change anywhere (any backend process)
-//! invalidates it at once. Wrong passwords are counted per account in the
-//! database (so every backend process sees them), and lock it for a while.
+//! invalidates it at once. Wrong passwords are counted by `lockout`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -16,13 +15,13 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use portunus_shared::api;
 use rand::RngCore;
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     Set,
 };
 use sha2::{Digest, Sha256};
 
+use crate::accounts::lockout::{Attempt, Lockout};
 use crate::accounts::users;
 use crate::audit::{self, Actor, Target};
 use crate::crypto::password;
@@ -106,7 +105,9 @@ impl CredentialCache {
 pub enum Failure {
     BadCredentials,
     Disabled,
-    /// Too many wrong passwords in a row: no password is checked until then.
+    /// Too many wrong passwords for this name from this address: no
+    /// password is checked until then (the same for names that are no
+    /// account, so the answer tells nothing about which exist).
     Locked {
         until: DateTime<Utc>,
     },
@@ -121,118 +122,67 @@ impl Failure {
                 "this account is disabled; ask an administrator to enable it".into()
             }
             Failure::Locked { until } => format!(
-                "too many failed sign-ins: this account is locked until {}; wait, or ask an administrator to unlock it",
+                "too many wrong passwords for this user name from your address: sign-ins are refused until {}; wait, or ask an administrator to unlock it",
                 until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             ),
         }
     }
 }
 
-/// After how many wrong passwords in a row an account locks, and for how
-/// long (`lockout_attempts`, `lockout_seconds`; 0 attempts: never).
-#[derive(Debug, Clone, Copy)]
-pub struct Lockout {
-    pub attempts: u32,
-    pub duration: chrono::Duration,
-}
-
-impl Lockout {
-    pub fn of(config: &crate::config::Config) -> Lockout {
-        Lockout {
-            attempts: config.lockout_attempts,
-            duration: chrono::Duration::seconds(
-                i64::try_from(config.lockout_seconds).unwrap_or(i64::MAX / 1000),
-            ),
-        }
-    }
-
-    /// Until when `user` is locked, if they are at `now`.
-    fn until(&self, user: &user::Model, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let until = user.locked_at? + self.duration;
-        (self.attempts > 0 && until > now).then_some(until)
-    }
-}
-
-/// Counts a wrong password; locks the account when it was one too many.
-async fn count_failure(
+/// The failure for a wrong password: locked if it was the last one allowed.
+async fn wrong_password(
     db: &impl ConnectionTrait,
-    user: &user::Model,
     lockout: Lockout,
-    now: DateTime<Utc>,
+    attempt: Attempt<'_>,
 ) -> Result<Failure> {
-    if lockout.attempts == 0 {
-        return Ok(Failure::BadCredentials);
-    }
-    user::Entity::update_many()
-        .col_expr(
-            user::Column::FailedAttempts,
-            Expr::col(user::Column::FailedAttempts).add(1),
-        )
-        .filter(user::Column::Id.eq(user.id))
-        .exec(db)
-        .await?;
-    let failed = user::Entity::find_by_id(user.id)
-        .one(db)
-        .await?
-        .map_or(0, |u| u.failed_attempts);
-    if failed < i32::try_from(lockout.attempts).unwrap_or(i32::MAX) {
-        return Ok(Failure::BadCredentials);
-    }
-    user::Entity::update_many()
-        .col_expr(user::Column::LockedAt, Expr::value(now))
-        .col_expr(user::Column::FailedAttempts, Expr::value(0))
-        .filter(user::Column::Id.eq(user.id))
-        .exec(db)
-        .await?;
-    tracing::warn!(user = %user.username, attempts = lockout.attempts, "account locked after failed sign-ins");
-    Ok(Failure::Locked {
-        until: now + lockout.duration,
+    Ok(match lockout.wrong(db, attempt).await? {
+        Some(until) => Failure::Locked { until },
+        None => Failure::BadCredentials,
     })
 }
 
-/// Forgets earlier wrong passwords after a right one.
-async fn clear_failures(db: &impl ConnectionTrait, user: &user::Model) -> Result<()> {
-    if user.failed_attempts != 0 || user.locked_at.is_some() {
-        users::unlock(db, user.id).await?;
-    }
-    Ok(())
-}
-
 /// Checks a user name and password against the database. Wrong passwords
-/// are counted per account; past `lockout.attempts` in a row the account is
-/// locked for `lockout.duration`, during which not even the right password
-/// is accepted (application tokens still work). `now` is the time of the
-/// attempt.
+/// are counted per name and client address (see [`lockout`]); past
+/// `lockout.attempts` in a row the pair is locked for `lockout.duration`,
+/// during which not even the right password is accepted from there
+/// (application tokens still work). A name that is no account costs and
+/// answers the same as one that is.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     cache: &CredentialCache,
     lockout: Lockout,
-    username: &str,
+    attempt: Attempt<'_>,
     password: &str,
-    now: DateTime<Utc>,
 ) -> Result<std::result::Result<user::Model, Failure>> {
-    let found = users::find_by_name(db, username).await?;
-    let Some(user) = found else {
-        password::verify_blocking(password.to_owned(), None).await?;
-        return Ok(Err(Failure::BadCredentials));
-    };
-    let Some(hash) = user.password_hash.clone() else {
-        password::verify_blocking(password.to_owned(), None).await?;
-        return Ok(Err(Failure::BadCredentials));
-    };
-    if let Some(until) = lockout.until(&user, now) {
+    let found = users::find_by_name(db, attempt.username).await?;
+    let hash = found.as_ref().and_then(|u| u.password_hash.clone());
+    if let Some(hash) = &hash
+        && cache.is_known(attempt.username, password, hash)
+    {
+        // Verified recently: no attempt to count, only a lock to respect.
+        if let Some(until) = lockout.admit(db, attempt).await? {
+            return Ok(Err(Failure::Locked { until }));
+        }
+        return Ok(found.filter(|u| u.enabled).ok_or(Failure::Disabled));
+    }
+    if let Some(until) = lockout.reserve(db, attempt).await? {
         return Ok(Err(Failure::Locked { until }));
     }
-    let verified = cache.is_known(username, password, &hash)
-        || password::verify_blocking(password.to_owned(), Some(hash.clone())).await?;
-    if !verified {
-        return Ok(Err(count_failure(db, &user, lockout, now).await?));
+    let (Some(user), Some(hash)) = (found, hash) else {
+        password::verify_blocking(password.to_owned(), None).await?;
+        return Ok(Err(wrong_password(db, lockout, attempt).await?));
+    };
+    if !password::verify_blocking(password.to_owned(), Some(hash.clone())).await? {
+        return Ok(Err(wrong_password(db, lockout, attempt).await?));
+    }
+    // Parallel guesses from here may have locked the pair meanwhile.
+    if let Some(until) = lockout.admit(db, attempt).await? {
+        return Ok(Err(Failure::Locked { until }));
     }
     if !user.enabled {
         return Ok(Err(Failure::Disabled));
     }
-    clear_failures(db, &user).await?;
-    cache.remember(username, password, &hash);
+    cache.remember(attempt.username, password, &hash);
     Ok(Ok(user))
 }
 
@@ -242,11 +192,10 @@ pub async fn sign_in(
     db: &impl ConnectionTrait,
     cache: &CredentialCache,
     lockout: Lockout,
-    username: &str,
+    attempt: Attempt<'_>,
     password: &str,
-    now: DateTime<Utc>,
 ) -> Result<std::result::Result<user::Model, Failure>> {
-    let outcome = authenticate(db, cache, lockout, username, password, now).await?;
+    let outcome = authenticate(db, cache, lockout, attempt, password).await?;
     match &outcome {
         Ok(user) => {
             audit::record(
@@ -258,7 +207,7 @@ pub async fn sign_in(
             )
             .await?
         }
-        Err(_) => record_failure(db, username, "auth.sign_in_failed", None).await?,
+        Err(_) => record_failure(db, attempt.username, "auth.sign_in_failed", None).await?,
     }
     Ok(outcome)
 }
@@ -280,13 +229,14 @@ pub async fn record_failure(
 /// Changes `user`'s password after checking the current one as a sign-in
 /// checks it: a wrong one counts towards the lockout, and a locked account
 /// cannot change its password. Every other session and every refresh token
-/// of the user stops working. `now` is the time of the attempt.
+/// of the user stops working. `address` is where the request came from.
 pub async fn change_password(
     db: &DatabaseConnection,
     lockout: Lockout,
     user: &user::Model,
     change: api::PasswordChange,
     keep_session: Option<&str>,
+    address: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let Some(current_hash) = user.password_hash.clone() else {
@@ -294,16 +244,24 @@ pub async fn change_password(
             "this account has no password (a bot, or signed in elsewhere)".into(),
         ));
     };
-    if let Some(until) = lockout.until(user, now) {
+    let attempt = Attempt {
+        username: &user.username,
+        address,
+        now,
+    };
+    if let Some(until) = lockout.reserve(db, attempt).await? {
         return Err(Error::Forbidden(Failure::Locked { until }.message()));
     }
     if !password::verify_blocking(change.current_password, Some(current_hash)).await? {
         return Err(Error::Forbidden(
-            match count_failure(db, user, lockout, now).await? {
+            match wrong_password(db, lockout, attempt).await? {
                 locked @ Failure::Locked { .. } => locked.message(),
                 _ => "the current password is wrong".into(),
             },
         ));
+    }
+    if let Some(until) = lockout.admit(db, attempt).await? {
+        return Err(Error::Forbidden(Failure::Locked { until }.message()));
     }
     password::validate(&change.new_password)?;
     let new_hash = password::hash_blocking(change.new_password).await?;

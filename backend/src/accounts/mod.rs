@@ -5,6 +5,7 @@
 
 pub mod app_tokens;
 pub mod credentials;
+pub mod lockout;
 pub mod namespaces;
 pub mod refresh_tokens;
 pub mod sessions;

@@ -12,6 +12,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
+use crate::accounts::lockout;
 use crate::audit::{self, Actor, Target};
 use crate::authz::{Role, Subject, Visibility, rest};
 use crate::crypto::password;
@@ -107,8 +108,6 @@ pub async fn create(
         admin: Set(admin),
         enabled: Set(true),
         bot: Set(new.bot),
-        failed_attempts: Set(0),
-        locked_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -319,10 +318,19 @@ pub async fn personal_namespace(db: &impl ConnectionTrait, user_id: i64) -> Resu
 
 /// The wire form of an account.
 pub async fn describe(db: &impl ConnectionTrait, u: &user::Model) -> Result<api::User> {
-    Ok(to_api(u, personal_namespace(db, u.id).await?))
+    let locked = lockout::last_locked(db, [u.username.as_str()]).await?;
+    Ok(to_api(
+        u,
+        personal_namespace(db, u.id).await?,
+        locked.get(&u.username).copied(),
+    ))
 }
 
-fn to_api(u: &user::Model, namespace: Option<String>) -> api::User {
+fn to_api(
+    u: &user::Model,
+    namespace: Option<String>,
+    locked_at: Option<chrono::DateTime<Utc>>,
+) -> api::User {
     api::User {
         id: u.id,
         username: u.username.clone(),
@@ -332,9 +340,7 @@ fn to_api(u: &user::Model, namespace: Option<String>) -> api::User {
         enabled: u.enabled,
         bot: u.bot,
         namespace,
-        locked_at: u
-            .locked_at
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        locked_at: locked_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         created_at: u
             .created_at
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -385,9 +391,16 @@ pub async fn list(
         .into_iter()
         .filter_map(|n| Some((n.personal_user_id?, n.name)))
         .collect();
+    let locked = lockout::last_locked(db, found.iter().map(|u| u.username.as_str())).await?;
     let items = found
         .iter()
-        .map(|u| to_api(u, namespaces.get(&u.id).cloned()))
+        .map(|u| {
+            to_api(
+                u,
+                namespaces.get(&u.id).cloned(),
+                locked.get(&u.username).copied(),
+            )
+        })
         .collect();
     Ok(page.page_of(items, total))
 }
@@ -401,20 +414,6 @@ async fn other_enabled_admins(db: &impl ConnectionTrait, except: i64) -> Result<
         .await?)
 }
 
-/// Forgets failed sign-ins and lifts a lockout.
-pub async fn unlock(db: &impl ConnectionTrait, user_id: i64) -> Result<()> {
-    user::Entity::update_many()
-        .col_expr(user::Column::FailedAttempts, Expr::value(0))
-        .col_expr(
-            user::Column::LockedAt,
-            Expr::value(Option::<chrono::DateTime<Utc>>::None),
-        )
-        .filter(user::Column::Id.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// Lifts the lockout of the account `name` for `actor` (an operator at
 /// the command line); returns whether it was locked.
 pub async fn unlock_account(db: &DatabaseConnection, name: &str, actor: &Actor) -> Result<bool> {
@@ -422,9 +421,8 @@ pub async fn unlock_account(db: &DatabaseConnection, name: &str, actor: &Actor) 
     let found = find_by_name(&txn, name)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no user {name:?}")))?;
-    let locked = found.locked_at.is_some() || found.failed_attempts > 0;
+    let locked = lockout::unlock(&txn, &found.username).await?;
     if locked {
-        unlock(&txn, found.id).await?;
         audit::record(&txn, actor, "user.unlock", Target::user(&found), None).await?;
     }
     txn.commit().await?;
@@ -482,11 +480,11 @@ pub async fn update(
         audit::record(&txn, &actor, key, target(), None).await?;
         active.enabled = Set(enabled);
     }
-    if change.unlock == Some(true) && target_user.locked_at.is_some() {
+    if change.unlock == Some(true) {
         require_admin(by)?;
-        audit::record(&txn, &actor, "user.unlock", target(), None).await?;
-        active.locked_at = Set(None);
-        active.failed_attempts = Set(0);
+        if lockout::unlock(&txn, &target_user.username).await? {
+            audit::record(&txn, &actor, "user.unlock", target(), None).await?;
+        }
     }
     if change.email.is_some() {
         let email = normalise_email(change.email)?;

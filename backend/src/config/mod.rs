@@ -39,6 +39,10 @@ pub struct Config {
     pub lockout_attempts: u32,
     /// How long such a lock lasts, in seconds.
     pub lockout_seconds: u64,
+    /// Header a trusted reverse proxy puts the client's address in
+    /// (`X-Real-IP`, or `X-Forwarded-For`, whose last entry counts); empty
+    /// means the address of the connection.
+    pub client_address_header: String,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// Bearer token `GET /metrics` requires; empty means it is open.
@@ -163,6 +167,7 @@ impl Default for Config {
             session_lifetime_seconds: 12 * 3600,
             lockout_attempts: 10,
             lockout_seconds: 900,
+            client_address_header: String::new(),
             max_body_bytes: 1024 * 1024,
             retention_interval_seconds: 86_400,
             metrics_token: String::new(),

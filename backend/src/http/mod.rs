@@ -5,6 +5,7 @@
 //! one domain call and map its result; they may import every domain
 //! layer below, and nothing imports them but `app`.
 
+pub mod client_address;
 pub mod metrics;
 pub mod rest;
 pub mod spa;
@@ -35,6 +36,7 @@ const SECURITY_HEADERS: &[(&str, &str)] = &[
 pub fn routes(state: SharedState) -> impl Endpoint {
     let api = rest::service(&state.config.public_url);
     let max_body_bytes = state.config.max_body_bytes;
+    let address_header: Arc<str> = state.config.client_address_header.as_str().into();
     Route::new()
         .nest(
             rest::API_PREFIX,
@@ -45,6 +47,9 @@ pub fn routes(state: SharedState) -> impl Endpoint {
         .at("/metrics", get(metrics::render))
         .nest("/", spa::endpoint(&state.config))
         .around(move |endpoint, request| limit_body(endpoint, request, max_body_bytes))
+        .around(move |endpoint, request| {
+            client_address::record(endpoint, request, address_header.clone())
+        })
         .catch_all_error(rest::error::to_json)
         .with(
             SECURITY_HEADERS

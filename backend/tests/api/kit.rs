@@ -66,10 +66,16 @@ impl Answer {
 
 /// A kit per database backend available: SQLite always, PostgreSQL when set.
 pub async fn kits() -> Vec<Kit> {
-    let mut kits = vec![Kit::new("sqlite", None).await];
+    kits_with(|_| {}).await
+}
+
+/// [`kits`] with the configuration changed by `adjust`.
+pub async fn kits_with(adjust: impl Fn(&mut Config)) -> Vec<Kit> {
+    let mut kits = vec![Kit::with_config("sqlite", None, &adjust).await];
     match std::env::var("PORTUNUS_TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => {
-            kits.push(Kit::new("postgres", Some(fresh_postgres_database(&url).await)).await)
+            let database = fresh_postgres_database(&url).await;
+            kits.push(Kit::with_config("postgres", Some(database), &adjust).await)
         }
         _ if under_ci() => panic!(
             "PORTUNUS_TEST_DATABASE_URL is not set under CI: PostgreSQL must be tested; `just test` runs the tests inside scripts/with-postgres"

@@ -1,6 +1,7 @@
 //! Account administration, bots, password changes and the audit log.
 
 use portunus::accounts::credentials::Failure;
+use portunus::accounts::lockout::{Attempt, Lockout};
 use serde_json::json;
 
 use crate::kit::{As, PASSWORD, basic, kits};
@@ -625,7 +626,7 @@ async fn wrong_passwords_lock_an_account_for_a_while_and_admins_unlock_it() {
         third.json()["message"]
             .as_str()
             .unwrap()
-            .contains("locked until"),
+            .contains("refused until"),
         "{}",
         third.text
     );
@@ -667,14 +668,17 @@ async fn wrong_passwords_lock_an_account_for_a_while_and_admins_unlock_it() {
         sign_in("wrong-password-1").await;
     }
     assert_eq!(sign_in(PASSWORD).await.status, 401);
-    let check = |at| {
+    let check = |now| {
         portunus::accounts::credentials::authenticate(
             &kit.state.db,
             &kit.state.credentials,
-            portunus::accounts::credentials::Lockout::of(&kit.state.config),
-            "alice",
+            Lockout::of(&kit.state.config),
+            Attempt {
+                username: "alice",
+                address: "unknown",
+                now,
+            },
             PASSWORD,
-            at,
         )
     };
     let now = chrono::Utc::now();
@@ -748,7 +752,7 @@ async fn wrong_current_passwords_count_like_wrong_sign_ins() {
             .await;
         answer.assert_status(403, &format!("guess {attempt}"));
         assert_eq!(
-            answer.text.contains("locked"),
+            answer.text.contains("refused until"),
             attempt == 3,
             "guess {attempt}: {}",
             answer.text
@@ -766,5 +770,136 @@ async fn wrong_current_passwords_count_like_wrong_sign_ins() {
         )
         .await;
     sign_in.assert_status(401, "the lockout holds for signing in too");
-    assert!(sign_in.text.contains("locked"), "{}", sign_in.text);
+    assert!(sign_in.text.contains("refused until"), "{}", sign_in.text);
+}
+
+/// Signs in as `username` with `password` from `address` (the kit trusts
+/// X-Real-IP in these tests); returns the status and the message.
+async fn sign_in_from(
+    kit: &crate::kit::Kit,
+    address: &str,
+    username: &str,
+    password: &str,
+) -> (u16, String) {
+    let answer = kit
+        .send(
+            kit.client
+                .post("/api/v1/session")
+                .header("X-Real-IP", address)
+                .body_json(&json!({"username": username, "password": password})),
+        )
+        .await;
+    let message = answer.json()["message"].as_str().unwrap_or("").to_owned();
+    // Up to "until": two locks a second apart read alike.
+    let message = message.split(" until ").next().unwrap_or("").to_owned();
+    (answer.status.as_u16(), message)
+}
+
+/// Kits (SQLite and PostgreSQL) with a low lockout, addresses taken from
+/// X-Real-IP, and the user alice.
+async fn lockout_kits() -> Vec<crate::kit::Kit> {
+    let kits = crate::kit::kits_with(|c| {
+        c.lockout_attempts = 3;
+        c.lockout_seconds = 3600;
+        c.client_address_header = "X-Real-IP".into();
+    })
+    .await;
+    for kit in &kits {
+        kit.create_user("alice").await;
+    }
+    kits
+}
+
+#[tokio::test]
+async fn a_lockout_holds_for_one_address_and_answers_unknown_names_alike() {
+    for kit in lockout_kits().await {
+        lockout_is_per_address(&kit).await;
+    }
+}
+
+async fn lockout_is_per_address(kit: &crate::kit::Kit) {
+    let attacker = "203.0.113.66";
+    let mut answers = Vec::new();
+    for name in ["alice", "no-such-user"] {
+        let mut these = Vec::new();
+        for _ in 0..4 {
+            these.push(sign_in_from(kit, attacker, name, "a-wrong-guess").await);
+        }
+        answers.push(these);
+    }
+    assert_eq!(
+        answers[0], answers[1],
+        "an account and a name that is none are answered alike"
+    );
+    let statuses: Vec<u16> = answers[0].iter().map(|(status, _)| *status).collect();
+    assert_eq!(statuses, [401, 401, 401, 401]);
+    assert!(
+        answers[0][1].1.contains("invalid user name"),
+        "{:?}",
+        answers[0]
+    );
+    assert!(answers[0][2].1.ends_with("refused"), "{:?}", answers[0]);
+    assert_eq!(
+        sign_in_from(kit, attacker, "alice", PASSWORD).await.0,
+        401,
+        "the locked address is refused even the right password"
+    );
+    assert_eq!(
+        sign_in_from(kit, "198.51.100.7", "alice", PASSWORD).await.0,
+        200,
+        "alice signs in from her own address all the same"
+    );
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_before_any_is_checked() {
+    for kit in lockout_kits().await {
+        parallel_guesses(&kit).await;
+    }
+}
+
+async fn parallel_guesses(kit: &crate::kit::Kit) {
+    let address = "203.0.113.99";
+    // 15 wrong guesses and the right password, all at once.
+    let guesses = (0..16).map(|i| {
+        let password = if i == 15 { PASSWORD } else { "a-wrong-guess" };
+        sign_in_from(kit, address, "alice", password)
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let checked_and_wrong = answers
+        .iter()
+        .filter(|(_, message)| message.contains("invalid user name"))
+        .count();
+    assert!(
+        checked_and_wrong <= 2,
+        "only the 3 attempts allowed are checked (the third locks): {answers:?}"
+    );
+    let refused = answers
+        .iter()
+        .filter(|(status, message)| *status == 401 && message.ends_with("refused"))
+        .count();
+    assert!(refused >= 13, "{answers:?}");
+    assert_eq!(
+        sign_in_from(kit, address, "alice", PASSWORD).await.0,
+        401,
+        "locked afterwards, whatever order the guesses ran in"
+    );
+
+    // The reservation itself: of 16 at once, exactly 3 may check a password.
+    let lockout = Lockout::of(&kit.state.config);
+    let reservations = (0..16).map(|_| {
+        let attempt = Attempt {
+            username: "alice",
+            address: "192.0.2.1",
+            now: chrono::Utc::now(),
+        };
+        lockout.reserve(&kit.state.db, attempt)
+    });
+    let admitted = futures::future::join_all(reservations)
+        .await
+        .into_iter()
+        .map(|reserved| reserved.expect("reserved"))
+        .filter(Option::is_none)
+        .count();
+    assert_eq!(admitted, 3, "{}", kit.backend);
 }

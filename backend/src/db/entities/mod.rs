@@ -11,6 +11,7 @@ pub mod registry_event;
 pub mod repository;
 pub mod retention_rule;
 pub mod session;
+pub mod sign_in_guard;
 pub mod star;
 pub mod tag;
 pub mod team;

@@ -16,8 +16,6 @@ pub struct Model {
     pub admin: bool,
     pub enabled: bool,
     pub bot: bool,
-    pub failed_attempts: i32,
-    pub locked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -9,9 +9,11 @@ use super::ApiTags;
 use super::auth::{SessionAuth, session_cookie, start_session};
 use super::error::{ApiError, ApiResult};
 use super::me::me_of;
+use crate::accounts::lockout::{Attempt, Lockout};
 use crate::accounts::users::{self, NewUser};
 use crate::accounts::{credentials, sessions};
 use crate::audit::Actor;
+use crate::http::client_address::ClientAddress;
 use crate::http::state::SharedState;
 
 pub struct SessionApi;
@@ -41,15 +43,24 @@ enum Created {
 impl SessionApi {
     /// Sign in with a user name and password; sets the session cookie.
     #[oai(path = "/session", method = "post", operation_id = "sign_in")]
-    async fn sign_in(&self, state: Data<&SharedState>, body: Json<SignIn>) -> ApiResult<SignedIn> {
+    async fn sign_in(
+        &self,
+        state: Data<&SharedState>,
+        from: Data<&ClientAddress>,
+        body: Json<SignIn>,
+    ) -> ApiResult<SignedIn> {
         let SignIn { username, password } = body.0;
+        let attempt = Attempt {
+            username: &username,
+            address: &from.0.0,
+            now: chrono::Utc::now(),
+        };
         let user = credentials::sign_in(
             &state.db,
             &state.credentials,
-            credentials::Lockout::of(&state.config),
-            &username,
+            Lockout::of(&state.config),
+            attempt,
             &password,
-            chrono::Utc::now(),
         )
         .await?
         .map_err(|failure| ApiError::unauthorized(failure.message()))?;

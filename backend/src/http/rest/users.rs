@@ -11,8 +11,10 @@ use super::auth::Auth;
 use super::error::ApiResult;
 use super::me::me_of;
 use super::responses::{Created, Done};
+use crate::accounts::lockout::Lockout;
 use crate::accounts::{credentials, users};
 use crate::db::Paging;
+use crate::http::client_address::ClientAddress;
 use crate::http::state::SharedState;
 
 pub struct UsersApi;
@@ -120,16 +122,18 @@ impl UsersApi {
         &self,
         state: Data<&SharedState>,
         auth: Auth,
+        from: Data<&ClientAddress>,
         body: Json<PasswordChange>,
     ) -> ApiResult<Done> {
         let principal = auth.principal();
         let me = principal.for_changes()?;
         credentials::change_password(
             &state.db,
-            credentials::Lockout::of(&state.config),
+            Lockout::of(&state.config),
             me,
             body.0,
             principal.session_hash(),
+            &from.0.0,
             chrono::Utc::now(),
         )
         .await?;

@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::accounts::app_tokens;
 use crate::accounts::credentials;
+use crate::accounts::lockout::{Attempt, Lockout};
 use crate::accounts::refresh_tokens;
 use crate::audit::{self, Actor, Target};
 use crate::authz::facts;
@@ -23,6 +24,7 @@ use crate::authz::{self, Subject};
 use crate::crypto::password;
 use crate::db::entities::user;
 use crate::error::Error;
+use crate::http::client_address::ClientAddress;
 use crate::http::state::SharedState;
 
 use crate::crypto::mint::{AccessEntry, issue};
@@ -122,21 +124,29 @@ fn reply(result: Result<String, TokenError>) -> Response {
 
 /// `GET /v2/token`
 #[handler]
-pub async fn get_token(req: &Request, Data(state): Data<&SharedState>) -> Response {
+pub async fn get_token(
+    req: &Request,
+    Data(state): Data<&SharedState>,
+    Data(from): Data<&ClientAddress>,
+) -> Response {
     let parsed = TokenRequest::parse(
         req.uri().query().unwrap_or_default(),
         req.headers().get(header::AUTHORIZATION),
     )
     .map_err(|m| TokenError::bad_request("invalid_request", m));
     reply(match parsed {
-        Ok(request) => answer(state, request, false).await,
+        Ok(request) => answer(state, from, request, false).await,
         Err(e) => Err(e),
     })
 }
 
 /// `POST /v2/token` (OAuth2, form-encoded)
 #[handler]
-pub async fn post_token(body: Body, Data(state): Data<&SharedState>) -> Response {
+pub async fn post_token(
+    body: Body,
+    Data(state): Data<&SharedState>,
+    Data(from): Data<&ClientAddress>,
+) -> Response {
     let bytes = match body.into_vec().await {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -147,7 +157,7 @@ pub async fn post_token(body: Body, Data(state): Data<&SharedState>) -> Response
         }
     };
     reply(match TokenRequest::parse_form(&bytes) {
-        Ok(request) => answer(state, request, true).await,
+        Ok(request) => answer(state, from, request, true).await,
         Err((oauth, message)) => Err(TokenError::bad_request(oauth, message)),
     })
 }
@@ -163,6 +173,7 @@ struct Authenticated {
 
 async fn answer(
     state: &SharedState,
+    from: &ClientAddress,
     request: TokenRequest,
     oauth: bool,
 ) -> Result<String, TokenError> {
@@ -187,7 +198,7 @@ async fn answer(
             presented_refresh: None,
         },
         Grant::Basic(Some(creds)) | Grant::Password(creds) => {
-            authenticate(state, creds, request.account.as_deref()).await?
+            authenticate(state, from, creds, request.account.as_deref()).await?
         }
         Grant::Refresh(secret) => match refresh_tokens::redeem(&state.db, secret, service).await? {
             Some(user) => Authenticated {
@@ -282,10 +293,11 @@ async fn granted_access(
 /// are audited.
 async fn authenticate(
     state: &SharedState,
+    from: &ClientAddress,
     creds: &Credentials,
     account: Option<&str>,
 ) -> Result<Authenticated, TokenError> {
-    let result = check_credentials(state, creds, account).await;
+    let result = check_credentials(state, from, creds, account).await;
     if let Err(e) = &result
         && e.status == StatusCode::UNAUTHORIZED
     {
@@ -303,6 +315,7 @@ async fn authenticate(
 
 async fn check_credentials(
     state: &SharedState,
+    from: &ClientAddress,
     creds: &Credentials,
     account: Option<&str>,
 ) -> Result<Authenticated, TokenError> {
@@ -328,13 +341,17 @@ async fn check_credentials(
             )),
         };
     }
+    let attempt = Attempt {
+        username: &creds.username,
+        address: &from.0,
+        now: chrono::Utc::now(),
+    };
     match credentials::authenticate(
         &state.db,
         &state.credentials,
-        credentials::Lockout::of(&state.config),
-        &creds.username,
+        Lockout::of(&state.config),
+        attempt,
         &creds.password,
-        chrono::Utc::now(),
     )
     .await?
     {
