@@ -145,7 +145,7 @@ async fn main() {
             if let Err(e) = portunus::catalog::repositories::list(
                 &state.db,
                 state.catalog.registry_id,
-                &viewer,
+                &portunus::authz::Subject::user(&viewer, None),
                 None,
                 false,
                 portunus_shared::domain::RepositorySort::Recent,

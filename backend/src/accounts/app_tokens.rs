@@ -84,7 +84,7 @@ pub async fn create(
     owner: &user::Model,
     new: api::NewApplicationToken,
 ) -> Result<api::CreatedApplicationToken> {
-    ensure_may_manage(by, owner)?;
+    ensure_may_manage(&Subject::user(by, None), owner)?;
     let name = new.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 80 {
         return Err(Error::InvalidInput(
@@ -155,9 +155,11 @@ pub async fn create(
     })
 }
 
-fn ensure_may_manage(by: &user::Model, owner: &user::Model) -> Result<()> {
-    if rest::may_see_account(&Subject::user(by, None), owner.id) {
+fn ensure_may_manage(who: &Subject, owner: &user::Model) -> Result<()> {
+    if rest::may_see_account(who, owner.id) {
         Ok(())
+    } else if who.limited() {
+        Err(Error::Forbidden(rest::LIMITED_TOKEN.into()))
     } else {
         Err(Error::Forbidden(
             "only the user themself or an administrator may manage their application tokens".into(),
@@ -168,10 +170,10 @@ fn ensure_may_manage(by: &user::Model, owner: &user::Model) -> Result<()> {
 /// The tokens of `owner`, for `owner` or an admin.
 pub async fn list(
     db: &DatabaseConnection,
-    by: &user::Model,
+    who: &Subject,
     owner: &user::Model,
 ) -> Result<Vec<api::ApplicationToken>> {
-    ensure_may_manage(by, owner)?;
+    ensure_may_manage(who, owner)?;
     application_token::Entity::find()
         .filter(application_token::Column::UserId.eq(owner.id))
         .order_by_asc(application_token::Column::Id)

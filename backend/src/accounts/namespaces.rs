@@ -82,26 +82,30 @@ fn target(ns: &namespace::Model) -> Target<'_> {
     Target::new("namespace", Some(ns.id), &ns.name)
 }
 
-/// The wire form of a namespace, as `by` sees it.
+/// The wire form of a namespace, as `who` sees it.
 pub async fn describe(
     db: &impl ConnectionTrait,
     ns: &namespace::Model,
-    by: &user::Model,
+    who: &Subject,
 ) -> Result<api::Namespace> {
-    let mut one = describe_many(db, std::slice::from_ref(ns), by).await?;
+    let mut one = describe_many(db, std::slice::from_ref(ns), who).await?;
     one.pop()
         .ok_or_else(|| Error::Internal(format!("namespace {} vanished", ns.id)))
 }
 
-/// The wire form of several namespaces as `by` sees them: three queries,
+/// The wire form of several namespaces as `who` sees them: three queries,
 /// not three per namespace.
 pub async fn describe_many(
     db: &impl ConnectionTrait,
     found: &[namespace::Model],
-    by: &user::Model,
+    who: &Subject,
 ) -> Result<Vec<api::Namespace>> {
-    let subject = Subject::user(by, None);
-    let roles = facts::roles_in_teams(db, found.iter().map(|n| n.team_id), by.id).await?;
+    let roles = match who.user_id {
+        Some(user_id) => {
+            facts::roles_in_teams(db, found.iter().map(|n| n.team_id), user_id).await?
+        }
+        None => HashMap::new(),
+    };
     let teams: HashMap<i64, String> = team::Entity::find()
         .filter(team::Column::Id.is_in(found.iter().map(|n| n.team_id)))
         .all(db)
@@ -122,7 +126,7 @@ pub async fn describe_many(
                 description: ns.description.clone(),
                 global: ns.global,
                 personal_of: ns.personal_user_id.and_then(|id| people.get(&id).cloned()),
-                may_manage: rest::may_manage_namespace(&subject, &facts),
+                may_manage: rest::may_manage_namespace(who, &facts),
             })
         })
         .collect()
@@ -137,30 +141,29 @@ async fn find(db: &impl ConnectionTrait, registry_id: i64, name: &str) -> Result
         .ok_or_else(|| not_found(name))
 }
 
-/// The namespace `name` if `by` may see it, with the facts the rules
+/// The namespace `name` if `who` may see it, with the facts the rules
 /// need about it; otherwise "not found", so private names never leak.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     registry_id: i64,
-    by: &user::Model,
+    who: &Subject,
     name: &str,
 ) -> Result<(namespace::Model, NamespaceFacts)> {
     let ns = find(db, registry_id, name).await?;
-    let subject = Subject::user(by, None);
-    let facts = facts::facts_for(db, &ns, &subject).await?;
-    if !rest::may_see_namespace(&subject, &facts) {
+    let facts = facts::facts_for(db, &ns, who).await?;
+    if !rest::may_see_named_namespace(who, &facts, (!ns.global).then_some(ns.name.as_str())) {
         return Err(not_found(name));
     }
     Ok((ns, facts))
 }
 
-/// A page of the namespaces `by` may see (their teams', protected and
-/// public ones; administrators: all) whose name contains `q`, by name;
-/// filtered and paged by the database.
+/// A page of the namespaces `who` may see (their teams', protected and
+/// public ones; administrators: all; narrowed to what their token reaches)
+/// whose name contains `q`, by name; filtered and paged by the database.
 pub async fn list(
     db: &DatabaseConnection,
     registry_id: i64,
-    by: &user::Model,
+    who: &Subject,
     q: Option<&str>,
     paging: Paging,
 ) -> Result<(Vec<api::Namespace>, u64)> {
@@ -168,11 +171,16 @@ pub async fn list(
         .filter(namespace::Column::RegistryId.eq(registry_id))
         .order_by_asc(namespace::Column::Name);
     if let Some(visible) = visibility::namespaces(
-        &Subject::user(by, None),
+        who,
         namespace::Column::Visibility,
         namespace::Column::TeamId,
     ) {
         query = query.filter(visible);
+    }
+    if let Some(reached) =
+        visibility::token_reach_namespaces(who, namespace::Column::Name, namespace::Column::Global)
+    {
+        query = query.filter(reached);
     }
     if let Some(q) = q.filter(|q| !q.is_empty()) {
         query = query.filter(crate::db::filters::name_contains(
@@ -183,7 +191,7 @@ pub async fn list(
     let pages = query.paginate(db, paging.per_page);
     let total = pages.num_items().await?;
     let found = pages.fetch_page(paging.page - 1).await?;
-    Ok((describe_many(db, &found, by).await?, total))
+    Ok((describe_many(db, &found, who).await?, total))
 }
 
 /// Creates a namespace for a team that `by` owns (unless only administrators
@@ -247,7 +255,7 @@ pub async fn update(
     change: api::NamespaceUpdate,
 ) -> Result<namespace::Model> {
     let txn = crate::db::begin_write(db).await?;
-    let (ns, facts) = find_visible(&txn, registry_id, by, name).await?;
+    let (ns, facts) = find_visible(&txn, registry_id, &Subject::user(by, None), name).await?;
     if !rest::may_manage_namespace(&Subject::user(by, None), &facts) {
         return Err(Error::Forbidden(format!(
             "only owners of the namespace's team (or administrators) may change {name:?}"
@@ -318,7 +326,7 @@ pub async fn delete(
     settings: &PolicySettings,
 ) -> Result<()> {
     let txn = crate::db::begin_write(db).await?;
-    let (ns, facts) = find_visible(&txn, registry_id, by, name).await?;
+    let (ns, facts) = find_visible(&txn, registry_id, &Subject::user(by, None), name).await?;
     if !rest::may_manage_namespace(&Subject::user(by, None), &facts) {
         return Err(Error::Forbidden(format!(
             "only owners of the namespace's team (or administrators) may delete {name:?}"

@@ -12,6 +12,7 @@ use sea_orm::{
 use portunus_shared::api;
 
 use crate::audit::{self, Actor, Target};
+use crate::authz::{Subject, rest};
 use crate::crypto::secrets::{random_hex, sha256_hex};
 use crate::db::entities::{refresh_token, user};
 use crate::error::{Error, Result};
@@ -97,8 +98,12 @@ fn timestamp(t: DateTime<Utc>) -> String {
 /// The user's live refresh tokens.
 pub async fn list(
     db: &impl ConnectionTrait,
+    who: &Subject,
     user: &user::Model,
 ) -> Result<Vec<api::RefreshTokenInfo>> {
+    if !rest::may_see_account(who, user.id) {
+        return Err(Error::Forbidden(rest::LIMITED_TOKEN.into()));
+    }
     let current = password_digest(user);
     Ok(refresh_token::Entity::find()
         .filter(refresh_token::Column::UserId.eq(user.id))

@@ -50,11 +50,11 @@ fn not_found(name: &str) -> Error {
     Error::NotFound(format!("no team {name:?} (or you are not a member of it)"))
 }
 
-/// The team called `name`, if `by` may see it: admins see every visible
+/// The team called `name`, if `who` may see it: admins see every visible
 /// team, others the teams they belong to. Hidden teams are never found.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
-    by: &user::Model,
+    who: &Subject,
     name: &str,
 ) -> Result<(team::Model, Option<Role>)> {
     let team = team::Entity::find()
@@ -63,8 +63,8 @@ pub async fn find_visible(
         .one(db)
         .await?
         .ok_or_else(|| not_found(name))?;
-    let role = facts::role_in_team(db, team.id, Some(by.id)).await?;
-    if !rest::may_see_team(&Subject::user(by, None), role) {
+    let role = facts::role_in_team(db, team.id, who.user_id).await?;
+    if !rest::may_see_team(who, role) {
         return Err(not_found(name));
     }
     Ok((team, role))
@@ -76,8 +76,9 @@ pub async fn find_managed(
     by: &user::Model,
     name: &str,
 ) -> Result<team::Model> {
-    let (team, role) = find_visible(db, by, name).await?;
-    if rest::may_manage_team(&Subject::user(by, None), role) {
+    let subject = Subject::user(by, None);
+    let (team, role) = find_visible(db, &subject, name).await?;
+    if rest::may_manage_team(&subject, role) {
         Ok(team)
     } else {
         Err(Error::Forbidden(format!(
@@ -86,13 +87,13 @@ pub async fn find_managed(
     }
 }
 
-/// The wire form of a team with its members and namespaces, as `by` sees it.
+/// The wire form of a team with its members and namespaces, as `who` sees it.
 pub async fn describe(
     db: &impl ConnectionTrait,
     team: &team::Model,
-    by: &user::Model,
+    who: &Subject,
 ) -> Result<api::Team> {
-    let mut one = describe_many(db, std::slice::from_ref(team), by).await?;
+    let mut one = describe_many(db, std::slice::from_ref(team), who).await?;
     one.pop()
         .ok_or_else(|| Error::Internal(format!("team {} vanished", team.id)))
 }
@@ -101,9 +102,8 @@ pub async fn describe(
 pub async fn describe_many(
     db: &impl ConnectionTrait,
     found: &[team::Model],
-    by: &user::Model,
+    who: &Subject,
 ) -> Result<Vec<api::Team>> {
-    let subject = Subject::user(by, None);
     let ids: Vec<i64> = found.iter().map(|t| t.id).collect();
     let members = team_member::Entity::find()
         .filter(team_member::Column::TeamId.is_in(ids.clone()))
@@ -121,7 +121,7 @@ pub async fn describe_many(
         let mut listed = Vec::new();
         let mut role = None;
         for member in members.iter().filter(|m| m.team_id == team.id) {
-            if member.user_id == by.id {
+            if Some(member.user_id) == who.user_id {
                 role = Some(member.role()?);
             }
             if let Some(username) = names.get(&member.user_id) {
@@ -141,25 +141,25 @@ pub async fn describe_many(
                 .filter(|n| n.team_id == team.id)
                 .map(|n| n.name.clone())
                 .collect(),
-            may_manage: rest::may_manage_team(&subject, role),
+            may_manage: rest::may_manage_team(who, role),
         });
     }
     Ok(out)
 }
 
-/// A page of the teams `by` belongs to (administrators: all but the hidden
-/// personal ones) whose name contains `q`, by name; filtered and paged by
-/// the database.
+/// A page of the teams `who` belongs to (administrators: all but the hidden
+/// personal ones; limited tokens: none) whose name contains `q`, by name;
+/// filtered and paged by the database.
 pub async fn list(
     db: &DatabaseConnection,
-    by: &user::Model,
+    who: &Subject,
     q: Option<&str>,
     paging: Paging,
 ) -> Result<(Vec<api::Team>, u64)> {
     let mut query = team::Entity::find()
         .filter(team::Column::Hidden.eq(false))
         .order_by_asc(team::Column::Name);
-    if let Some(visible) = visibility::teams(&Subject::user(by, None), team::Column::Id) {
+    if let Some(visible) = visibility::teams(who, team::Column::Id) {
         query = query.filter(visible);
     }
     if let Some(q) = q.filter(|q| !q.is_empty()) {
@@ -168,7 +168,7 @@ pub async fn list(
     let pages = query.paginate(db, paging.per_page);
     let total = pages.num_items().await?;
     let found = pages.fetch_page(paging.page - 1).await?;
-    Ok((describe_many(db, &found, by).await?, total))
+    Ok((describe_many(db, &found, who).await?, total))
 }
 
 async fn ensure_name_free(db: &impl ConnectionTrait, name: &str) -> Result<()> {
@@ -297,7 +297,7 @@ pub async fn delete(
                 )));
             }
             NamespacesOnDelete::MoveTo(other) => {
-                let (heir, role) = find_visible(&txn, by, other).await?;
+                let (heir, role) = find_visible(&txn, &Subject::user(by, None), other).await?;
                 if heir.id == team.id || !rest::may_manage_team(&Subject::user(by, None), role) {
                     return Err(Error::Forbidden(format!(
                         "namespaces can only move to another team you own, and {other:?} is not one"
@@ -431,7 +431,7 @@ pub async fn remove_member(
     username: &str,
 ) -> Result<()> {
     let txn = crate::db::begin_write(db).await?;
-    let (team, role) = find_visible(&txn, by, name).await?;
+    let (team, role) = find_visible(&txn, &Subject::user(by, None), name).await?;
     let member = users::find_by_name(&txn, username).await?;
     if !rest::may_remove_member(
         &Subject::user(by, None),

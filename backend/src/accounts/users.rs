@@ -347,9 +347,11 @@ fn to_api(
     }
 }
 
-fn require_admin(by: &user::Model) -> Result<()> {
-    if rest::may_administer(&Subject::user(by, None)) {
+fn require_admin(who: &Subject) -> Result<()> {
+    if rest::may_administer(who) {
         Ok(())
+    } else if who.limited() {
+        Err(Error::Forbidden(rest::LIMITED_TOKEN.into()))
     } else {
         Err(Error::Forbidden(
             "only administrators may manage other accounts".into(),
@@ -360,11 +362,11 @@ fn require_admin(by: &user::Model) -> Result<()> {
 /// The account `name`, for admins or the user themself; others get "not found".
 pub async fn find_visible(
     db: &impl ConnectionTrait,
-    by: &user::Model,
+    who: &Subject,
     name: &str,
 ) -> Result<user::Model> {
     match find_by_name(db, name).await? {
-        Some(u) if rest::may_see_account(&Subject::user(by, None), u.id) => Ok(u),
+        Some(u) if rest::may_see_account(who, u.id) => Ok(u),
         _ => Err(Error::NotFound(format!("no user {name:?}"))),
     }
 }
@@ -372,11 +374,11 @@ pub async fn find_visible(
 /// A page of accounts whose name contains `filter`, by name (admins only).
 pub async fn list(
     db: &DatabaseConnection,
-    by: &user::Model,
+    who: &Subject,
     filter: Option<&str>,
     page: Paging,
 ) -> Result<api::UserPage> {
-    require_admin(by)?;
+    require_admin(who)?;
     let mut query = user::Entity::find().order_by_asc(user::Column::Username);
     if let Some(filter) = filter.filter(|f| !f.is_empty()) {
         query = query.filter(name_contains(user::Column::Username, filter));
@@ -439,12 +441,13 @@ pub async fn update(
     change: api::UserUpdate,
 ) -> Result<user::Model> {
     let txn = crate::db::begin_write(db).await?;
-    let target_user = find_visible(&txn, by, name).await?;
+    let subject = Subject::user(by, None);
+    let target_user = find_visible(&txn, &subject, name).await?;
     let actor = Actor::of(by);
     let target = || Target::user(&target_user);
     let mut active: user::ActiveModel = target_user.clone().into();
     if let Some(admin) = change.admin.filter(|a| *a != target_user.admin) {
-        require_admin(by)?;
+        require_admin(&subject)?;
         if target_user.bot && admin {
             return Err(Error::InvalidInput("bots cannot be administrators".into()));
         }
@@ -481,7 +484,7 @@ pub async fn update(
         active.enabled = Set(enabled);
     }
     if change.unlock == Some(true) {
-        require_admin(by)?;
+        require_admin(&subject)?;
         if lockout::unlock(&txn, &target_user.username).await? {
             audit::record(&txn, &actor, "user.unlock", target(), None).await?;
         }
@@ -519,7 +522,7 @@ pub async fn update(
 /// Deletes an account with its personal namespace (admins only; never the
 /// last administrator).
 pub async fn delete(db: &DatabaseConnection, by: &user::Model, name: &str) -> Result<()> {
-    require_admin(by)?;
+    require_admin(&Subject::user(by, None))?;
     let txn = crate::db::begin_write(db).await?;
     let target_user = find_by_name(&txn, name)
         .await?

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::authz::{Subject, rest};
 use crate::db::Paging;
-use crate::db::entities::{activity, user};
+use crate::db::entities::activity;
 use crate::error::{Error, Result};
 
 /// Which activities to read; every field narrows.
@@ -35,12 +35,15 @@ fn parse_time(name: &str, text: &str) -> Result<DateTime<Utc>> {
         })
 }
 
-fn query(by: &user::Model, filter: &Filter) -> Result<Select<activity::Entity>> {
+fn query(who: &Subject, filter: &Filter) -> Result<Select<activity::Entity>> {
     let mut q = activity::Entity::find()
         .order_by_desc(activity::Column::CreatedAt)
         .order_by_desc(activity::Column::Id);
-    if !rest::may_administer(&Subject::user(by, None)) {
-        q = q.filter(activity::Column::ActorId.eq(by.id));
+    if !rest::may_administer(who) {
+        let Some(user_id) = who.user_id.filter(|id| rest::may_see_account(who, *id)) else {
+            return Err(Error::Forbidden(rest::LIMITED_TOKEN.into()));
+        };
+        q = q.filter(activity::Column::ActorId.eq(user_id));
     }
     if let Some(actor) = &filter.actor {
         q = q.filter(activity::Column::ActorName.eq(actor.as_str()));
@@ -82,11 +85,11 @@ fn describe(a: activity::Model) -> api::Activity {
 /// One page of matching activities, newest first.
 pub async fn page(
     db: &DatabaseConnection,
-    by: &user::Model,
+    who: &Subject,
     filter: &Filter,
     paging: Paging,
 ) -> Result<api::ActivityPage> {
-    let paginator = query(by, filter)?.paginate(db, paging.per_page);
+    let paginator = query(who, filter)?.paginate(db, paging.per_page);
     let total = paginator.num_items().await?;
     let items = paginator
         .fetch_page(paging.page - 1)
@@ -98,9 +101,9 @@ pub async fn page(
 }
 
 /// Every matching activity as CSV (RFC 4180), newest first.
-pub async fn csv(db: &DatabaseConnection, by: &user::Model, filter: &Filter) -> Result<String> {
+pub async fn csv(db: &DatabaseConnection, who: &Subject, filter: &Filter) -> Result<String> {
     let mut out = String::from("id,created_at,actor,key,target_type,target,parameters\r\n");
-    let mut pages = query(by, filter)?.paginate(db, 1000);
+    let mut pages = query(who, filter)?.paginate(db, 1000);
     while let Some(rows) = pages.fetch_and_next().await? {
         for a in rows.into_iter().map(describe) {
             let fields = [

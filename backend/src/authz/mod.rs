@@ -40,6 +40,23 @@ impl TokenScope {
             })
     }
 
+    /// Whether the token is limited to some repositories or namespaces.
+    pub fn limited(&self) -> bool {
+        !self.resources.is_empty()
+    }
+
+    /// Whether the token reaches some repository in the namespace `name`
+    /// (None: the global namespace, whose repositories have no slash).
+    pub fn reaches_namespace(&self, name: Option<&str>) -> bool {
+        self.resources.is_empty()
+            || self.resources.iter().any(|r| match name {
+                Some(name) => {
+                    r == name || (r.starts_with(name) && r[name.len()..].starts_with('/'))
+                }
+                None => !r.contains('/'),
+            })
+    }
+
     pub fn allows(&self, action: Action) -> bool {
         let needed = match action {
             Action::Pull => TokenAccess::Read,
@@ -81,6 +98,12 @@ impl Subject {
 
     pub fn signed_in(&self) -> bool {
         self.user_id.is_some()
+    }
+
+    /// Whether the subject came with a token limited to some repositories
+    /// or namespaces: such a token reads those and nothing else.
+    pub fn limited(&self) -> bool {
+        self.token_scope.as_ref().is_some_and(TokenScope::limited)
     }
 }
 

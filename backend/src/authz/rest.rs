@@ -18,8 +18,10 @@
 //!   user themself and administrators; administering (listing and creating
 //!   accounts, roles, unlocking, registry events, everyone's activities):
 //!   administrators.
-//! - an application token limited to part of the registry, or to less than
-//!   delete, may read through the API but change nothing.
+//! - an application token limited to part of the registry reads only the
+//!   repositories it covers and the namespaces they are in (never teams,
+//!   accounts or anything administrative); it, or one limited to less
+//!   than delete, changes nothing.
 //!
 //! Where a rule denies seeing something, callers answer "not found", so
 //! that private names never leak.
@@ -27,12 +29,41 @@
 use super::{NamespaceFacts, NamespaceKind, Role, Subject, TokenAccess, TokenScope, Visibility};
 use crate::config::PolicySettings;
 
+/// Why a token limited to part of the registry is refused what lies
+/// outside it (accounts, teams, the installation).
+pub const LIMITED_TOKEN: &str = "this application token is limited to part of the registry and reads only those repositories; use the web UI or an unrestricted token for this";
+
 /// Whether `subject` may see a namespace and what it holds.
 pub fn may_see_namespace(subject: &Subject, facts: &NamespaceFacts) -> bool {
     if !subject.signed_in() {
         return facts.visibility == Visibility::Public;
     }
     subject.admin || facts.role.is_some() || facts.visibility != Visibility::Private
+}
+
+/// [`may_see_namespace`] for the namespace `name` (None: the global one),
+/// narrowed to what the subject's token reaches.
+pub fn may_see_named_namespace(
+    subject: &Subject,
+    facts: &NamespaceFacts,
+    name: Option<&str>,
+) -> bool {
+    may_see_namespace(subject, facts)
+        && subject
+            .token_scope
+            .as_ref()
+            .is_none_or(|s| s.reaches_namespace(name))
+}
+
+/// Whether `subject` may see the repository `full_name` in a namespace
+/// with these facts: where they may see the namespace and their token
+/// covers the repository.
+pub fn may_see_repository(subject: &Subject, facts: &NamespaceFacts, full_name: &str) -> bool {
+    may_see_namespace(subject, facts)
+        && subject
+            .token_scope
+            .as_ref()
+            .is_none_or(|s| s.covers(full_name))
 }
 
 /// Whether `subject` may change or delete a namespace, describe its
@@ -54,7 +85,7 @@ pub fn may_delete_comment(subject: &Subject, author: Option<i64>, facts: &Namesp
 
 /// Whether `subject` may see a (not hidden) team, given their role in it.
 pub fn may_see_team(subject: &Subject, role: Option<Role>) -> bool {
-    subject.admin || (subject.signed_in() && role.is_some())
+    !subject.limited() && (subject.admin || (subject.signed_in() && role.is_some()))
 }
 
 /// Whether `subject` may change a team, its members and its namespaces.
@@ -80,7 +111,7 @@ pub fn may_create_namespaces(subject: &Subject, settings: &PolicySettings) -> bo
 
 /// Whether `subject` may see the account `user`, its tokens and its logins.
 pub fn may_see_account(subject: &Subject, user: i64) -> bool {
-    subject.admin || subject.user_id == Some(user)
+    !subject.limited() && (subject.admin || subject.user_id == Some(user))
 }
 
 /// Whether `subject` may change whether the account `user` is enabled:
@@ -92,7 +123,7 @@ pub fn may_set_enabled(subject: &Subject, user: i64, enabled: bool) -> bool {
 /// Whether `subject` administers this installation: every account, roles,
 /// registry events, the whole activity log.
 pub fn may_administer(subject: &Subject) -> bool {
-    subject.admin && subject.signed_in()
+    subject.admin && subject.signed_in() && !subject.limited()
 }
 
 /// Whether a request authenticated with `scope` (None: a session or no
@@ -266,6 +297,60 @@ mod tests {
             assert_eq!(may_set_enabled(&subject, OTHER, false), admin, "{who}");
             assert_eq!(may_administer(&subject), admin, "{who}");
         }
+    }
+
+    #[test]
+    fn limited_tokens_see_what_they_cover_and_no_account() {
+        let scope = |resources: &[&str]| TokenScope {
+            resources: resources.iter().map(|r| (*r).to_owned()).collect(),
+            access: TokenAccess::Read,
+        };
+        let public = NamespaceFacts {
+            kind: NamespaceKind::Team,
+            visibility: Visibility::Public,
+            role: None,
+        };
+        for (who, mut subject) in subjects().into_iter().filter(|(w, _)| *w != "anonymous") {
+            subject.token_scope = Some(scope(&["web/app", "tools"]));
+            assert!(may_see_repository(&subject, &public, "web/app"), "{who}");
+            assert!(
+                may_see_repository(&subject, &public, "web/app/sub"),
+                "{who}"
+            );
+            assert!(!may_see_repository(&subject, &public, "web/apps"), "{who}");
+            assert!(!may_see_repository(&subject, &public, "web/other"), "{who}");
+            assert!(may_see_repository(&subject, &public, "tools/x"), "{who}");
+            assert!(
+                may_see_named_namespace(&subject, &public, Some("web")),
+                "{who}"
+            );
+            assert!(
+                !may_see_named_namespace(&subject, &public, Some("we")),
+                "{who}"
+            );
+            assert!(
+                may_see_named_namespace(&subject, &public, None),
+                "{who}: 'tools' may be a global repository"
+            );
+            assert!(!may_see_account(&subject, ME), "{who}");
+            assert!(!may_see_team(&subject, Some(Role::Owner)), "{who}");
+            assert!(!may_administer(&subject), "{who}");
+            // Limited to all: as without a token.
+            subject.token_scope = Some(scope(&[]));
+            assert!(may_see_repository(&subject, &public, "web/other"), "{who}");
+            assert!(may_see_account(&subject, ME), "{who}");
+            assert_eq!(may_administer(&subject), who == "admin");
+        }
+        let private = NamespaceFacts {
+            visibility: Visibility::Private,
+            ..public
+        };
+        let (_, mut user) = subjects().remove(1);
+        user.token_scope = Some(scope(&["web/app"]));
+        assert!(
+            !may_see_repository(&user, &private, "web/app"),
+            "a token never adds what its user may not see"
+        );
     }
 
     #[test]

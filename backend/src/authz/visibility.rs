@@ -3,7 +3,9 @@
 //! mirrors a pure rule, and `tests/api/visibility.rs` checks that the two
 //! agree on every combination of subject, visibility and membership.
 
-use sea_orm::sea_query::{Expr, ExprTrait, IntoColumnRef, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{
+    Expr, ExprTrait, Func, IntoColumnRef, Query, SelectStatement, SimpleExpr,
+};
 
 use super::{Subject, Visibility};
 use crate::db::entities::team_member;
@@ -40,9 +42,55 @@ pub fn namespaces(
 /// column ([`super::rest::may_see_team`]); `None` when they may see every
 /// team. Hidden teams are the caller's to leave out.
 pub fn teams(subject: &Subject, id: impl IntoColumnRef) -> Option<SimpleExpr> {
+    if subject.limited() {
+        return Some(Expr::value(false));
+    }
     match subject.user_id {
         Some(_) if subject.admin => None,
         Some(user_id) => Some(Expr::col(id).in_subquery(teams_of(user_id))),
         None => Some(Expr::value(false)),
     }
+}
+
+/// `text` starts with `prefix`, without LIKE (whose `_` is a wildcard
+/// that repository names contain).
+fn starts_with(text: SimpleExpr, prefix: &str) -> SimpleExpr {
+    let length = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
+    Expr::expr(Func::cust("substr").arg(text).arg(1).arg(length)).eq(prefix)
+}
+
+/// The condition under which the subject's token covers the repository
+/// whose full name (`NAMESPACE/NAME`, or `NAME` in the global namespace)
+/// is `full_name` ([`super::TokenScope::covers`]); `None` when it covers all.
+pub fn token_reach(subject: &Subject, full_name: SimpleExpr) -> Option<SimpleExpr> {
+    let scope = subject.token_scope.as_ref().filter(|s| s.limited())?;
+    let covered = scope.resources.iter().map(|r| {
+        full_name
+            .clone()
+            .eq(r.as_str())
+            .or(starts_with(full_name.clone(), &format!("{r}/")))
+    });
+    Some(covered.fold(Expr::value(false), |any, one| any.or(one)))
+}
+
+/// The condition under which the subject's token reaches a repository in
+/// the namespace with this name and global flag
+/// ([`super::TokenScope::reaches_namespace`]); `None` when it reaches all.
+pub fn token_reach_namespaces(
+    subject: &Subject,
+    name: impl IntoColumnRef + Copy,
+    global: impl IntoColumnRef,
+) -> Option<SimpleExpr> {
+    let scope = subject.token_scope.as_ref().filter(|s| s.limited())?;
+    let named: Vec<&str> = scope
+        .resources
+        .iter()
+        .map(|r| r.split('/').next().unwrap_or(r))
+        .collect();
+    let global_reached = scope.resources.iter().any(|r| !r.contains('/'));
+    let mut reached = Expr::col(name).is_in(named);
+    if global_reached {
+        reached = reached.or(Expr::col(global).eq(true));
+    }
+    Some(reached)
 }

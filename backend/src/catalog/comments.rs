@@ -29,10 +29,9 @@ fn to_api(row: comment::Model, author: Option<String>, may_delete: bool) -> api:
     }
 }
 
-/// The comments of a repository `by` may see, oldest first.
-pub async fn list(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<Vec<api::Comment>> {
-    let (_, repo, facts) = repositories::find_visible_with_facts(db, by, id).await?;
-    let subject = Subject::user(by, None);
+/// The comments of a repository `who` may see, oldest first.
+pub async fn list(db: &DatabaseConnection, who: &Subject, id: i64) -> Result<Vec<api::Comment>> {
+    let (_, repo, facts) = repositories::find_visible_with_facts(db, who, id).await?;
     let rows = comment::Entity::find()
         .filter(comment::Column::RepositoryId.eq(repo.id))
         .order_by_asc(comment::Column::Id)
@@ -43,7 +42,7 @@ pub async fn list(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<
         .into_iter()
         .map(|row| {
             let author = row.user_id.and_then(|id| authors.get(&id).cloned());
-            let may_delete = rest::may_delete_comment(&subject, row.user_id, &facts);
+            let may_delete = rest::may_delete_comment(who, row.user_id, &facts);
             to_api(row, author, may_delete)
         })
         .collect())
@@ -56,7 +55,7 @@ pub async fn add(
     id: i64,
     body: &str,
 ) -> Result<api::Comment> {
-    let (ns, repo) = repositories::find_visible(db, by, id).await?;
+    let (ns, repo) = repositories::find_visible(db, &Subject::user(by, None), id).await?;
     let body = body.trim();
     let chars = body.chars().count();
     if chars == 0 || chars > MAX_COMMENT {
@@ -90,13 +89,14 @@ pub async fn delete(
     id: i64,
     comment_id: i64,
 ) -> Result<()> {
-    let (ns, repo, facts) = repositories::find_visible_with_facts(db, by, id).await?;
+    let subject = Subject::user(by, None);
+    let (ns, repo, facts) = repositories::find_visible_with_facts(db, &subject, id).await?;
     let row = comment::Entity::find_by_id(comment_id)
         .filter(comment::Column::RepositoryId.eq(repo.id))
         .one(db)
         .await?
         .ok_or_else(|| Error::NotFound(format!("repository {id} has no comment {comment_id}")))?;
-    if !rest::may_delete_comment(&Subject::user(by, None), row.user_id, &facts) {
+    if !rest::may_delete_comment(&subject, row.user_id, &facts) {
         return Err(Error::Forbidden(format!(
             "only its author, owners of namespace {} and administrators may delete this comment",
             ns.name

@@ -52,7 +52,7 @@ pub async fn delete_tag(
     id: i64,
     tag_name: &str,
 ) -> Result<()> {
-    let (ns, repo) = find_visible(&catalog.db, by, id).await?;
+    let (ns, repo) = find_visible(&catalog.db, &Subject::user(by, None), id).await?;
     let full = full_name(&ns, &repo);
     require_delete(&catalog.db, policy, by, &ns, &full).await?;
     tag::Entity::find()
@@ -179,7 +179,7 @@ pub async fn delete_repository(
     by: &user::Model,
     id: i64,
 ) -> Result<()> {
-    let (ns, repo) = find_visible(&catalog.db, by, id).await?;
+    let (ns, repo) = find_visible(&catalog.db, &Subject::user(by, None), id).await?;
     let full = full_name(&ns, &repo);
     require_delete(&catalog.db, policy, by, &ns, &full).await?;
     let mut digests: Vec<String> = registry_digests(catalog, &full)

@@ -41,7 +41,7 @@ pub async fn list(
         sort,
         paging,
     };
-    repositories::page_of(&catalog.db, &listing, None).await
+    repositories::page_of(&catalog.db, &listing).await
 }
 
 /// A public repository with its images.
@@ -69,7 +69,7 @@ pub async fn show(catalog: &Catalog, enabled: bool, id: i64) -> Result<api::Expl
         }
     }
     Ok(api::ExploredRepository {
-        repository: repositories::describe(&catalog.db, &ns, &repo, None).await?,
+        repository: repositories::describe(&catalog.db, &ns, &repo, &Subject::anonymous()).await?,
         images,
     })
 }

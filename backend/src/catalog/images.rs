@@ -9,8 +9,9 @@ use portunus_shared::api;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::accounts::users;
+use crate::authz::Subject;
 use crate::catalog::repositories;
-use crate::db::entities::{artifact, repository, user};
+use crate::db::entities::{artifact, repository};
 use crate::error::Result;
 
 /// The image digest and artifact kind a cosign tag refers to.
@@ -27,8 +28,8 @@ pub fn cosign_tag(name: &str) -> Option<(String, &'static str)> {
 }
 
 /// The images of a visible repository, newest push first.
-pub async fn list(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<Vec<api::Image>> {
-    let (_, repo) = repositories::find_visible(db, by, id).await?;
+pub async fn list(db: &DatabaseConnection, who: &Subject, id: i64) -> Result<Vec<api::Image>> {
+    let (_, repo) = repositories::find_visible(db, who, id).await?;
     of(db, &repo).await
 }
 

@@ -17,7 +17,8 @@ use crate::error::Result;
 pub struct Listing<'a> {
     pub registry_id: i64,
     /// Who the list is for: they see what [`visibility::namespaces`] lets
-    /// them (anonymous visitors: public namespaces only).
+    /// them (anonymous visitors: public namespaces only), narrowed to what
+    /// their token reaches ([`visibility::token_reach`]).
     pub audience: &'a Subject,
     /// Only repositories whose full name contains this.
     pub q: Option<&'a str>,
@@ -56,6 +57,9 @@ fn filtered(listing: &Listing, mut select: SelectStatement) -> SelectStatement {
         (n(), namespace::Column::TeamId),
     ) {
         select.and_where(visible);
+    }
+    if let Some(reached) = visibility::token_reach(listing.audience, Expr::cust(FULL_NAME)) {
+        select.and_where(reached);
     }
     if let Some(user_id) = listing.starred_by {
         let starred = Query::select()

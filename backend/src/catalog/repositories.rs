@@ -303,14 +303,14 @@ pub fn full_name(ns: &namespace::Model, repo: &repository::Model) -> String {
     }
 }
 
-/// A repository as `by` sees it (None: a visitor who is not signed in).
+/// A repository as `who` sees it.
 pub async fn describe(
     db: &impl ConnectionTrait,
     ns: &namespace::Model,
     repo: &repository::Model,
-    by: Option<&user::Model>,
+    who: &Subject,
 ) -> Result<api::Repository> {
-    let mut shown = summarize(db, ns, repo, by).await?;
+    let mut shown = summarize(db, ns, repo, who).await?;
     shown.description_html = crate::catalog::markdown::render(&repo.description);
     Ok(shown)
 }
@@ -320,9 +320,9 @@ async fn summarize(
     db: &impl ConnectionTrait,
     ns: &namespace::Model,
     repo: &repository::Model,
-    by: Option<&user::Model>,
+    who: &Subject,
 ) -> Result<api::Repository> {
-    let mut one = summarize_many(db, &[(ns.clone(), repo.clone())], by).await?;
+    let mut one = summarize_many(db, &[(ns.clone(), repo.clone())], who).await?;
     one.pop()
         .ok_or_else(|| Error::Internal(format!("repository {} vanished", repo.id)))
 }
@@ -332,7 +332,7 @@ async fn summarize(
 pub async fn summarize_many(
     db: &impl ConnectionTrait,
     found: &[(namespace::Model, repository::Model)],
-    by: Option<&user::Model>,
+    who: &Subject,
 ) -> Result<Vec<api::Repository>> {
     use std::collections::HashMap;
     let ids: Vec<i64> = found.iter().map(|(_, r)| r.id).collect();
@@ -360,12 +360,12 @@ pub async fn summarize_many(
         .await?
         .into_iter()
         .collect();
-    let starred: Vec<i64> = match by {
-        Some(by) => {
+    let starred: Vec<i64> = match who.user_id {
+        Some(user_id) => {
             star::Entity::find()
                 .select_only()
                 .column(star::Column::RepositoryId)
-                .filter(star::Column::UserId.eq(by.id))
+                .filter(star::Column::UserId.eq(user_id))
                 .filter(star::Column::RepositoryId.is_in(ids))
                 .into_tuple::<i64>()
                 .all(db)
@@ -373,17 +373,16 @@ pub async fn summarize_many(
         }
         None => Vec::new(),
     };
-    let roles = match by {
-        Some(by) => {
-            facts::roles_in_teams(db, found.iter().map(|(ns, _)| ns.team_id), by.id).await?
+    let roles = match who.user_id {
+        Some(user_id) => {
+            facts::roles_in_teams(db, found.iter().map(|(ns, _)| ns.team_id), user_id).await?
         }
         None => HashMap::new(),
     };
-    let subject = by.map_or_else(Subject::anonymous, |by| Subject::user(by, None));
     let mut out = Vec::with_capacity(found.len());
     for (ns, repo) in found {
         let facts = facts::of(ns, roles.get(&ns.team_id).copied())?;
-        let may_manage = rest::may_manage_namespace(&subject, &facts);
+        let may_manage = rest::may_manage_namespace(who, &facts);
         let (count, newest) = tag_stats.get(&repo.id).copied().unwrap_or((0, None));
         out.push(api::Repository {
             id: repo.id,
@@ -403,7 +402,7 @@ pub async fn summarize_many(
 
 /// Stars (or, with `on` false, unstars) a repository `by` may see.
 pub async fn star(db: &DatabaseConnection, by: &user::Model, id: i64, on: bool) -> Result<()> {
-    let (ns, repo) = find_visible(db, by, id).await?;
+    let (ns, repo) = find_visible(db, &Subject::user(by, None), id).await?;
     let existing = star::Entity::find()
         .filter(star::Column::RepositoryId.eq(repo.id))
         .filter(star::Column::UserId.eq(by.id))
@@ -451,9 +450,10 @@ pub async fn describe_as(
     id: i64,
     description: &str,
 ) -> Result<api::Repository> {
-    let (ns, repo, facts) = find_visible_with_facts(db, by, id).await?;
+    let subject = Subject::user(by, None);
+    let (ns, repo, facts) = find_visible_with_facts(db, &subject, id).await?;
     let full = full_name(&ns, &repo);
-    if !rest::may_manage_namespace(&Subject::user(by, None), &facts) {
+    if !rest::may_manage_namespace(&subject, &facts) {
         return Err(Error::Forbidden(format!(
             "only owners of namespace {} and administrators may describe {full}",
             ns.name
@@ -479,58 +479,56 @@ pub async fn describe_as(
     )
     .await?;
     txn.commit().await?;
-    describe(db, &ns, &repo, Some(by)).await
+    describe(db, &ns, &repo, &subject).await
 }
 
-/// Repositories `by` may see whose name contains `q`, in `sort` order.
+/// Repositories `who` may see whose name contains `q`, in `sort` order.
 pub async fn list(
     db: &DatabaseConnection,
     registry_id: i64,
-    by: &user::Model,
+    who: &Subject,
     q: Option<&str>,
     starred_only: bool,
     sort: RepositorySort,
     paging: Paging,
 ) -> Result<api::RepositoryPage> {
-    let subject = Subject::user(by, None);
     let listing = crate::catalog::listing::Listing {
         registry_id,
-        audience: &subject,
+        audience: who,
         q,
-        starred_by: starred_only.then_some(by.id),
+        // Nobody's stars (no user has id 0) for a visitor.
+        starred_by: starred_only.then_some(who.user_id.unwrap_or_default()),
         sort,
         paging,
     };
-    page_of(db, &listing, Some(by)).await
+    page_of(db, &listing).await
 }
 
-/// The page `listing` describes, each repository as `by` sees it.
+/// The page `listing` describes, each repository as its audience sees it.
 pub async fn page_of(
     db: &DatabaseConnection,
     listing: &crate::catalog::listing::Listing<'_>,
-    by: Option<&user::Model>,
 ) -> Result<api::RepositoryPage> {
     let (found, total) = crate::catalog::listing::page(db, listing).await?;
-    Ok(listing
-        .paging
-        .page_of(summarize_many(db, &found, by).await?, total))
+    let items = summarize_many(db, &found, listing.audience).await?;
+    Ok(listing.paging.page_of(items, total))
 }
 
-/// Repository `id` if `by` may see it; otherwise "not found".
+/// Repository `id` if `who` may see it; otherwise "not found".
 pub async fn find_visible(
     db: &impl ConnectionTrait,
-    by: &user::Model,
+    who: &Subject,
     id: i64,
 ) -> Result<(namespace::Model, repository::Model)> {
-    let (ns, repo, _) = find_visible_with_facts(db, by, id).await?;
+    let (ns, repo, _) = find_visible_with_facts(db, who, id).await?;
     Ok((ns, repo))
 }
 
-/// [`find_visible`], with the facts about its namespace as `by` sees it,
+/// [`find_visible`], with the facts about its namespace as `who` sees it,
 /// for callers that decide more than seeing.
 pub async fn find_visible_with_facts(
     db: &impl ConnectionTrait,
-    by: &user::Model,
+    who: &Subject,
     id: i64,
 ) -> Result<(namespace::Model, repository::Model, NamespaceFacts)> {
     let not_found = || Error::NotFound(format!("no repository {id} (or you may not see it)"));
@@ -542,22 +540,21 @@ pub async fn find_visible_with_facts(
         .one(db)
         .await?
         .ok_or_else(not_found)?;
-    let subject = Subject::user(by, None);
-    let facts = facts::facts_for(db, &ns, &subject).await?;
-    if !rest::may_see_namespace(&subject, &facts) {
+    let facts = facts::facts_for(db, &ns, who).await?;
+    if !rest::may_see_repository(who, &facts, &full_name(&ns, &repo)) {
         return Err(not_found());
     }
     Ok((ns, repo, facts))
 }
 
-pub async fn show(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<api::Repository> {
-    let (ns, repo) = find_visible(db, by, id).await?;
-    describe(db, &ns, &repo, Some(by)).await
+pub async fn show(db: &DatabaseConnection, who: &Subject, id: i64) -> Result<api::Repository> {
+    let (ns, repo) = find_visible(db, who, id).await?;
+    describe(db, &ns, &repo, who).await
 }
 
 /// The tags of a visible repository, newest first.
-pub async fn tags(db: &DatabaseConnection, by: &user::Model, id: i64) -> Result<Vec<api::Tag>> {
-    let (_, repo) = find_visible(db, by, id).await?;
+pub async fn tags(db: &DatabaseConnection, who: &Subject, id: i64) -> Result<Vec<api::Tag>> {
+    let (_, repo) = find_visible(db, who, id).await?;
     tags_of(db, &repo).await
 }
 
@@ -609,11 +606,11 @@ pub async fn tags_of(db: &DatabaseConnection, repo: &repository::Model) -> Resul
 /// from the registry.
 pub async fn tag_details(
     catalog: &Catalog,
-    by: &user::Model,
+    who: &Subject,
     id: i64,
     tag_name: &str,
 ) -> Result<api::TagDetails> {
-    let (ns, repo) = find_visible(&catalog.db, by, id).await?;
+    let (ns, repo) = find_visible(&catalog.db, who, id).await?;
     let full = full_name(&ns, &repo);
     let tag = tags_of(&catalog.db, &repo)
         .await?

@@ -13,6 +13,7 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use crate::audit::{self, Actor, Target};
+use crate::authz::Subject;
 use crate::catalog::Catalog;
 use crate::catalog::deletion::Removal;
 use crate::catalog::repositories::{self, full_name, timestamp};
@@ -209,13 +210,9 @@ async fn stored(
         .await?)
 }
 
-/// The rule of a repository `by` may see.
-pub async fn get(
-    db: &DatabaseConnection,
-    by: &user::Model,
-    id: i64,
-) -> Result<api::RetentionSetting> {
-    let (_, repo) = repositories::find_visible(db, by, id).await?;
+/// The rule of a repository `who` may see.
+pub async fn get(db: &DatabaseConnection, who: &Subject, id: i64) -> Result<api::RetentionSetting> {
+    let (_, repo) = repositories::find_visible(db, who, id).await?;
     let Some(row) = stored(db, repo.id).await? else {
         return Ok(api::RetentionSetting {
             rule: api::RetentionRule::default(),
@@ -249,7 +246,7 @@ pub async fn set(
     id: i64,
     rule: &api::RetentionRule,
 ) -> Result<api::RetentionSetting> {
-    let (ns, repo) = repositories::find_visible(&catalog.db, by, id).await?;
+    let (ns, repo) = repositories::find_visible(&catalog.db, &Subject::user(by, None), id).await?;
     let full = full_name(&ns, &repo);
     crate::catalog::deletion::require_delete(&catalog.db, policy, by, &ns, &full).await?;
     Rule::compile(rule)?;
@@ -285,7 +282,7 @@ pub async fn set(
     let params = serde_json::to_value(rule).ok();
     audit::record(&txn, &Actor::of(by), "repository.retention", target, params).await?;
     txn.commit().await?;
-    get(&catalog.db, by, id).await
+    get(&catalog.db, &Subject::user(by, None), id).await
 }
 
 /// Removes the rule of a repository (those who may delete there).
@@ -295,7 +292,7 @@ pub async fn remove(
     by: &user::Model,
     id: i64,
 ) -> Result<()> {
-    let (ns, repo) = repositories::find_visible(&catalog.db, by, id).await?;
+    let (ns, repo) = repositories::find_visible(&catalog.db, &Subject::user(by, None), id).await?;
     let full = full_name(&ns, &repo);
     crate::catalog::deletion::require_delete(&catalog.db, policy, by, &ns, &full).await?;
     retention_rule::Entity::delete_many()
@@ -328,11 +325,11 @@ async fn evaluate_for(
 /// What `rule` (or the stored rule, when None) would delete now; changes nothing.
 pub async fn preview(
     db: &DatabaseConnection,
-    by: &user::Model,
+    who: &Subject,
     id: i64,
     rule: Option<&api::RetentionRule>,
 ) -> Result<api::RetentionPreview> {
-    let (ns, repo) = repositories::find_visible(db, by, id).await?;
+    let (ns, repo) = repositories::find_visible(db, who, id).await?;
     let rule = match rule {
         Some(rule) => rule.clone(),
         None => stored(db, repo.id)
@@ -355,7 +352,7 @@ pub async fn run_now(
     by: &user::Model,
     id: i64,
 ) -> Result<api::RetentionPreview> {
-    let (ns, repo) = repositories::find_visible(&catalog.db, by, id).await?;
+    let (ns, repo) = repositories::find_visible(&catalog.db, &Subject::user(by, None), id).await?;
     let full = full_name(&ns, &repo);
     crate::catalog::deletion::require_delete(&catalog.db, policy, by, &ns, &full).await?;
     let row = stored(&catalog.db, repo.id)

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::authz::{Subject, rest};
 use crate::db::Paging;
-use crate::db::entities::{registry_event, user};
+use crate::db::entities::registry_event;
 use crate::error::{Error, Result};
 
 fn field(payload: &Value, path: &[&str]) -> Option<String> {
@@ -24,11 +24,14 @@ fn field(payload: &Value, path: &[&str]) -> Option<String> {
 /// A page of stored events (administrators only).
 pub async fn page(
     db: &DatabaseConnection,
-    by: &user::Model,
+    who: &Subject,
     which: EventState,
     paging: Paging,
 ) -> Result<api::RegistryEventPage> {
-    if !rest::may_administer(&Subject::user(by, None)) {
+    if who.limited() {
+        return Err(Error::Forbidden(rest::LIMITED_TOKEN.into()));
+    }
+    if !rest::may_administer(who) {
         return Err(Error::Forbidden(
             "only administrators may read registry events".into(),
         ));

@@ -14,6 +14,7 @@ mod openapi;
 mod outage;
 mod repositories;
 mod retention;
+mod scoped;
 mod session;
 mod token;
 mod users;

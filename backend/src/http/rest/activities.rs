@@ -70,7 +70,7 @@ impl ActivitiesApi {
         let paging = Paging::new(page.0, per_page.0)?;
         let filter = filter(actor, target_type, target, key, since, until);
         Ok(Json(
-            activities::page(&state.db, &auth.principal().user, &filter, paging).await?,
+            activities::page(&state.db, &auth.principal().subject(), &filter, paging).await?,
         ))
     }
 
@@ -93,7 +93,7 @@ impl ActivitiesApi {
         until: Query<Option<String>>,
     ) -> ApiResult<Csv> {
         let filter = filter(actor, target_type, target, key, since, until);
-        let body = activities::csv(&state.db, &auth.principal().user, &filter).await?;
+        let body = activities::csv(&state.db, &auth.principal().subject(), &filter).await?;
         Ok(Csv::Ok(
             PlainText(body),
             "attachment; filename=\"portunus-activities.csv\"".into(),

@@ -14,7 +14,7 @@ use poem_openapi::auth::{ApiKey, Bearer};
 use portunus_shared::api::ErrorBody;
 
 use crate::accounts::{app_tokens, sessions};
-use crate::authz::{TokenScope, rest};
+use crate::authz::{Subject, TokenScope, rest};
 use crate::db::entities::user;
 use crate::error::{Error, Result};
 use crate::http::state::SharedState;
@@ -32,6 +32,12 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// Who asks, narrowed by their application token if they used one:
+    /// what reads are decided for.
+    pub fn subject(&self) -> Subject {
+        Subject::user(&self.user, self.token_scope.clone())
+    }
+
     pub fn session_hash(&self) -> Option<&str> {
         self.session_hash.as_deref()
     }

@@ -34,7 +34,7 @@ impl NamespacesApi {
         let (items, total) = namespaces::list(
             &state.db,
             state.catalog.registry_id,
-            &auth.principal().user,
+            &auth.principal().subject(),
             None,
             paging,
         )
@@ -64,7 +64,7 @@ impl NamespacesApi {
         )
         .await?;
         Ok(Created::Created(Json(
-            namespaces::describe(&state.db, &ns, by).await?,
+            namespaces::describe(&state.db, &ns, &auth.principal().subject()).await?,
         )))
     }
 
@@ -83,12 +83,12 @@ impl NamespacesApi {
         let (ns, _) = namespaces::find_visible(
             &state.db,
             state.catalog.registry_id,
-            &auth.principal().user,
+            &auth.principal().subject(),
             &name,
         )
         .await?;
         Ok(Json(
-            namespaces::describe(&state.db, &ns, &auth.principal().user).await?,
+            namespaces::describe(&state.db, &ns, &auth.principal().subject()).await?,
         ))
     }
 
@@ -109,7 +109,9 @@ impl NamespacesApi {
         let by = auth.principal().for_changes()?;
         let ns =
             namespaces::update(&state.db, state.catalog.registry_id, by, &name, body.0).await?;
-        Ok(Json(namespaces::describe(&state.db, &ns, by).await?))
+        Ok(Json(
+            namespaces::describe(&state.db, &ns, &auth.principal().subject()).await?,
+        ))
     }
 
     /// Delete a namespace (not a personal or the global one).

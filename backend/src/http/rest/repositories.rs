@@ -46,12 +46,11 @@ impl RepositoriesApi {
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<RepositoryPage>> {
         let paging = Paging::new(page.0, per_page.0)?;
-        let user = &auth.principal().user;
         Ok(Json(
             repositories::list(
                 &state.db,
                 state.catalog.registry_id,
-                user,
+                &auth.principal().subject(),
                 q.0.as_deref(),
                 starred.0.unwrap_or(false),
                 sort.0.unwrap_or_default(),
@@ -101,7 +100,7 @@ impl RepositoriesApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Repository>> {
         Ok(Json(
-            repositories::show(&state.db, &auth.principal().user, id.0).await?,
+            repositories::show(&state.db, &auth.principal().subject(), id.0).await?,
         ))
     }
 
@@ -138,7 +137,7 @@ impl RepositoriesApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Vec<Comment>>> {
         Ok(Json(
-            comments::list(&state.db, &auth.principal().user, id.0).await?,
+            comments::list(&state.db, &auth.principal().subject(), id.0).await?,
         ))
     }
 
@@ -212,7 +211,8 @@ impl RepositoriesApi {
         tag: Path<String>,
     ) -> ApiResult<Json<TagDetails>> {
         Ok(Json(
-            repositories::tag_details(&state.catalog, &auth.principal().user, id.0, &tag).await?,
+            repositories::tag_details(&state.catalog, &auth.principal().subject(), id.0, &tag)
+                .await?,
         ))
     }
 
@@ -258,7 +258,7 @@ impl RepositoriesApi {
         Ok(Json(
             inspect::page(
                 &state.db,
-                &auth.principal().user,
+                &auth.principal().subject(),
                 which.0.unwrap_or_default(),
                 paging,
             )
@@ -281,7 +281,7 @@ impl RepositoriesApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Vec<Image>>> {
         Ok(Json(
-            images::list(&state.db, &auth.principal().user, id.0).await?,
+            images::list(&state.db, &auth.principal().subject(), id.0).await?,
         ))
     }
 
@@ -299,7 +299,7 @@ impl RepositoriesApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Vec<Tag>>> {
         Ok(Json(
-            repositories::tags(&state.db, &auth.principal().user, id.0).await?,
+            repositories::tags(&state.db, &auth.principal().subject(), id.0).await?,
         ))
     }
 }

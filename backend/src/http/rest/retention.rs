@@ -31,7 +31,7 @@ impl RetentionApi {
         id: Path<i64>,
     ) -> ApiResult<Json<RetentionSetting>> {
         Ok(Json(
-            retention::get(&state.db, &auth.principal().user, id.0).await?,
+            retention::get(&state.db, &auth.principal().subject(), id.0).await?,
         ))
     }
 
@@ -91,7 +91,7 @@ impl RetentionApi {
         id: Path<i64>,
     ) -> ApiResult<Json<RetentionPreview>> {
         Ok(Json(
-            retention::preview(&state.db, &auth.principal().user, id.0, None).await?,
+            retention::preview(&state.db, &auth.principal().subject(), id.0, None).await?,
         ))
     }
 
@@ -109,7 +109,7 @@ impl RetentionApi {
         rule: Json<RetentionRule>,
     ) -> ApiResult<Json<RetentionPreview>> {
         Ok(Json(
-            retention::preview(&state.db, &auth.principal().user, id.0, Some(&rule)).await?,
+            retention::preview(&state.db, &auth.principal().subject(), id.0, Some(&rule)).await?,
         ))
     }
 

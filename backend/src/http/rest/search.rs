@@ -37,12 +37,12 @@ impl SearchApi {
         if needle.is_empty() || needle.len() > 255 {
             return Err(Error::InvalidInput("search for 1 to 255 characters".into()).into());
         }
-        let by = &auth.principal().user;
+        let who = &auth.principal().subject();
         let paging = Paging::new(Some(1), Some(LIMIT as u64))?;
         let repositories = repositories::list(
             &state.db,
             state.catalog.registry_id,
-            by,
+            who,
             Some(needle.as_str()),
             false,
             RepositorySort::Name,
@@ -53,13 +53,13 @@ impl SearchApi {
         let (mut namespaces, _) = namespaces::list(
             &state.db,
             state.catalog.registry_id,
-            by,
+            who,
             Some(&needle),
             paging,
         )
         .await?;
         namespaces.retain(|n| !n.global);
-        let (teams, _) = teams::list(&state.db, by, Some(&needle), paging).await?;
+        let (teams, _) = teams::list(&state.db, who, Some(&needle), paging).await?;
         Ok(Json(SearchResults {
             repositories,
             namespaces,

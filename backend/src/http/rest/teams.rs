@@ -31,7 +31,8 @@ impl TeamsApi {
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<TeamPage>> {
         let paging = Paging::new(page.0, per_page.0)?;
-        let (items, total) = teams::list(&state.db, &auth.principal().user, None, paging).await?;
+        let (items, total) =
+            teams::list(&state.db, &auth.principal().subject(), None, paging).await?;
         Ok(Json(paging.page_of(items, total)))
     }
 
@@ -46,7 +47,7 @@ impl TeamsApi {
         let by = auth.principal().for_changes()?;
         let team = teams::create(&state.db, by, body.0, &state.config.policy).await?;
         Ok(Created::Created(Json(
-            teams::describe(&state.db, &team, by).await?,
+            teams::describe(&state.db, &team, &auth.principal().subject()).await?,
         )))
     }
 
@@ -58,9 +59,9 @@ impl TeamsApi {
         auth: Auth,
         name: Path<String>,
     ) -> ApiResult<Json<Team>> {
-        let (team, _) = teams::find_visible(&state.db, &auth.principal().user, &name).await?;
+        let (team, _) = teams::find_visible(&state.db, &auth.principal().subject(), &name).await?;
         Ok(Json(
-            teams::describe(&state.db, &team, &auth.principal().user).await?,
+            teams::describe(&state.db, &team, &auth.principal().subject()).await?,
         ))
     }
 
@@ -75,7 +76,9 @@ impl TeamsApi {
     ) -> ApiResult<Json<Team>> {
         let by = auth.principal().for_changes()?;
         let team = teams::update(&state.db, by, &name, body.0).await?;
-        Ok(Json(teams::describe(&state.db, &team, by).await?))
+        Ok(Json(
+            teams::describe(&state.db, &team, &auth.principal().subject()).await?,
+        ))
     }
 
     /// Delete a team (owners and administrators). A team that owns
@@ -123,8 +126,10 @@ impl TeamsApi {
     ) -> ApiResult<Json<Team>> {
         let by = auth.principal().for_changes()?;
         teams::set_member(&state.db, by, &name, &username, body.role).await?;
-        let (team, _) = teams::find_visible(&state.db, by, &name).await?;
-        Ok(Json(teams::describe(&state.db, &team, by).await?))
+        let (team, _) = teams::find_visible(&state.db, &auth.principal().subject(), &name).await?;
+        Ok(Json(
+            teams::describe(&state.db, &team, &auth.principal().subject()).await?,
+        ))
     }
 
     /// Remove a member (owners and administrators; anyone may leave). The last

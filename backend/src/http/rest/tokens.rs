@@ -20,11 +20,11 @@ use crate::http::state::SharedState;
 
 pub struct TokensApi;
 
-async fn user_named(state: &SharedState, by: &user::Model, name: &str) -> Result<user::Model> {
+async fn user_named(state: &SharedState, who: &Subject, name: &str) -> Result<user::Model> {
     let found = users::find_by_name(&state.db, name).await?;
     match found {
         // Others' accounts are not revealed to non-admins.
-        Some(u) if rest::may_see_account(&Subject::user(by, None), u.id) => Ok(u),
+        Some(u) if rest::may_see_account(who, u.id) => Ok(u),
         _ => Err(Error::NotFound(format!(
             "no user {name:?} whose tokens you may manage"
         ))),
@@ -40,8 +40,9 @@ impl TokensApi {
         state: Data<&SharedState>,
         auth: Auth,
     ) -> ApiResult<Json<Vec<ApplicationToken>>> {
-        let me = &auth.principal().user;
-        Ok(Json(app_tokens::list(&state.db, me, me).await?))
+        let principal = auth.principal();
+        let tokens = app_tokens::list(&state.db, &principal.subject(), &principal.user).await?;
+        Ok(Json(tokens))
     }
 
     /// Create an application token for yourself. The secret is in this answer
@@ -84,7 +85,12 @@ impl TokensApi {
         auth: Auth,
     ) -> ApiResult<Json<Vec<portunus_shared::api::RefreshTokenInfo>>> {
         Ok(Json(
-            refresh_tokens::list(&state.db, &auth.principal().user).await?,
+            refresh_tokens::list(
+                &state.db,
+                &auth.principal().subject(),
+                &auth.principal().user,
+            )
+            .await?,
         ))
     }
 
@@ -116,9 +122,9 @@ impl TokensApi {
         auth: Auth,
         username: Path<String>,
     ) -> ApiResult<Json<Vec<ApplicationToken>>> {
-        let by = &auth.principal().user;
-        let owner = user_named(&state, by, &username).await?;
-        Ok(Json(app_tokens::list(&state.db, by, &owner).await?))
+        let who = auth.principal().subject();
+        let owner = user_named(&state, &who, &username).await?;
+        Ok(Json(app_tokens::list(&state.db, &who, &owner).await?))
     }
 
     /// Create a token for a user, e.g. a bot (that user or administrators).
@@ -135,7 +141,7 @@ impl TokensApi {
         body: Json<NewApplicationToken>,
     ) -> ApiResult<Created<CreatedApplicationToken>> {
         let by = auth.principal().for_changes()?;
-        let owner = user_named(&state, by, &username).await?;
+        let owner = user_named(&state, &auth.principal().subject(), &username).await?;
         Ok(Created::Created(Json(
             app_tokens::create(&state.db, by, &owner, body.0).await?,
         )))

@@ -36,7 +36,13 @@ impl UsersApi {
     ) -> ApiResult<Json<UserPage>> {
         let paging = Paging::new(page.0, per_page.0)?;
         Ok(Json(
-            users::list(&state.db, &auth.principal().user, q.0.as_deref(), paging).await?,
+            users::list(
+                &state.db,
+                &auth.principal().subject(),
+                q.0.as_deref(),
+                paging,
+            )
+            .await?,
         ))
     }
 
@@ -66,7 +72,7 @@ impl UsersApi {
         auth: Auth,
         username: Path<String>,
     ) -> ApiResult<Json<User>> {
-        let found = users::find_visible(&state.db, &auth.principal().user, &username).await?;
+        let found = users::find_visible(&state.db, &auth.principal().subject(), &username).await?;
         Ok(Json(users::describe(&state.db, &found).await?))
     }
 
