@@ -386,27 +386,40 @@ impl Api {
             .as_u16()
     }
 
-    /// Sends a request and returns the status and JSON body; panics on a
-    /// non-2xx answer, naming the request.
+    /// Sends a request and returns the JSON body; panics on a non-2xx
+    /// answer, naming the request.
     pub fn call(
         &self,
         method: &str,
         path: &str,
         body: Option<serde_json::Value>,
     ) -> serde_json::Value {
+        let (status, text) = self.answer(method, path, body);
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path}: {status} {text}"
+        );
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Sends a request and returns the status and the body, whatever they are.
+    pub fn answer(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, String) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("HTTP method");
         let mut request = self
             .http
-            .request(method.clone(), format!("{}{path}", self.base))
+            .request(method, format!("{}{path}", self.base))
             .header("Cookie", &self.cookie);
         if let Some(body) = body {
             request = request.json(&body);
         }
         let response = request.send().expect("API request");
-        let status = response.status();
-        let text = response.text().unwrap_or_default();
-        assert!(status.is_success(), "{method} {path}: {status} {text}");
-        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+        let status = response.status().as_u16();
+        (status, response.text().unwrap_or_default())
     }
 }
 

@@ -11,3 +11,4 @@ pub mod refresh_tokens;
 pub mod sessions;
 pub mod teams;
 pub mod users;
+pub mod vacancy;

@@ -12,6 +12,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use crate::accounts::vacancy::{self, RegistryContent};
 use crate::accounts::{teams, users};
 use crate::audit::{self, Actor, Target};
 use crate::authz::{NamespaceFacts, Role, Subject, Visibility, facts, rest, visibility};
@@ -316,18 +317,20 @@ pub async fn update(
     Ok(ns)
 }
 
-/// Deletes a namespace and what Portunus knows of its repositories. Not the
-/// global or a personal namespace; deletes must be enabled.
+/// Deletes an empty namespace (see [`vacancy`]). Not the global or a
+/// personal namespace; deletes must be enabled.
 pub async fn delete(
     db: &DatabaseConnection,
+    registry: &impl RegistryContent,
     registry_id: i64,
     by: &user::Model,
     name: &str,
     settings: &PolicySettings,
 ) -> Result<()> {
     let txn = crate::db::begin_write(db).await?;
-    let (ns, facts) = find_visible(&txn, registry_id, &Subject::user(by, None), name).await?;
-    if !rest::may_manage_namespace(&Subject::user(by, None), &facts) {
+    let subject = Subject::user(by, None);
+    let (ns, facts) = find_visible(&txn, registry_id, &subject, name).await?;
+    if !rest::may_manage_namespace(&subject, &facts) {
         return Err(Error::Forbidden(format!(
             "only owners of the namespace's team (or administrators) may delete {name:?}"
         )));
@@ -342,6 +345,7 @@ pub async fn delete(
             "{name:?} is a personal or the global namespace; those cannot be deleted"
         )));
     }
+    vacancy::require_vacant(&txn, registry, std::slice::from_ref(&ns)).await?;
     audit::record(&txn, &actor(by), "namespace.delete", target(&ns), None).await?;
     namespace::Entity::delete_by_id(ns.id).exec(&txn).await?;
     txn.commit().await?;

@@ -10,6 +10,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::accounts::users;
+use crate::accounts::vacancy::{self, RegistryContent};
 use crate::audit::{self, Actor, Target};
 use crate::authz::{Role, Subject, facts, rest, visibility};
 use crate::config::PolicySettings;
@@ -277,6 +278,7 @@ pub enum NamespacesOnDelete {
 /// Deletes a team; its namespaces are moved, deleted, or keep it alive.
 pub async fn delete(
     db: &DatabaseConnection,
+    registry: &impl RegistryContent,
     by: &user::Model,
     name: &str,
     namespaces: NamespacesOnDelete,
@@ -325,6 +327,7 @@ pub async fn delete(
                         "deleting is disabled here (policy.delete_enabled)".into(),
                     ));
                 }
+                vacancy::require_vacant(&txn, registry, &owned).await?;
                 for ns in owned {
                     let ns_target = Target::new("namespace", Some(ns.id), &ns.name);
                     audit::record(&txn, &actor(by), "namespace.delete", ns_target, None).await?;

@@ -13,6 +13,7 @@ use sea_orm::{
 };
 
 use crate::accounts::lockout;
+use crate::accounts::vacancy::{self, RegistryContent};
 use crate::audit::{self, Actor, Target};
 use crate::authz::{Role, Subject, Visibility, rest};
 use crate::crypto::password;
@@ -519,9 +520,14 @@ pub async fn update(
     Ok(updated)
 }
 
-/// Deletes an account with its personal namespace (admins only; never the
-/// last administrator).
-pub async fn delete(db: &DatabaseConnection, by: &user::Model, name: &str) -> Result<()> {
+/// Deletes an account with its personal namespace, which must be empty
+/// (see [`vacancy`]; admins only; never the last administrator).
+pub async fn delete(
+    db: &DatabaseConnection,
+    registry: &impl RegistryContent,
+    by: &user::Model,
+    name: &str,
+) -> Result<()> {
     require_admin(&Subject::user(by, None))?;
     let txn = crate::db::begin_write(db).await?;
     let target_user = find_by_name(&txn, name)
@@ -532,13 +538,16 @@ pub async fn delete(db: &DatabaseConnection, by: &user::Model, name: &str) -> Re
             "this is the last administrator; it cannot be deleted".into(),
         ));
     }
-    let target = Target::user(&target_user);
-    audit::record(&txn, &Actor::of(by), "user.delete", target, None).await?;
-    if let Some(ns) = namespace::Entity::find()
+    let personal = namespace::Entity::find()
         .filter(namespace::Column::PersonalUserId.eq(target_user.id))
         .one(&txn)
-        .await?
-    {
+        .await?;
+    if let Some(ns) = &personal {
+        vacancy::require_vacant(&txn, registry, std::slice::from_ref(ns)).await?;
+    }
+    let target = Target::user(&target_user);
+    audit::record(&txn, &Actor::of(by), "user.delete", target, None).await?;
+    if let Some(ns) = personal {
         let team_id = ns.team_id;
         namespace::Entity::delete_by_id(ns.id).exec(&txn).await?;
         team::Entity::delete_by_id(team_id).exec(&txn).await?;

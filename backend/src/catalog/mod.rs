@@ -7,6 +7,7 @@
 pub mod comments;
 pub mod deletion;
 pub mod explore;
+pub mod holdings;
 pub mod images;
 pub mod listing;
 pub mod markdown;

@@ -10,3 +10,4 @@ mod docker;
 mod events;
 pub mod podman;
 mod sync;
+mod vacancy;

@@ -129,6 +129,7 @@ impl NamespacesApi {
         let by = auth.principal().for_changes()?;
         namespaces::delete(
             &state.db,
+            &state.catalog,
             state.catalog.registry_id,
             by,
             &name,

@@ -105,7 +105,15 @@ impl TeamsApi {
             (None, false) => NamespacesOnDelete::Refuse,
         };
         let by = auth.principal().for_changes()?;
-        teams::delete(&state.db, by, &name, namespaces, &state.config.policy).await?;
+        teams::delete(
+            &state.db,
+            &state.catalog,
+            by,
+            &name,
+            namespaces,
+            &state.config.policy,
+        )
+        .await?;
         Ok(Done::Done)
     }
 

@@ -113,7 +113,13 @@ impl UsersApi {
         auth: Auth,
         username: Path<String>,
     ) -> ApiResult<Done> {
-        users::delete(&state.db, auth.principal().for_changes()?, &username).await?;
+        users::delete(
+            &state.db,
+            &state.catalog,
+            auth.principal().for_changes()?,
+            &username,
+        )
+        .await?;
         Ok(Done::Done)
     }
 

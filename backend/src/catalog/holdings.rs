@@ -1,0 +1,41 @@
+//! What the registry itself holds under a namespace name, read from its
+//! catalog: the answer `accounts::vacancy` needs before a name is given up.
+//! The catalog is sorted, so the walk starts right after `NAMESPACE/` and
+//! stops at the first name outside it.
+
+use crate::accounts::vacancy::RegistryContent;
+use crate::catalog::Catalog;
+use crate::error::Result;
+use crate::registry::RegistryError;
+
+/// Names read per catalog request.
+const PAGE: u32 = 100;
+
+impl RegistryContent for Catalog {
+    async fn tagged_under(&self, namespace: &str) -> Result<Vec<String>> {
+        let prefix = format!("{namespace}/");
+        let mut tagged = Vec::new();
+        let mut last = prefix.clone();
+        loop {
+            let (names, more) = self.registry.catalog_page(Some(&last), PAGE).await?;
+            let read = names.len();
+            let inside: Vec<String> = names
+                .into_iter()
+                .take_while(|name| name.starts_with(&prefix))
+                .collect();
+            // Past the prefix, or at the end of the catalog.
+            let done = more.is_none() || inside.len() < read || read == 0;
+            for name in inside {
+                match self.registry.tags(&name).await {
+                    Ok(tags) if !tags.is_empty() => tagged.push(name.clone()),
+                    Ok(_) | Err(RegistryError::NotFound(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                last = name;
+            }
+            if done {
+                return Ok(tagged);
+            }
+        }
+    }
+}
