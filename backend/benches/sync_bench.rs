@@ -175,6 +175,8 @@ async fn list_viewer(
             email: None,
             admin: false,
             bot: false,
+            // As the operator's command line does: the first is administrator.
+            bootstrap: true,
         };
         users::create(&state.db, state.catalog.registry_id, new, &actor)
             .await

@@ -98,7 +98,7 @@ enum UserCommand {
     Create {
         /// User name: letters, digits, '.', '_', '-' and '@'.
         name: String,
-        /// Make the user an administrator (the first user always is one).
+        /// Make the user an administrator (the first account made here always is one).
         #[arg(long)]
         admin: bool,
         /// E-mail address.
@@ -252,6 +252,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 email,
                 admin,
                 bot,
+                // The operator at the command line may make the first administrator.
+                bootstrap: true,
             };
             let created = users::create(&state.db, state.catalog.registry_id, new, &Actor::cli())
                 .await

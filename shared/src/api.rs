@@ -46,6 +46,9 @@ pub struct SignUp {
     pub username: String,
     pub password: String,
     pub email: Option<String>,
+    /// The setup code the server printed at start while there is no
+    /// administrator: with it, this account becomes the first one.
+    pub setup_code: Option<String>,
 }
 
 /// What sign-up created, including how the user name was turned into a
@@ -67,6 +70,9 @@ pub struct ServerInfo {
     pub registry: String,
     /// Whether people may create their own accounts.
     pub signup: bool,
+    /// Whether there is no administrator yet: a sign-up with the setup code
+    /// from the server's log becomes the first one.
+    pub setup: bool,
 }
 
 /// A team: members with roles, owning namespaces.

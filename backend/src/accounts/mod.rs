@@ -9,6 +9,7 @@ pub mod lockout;
 pub mod namespaces;
 pub mod refresh_tokens;
 pub mod sessions;
+pub mod setup;
 pub mod teams;
 pub mod users;
 pub mod vacancy;

@@ -32,6 +32,10 @@ pub struct NewUser {
     pub admin: bool,
     /// A bot: no password, no personal namespace, application tokens only.
     pub bot: bool,
+    /// Whether the account becomes the administrator when there is none
+    /// yet: for the operator's command line and a sign-up with the setup
+    /// code (see `setup`), never for a plain sign-up.
+    pub bootstrap: bool,
 }
 
 /// A created account and what the person should be told about it.
@@ -47,9 +51,9 @@ pub struct CreatedUser {
 }
 
 /// Creates a user with their personal team and namespace (bots get neither),
-/// in one transaction. The first account of an installation becomes admin;
-/// after that only an explicit `admin` request (by an admin or the
-/// operator's CLI) does. Bots are never admins.
+/// in one transaction. A `bootstrap` account becomes admin when there is
+/// none yet; otherwise only an explicit `admin` request (by an admin or the
+/// operator's CLI) makes one. Bots are never admins.
 pub async fn create(
     db: &DatabaseConnection,
     registry_id: i64,
@@ -99,7 +103,7 @@ pub async fn create(
         .one(&txn)
         .await?
         .is_some();
-    let admin = !new.bot && (new.admin || !admin_exists);
+    let admin = !new.bot && (new.admin || (new.bootstrap && !admin_exists));
     let now = Utc::now();
     let created = user::ActiveModel {
         username: Set(new.username.clone()),
@@ -162,6 +166,7 @@ pub async fn create_by(
         email: new.email,
         admin: new.admin,
         bot: new.bot,
+        bootstrap: false,
     };
     create(db, registry_id, new, &Actor::of(by)).await
 }

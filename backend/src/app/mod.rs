@@ -10,6 +10,7 @@ use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
 
 use crate::accounts::credentials::CredentialCache;
+use crate::accounts::setup::Setup;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crypto::secrets;
@@ -79,11 +80,15 @@ pub async fn init(config: Config) -> Result<SharedState> {
         credentials: CredentialCache::new(Duration::from_secs(300), 10_000),
         notification_secret,
         events: Arc::new(events),
+        setup: Setup::default(),
     }))
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
 pub async fn serve(state: SharedState) -> std::io::Result<()> {
+    if let Err(e) = state.setup.announce(&state.db).await {
+        tracing::warn!(error = %e, "cannot tell whether an administrator exists");
+    }
     tokio::spawn(crate::ingest::process::run(
         state.catalog.clone(),
         state.events.clone(),

@@ -33,9 +33,14 @@ pub fn create_private_file(path: &Path, contents: &[u8]) -> std::io::Result<bool
 
 /// `n` random bytes from the operating system's generator, hex-encoded.
 pub fn random_hex(n: usize) -> String {
+    data_encoding::HEXLOWER.encode(&random_bytes(n))
+}
+
+/// `n` random bytes from the operating system.
+pub fn random_bytes(n: usize) -> Vec<u8> {
     let mut bytes = vec![0u8; n];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    data_encoding::HEXLOWER.encode(&bytes)
+    bytes
 }
 
 /// Reads the secret in `path`, generating a random one first when absent.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::accounts::credentials::CredentialCache;
+use crate::accounts::setup::Setup;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crypto::signing::TokenSigner;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub notification_secret: String,
     /// The registry event pipeline: counters, wake-ups, registry names.
     pub events: Arc<Events>,
+    /// The setup code that lets a sign-up become the first administrator.
+    pub setup: Setup,
 }
 
 pub type SharedState = Arc<AppState>;

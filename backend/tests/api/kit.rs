@@ -150,6 +150,8 @@ impl Kit {
             email: None,
             admin: false,
             bot: false,
+            // As the operator's command line does: the first is administrator.
+            bootstrap: true,
         };
         users::create(
             &self.state.db,

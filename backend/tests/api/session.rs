@@ -28,25 +28,53 @@ async fn sign_up(kit: &Kit, username: &str) -> crate::kit::Answer {
 }
 
 #[tokio::test]
-async fn first_account_is_admin_and_later_ones_are_not() {
+async fn only_the_setup_code_makes_a_sign_up_the_first_administrator() {
     for kit in kits().await {
-        let first = sign_up(&kit, "root").await;
+        let info = || async { kit.get("/api/v1/info").await.json()["setup"].clone() };
+        assert_eq!(info().await, true, "no administrator yet");
+        let with_code = |username: &'static str, code: String| {
+            let kit = &kit;
+            async move {
+                let body = json!({"username": username, "password": PASSWORD, "setup_code": code});
+                kit.send(kit.client.post("/api/v1/signup").body_json(&body))
+                    .await
+            }
+        };
+
+        // Whoever comes first without the code is an ordinary user.
+        let first = sign_up(&kit, "early-bird").await;
         first.assert_status(201, "first");
-        assert_eq!(first.json()["user"]["admin"], true);
-        let second = kit
+        assert_eq!(first.json()["user"]["admin"], false, "{}", first.text);
+        let mallory = kit
             .send(
                 kit.client.post("/api/v1/signup").body_json(
                     &json!({"username": "mallory", "password": PASSWORD, "admin": true}),
                 ),
             )
             .await;
-        second.assert_status(201, "second");
+        mallory.assert_status(201, "mallory");
         assert_eq!(
-            second.json()["user"]["admin"],
+            mallory.json()["user"]["admin"],
             false,
-            "nobody claims admin by signing up"
+            "nobody claims admin"
         );
-        assert_eq!(second.json()["user"]["namespace"], "mallory");
+        let guessed = with_code("guesser", "AAAA-AAAA-AAAA-AAAA".into()).await;
+        guessed.assert_status(403, "a wrong code");
+        assert!(guessed.text.contains("setup code"), "{}", guessed.text);
+        sign_up(&kit, "guesser")
+            .await
+            .assert_status(201, "the wrong code created nothing");
+        assert_eq!(info().await, true, "still no administrator");
+
+        // The operator, with the code from the log (typed loosely).
+        let code = kit.state.setup.code().to_lowercase().replace('-', " ");
+        let root = with_code("root", code.clone()).await;
+        root.assert_status(201, "with the code");
+        assert_eq!(root.json()["user"]["admin"], true, "{}", root.text);
+        assert_eq!(info().await, false, "set up");
+        with_code("second", code)
+            .await
+            .assert_status(409, "the code is spent once an administrator exists");
     }
 }
 

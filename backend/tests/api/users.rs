@@ -522,7 +522,7 @@ async fn the_audit_log_filters_pages_and_exports() {
 }
 
 #[tokio::test]
-async fn concurrent_first_sign_ups_make_exactly_one_administrator() {
+async fn concurrent_first_accounts_make_exactly_one_administrator() {
     for kit in kits().await {
         let signups = (0..6).map(|i| {
             let state = kit.state.clone();
@@ -533,6 +533,7 @@ async fn concurrent_first_sign_ups_make_exactly_one_administrator() {
                     email: None,
                     admin: false,
                     bot: false,
+                    bootstrap: true,
                 };
                 portunus::accounts::users::create(
                     &state.db,

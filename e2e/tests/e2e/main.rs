@@ -9,5 +9,6 @@ mod browser;
 mod docker;
 mod events;
 pub mod podman;
+mod setup;
 mod sync;
 mod vacancy;

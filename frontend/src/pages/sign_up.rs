@@ -1,5 +1,7 @@
-//! The sign-up page (when the installation allows it): the first account
-//! becomes the administrator; the page says which namespace the account got.
+//! The sign-up page (when the installation allows it). While there is no
+//! administrator it asks for the setup code from the server's log, which
+//! makes the account the first administrator; the page says which
+//! namespace the account got.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -12,6 +14,9 @@ pub fn SignUpPage() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let setup_code = RwSignal::new(String::new());
+    let info = LocalResource::new(api::info);
+    let setup = move || matches!(info.get(), Some(Ok(info)) if info.setup);
     let error = RwSignal::new(None::<String>);
     let created = RwSignal::new(None::<SignedUp>);
     let busy = RwSignal::new(false);
@@ -21,10 +26,12 @@ pub fn SignUpPage() -> impl IntoView {
         busy.set(true);
         error.set(None);
         let email = email.get_untracked();
+        let code = setup_code.get_untracked();
         let request = SignUp {
             username: username.get_untracked(),
             password: password.get_untracked(),
             email: (!email.trim().is_empty()).then_some(email),
+            setup_code: (!code.trim().is_empty()).then_some(code),
         };
         spawn_local(async move {
             match api::sign_up(request).await {
@@ -49,6 +56,13 @@ pub fn SignUpPage() -> impl IntoView {
                     <input id="email" type="email" autocomplete="email" bind:value=email />
                     <label for="password">"Password (8 to 128 characters)"</label>
                     <input id="password" type="password" autocomplete="new-password" required minlength="8" bind:value=password />
+                    <Show when=setup>
+                        <label for="setup-code">"Setup code (optional)"</label>
+                        <input id="setup-code" autocomplete="off" placeholder="XXXX-XXXX-XXXX-XXXX" bind:value=setup_code />
+                        <p class="muted">
+                            "There is no administrator yet. The code in the server's log makes this account the administrator; without it, the account is an ordinary one."
+                        </p>
+                    </Show>
                     <button id="signup-button" type="submit" disabled=move || busy.get()>"Create account"</button>
                 </form>
                 <Show when=move || error.get().is_some()>
@@ -65,7 +79,7 @@ fn Created(done: SignedUp) -> impl IntoView {
     view! {
         <p id="signup-done">
             "Account " <strong>{done.user.username.clone()}</strong> " created"
-            {done.user.admin.then_some(" as the administrator (the first account always is)")} "."
+            {done.user.admin.then_some(" as the administrator")} "."
         </p>
         {done.namespace_notice.map(|notice| view! { <p class="muted">{notice}</p> })}
         <a href="/signin">"Sign in now"</a>

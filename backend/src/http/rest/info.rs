@@ -12,13 +12,16 @@ pub struct InfoApi;
 
 #[OpenApi(tag = "ApiTags::Info")]
 impl InfoApi {
-    /// Version, the registry people push to, and whether sign-up is open.
+    /// Version, the registry people push to, whether sign-up is open, and
+    /// whether the installation still waits for its first administrator.
     #[oai(path = "/info", method = "get", operation_id = "get_info")]
     async fn info(&self, state: Data<&SharedState>) -> Json<ServerInfo> {
         Json(ServerInfo {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             registry: state.config.registry_host(),
             signup: state.config.signup,
+            // Unknown while the database is away: then the form asks nothing more.
+            setup: state.setup.pending(&state.db).await.unwrap_or(false),
         })
     }
 }

@@ -13,6 +13,7 @@ use crate::accounts::lockout::{Attempt, Lockout};
 use crate::accounts::users::{self, NewUser};
 use crate::accounts::{credentials, sessions};
 use crate::audit::Actor;
+use crate::error::Error;
 use crate::http::client_address::ClientAddress;
 use crate::http::state::SharedState;
 
@@ -78,8 +79,9 @@ impl SessionApi {
         Ok(SignedOut::Ok(session_cookie(&state, "")))
     }
 
-    /// Create an account (when sign-up is enabled). The first account of an
-    /// installation becomes the administrator; later ones never do.
+    /// Create an account (when sign-up is enabled). It becomes the first
+    /// administrator only with the setup code the server printed at start
+    /// while there was none; never otherwise.
     #[oai(path = "/signup", method = "post", operation_id = "sign_up")]
     async fn sign_up(&self, state: Data<&SharedState>, body: Json<SignUp>) -> ApiResult<Created> {
         if !state.config.signup {
@@ -91,13 +93,33 @@ impl SessionApi {
             username,
             password,
             email,
+            setup_code,
         } = body.0;
+        let bootstrap = match setup_code.filter(|code| !code.trim().is_empty()) {
+            None => false,
+            Some(_) if !state.setup.pending(&state.db).await? => {
+                return Err(Error::Conflict(
+                    "this installation has an administrator already; sign up without a setup code"
+                        .into(),
+                )
+                .into());
+            }
+            Some(code) if !state.setup.accepts(&code) => {
+                return Err(Error::Forbidden(
+                    "wrong setup code: use the one in the log of the Portunus process you reach (printed at its start while there is no administrator)"
+                        .into(),
+                )
+                .into());
+            }
+            Some(_) => true,
+        };
         let new = NewUser {
             username: username.clone(),
             password,
             email,
             admin: false,
             bot: false,
+            bootstrap,
         };
         let actor = Actor {
             id: None,
