@@ -26,6 +26,9 @@ pub enum Error {
     /// moment.
     #[error("{0}")]
     Busy(String),
+    /// This client asked too often; it may again after `retry_after` seconds.
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
     #[error("database error: {0}")]
     Database(#[from] DbErr),
     #[error("internal error: {0}")]

@@ -2,7 +2,9 @@
 //! (`offline_token=true`, `access_type=offline`) after a password login,
 //! bound to one user and one service, never rotated on use (dockerd loses
 //! rotated tokens), and dead as soon as the user is disabled or changes
-//! password. Users list and revoke their own.
+//! password, or once unused for `refresh_token_idle_days`. A user holds at
+//! most `refresh_tokens_per_user`: a new one retires the least recently
+//! used. Users list and revoke their own.
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use sea_orm::{
@@ -20,19 +22,42 @@ use crate::error::{Error, Result};
 pub const PREFIX: &str = "ptr_";
 const LAST_USED_RESOLUTION: Duration = Duration::minutes(1);
 
+/// How long refresh tokens live unused, and how many one user may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub idle: Duration,
+    pub per_user: u64,
+}
+
+impl Limits {
+    pub fn of(config: &crate::config::Config) -> Limits {
+        Limits {
+            idle: Duration::days(i64::from(config.refresh_token_idle_days)),
+            per_user: u64::from(config.refresh_tokens_per_user.max(1)),
+        }
+    }
+}
+
+/// When the token was last of use: its last redemption, or its issue.
+fn last_active(row: &refresh_token::Model) -> DateTime<Utc> {
+    row.last_used_at.unwrap_or(row.created_at)
+}
+
 fn password_digest(user: &user::Model) -> String {
     sha256_hex(user.password_hash.as_deref().unwrap_or_default())
 }
 
-/// Issues a refresh token for `user` and `service`; returns the secret.
+/// Issues a refresh token for `user` and `service` at `now`, retiring the
+/// least recently used ones beyond `limits.per_user`; returns the secret.
 pub async fn issue(
     db: &impl ConnectionTrait,
+    limits: Limits,
     user: &user::Model,
     service: &str,
     client_id: &str,
+    now: DateTime<Utc>,
 ) -> Result<String> {
     let secret = format!("{PREFIX}{}", random_hex(32));
-    let now = Utc::now();
     let row = refresh_token::ActiveModel {
         user_id: Set(user.id),
         service: Set(service.to_owned()),
@@ -54,14 +79,29 @@ pub async fn issue(
         None,
     )
     .await?;
+    let mut held = refresh_token::Entity::find()
+        .filter(refresh_token::Column::UserId.eq(user.id))
+        .all(db)
+        .await?;
+    if held.len() as u64 > limits.per_user {
+        held.sort_by_key(|r| std::cmp::Reverse((last_active(r), r.id)));
+        let retired = held.split_off(usize::try_from(limits.per_user).unwrap_or(usize::MAX));
+        refresh_token::Entity::delete_many()
+            .filter(refresh_token::Column::Id.is_in(retired.iter().map(|r| r.id)))
+            .exec(db)
+            .await?;
+    }
     Ok(secret)
 }
 
-/// The user a refresh token stands for, if it is live for `service`.
+/// The user a refresh token stands for, if it is live for `service` at
+/// `now`; one unused for longer than `limits.idle` is deleted instead.
 pub async fn redeem(
     db: &impl ConnectionTrait,
+    limits: Limits,
     secret: &str,
     service: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<user::Model>> {
     if !secret.starts_with(PREFIX) || secret.len() > 128 {
         return Ok(None);
@@ -73,13 +113,16 @@ pub async fn redeem(
     else {
         return Ok(None);
     };
+    if now - last_active(&row) > limits.idle {
+        refresh_token::Entity::delete_by_id(row.id).exec(db).await?;
+        return Ok(None);
+    }
     let Some(user) = user::Entity::find_by_id(row.user_id).one(db).await? else {
         return Ok(None);
     };
     if row.service != service || !user.enabled || row.password_digest != password_digest(&user) {
         return Ok(None);
     }
-    let now = Utc::now();
     if row
         .last_used_at
         .is_none_or(|t| now - t > LAST_USED_RESOLUTION)

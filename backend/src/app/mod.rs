@@ -17,6 +17,7 @@ use crate::crypto::secrets;
 use crate::crypto::signing::TokenSigner;
 use crate::db;
 use crate::error::{Error, Result};
+use crate::http::rate_limit::RateLimits;
 use crate::http::routes;
 use crate::http::state::{AppState, SharedState};
 use crate::ingest::Events;
@@ -74,13 +75,15 @@ pub async fn init(config: Config) -> Result<SharedState> {
             registry,
             registry_id,
         },
-        config,
         db,
         signer,
         credentials: CredentialCache::new(Duration::from_secs(300), 10_000),
         notification_secret,
         events: Arc::new(events),
         setup: Setup::default(),
+        limits: RateLimits::new(config.rate_limits.clone()),
+        stored_figures: Default::default(),
+        config,
     }))
 }
 

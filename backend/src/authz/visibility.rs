@@ -55,7 +55,8 @@ pub fn teams(subject: &Subject, id: impl IntoColumnRef) -> Option<SimpleExpr> {
 /// `text` starts with `prefix`, without LIKE (whose `_` is a wildcard
 /// that repository names contain).
 fn starts_with(text: SimpleExpr, prefix: &str) -> SimpleExpr {
-    let length = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
+    // An int4: PostgreSQL has substr(text, int, int), not with a bigint.
+    let length = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
     Expr::expr(Func::cust("substr").arg(text).arg(1).arg(length)).eq(prefix)
 }
 

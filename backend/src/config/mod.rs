@@ -39,6 +39,11 @@ pub struct Config {
     pub lockout_attempts: u32,
     /// How long such a lock lasts, in seconds.
     pub lockout_seconds: u64,
+    /// Days a refresh token (docker's identity token) lives unused.
+    pub refresh_token_idle_days: u32,
+    /// Most refresh tokens one user holds; a new one retires the least
+    /// recently used.
+    pub refresh_tokens_per_user: u32,
     /// Header a trusted reverse proxy puts the client's address in
     /// (`X-Real-IP`, or `X-Forwarded-For`, whose last entry counts); empty
     /// means the address of the connection.
@@ -52,8 +57,33 @@ pub struct Config {
     pub retention_interval_seconds: u64,
     pub token: TokenConfig,
     pub registry: RegistryConfig,
+    /// How often one client address may try (`[rate_limits]`).
+    pub rate_limits: RateLimitSettings,
     /// Who may push, pull and delete (the rules are in `authz`).
     pub policy: PolicySettings,
+}
+
+/// How often one client address may try things that guessing would use;
+/// 0 turns a limit off. Kept per Portunus process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// Web UI and API sign-ins (`POST /api/v1/session`), right or wrong.
+    pub sign_ins_per_minute: u32,
+    /// Sign-up attempts (`POST /api/v1/signup`).
+    pub sign_ups_per_hour: u32,
+    /// Failed logins at the token endpoint (`docker login` and the others).
+    pub failed_logins_per_minute: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        RateLimitSettings {
+            sign_ins_per_minute: 20,
+            sign_ups_per_hour: 10,
+            failed_logins_per_minute: 30,
+        }
+    }
 }
 
 /// Who may push to namespaces they do not administer.
@@ -168,11 +198,14 @@ impl Default for Config {
             lockout_attempts: 10,
             lockout_seconds: 900,
             client_address_header: String::new(),
+            refresh_token_idle_days: 90,
+            refresh_tokens_per_user: 50,
             max_body_bytes: 1024 * 1024,
             retention_interval_seconds: 86_400,
             metrics_token: String::new(),
             token: TokenConfig::default(),
             registry: RegistryConfig::default(),
+            rate_limits: RateLimitSettings::default(),
             policy: PolicySettings::default(),
         }
     }

@@ -7,6 +7,7 @@
 
 pub mod client_address;
 pub mod metrics;
+pub mod rate_limit;
 pub mod rest;
 pub mod spa;
 pub mod state;

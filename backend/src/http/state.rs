@@ -9,6 +9,8 @@ use crate::accounts::setup::Setup;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crypto::signing::TokenSigner;
+use crate::http::metrics::StoredFigures;
+use crate::http::rate_limit::RateLimits;
 use crate::ingest::Events;
 
 pub struct AppState {
@@ -24,6 +26,10 @@ pub struct AppState {
     pub events: Arc<Events>,
     /// The setup code that lets a sign-up become the first administrator.
     pub setup: Setup,
+    /// How often each client address may try signing in, up and on.
+    pub limits: RateLimits,
+    /// What `/metrics` last counted in the database.
+    pub stored_figures: StoredFigures,
 }
 
 pub type SharedState = Arc<AppState>;

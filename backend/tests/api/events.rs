@@ -187,3 +187,21 @@ async fn metrics_may_require_a_token() {
     right.assert_status(200, "right");
     assert!(right.text.contains("portunus_registry_events_total"));
 }
+
+#[tokio::test]
+async fn metrics_count_the_database_at_most_every_fifteen_seconds() {
+    use portunus::http::metrics::{FIGURES_MAX_AGE, StoredFigures};
+    use std::time::{Duration, Instant};
+    let kit = crate::kit::Kit::new("sqlite", None).await;
+    let figures = StoredFigures::default();
+    let users = |f: [(&str, u64); 6]| f.iter().find(|(what, _)| *what == "users").unwrap().1;
+    let start = Instant::now();
+    let first = figures.get(&kit.state.db, start).await.expect("counted");
+    kit.create_user("alice").await;
+    let soon = start + FIGURES_MAX_AGE - Duration::from_secs(1);
+    let cached = figures.get(&kit.state.db, soon).await.expect("cached");
+    assert_eq!(users(cached), users(first), "served from the last count");
+    let later = start + FIGURES_MAX_AGE;
+    let recounted = figures.get(&kit.state.db, later).await.expect("counted");
+    assert_eq!(users(recounted), users(first) + 1, "counted again");
+}

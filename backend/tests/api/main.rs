@@ -10,6 +10,7 @@ mod comments;
 mod events;
 mod kit;
 mod layers;
+mod limits;
 mod openapi;
 mod outage;
 mod repositories;

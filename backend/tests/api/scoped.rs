@@ -8,7 +8,9 @@ use crate::kit::{As, Kit, kits};
 
 /// The full names in a page of repositories.
 fn names(page: &Value) -> Vec<&str> {
-    let items = page["items"].as_array().expect("a page");
+    let items = page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a page: {page}"));
     items.iter().map(|r| r["name"].as_str().unwrap()).collect()
 }
 

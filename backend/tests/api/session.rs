@@ -377,3 +377,23 @@ async fn every_answer_forbids_framing_and_sniffing() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_path_out_of_the_web_ui_is_refused_without_naming_the_disk() {
+    let kit = Kit::with_config("sqlite", None, |c| {
+        std::fs::create_dir_all(&c.web_dir).expect("web dir");
+        std::fs::write(c.web_dir.join("index.html"), "<p>ui</p>").expect("index.html");
+    })
+    .await;
+    kit.get("/anything")
+        .await
+        .assert_status(200, "the UI's index");
+    let web_dir = kit.state.config.web_dir.display().to_string();
+    let refused = kit.get("/%2e%2e/%2e%2e/etc/passwd").await;
+    refused.assert_status(403, "outside the web directory");
+    assert!(
+        !refused.text.contains(&web_dir) && !refused.text.contains("/etc"),
+        "{}",
+        refused.text
+    );
+}

@@ -470,3 +470,61 @@ async fn malformed_oauth2_requests_get_4xx() {
         .await;
     answer.assert_status(413, "answer");
 }
+
+#[tokio::test]
+async fn refresh_tokens_end_unused_and_a_user_holds_only_so_many() {
+    use portunus::accounts::refresh_tokens::{self, Limits};
+    for kit in crate::kit::kits().await {
+        let alice = kit.create_user("alice").await.user;
+        let limits = Limits {
+            idle: chrono::Duration::days(30),
+            per_user: 2,
+        };
+        let start = chrono::Utc::now();
+        let mut secrets = Vec::new();
+        for minutes in 0..3 {
+            let at = start + chrono::Duration::minutes(minutes);
+            let issued =
+                refresh_tokens::issue(&kit.state.db, limits, &alice, "registry", "docker", at);
+            secrets.push(issued.await.expect("issued"));
+        }
+        let redeem = |secret: String, at| {
+            let db = kit.state.db.clone();
+            async move {
+                refresh_tokens::redeem(&db, limits, &secret, "registry", at)
+                    .await
+                    .expect("redeemed")
+                    .map(|user| user.username)
+            }
+        };
+        let soon = start + chrono::Duration::days(1);
+        assert_eq!(
+            redeem(secrets[0].clone(), soon).await,
+            None,
+            "the oldest retired"
+        );
+        assert_eq!(
+            redeem(secrets[1].clone(), soon).await.as_deref(),
+            Some("alice")
+        );
+        // Used a day in, it lives 30 days from then; unused, 30 from issue.
+        let later = start + chrono::Duration::days(30) + chrono::Duration::hours(1);
+        assert_eq!(
+            redeem(secrets[2].clone(), later).await,
+            None,
+            "unused too long"
+        );
+        assert_eq!(
+            redeem(secrets[1].clone(), later).await.as_deref(),
+            Some("alice")
+        );
+        let listed = refresh_tokens::list(
+            &kit.state.db,
+            &portunus::authz::Subject::user(&alice, None),
+            &alice,
+        )
+        .await
+        .expect("listed");
+        assert_eq!(listed.len(), 1, "{listed:?}");
+    }
+}

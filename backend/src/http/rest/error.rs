@@ -30,6 +30,14 @@ pub enum ApiError {
     /// The change clashes with existing state.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
+    /// This client address tried too often; wait as long as `Retry-After` says.
+    #[oai(status = 429)]
+    TooManyRequests(
+        Json<ErrorBody>,
+        /// Seconds to wait before trying again.
+        #[oai(header = "Retry-After")]
+        u64,
+    ),
     /// Something failed on the server; its log has the details.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
@@ -70,6 +78,10 @@ impl From<Error> for ApiError {
             Error::Forbidden(m) => ApiError::forbidden(m),
             Error::NotFound(m) => ApiError::NotFound(body("not_found", m)),
             Error::Conflict(m) => ApiError::Conflict(body("conflict", m)),
+            Error::RateLimited {
+                message,
+                retry_after,
+            } => ApiError::TooManyRequests(body("too_many_requests", message), retry_after),
             Error::Unavailable(m) => {
                 tracing::warn!(message = %m, "registry unavailable");
                 ApiError::Unavailable(body("registry_unavailable", m), None)
@@ -127,6 +139,8 @@ pub async fn to_json(error: poem::Error) -> Response {
             "unauthorized",
             "sign in first (session cookie missing or expired)".to_owned(),
         ),
+        // The static files' refusal names the file on disk: not for clients.
+        StatusCode::FORBIDDEN => ("forbidden", "this may not be read".to_owned()),
         StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the request body is too large".to_owned()),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
             "unsupported_media_type",

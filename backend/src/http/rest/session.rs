@@ -1,5 +1,7 @@
 //! Signing in and out of the web UI, and signing up.
 
+use std::time::Instant;
+
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
@@ -15,6 +17,7 @@ use crate::accounts::{credentials, sessions};
 use crate::audit::Actor;
 use crate::error::Error;
 use crate::http::client_address::ClientAddress;
+use crate::http::rate_limit::Limited;
 use crate::http::state::SharedState;
 
 pub struct SessionApi;
@@ -51,6 +54,9 @@ impl SessionApi {
         body: Json<SignIn>,
     ) -> ApiResult<SignedIn> {
         let SignIn { username, password } = body.0;
+        state
+            .limits
+            .spend(Limited::SignIn, &from.0.0, Instant::now())?;
         let attempt = Attempt {
             username: &username,
             address: &from.0.0,
@@ -83,12 +89,20 @@ impl SessionApi {
     /// administrator only with the setup code the server printed at start
     /// while there was none; never otherwise.
     #[oai(path = "/signup", method = "post", operation_id = "sign_up")]
-    async fn sign_up(&self, state: Data<&SharedState>, body: Json<SignUp>) -> ApiResult<Created> {
+    async fn sign_up(
+        &self,
+        state: Data<&SharedState>,
+        from: Data<&ClientAddress>,
+        body: Json<SignUp>,
+    ) -> ApiResult<Created> {
         if !state.config.signup {
             return Err(ApiError::forbidden(
                 "sign-up is disabled here; ask an administrator for an account",
             ));
         }
+        state
+            .limits
+            .spend(Limited::SignUp, &from.0.0, Instant::now())?;
         let SignUp {
             username,
             password,

@@ -7,6 +7,8 @@
 
 mod request;
 
+use std::time::Instant;
+
 use poem::http::{StatusCode, header};
 use poem::web::Data;
 use poem::{Body, Request, Response, handler};
@@ -25,6 +27,7 @@ use crate::crypto::password;
 use crate::db::entities::user;
 use crate::error::Error;
 use crate::http::client_address::ClientAddress;
+use crate::http::rate_limit::Limited;
 use crate::http::state::SharedState;
 
 use crate::crypto::mint::{AccessEntry, issue};
@@ -37,6 +40,8 @@ pub struct TokenError {
     code: &'static str,
     oauth: &'static str,
     message: String,
+    /// Seconds for `Retry-After` (503 and 429 answers).
+    retry_after: Option<u64>,
 }
 
 impl TokenError {
@@ -46,6 +51,7 @@ impl TokenError {
             code: "UNSUPPORTED",
             oauth,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -55,6 +61,7 @@ impl TokenError {
             code: "UNAUTHORIZED",
             oauth: "invalid_grant",
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -77,8 +84,8 @@ impl TokenError {
         if self.status == StatusCode::UNAUTHORIZED {
             builder = builder.header(header::WWW_AUTHENTICATE, "Basic realm=\"portunus\"");
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            builder = builder.header(header::RETRY_AFTER, password::RETRY_AFTER_SECONDS);
+        if let Some(seconds) = self.retry_after {
+            builder = builder.header(header::RETRY_AFTER, seconds);
         }
         builder.body(body.to_string())
     }
@@ -86,28 +93,41 @@ impl TokenError {
 
 impl From<Error> for TokenError {
     fn from(e: Error) -> TokenError {
-        if let Error::Busy(message) = e {
-            return TokenError {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                code: "TOOMANYREQUESTS",
-                oauth: "temporarily_unavailable",
+        let unavailable = |message: String, retry_after: u64, status: StatusCode| TokenError {
+            status,
+            code: "TOOMANYREQUESTS",
+            oauth: "temporarily_unavailable",
+            message,
+            retry_after: Some(retry_after),
+        };
+        match e {
+            Error::Busy(message) => unavailable(
                 message,
-            };
-        }
-        if e.is_outage() {
-            tracing::error!(error = %e, "token request failed: a service is unavailable");
-            return TokenError {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                code: "UNAVAILABLE",
-                oauth: "temporarily_unavailable",
-                message: "Portunus cannot reach its database; retry in a moment".into(),
-            };
-        }
-        TokenError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "UNKNOWN",
-            oauth: "server_error",
-            message: e.to_string(),
+                password::RETRY_AFTER_SECONDS,
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            Error::RateLimited {
+                message,
+                retry_after,
+            } => unavailable(message, retry_after, StatusCode::TOO_MANY_REQUESTS),
+            e if e.is_outage() => {
+                tracing::error!(error = %e, "token request failed: a service is unavailable");
+                TokenError {
+                    code: "UNAVAILABLE",
+                    ..unavailable(
+                        "Portunus cannot reach its database; retry in a moment".into(),
+                        password::RETRY_AFTER_SECONDS,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                    )
+                }
+            }
+            e => TokenError {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                code: "UNKNOWN",
+                oauth: "server_error",
+                message: e.to_string(),
+                retry_after: None,
+            },
         }
     }
 }
@@ -200,7 +220,15 @@ async fn answer(
         Grant::Basic(Some(creds)) | Grant::Password(creds) => {
             authenticate(state, from, creds, request.account.as_deref()).await?
         }
-        Grant::Refresh(secret) => match refresh_tokens::redeem(&state.db, secret, service).await? {
+        Grant::Refresh(secret) => match refresh_tokens::redeem(
+            &state.db,
+            refresh_tokens::Limits::of(&state.config),
+            secret,
+            service,
+            chrono::Utc::now(),
+        )
+        .await?
+        {
             Some(user) => Authenticated {
                 subject: Subject::user(&user, None),
                 refreshable: None,
@@ -238,7 +266,17 @@ async fn answer(
     let refresh_token = match (&who.refreshable, request.offline) {
         (Some(user), true) => {
             let client = request.client_id.as_deref().unwrap_or("unknown");
-            Some(refresh_tokens::issue(&state.db, user, service, client).await?)
+            Some(
+                refresh_tokens::issue(
+                    &state.db,
+                    refresh_tokens::Limits::of(&state.config),
+                    user,
+                    service,
+                    client,
+                    chrono::Utc::now(),
+                )
+                .await?,
+            )
         }
         _ => who.presented_refresh,
     };
@@ -297,10 +335,18 @@ async fn authenticate(
     creds: &Credentials,
     account: Option<&str>,
 ) -> Result<Authenticated, TokenError> {
+    // An address that failed too often is refused before any check.
+    state
+        .limits
+        .check(Limited::FailedLogin, &from.0, Instant::now())?;
     let result = check_credentials(state, from, creds, account).await;
     if let Err(e) = &result
         && e.status == StatusCode::UNAUTHORIZED
     {
+        // Spent, not checked: the next one from here is what gets refused.
+        let _ = state
+            .limits
+            .spend(Limited::FailedLogin, &from.0, Instant::now());
         let params = json!({ "reason": e.message });
         credentials::record_failure(
             &state.db,

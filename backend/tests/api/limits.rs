@@ -1,0 +1,108 @@
+//! Rate limits per client address: sign-ins, sign-ups and failed logins at
+//! the token endpoint get 429 with `Retry-After` past their allowance,
+//! while other addresses and successful logins are not held back.
+
+use portunus::config::RateLimitSettings;
+use serde_json::json;
+
+use crate::kit::{Answer, Kit, PASSWORD, basic};
+
+async fn limited_kit() -> Kit {
+    let kit = Kit::with_config("sqlite", None, |c| {
+        c.rate_limits = RateLimitSettings {
+            sign_ins_per_minute: 3,
+            sign_ups_per_hour: 2,
+            failed_logins_per_minute: 2,
+        };
+        c.client_address_header = "X-Real-IP".into();
+    })
+    .await;
+    kit.create_user("alice").await;
+    kit
+}
+
+async fn sign_in(kit: &Kit, from: &str, password: &str) -> Answer {
+    let body = json!({"username": "alice", "password": password});
+    let request = kit.client.post("/api/v1/session").header("X-Real-IP", from);
+    kit.send(request.body_json(&body)).await
+}
+
+async fn docker_login(kit: &Kit, from: &str, password: &str) -> Answer {
+    let request = kit
+        .client
+        .get("/v2/token?service=registry")
+        .header("X-Real-IP", from)
+        .header("Authorization", basic("alice", password));
+    kit.send(request).await
+}
+
+fn retry_after(answer: &Answer) -> u64 {
+    let header = answer.headers.get("Retry-After").expect("Retry-After");
+    header.to_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn sign_ins_past_the_allowance_wait() {
+    let kit = limited_kit().await;
+    let statuses = [
+        sign_in(&kit, "203.0.113.1", "a-wrong-guess").await.status,
+        sign_in(&kit, "203.0.113.1", PASSWORD).await.status,
+        sign_in(&kit, "203.0.113.1", "a-wrong-guess").await.status,
+    ];
+    assert_eq!(statuses.map(|s| s.as_u16()), [401, 200, 401]);
+    let refused = sign_in(&kit, "203.0.113.1", PASSWORD).await;
+    refused.assert_status(429, "the fourth in a minute");
+    assert_eq!(retry_after(&refused), 20, "one comes back every 20 s");
+    assert!(
+        refused.text.contains("too many sign-ins"),
+        "{}",
+        refused.text
+    );
+    sign_in(&kit, "198.51.100.2", PASSWORD)
+        .await
+        .assert_status(200, "another address");
+}
+
+#[tokio::test]
+async fn failed_logins_past_the_allowance_wait_and_good_ones_never_count() {
+    let kit = limited_kit().await;
+    for i in 0..5 {
+        docker_login(&kit, "203.0.113.1", PASSWORD)
+            .await
+            .assert_status(200, &format!("good login {i}"));
+    }
+    for i in 0..2 {
+        docker_login(&kit, "203.0.113.1", "a-wrong-guess")
+            .await
+            .assert_status(401, &format!("failure {i}"));
+    }
+    let refused = docker_login(&kit, "203.0.113.1", PASSWORD).await;
+    refused.assert_status(429, "even the right password, before any check");
+    assert_eq!(retry_after(&refused), 30);
+    assert_eq!(refused.json()["errors"][0]["code"], "TOOMANYREQUESTS");
+    docker_login(&kit, "198.51.100.2", PASSWORD)
+        .await
+        .assert_status(200, "another address");
+}
+
+#[tokio::test]
+async fn sign_ups_past_the_allowance_wait() {
+    let kit = limited_kit().await;
+    for name in ["bob", "bad name"] {
+        let body = json!({"username": name, "password": PASSWORD});
+        let request = kit
+            .client
+            .post("/api/v1/signup")
+            .header("X-Real-IP", "203.0.113.1");
+        let answer = kit.send(request.body_json(&body)).await;
+        assert!(answer.status.as_u16() != 429, "{name}: {}", answer.text);
+    }
+    let body = json!({"username": "carol", "password": PASSWORD});
+    let request = kit
+        .client
+        .post("/api/v1/signup")
+        .header("X-Real-IP", "203.0.113.1");
+    let refused = kit.send(request.body_json(&body)).await;
+    refused.assert_status(429, "the third attempt in an hour");
+    assert_eq!(retry_after(&refused), 1800);
+}
