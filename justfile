@@ -4,7 +4,7 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 tools_dir := env_var_or_default("PORTUNUS_TOOLS_DIR", env_var("HOME") / ".cache/portunus-tools")
-export PATH := tools_dir / "node_modules/.bin" + ":" + env_var("HOME") / ".cargo/bin:" + env_var("PATH")
+export PATH := tools_dir / "node_modules/.bin" + ":" + tools_dir / "schemathesis/bin" + ":" + env_var("HOME") / ".cargo/bin:" + env_var("PATH")
 
 # Show the recipes.
 default:

@@ -229,12 +229,42 @@ impl Stack {
 }
 
 impl Drop for Stack {
+    /// Stops both, then checks that Portunus logged no secret of the test.
     fn drop(&mut self) {
         for child in &mut self.children {
             let _ = child.kill();
             let _ = child.wait();
         }
+        if !std::thread::panicking() {
+            let secret = std::fs::read_to_string(self.path("data/notification-secret"));
+            let leaks = secrets_in(&self.portunus_log(), secret.as_deref().unwrap_or("").trim());
+            assert!(leaks.is_empty(), "Portunus logged secrets: {leaks:?}");
+        }
     }
+}
+
+/// The secrets a test plants that appear in `log`: the test password, the
+/// notification secret, and any application or refresh token or JWT.
+pub fn secrets_in(log: &str, notification_secret: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for planted in [PASSWORD, notification_secret] {
+        if !planted.is_empty() && log.contains(planted) {
+            found.push(planted.to_owned());
+        }
+    }
+    for prefix in ["ptn_", "ptr_", "eyJ"] {
+        for (at, _) in log.match_indices(prefix) {
+            let rest = &log[at + prefix.len()..];
+            let body: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                .collect();
+            if body.len() >= 16 {
+                found.push(format!("{prefix}{body}"));
+            }
+        }
+    }
+    found
 }
 
 fn log_file(path: &Path) -> Stdio {
@@ -372,6 +402,11 @@ impl Api {
             cookie,
             http,
         }
+    }
+
+    /// The session cookie (`portunus_session=...`).
+    pub fn cookie(&self) -> &str {
+        &self.cookie
     }
 
     /// Sends a request and returns just the status.

@@ -1,5 +1,6 @@
 //! JSON bodies of the REST API under `/api/v1`, shared by the server (which
 //! describes them in openapi.yaml) and the web UI (which sends and reads them).
+//! An optional field without a value is left out of an answer, never `null`.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +12,7 @@ use poem_openapi::Object;
 /// The body of every error answer: a stable machine-readable `code` and a
 /// `message` that tells a person what was wrong and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct ErrorBody {
     /// Stable identifier such as `unauthorized`, `not_found`, `invalid_input`.
     pub code: String,
@@ -21,7 +22,7 @@ pub struct ErrorBody {
 
 /// Credentials for signing in to the web UI.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct SignIn {
     pub username: String,
     pub password: String,
@@ -29,7 +30,7 @@ pub struct SignIn {
 
 /// The account that made the request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct Me {
     pub id: i64,
     pub username: String,
@@ -41,7 +42,7 @@ pub struct Me {
 
 /// A new account created through sign-up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct SignUp {
     pub username: String,
     pub password: String,
@@ -54,7 +55,7 @@ pub struct SignUp {
 /// What sign-up created, including how the user name was turned into a
 /// namespace name when it was not one already.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct SignedUp {
     pub user: Me,
     /// Set when the personal namespace name differs from the user name.
@@ -63,7 +64,7 @@ pub struct SignedUp {
 
 /// Public facts about a Portunus installation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct ServerInfo {
     pub version: String,
     /// `host:port` of the registry, as used in `docker login` and image names.
@@ -77,7 +78,7 @@ pub struct ServerInfo {
 
 /// A team: members with roles, owning namespaces.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct Team {
     pub id: i64,
     pub name: String,
@@ -93,7 +94,7 @@ pub struct Team {
 /// A member of a team and their role: `viewer` (pull), `contributor` (pull,
 /// push) or `owner` (everything, including managing the team).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct TeamMember {
     pub username: String,
     pub role: Role,
@@ -101,7 +102,7 @@ pub struct TeamMember {
 
 /// A new team; its creator becomes its owner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct NewTeam {
     pub name: String,
     #[serde(default)]
@@ -111,7 +112,7 @@ pub struct NewTeam {
 
 /// Changes to a team; absent fields stay as they are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct TeamUpdate {
     pub name: Option<String>,
     pub description: Option<String>,
@@ -119,14 +120,14 @@ pub struct TeamUpdate {
 
 /// The role to give a member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct MemberRole {
     pub role: Role,
 }
 
 /// A namespace: the first part of repository names (`NAMESPACE/app`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct Namespace {
     pub id: i64,
     pub name: String,
@@ -144,7 +145,7 @@ pub struct Namespace {
 
 /// A new namespace, owned by a team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct NewNamespace {
     pub name: String,
     pub team: String,
@@ -155,7 +156,7 @@ pub struct NewNamespace {
 
 /// Changes to a namespace; absent fields stay as they are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct NamespaceUpdate {
     pub team: Option<String>,
     pub visibility: Option<Visibility>,
@@ -164,7 +165,7 @@ pub struct NamespaceUpdate {
 
 /// A new application token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct NewApplicationToken {
     /// A name to recognise it by, unique per user (e.g. `ci-deploy`).
     pub name: String,
@@ -179,7 +180,7 @@ pub struct NewApplicationToken {
 
 /// An application token as listed: never the secret itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct ApplicationToken {
     pub id: i64,
     pub name: String,
@@ -194,7 +195,7 @@ pub struct ApplicationToken {
 
 /// A token just created: `secret` is shown this once and never again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct CreatedApplicationToken {
     pub token: ApplicationToken,
     /// Use it as the password in `docker login`, or as `Authorization: Bearer` on the API.
@@ -203,7 +204,7 @@ pub struct CreatedApplicationToken {
 
 /// Which registry actions a user may take on a repository, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct Permissions {
     pub user: Option<String>,
     pub repository: String,
@@ -213,7 +214,7 @@ pub struct Permissions {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct ActionVerdict {
     /// `pull`, `push`, `delete` or `*`.
     pub action: String,
@@ -226,7 +227,7 @@ pub struct ActionVerdict {
 
 /// An account as administrators see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct User {
     pub id: i64,
     pub username: String,
@@ -244,7 +245,7 @@ pub struct User {
 
 /// An account created by an administrator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct NewUser {
     pub username: String,
     /// Required unless `bot` is set.
@@ -263,7 +264,7 @@ pub struct NewUser {
 /// administrators (anyone may disable their own account, but not the last
 /// administrator's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct UserUpdate {
     pub email: Option<String>,
     pub display_name: Option<String>,
@@ -275,7 +276,7 @@ pub struct UserUpdate {
 
 /// A new password, proven by the current one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
@@ -283,7 +284,7 @@ pub struct PasswordChange {
 
 /// One entry of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct Activity {
     pub id: i64,
     /// Who did it (a user name, or `portunus-cli`).
@@ -298,7 +299,7 @@ pub struct Activity {
 
 /// A repository in the registry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct Repository {
     pub id: i64,
     /// The full name, as in `docker pull REGISTRY/NAME:TAG`.
@@ -322,7 +323,7 @@ pub struct Repository {
 
 /// A public repository as anyone may see it, with its images.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct ExploredRepository {
     pub repository: Repository,
     pub images: Vec<Image>,
@@ -334,7 +335,7 @@ pub struct ExploredRepository {
 /// not pulled within `keep_pulled_within_days`. At least one of
 /// `keep_newest` and `older_than_days` must be set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct RetentionRule {
     /// Whether the scheduled runs apply it (a preview works either way).
     pub enabled: bool,
@@ -347,7 +348,7 @@ pub struct RetentionRule {
 
 /// A stored rule and when it last ran.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct RetentionSetting {
     pub rule: RetentionRule,
     /// Whether a rule is stored (otherwise `rule` is the empty default).
@@ -359,7 +360,7 @@ pub struct RetentionSetting {
 
 /// What a retention rule decides for one tag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct RetentionVerdict {
     pub tag: String,
     pub digest: String,
@@ -373,7 +374,7 @@ pub struct RetentionVerdict {
 /// Every tag of a repository with what a rule decides for it: those to
 /// delete first, then those kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct RetentionPreview {
     pub repository: String,
     pub delete: u64,
@@ -383,7 +384,7 @@ pub struct RetentionPreview {
 
 /// A new description for a repository.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct RepositoryDescription {
     /// Markdown, at most 65,536 bytes.
     pub description: String,
@@ -391,7 +392,7 @@ pub struct RepositoryDescription {
 
 /// A comment on a repository.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct Comment {
     pub id: i64,
     /// None once the author's account is gone.
@@ -408,7 +409,7 @@ pub struct Comment {
 
 /// A comment to add.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct NewComment {
     /// Markdown, 1 to 10,000 characters.
     pub body: String,
@@ -416,7 +417,7 @@ pub struct NewComment {
 
 /// One image of a multi-platform index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct PlatformImage {
     pub os: String,
     pub architecture: String,
@@ -427,7 +428,7 @@ pub struct PlatformImage {
 
 /// A tag and the image it points at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct Tag {
     pub name: String,
     pub digest: String,
@@ -449,7 +450,7 @@ pub struct Tag {
 
 /// One layer of an image, in order, with the build step that made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct Layer {
     pub digest: String,
     pub media_type: String,
@@ -460,7 +461,7 @@ pub struct Layer {
 
 /// A tag with what its image is made of, read from the registry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct TagDetails {
     pub tag: Tag,
     /// The layers of an image (empty for an index: see `tag.platforms`).
@@ -474,7 +475,7 @@ pub struct TagDetails {
 
 /// An image of a repository with every tag that points at it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct Image {
     pub digest: String,
     pub media_type: String,
@@ -497,7 +498,7 @@ pub struct Image {
 /// Something about an image pushed beside it: an OCI artifact whose
 /// `subject` is the image, or a cosign `sha256-DIGEST.sig` style tag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct Artifact {
     pub digest: String,
     /// `artifactType` (e.g. `application/vnd.dev.cosign.artifact.sig.v1+json`),
@@ -513,7 +514,7 @@ pub struct Artifact {
 
 /// A notification the registry sent, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct RegistryEvent {
     pub id: i64,
     /// The registry's own event id.
@@ -536,7 +537,7 @@ pub struct RegistryEvent {
 
 /// What a search found, each list by name and at most 20 long.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct SearchResults {
     pub repositories: Vec<Repository>,
     pub namespaces: Vec<Namespace>,
@@ -557,7 +558,7 @@ impl<T> Listed for T {}
 /// One page of a list (pages count from 1), and how many entries match in
 /// all. OpenAPI names each kind `Page_ENTRY`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct Page<T: Listed> {
     pub items: Vec<T>,
     pub total: u64,
@@ -575,7 +576,7 @@ pub type RegistryEventPage = Page<RegistryEvent>;
 /// A refresh token (the long-lived login of `docker login` and other OAuth2
 /// clients) as its user sees it: never the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(Object))]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct RefreshTokenInfo {
     pub id: i64,
     pub service: String,

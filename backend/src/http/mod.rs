@@ -6,6 +6,7 @@
 //! layer below, and nothing imports them but `app`.
 
 pub mod client_address;
+pub mod content_policy;
 pub mod metrics;
 pub mod rate_limit;
 pub mod rest;
@@ -16,19 +17,19 @@ pub mod webhooks;
 
 use std::sync::Arc;
 
-use poem::http::StatusCode;
+use poem::http::header::CONTENT_SECURITY_POLICY;
+use poem::http::{HeaderValue, StatusCode};
 use poem::middleware::{SetHeader, Tracing};
-use poem::{Body, Endpoint, EndpointExt, Request, Response, Route, get, post};
+use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, post};
 use tokio::io::AsyncReadExt;
 
 use state::SharedState;
 
 /// Headers on every answer: no framing (clickjacking), no content sniffing,
-/// no referrer leaving the site. (A full Content-Security-Policy must allow
-/// the inline script Trunk puts in the web UI's index.html: not yet.)
+/// no referrer leaving the site. The Content-Security-Policy is the web
+/// UI's own on its files and [`content_policy::NOTHING`] on the rest.
 const SECURITY_HEADERS: &[(&str, &str)] = &[
     ("X-Frame-Options", "DENY"),
-    ("Content-Security-Policy", "frame-ancestors 'none'"),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
 ];
@@ -59,8 +60,29 @@ pub fn routes(state: SharedState) -> impl Endpoint {
                     set.overriding(*name, *value)
                 }),
         )
+        .around(with_default_policy)
         .with(Tracing)
         .data(state)
+}
+
+/// Gives answers that set no Content-Security-Policy the one that allows
+/// nothing (the web UI sets its own).
+async fn with_default_policy<E: Endpoint>(
+    endpoint: Arc<E>,
+    request: Request,
+) -> poem::Result<Response> {
+    let mut response = match endpoint.call(request).await {
+        Ok(answer) => answer.into_response(),
+        Err(error) => error.into_response(),
+    };
+    let headers = response.headers_mut();
+    if !headers.contains_key(CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(content_policy::NOTHING),
+        );
+    }
+    Ok(response)
 }
 
 /// Refuses bodies declared larger than `max` with 413, and cuts undeclared

@@ -4,9 +4,12 @@
 
 use poem::endpoint::StaticFilesEndpoint;
 use poem::http::StatusCode;
+use poem::http::header::CONTENT_SECURITY_POLICY;
+use poem::middleware::SetHeader;
 use poem::{EndpointExt, IntoResponse, Response, handler};
 
 use crate::config::Config;
+use crate::http::content_policy;
 
 #[handler]
 fn not_built() -> Response {
@@ -15,12 +18,17 @@ fn not_built() -> Response {
         .into_response()
 }
 
-/// The endpoint for every path that is not the API or the registry protocol.
+/// The endpoint for every path that is not the API or the registry
+/// protocol, with the web UI's Content-Security-Policy.
 pub fn endpoint(config: &Config) -> poem::endpoint::BoxEndpoint<'static> {
-    if config.web_dir.join("index.html").is_file() {
+    if let Ok(index) = std::fs::read_to_string(config.web_dir.join("index.html")) {
         StaticFilesEndpoint::new(&config.web_dir)
             .index_file("index.html")
             .fallback_to_index()
+            .with(
+                SetHeader::new()
+                    .overriding(CONTENT_SECURITY_POLICY, content_policy::web_ui(&index)),
+            )
             .boxed()
     } else {
         tracing::warn!(web_dir = %config.web_dir.display(), "web UI not built; serving a notice instead");

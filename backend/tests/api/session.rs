@@ -364,9 +364,12 @@ async fn every_answer_forbids_framing_and_sniffing() {
         let answer = kit.get(path).await;
         for (name, value) in [
             ("x-frame-options", "DENY"),
-            ("content-security-policy", "frame-ancestors 'none'"),
             ("x-content-type-options", "nosniff"),
             ("referrer-policy", "no-referrer"),
+            (
+                "content-security-policy",
+                portunus::http::content_policy::NOTHING,
+            ),
         ] {
             assert_eq!(
                 answer.headers.get(name).and_then(|v| v.to_str().ok()),
@@ -379,15 +382,21 @@ async fn every_answer_forbids_framing_and_sniffing() {
 }
 
 #[tokio::test]
-async fn a_path_out_of_the_web_ui_is_refused_without_naming_the_disk() {
+async fn the_web_ui_has_its_own_policy_and_refuses_paths_out_of_it_without_naming_the_disk() {
     let kit = Kit::with_config("sqlite", None, |c| {
         std::fs::create_dir_all(&c.web_dir).expect("web dir");
         std::fs::write(c.web_dir.join("index.html"), "<p>ui</p>").expect("index.html");
     })
     .await;
-    kit.get("/anything")
-        .await
-        .assert_status(200, "the UI's index");
+    let page = kit.get("/anything").await;
+    page.assert_status(200, "the UI's index");
+    let policy = page.headers.get("content-security-policy").unwrap();
+    let policy = policy.to_str().unwrap();
+    assert!(
+        policy.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'")
+            && policy.contains("frame-ancestors 'none'"),
+        "the web UI's own policy: {policy}"
+    );
     let web_dir = kit.state.config.web_dir.display().to_string();
     let refused = kit.get("/%2e%2e/%2e%2e/etc/passwd").await;
     refused.assert_status(403, "outside the web directory");

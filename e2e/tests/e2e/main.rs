@@ -9,6 +9,7 @@ mod browser;
 mod docker;
 mod events;
 pub mod podman;
+mod schemathesis;
 mod setup;
 mod sync;
 mod vacancy;

@@ -30,6 +30,10 @@ pub enum ApiError {
     /// The change clashes with existing state.
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
+    /// The body is missing or is not `application/json` (answered while the
+    /// request is read, before any handler runs).
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
     /// This client address tried too often; wait as long as `Retry-After` says.
     #[oai(status = 429)]
     TooManyRequests(

@@ -1,0 +1,59 @@
+//! schemathesis, a property-based API tester, against a running Portunus
+//! with the checked-in `openapi.yaml`: every operation, as an
+//! administrator, as a user and anonymously, checking for server errors,
+//! answers that do not match their schema and statuses the description
+//! does not list. Zero failures is the bar.
+
+use portunus_e2e::{Api, Stack, push_small_image, registry_token, require, run, workspace_root};
+
+/// Generated cases per operation and identity.
+const EXAMPLES: &str = "30";
+
+#[test]
+fn the_api_answers_as_its_description_says() {
+    if !require("st") || !require("docker-registry") {
+        return;
+    }
+    let stack = Stack::start(&[]);
+    for user in ["root", "alice"] {
+        stack.create_user(user);
+    }
+    let token = registry_token(&stack, "alice", &["repository:alice/app:pull,push"]);
+    push_small_image(&stack, &token, "alice/app", 2);
+    let root = Api::sign_in(&stack, "root");
+    let alice = Api::sign_in(&stack, "alice");
+    let spec = workspace_root().join("openapi.yaml");
+    let url = format!("{}/api/v1", stack.portunus_url());
+    let report = stack.path("schemathesis");
+    for (who, cookie) in [
+        ("administrator", Some(root.cookie())),
+        ("user", Some(alice.cookie())),
+        ("anonymous", None),
+    ] {
+        let mut args = vec![
+            "run".to_owned(),
+            spec.display().to_string(),
+            format!("--url={url}"),
+            "--checks=not_a_server_error,status_code_conformance,response_schema_conformance"
+                .to_owned(),
+            "--phases=examples,coverage,fuzzing".to_owned(),
+            format!("--max-examples={EXAMPLES}"),
+            // Signing out would end the session the run signs in with.
+            "--exclude-operation-id=sign_out".to_owned(),
+            "--seed=1".to_owned(),
+            "--no-color".to_owned(),
+            "--suppress-health-check=all".to_owned(),
+            format!("--report-dir={}", report.join(who).display()),
+        ];
+        if let Some(cookie) = cookie {
+            args.push(format!("--header=Cookie: {cookie}"));
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let answer = run("st", &args, &[], None);
+        assert!(
+            answer.ok(),
+            "schemathesis found failures as {who}:\n{}",
+            answer.text()
+        );
+    }
+}
