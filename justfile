@@ -28,6 +28,10 @@ bench: (tools "bench")
     cargo build --release -p portunus --bins --benches
     scripts/bench
 
+# Fuzz the parsers of untrusted input (scopes, token requests, notifications, manifests), SECONDS each.
+fuzz seconds="60":
+    scripts/fuzz {{seconds}}
+
 # Install the tools a task needs (run, test or bench), skipping what is there.
 tools what="test":
     scripts/install-tools {{what}}

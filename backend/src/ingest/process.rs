@@ -21,7 +21,7 @@ use crate::db::entities::registry_event;
 use crate::error::{Error, Result};
 use crate::ingest::Counters;
 use crate::ingest::Events;
-use crate::registry::RegistryError;
+use crate::registry::{INTERNAL_IDENTITY, RegistryError};
 
 const BATCH: u64 = 100;
 const IDLE_WAIT: Duration = Duration::from_secs(2);
@@ -141,6 +141,12 @@ async fn apply(
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map_or(event.received_at, |t| t.with_timezone(&Utc));
 
+    if event.action == "push" && actor.as_deref() == Some(INTERNAL_IDENTITY) {
+        // Portunus's own throwaway manifest, pushed only to delete one tag
+        // (`RegistryClient::delete_tag`) and deleted right after: recording
+        // it would show, for a moment, a tag that is being deleted.
+        return mark(&catalog.db, event, None).await;
+    }
     let effective = match event.action.as_str() {
         "push" => digest.is_some() && !is_blob(media_type),
         "pull" | "delete" => true,

@@ -205,3 +205,46 @@ async fn metrics_count_the_database_at_most_every_fifteen_seconds() {
     let recounted = figures.get(&kit.state.db, later).await.expect("counted");
     assert_eq!(users(recounted), users(first) + 1, "counted again");
 }
+
+#[tokio::test]
+async fn portunus_own_throwaway_pushes_are_never_recorded() {
+    let kit = crate::kit::Kit::new("sqlite", None).await;
+    let secret = format!("Bearer {}", kit.state.notification_secret);
+    let envelope = json!({"events": [{
+        "id": "throwaway", "action": "push",
+        "target": {"repository": "alice/app", "tag": "t0",
+                   "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                   "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000"},
+        "actor": {"name": portunus::registry::INTERNAL_IDENTITY},
+    }]})
+    .to_string();
+    let stored = kit
+        .send(
+            kit.client
+                .post("/v2/webhooks/events")
+                .header("Authorization", secret)
+                .header("Content-Type", MEDIA_TYPE)
+                .body(envelope),
+        )
+        .await;
+    stored.assert_status(200, "stored");
+    // No registry runs here: a push anyone else made would wait for it.
+    let done = portunus::ingest::process::process_pending(&kit.state.catalog, &kit.state.events)
+        .await
+        .expect("processed without asking the registry");
+    assert_eq!(done, 1);
+    let event = registry_event::Entity::find()
+        .one(&kit.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        event.processed_at.is_some() && event.error.is_none(),
+        "{event:?}"
+    );
+    let repositories = portunus::db::entities::repository::Entity::find()
+        .count(&kit.state.db)
+        .await
+        .unwrap();
+    assert_eq!(repositories, 0, "nothing recorded");
+}
