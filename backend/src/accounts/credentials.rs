@@ -21,7 +21,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::accounts::lockout::{Attempt, Lockout};
+use crate::accounts::lockout::{Attempt, Lockout, Reservation};
 use crate::accounts::users;
 use crate::audit::{self, Actor, Target};
 use crate::crypto::password;
@@ -105,6 +105,9 @@ impl CredentialCache {
 pub enum Failure {
     BadCredentials,
     Disabled,
+    /// As many attempts for this name from this address as are allowed
+    /// are being checked at this moment: this one was not.
+    Crowded,
     /// Too many wrong passwords for this name from this address: no
     /// password is checked until then (the same for names that are no
     /// account, so the answer tells nothing about which exist).
@@ -121,6 +124,7 @@ impl Failure {
             Failure::Disabled => {
                 "this account is disabled; ask an administrator to enable it".into()
             }
+            Failure::Crowded => "too many sign-ins at once for this user name from your address; try again in a moment".into(),
             Failure::Locked { until } => format!(
                 "too many wrong passwords for this user name from your address: sign-ins are refused until {}; wait, or ask an administrator to unlock it",
                 until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -134,8 +138,9 @@ async fn wrong_password(
     db: &impl ConnectionTrait,
     lockout: Lockout,
     attempt: Attempt<'_>,
+    number: i32,
 ) -> Result<Failure> {
-    Ok(match lockout.wrong(db, attempt).await? {
+    Ok(match lockout.wrong(db, attempt, number).await? {
         Some(until) => Failure::Locked { until },
         None => Failure::BadCredentials,
     })
@@ -165,16 +170,30 @@ pub async fn authenticate(
         }
         return Ok(found.filter(|u| u.enabled).ok_or(Failure::Disabled));
     }
-    if let Some(until) = lockout.reserve(db, attempt).await? {
-        return Ok(Err(Failure::Locked { until }));
-    }
-    let (Some(user), Some(hash)) = (found, hash) else {
-        password::verify_blocking(password.to_owned(), None).await?;
-        return Ok(Err(wrong_password(db, lockout, attempt).await?));
+    let number = match lockout.reserve(db, attempt).await? {
+        Reservation::Granted(number) => number,
+        Reservation::Locked(until) => return Ok(Err(Failure::Locked { until })),
+        Reservation::Crowded => return Ok(Err(Failure::Crowded)),
     };
-    if !password::verify_blocking(password.to_owned(), Some(hash.clone())).await? {
-        return Ok(Err(wrong_password(db, lockout, attempt).await?));
-    }
+    // A check that cannot run (no turn for hashing) gives its reservation back.
+    let checked = match (found, hash) {
+        (Some(user), Some(hash)) => {
+            password::verify_blocking(password.to_owned(), Some(hash.clone()))
+                .await
+                .map(|right| right.then_some((user, hash)))
+        }
+        _ => password::verify_blocking(password.to_owned(), None)
+            .await
+            .map(|_| None),
+    };
+    let (user, hash) = match checked {
+        Ok(Some(right)) => right,
+        Ok(None) => return Ok(Err(wrong_password(db, lockout, attempt, number).await?)),
+        Err(e) => {
+            lockout.release(db, attempt).await?;
+            return Err(e);
+        }
+    };
     // Parallel guesses from here may have locked the pair meanwhile.
     if let Some(until) = lockout.admit(db, attempt).await? {
         return Ok(Err(Failure::Locked { until }));
@@ -249,12 +268,23 @@ pub async fn change_password(
         address,
         now,
     };
-    if let Some(until) = lockout.reserve(db, attempt).await? {
-        return Err(Error::Forbidden(Failure::Locked { until }.message()));
-    }
-    if !password::verify_blocking(change.current_password, Some(current_hash)).await? {
+    let number = match lockout.reserve(db, attempt).await? {
+        Reservation::Granted(number) => number,
+        Reservation::Locked(until) => {
+            return Err(Error::Forbidden(Failure::Locked { until }.message()));
+        }
+        Reservation::Crowded => return Err(Error::Forbidden(Failure::Crowded.message())),
+    };
+    let right = match password::verify_blocking(change.current_password, Some(current_hash)).await {
+        Ok(right) => right,
+        Err(e) => {
+            lockout.release(db, attempt).await?;
+            return Err(e);
+        }
+    };
+    if !right {
         return Err(Error::Forbidden(
-            match wrong_password(db, lockout, attempt).await? {
+            match wrong_password(db, lockout, attempt, number).await? {
                 locked @ Failure::Locked { .. } => locked.message(),
                 _ => "the current password is wrong".into(),
             },

@@ -6,8 +6,9 @@
 //! Each attempt is reserved before its password is checked: the counter is
 //! raised in one statement that returns the new value, so N parallel
 //! guesses get N different numbers and only the first `attempts` of them
-//! are checked at all. A right password clears the counter; the attempt
-//! that reaches `attempts` with a wrong one locks the pair for `duration`.
+//! are checked at all (the others are turned away uncounted). A right
+//! password clears the counter; the attempt numbered `attempts` with a
+//! wrong one locks the pair for `duration`.
 
 use std::collections::HashMap;
 
@@ -29,6 +30,18 @@ const MAX_KEY_CHARS: usize = 128;
 pub struct Lockout {
     pub attempts: u32,
     pub duration: chrono::Duration,
+}
+
+/// What a reserved attempt may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// Check the password; this is the attempt with this number in a row.
+    Granted(i32),
+    /// The pair is locked until then: check nothing.
+    Locked(DateTime<Utc>),
+    /// As many attempts as are allowed are being checked right now: check
+    /// nothing, count nothing, try again in a moment.
+    Crowded,
 }
 
 /// One password attempt: for which name, from where, when.
@@ -121,19 +134,20 @@ impl Lockout {
         self.locked_until(db, attempt).await
     }
 
-    /// Reserves the attempt before its password is checked: `Ok(None)`
-    /// means check it, `Ok(Some(until))` means the pair is locked (now, or
-    /// by this attempt being one too many) and no password may be checked.
+    /// Reserves the attempt before its password is checked. Only the first
+    /// `attempts` reservations in flight are granted; one more is
+    /// [`Reservation::Crowded`] and counts for nothing (so many right
+    /// passwords at once lock nobody out).
     pub async fn reserve(
         &self,
         db: &impl ConnectionTrait,
         attempt: Attempt<'_>,
-    ) -> Result<Option<DateTime<Utc>>> {
+    ) -> Result<Reservation> {
         if self.attempts == 0 {
-            return Ok(None);
+            return Ok(Reservation::Granted(0));
         }
         if let Some(until) = self.locked_until(db, attempt).await? {
-            return Ok(Some(until));
+            return Ok(Reservation::Locked(until));
         }
         // A lock that ran out starts the count afresh (one that a parallel
         // attempt set since the check above stays).
@@ -168,28 +182,38 @@ impl Lockout {
             )
             .returning_col(Column::Failures)
             .to_owned();
-        let failures: i32 = match db.query_one(&raise).await? {
+        let number: i32 = match db.query_one(&raise).await? {
             Some(row) => row.try_get_by_index(0)?,
             None => i32::MAX,
         };
-        if failures <= self.limit() {
-            return Ok(None);
+        if number <= self.limit() {
+            return Ok(Reservation::Granted(number));
         }
-        Ok(Some(self.lock(db, attempt).await?))
+        self.release(db, attempt).await?;
+        Ok(Reservation::Crowded)
     }
 
-    /// Records that the reserved attempt's password was wrong; returns
-    /// until when the pair is locked if this was the last one allowed.
+    /// Gives a reservation back uncounted (its check could not run).
+    pub async fn release(&self, db: &impl ConnectionTrait, attempt: Attempt<'_>) -> Result<()> {
+        sign_in_guard::Entity::update_many()
+            .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
+            .filter(attempt.row())
+            .filter(Column::Failures.gt(0))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Records that the attempt granted reservation `number` had a wrong
+    /// password; returns until when the pair is locked if it was the last
+    /// one allowed.
     pub async fn wrong(
         &self,
         db: &impl ConnectionTrait,
         attempt: Attempt<'_>,
+        number: i32,
     ) -> Result<Option<DateTime<Utc>>> {
-        if self.attempts == 0 {
-            return Ok(None);
-        }
-        let failures = attempt.guard(db).await?.map_or(0, |g| g.failures);
-        if failures < self.limit() {
+        if self.attempts == 0 || number < self.limit() {
             return Ok(None);
         }
         Ok(Some(self.lock(db, attempt).await?))

@@ -141,8 +141,10 @@ fn timestamp(t: DateTime<Utc>) -> String {
 /// The user's live refresh tokens.
 pub async fn list(
     db: &impl ConnectionTrait,
+    limits: Limits,
     who: &Subject,
     user: &user::Model,
+    now: DateTime<Utc>,
 ) -> Result<Vec<api::RefreshTokenInfo>> {
     if !rest::may_see_account(who, user.id) {
         return Err(Error::Forbidden(rest::LIMITED_TOKEN.into()));
@@ -154,7 +156,7 @@ pub async fn list(
         .all(db)
         .await?
         .into_iter()
-        .filter(|r| r.password_digest == current)
+        .filter(|r| r.password_digest == current && now - last_active(r) <= limits.idle)
         .map(|r| api::RefreshTokenInfo {
             id: r.id,
             service: r.service,

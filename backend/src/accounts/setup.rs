@@ -70,12 +70,20 @@ impl Setup {
         secrets::same(normal(given).as_bytes(), normal(&self.code).as_bytes())
     }
 
-    /// Says in the log how to create the first administrator, if none exists.
-    pub async fn announce(&self, db: &impl ConnectionTrait) -> Result<()> {
-        if self.pending(db).await? {
+    /// Says in the log how to create the first administrator, if none
+    /// exists: with the setup code when people may sign up.
+    pub async fn announce(&self, db: &impl ConnectionTrait, signup: bool) -> Result<()> {
+        if !self.pending(db).await? {
+            return Ok(());
+        }
+        if signup {
             tracing::warn!(
                 setup_code = %self.code,
                 "there is no administrator yet: create one with `portunus user create NAME`, or sign up in the web UI with this setup code (valid until this process stops)"
+            );
+        } else {
+            tracing::warn!(
+                "there is no administrator yet (and sign-up is off): create one with `portunus user create NAME`"
             );
         }
         Ok(())

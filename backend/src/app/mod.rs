@@ -89,7 +89,7 @@ pub async fn init(config: Config) -> Result<SharedState> {
 
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
 pub async fn serve(state: SharedState) -> std::io::Result<()> {
-    if let Err(e) = state.setup.announce(&state.db).await {
+    if let Err(e) = state.setup.announce(&state.db, state.config.signup).await {
         tracing::warn!(error = %e, "cannot tell whether an administrator exists");
     }
     tokio::spawn(crate::ingest::process::run(

@@ -43,6 +43,16 @@ pub async fn explain(
         }
     };
     parse_repository_path(repository).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    if asker
+        .token_scope
+        .as_ref()
+        .is_some_and(|s| s.limited() && !s.covers(repository))
+    {
+        // A limited token learns nothing about what lies outside it.
+        return Err(Error::NotFound(format!(
+            "{repository} is outside what this application token covers"
+        )));
+    }
     let scope =
         Scope::parse(&format!("repository:{repository}:pull,push,delete,*")).map_err(|e| {
             Error::InvalidInput(format!("{repository:?} is not a repository name ({e:?})"))

@@ -285,6 +285,19 @@ impl Config {
                 _ => return invalid(format!("{key} {value:?} is not an http(s) URL")),
             }
         }
+        // Far beyond any sensible value, and still safe for time arithmetic.
+        if self.lockout_seconds > 10 * 365 * 86_400 {
+            return invalid(format!(
+                "lockout_seconds is {}; at most 315360000 (ten years) is allowed",
+                self.lockout_seconds
+            ));
+        }
+        if self.refresh_token_idle_days > 36_500 {
+            return invalid(format!(
+                "refresh_token_idle_days is {}; at most 36500 (a hundred years) is allowed",
+                self.refresh_token_idle_days
+            ));
+        }
         for name in &self.registry.hostnames {
             hosts::check(name).map_err(ConfigError::Invalid)?;
         }

@@ -14,11 +14,12 @@ pub struct ClientAddress(pub String);
 impl ClientAddress {
     /// The address of `request`, trusting `header` when it is not empty.
     pub fn of(request: &Request, header: &str) -> ClientAddress {
+        // The proxy adds its own line after any the client sent, and
+        // X-Forwarded-For lists every hop: the last entry of the last line.
         let claimed = (!header.is_empty())
-            .then(|| request.headers().get(header))
+            .then(|| request.headers().get_all(header).iter().next_back())
             .flatten()
             .and_then(|value| value.to_str().ok())
-            // X-Forwarded-For lists every hop; the proxy appends the last.
             .and_then(|value| value.rsplit(',').next())
             .map(str::trim)
             .filter(|value| !value.is_empty());
@@ -74,6 +75,15 @@ mod tests {
         assert_eq!(
             ClientAddress::of(&request(Some(("X-Real-IP", " 198.51.100.7 "))), "x-real-ip"),
             ClientAddress("198.51.100.7".into())
+        );
+        let two_lines = Request::builder()
+            .header("X-Forwarded-For", "198.51.100.1")
+            .header("X-Forwarded-For", "203.0.113.9")
+            .finish();
+        assert_eq!(
+            ClientAddress::of(&two_lines, "X-Forwarded-For"),
+            ClientAddress("203.0.113.9".into()),
+            "a line the client sent before the proxy's counts for nothing"
         );
         assert_eq!(
             ClientAddress::of(&request(None), "X-Real-IP"),

@@ -61,14 +61,15 @@ impl RateLimits {
         (count > 0).then(|| (f64::from(count), Duration::from_secs(period)))
     }
 
-    /// Refuses when `address` has no `kind` left at `now`, without spending.
-    pub fn check(&self, kind: Limited, address: &str, now: Instant) -> Result<()> {
-        self.take(kind, address, now, 0.0)
-    }
-
     /// Spends one `kind` of `address` at `now`, or refuses when none is left.
     pub fn spend(&self, kind: Limited, address: &str, now: Instant) -> Result<()> {
         self.take(kind, address, now, 1.0)
+    }
+
+    /// Gives back one `kind` of `address` spent at `now` for something
+    /// that turned out not to count (a login that succeeded).
+    pub fn refund(&self, kind: Limited, address: &str, now: Instant) {
+        let _ = self.take(kind, address, now, -1.0);
     }
 
     fn take(&self, kind: Limited, address: &str, now: Instant, cost: f64) -> Result<()> {
@@ -96,8 +97,8 @@ impl RateLimits {
         let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * per_second).min(capacity);
         bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= cost;
+        if bucket.tokens >= 1.0 || cost < 0.0 {
+            bucket.tokens = (bucket.tokens - cost).min(capacity);
             return Ok(());
         }
         let retry_after = ((1.0 - bucket.tokens) / per_second).ceil().max(1.0) as u64;
@@ -139,7 +140,6 @@ mod tests {
         }
         let refused = limits.spend(Limited::SignIn, "a", start);
         assert_eq!(retry_after(refused), Some(10), "one comes back every 10 s");
-        assert!(limits.check(Limited::SignIn, "a", start).is_err());
         assert!(
             limits.spend(Limited::SignIn, "b", start).is_ok(),
             "per address"
@@ -165,14 +165,19 @@ mod tests {
     }
 
     #[test]
-    fn checking_spends_nothing_and_zero_turns_a_limit_off() {
+    fn refunds_give_back_and_zero_turns_a_limit_off() {
         let limits = limits(1);
         let now = Instant::now();
         for _ in 0..5 {
-            assert!(limits.check(Limited::FailedLogin, "a", now).is_ok());
+            assert!(limits.spend(Limited::FailedLogin, "a", now).is_ok());
+            limits.refund(Limited::FailedLogin, "a", now);
         }
+        limits.refund(Limited::FailedLogin, "a", now);
         assert!(limits.spend(Limited::FailedLogin, "a", now).is_ok());
-        assert!(limits.check(Limited::FailedLogin, "a", now).is_err());
+        assert!(
+            limits.spend(Limited::FailedLogin, "a", now).is_err(),
+            "a refund never fills past the allowance"
+        );
         for _ in 0..100 {
             assert!(
                 limits.spend(Limited::SignUp, "a", now).is_ok(),

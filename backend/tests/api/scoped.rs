@@ -76,6 +76,12 @@ async fn limited_tokens_read_only_the_repositories_they_cover() {
                     .assert_status(404, &format!("not covered {part}"));
             }
         }
+        get(&limited, "/api/v1/permissions?repository=web/app")
+            .await
+            .assert_status(200, "why, for what it covers");
+        get(&limited, "/api/v1/permissions?repository=shop/cart")
+            .await
+            .assert_status(404, "nothing about the rest");
         get(&limited, "/api/v1/namespaces/web")
             .await
             .assert_status(200, "the namespace of its repository");

@@ -518,13 +518,12 @@ async fn refresh_tokens_end_unused_and_a_user_holds_only_so_many() {
             redeem(secrets[1].clone(), later).await.as_deref(),
             Some("alice")
         );
-        let listed = refresh_tokens::list(
-            &kit.state.db,
-            &portunus::authz::Subject::user(&alice, None),
-            &alice,
-        )
-        .await
-        .expect("listed");
+        let owner = portunus::authz::Subject::user(&alice, None);
+        let listed_at = |at| refresh_tokens::list(&kit.state.db, limits, &owner, &alice, at);
+        let listed = listed_at(later).await.expect("listed");
         assert_eq!(listed.len(), 1, "{listed:?}");
+        let much_later = later + chrono::Duration::days(31);
+        let listed = listed_at(much_later).await.expect("listed");
+        assert!(listed.is_empty(), "unused too long, not listed: {listed:?}");
     }
 }

@@ -21,7 +21,7 @@ impl InfoApi {
             registry: state.config.registry_host(),
             signup: state.config.signup,
             // Unknown while the database is away: then the form asks nothing more.
-            setup: state.setup.pending(&state.db).await.unwrap_or(false),
+            setup: state.config.signup && state.setup.pending(&state.db).await.unwrap_or(false),
         })
     }
 }

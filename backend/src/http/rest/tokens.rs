@@ -87,8 +87,10 @@ impl TokensApi {
         Ok(Json(
             refresh_tokens::list(
                 &state.db,
+                refresh_tokens::Limits::of(&state.config),
                 &auth.principal().subject(),
                 &auth.principal().user,
+                chrono::Utc::now(),
             )
             .await?,
         ))

@@ -335,18 +335,20 @@ async fn authenticate(
     creds: &Credentials,
     account: Option<&str>,
 ) -> Result<Authenticated, TokenError> {
-    // An address that failed too often is refused before any check.
+    // Every attempt spends before any check, so parallel ones cannot all
+    // slip through; only those that turn out wrong keep it spent.
     state
         .limits
-        .check(Limited::FailedLogin, &from.0, Instant::now())?;
+        .spend(Limited::FailedLogin, &from.0, Instant::now())?;
     let result = check_credentials(state, from, creds, account).await;
+    if !matches!(&result, Err(e) if e.status == StatusCode::UNAUTHORIZED) {
+        state
+            .limits
+            .refund(Limited::FailedLogin, &from.0, Instant::now());
+    }
     if let Err(e) = &result
         && e.status == StatusCode::UNAUTHORIZED
     {
-        // Spent, not checked: the next one from here is what gets refused.
-        let _ = state
-            .limits
-            .spend(Limited::FailedLogin, &from.0, Instant::now());
         let params = json!({ "reason": e.message });
         credentials::record_failure(
             &state.db,
