@@ -242,6 +242,23 @@ impl Lockout {
     }
 }
 
+/// Forgets counts untouched since `before` whose lock (if any) has ended:
+/// names that were guessed and never signed in with leave nothing behind.
+/// Returns how many went.
+pub async fn prune(
+    db: &impl ConnectionTrait,
+    lockout: Lockout,
+    before: DateTime<Utc>,
+) -> Result<u64> {
+    let ended = before - lockout.duration;
+    let pruned = sign_in_guard::Entity::delete_many()
+        .filter(Column::UpdatedAt.lt(before))
+        .filter(Column::LockedAt.is_null().or(Column::LockedAt.lt(ended)))
+        .exec(db)
+        .await?;
+    Ok(pruned.rows_affected)
+}
+
 /// Forgets the wrong passwords of this attempt's name and address (after
 /// a right one).
 pub async fn clear(db: &impl ConnectionTrait, attempt: Attempt<'_>) -> Result<()> {

@@ -97,6 +97,7 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
         state.events.clone(),
     ));
     tokio::spawn(scheduled_sync(state.clone()));
+    tokio::spawn(prune_sign_in_guards(state.clone()));
     tokio::spawn(crate::catalog::retention::scheduled(
         state.catalog.clone(),
         state.config.policy.clone(),
@@ -121,6 +122,21 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
 }
 
 /// Runs catalog syncs as `registry.sync` says.
+/// Every hour, forgets wrong-password counts untouched for a day whose
+/// lock has ended, so guessed names do not pile up.
+async fn prune_sign_in_guards(state: SharedState) {
+    let lockout = crate::accounts::lockout::Lockout::of(&state.config);
+    loop {
+        let before = chrono::Utc::now() - chrono::Duration::days(1);
+        match crate::accounts::lockout::prune(&state.db, lockout, before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(pruned = n, "old wrong-password counts forgotten"),
+            Err(e) => tracing::warn!(error = %e, "cannot prune wrong-password counts"),
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+}
+
 async fn scheduled_sync(state: SharedState) {
     use crate::config::SyncStrategy;
     use sea_orm::{EntityTrait, PaginatorTrait};

@@ -936,3 +936,49 @@ async fn many_right_passwords_at_once_lock_nobody_out() {
         );
     }
 }
+
+#[tokio::test]
+async fn old_counts_are_pruned_but_not_running_locks() {
+    use portunus::accounts::lockout;
+    let kit = crate::kit::Kit::with_config("sqlite", None, |c| {
+        c.lockout_attempts = 2;
+        c.lockout_seconds = 3600;
+    })
+    .await;
+    let policy = Lockout::of(&kit.state.config);
+    let start = chrono::Utc::now();
+    let at = |hours: i64, username: &'static str| Attempt {
+        username,
+        address: "203.0.113.7",
+        now: start + chrono::Duration::hours(hours),
+    };
+    // "guessed" once; "locked" twice, so locked at start.
+    for attempt in [at(0, "guessed"), at(0, "locked"), at(0, "locked")] {
+        let Reservation::Granted(number) = policy.reserve(&kit.state.db, attempt).await.unwrap()
+        else {
+            panic!("granted");
+        };
+        policy.wrong(&kit.state.db, attempt, number).await.unwrap();
+    }
+    let pruned = |hours| {
+        lockout::prune(
+            &kit.state.db,
+            policy,
+            start + chrono::Duration::hours(hours),
+        )
+    };
+    assert_eq!(pruned(0).await.unwrap(), 0, "nothing older than now");
+    assert_eq!(
+        pruned(1).await.unwrap(),
+        1,
+        "the plain count goes; the lock (until start + 1 h) stays"
+    );
+    assert!(
+        policy
+            .locked_until(&kit.state.db, at(0, "locked"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(pruned(2).await.unwrap(), 1, "its lock has ended");
+}
