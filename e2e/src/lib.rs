@@ -411,14 +411,7 @@ impl Api {
 
     /// Sends a request and returns just the status.
     pub fn status(&self, method: &str, path: &str) -> u16 {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("HTTP method");
-        self.http
-            .request(method, format!("{}{path}", self.base))
-            .header("Cookie", &self.cookie)
-            .send()
-            .expect("API request")
-            .status()
-            .as_u16()
+        self.answer(method, path, None).0
     }
 
     /// Sends a request and returns the JSON body; panics on a non-2xx

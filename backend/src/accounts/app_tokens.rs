@@ -158,11 +158,10 @@ pub async fn create(
 fn ensure_may_manage(who: &Subject, owner: &user::Model) -> Result<()> {
     if rest::may_see_account(who, owner.id) {
         Ok(())
-    } else if who.limited() {
-        Err(Error::Forbidden(rest::LIMITED_TOKEN.into()))
     } else {
-        Err(Error::Forbidden(
-            "only the user themself or an administrator may manage their application tokens".into(),
+        Err(rest::refusal(
+            who,
+            "only the user themself or an administrator may manage their application tokens",
         ))
     }
 }

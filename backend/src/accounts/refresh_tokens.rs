@@ -147,7 +147,10 @@ pub async fn list(
     now: DateTime<Utc>,
 ) -> Result<Vec<api::RefreshTokenInfo>> {
     if !rest::may_see_account(who, user.id) {
-        return Err(Error::Forbidden(rest::LIMITED_TOKEN.into()));
+        return Err(rest::refusal(
+            who,
+            "only the user themself may list their refresh tokens",
+        ));
     }
     let current = password_digest(user);
     Ok(refresh_token::Entity::find()

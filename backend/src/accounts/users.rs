@@ -356,11 +356,10 @@ fn to_api(
 fn require_admin(who: &Subject) -> Result<()> {
     if rest::may_administer(who) {
         Ok(())
-    } else if who.limited() {
-        Err(Error::Forbidden(rest::LIMITED_TOKEN.into()))
     } else {
-        Err(Error::Forbidden(
-            "only administrators may manage other accounts".into(),
+        Err(rest::refusal(
+            who,
+            "only administrators may manage other accounts",
         ))
     }
 }

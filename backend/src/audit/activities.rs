@@ -41,7 +41,7 @@ fn query(who: &Subject, filter: &Filter) -> Result<Select<activity::Entity>> {
         .order_by_desc(activity::Column::Id);
     if !rest::may_administer(who) {
         let Some(user_id) = who.user_id.filter(|id| rest::may_see_account(who, *id)) else {
-            return Err(Error::Forbidden(rest::LIMITED_TOKEN.into()));
+            return Err(rest::refusal(who, "sign in to read your activities"));
         };
         q = q.filter(activity::Column::ActorId.eq(user_id));
     }

@@ -28,10 +28,22 @@
 
 use super::{NamespaceFacts, NamespaceKind, Role, Subject, TokenAccess, TokenScope, Visibility};
 use crate::config::PolicySettings;
+use crate::error::Error;
 
 /// Why a token limited to part of the registry is refused what lies
 /// outside it (accounts, teams, the installation).
-pub const LIMITED_TOKEN: &str = "this application token is limited to part of the registry and reads only those repositories; use the web UI or an unrestricted token for this";
+const LIMITED_TOKEN: &str = "this application token is limited to part of the registry and reads only those repositories; use the web UI or an unrestricted token for this";
+
+/// The refusal for `subject`: that their token is limited, when it is (the
+/// usual reason is then beside the point), otherwise `reason`.
+pub fn refusal(subject: &Subject, reason: &str) -> Error {
+    let message = if subject.limited() {
+        LIMITED_TOKEN
+    } else {
+        reason
+    };
+    Error::Forbidden(message.into())
+}
 
 /// Whether `subject` may see a namespace and what it holds.
 pub fn may_see_namespace(subject: &Subject, facts: &NamespaceFacts) -> bool {

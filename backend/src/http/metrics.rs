@@ -1,63 +1,16 @@
 //! `GET /metrics`: counters of this process and figures from the database in
 //! the Prometheus text format. Counts only, never names; open unless
-//! `metrics_token` is set. The database figures are counted at most once
-//! per [`FIGURES_MAX_AGE`], however often anyone asks.
+//! `metrics_token` is set. The database figures come from
+//! [`crate::http::stored_figures::StoredFigures`], counted at most every 15 s however often anyone asks.
 
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use poem::web::Data;
 use poem::{IntoResponse, Request, Response, handler};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
-use crate::db::entities::{registry_event, repository, tag, user};
 use crate::http::state::SharedState;
-
-/// How long counted figures are served before they are counted again.
-pub const FIGURES_MAX_AGE: Duration = Duration::from_secs(15);
-
-/// What the database holds, by name.
-type Figures = [(&'static str, u64); 6];
-
-/// The last counted figures and when they were counted.
-#[derive(Default)]
-pub struct StoredFigures(tokio::sync::Mutex<Option<(Instant, Figures)>>);
-
-impl StoredFigures {
-    /// The figures, counted again when older than [`FIGURES_MAX_AGE`] at `now`.
-    pub async fn get(&self, db: &DatabaseConnection, now: Instant) -> Result<Figures, DbErr> {
-        // Held across the count, so parallel scrapes count once.
-        let mut last = self.0.lock().await;
-        if let Some((at, figures)) = *last
-            && now.saturating_duration_since(at) < FIGURES_MAX_AGE
-        {
-            return Ok(figures);
-        }
-        let figures = count(db).await?;
-        *last = Some((now, figures));
-        Ok(figures)
-    }
-}
-
-async fn count(db: &DatabaseConnection) -> Result<Figures, DbErr> {
-    let events = || registry_event::Entity::find();
-    let waiting = events()
-        .filter(registry_event::Column::ProcessedAt.is_null())
-        .filter(registry_event::Column::HeldHost.is_null());
-    let held = events()
-        .filter(registry_event::Column::ProcessedAt.is_null())
-        .filter(registry_event::Column::HeldHost.is_not_null());
-    let failed = events().filter(registry_event::Column::Error.is_not_null());
-    Ok([
-        ("pending", waiting.count(db).await?),
-        ("held_unknown_registry", held.count(db).await?),
-        ("failed", failed.count(db).await?),
-        ("repositories", repository::Entity::find().count(db).await?),
-        ("tags", tag::Entity::find().count(db).await?),
-        ("users", user::Entity::find().count(db).await?),
-    ])
-}
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");

@@ -12,6 +12,7 @@ pub mod rate_limit;
 pub mod rest;
 pub mod spa;
 pub mod state;
+pub mod stored_figures;
 pub mod token;
 pub mod webhooks;
 

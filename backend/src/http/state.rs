@@ -9,8 +9,8 @@ use crate::accounts::setup::Setup;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crypto::signing::TokenSigner;
-use crate::http::metrics::StoredFigures;
 use crate::http::rate_limit::RateLimits;
+use crate::http::stored_figures::StoredFigures;
 use crate::ingest::Events;
 
 pub struct AppState {

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::authz::{Subject, rest};
 use crate::db::Paging;
 use crate::db::entities::registry_event;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 fn field(payload: &Value, path: &[&str]) -> Option<String> {
     path.iter()
@@ -28,12 +28,10 @@ pub async fn page(
     which: EventState,
     paging: Paging,
 ) -> Result<api::RegistryEventPage> {
-    if who.limited() {
-        return Err(Error::Forbidden(rest::LIMITED_TOKEN.into()));
-    }
     if !rest::may_administer(who) {
-        return Err(Error::Forbidden(
-            "only administrators may read registry events".into(),
+        return Err(rest::refusal(
+            who,
+            "only administrators may read registry events",
         ));
     }
     let mut query = registry_event::Entity::find().order_by_desc(registry_event::Column::Id);

@@ -190,7 +190,7 @@ async fn metrics_may_require_a_token() {
 
 #[tokio::test]
 async fn metrics_count_the_database_at_most_every_fifteen_seconds() {
-    use portunus::http::metrics::{FIGURES_MAX_AGE, StoredFigures};
+    use portunus::http::stored_figures::{FIGURES_MAX_AGE, StoredFigures};
     use std::time::{Duration, Instant};
     let kit = crate::kit::Kit::new("sqlite", None).await;
     let figures = StoredFigures::default();

@@ -586,11 +586,7 @@ async fn several_processes_may_start_at_once_on_one_database() {
 
 #[tokio::test]
 async fn wrong_passwords_lock_an_account_for_a_while_and_admins_unlock_it() {
-    let kit = crate::kit::Kit::with_config("sqlite", None, |c| {
-        c.lockout_attempts = 3;
-        c.lockout_seconds = 3600;
-    })
-    .await;
+    let kit = crate::kit::Kit::with_config("sqlite", None, low_lockout).await;
     kit.create_user("root").await;
     kit.create_user("alice").await;
     let sign_in = |password: &'static str| {
@@ -730,11 +726,7 @@ async fn wrong_passwords_lock_an_account_for_a_while_and_admins_unlock_it() {
 
 #[tokio::test]
 async fn wrong_current_passwords_count_like_wrong_sign_ins() {
-    let kit = crate::kit::Kit::with_config("sqlite", None, |c| {
-        c.lockout_attempts = 3;
-        c.lockout_seconds = 3600;
-    })
-    .await;
+    let kit = crate::kit::Kit::with_config("sqlite", None, low_lockout).await;
     kit.create_user("root").await;
     kit.create_user("alice").await;
     let alice = kit.sign_in("alice").await;
@@ -795,12 +787,17 @@ async fn sign_in_from(
     (answer.status.as_u16(), message)
 }
 
+/// Three wrong passwords lock for an hour.
+fn low_lockout(config: &mut portunus::config::Config) {
+    config.lockout_attempts = 3;
+    config.lockout_seconds = 3600;
+}
+
 /// Kits (SQLite and PostgreSQL) with a low lockout, addresses taken from
 /// X-Real-IP, and the user alice.
 async fn lockout_kits() -> Vec<crate::kit::Kit> {
     let kits = crate::kit::kits_with(|c| {
-        c.lockout_attempts = 3;
-        c.lockout_seconds = 3600;
+        low_lockout(c);
         c.client_address_header = "X-Real-IP".into();
     })
     .await;
