@@ -22,6 +22,10 @@ pub enum Error {
     /// A service Portunus depends on (the registry) failed; retry later.
     #[error("{0}")]
     Unavailable(String),
+    /// The LDAP directory or OpenID Provider could not answer (the message
+    /// names it); not a verdict on anyone's credentials.
+    #[error("{0}")]
+    DirectoryUnavailable(String),
     /// Portunus is saturated (too many password checks at once); retry in a
     /// moment.
     #[error("{0}")]
@@ -43,7 +47,7 @@ impl Error {
     /// a verdict on the request or its credentials.
     pub fn is_outage(&self) -> bool {
         match self {
-            Error::Unavailable(_) | Error::Busy(_) => true,
+            Error::Unavailable(_) | Error::DirectoryUnavailable(_) | Error::Busy(_) => true,
             Error::Database(e) => database_unreachable(e),
             _ => false,
         }

@@ -61,6 +61,26 @@ enum Command {
     /// Look into the registry directly, as Portunus's internal identity.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// Try the LDAP settings (`[ldap]`) and keep directory accounts in step.
+    #[command(subcommand)]
+    Ldap(LdapCommand),
+}
+
+#[derive(Subcommand)]
+enum LdapCommand {
+    /// Connect, bind, find USER, and show their groups and the teams and
+    /// roles those give; says which step failed and why.
+    Check {
+        /// The user name as people type it to sign in.
+        user: String,
+        /// Also check USER's password (read from standard input, or prompted for).
+        #[arg(long)]
+        password: bool,
+    },
+    /// Check every directory account now, as the server does every
+    /// `ldap.sync_interval_seconds`: groups to teams, and accounts the
+    /// directory no longer knows are disabled.
+    Sync,
 }
 
 #[derive(Subcommand)]
@@ -157,6 +177,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Openapi => Ok(()),
         Command::Registry(command) => registry_command(config, command).await,
+        Command::Ldap(command) => ldap_command(config, command).await,
         Command::Sync {
             dry_run,
             delete,
@@ -279,6 +300,81 @@ async fn run(cli: Cli) -> Result<(), String> {
                     "bots have no password: give it an application token (POST /api/v1/users/NAME/tokens) and a team role"
                 ),
             }
+            Ok(())
+        }
+    }
+}
+
+/// `portunus ldap check USER` and `portunus ldap sync`
+async fn ldap_command(config: Config, command: LdapCommand) -> Result<(), String> {
+    let Some(ldap) = portunus::directory::ldap::Ldap::from_settings(&config.ldap)? else {
+        return Err("LDAP is off: set ldap.url (see config.example.toml)".into());
+    };
+    match command {
+        LdapCommand::Check { user, password } => {
+            let password = match password {
+                true => Some(
+                    read_password_once().map_err(|e| format!("cannot read the password: {e}"))?,
+                ),
+                false => None,
+            };
+            let diagnosis = ldap.diagnose(&user, password.as_deref()).await;
+            for (what, outcome) in &diagnosis.steps {
+                match outcome {
+                    Ok(detail) => println!("ok      {what}: {detail}"),
+                    Err(why) => println!("FAILED  {what}: {why}"),
+                }
+            }
+            let Some(person) = diagnosis.person else {
+                return Err("the check failed; see the step above".into());
+            };
+            println!("user name:    {}", person.username);
+            println!(
+                "e-mail:       {}",
+                person.email.as_deref().unwrap_or("(none)")
+            );
+            println!(
+                "display name: {}",
+                person.display_name.as_deref().unwrap_or("(none)")
+            );
+            let groups: Vec<&str> = person.groups.iter().map(|g| g.name.as_str()).collect();
+            println!(
+                "groups:       {}",
+                if groups.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    groups.join(", ")
+                }
+            );
+            let mapping = &config.ldap.groups;
+            if !mapping.admin_group.is_empty() {
+                let admin = person.groups.iter().any(|g| g.is(&mapping.admin_group));
+                println!("administrator: {}", if admin { "yes" } else { "no" });
+            }
+            let roles = portunus::accounts::directory::roles_from(mapping, &person.groups);
+            for (team, role) in &roles {
+                println!("team:         {team} as {role}");
+            }
+            if roles.is_empty() && !mapping.teams.is_empty() {
+                println!("team:         (none of the mapped groups)");
+            }
+            Ok(())
+        }
+        LdapCommand::Sync => {
+            let state = portunus::app::init(config).await.map_err(describe)?;
+            let now = chrono::Utc::now();
+            let pass = portunus::accounts::ldap::check_all(
+                &state.db,
+                &ldap,
+                state.catalog.registry_id,
+                now,
+            )
+            .await
+            .map_err(describe)?;
+            println!(
+                "checked {} directory accounts; {} disabled because the directory no longer knows them",
+                pass.checked, pass.suspended
+            );
             Ok(())
         }
     }
@@ -415,6 +511,21 @@ fn describe(e: Error) -> String {
     e.to_string()
 }
 
+/// Prompts once on a terminal; otherwise reads one line from standard input.
+fn read_password_once() -> std::io::Result<String> {
+    if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ")
+    } else {
+        read_line()
+    }
+}
+
+fn read_line() -> std::io::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
 /// Prompts twice on a terminal; otherwise reads one line from standard input.
 fn read_password() -> std::io::Result<String> {
     if std::io::stdin().is_terminal() {
@@ -425,8 +536,6 @@ fn read_password() -> std::io::Result<String> {
         }
         Ok(first)
     } else {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+        read_line()
     }
 }

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod peers;
+
 pub const PASSWORD: &str = "e2e-password-123";
 
 /// True when running under CI, where a missing tool is a failure, not a skip.
@@ -34,7 +36,7 @@ pub fn require(program: &str) -> bool {
     found
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -347,6 +349,22 @@ pub fn run(program: &str, args: &[&str], env: &[(&str, &Path)], stdin: Option<&s
     }
 }
 
+/// Runs `command` with `stdin` (or none) and returns its output.
+pub fn output_of(mut command: Command, stdin: Option<&str>) -> Output {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("run the command");
+    {
+        use std::io::Write;
+        let mut pipe = child.stdin.take().expect("stdin");
+        pipe.write_all(stdin.unwrap_or_default().as_bytes())
+            .expect("write stdin");
+    }
+    child.wait_with_output().expect("wait for the command")
+}
+
 /// A tar file with one small file in it, to import as an image layer.
 pub fn layer_tar(dir: &Path, content: &str) -> PathBuf {
     let rootfs = dir.join(format!("rootfs-{}", content.len()));
@@ -379,10 +397,15 @@ pub struct Api {
 impl Api {
     /// Signs `username` in (password [`PASSWORD`]).
     pub fn sign_in(stack: &Stack, username: &str) -> Api {
+        Api::sign_in_with(stack, username, PASSWORD)
+    }
+
+    /// Signs `username` in with `password`.
+    pub fn sign_in_with(stack: &Stack, username: &str, password: &str) -> Api {
         let http = reqwest::blocking::Client::new();
         let response = http
             .post(format!("{}/api/v1/session", stack.portunus_url()))
-            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .json(&serde_json::json!({"username": username, "password": password}))
             .send()
             .expect("sign in");
         assert!(
@@ -460,6 +483,21 @@ pub fn fill_registry(stack: &Stack, user: &str, prefix: &str, repos: usize, tags
         let token = registry_token(stack, user, &[&format!("repository:{repo}:pull,push")]);
         push_small_image(stack, &token, &repo, tags);
     }
+}
+
+/// What `docker login` gets from the token endpoint for `user` and
+/// `password`: the status and the body.
+pub fn token_login(stack: &Stack, user: &str, password: &str) -> (u16, String) {
+    let response = reqwest::blocking::Client::new()
+        .get(format!(
+            "{}/v2/token?service=registry&account={user}&client_id=docker",
+            stack.portunus_url()
+        ))
+        .basic_auth(user, Some(password))
+        .send()
+        .expect("token request");
+    let status = response.status().as_u16();
+    (status, response.text().unwrap_or_default())
 }
 
 /// A registry token for `user` (password [`PASSWORD`]) asking for `scopes`.

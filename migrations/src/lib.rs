@@ -11,6 +11,7 @@ mod m20261122_000004_stars;
 mod m20261122_000005_artifacts_comments_retention;
 mod m20261130_000006_closed_sets;
 mod m20261130_000007_sign_in_guards;
+mod m20261130_000008_directory_identities;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_artifacts_comments_retention::Migration),
             Box::new(m20261130_000006_closed_sets::Migration),
             Box::new(m20261130_000007_sign_in_guards::Migration),
+            Box::new(m20261130_000008_directory_identities::Migration),
         ]
     }
 }

@@ -35,7 +35,12 @@ pub struct Me {
     pub id: i64,
     pub username: String,
     pub email: Option<String>,
+    pub display_name: Option<String>,
     pub admin: bool,
+    /// The directory the account belongs to: `ldap` (its password is the
+    /// directory's) or `oidc` (it signs in through the OpenID Provider and
+    /// logs in to registries with application tokens); absent: a local account.
+    pub directory: Option<String>,
     /// Name of the personal namespace, where this user can always push.
     pub namespace: Option<String>,
 }

@@ -93,10 +93,36 @@ pub fn validate_username(name: &str) -> Result<(), NameError> {
     Ok(())
 }
 
+/// A team name: 1 to 80 letters, digits, spaces, `.`, `_` and `-`,
+/// starting with a letter or digit (names starting with `_` are Portunus's own).
+pub fn validate_team_name(name: &str) -> Result<(), NameError> {
+    let ok = !name.is_empty()
+        && name.chars().count() <= 80
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(NameError(format!(
+            "team name {name:?}: use 1 to 80 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit"
+        )))
+    }
+}
+
 /// Names Portunus acts under itself (its registry identity, and the actors
 /// of the activity log): no account may take one, in any case.
-pub const RESERVED_USERNAMES: &[&str] =
-    &["portunus", "portunus-cli", "portunus-retention", "registry"];
+pub const RESERVED_USERNAMES: &[&str] = &[
+    "portunus",
+    "portunus-cli",
+    "portunus-directory",
+    "portunus-retention",
+    "registry",
+];
 
 /// Whether `name` is one of [`RESERVED_USERNAMES`], whatever its case.
 pub fn is_reserved_username(name: &str) -> bool {

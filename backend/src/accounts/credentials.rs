@@ -21,11 +21,15 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
+use crate::accounts::directory;
+use crate::accounts::ldap::{self as ldap_accounts, PROVIDER as LDAP};
 use crate::accounts::lockout::{Attempt, Lockout, Reservation};
 use crate::accounts::users;
 use crate::audit::{self, Actor, Target};
+use crate::config::LocalAccounts;
 use crate::crypto::password;
 use crate::db::entities::{session, user};
+use crate::directory::ldap::{Ldap, Verdict};
 use crate::error::{Error, Result};
 
 type Fingerprint = [u8; 32];
@@ -38,7 +42,8 @@ struct Entry {
 
 pub struct CredentialCache {
     key: [u8; 32],
-    ttl: Duration,
+    /// How long a checked stored password is remembered.
+    pub ttl: Duration,
     capacity: usize,
     entries: Mutex<HashMap<Fingerprint, Entry>>,
 }
@@ -77,7 +82,9 @@ impl CredentialCache {
             .is_some_and(|e| e.expires > Instant::now() && e.hash_digest == digest)
     }
 
-    pub fn remember(&self, username: &str, password: &str, verified_hash: &str) {
+    /// Remembers for `ttl` that `password` was right for `username` while
+    /// the account's binding (its stored hash) was `verified_hash`.
+    pub fn remember(&self, username: &str, password: &str, verified_hash: &str, ttl: Duration) {
         let fingerprint = self.fingerprint(username, password);
         let now = Instant::now();
         let Ok(mut entries) = self.entries.lock() else {
@@ -93,7 +100,7 @@ impl CredentialCache {
             fingerprint,
             Entry {
                 hash_digest: Sha256::digest(verified_hash.as_bytes()).into(),
-                expires: now + self.ttl,
+                expires: now + ttl,
             },
         );
     }
@@ -146,23 +153,87 @@ async fn wrong_password(
     })
 }
 
-/// Checks a user name and password against the database. Wrong passwords
-/// are counted per name and client address (see [`lockout`]); past
-/// `lockout.attempts` in a row the pair is locked for `lockout.duration`,
-/// during which not even the right password is accepted from there
-/// (application tokens still work). A name that is no account costs and
-/// answers the same as one that is.
-pub async fn authenticate(
+/// What checking a password needs besides the database.
+#[derive(Clone, Copy)]
+pub struct PasswordCheck<'a> {
+    pub cache: &'a CredentialCache,
+    pub lockout: Lockout,
+    /// The LDAP directory, when one is configured.
+    pub ldap: Option<&'a Ldap>,
+    /// The registry whose namespaces new directory accounts get.
+    pub registry_id: i64,
+}
+
+/// Whose word decides a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Judge {
+    /// The stored hash (or, for a name that is no account, nothing).
+    Local,
+    /// The LDAP directory.
+    Directory,
+}
+
+/// Who checks the password of `found` (the account of the name typed).
+async fn judge_of(
     db: &impl ConnectionTrait,
-    cache: &CredentialCache,
-    lockout: Lockout,
+    check: &PasswordCheck<'_>,
+    found: Option<&user::Model>,
+) -> Result<Judge> {
+    let Some(ldap) = check.ldap else {
+        return Ok(Judge::Local);
+    };
+    let Some(account) = found else {
+        return Ok(Judge::Directory);
+    };
+    if directory::identity_of(db, account.id, LDAP)
+        .await?
+        .is_some()
+    {
+        return Ok(Judge::Directory);
+    }
+    let local_allowed = match ldap.settings().local_accounts {
+        LocalAccounts::All => true,
+        LocalAccounts::Admins => account.admin,
+    };
+    Ok(match account.password_hash {
+        Some(_) if local_allowed => Judge::Local,
+        Some(_) => Judge::Directory,
+        // Bots and OpenID accounts: no password to check.
+        None => Judge::Local,
+    })
+}
+
+/// What a cache entry of `account`'s password is bound to: the stored
+/// hash, or for a directory account its id (entries for it are made only
+/// after the directory accepted the password, and last `ldap.cache_seconds`).
+fn cache_binding(judge: Judge, account: &user::Model) -> Option<String> {
+    match judge {
+        Judge::Local => account.password_hash.clone(),
+        Judge::Directory => Some(format!("{LDAP}:{}", account.id)),
+    }
+}
+
+/// Checks a user name and password: against the stored hash, or with the
+/// LDAP directory for its accounts and for names that are no account yet
+/// (the first sign-in creates the account). Wrong passwords are counted
+/// per name and client address (see [`lockout`]); past `lockout.attempts`
+/// in a row the pair is locked for `lockout.duration`, during which not
+/// even the right password is accepted from there (application tokens
+/// still work). A directory that cannot answer is an `Unavailable` error
+/// naming it, and counts as no attempt. A name that is no account costs
+/// and answers the same as one that is.
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    check: PasswordCheck<'_>,
     attempt: Attempt<'_>,
     password: &str,
 ) -> Result<std::result::Result<user::Model, Failure>> {
+    let lockout = check.lockout;
     let found = users::find_by_name(db, attempt.username).await?;
-    let hash = found.as_ref().and_then(|u| u.password_hash.clone());
-    if let Some(hash) = &hash
-        && cache.is_known(attempt.username, password, hash)
+    let judge = judge_of(db, &check, found.as_ref()).await?;
+    let binding = found.as_ref().and_then(|u| cache_binding(judge, u));
+    if let Some(binding) = &binding
+        && check.cache.is_known(attempt.username, password, binding)
     {
         // Verified recently: no attempt to count, only a lock to respect.
         if let Some(until) = lockout.admit(db, attempt).await? {
@@ -175,18 +246,13 @@ pub async fn authenticate(
         Reservation::Locked(until) => return Ok(Err(Failure::Locked { until })),
         Reservation::Crowded => return Ok(Err(Failure::Crowded)),
     };
-    // A check that cannot run (no turn for hashing) gives its reservation back.
-    let checked = match (found, hash) {
-        (Some(user), Some(hash)) => {
-            password::verify_blocking(password.to_owned(), Some(hash.clone()))
-                .await
-                .map(|right| right.then_some((user, hash)))
-        }
-        _ => password::verify_blocking(password.to_owned(), None)
-            .await
-            .map(|_| None),
+    // A check that cannot run (no turn for hashing, no directory) gives
+    // its reservation back.
+    let checked = match (judge, check.ldap) {
+        (Judge::Directory, Some(ldap)) => ask_directory(db, &check, ldap, attempt, password).await,
+        _ => check_hash(found, password).await,
     };
-    let (user, hash) = match checked {
+    let user = match checked {
         Ok(Some(right)) => right,
         Ok(None) => return Ok(Err(wrong_password(db, lockout, attempt, number).await?)),
         Err(e) => {
@@ -201,20 +267,62 @@ pub async fn authenticate(
     if !user.enabled {
         return Ok(Err(Failure::Disabled));
     }
-    cache.remember(attempt.username, password, &hash);
+    if let Some(binding) = cache_binding(judge, &user) {
+        let ttl = match judge {
+            Judge::Local => check.cache.ttl,
+            Judge::Directory => {
+                Duration::from_secs(check.ldap.map_or(0, |l| l.settings().cache_seconds))
+            }
+        };
+        check
+            .cache
+            .remember(attempt.username, password, &binding, ttl);
+    }
     Ok(Ok(user))
+}
+
+/// The account, if `password` is its stored one.
+async fn check_hash(found: Option<user::Model>, password: &str) -> Result<Option<user::Model>> {
+    match found {
+        Some(user) if user.password_hash.is_some() => {
+            let hash = user.password_hash.clone();
+            Ok(password::verify_blocking(password.to_owned(), hash)
+                .await?
+                .then_some(user))
+        }
+        _ => password::verify_blocking(password.to_owned(), None)
+            .await
+            .map(|_| None),
+    }
+}
+
+/// The account of the person the directory says this is, if it accepts
+/// the password (created or brought in step with the directory).
+async fn ask_directory(
+    db: &DatabaseConnection,
+    check: &PasswordCheck<'_>,
+    ldap: &Ldap,
+    attempt: Attempt<'_>,
+    password: &str,
+) -> Result<Option<user::Model>> {
+    let person = match ldap.sign_in(attempt.username, password).await? {
+        Verdict::Accepted(person) => person,
+        Verdict::Rejected => return Ok(None),
+    };
+    let source = ldap_accounts::source(ldap);
+    let user = directory::admit(db, check.registry_id, source, &person, attempt.now).await?;
+    Ok(Some(user))
 }
 
 /// A web UI sign-in: [`authenticate`], with the attempt recorded in the
 /// audit log either way.
 pub async fn sign_in(
-    db: &impl ConnectionTrait,
-    cache: &CredentialCache,
-    lockout: Lockout,
+    db: &DatabaseConnection,
+    check: PasswordCheck<'_>,
     attempt: Attempt<'_>,
     password: &str,
 ) -> Result<std::result::Result<user::Model, Failure>> {
-    let outcome = authenticate(db, cache, lockout, attempt, password).await?;
+    let outcome = authenticate(db, check, attempt, password).await?;
     match &outcome {
         Ok(user) => {
             audit::record(
@@ -318,7 +426,7 @@ mod tests {
     #[test]
     fn cache_is_bound_to_credentials_and_hash() {
         let cache = CredentialCache::new(Duration::from_secs(60), 10);
-        cache.remember("alice", "pw1", "$hash1");
+        cache.remember("alice", "pw1", "$hash1", Duration::from_secs(60));
         assert!(cache.is_known("alice", "pw1", "$hash1"));
         assert!(!cache.is_known("alice", "pw2", "$hash1"), "other password");
         assert!(
@@ -334,10 +442,10 @@ mod tests {
     #[test]
     fn entries_expire_and_capacity_is_bounded() {
         let cache = CredentialCache::new(Duration::ZERO, 2);
-        cache.remember("a", "p", "h");
+        cache.remember("a", "p", "h", Duration::ZERO);
         assert!(!cache.is_known("a", "p", "h"));
         for i in 0..10 {
-            cache.remember(&format!("u{i}"), "p", "h");
+            cache.remember(&format!("u{i}"), "p", "h", Duration::from_secs(60));
         }
         assert!(cache.entries.lock().unwrap().len() <= 2);
     }

@@ -1,10 +1,14 @@
 //! People and what they hold: users and bots, teams and their members,
 //! namespaces, application and refresh tokens, password checks with
 //! lockout. Decisions come from `authz`; every change is recorded by
-//! `audit`. Imports `authz`, `audit`, `crypto`, `config`, `db`, `error`.
+//! `audit`. Accounts of a directory (LDAP, OpenID Connect) are kept in
+//! step with it. Imports `directory`, `authz`, `audit`, `crypto`, `config`,
+//! `db`, `error`.
 
 pub mod app_tokens;
 pub mod credentials;
+pub mod directory;
+pub mod ldap;
 pub mod lockout;
 pub mod namespaces;
 pub mod refresh_tokens;

@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use portunus_shared::api;
+use portunus_shared::names::validate_team_name;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, Set,
@@ -18,25 +19,9 @@ use crate::db::Paging;
 use crate::db::entities::{namespace, team, team_member, user};
 use crate::error::{Error, Result};
 
-/// Team names: 1 to 80 letters, digits, spaces, `.`, `_` and `-`, starting
-/// with a letter or digit (names starting with `_` are Portunus's own).
+/// Team names: see [`validate_team_name`].
 pub fn validate_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.chars().count() <= 80
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidInput(format!(
-            "team name {name:?}: use 1 to 80 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit"
-        )))
-    }
+    validate_team_name(name).map_err(|e| Error::InvalidInput(e.to_string()))
 }
 
 fn actor(by: &user::Model) -> Actor {
@@ -350,7 +335,7 @@ async fn owner_count(db: &impl ConnectionTrait, team_id: i64) -> Result<u64> {
         .await?)
 }
 
-async fn membership(
+pub(crate) async fn membership(
     db: &impl ConnectionTrait,
     team_id: i64,
     user_id: i64,

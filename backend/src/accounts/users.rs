@@ -8,8 +8,8 @@ use portunus_shared::api;
 use portunus_shared::names::{is_reserved_username, namespace_for_username, validate_username};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::accounts::lockout;
@@ -60,13 +60,7 @@ pub async fn create(
     new: NewUser,
     actor: &Actor,
 ) -> Result<CreatedUser> {
-    validate_username(&new.username).map_err(|e| Error::InvalidInput(e.to_string()))?;
-    if is_reserved_username(&new.username) {
-        return Err(Error::Conflict(format!(
-            "the user name {:?} is reserved for Portunus itself; choose another",
-            new.username
-        )));
-    }
+    check_name(&new.username)?;
     let password_hash = if new.bot {
         None
     } else {
@@ -74,11 +68,44 @@ pub async fn create(
         Some(password::hash_blocking(new.password).await?)
     };
     let email = normalise_email(new.email)?;
-
     let txn = crate::db::begin_write(db).await?;
+    let account = Account {
+        username: new.username,
+        email,
+        password_hash,
+        admin: new.admin,
+        bot: new.bot,
+        bootstrap: new.bootstrap,
+    };
+    let created = insert(&txn, registry_id, account, actor).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// An account as stored: what [`create`] makes of a [`NewUser`], or a
+/// directory of the person it vouches for (no password).
+#[derive(Debug, Clone)]
+pub(crate) struct Account {
+    pub username: String,
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub admin: bool,
+    pub bot: bool,
+    pub bootstrap: bool,
+}
+
+/// Inserts an account with its personal team and namespace (bots get
+/// neither) within `txn`, refusing taken and reserved names.
+pub(crate) async fn insert(
+    txn: &DatabaseTransaction,
+    registry_id: i64,
+    new: Account,
+    actor: &Actor,
+) -> Result<CreatedUser> {
+    check_name(&new.username)?;
     // Two first sign-ups at once must not both become administrators.
-    crate::db::serialize(&txn, crate::db::locks::ACCOUNTS).await?;
-    if find_by_name_ignoring_case(&txn, &new.username)
+    crate::db::serialize(txn, crate::db::locks::ACCOUNTS).await?;
+    if find_by_name_ignoring_case(txn, &new.username)
         .await?
         .is_some()
     {
@@ -87,29 +114,25 @@ pub async fn create(
             new.username
         )));
     }
-    if let Some(email) = &email {
-        let taken = user::Entity::find()
-            .filter(user::Column::Email.eq(email.as_str()))
-            .one(&txn)
-            .await?;
-        if taken.is_some() {
-            return Err(Error::Conflict(format!(
-                "the e-mail address {email} is already in use"
-            )));
-        }
+    if let Some(email) = &new.email
+        && email_taken(txn, email, None).await?
+    {
+        return Err(Error::Conflict(format!(
+            "the e-mail address {email} is already in use"
+        )));
     }
     let admin_exists = user::Entity::find()
         .filter(user::Column::Admin.eq(true))
-        .one(&txn)
+        .one(txn)
         .await?
         .is_some();
     let admin = !new.bot && (new.admin || (new.bootstrap && !admin_exists));
     let now = Utc::now();
     let created = user::ActiveModel {
         username: Set(new.username.clone()),
-        email: Set(email),
+        email: Set(new.email),
         display_name: Set(None),
-        password_hash: Set(password_hash),
+        password_hash: Set(new.password_hash),
         admin: Set(admin),
         enabled: Set(true),
         bot: Set(new.bot),
@@ -117,17 +140,16 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let namespace = match new.bot {
         true => None,
-        false => Some(create_personal_namespace(&txn, registry_id, &created).await?),
+        false => Some(create_personal_namespace(txn, registry_id, &created).await?),
     };
     let target = Target::user(&created);
     let params =
         serde_json::json!({ "admin": created.admin, "bot": created.bot, "namespace": namespace });
-    audit::record(&txn, actor, "user.create", target, Some(params)).await?;
-    txn.commit().await?;
+    audit::record(txn, actor, "user.create", target, Some(params)).await?;
 
     let namespace_notice = namespace.as_ref().filter(|ns| **ns != new.username).map(|ns| {
         format!(
@@ -141,6 +163,30 @@ pub async fn create(
         namespace_notice,
         bootstrap_admin: admin && !new.admin,
     })
+}
+
+/// Refuses invalid user names and those Portunus acts under itself.
+fn check_name(username: &str) -> Result<()> {
+    validate_username(username).map_err(|e| Error::InvalidInput(e.to_string()))?;
+    if is_reserved_username(username) {
+        return Err(Error::Conflict(format!(
+            "the user name {username:?} is reserved for Portunus itself; choose another"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether another account than `except` has the e-mail address `email`.
+pub(crate) async fn email_taken(
+    db: &impl ConnectionTrait,
+    email: &str,
+    except: Option<i64>,
+) -> Result<bool> {
+    let mut query = user::Entity::find().filter(user::Column::Email.eq(email));
+    if let Some(id) = except {
+        query = query.filter(user::Column::Id.ne(id));
+    }
+    Ok(query.count(db).await? > 0)
 }
 
 /// Creates an account or a bot as `by`, an administrator (others sign up).
@@ -213,7 +259,7 @@ async fn create_personal_namespace(
     Ok(name)
 }
 
-fn normalise_email(email: Option<String>) -> Result<Option<String>> {
+pub(crate) fn normalise_email(email: Option<String>) -> Result<Option<String>> {
     let Some(email) = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()) else {
         return Ok(None);
     };
@@ -267,7 +313,7 @@ async fn free_namespace_name(
     )))
 }
 
-async fn find_by_name_ignoring_case(
+pub(crate) async fn find_by_name_ignoring_case(
     db: &impl ConnectionTrait,
     username: &str,
 ) -> Result<Option<user::Model>> {
@@ -496,17 +542,12 @@ pub async fn update(
     }
     if change.email.is_some() {
         let email = normalise_email(change.email)?;
-        if let Some(email) = &email {
-            let taken = user::Entity::find()
-                .filter(user::Column::Email.eq(email.as_str()))
-                .filter(user::Column::Id.ne(target_user.id))
-                .count(&txn)
-                .await?;
-            if taken > 0 {
-                return Err(Error::Conflict(format!(
-                    "the e-mail address {email} is already in use"
-                )));
-            }
+        if let Some(email) = &email
+            && email_taken(&txn, email, Some(target_user.id)).await?
+        {
+            return Err(Error::Conflict(format!(
+                "the e-mail address {email} is already in use"
+            )));
         }
         if email != target_user.email {
             audit::record(&txn, &actor, "user.change_email", target(), None).await?;

@@ -16,6 +16,8 @@ use crate::config::Config;
 use crate::crypto::secrets;
 use crate::crypto::signing::TokenSigner;
 use crate::db;
+use crate::directory::ldap::Ldap;
+use crate::directory::oidc::Oidc;
 use crate::error::{Error, Result};
 use crate::http::rate_limit::RateLimits;
 use crate::http::routes;
@@ -69,6 +71,12 @@ pub async fn init(config: Config) -> Result<SharedState> {
         registry_names: config.registry_hostnames(),
         ..Events::default()
     };
+    let ldap = Ldap::from_settings(&config.ldap)
+        .map_err(|e| Error::InvalidInput(format!("invalid configuration: {e}")))?
+        .map(Arc::new);
+    let oidc = Oidc::from_settings(&config.oidc, &config.public_url)
+        .map_err(|e| Error::InvalidInput(format!("invalid configuration: {e}")))?
+        .map(Arc::new);
     Ok(Arc::new(AppState {
         catalog: Catalog {
             db: db.clone(),
@@ -83,6 +91,8 @@ pub async fn init(config: Config) -> Result<SharedState> {
         setup: Setup::default(),
         limits: RateLimits::new(config.rate_limits.clone()),
         stored_figures: Default::default(),
+        ldap,
+        oidc,
         config,
     }))
 }
@@ -98,6 +108,7 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
     ));
     tokio::spawn(scheduled_sync(state.clone()));
     tokio::spawn(prune_sign_in_guards(state.clone()));
+    tokio::spawn(check_directory_accounts(state.clone()));
     tokio::spawn(crate::catalog::retention::scheduled(
         state.catalog.clone(),
         state.config.policy.clone(),
@@ -121,7 +132,34 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
         .await
 }
 
-/// Runs catalog syncs as `registry.sync` says.
+/// Every `ldap.sync_interval_seconds`, checks every LDAP account against
+/// the directory: groups to teams, and suspends those it no longer knows.
+async fn check_directory_accounts(state: SharedState) {
+    let Some(ldap) = state.ldap.clone() else {
+        return;
+    };
+    let interval = ldap.settings().sync_interval_seconds;
+    if interval == 0 {
+        return;
+    }
+    loop {
+        tokio::time::sleep(Duration::from_secs(interval.max(60))).await;
+        let now = chrono::Utc::now();
+        match crate::accounts::ldap::check_all(&state.db, &ldap, state.catalog.registry_id, now)
+            .await
+        {
+            Ok(pass) => tracing::info!(
+                checked = pass.checked,
+                suspended = pass.suspended,
+                "directory accounts checked"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot check the directory accounts; retrying at the next interval")
+            }
+        }
+    }
+}
+
 /// Every hour, forgets wrong-password counts untouched for a day whose
 /// lock has ended, so guessed names do not pile up.
 async fn prune_sign_in_guards(state: SharedState) {
@@ -137,6 +175,7 @@ async fn prune_sign_in_guards(state: SharedState) {
     }
 }
 
+/// Runs catalog syncs as `registry.sync` says.
 async fn scheduled_sync(state: SharedState) {
     use crate::config::SyncStrategy;
     use sea_orm::{EntityTrait, PaginatorTrait};

@@ -10,7 +10,10 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+pub mod directory;
 pub mod hosts;
+
+pub use directory::{GroupMapping, LdapSettings, LocalAccounts, OidcSettings, TeamGroup};
 
 /// Environment variables with the `PORTUNUS_` prefix that are not config keys.
 const NON_CONFIG_VARIABLES: &[&str] = &["config", "test_database_url", "log", "bin"];
@@ -61,6 +64,10 @@ pub struct Config {
     pub rate_limits: RateLimitSettings,
     /// Who may push, pull and delete (the rules are in `authz`).
     pub policy: PolicySettings,
+    /// Sign-in with an LDAP directory (`[ldap]`); off unless `url` is set.
+    pub ldap: LdapSettings,
+    /// Sign-in with an OpenID Provider (`[oidc]`); off unless `issuer` is set.
+    pub oidc: OidcSettings,
 }
 
 /// How often one client address may try things that guessing would use;
@@ -207,6 +214,8 @@ impl Default for Config {
             registry: RegistryConfig::default(),
             rate_limits: RateLimitSettings::default(),
             policy: PolicySettings::default(),
+            ldap: LdapSettings::default(),
+            oidc: OidcSettings::default(),
         }
     }
 }
@@ -298,6 +307,8 @@ impl Config {
                 self.refresh_token_idle_days
             ));
         }
+        self.ldap.validate().map_err(ConfigError::Invalid)?;
+        self.oidc.validate().map_err(ConfigError::Invalid)?;
         for name in &self.registry.hostnames {
             hosts::check(name).map_err(ConfigError::Invalid)?;
         }
@@ -458,20 +469,23 @@ mod tests {
             "example values are the defaults"
         );
         let text = std::fs::read_to_string(&path).unwrap();
-        let serde_json::Value::Object(top) = as_json(&Config::default()) else {
-            unreachable!()
-        };
-        for (key, value) in top {
-            let keys: Vec<String> = match value {
-                serde_json::Value::Object(section) => section.keys().cloned().collect(),
-                _ => vec![key],
-            };
-            for key in keys {
-                assert!(
-                    text.contains(&format!("\n{key} = ")),
-                    "config.example.toml lacks {key}"
-                );
+        fn leaf_keys(value: serde_json::Value, into: &mut Vec<String>) {
+            if let serde_json::Value::Object(section) = value {
+                for (key, value) in section {
+                    match value {
+                        serde_json::Value::Object(_) => leaf_keys(value, into),
+                        _ => into.push(key),
+                    }
+                }
             }
+        }
+        let mut keys = Vec::new();
+        leaf_keys(as_json(&Config::default()), &mut keys);
+        for key in keys {
+            assert!(
+                text.contains(&format!("\n{key} = ")),
+                "config.example.toml lacks {key}"
+            );
         }
     }
 

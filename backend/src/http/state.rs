@@ -4,11 +4,14 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::accounts::credentials::CredentialCache;
+use crate::accounts::credentials::{CredentialCache, PasswordCheck};
+use crate::accounts::lockout::Lockout;
 use crate::accounts::setup::Setup;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crypto::signing::TokenSigner;
+use crate::directory::ldap::Ldap;
+use crate::directory::oidc::Oidc;
 use crate::http::rate_limit::RateLimits;
 use crate::http::stored_figures::StoredFigures;
 use crate::ingest::Events;
@@ -30,6 +33,22 @@ pub struct AppState {
     pub limits: RateLimits,
     /// What `/metrics` last counted in the database.
     pub stored_figures: StoredFigures,
+    /// The LDAP directory, when `[ldap]` is configured.
+    pub ldap: Option<Arc<Ldap>>,
+    /// The OpenID Provider, when `[oidc]` is configured.
+    pub oidc: Option<Arc<Oidc>>,
+}
+
+impl AppState {
+    /// What a password check needs: the cache, the lockout rule, the directory.
+    pub fn password_check(&self) -> PasswordCheck<'_> {
+        PasswordCheck {
+            cache: &self.credentials,
+            lockout: Lockout::of(&self.config),
+            ldap: self.ldap.as_deref(),
+            registry_id: self.catalog.registry_id,
+        }
+    }
 }
 
 pub type SharedState = Arc<AppState>;

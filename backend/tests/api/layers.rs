@@ -7,8 +7,19 @@ use std::path::{Path, PathBuf};
 
 /// Bottom first.
 const LAYERS: &[&str] = &[
-    "error", "config", "db", "crypto", "authz", "audit", "accounts", "registry", "catalog",
-    "ingest", "http", "app",
+    "error",
+    "config",
+    "db",
+    "crypto",
+    "directory",
+    "authz",
+    "audit",
+    "accounts",
+    "registry",
+    "catalog",
+    "ingest",
+    "http",
+    "app",
 ];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {

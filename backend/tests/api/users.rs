@@ -667,8 +667,7 @@ async fn wrong_passwords_lock_an_account_for_a_while_and_admins_unlock_it() {
     let check = |now| {
         portunus::accounts::credentials::authenticate(
             &kit.state.db,
-            &kit.state.credentials,
-            Lockout::of(&kit.state.config),
+            kit.state.password_check(),
             Attempt {
                 username: "alice",
                 address: "unknown",

@@ -8,6 +8,7 @@ mod authorization;
 mod browser;
 mod docker;
 mod events;
+mod ldap;
 pub mod podman;
 mod schemathesis;
 mod setup;

@@ -5,6 +5,7 @@ pub mod application_token;
 pub mod artifact;
 pub mod comment;
 pub mod namespace;
+pub mod oidc_login;
 pub mod refresh_token;
 pub mod registry;
 pub mod registry_event;
@@ -17,6 +18,7 @@ pub mod tag;
 pub mod team;
 pub mod team_member;
 pub mod user;
+pub mod user_identity;
 
 /// A value of a closed set read from a text column: one outside the set
 /// means the data is damaged, and is an error rather than a guess.

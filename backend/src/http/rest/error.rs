@@ -90,6 +90,10 @@ impl From<Error> for ApiError {
                 tracing::warn!(message = %m, "registry unavailable");
                 ApiError::Unavailable(body("registry_unavailable", m), None)
             }
+            Error::DirectoryUnavailable(m) => {
+                tracing::warn!(message = %m, "directory unavailable");
+                ApiError::Unavailable(body("directory_unavailable", m), None)
+            }
             Error::Busy(m) => {
                 tracing::warn!(message = %m, "busy");
                 ApiError::Unavailable(body("busy", m), Some(password::RETRY_AFTER_SECONDS))

@@ -11,7 +11,7 @@ use super::ApiTags;
 use super::auth::{SessionAuth, session_cookie, start_session};
 use super::error::{ApiError, ApiResult};
 use super::me::me_of;
-use crate::accounts::lockout::{Attempt, Lockout};
+use crate::accounts::lockout::Attempt;
 use crate::accounts::users::{self, NewUser};
 use crate::accounts::{credentials, sessions};
 use crate::audit::Actor;
@@ -62,15 +62,9 @@ impl SessionApi {
             address: &from.0.0,
             now: chrono::Utc::now(),
         };
-        let user = credentials::sign_in(
-            &state.db,
-            &state.credentials,
-            Lockout::of(&state.config),
-            attempt,
-            &password,
-        )
-        .await?
-        .map_err(|failure| ApiError::unauthorized(failure.message()))?;
+        let user = credentials::sign_in(&state.db, state.password_check(), attempt, &password)
+            .await?
+            .map_err(|failure| ApiError::unauthorized(failure.message()))?;
         let token = start_session(&state, user.id).await?;
         let me = me_of(&state, user).await?;
         Ok(SignedIn::Ok(Json(me), session_cookie(&state, &token)))

@@ -18,7 +18,8 @@ use serde_json::json;
 
 use crate::accounts::app_tokens;
 use crate::accounts::credentials;
-use crate::accounts::lockout::{Attempt, Lockout};
+use crate::accounts::ldap;
+use crate::accounts::lockout::Attempt;
 use crate::accounts::refresh_tokens;
 use crate::audit::{self, Actor, Target};
 use crate::authz::facts;
@@ -112,15 +113,31 @@ impl From<Error> for TokenError {
             } => unavailable(message, retry_after, StatusCode::TOO_MANY_REQUESTS),
             e if e.is_outage() => {
                 tracing::error!(error = %e, "token request failed: a service is unavailable");
+                let message = match e {
+                    // Names the service (the LDAP directory, say).
+                    Error::Unavailable(message) | Error::DirectoryUnavailable(message) => {
+                        format!("{message}; retry in a moment")
+                    }
+                    _ => "Portunus cannot reach its database; retry in a moment".into(),
+                };
                 TokenError {
                     code: "UNAVAILABLE",
                     ..unavailable(
-                        "Portunus cannot reach its database; retry in a moment".into(),
+                        message,
                         password::RETRY_AFTER_SECONDS,
                         StatusCode::SERVICE_UNAVAILABLE,
                     )
                 }
             }
+            // A sign-in the rules refuse (a directory account whose name
+            // a local account holds): said as it is.
+            Error::Conflict(message) | Error::Forbidden(message) => TokenError {
+                status: StatusCode::FORBIDDEN,
+                code: "DENIED",
+                oauth: "access_denied",
+                message,
+                retry_after: None,
+            },
             e => TokenError {
                 status: StatusCode::INTERNAL_SERVER_ERROR,
                 code: "UNKNOWN",
@@ -229,11 +246,24 @@ async fn answer(
         )
         .await?
         {
-            Some(user) => Authenticated {
-                subject: Subject::user(&user, None),
-                refreshable: None,
-                presented_refresh: Some(secret.clone()),
-            },
+            Some(user) => {
+                // A directory account is asked about again once its last
+                // check is older than `ldap.cache_seconds`.
+                let now = chrono::Utc::now();
+                let ldap = state.ldap.as_deref();
+                let registry_id = state.catalog.registry_id;
+                let Some(user) = ldap::recheck(&state.db, ldap, registry_id, user, now).await?
+                else {
+                    return Err(TokenError::unauthorized(
+                        "the directory no longer knows this account, so its refresh tokens ended; ask an administrator",
+                    ));
+                };
+                Authenticated {
+                    subject: Subject::user(&user, None),
+                    refreshable: None,
+                    presented_refresh: Some(secret.clone()),
+                }
+            }
             None => {
                 return Err(TokenError::unauthorized(
                     "invalid, revoked or expired refresh token (a password change or a disabled account revokes it); log in again",
@@ -394,14 +424,8 @@ async fn check_credentials(
         address: &from.0,
         now: chrono::Utc::now(),
     };
-    match credentials::authenticate(
-        &state.db,
-        &state.credentials,
-        Lockout::of(&state.config),
-        attempt,
-        &creds.password,
-    )
-    .await?
+    match credentials::authenticate(&state.db, state.password_check(), attempt, &creds.password)
+        .await?
     {
         Ok(user) => Ok(Authenticated {
             subject: Subject::user(&user, None),

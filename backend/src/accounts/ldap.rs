@@ -1,0 +1,94 @@
+//! LDAP accounts kept in step without a password: the periodic check of
+//! every account the directory vouched for (still there? which groups?),
+//! and the check a refresh token's use triggers once the last one is older
+//! than `ldap.cache_seconds`. A person the directory no longer finds is
+//! suspended; an unreachable directory changes nothing.
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+
+use crate::accounts::directory::{self, Link, Source};
+use crate::db::entities::user;
+use crate::directory::ldap::Ldap;
+use crate::error::Result;
+
+/// The provider name of LDAP identities.
+pub const PROVIDER: &str = "ldap";
+
+/// The rules of the LDAP directory as a source of accounts.
+pub fn source(ldap: &Ldap) -> Source<'_> {
+    let settings = ldap.settings();
+    Source {
+        provider: PROVIDER,
+        issuer: "",
+        groups: &settings.groups,
+        link: match settings.link_local_accounts {
+            true => Link::SameName,
+            false => Link::Never,
+        },
+    }
+}
+
+/// What one pass over the directory accounts did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub checked: usize,
+    pub suspended: usize,
+}
+
+/// Checks every LDAP account against the directory at `now`.
+pub async fn check_all(
+    db: &DatabaseConnection,
+    ldap: &Ldap,
+    registry_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Pass> {
+    let mut pass = Pass::default();
+    for (identity, account) in directory::members_of(db, PROVIDER).await? {
+        match ldap.look_up(&identity.subject).await? {
+            Some(person) => {
+                directory::admit(db, registry_id, source(ldap), &person, now).await?;
+            }
+            None => {
+                if directory::suspend(db, &identity, &account, now).await? {
+                    pass.suspended += 1;
+                }
+            }
+        }
+        pass.checked += 1;
+    }
+    Ok(pass)
+}
+
+/// `account` as the directory has it now, when it is an LDAP account last
+/// checked longer than `ldap.cache_seconds` ago (others as they are);
+/// `None` when the directory no longer knows them (they are suspended).
+pub async fn recheck(
+    db: &DatabaseConnection,
+    ldap: Option<&Ldap>,
+    registry_id: i64,
+    account: user::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<user::Model>> {
+    let Some(ldap) = ldap else {
+        return Ok(Some(account));
+    };
+    let Some(identity) = directory::identity_of(db, account.id, PROVIDER).await? else {
+        return Ok(Some(account));
+    };
+    let fresh = chrono::Duration::seconds(
+        i64::try_from(ldap.settings().cache_seconds).unwrap_or(i64::MAX / 1000),
+    );
+    if now - identity.checked_at <= fresh {
+        return Ok(Some(account));
+    }
+    match ldap.look_up(&identity.subject).await? {
+        Some(person) => Ok(Some(
+            directory::admit(db, registry_id, source(ldap), &person, now).await?,
+        )),
+        None => {
+            directory::suspend(db, &identity, &account, now).await?;
+            Ok(None)
+        }
+    }
+}

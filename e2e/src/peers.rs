@@ -1,0 +1,134 @@
+//! Identity peers the tests start: a throwaway OpenLDAP `slapd` on
+//! loopback (prepared by `scripts/peers/ldap-setup`), stopped when dropped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{free_port, require, run, workspace_root};
+
+/// The base DN of the test directory.
+pub const BASE: &str = "dc=example,dc=org";
+
+/// A running slapd with the test directory (see `scripts/peers/ldap-setup`
+/// for its entries): plain and StartTLS on `port`, TLS on `tls_port`.
+pub struct Slapd {
+    pub dir: PathBuf,
+    pub port: u16,
+    pub tls_port: u16,
+    child: Option<Child>,
+}
+
+impl Slapd {
+    /// Prepares and starts a directory in `dir`; `None` (after a loud
+    /// skip message) when slapd is not installed outside CI.
+    pub fn start(dir: &Path) -> Option<Slapd> {
+        if !require("/usr/sbin/slapd") || !require("ldapmodify") {
+            return None;
+        }
+        let setup = workspace_root().join("scripts/peers/ldap-setup");
+        run(
+            &setup.to_string_lossy(),
+            &[&dir.to_string_lossy()],
+            &[],
+            None,
+        )
+        .assert_ok();
+        let mut slapd = Slapd {
+            dir: dir.to_owned(),
+            port: free_port(),
+            tls_port: free_port(),
+            child: None,
+        };
+        slapd.resume();
+        Some(slapd)
+    }
+
+    /// Starts slapd (again) on the same ports and data.
+    pub fn resume(&mut self) {
+        let urls = format!(
+            "ldap://127.0.0.1:{}/ ldaps://127.0.0.1:{}/",
+            self.port, self.tls_port
+        );
+        let child = Command::new("/usr/sbin/slapd")
+            .arg("-f")
+            .arg(self.dir.join("slapd.conf"))
+            .args(["-h", &urls, "-d", "0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start slapd");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "slapd did not listen in 10 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops slapd (the data stays, for `resume`).
+    pub fn pause(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("ldap://127.0.0.1:{}", self.port)
+    }
+
+    pub fn tls_url(&self) -> String {
+        format!("ldaps://127.0.0.1:{}", self.tls_port)
+    }
+
+    /// The CA that signed the server's certificate.
+    pub fn ca_file(&self) -> String {
+        self.dir.join("ca.crt").to_string_lossy().into_owned()
+    }
+
+    /// Portunus settings for search-then-bind over StartTLS, with
+    /// `developers` → team `developers` (contributor) and `admins` as the
+    /// administrators' group.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("PORTUNUS_LDAP__URL", self.url()),
+            ("PORTUNUS_LDAP__START_TLS", "true".into()),
+            ("PORTUNUS_LDAP__CA_FILE", self.ca_file()),
+            ("PORTUNUS_LDAP__SERVICE_DN", format!("cn=readonly,{BASE}")),
+            ("PORTUNUS_LDAP__SERVICE_PASSWORD", "readonlypw".into()),
+            ("PORTUNUS_LDAP__USER_BASE", format!("ou=people,{BASE}")),
+            ("PORTUNUS_LDAP__GROUP_BASE", format!("ou=groups,{BASE}")),
+            ("PORTUNUS_LDAP__GROUPS__ADMIN_GROUP", "admins".into()),
+            (
+                "PORTUNUS_LDAP__GROUPS__TEAMS",
+                r#"[{group="developers",team="developers",role="contributor"}]"#.into(),
+            ),
+        ]
+    }
+
+    /// Applies an LDIF change as the directory's administrator.
+    pub fn modify(&self, ldif: &str) {
+        run(
+            "ldapmodify",
+            &[
+                "-x",
+                "-H",
+                &self.url(),
+                "-D",
+                &format!("cn=admin,{BASE}"),
+                "-w",
+                "adminpw",
+            ],
+            &[],
+            Some(ldif),
+        )
+        .assert_ok();
+    }
+}
+
+impl Drop for Slapd {
+    fn drop(&mut self) {
+        self.pause();
+    }
+}

@@ -1,0 +1,319 @@
+//! Sign-in with a real OpenLDAP slapd: podman logins and pushes of
+//! directory users, groups deciding team membership and the administrator
+//! flag both ways, TLS refusals, and directory outages.
+
+use portunus_e2e::peers::{BASE, Slapd};
+use portunus_e2e::{Api, Stack, layer_tar, require, run, token_login};
+use serde_json::{Value, json};
+
+use crate::podman::Podman;
+
+/// The stack's settings as `Stack::start` takes them.
+fn refs<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    settings.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Starts slapd and a stack using it with `extra` settings; `None` when a
+/// tool is missing outside CI.
+fn start(dir: &tempfile::TempDir, extra: &[(&'static str, &str)]) -> Option<(Slapd, Stack)> {
+    if !require("docker-registry") {
+        return None;
+    }
+    let slapd = Slapd::start(&dir.path().join("ldap"))?;
+    let mut settings = slapd.settings();
+    settings.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    let stack = Stack::start(&refs(&settings));
+    Some((slapd, stack))
+}
+
+/// The activities with `key` (administrator's view), as (actor, target, parameters).
+fn activities(api: &Api, key: &str) -> Vec<(String, String, Value)> {
+    let page = api.call("GET", &format!("/activities?key={key}&per_page=100"), None);
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|a| {
+            let parameters = a["parameters"]
+                .as_str()
+                .and_then(|p| serde_json::from_str(p).ok())
+                .unwrap_or(Value::Null);
+            (
+                a["actor"].as_str().unwrap_or_default().to_owned(),
+                a["target"].as_str().unwrap_or_default().to_owned(),
+                parameters,
+            )
+        })
+        .collect()
+}
+
+fn members(api: &Api, team: &str) -> Vec<(String, String)> {
+    let team = api.call("GET", &format!("/teams/{team}"), None);
+    let mut members: Vec<(String, String)> = team["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| {
+            (
+                m["username"].as_str().unwrap_or_default().to_owned(),
+                m["role"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    members.sort();
+    members
+}
+
+#[test]
+fn directory_users_push_and_their_groups_decide_teams_both_ways() {
+    if !require("podman") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Every login asks the directory (no cache), so a change shows at once.
+    let Some((slapd, stack)) = start(&dir, &[("PORTUNUS_LDAP__CACHE_SECONDS", "0")]) else {
+        return;
+    };
+    stack.create_user("root"); // a local administrator keeps working
+    let root = Api::sign_in(&stack, "root");
+    let registry = stack.registry();
+
+    // carol is in "developers": her first login creates her account, and
+    // the mapped team (created too) has her as contributor.
+    let carol = Podman::new(&stack, "carol");
+    carol.login(&registry, "carol", "wrong").assert_refused();
+    carol.login(&registry, "carol", "carolpw").assert_ok();
+    let me = Api::sign_in_with(&stack, "carol", "carolpw").call("GET", "/me", None);
+    assert_eq!(me["username"], "carol");
+    assert_eq!(me["email"], "carol@example.org");
+    assert_eq!(me["display_name"], "Carol Clark");
+    assert_eq!(me["admin"], false);
+    assert_eq!(
+        members(&root, "developers"),
+        [("carol".to_owned(), "contributor".to_owned())]
+    );
+    root.call(
+        "POST",
+        "/namespaces",
+        Some(json!({"name": "dev", "team": "developers"})),
+    );
+
+    let tar = layer_tar(stack.dir.path(), "ldap e2e");
+    carol
+        .run(&["import", &tar.to_string_lossy(), "localhost/l:1"])
+        .assert_ok();
+    carol
+        .push("localhost/l:1", &format!("{registry}/carol/app:1"))
+        .assert_ok();
+    carol
+        .push("localhost/l:1", &format!("{registry}/dev/app:1"))
+        .assert_ok();
+
+    // Out of the group in the directory: out of the team at the next login.
+    slapd.modify(&format!(
+        "dn: cn=developers,ou=groups,{BASE}\nchangetype: modify\ndelete: memberUid\nmemberUid: carol\n"
+    ));
+    carol.login(&registry, "carol", "carolpw").assert_ok();
+    assert_eq!(members(&root, "developers"), []);
+    carol
+        .push("localhost/l:1", &format!("{registry}/dev/app:2"))
+        .assert_refused();
+    carol
+        .push("localhost/l:1", &format!("{registry}/carol/app:2"))
+        .assert_ok();
+    let removed = activities(&root, "team.remove_member");
+    assert_eq!(removed.len(), 1, "{removed:?}");
+    assert_eq!(removed[0].0, "portunus-directory");
+    assert_eq!(removed[0].1, "developers");
+    assert_eq!(removed[0].2["user"], "carol");
+
+    // bob is in "admins": an administrator until the group says otherwise.
+    let bob = Api::sign_in_with(&stack, "bob", "bobpw");
+    assert_eq!(bob.call("GET", "/me", None)["admin"], true);
+    slapd.modify(&format!(
+        "dn: cn=admins,ou=groups,{BASE}\nchangetype: modify\ndelete: member\nmember: uid=bob,ou=people,{BASE}\n"
+    ));
+    let (status, _) = token_login(&stack, "bob", "bobpw");
+    assert_eq!(status, 200);
+    assert_eq!(bob.call("GET", "/me", None)["admin"], false);
+    let revoked = activities(&root, "user.revoke_admin");
+    assert_eq!(
+        revoked
+            .iter()
+            .map(|(actor, target, _)| (actor.as_str(), target.as_str()))
+            .collect::<Vec<_>>(),
+        [("portunus-directory", "bob")]
+    );
+
+    // Directory passwords are never stored.
+    let stored = run(
+        "sqlite3",
+        &[
+            &stack.path("data/portunus.db").to_string_lossy(),
+            "SELECT username, password_hash IS NULL FROM users ORDER BY username",
+        ],
+        &[],
+        None,
+    );
+    stored.assert_ok();
+    assert_eq!(
+        String::from_utf8_lossy(&stored.output.stdout),
+        "bob|1\ncarol|1\nroot|0\n"
+    );
+}
+
+#[test]
+fn a_directory_outage_names_the_directory_and_locks_nobody_out() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((mut slapd, stack)) = start(&dir, &[("PORTUNUS_LOCKOUT_ATTEMPTS", "3")]) else {
+        return;
+    };
+    let (status, _) = token_login(&stack, "carol", "carolpw");
+    assert_eq!(status, 200, "carol's login is remembered for a while");
+
+    slapd.pause();
+    // A remembered login keeps working; the directory is not asked.
+    assert_eq!(token_login(&stack, "carol", "carolpw").0, 200);
+    // Others are told the directory is down, not that their password is
+    // wrong, as often as they try.
+    for _ in 0..5 {
+        let (status, body) = token_login(&stack, "alice", "alicepw");
+        assert_eq!(status, 503, "{body}");
+        let expected = format!("the LDAP directory {} could not be reached", slapd.url());
+        assert!(body.contains(&expected), "{body}");
+    }
+    let (status, body) = {
+        let http = reqwest::blocking::Client::new();
+        let response = http
+            .post(format!("{}/api/v1/session", stack.portunus_url()))
+            .json(&json!({"username": "bob", "password": "bobpw"}))
+            .send()
+            .expect("sign in");
+        (
+            response.status().as_u16(),
+            response.text().unwrap_or_default(),
+        )
+    };
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("directory_unavailable"), "{body}");
+
+    slapd.resume();
+    assert_eq!(token_login(&stack, "alice", "alicepw").0, 200, "not locked");
+    assert_eq!(token_login(&stack, "bob", "bobpw").0, 200);
+}
+
+#[test]
+fn tls_to_the_directory_is_checked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((slapd, mut stack)) = start(&dir, &[]) else {
+        return;
+    };
+    // StartTLS with a CA that did not sign the server's certificate.
+    let other_ca = slapd
+        .dir
+        .join("other-ca.crt")
+        .to_string_lossy()
+        .into_owned();
+    stack.stop_portunus();
+    stack.set_env("PORTUNUS_LDAP__CA_FILE", &other_ca);
+    stack.restart_portunus();
+    let (status, body) = token_login(&stack, "alice", "alicepw");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("ldap.ca_file"), "{body}");
+
+    // ldaps:// with the right CA.
+    stack.stop_portunus();
+    stack.set_env("PORTUNUS_LDAP__CA_FILE", &slapd.ca_file());
+    stack.set_env("PORTUNUS_LDAP__START_TLS", "false");
+    stack.set_env("PORTUNUS_LDAP__URL", &slapd.tls_url());
+    stack.restart_portunus();
+    assert_eq!(token_login(&stack, "alice", "alicepw").0, 200);
+    assert_eq!(token_login(&stack, "alice", "bobpw").0, 401);
+}
+
+#[test]
+fn the_check_command_explains_each_step() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((_slapd, stack)) = start(&dir, &[]) else {
+        return;
+    };
+    let check = |args: &[&str], stdin: Option<&str>| {
+        let mut command = stack.portunus();
+        command.arg("ldap").arg("check").args(args);
+        let output = portunus_e2e::output_of(command, stdin);
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (ok, out) = check(&["alice"], None);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("ok      find the user: uid=alice,ou=people,dc=example,dc=org"),
+        "{out}"
+    );
+    assert!(out.contains("groups:       admins, developers"), "{out}");
+    assert!(out.contains("administrator: yes"), "{out}");
+    assert!(
+        out.contains("team:         developers as contributor"),
+        "{out}"
+    );
+
+    let (ok, out) = check(&["carol", "--password"], Some("wrong\n"));
+    assert!(!ok);
+    assert!(
+        out.contains("FAILED  bind as the user: the directory refused the password"),
+        "{out}"
+    );
+    let (ok, out) = check(&["nobody"], None);
+    assert!(!ok);
+    assert!(out.contains("FAILED  find the user: no entry"), "{out}");
+}
+
+#[test]
+fn users_the_directory_no_longer_knows_are_disabled_by_the_sync() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((slapd, stack)) = start(&dir, &[]) else {
+        return;
+    };
+    stack.create_user("root");
+    let root = Api::sign_in(&stack, "root");
+    assert_eq!(token_login(&stack, "carol", "carolpw").0, 200);
+    let carol = Api::sign_in_with(&stack, "carol", "carolpw");
+    let token = carol.call("POST", "/tokens", Some(json!({"name": "ci"})));
+    let secret = token["secret"].as_str().expect("token secret").to_owned();
+    assert_eq!(token_login(&stack, "carol", &secret).0, 200);
+
+    run(
+        "ldapdelete",
+        &[
+            "-x",
+            "-H",
+            &slapd.url(),
+            "-D",
+            &format!("cn=admin,{BASE}"),
+            "-w",
+            "adminpw",
+            &format!("uid=carol,ou=people,{BASE}"),
+        ],
+        &[],
+        None,
+    )
+    .assert_ok();
+    let mut sync = stack.portunus();
+    sync.args(["ldap", "sync"]);
+    let output = portunus_e2e::output_of(sync, None);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains("checked 1 directory accounts; 1 disabled"),
+        "{output:?}"
+    );
+    // Her session, her application token and her password are all refused.
+    assert_eq!(carol.status("GET", "/me"), 401);
+    assert_eq!(token_login(&stack, "carol", &secret).0, 401);
+    assert_eq!(token_login(&stack, "carol", "carolpw").0, 401);
+    let disabled = activities(&root, "user.disable");
+    assert_eq!(disabled.len(), 1, "{disabled:?}");
+    assert_eq!(disabled[0].0, "portunus-directory");
+}
