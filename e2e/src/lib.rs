@@ -453,6 +453,24 @@ impl Api {
         serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
     }
 
+    /// The members of `team` with their roles, sorted by name.
+    pub fn team_members(&self, team: &str) -> Vec<(String, String)> {
+        let team = self.call("GET", &format!("/teams/{team}"), None);
+        let mut members: Vec<(String, String)> = team["members"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .map(|m| {
+                (
+                    m["username"].as_str().unwrap_or_default().to_owned(),
+                    m["role"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        members.sort();
+        members
+    }
+
     /// Sends a request and returns the status and the body, whatever they are.
     pub fn answer(
         &self,

@@ -1,11 +1,12 @@
-//! Identity peers the tests start: a throwaway OpenLDAP `slapd` on
-//! loopback (prepared by `scripts/peers/ldap-setup`), stopped when dropped.
+//! Identity peers the tests start on loopback, stopped when dropped: a
+//! throwaway OpenLDAP `slapd` (prepared by `scripts/peers/ldap-setup`) and
+//! an OpenID Provider (`scripts/peers/oidc-provider.mjs`, npm oidc-provider).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{free_port, require, run, workspace_root};
+use crate::{free_port, in_ci, require, run, workspace_root};
 
 /// The base DN of the test directory.
 pub const BASE: &str = "dc=example,dc=org";
@@ -130,5 +131,98 @@ impl Slapd {
 impl Drop for Slapd {
     fn drop(&mut self) {
         self.pause();
+    }
+}
+
+/// A running OpenID Provider with one client (`test-client`,
+/// `test-secret`) whose login form takes any name and password.
+pub struct OpenIdProvider {
+    pub port: u16,
+    child: Child,
+}
+
+impl OpenIdProvider {
+    /// A free port for a provider started later (its issuer URL goes into
+    /// Portunus's settings before Portunus's port is known).
+    pub fn reserve_port() -> u16 {
+        free_port()
+    }
+
+    /// Starts the provider on `port`, sending browsers back to
+    /// `redirect_uri`; `None` (after a loud skip message) when node or the
+    /// oidc-provider package is missing outside CI.
+    pub fn start(port: u16, redirect_uri: &str, log: &Path) -> Option<OpenIdProvider> {
+        if !require("node") {
+            return None;
+        }
+        let tools = std::env::var_os("PORTUNUS_TOOLS_DIR")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/portunus-tools"))
+            })
+            .unwrap_or_default();
+        let module = tools.join("oidc-provider/node_modules/oidc-provider/lib/index.js");
+        if !module.is_file() {
+            let message = format!(
+                "{} is missing: run scripts/install-tools test",
+                module.display()
+            );
+            assert!(!in_ci(), "{message}");
+            eprintln!("\n!!! SKIPPED: {message} !!!\n");
+            return None;
+        }
+        let log_file = std::fs::File::create(log).expect("provider log");
+        let mut child = Command::new("node")
+            .arg(workspace_root().join("scripts/peers/oidc-provider.mjs"))
+            .env("OIDC_PROVIDER_MODULE", &module)
+            .env("PORT", port.to_string())
+            .env("REDIRECT_URI", redirect_uri)
+            .stdout(log_file.try_clone().expect("log"))
+            .stderr(log_file)
+            .spawn()
+            .expect("start the OpenID Provider");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "the OpenID Provider exited with {status}: {}",
+                    std::fs::read_to_string(log).unwrap_or_default()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the OpenID Provider did not listen in 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(OpenIdProvider { port, child })
+    }
+
+    pub fn issuer(port: u16) -> String {
+        format!("http://127.0.0.1:{port}")
+    }
+
+    /// Portunus settings for this provider (issuer on `port`), named
+    /// "Test ID", with `developers` → team `developers` (contributor) and
+    /// `admins` as the administrators' group.
+    pub fn settings(port: u16) -> Vec<(&'static str, String)> {
+        vec![
+            ("PORTUNUS_OIDC__ISSUER", Self::issuer(port)),
+            ("PORTUNUS_OIDC__NAME", "Test ID".into()),
+            ("PORTUNUS_OIDC__CLIENT_ID", "test-client".into()),
+            ("PORTUNUS_OIDC__CLIENT_SECRET", "test-secret".into()),
+            ("PORTUNUS_OIDC__GROUPS__ADMIN_GROUP", "admins".into()),
+            (
+                "PORTUNUS_OIDC__GROUPS__TEAMS",
+                r#"[{group="developers",team="developers",role="contributor"}]"#.into(),
+            ),
+        ]
+    }
+}
+
+impl Drop for OpenIdProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

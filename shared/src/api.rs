@@ -79,6 +79,11 @@ pub struct ServerInfo {
     /// Whether there is no administrator yet: a sign-up with the setup code
     /// from the server's log becomes the first one.
     pub setup: bool,
+    /// Whether user names and passwords are checked with an LDAP directory.
+    pub ldap: bool,
+    /// The OpenID Provider's name, for a "Sign in with NAME" button that
+    /// goes to `/api/v1/oidc/login`; absent: none is configured.
+    pub oidc: Option<String>,
 }
 
 /// A team: members with roles, owning namespaces.

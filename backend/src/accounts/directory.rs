@@ -452,3 +452,49 @@ pub async fn suspend(
     txn.commit().await?;
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TeamGroup;
+
+    fn group(name: &str, dn: &str) -> Group {
+        Group {
+            name: name.into(),
+            dn: dn.into(),
+        }
+    }
+
+    #[test]
+    fn groups_give_the_highest_role_of_each_mapped_team() {
+        let rule = |group: &str, team: &str, role| TeamGroup {
+            group: group.into(),
+            team: team.into(),
+            role,
+        };
+        let mapping = GroupMapping {
+            admin_group: String::new(),
+            teams: vec![
+                rule("developers", "web", Role::Contributor),
+                rule("cn=Leads,ou=groups,dc=example,dc=org", "web", Role::Owner),
+                rule("readers", "web", Role::Viewer),
+                rule("ops", "infra", Role::Owner),
+            ],
+        };
+        let groups = [
+            group("readers", "cn=readers,ou=groups,dc=example,dc=org"),
+            group("leads", "cn=leads,ou=groups,dc=example,dc=org"),
+            group("developers", ""),
+        ];
+        let roles = roles_from(&mapping, &groups);
+        assert_eq!(
+            roles.into_iter().collect::<Vec<_>>(),
+            [("web".to_owned(), Role::Owner)],
+            "by DN in any case; the highest role wins; unmapped teams absent"
+        );
+        assert!(
+            roles_from(&mapping, &[group("DEVELOPERS", "")]).get("web") == Some(&Role::Contributor)
+        );
+        assert!(roles_from(&mapping, &[]).is_empty());
+    }
+}

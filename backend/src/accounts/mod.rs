@@ -11,6 +11,7 @@ pub mod directory;
 pub mod ldap;
 pub mod lockout;
 pub mod namespaces;
+pub mod oidc;
 pub mod refresh_tokens;
 pub mod sessions;
 pub mod setup;

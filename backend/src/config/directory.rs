@@ -279,3 +279,72 @@ impl OidcSettings {
         self.groups.validate("oidc.groups")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ldap(change: impl FnOnce(&mut LdapSettings)) -> Result<(), String> {
+        let mut settings = LdapSettings {
+            url: "ldap://127.0.0.1:389".into(),
+            user_base: "ou=people,dc=example,dc=org".into(),
+            ..LdapSettings::default()
+        };
+        change(&mut settings);
+        settings.validate()
+    }
+
+    #[test]
+    fn ldap_settings_that_cannot_work_are_explained() {
+        assert_eq!(ldap(|_| {}), Ok(()));
+        assert_eq!(LdapSettings::default().validate(), Ok(()), "off");
+        type Case = (fn(&mut LdapSettings), &'static str);
+        let cases: [Case; 6] = [
+            (|s| s.url = "http://x".into(), "is not an LDAP URL"),
+            (
+                |s| {
+                    s.url = "ldaps://x:636".into();
+                    s.start_tls = true
+                },
+                "is TLS already",
+            ),
+            (|s| s.user_base = String::new(), "ldap.user_base is needed"),
+            (
+                |s| s.bind_dn = "uid=x,dc=org".into(),
+                "must contain {username}",
+            ),
+            (|s| s.service_dn = "cn=x".into(), "go together"),
+            (
+                |s| {
+                    s.groups.teams = vec![TeamGroup {
+                        group: "g".into(),
+                        team: "_x".into(),
+                        role: Role::Viewer,
+                    }]
+                },
+                "team name",
+            ),
+        ];
+        for (change, expected) in cases {
+            let error = ldap(change).expect_err(expected);
+            assert!(error.contains(expected), "{error} (expected {expected})");
+        }
+    }
+
+    #[test]
+    fn oidc_settings_need_a_client() {
+        let mut settings = OidcSettings {
+            issuer: "https://id.example.org".into(),
+            ..OidcSettings::default()
+        };
+        assert!(settings.validate().is_err_and(|e| e.contains("client_id")));
+        settings.client_id = "portunus".into();
+        assert_eq!(settings.validate(), Ok(()));
+        settings.issuer = "id.example.org".into();
+        assert!(
+            settings
+                .validate()
+                .is_err_and(|e| e.contains("not an http(s) URL"))
+        );
+    }
+}

@@ -5,7 +5,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{ClientBuilder, Locator};
-use portunus_e2e::{PASSWORD, Stack, require, workspace_root};
+use portunus_e2e::peers::OpenIdProvider;
+use portunus_e2e::{Api, PASSWORD, Stack, layer_tar, require, workspace_root};
 use serde_json::json;
 
 struct Driver(Child);
@@ -215,6 +216,95 @@ async fn tokens_and_permissions_pages() {
         let _ = std::fs::write(workspace_root().join("target/e2e-permissions.png"), png);
     }
     page.client.close().await.expect("close the browser");
+}
+
+#[test]
+fn an_openid_user_signs_in_through_the_provider_and_pushes_with_a_token() {
+    if !browser_available() || !require("podman") {
+        return;
+    }
+    let provider_port = OpenIdProvider::reserve_port();
+    let settings = OpenIdProvider::settings(provider_port);
+    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let stack = Stack::start(&env);
+    let callback = format!("{}/api/v1/oidc/callback", stack.portunus_url());
+    let Some(_provider) = OpenIdProvider::start(provider_port, &callback, &stack.path("op.log"))
+    else {
+        return;
+    };
+    stack.create_user("root");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let secret = runtime.block_on(openid_sign_in_and_token(&stack));
+
+    // Her groups made her a contributor of the mapped team, nothing more.
+    let root = Api::sign_in(&stack, "root");
+    assert_eq!(
+        root.team_members("developers"),
+        [("carol".to_owned(), "contributor".to_owned())]
+    );
+    let carol = root.call("GET", "/users/carol", None);
+    assert_eq!(carol["admin"], false);
+    assert_eq!(carol["email"], "carol@example.org");
+
+    root.call(
+        "POST",
+        "/namespaces",
+        Some(json!({"name": "dev", "team": "developers"})),
+    );
+    let podman = crate::podman::Podman::new(&stack, "carol");
+    let registry = stack.registry();
+    podman
+        .login(&registry, "carol", "any password")
+        .assert_refused();
+    podman.login(&registry, "carol", &secret).assert_ok();
+    let tar = layer_tar(stack.dir.path(), "openid e2e");
+    podman
+        .run(&["import", &tar.to_string_lossy(), "localhost/o:1"])
+        .assert_ok();
+    podman
+        .push("localhost/o:1", &format!("{registry}/carol/app:1"))
+        .assert_ok();
+    podman
+        .push("localhost/o:1", &format!("{registry}/dev/app:1"))
+        .assert_ok();
+}
+
+/// Signs carol in through the provider's login form and creates an
+/// application token on the tokens page; returns its secret.
+async fn openid_sign_in_and_token(stack: &Stack) -> String {
+    let (page, _driver) = open_browser(stack).await;
+    page.client
+        .goto(&format!("{}/signin", stack.portunus_url()))
+        .await
+        .expect("open the sign-in page");
+    assert_eq!(page.text_of("#oidc-signin").await, "Sign in with Test ID");
+    if let Ok(png) = page.client.screenshot().await {
+        let _ = std::fs::write(workspace_root().join("target/e2e-oidc-signin.png"), png);
+    }
+    page.click("#oidc-signin").await;
+    // The provider's own login form.
+    page.fill("input[name=login]", "carol").await;
+    page.fill("input[name=password]", "any password").await;
+    page.click("button[type=submit]").await;
+    assert_eq!(page.text_of("#signed-in-as").await, "carol");
+
+    // Registry clients cannot sign in through a browser: the tokens page
+    // says so, and its token is her docker password.
+    page.client
+        .goto(&format!("{}/tokens", stack.portunus_url()))
+        .await
+        .expect("open tokens");
+    let note = page.text_of("#cli-secret-note").await;
+    assert!(note.contains("docker login -u carol"), "{note}");
+    page.fill("#token-name", "laptop").await;
+    page.click("#create-token").await;
+    let secret = page.text_of("#new-token-secret").await;
+    assert!(secret.starts_with("ptn_"), "{secret}");
+    if let Ok(png) = page.client.screenshot().await {
+        let _ = std::fs::write(workspace_root().join("target/e2e-oidc-tokens.png"), png);
+    }
+    page.client.close().await.expect("close the browser");
+    secret
 }
 
 /// Find / act / check helpers over the WebDriver client.

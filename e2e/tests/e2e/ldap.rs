@@ -47,23 +47,6 @@ fn activities(api: &Api, key: &str) -> Vec<(String, String, Value)> {
         .collect()
 }
 
-fn members(api: &Api, team: &str) -> Vec<(String, String)> {
-    let team = api.call("GET", &format!("/teams/{team}"), None);
-    let mut members: Vec<(String, String)> = team["members"]
-        .as_array()
-        .expect("members")
-        .iter()
-        .map(|m| {
-            (
-                m["username"].as_str().unwrap_or_default().to_owned(),
-                m["role"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    members.sort();
-    members
-}
-
 #[test]
 fn directory_users_push_and_their_groups_decide_teams_both_ways() {
     if !require("podman") {
@@ -89,7 +72,7 @@ fn directory_users_push_and_their_groups_decide_teams_both_ways() {
     assert_eq!(me["display_name"], "Carol Clark");
     assert_eq!(me["admin"], false);
     assert_eq!(
-        members(&root, "developers"),
+        root.team_members("developers"),
         [("carol".to_owned(), "contributor".to_owned())]
     );
     root.call(
@@ -114,7 +97,7 @@ fn directory_users_push_and_their_groups_decide_teams_both_ways() {
         "dn: cn=developers,ou=groups,{BASE}\nchangetype: modify\ndelete: memberUid\nmemberUid: carol\n"
     ));
     carol.login(&registry, "carol", "carolpw").assert_ok();
-    assert_eq!(members(&root, "developers"), []);
+    assert_eq!(root.team_members("developers"), []);
     carol
         .push("localhost/l:1", &format!("{registry}/dev/app:2"))
         .assert_refused();

@@ -9,6 +9,7 @@ mod browser;
 mod docker;
 mod events;
 mod ldap;
+mod oidc;
 pub mod podman;
 mod schemathesis;
 mod setup;

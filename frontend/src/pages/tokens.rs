@@ -17,6 +17,14 @@ use crate::api;
 pub fn TokensPage() -> impl IntoView {
     require_sign_in();
     let tokens = LocalResource::new(api::tokens);
+    let me = LocalResource::new(api::me);
+    let info = LocalResource::new(api::info);
+    let signs_in_elsewhere =
+        move || matches!(me.get(), Some(Ok(ref m)) if m.directory.as_deref() == Some("oidc"));
+    let login_line = move || match (me.get(), info.get()) {
+        (Some(Ok(m)), Some(Ok(i))) => format!("docker login -u {} {}", m.username, i.registry),
+        _ => String::new(),
+    };
     let name = RwSignal::new(String::new());
     let resources = RwSignal::new(String::new());
     let access = RwSignal::new("write".to_owned());
@@ -58,6 +66,14 @@ pub fn TokensPage() -> impl IntoView {
                 "For scripts and CI: use a token as the password of " <code>"docker login"</code>
                 ", or as " <code>"Authorization: Bearer"</code> " on the API. A token never reaches more than you can."
             </p>
+            <Show when=signs_in_elsewhere>
+                <p id="cli-secret-note" class="note">
+                    "You sign in through your organisation's identity provider, so you have no password for "
+                    <code>"docker login"</code> ", " <code>"podman login"</code>
+                    " and the other registry clients: create a token here and give it as the password ("
+                    <code>{login_line}</code> ")."
+                </p>
+            </Show>
             <Show when=move || secret.get().is_some()>
                 <div class="secret" role="status">
                     <strong>"Copy this token now; it is not shown again:"</strong>

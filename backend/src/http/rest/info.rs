@@ -22,6 +22,8 @@ impl InfoApi {
             signup: state.config.signup,
             // Unknown while the database is away: then the form asks nothing more.
             setup: state.config.signup && state.setup.pending(&state.db).await.unwrap_or(false),
+            ldap: state.ldap.is_some(),
+            oidc: state.oidc.as_ref().map(|o| o.settings().name.clone()),
         })
     }
 }

@@ -9,6 +9,7 @@ mod explore;
 mod info;
 mod me;
 mod namespaces;
+mod oidc;
 mod permissions;
 mod repositories;
 mod responses;
@@ -57,6 +58,7 @@ pub fn service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
         (
             info::InfoApi,
             session::SessionApi,
+            oidc::OidcApi,
             me::MeApi,
             teams::TeamsApi,
             namespaces::NamespacesApi,

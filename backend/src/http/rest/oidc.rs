@@ -1,0 +1,137 @@
+//! "Sign in with NAME": the browser's round trip through the OpenID
+//! Provider. Both endpoints answer with redirects, never JSON: a problem
+//! sends the browser to the web UI's sign-in page with the reason in
+//! `?error=`, which the page shows.
+
+use poem::web::Data;
+use poem_openapi::param::{Header, Query};
+use poem_openapi::{ApiResponse, OpenApi};
+
+use super::ApiTags;
+use super::auth::{session_cookie, start_session};
+use crate::accounts::oidc::{self, Callback};
+use crate::error::{Error, Result};
+use crate::http::state::SharedState;
+
+pub struct OidcApi;
+
+/// The cookie that binds a begun sign-in to the browser that began it.
+const BROWSER_COOKIE: &str = "portunus_oidc";
+
+#[derive(ApiResponse)]
+enum Redirect {
+    /// Go there (the provider, the web UI, or its sign-in page with the
+    /// reason in `?error=`).
+    #[oai(status = 302)]
+    Found(
+        #[oai(header = "Location")] String,
+        #[oai(header = "Set-Cookie")] Option<String>,
+    ),
+}
+
+/// The sign-in page of the web UI saying `error`.
+fn to_sign_in_page(error: &Error) -> Redirect {
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("error", &error.to_string())
+        .finish();
+    Redirect::Found(format!("/signin?{query}"), None)
+}
+
+fn browser_secret(cookies: Option<&str>) -> Option<String> {
+    cookies?.split(';').find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == BROWSER_COOKIE).then(|| value.to_owned())
+    })
+}
+
+#[OpenApi(tag = "ApiTags::Session")]
+impl OidcApi {
+    /// Begin signing in through the OpenID Provider (`[oidc]`): redirects
+    /// to it. `return_to` is the web UI path to go to afterwards.
+    #[oai(path = "/oidc/login", method = "get", operation_id = "oidc_login")]
+    async fn login(&self, state: Data<&SharedState>, return_to: Query<Option<String>>) -> Redirect {
+        let begun: Result<_> = match &state.oidc {
+            None => Err(Error::NotFound(
+                "sign-in through an OpenID Provider is not configured here ([oidc])".into(),
+            )),
+            Some(provider) => {
+                oidc::begin(
+                    &state.db,
+                    provider,
+                    return_to.0.as_deref(),
+                    chrono::Utc::now(),
+                )
+                .await
+            }
+        };
+        match begun {
+            Ok(begun) => {
+                let secure = match state.config.public_url.starts_with("https://") {
+                    true => "; Secure",
+                    false => "",
+                };
+                // Lax: the provider's redirect back is a cross-site navigation.
+                let cookie = format!(
+                    "{BROWSER_COOKIE}={}; Path=/api/v1/oidc; HttpOnly; SameSite=Lax; Max-Age=600{secure}",
+                    begun.browser_secret
+                );
+                Redirect::Found(begun.authorize_url, Some(cookie))
+            }
+            Err(e) => to_sign_in_page(&e),
+        }
+    }
+
+    /// Where the OpenID Provider sends the browser back: checks its answer,
+    /// signs the person in (creating their account on the first sign-in)
+    /// and redirects to the web UI with the session cookie set.
+    #[oai(
+        path = "/oidc/callback",
+        method = "get",
+        operation_id = "oidc_callback"
+    )]
+    async fn callback(
+        &self,
+        state: Data<&SharedState>,
+        #[oai(name = "Cookie")] cookie: Header<Option<String>>,
+        #[oai(name = "state")] returned_state: Query<Option<String>>,
+        code: Query<Option<String>>,
+        error: Query<Option<String>>,
+        error_description: Query<Option<String>>,
+    ) -> Redirect {
+        let Some(provider) = &state.oidc else {
+            return to_sign_in_page(&Error::NotFound(
+                "sign-in through an OpenID Provider is not configured here ([oidc])".into(),
+            ));
+        };
+        let callback = Callback {
+            state: returned_state.0,
+            code: code.0,
+            error: error.0,
+            error_description: error_description.0,
+        };
+        let secret = browser_secret(cookie.0.as_deref());
+        let now = chrono::Utc::now();
+        let registry_id = state.catalog.registry_id;
+        let finished = oidc::finish(
+            &state.db,
+            provider,
+            registry_id,
+            callback,
+            secret.as_deref(),
+            now,
+        )
+        .await;
+        let signed_in = match finished {
+            Ok((user, return_to)) => start_session(&state, user.id)
+                .await
+                .map(|token| (token, return_to)),
+            Err(e) => Err(e),
+        };
+        match signed_in {
+            Ok((token, return_to)) => {
+                Redirect::Found(return_to, Some(session_cookie(&state, &token)))
+            }
+            Err(e) => to_sign_in_page(&e),
+        }
+    }
+}

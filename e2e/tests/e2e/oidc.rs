@@ -1,0 +1,194 @@
+//! The OpenID Connect round trip without a browser, against a real OpenID
+//! Provider: what a forged, replayed, foreign or refused callback gets,
+//! groups deciding the administrator flag, and a name that a local
+//! account holds.
+
+use portunus_e2e::peers::OpenIdProvider;
+use portunus_e2e::{Api, Stack};
+use reqwest::blocking::Client;
+
+/// A browser's cookie jar without its redirect-following.
+fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client")
+}
+
+/// Where a response redirects to, as sent (Portunus's own are paths).
+fn location(response: &reqwest::blocking::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_else(|| panic!("no redirect: {}", response.status()))
+        .to_owned()
+}
+
+/// Where a response redirects to, as an absolute URL.
+fn next(response: &reqwest::blocking::Response) -> String {
+    response
+        .url()
+        .join(&location(response))
+        .expect("a redirect URL")
+        .to_string()
+}
+
+/// Starts a stack whose `[oidc]` is a provider started next to it.
+fn start() -> Option<(OpenIdProvider, Stack)> {
+    if !portunus_e2e::require("docker-registry") {
+        return None;
+    }
+    let port = OpenIdProvider::reserve_port();
+    let settings = OpenIdProvider::settings(port);
+    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let stack = Stack::start(&env);
+    let callback = format!("{}/api/v1/oidc/callback", stack.portunus_url());
+    let provider = OpenIdProvider::start(port, &callback, &stack.path("op.log"))?;
+    Some((provider, stack))
+}
+
+/// Begins a sign-in in `browser` and logs `login` in at the provider;
+/// returns the callback URL the provider sends the browser to.
+fn through_the_provider(stack: &Stack, browser: &Client, login: &str) -> String {
+    let begun = browser
+        .get(format!(
+            "{}/api/v1/oidc/login?return_to=/tokens",
+            stack.portunus_url()
+        ))
+        .send()
+        .expect("begin");
+    assert_eq!(begun.status(), 302);
+    let to_provider = location(&begun);
+    assert!(
+        to_provider.contains("code_challenge_method=S256"),
+        "{to_provider}"
+    );
+    let interaction = next(&browser.get(&to_provider).send().expect("authorize"));
+    let resumed = browser
+        .post(&interaction)
+        .form(&[("prompt", "login"), ("login", login), ("password", "x")])
+        .send()
+        .expect("log in at the provider");
+    let callback = next(&browser.get(next(&resumed)).send().expect("resume"));
+    assert!(
+        callback.contains("/api/v1/oidc/callback?code="),
+        "{callback}"
+    );
+    callback
+}
+
+/// The error the sign-in page is sent with (from a redirect to it).
+fn sign_in_error(response: &reqwest::blocking::Response) -> String {
+    let to = location(response);
+    let query = to
+        .strip_prefix("/signin?")
+        .unwrap_or_else(|| panic!("not the sign-in page: {to}"));
+    form_urlencoded(query)
+}
+
+fn form_urlencoded(query: &str) -> String {
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "error")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn callbacks_are_single_use_bound_to_the_browser_and_checked() {
+    let Some((_provider, stack)) = start() else {
+        return;
+    };
+    // A callback taken to another browser is refused, and used up.
+    let first = browser();
+    let callback = through_the_provider(&stack, &first, "alice");
+    let elsewhere = browser().get(&callback).send().expect("callback");
+    assert!(
+        sign_in_error(&elsewhere).contains("begun in another browser"),
+        "{elsewhere:?}"
+    );
+    let replayed = first.get(&callback).send().expect("callback");
+    assert!(sign_in_error(&replayed).contains("unknown, used"));
+
+    // The right browser: signed in, back where it began, an administrator
+    // because the provider puts alice in "admins".
+    let second = browser();
+    let callback = through_the_provider(&stack, &second, "alice");
+    let done = second.get(&callback).send().expect("callback");
+    assert_eq!(location(&done), "/tokens");
+    let me: serde_json::Value = second
+        .get(format!("{}/api/v1/me", stack.portunus_url()))
+        .send()
+        .and_then(|r| r.json())
+        .expect("me");
+    assert_eq!(me["username"], "alice");
+    assert_eq!(me["directory"], "oidc");
+    assert_eq!(me["admin"], true);
+    let replayed = second.get(&callback).send().expect("callback");
+    assert!(sign_in_error(&replayed).contains("unknown, used"));
+
+    // A forged state is unknown; a provider's refusal is passed on.
+    let forged = browser()
+        .get(format!(
+            "{}/api/v1/oidc/callback?code=abc&state=forged",
+            stack.portunus_url()
+        ))
+        .send()
+        .expect("forged");
+    assert!(sign_in_error(&forged).contains("unknown, used"));
+    let third = browser();
+    let begun = third
+        .get(format!("{}/api/v1/oidc/login", stack.portunus_url()))
+        .send()
+        .expect("begin");
+    let to_provider = location(&begun);
+    let state = url::Url::parse(&to_provider)
+        .expect("URL")
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("state");
+    let refused = third
+        .get(format!(
+            "{}/api/v1/oidc/callback?error=access_denied&error_description=the+user+said+no&state={state}",
+            stack.portunus_url()
+        ))
+        .send()
+        .expect("refusal");
+    assert_eq!(
+        sign_in_error(&refused),
+        format!(
+            "the OpenID Provider {} refused the sign-in: the user said no",
+            OpenIdProvider::issuer(_provider.port)
+        )
+    );
+}
+
+#[test]
+fn a_local_account_of_the_same_name_is_not_taken_over() {
+    let Some((_provider, stack)) = start() else {
+        return;
+    };
+    stack.create_user("root");
+    stack.create_user("bob");
+    let browser = browser();
+    let callback = through_the_provider(&stack, &browser, "bob");
+    let refused = browser.get(&callback).send().expect("callback");
+    let error = sign_in_error(&refused);
+    assert!(
+        error.contains("an account named \"bob\" exists already"),
+        "{error}"
+    );
+    assert!(error.contains("oidc.link_by_verified_email"), "{error}");
+    // bob's local account is untouched: his password still works.
+    let root = Api::sign_in(&stack, "root");
+    Api::sign_in(&stack, "bob");
+    let failures = root.call("GET", "/activities?key=auth.sign_in_failed", None);
+    assert!(
+        failures["items"][0]["parameters"]
+            .as_str()
+            .is_some_and(|p| p.contains("exists already")),
+        "{failures}"
+    );
+}
