@@ -9,7 +9,7 @@ fn docker(config: &Path, args: &[&str]) -> Run {
 }
 
 /// Whether a Docker engine answers; `just test` starts one (scripts/ensure-dockerd).
-fn engine_available() -> bool {
+pub fn engine_available() -> bool {
     if !require("docker") {
         return false;
     }

@@ -159,11 +159,43 @@ fn a_directory_outage_names_the_directory_and_locks_nobody_out() {
     assert_eq!(token_login(&stack, "carol", "carolpw").0, 200);
     // Others are told the directory is down, not that their password is
     // wrong, as often as they try.
+    // (A 401, since registry clients show no other answer's message, with
+    // its own code and Retry-After.)
     for _ in 0..5 {
         let (status, body) = token_login(&stack, "alice", "alicepw");
-        assert_eq!(status, 503, "{body}");
+        assert_eq!(status, 401, "{body}");
         let expected = format!("the LDAP directory {} could not be reached", slapd.url());
         assert!(body.contains(&expected), "{body}");
+        assert!(body.contains("your password was not checked"), "{body}");
+        assert!(body.contains("\"UNAVAILABLE\""), "{body}");
+    }
+    // What real clients show: docker prints the message; podman says only
+    // "invalid username/password" for any refused login.
+    if crate::docker::engine_available() {
+        let config = stack.path("docker-config");
+        std::fs::create_dir_all(&config).expect("docker config dir");
+        let refused = run(
+            "docker",
+            &[
+                "login",
+                "-u",
+                "alice",
+                "--password-stdin",
+                &stack.registry(),
+            ],
+            &[("DOCKER_CONFIG", &config)],
+            Some("alicepw\n"),
+        );
+        refused.assert_refused();
+        let shown = refused.text();
+        let expected = format!("the LDAP directory {} could not be reached", slapd.url());
+        assert!(shown.contains(&expected), "{shown}");
+    }
+    if require("podman") {
+        let podman = Podman::new(&stack, "alice");
+        podman
+            .login(&stack.registry(), "alice", "alicepw")
+            .assert_refused();
     }
     let (status, body) = {
         let http = reqwest::blocking::Client::new();
@@ -201,7 +233,7 @@ fn tls_to_the_directory_is_checked() {
     stack.set_env("PORTUNUS_LDAP__CA_FILE", &other_ca);
     stack.restart_portunus();
     let (status, body) = token_login(&stack, "alice", "alicepw");
-    assert_eq!(status, 503, "{body}");
+    assert_eq!(status, 401, "{body}");
     assert!(body.contains("ldap.ca_file"), "{body}");
 
     // ldaps:// with the right CA.
@@ -299,4 +331,110 @@ fn users_the_directory_no_longer_knows_are_disabled_by_the_sync() {
     let disabled = activities(&root, "user.disable");
     assert_eq!(disabled.len(), 1, "{disabled:?}");
     assert_eq!(disabled[0].0, "portunus-directory");
+}
+
+/// `POST /v2/token` with a form, as containerd and docker send it.
+fn oauth_token(stack: &Stack, form: &[(&str, &str)]) -> (u16, Value) {
+    let response = reqwest::blocking::Client::new()
+        .post(format!("{}/v2/token", stack.portunus_url()))
+        .form(form)
+        .send()
+        .expect("token request");
+    let status = response.status().as_u16();
+    (status, response.json().unwrap_or(Value::Null))
+}
+
+#[test]
+fn refresh_tokens_of_directory_users_end_when_the_directory_forgets_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((slapd, stack)) = start(&dir, &[("PORTUNUS_LDAP__CACHE_SECONDS", "0")]) else {
+        return;
+    };
+    // The OAuth2 password grant takes directory passwords like the others.
+    let (status, wrong) = oauth_token(
+        &stack,
+        &[
+            ("grant_type", "password"),
+            ("username", "carol"),
+            ("password", "alicepw"),
+            ("service", "registry"),
+            ("client_id", "e2e"),
+            ("access_type", "offline"),
+        ],
+    );
+    assert_eq!(status, 401, "{wrong}");
+    let (status, granted) = oauth_token(
+        &stack,
+        &[
+            ("grant_type", "password"),
+            ("username", "carol"),
+            ("password", "carolpw"),
+            ("service", "registry"),
+            ("client_id", "e2e"),
+            ("access_type", "offline"),
+        ],
+    );
+    assert_eq!(status, 200, "{granted}");
+    let refresh = granted["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_owned();
+    let refresh_form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh.as_str()),
+        ("service", "registry"),
+        ("client_id", "e2e"),
+    ];
+    let (status, _) = oauth_token(&stack, &refresh_form);
+    assert_eq!(status, 200, "the directory still knows carol");
+
+    slapd.modify(&format!(
+        "dn: uid=carol,ou=people,{BASE}\nchangetype: delete\n"
+    ));
+    let (status, refused) = oauth_token(&stack, &refresh_form);
+    assert_eq!(status, 401, "{refused}");
+    let said = refused["error_description"].as_str().unwrap_or_default();
+    assert!(
+        said.contains("the directory no longer knows this account"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn local_accounts_can_be_limited_to_administrators_and_taken_over_by_rule() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((_slapd, mut stack)) = start(&dir, &[]) else {
+        return;
+    };
+    stack.create_user("root");
+    stack.create_user("alice"); // a local account with the name of a directory user
+    // By default the local alice signs in with her local password, and the
+    // directory's alice is refused rather than handed her account.
+    assert_eq!(token_login(&stack, "alice", portunus_e2e::PASSWORD).0, 200);
+    let (status, body) = token_login(&stack, "bob", "bobpw");
+    assert_eq!(status, 200, "{body}");
+
+    // Only local administrators: the local alice's password no longer
+    // works, and the directory's cannot take her account ...
+    stack.stop_portunus();
+    stack.set_env("PORTUNUS_LDAP__LOCAL_ACCOUNTS", "admins");
+    stack.restart_portunus();
+    assert_eq!(token_login(&stack, "root", portunus_e2e::PASSWORD).0, 200);
+    assert_eq!(token_login(&stack, "alice", portunus_e2e::PASSWORD).0, 401);
+    let (status, body) = token_login(&stack, "alice", "alicepw");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("ldap.link_local_accounts"), "{body}");
+
+    // ... until the rule says it may: then it keeps her namespace.
+    stack.stop_portunus();
+    stack.set_env("PORTUNUS_LDAP__LINK_LOCAL_ACCOUNTS", "true");
+    stack.restart_portunus();
+    assert_eq!(token_login(&stack, "alice", "alicepw").0, 200);
+    assert_eq!(token_login(&stack, "alice", portunus_e2e::PASSWORD).0, 401);
+    let alice = Api::sign_in_with(&stack, "alice", "alicepw").call("GET", "/me", None);
+    assert_eq!(alice["directory"], "ldap");
+    assert_eq!(alice["namespace"], "alice");
+    let root = Api::sign_in(&stack, "root");
+    let linked = activities(&root, "user.link_directory");
+    assert_eq!(linked.len(), 1, "{linked:?}");
 }

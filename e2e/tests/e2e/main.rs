@@ -6,7 +6,7 @@
 
 mod authorization;
 mod browser;
-mod docker;
+pub mod docker;
 mod events;
 mod ldap;
 mod oidc;

@@ -111,6 +111,20 @@ impl From<Error> for TokenError {
                 message,
                 retry_after,
             } => unavailable(message, retry_after, StatusCode::TOO_MANY_REQUESTS),
+            // Registry clients show the message of a 401 only, and people
+            // must learn that the directory, not their password, failed.
+            Error::DirectoryUnavailable(message) => {
+                tracing::warn!(%message, "a login could not be checked");
+                TokenError {
+                    status: StatusCode::UNAUTHORIZED,
+                    code: "UNAVAILABLE",
+                    ..unavailable(
+                        format!("{message}; your password was not checked: retry in a moment"),
+                        password::RETRY_AFTER_SECONDS,
+                        StatusCode::UNAUTHORIZED,
+                    )
+                }
+            }
             e if e.is_outage() => {
                 tracing::error!(error = %e, "token request failed: a service is unavailable");
                 let message = match e {
@@ -371,13 +385,14 @@ async fn authenticate(
         .limits
         .spend(Limited::FailedLogin, &from.0, Instant::now())?;
     let result = check_credentials(state, from, creds, account).await;
-    if !matches!(&result, Err(e) if e.status == StatusCode::UNAUTHORIZED) {
+    let refused = matches!(&result, Err(e) if e.code == "UNAUTHORIZED");
+    if !refused {
         state
             .limits
             .refund(Limited::FailedLogin, &from.0, Instant::now());
     }
     if let Err(e) = &result
-        && e.status == StatusCode::UNAUTHORIZED
+        && refused
     {
         let params = json!({ "reason": e.message });
         credentials::record_failure(
