@@ -52,10 +52,21 @@ pub struct Attempt<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// The name a count is kept under: cut, and in lower case, since a
+/// directory finds `Alice` and `alice` alike (and account names differ in
+/// more than case), so case variants share one count.
+fn name_key(username: &str) -> String {
+    username
+        .chars()
+        .take(MAX_KEY_CHARS)
+        .collect::<String>()
+        .to_lowercase()
+}
+
 impl Attempt<'_> {
     fn key(&self) -> (String, String) {
-        let cut = |s: &str| s.chars().take(MAX_KEY_CHARS).collect::<String>();
-        (cut(self.username), cut(self.address))
+        let address = self.address.chars().take(MAX_KEY_CHARS).collect();
+        (name_key(self.username), address)
     }
 
     /// The count of this attempt's name and address, if there is one.
@@ -273,7 +284,7 @@ pub async fn clear(db: &impl ConnectionTrait, attempt: Attempt<'_>) -> Result<()
 /// lifts its locks; returns whether there was anything to forget.
 pub async fn unlock(db: &impl ConnectionTrait, username: &str) -> Result<bool> {
     let removed = sign_in_guard::Entity::delete_many()
-        .filter(Column::Username.eq(username))
+        .filter(Column::Username.eq(name_key(username)))
         .exec(db)
         .await?;
     Ok(removed.rows_affected > 0)
@@ -281,19 +292,20 @@ pub async fn unlock(db: &impl ConnectionTrait, username: &str) -> Result<bool> {
 
 /// When each of `usernames` was last locked from some address (whether
 /// that lock still holds depends on `lockout_seconds`).
-pub async fn last_locked(
+pub async fn last_locked<'a>(
     db: &impl ConnectionTrait,
-    usernames: impl IntoIterator<Item = &str>,
+    usernames: impl IntoIterator<Item = &'a str>,
 ) -> Result<HashMap<String, DateTime<Utc>>> {
+    let names: HashMap<String, &str> = usernames.into_iter().map(|u| (name_key(u), u)).collect();
     let guards = sign_in_guard::Entity::find()
-        .filter(Column::Username.is_in(usernames))
+        .filter(Column::Username.is_in(names.keys().cloned()))
         .filter(Column::LockedAt.is_not_null())
         .all(db)
         .await?;
     let mut last = HashMap::new();
     for guard in guards {
-        if let Some(at) = guard.locked_at {
-            let entry = last.entry(guard.username).or_insert(at);
+        if let (Some(at), Some(name)) = (guard.locked_at, names.get(&guard.username)) {
+            let entry = last.entry((*name).to_owned()).or_insert(at);
             *entry = Ord::max(*entry, at);
         }
     }

@@ -848,6 +848,24 @@ async fn lockout_is_per_address(kit: &crate::kit::Kit) {
 }
 
 #[tokio::test]
+async fn case_variants_of_a_name_share_one_count() {
+    for kit in lockout_kits().await {
+        let attacker = "203.0.113.67";
+        // A directory finds Alice, ALICE and alice alike: so do the counts.
+        for name in ["alice", "Alice", "ALICE"] {
+            let (status, _) = sign_in_from(&kit, attacker, name, "a-wrong-guess").await;
+            assert_eq!(status, 401);
+        }
+        let (status, message) = sign_in_from(&kit, attacker, "aLiCe", "a-wrong-guess").await;
+        assert!(message.ends_with("refused"), "{status} {message}");
+        assert_eq!(sign_in_from(&kit, attacker, "alice", PASSWORD).await.0, 401);
+        let alice = kit.sign_in("alice").await; // from her own address
+        let locked = kit.call(&alice, "GET", "/api/v1/users/alice", None).await;
+        assert!(locked.json()["locked_at"].is_string(), "{}", locked.text);
+    }
+}
+
+#[tokio::test]
 async fn parallel_guesses_are_counted_before_any_is_checked() {
     for kit in lockout_kits().await {
         parallel_guesses(&kit).await;
