@@ -250,6 +250,8 @@ pub struct User {
     /// When too many failed sign-ins locked the account (for
     /// `lockout_seconds` from then, unless an administrator unlocks it).
     pub locked_at: Option<String>,
+    /// The directory the account belongs to: `ldap` or `oidc`; absent: local.
+    pub directory: Option<String>,
     pub created_at: String,
 }
 

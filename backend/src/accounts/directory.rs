@@ -69,15 +69,6 @@ pub async fn identity_of(
         .await?)
 }
 
-/// The directory `user_id` belongs to ("ldap" or "oidc"), if any.
-pub async fn provider_of(db: &impl ConnectionTrait, user_id: i64) -> Result<Option<String>> {
-    Ok(user_identity::Entity::find()
-        .filter(user_identity::Column::UserId.eq(user_id))
-        .one(db)
-        .await?
-        .map(|i| i.provider))
-}
-
 /// The identities of `provider`, with their accounts.
 pub async fn members_of(
     db: &impl ConnectionTrait,

@@ -18,7 +18,7 @@ use crate::audit::{self, Actor, Target};
 use crate::authz::{Role, Subject, Visibility, rest};
 use crate::crypto::password;
 use crate::db::Paging;
-use crate::db::entities::{namespace, team, team_member, user};
+use crate::db::entities::{namespace, team, team_member, user, user_identity};
 use crate::db::filters::name_contains;
 use crate::error::{Error, Result};
 
@@ -368,13 +368,30 @@ pub async fn personal_namespace(db: &impl ConnectionTrait, user_id: i64) -> Resu
         .map(|n| n.name))
 }
 
+/// The directory ("ldap", "oidc") each of these accounts belongs to;
+/// local accounts are absent.
+pub async fn directories_of(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, String>> {
+    Ok(user_identity::Entity::find()
+        .filter(user_identity::Column::UserId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.user_id, i.provider))
+        .collect())
+}
+
 /// The wire form of an account.
 pub async fn describe(db: &impl ConnectionTrait, u: &user::Model) -> Result<api::User> {
     let locked = lockout::last_locked(db, [u.username.as_str()]).await?;
+    let mut directories = directories_of(db, [u.id]).await?;
     Ok(to_api(
         u,
         personal_namespace(db, u.id).await?,
         locked.get(&u.username).copied(),
+        directories.remove(&u.id),
     ))
 }
 
@@ -382,6 +399,7 @@ fn to_api(
     u: &user::Model,
     namespace: Option<String>,
     locked_at: Option<chrono::DateTime<Utc>>,
+    directory: Option<String>,
 ) -> api::User {
     api::User {
         id: u.id,
@@ -393,6 +411,7 @@ fn to_api(
         bot: u.bot,
         namespace,
         locked_at: locked_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        directory,
         created_at: u
             .created_at
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -445,6 +464,7 @@ pub async fn list(
         .filter_map(|n| Some((n.personal_user_id?, n.name)))
         .collect();
     let locked = lockout::last_locked(db, found.iter().map(|u| u.username.as_str())).await?;
+    let directories = directories_of(db, found.iter().map(|u| u.id)).await?;
     let items = found
         .iter()
         .map(|u| {
@@ -452,6 +472,7 @@ pub async fn list(
                 u,
                 namespaces.get(&u.id).cloned(),
                 locked.get(&u.username).copied(),
+                directories.get(&u.id).cloned(),
             )
         })
         .collect();

@@ -245,6 +245,7 @@ fn an_openid_user_signs_in_through_the_provider_and_pushes_with_a_token() {
     let carol = root.call("GET", "/users/carol", None);
     assert_eq!(carol["admin"], false);
     assert_eq!(carol["email"], "carol@example.org");
+    assert_eq!(carol["directory"], "oidc");
 
     root.call(
         "POST",

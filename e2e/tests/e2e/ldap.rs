@@ -71,6 +71,9 @@ fn directory_users_push_and_their_groups_decide_teams_both_ways() {
     assert_eq!(me["email"], "carol@example.org");
     assert_eq!(me["display_name"], "Carol Clark");
     assert_eq!(me["admin"], false);
+    assert_eq!(me["directory"], "ldap");
+    let listed = root.call("GET", "/users?q=carol", None);
+    assert_eq!(listed["items"][0]["directory"], "ldap", "{listed}");
     assert_eq!(
         root.team_members("developers"),
         [("carol".to_owned(), "contributor".to_owned())]

@@ -47,6 +47,11 @@ pub fn UsersPage() -> impl IntoView {
                                         u.bot.then_some("bot"),
                                         (!u.enabled).then_some("disabled"),
                                         u.locked_at.as_ref().map(|_| "locked after failed sign-ins"),
+                                        match u.directory.as_deref() {
+                                            Some("ldap") => Some("signs in with LDAP"),
+                                            Some("oidc") => Some("signs in with OpenID Connect"),
+                                            _ => None,
+                                        },
                                     ].into_iter().flatten().collect::<Vec<_>>().join(", ");
                                     let (n1, n2, n3) = (u.username.clone(), u.username.clone(), u.username.clone());
                                     let (enabled, admin) = (u.enabled, u.admin);

@@ -8,7 +8,7 @@ use portunus_shared::api::Me;
 use super::ApiTags;
 use super::auth::Auth;
 use super::error::ApiResult;
-use crate::accounts::{directory, users};
+use crate::accounts::users;
 use crate::db::entities::user;
 use crate::error::Result;
 use crate::http::state::SharedState;
@@ -27,7 +27,9 @@ impl MeApi {
 /// The wire form of a user as seen by that user.
 pub async fn me_of(state: &SharedState, user: user::Model) -> Result<Me> {
     let namespace = users::personal_namespace(&state.db, user.id).await?;
-    let directory = directory::provider_of(&state.db, user.id).await?;
+    let directory = users::directories_of(&state.db, [user.id])
+        .await?
+        .remove(&user.id);
     Ok(Me {
         id: user.id,
         username: user.username,
