@@ -95,12 +95,32 @@ fn directory_users_push_and_their_groups_decide_teams_both_ways() {
         .push("localhost/l:1", &format!("{registry}/dev/app:1"))
         .assert_ok();
 
+    // A team the mapping does not name is Portunus's own business.
+    root.call(
+        "POST",
+        "/teams",
+        Some(json!({"name": "qa", "description": ""})),
+    );
+    root.call(
+        "PUT",
+        "/teams/qa/members/carol",
+        Some(json!({"role": "viewer"})),
+    );
+
     // Out of the group in the directory: out of the team at the next login.
     slapd.modify(&format!(
         "dn: cn=developers,ou=groups,{BASE}\nchangetype: modify\ndelete: memberUid\nmemberUid: carol\n"
     ));
     carol.login(&registry, "carol", "carolpw").assert_ok();
     assert_eq!(root.team_members("developers"), []);
+    assert_eq!(
+        root.team_members("qa"),
+        [
+            ("carol".to_owned(), "viewer".to_owned()),
+            ("root".to_owned(), "owner".to_owned())
+        ],
+        "left alone"
+    );
     carol
         .push("localhost/l:1", &format!("{registry}/dev/app:2"))
         .assert_refused();

@@ -166,8 +166,8 @@ fn callbacks_are_single_use_bound_to_the_browser_and_checked() {
 }
 
 #[test]
-fn a_local_account_of_the_same_name_is_not_taken_over() {
-    let Some((_provider, stack)) = start() else {
+fn a_local_account_is_taken_over_only_by_verified_e_mail_when_allowed() {
+    let Some((_provider, mut stack)) = start() else {
         return;
     };
     stack.create_user("root");
@@ -191,4 +191,26 @@ fn a_local_account_of_the_same_name_is_not_taken_over() {
             .is_some_and(|p| p.contains("exists already")),
         "{failures}"
     );
+
+    // With the rule on, the provider's verified address finds the local
+    // account that has it (robert's, whatever bob's name says).
+    root.call(
+        "POST",
+        "/users",
+        Some(serde_json::json!({"username": "robert", "password": portunus_e2e::PASSWORD, "email": "bob@example.org"})),
+    );
+    stack.stop_portunus();
+    stack.set_env("PORTUNUS_OIDC__LINK_BY_VERIFIED_EMAIL", "true");
+    stack.restart_portunus();
+    let browser = self::browser();
+    let callback = through_the_provider(&stack, &browser, "bob");
+    let done = browser.get(&callback).send().expect("callback");
+    assert_eq!(location(&done), "/tokens");
+    let me: serde_json::Value = browser
+        .get(format!("{}/api/v1/me", stack.portunus_url()))
+        .send()
+        .and_then(|r| r.json())
+        .expect("me");
+    assert_eq!(me["username"], "robert");
+    assert_eq!(me["directory"], "oidc");
 }
