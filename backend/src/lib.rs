@@ -1,5 +1,5 @@
 //! Portunus: an authorization service and web UI for Docker/OCI registries.
-//! The binary (`main.rs`) is a thin command line over these modules.
+//! The binary (`cli/`) is a thin command line over these modules.
 //!
 //! Layers, top to bottom; a module imports only from layers below it
 //! (`tests/layers.rs` checks this):

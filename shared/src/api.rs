@@ -275,7 +275,7 @@ pub struct NewUser {
 /// Changes to an account; absent fields stay. `admin` and `enabled` are for
 /// administrators (anyone may disable their own account, but not the last
 /// administrator's).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct UserUpdate {
     pub email: Option<String>,

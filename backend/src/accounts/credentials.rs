@@ -419,6 +419,43 @@ pub async fn change_password(
     Ok(())
 }
 
+/// Sets `user`'s password without the current one: for the operator at
+/// the command line and for a password-reset link. It must follow the
+/// rules of sign-up; every session and refresh token of the user ends and
+/// any lockout of the name is lifted. Directory accounts and bots have no
+/// password here. Recorded as `key` by `actor`.
+pub async fn set_password(
+    db: &DatabaseConnection,
+    user: &user::Model,
+    new_password: String,
+    actor: &Actor,
+    key: &str,
+) -> Result<()> {
+    if user.bot {
+        return Err(Error::InvalidInput(
+            "bots have no password; they use application tokens".into(),
+        ));
+    }
+    if let Some(directory) = users::directories_of(db, [user.id]).await?.remove(&user.id) {
+        return Err(Error::Conflict(format!(
+            "{:?} signs in with its directory ({directory}); its password is changed there",
+            user.username
+        )));
+    }
+    password::validate(&new_password)?;
+    let new_hash = password::hash_blocking(new_password).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let mut active: user::ActiveModel = user.clone().into();
+    active.password_hash = Set(Some(new_hash));
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    crate::accounts::sessions::end_everywhere(&txn, user.id).await?;
+    crate::accounts::lockout::unlock(&txn, &user.username).await?;
+    audit::record(&txn, actor, key, Target::user(user), None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

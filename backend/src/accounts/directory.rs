@@ -19,7 +19,7 @@ use crate::accounts::{teams, users};
 use crate::audit::{self, Actor, Target};
 use crate::authz::Role;
 use crate::config::GroupMapping;
-use crate::db::entities::{refresh_token, session, team, team_member, user, user_identity};
+use crate::db::entities::{team, team_member, user, user_identity};
 use crate::directory::{Group, Person};
 use crate::error::{Error, Result};
 
@@ -432,14 +432,7 @@ pub async fn suspend(
     marked.suspended = Set(true);
     marked.checked_at = Set(now);
     marked.update(&txn).await?;
-    session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(account.id))
-        .exec(&txn)
-        .await?;
-    refresh_token::Entity::delete_many()
-        .filter(refresh_token::Column::UserId.eq(account.id))
-        .exec(&txn)
-        .await?;
+    crate::accounts::sessions::end_everywhere(&txn, account.id).await?;
     txn.commit().await?;
     Ok(true)
 }

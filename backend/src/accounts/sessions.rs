@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::crypto::secrets::{random_hex, sha256_hex};
-use crate::db::entities::{session, user};
+use crate::db::entities::{refresh_token, session, user};
 use crate::error::Result;
 
 /// Starts a session for `user_id` lasting `lifetime` from `now`; returns
@@ -55,6 +55,20 @@ pub async fn user_of(
 pub async fn end(db: &impl ConnectionTrait, session_hash: &str) -> Result<()> {
     session::Entity::delete_many()
         .filter(session::Column::TokenHash.eq(session_hash))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Signs `user_id` out everywhere: every web session and every refresh
+/// token (docker's identity tokens) ends. Application tokens stay.
+pub async fn end_everywhere(db: &impl ConnectionTrait, user_id: i64) -> Result<()> {
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::UserId.eq(user_id))
         .exec(db)
         .await?;
     Ok(())

@@ -512,14 +512,24 @@ pub async fn update(
     name: &str,
     change: api::UserUpdate,
 ) -> Result<user::Model> {
+    update_as(db, &Subject::user(by, None), &Actor::of(by), name, change).await
+}
+
+/// [`update`] by `subject` (the operator at the command line, say),
+/// recorded as done by `actor`.
+pub async fn update_as(
+    db: &DatabaseConnection,
+    subject: &Subject,
+    actor: &Actor,
+    name: &str,
+    change: api::UserUpdate,
+) -> Result<user::Model> {
     let txn = crate::db::begin_write(db).await?;
-    let subject = Subject::user(by, None);
-    let target_user = find_visible(&txn, &subject, name).await?;
-    let actor = Actor::of(by);
+    let target_user = find_visible(&txn, subject, name).await?;
     let target = || Target::user(&target_user);
     let mut active: user::ActiveModel = target_user.clone().into();
     if let Some(admin) = change.admin.filter(|a| *a != target_user.admin) {
-        require_admin(&subject)?;
+        require_admin(subject)?;
         if target_user.bot && admin {
             return Err(Error::InvalidInput("bots cannot be administrators".into()));
         }
@@ -533,11 +543,11 @@ pub async fn update(
         } else {
             "user.revoke_admin"
         };
-        audit::record(&txn, &actor, key, target(), None).await?;
+        audit::record(&txn, actor, key, target(), None).await?;
         active.admin = Set(admin);
     }
     if let Some(enabled) = change.enabled.filter(|e| *e != target_user.enabled) {
-        if !rest::may_set_enabled(&Subject::user(by, None), target_user.id, enabled) {
+        if !rest::may_set_enabled(subject, target_user.id, enabled) {
             return Err(Error::Forbidden(
                 "only administrators may enable accounts or disable others'".into(),
             ));
@@ -552,13 +562,13 @@ pub async fn update(
         } else {
             "user.disable"
         };
-        audit::record(&txn, &actor, key, target(), None).await?;
+        audit::record(&txn, actor, key, target(), None).await?;
         active.enabled = Set(enabled);
     }
     if change.unlock == Some(true) {
-        require_admin(&subject)?;
+        require_admin(subject)?;
         if lockout::unlock(&txn, &target_user.username).await? {
-            audit::record(&txn, &actor, "user.unlock", target(), None).await?;
+            audit::record(&txn, actor, "user.unlock", target(), None).await?;
         }
     }
     if change.email.is_some() {
@@ -571,7 +581,7 @@ pub async fn update(
             )));
         }
         if email != target_user.email {
-            audit::record(&txn, &actor, "user.change_email", target(), None).await?;
+            audit::record(&txn, actor, "user.change_email", target(), None).await?;
             active.email = Set(email);
         }
     }
@@ -594,7 +604,18 @@ pub async fn delete(
     by: &user::Model,
     name: &str,
 ) -> Result<()> {
-    require_admin(&Subject::user(by, None))?;
+    delete_as(db, registry, &Subject::user(by, None), &Actor::of(by), name).await
+}
+
+/// [`delete`] by `subject`, recorded as done by `actor`.
+pub async fn delete_as(
+    db: &DatabaseConnection,
+    registry: &impl RegistryContent,
+    subject: &Subject,
+    actor: &Actor,
+    name: &str,
+) -> Result<()> {
+    require_admin(subject)?;
     let txn = crate::db::begin_write(db).await?;
     let target_user = find_by_name(&txn, name)
         .await?
@@ -612,7 +633,7 @@ pub async fn delete(
         vacancy::require_vacant(&txn, registry, std::slice::from_ref(ns)).await?;
     }
     let target = Target::user(&target_user);
-    audit::record(&txn, &Actor::of(by), "user.delete", target, None).await?;
+    audit::record(&txn, actor, "user.delete", target, None).await?;
     if let Some(ns) = personal {
         let team_id = ns.team_id;
         namespace::Entity::delete_by_id(ns.id).exec(&txn).await?;

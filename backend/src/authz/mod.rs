@@ -78,6 +78,9 @@ pub struct Subject {
     pub bot: bool,
     /// Set when the request authenticated with a scoped application token.
     pub token_scope: Option<TokenScope>,
+    /// The operator at the command line (`portunus user ...`), who has the
+    /// database and so every right of an administrator.
+    pub operator: bool,
 }
 
 impl Subject {
@@ -93,6 +96,17 @@ impl Subject {
             admin: user.admin,
             bot: user.bot,
             token_scope,
+            operator: false,
+        }
+    }
+
+    /// The operator at the command line: an administrator without an account.
+    pub fn operator() -> Subject {
+        Subject {
+            username: Some("portunus-cli".into()),
+            admin: true,
+            operator: true,
+            ..Subject::default()
         }
     }
 

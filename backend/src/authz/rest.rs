@@ -135,7 +135,7 @@ pub fn may_set_enabled(subject: &Subject, user: i64, enabled: bool) -> bool {
 /// Whether `subject` administers this installation: every account, roles,
 /// registry events, the whole activity log.
 pub fn may_administer(subject: &Subject) -> bool {
-    subject.admin && subject.signed_in() && !subject.limited()
+    subject.operator || (subject.admin && subject.signed_in() && !subject.limited())
 }
 
 /// Whether a request authenticated with `scope` (None: a session or no
@@ -159,6 +159,7 @@ mod tests {
             admin,
             bot,
             token_scope: None,
+            operator: false,
         };
         vec![
             ("anonymous", Subject::anonymous()),
@@ -309,6 +310,14 @@ mod tests {
             assert_eq!(may_set_enabled(&subject, OTHER, false), admin, "{who}");
             assert_eq!(may_administer(&subject), admin, "{who}");
         }
+        // The operator at the command line, who has no account.
+        let operator = Subject::operator();
+        assert!(may_administer(&operator));
+        assert!(may_see_account(&operator, OTHER));
+        assert!(may_set_enabled(&operator, OTHER, true));
+        let mut pretender = Subject::anonymous();
+        pretender.username = Some("portunus-cli".into());
+        assert!(!may_administer(&pretender), "the name alone is nothing");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod authorization;
 mod browser;
+mod cli;
 pub mod docker;
 mod events;
 mod ldap;

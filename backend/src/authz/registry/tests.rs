@@ -34,6 +34,7 @@ fn subject(who: Who) -> Subject {
             admin: who == Who::Admin,
             bot: false,
             token_scope: None,
+            operator: false,
         },
     }
 }
