@@ -14,6 +14,7 @@
 //! | `accounts` | users, teams, namespaces, application and refresh tokens, credentials |
 //! | `audit` | the activity log |
 //! | `authz` | who may do what: pure rules, their facts, the SQL visibility filter |
+//! | `mail` | sending mail through the SMTP server |
 //! | `directory` | the LDAP and OpenID Connect clients: who someone is, their groups |
 //! | `crypto` | secrets, password hashing, the signing key, minting registry tokens |
 //! | `db`, `config`, `error` | the database, the settings, the domain error |
@@ -30,4 +31,5 @@ pub mod directory;
 pub mod error;
 pub mod http;
 pub mod ingest;
+pub mod mail;
 pub mod registry;

@@ -1,6 +1,7 @@
-//! Identity peers the tests start on loopback, stopped when dropped: a
-//! throwaway OpenLDAP `slapd` (prepared by `scripts/peers/ldap-setup`) and
-//! an OpenID Provider (`scripts/peers/oidc-provider.mjs`, npm oidc-provider).
+//! Peers the tests start on loopback, stopped when dropped: a throwaway
+//! OpenLDAP `slapd` (prepared by `scripts/peers/ldap-setup`), an OpenID
+//! Provider (`scripts/peers/oidc-provider.mjs`, npm oidc-provider) and an
+//! SMTP server that keeps every mail (`scripts/peers/smtp-sink.py`, aiosmtpd).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -221,6 +222,118 @@ impl OpenIdProvider {
 }
 
 impl Drop for OpenIdProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `path` under the tools directory (`PORTUNUS_TOOLS_DIR`, by default
+/// ~/.cache/portunus-tools); `None` (after a loud skip message) when it is
+/// missing outside CI.
+fn installed_tool(path: &str) -> Option<PathBuf> {
+    let tools = std::env::var_os("PORTUNUS_TOOLS_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/portunus-tools")))
+        .unwrap_or_default();
+    let tool = tools.join(path);
+    if tool.exists() {
+        return Some(tool);
+    }
+    let message = format!(
+        "{} is missing: run scripts/install-tools test",
+        tool.display()
+    );
+    assert!(!in_ci(), "{message}");
+    eprintln!("\n!!! SKIPPED: {message} !!!\n");
+    None
+}
+
+/// A running SMTP server that writes every mail it takes into `dir`.
+pub struct SmtpSink {
+    pub port: u16,
+    pub dir: PathBuf,
+    child: Child,
+}
+
+impl SmtpSink {
+    /// Starts the server keeping mail in `dir`; `None` (after a loud skip
+    /// message) when aiosmtpd is not installed outside CI.
+    pub fn start(dir: &Path) -> Option<SmtpSink> {
+        let python = installed_tool("aiosmtpd/bin/python")?;
+        let port = free_port();
+        let child = Command::new(python)
+            .arg(workspace_root().join("scripts/peers/smtp-sink.py"))
+            .arg(port.to_string())
+            .arg(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the SMTP server");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the SMTP server did not listen in 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(SmtpSink {
+            port,
+            dir: dir.to_owned(),
+            child,
+        })
+    }
+
+    /// Portunus settings to send mail through this server.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("PORTUNUS_MAIL__HOST", "127.0.0.1".into()),
+            ("PORTUNUS_MAIL__PORT", self.port.to_string()),
+            ("PORTUNUS_MAIL__SECURITY", "none".into()),
+            (
+                "PORTUNUS_MAIL__FROM",
+                "Portunus <portunus@example.org>".into(),
+            ),
+        ]
+    }
+
+    /// Every mail taken so far, oldest first, as its text.
+    pub fn mails(&self) -> Vec<String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).expect("a mail"))
+            .collect()
+    }
+
+    /// Waits until `count` mails were taken (20 s at most); returns them all.
+    pub fn wait_for(&self, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let mails = self.mails();
+            if mails.len() >= count {
+                return mails;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{count} mails expected, {} arrived: {mails:?}",
+                mails.len()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for SmtpSink {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -12,6 +12,7 @@ mod m20261122_000005_artifacts_comments_retention;
 mod m20261130_000006_closed_sets;
 mod m20261130_000007_sign_in_guards;
 mod m20261130_000008_directory_identities;
+mod m20261130_000009_password_resets;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_closed_sets::Migration),
             Box::new(m20261130_000007_sign_in_guards::Migration),
             Box::new(m20261130_000008_directory_identities::Migration),
+            Box::new(m20261130_000009_password_resets::Migration),
         ]
     }
 }

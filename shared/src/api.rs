@@ -84,6 +84,8 @@ pub struct ServerInfo {
     /// The OpenID Provider's name, for a "Sign in with NAME" button that
     /// goes to `/api/v1/oidc/login`; absent: none is configured.
     pub oidc: Option<String>,
+    /// Whether "forgot your password?" works here (mail is configured).
+    pub password_reset: bool,
 }
 
 /// A team: members with roles, owning namespaces.
@@ -284,6 +286,30 @@ pub struct UserUpdate {
     pub enabled: Option<bool>,
     /// `true` lifts a lockout after failed sign-ins (administrators).
     pub unlock: Option<bool>,
+}
+
+/// "Forgot your password?": a link goes to the address of the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct PasswordResetRequest {
+    /// The user name or the e-mail address of the account.
+    pub user: String,
+}
+
+/// A new password, proven by the secret of a link sent by mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct PasswordReset {
+    /// What follows `#token=` in the link.
+    pub token: String,
+    pub new_password: String,
+}
+
+/// A request taken; the message says what happens next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct Accepted {
+    pub message: String,
 }
 
 /// A new password, proven by the current one.

@@ -16,8 +16,8 @@ use hmac::{Hmac, Mac};
 use portunus_shared::api;
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -420,10 +420,7 @@ pub async fn change_password(
 }
 
 /// Sets `user`'s password without the current one: for the operator at
-/// the command line and for a password-reset link. It must follow the
-/// rules of sign-up; every session and refresh token of the user ends and
-/// any lockout of the name is lifted. Directory accounts and bots have no
-/// password here. Recorded as `key` by `actor`.
+/// the command line. See [`new_password_hash`] and [`store_password`].
 pub async fn set_password(
     db: &DatabaseConnection,
     user: &user::Model,
@@ -431,6 +428,20 @@ pub async fn set_password(
     actor: &Actor,
     key: &str,
 ) -> Result<()> {
+    let hash = new_password_hash(db, user, new_password).await?;
+    let txn = crate::db::begin_write(db).await?;
+    store_password(&txn, user, hash, actor, key).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The hash of `new_password` for `user`, once it follows the rules of
+/// sign-up. Directory accounts and bots have no password here.
+pub async fn new_password_hash(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    new_password: String,
+) -> Result<String> {
     if user.bot {
         return Err(Error::InvalidInput(
             "bots have no password; they use application tokens".into(),
@@ -443,16 +454,26 @@ pub async fn set_password(
         )));
     }
     password::validate(&new_password)?;
-    let new_hash = password::hash_blocking(new_password).await?;
-    let txn = crate::db::begin_write(db).await?;
+    password::hash_blocking(new_password).await
+}
+
+/// Stores `hash` as `user`'s password within `txn`: every session and
+/// refresh token of the user ends, any lockout of the name is lifted, and
+/// the change is recorded as `key` by `actor`.
+pub async fn store_password(
+    txn: &DatabaseTransaction,
+    user: &user::Model,
+    hash: String,
+    actor: &Actor,
+    key: &str,
+) -> Result<()> {
     let mut active: user::ActiveModel = user.clone().into();
-    active.password_hash = Set(Some(new_hash));
+    active.password_hash = Set(Some(hash));
     active.updated_at = Set(Utc::now());
-    active.update(&txn).await?;
-    crate::accounts::sessions::end_everywhere(&txn, user.id).await?;
-    crate::accounts::lockout::unlock(&txn, &user.username).await?;
-    audit::record(&txn, actor, key, Target::user(user), None).await?;
-    txn.commit().await?;
+    active.update(txn).await?;
+    crate::accounts::sessions::end_everywhere(txn, user.id).await?;
+    crate::accounts::lockout::unlock(txn, &user.username).await?;
+    audit::record(txn, actor, key, Target::user(user), None).await?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub mod ldap;
 pub mod lockout;
 pub mod namespaces;
 pub mod oidc;
+pub mod recovery;
 pub mod refresh_tokens;
 pub mod sessions;
 pub mod setup;

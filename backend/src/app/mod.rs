@@ -23,6 +23,7 @@ use crate::http::rate_limit::RateLimits;
 use crate::http::routes;
 use crate::http::state::{AppState, SharedState};
 use crate::ingest::Events;
+use crate::mail::Mailer;
 use crate::registry::RegistryClient;
 
 /// Creates `data_dir` if needed and makes it and the SQLite database in it
@@ -77,6 +78,9 @@ pub async fn init(config: Config) -> Result<SharedState> {
     let oidc = Oidc::from_settings(&config.oidc, &config.public_url)
         .map_err(|e| Error::InvalidInput(format!("invalid configuration: {e}")))?
         .map(Arc::new);
+    let mailer = Mailer::from_settings(&config.mail)
+        .map_err(|e| Error::InvalidInput(format!("invalid configuration: {e}")))?
+        .map(Arc::new);
     Ok(Arc::new(AppState {
         catalog: Catalog {
             db: db.clone(),
@@ -93,6 +97,7 @@ pub async fn init(config: Config) -> Result<SharedState> {
         stored_figures: Default::default(),
         ldap,
         oidc,
+        mailer,
         config,
     }))
 }

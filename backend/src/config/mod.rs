@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 
 pub mod directory;
 pub mod hosts;
+pub mod mail;
 
 pub use directory::{GroupMapping, LdapSettings, LocalAccounts, OidcSettings, TeamGroup};
+pub use mail::{MailSecurity, MailSettings};
 
 /// Environment variables with the `PORTUNUS_` prefix that are not config keys.
 const NON_CONFIG_VARIABLES: &[&str] = &["config", "test_database_url", "log", "bin"];
@@ -68,6 +70,8 @@ pub struct Config {
     pub ldap: LdapSettings,
     /// Sign-in with an OpenID Provider (`[oidc]`); off unless `issuer` is set.
     pub oidc: OidcSettings,
+    /// The SMTP server for password recovery (`[mail]`); off unless `host` is set.
+    pub mail: MailSettings,
 }
 
 /// How often one client address may try things that guessing would use;
@@ -81,6 +85,8 @@ pub struct RateLimitSettings {
     pub sign_ups_per_hour: u32,
     /// Failed logins at the token endpoint (`docker login` and the others).
     pub failed_logins_per_minute: u32,
+    /// "Forgot your password?" requests (`POST /api/v1/password-reset`).
+    pub password_resets_per_hour: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -89,6 +95,7 @@ impl Default for RateLimitSettings {
             sign_ins_per_minute: 20,
             sign_ups_per_hour: 10,
             failed_logins_per_minute: 30,
+            password_resets_per_hour: 5,
         }
     }
 }
@@ -216,6 +223,7 @@ impl Default for Config {
             policy: PolicySettings::default(),
             ldap: LdapSettings::default(),
             oidc: OidcSettings::default(),
+            mail: MailSettings::default(),
         }
     }
 }
@@ -309,6 +317,7 @@ impl Config {
         }
         self.ldap.validate().map_err(ConfigError::Invalid)?;
         self.oidc.validate().map_err(ConfigError::Invalid)?;
+        self.mail.validate().map_err(ConfigError::Invalid)?;
         for name in &self.registry.hostnames {
             hosts::check(name).map_err(ConfigError::Invalid)?;
         }

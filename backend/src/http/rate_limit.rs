@@ -21,6 +21,7 @@ pub enum Limited {
     SignIn,
     SignUp,
     FailedLogin,
+    PasswordReset,
 }
 
 impl Limited {
@@ -29,6 +30,7 @@ impl Limited {
             Limited::SignIn => "sign-ins",
             Limited::SignUp => "sign-ups",
             Limited::FailedLogin => "failed logins",
+            Limited::PasswordReset => "password-reset requests",
         }
     }
 }
@@ -57,6 +59,7 @@ impl RateLimits {
             Limited::SignIn => (self.settings.sign_ins_per_minute, 60),
             Limited::SignUp => (self.settings.sign_ups_per_hour, 3600),
             Limited::FailedLogin => (self.settings.failed_logins_per_minute, 60),
+            Limited::PasswordReset => (self.settings.password_resets_per_hour, 3600),
         };
         (count > 0).then(|| (f64::from(count), Duration::from_secs(period)))
     }
@@ -121,6 +124,7 @@ mod tests {
             sign_ins_per_minute: per_minute,
             sign_ups_per_hour: 0,
             failed_logins_per_minute: per_minute,
+            password_resets_per_hour: 0,
         })
     }
 

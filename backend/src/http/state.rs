@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::accounts::credentials::{CredentialCache, PasswordCheck};
 use crate::accounts::lockout::Lockout;
+use crate::accounts::recovery::Post;
 use crate::accounts::setup::Setup;
 use crate::catalog::Catalog;
 use crate::config::Config;
@@ -15,6 +16,7 @@ use crate::directory::oidc::Oidc;
 use crate::http::rate_limit::RateLimits;
 use crate::http::stored_figures::StoredFigures;
 use crate::ingest::Events;
+use crate::mail::Mailer;
 
 pub struct AppState {
     pub config: Config,
@@ -37,6 +39,8 @@ pub struct AppState {
     pub ldap: Option<Arc<Ldap>>,
     /// The OpenID Provider, when `[oidc]` is configured.
     pub oidc: Option<Arc<Oidc>>,
+    /// The SMTP server, when `[mail]` is configured.
+    pub mailer: Option<Arc<Mailer>>,
 }
 
 impl AppState {
@@ -48,6 +52,15 @@ impl AppState {
             ldap: self.ldap.as_deref(),
             registry_id: self.catalog.registry_id,
         }
+    }
+
+    /// How mail goes out, when it does.
+    pub fn post(&self) -> Option<Post<'_>> {
+        Some(Post {
+            mailer: self.mailer.as_deref()?,
+            settings: &self.config.mail,
+            public_url: &self.config.public_url,
+        })
     }
 }
 

@@ -12,6 +12,7 @@ const LAYERS: &[&str] = &[
     "db",
     "crypto",
     "directory",
+    "mail",
     "authz",
     "audit",
     "accounts",

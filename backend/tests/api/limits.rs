@@ -13,6 +13,7 @@ async fn limited_kit() -> Kit {
             sign_ins_per_minute: 3,
             sign_ups_per_hour: 2,
             failed_logins_per_minute: 2,
+            password_resets_per_hour: 2,
         };
         c.client_address_header = "X-Real-IP".into();
     })

@@ -13,6 +13,7 @@ mod layers;
 mod limits;
 mod openapi;
 mod outage;
+mod recovery;
 mod repositories;
 mod retention;
 mod scoped;

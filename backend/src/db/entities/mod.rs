@@ -6,6 +6,7 @@ pub mod artifact;
 pub mod comment;
 pub mod namespace;
 pub mod oidc_login;
+pub mod password_reset;
 pub mod refresh_token;
 pub mod registry;
 pub mod registry_event;

@@ -24,6 +24,7 @@ impl InfoApi {
             setup: state.config.signup && state.setup.pending(&state.db).await.unwrap_or(false),
             ldap: state.ldap.is_some(),
             oidc: state.oidc.as_ref().map(|o| o.settings().name.clone()),
+            password_reset: state.mailer.is_some(),
         })
     }
 }

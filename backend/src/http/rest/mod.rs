@@ -11,6 +11,7 @@ mod me;
 mod namespaces;
 mod oidc;
 mod permissions;
+mod recovery;
 mod repositories;
 mod responses;
 mod retention;
@@ -59,6 +60,7 @@ pub fn service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
             info::InfoApi,
             session::SessionApi,
             oidc::OidcApi,
+            recovery::RecoveryApi,
             me::MeApi,
             teams::TeamsApi,
             namespaces::NamespacesApi,

@@ -149,6 +149,12 @@ impl UsersApi {
             chrono::Utc::now(),
         )
         .await?;
+        let (state, me) = (state.0.clone(), me.clone());
+        tokio::spawn(async move {
+            if let Some(post) = state.post() {
+                crate::accounts::recovery::notify_change(post, &me).await;
+            }
+        });
         Ok(Done::Done)
     }
 }
