@@ -3,11 +3,12 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use portunus_shared::api::{
-    ApplicationToken, Comment, CreatedApplicationToken, ErrorBody, ExploredRepository, Image, Me,
-    MemberRole, Namespace, NamespacePage, NamespaceUpdate, NewApplicationToken, NewComment,
-    NewNamespace, NewTeam, Permissions, RegistryEventPage, Repository, RepositoryDescription,
-    RepositoryPage, RetentionPreview, RetentionRule, RetentionSetting, SearchResults, ServerInfo,
-    SignIn, SignUp, SignedUp, TagDetails, Team, TeamPage, User, UserPage, UserUpdate,
+    Accepted, ApplicationToken, Comment, CreatedApplicationToken, ErrorBody, ExploredRepository,
+    Image, Me, MemberRole, Namespace, NamespacePage, NamespaceUpdate, NewApplicationToken,
+    NewComment, NewNamespace, NewTeam, PasswordReset, PasswordResetRequest, Permissions,
+    RegistryEventPage, Repository, RepositoryDescription, RepositoryPage, RetentionPreview,
+    RetentionRule, RetentionSetting, SearchResults, ServerInfo, SignIn, SignUp, SignedUp,
+    TagDetails, Team, TeamPage, User, UserPage, UserUpdate,
 };
 use portunus_shared::domain::{EventState, RepositorySort, Role};
 use serde::Serialize;
@@ -60,7 +61,16 @@ async fn call<T: DeserializeOwned>(
 
 /// Sends a request whose success has no body.
 async fn call_empty(request: RequestBuilder) -> Result<(), ApiError> {
-    let response = request.send().await.map_err(network)?;
+    empty_answer(request.send().await.map_err(network)?).await
+}
+
+/// Sends a JSON body to an operation whose success has no body.
+async fn send_empty(request: RequestBuilder, body: &impl Serialize) -> Result<(), ApiError> {
+    let response = request.json(body).map_err(network)?.send().await;
+    empty_answer(response.map_err(network)?).await
+}
+
+async fn empty_answer(response: Response) -> Result<(), ApiError> {
     if response.ok() {
         Ok(())
     } else {
@@ -94,6 +104,21 @@ pub async fn sign_in(username: String, password: String) -> Result<Me, ApiError>
 
 pub async fn sign_up(request: SignUp) -> Result<SignedUp, ApiError> {
     call(Request::post(&url("/signup")), Some(&request)).await
+}
+
+/// "Forgot your password?": the server's neutral answer.
+pub async fn request_password_reset(user: String) -> Result<Accepted, ApiError> {
+    let request = PasswordResetRequest { user };
+    call(Request::post(&url("/password-reset")), Some(&request)).await
+}
+
+/// Sets a new password with the secret of a mailed link.
+pub async fn complete_password_reset(token: String, new_password: String) -> Result<(), ApiError> {
+    let reset = PasswordReset {
+        token,
+        new_password,
+    };
+    send_empty(Request::post(&url("/password-reset/complete")), &reset).await
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {

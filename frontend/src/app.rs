@@ -5,9 +5,9 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::pages::{
-    ExplorePage, ExploredRepositoryPage, Home, NamespacesPage, PermissionsPage, RegistryEventsPage,
-    RepositoriesPage, RepositoryPage, SearchBox, SearchPage, SignInPage, SignUpPage, TagPage,
-    TeamPage, TeamsPage, TokensPage, UsersPage,
+    ExplorePage, ExploredRepositoryPage, ForgotPasswordPage, Home, NamespacesPage, PermissionsPage,
+    RegistryEventsPage, RepositoriesPage, RepositoryPage, ResetPasswordPage, SearchBox, SearchPage,
+    SignInPage, SignUpPage, TagPage, TeamPage, TeamsPage, TokensPage, UsersPage,
 };
 
 #[component]
@@ -33,6 +33,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/signin") view=SignInPage />
                     <Route path=path!("/signup") view=SignUpPage />
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage />
+                    <Route path=path!("/reset-password") view=ResetPasswordPage />
                     <Route path=path!("/repositories") view=RepositoriesPage />
                     <Route path=path!("/repositories/:id") view=RepositoryPage />
                     <Route path=path!("/repositories/:id/tags/:tag") view=TagPage />

@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{ClientBuilder, Locator};
-use portunus_e2e::peers::OpenIdProvider;
+use portunus_e2e::peers::{OpenIdProvider, SmtpSink};
 use portunus_e2e::{Api, PASSWORD, Stack, layer_tar, require, workspace_root};
 use serde_json::json;
 
@@ -306,6 +306,63 @@ async fn openid_sign_in_and_token(stack: &Stack) -> String {
     }
     page.client.close().await.expect("close the browser");
     secret
+}
+
+#[test]
+fn a_forgotten_password_is_reset_in_the_browser() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(smtp) = SmtpSink::start(&dir.path().join("mail")) else {
+        return;
+    };
+    let settings = smtp.settings();
+    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let stack = Stack::start(&env);
+    stack.create_user("root");
+    Api::sign_in(&stack, "root").call(
+        "POST",
+        "/users",
+        Some(json!({"username": "alice", "password": PASSWORD, "email": "alice@example.org"})),
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(reset_in_the_browser(&stack, &smtp));
+    assert_eq!(
+        portunus_e2e::token_login(&stack, "alice", "chosen-in-the-browser").0,
+        200
+    );
+}
+
+async fn reset_in_the_browser(stack: &Stack, smtp: &SmtpSink) {
+    let (page, _driver) = open_browser(stack).await;
+    page.client
+        .goto(&format!("{}/signin", stack.portunus_url()))
+        .await
+        .expect("open the sign-in page");
+    page.click("#forgot-link").await;
+    page.fill("#reset-user", "alice").await;
+    page.click("#reset-request").await;
+    assert!(
+        page.text_of("#reset-requested")
+            .await
+            .contains("on its way")
+    );
+    let mails = tokio::task::block_in_place(|| smtp.wait_for(1));
+    let link = crate::recovery::link_in(&mails[0]);
+    page.client.goto(&link).await.expect("follow the link");
+    page.fill("#new-password", "chosen-in-the-browser").await;
+    page.fill("#repeat-password", "chosen-in-the-browser").await;
+    if let Ok(png) = page.client.screenshot().await {
+        let _ = std::fs::write(workspace_root().join("target/e2e-reset-password.png"), png);
+    }
+    page.click("#reset-submit").await;
+    assert!(
+        page.text_of("#reset-done")
+            .await
+            .contains("Your password is set")
+    );
+    page.client.close().await.expect("close the browser");
 }
 
 /// Find / act / check helpers over the WebDriver client.

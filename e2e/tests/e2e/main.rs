@@ -12,7 +12,7 @@ mod events;
 mod ldap;
 mod oidc;
 pub mod podman;
-mod recovery;
+pub mod recovery;
 mod schemathesis;
 mod setup;
 mod sync;

@@ -25,13 +25,21 @@ fn readable(mail: &str) -> String {
 
 /// The secret of the reset link in `mail`.
 fn token_in(mail: &str) -> String {
+    let link = link_in(mail);
+    link.split("#token=").nth(1).unwrap_or_default().to_owned()
+}
+
+/// The reset link in `mail`, whole.
+pub fn link_in(mail: &str) -> String {
     let text = readable(mail);
-    let at =
-        text.find("/reset-password#token=").expect("a reset link") + "/reset-password#token=".len();
-    text[at..]
+    let marker = "/reset-password#token=";
+    let end = text.find(marker).expect("a reset link") + marker.len();
+    let start = text[..end].rfind("http").expect("an absolute link");
+    let secret: String = text[end..]
         .chars()
         .take_while(char::is_ascii_hexdigit)
-        .collect()
+        .collect();
+    format!("{}{secret}", &text[start..end])
 }
 
 #[test]

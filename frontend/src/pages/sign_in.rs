@@ -20,6 +20,7 @@ pub fn SignInPage() -> impl IntoView {
     let signup_open = move || matches!(info.get(), Some(Ok(info)) if info.signup);
     let provider = move || info.get().and_then(|i| i.ok()).and_then(|i| i.oidc);
     let directory = move || matches!(info.get(), Some(Ok(info)) if info.ldap);
+    let recovery = move || matches!(info.get(), Some(Ok(info)) if info.password_reset);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -61,6 +62,9 @@ pub fn SignInPage() -> impl IntoView {
                 "Use the same user name and password with " <code>"docker login"</code> "."
                 {move || provider().map(|name| format!(" If you sign in with {name}, use an application token as the password instead."))}
             </p>
+            <Show when=recovery>
+                <p class="muted"><a id="forgot-link" href="/forgot-password">"Forgot your password?"</a></p>
+            </Show>
             <Show when=signup_open>
                 <p class="muted">"No account yet? " <a id="signup-link" href="/signup">"Create one"</a></p>
             </Show>

@@ -1,0 +1,103 @@
+//! "Forgot your password?": asking for a link by mail, and the page the
+//! link opens to choose a new password (its secret is in the URL's
+//! fragment, which browsers never send to a server).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::ErrorNote;
+use crate::api;
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let user = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let answer = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        spawn_local(async move {
+            match api::request_password_reset(user.get_untracked()).await {
+                Ok(accepted) => answer.set(Some(accepted.message)),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    view! {
+        <div class="card">
+            <h1>"Forgot your password?"</h1>
+            <Show
+                when=move || answer.get().is_none()
+                fallback=move || view! {
+                    <p id="reset-requested" role="status">{move || answer.get().unwrap_or_default()}"."</p>
+                    <p class="muted">"The link works once and for a limited time. " <a href="/signin">"Back to signing in"</a></p>
+                }
+            >
+                <form on:submit=submit>
+                    <label for="reset-user">"User name or e-mail address"</label>
+                    <input id="reset-user" required autocomplete="username" bind:value=user />
+                    <button id="reset-request" type="submit">"Send me a link"</button>
+                </form>
+                <p class="muted">"If you sign in with your organisation's directory, change your password there."</p>
+            </Show>
+            <ErrorNote error=error />
+        </div>
+    }
+}
+
+/// The secret after `#token=` in the page's address.
+fn token_in_address() -> String {
+    window()
+        .location()
+        .hash()
+        .ok()
+        .and_then(|hash| hash.strip_prefix("#token=").map(str::to_owned))
+        .unwrap_or_default()
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let token = token_in_address();
+    let password = RwSignal::new(String::new());
+    let repeated = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        if password.get_untracked() != repeated.get_untracked() {
+            error.set(Some("the two passwords differ".into()));
+            return;
+        }
+        let token = token.clone();
+        spawn_local(async move {
+            match api::complete_password_reset(token, password.get_untracked()).await {
+                Ok(()) => done.set(true),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    view! {
+        <div class="card">
+            <h1>"Choose a new password"</h1>
+            <Show
+                when=move || !done.get()
+                fallback=|| view! {
+                    <p id="reset-done" role="status">
+                        "Your password is set; you were signed out everywhere else. "
+                        <a href="/signin">"Sign in"</a>
+                    </p>
+                }
+            >
+                <form on:submit=submit.clone()>
+                    <label for="new-password">"New password (8 to 128 characters)"</label>
+                    <input id="new-password" type="password" required autocomplete="new-password" bind:value=password />
+                    <label for="repeat-password">"The same again"</label>
+                    <input id="repeat-password" type="password" required autocomplete="new-password" bind:value=repeated />
+                    <button id="reset-submit" type="submit">"Set the password"</button>
+                </form>
+            </Show>
+            <ErrorNote error=error />
+        </div>
+    }
+}
