@@ -13,6 +13,7 @@ mod m20261130_000006_closed_sets;
 mod m20261130_000007_sign_in_guards;
 mod m20261130_000008_directory_identities;
 mod m20261130_000009_password_resets;
+mod m20261130_000010_session_origins;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_sign_in_guards::Migration),
             Box::new(m20261130_000008_directory_identities::Migration),
             Box::new(m20261130_000009_password_resets::Migration),
+            Box::new(m20261130_000010_session_origins::Migration),
         ]
     }
 }

@@ -620,6 +620,25 @@ pub struct RefreshTokenInfo {
     pub service: String,
     /// The client that asked for it (`docker`, `containerd-client`, ...).
     pub client_id: String,
+    /// The client address it was issued to.
+    pub address: String,
     pub created_at: String,
     pub last_used_at: Option<String>,
+}
+
+/// A web UI session of yours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct WebSession {
+    pub id: i64,
+    /// Whether it is the session asking.
+    pub current: bool,
+    /// The browser (its User-Agent) that signed in.
+    pub client: String,
+    /// The client address it signed in from.
+    pub address: String,
+    pub created_at: String,
+    /// When it was last used (to within five minutes).
+    pub last_used_at: Option<String>,
+    pub expires_at: String,
 }

@@ -47,7 +47,8 @@ fn password_digest(user: &user::Model) -> String {
     sha256_hex(user.password_hash.as_deref().unwrap_or_default())
 }
 
-/// Issues a refresh token for `user` and `service` at `now`, retiring the
+/// Issues a refresh token for `user` and `service` to the client at
+/// `address` at `now`, retiring the
 /// least recently used ones beyond `limits.per_user`; returns the secret.
 pub async fn issue(
     db: &impl ConnectionTrait,
@@ -55,6 +56,7 @@ pub async fn issue(
     user: &user::Model,
     service: &str,
     client_id: &str,
+    address: &str,
     now: DateTime<Utc>,
 ) -> Result<String> {
     let secret = format!("{PREFIX}{}", random_hex(32));
@@ -62,6 +64,7 @@ pub async fn issue(
         user_id: Set(user.id),
         service: Set(service.to_owned()),
         client_id: Set(client_id.chars().take(100).collect()),
+        address: Set(address.chars().take(128).collect()),
         token_hash: Set(sha256_hex(&secret)),
         password_digest: Set(password_digest(user)),
         created_at: Set(now),
@@ -164,6 +167,7 @@ pub async fn list(
             id: r.id,
             service: r.service,
             client_id: r.client_id,
+            address: r.address,
             created_at: timestamp(r.created_at),
             last_used_at: r.last_used_at.map(timestamp),
         })

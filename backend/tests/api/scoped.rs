@@ -103,6 +103,7 @@ async fn limited_tokens_read_only_the_repositories_they_cover() {
             ("/api/v1/users/root/tokens", 404),
             ("/api/v1/tokens", 403),
             ("/api/v1/refresh-tokens", 403),
+            ("/api/v1/me/sessions", 403),
             ("/api/v1/activities", 403),
             ("/api/v1/activities.csv", 403),
             ("/api/v1/registry/events", 403),

@@ -406,3 +406,87 @@ async fn the_web_ui_has_its_own_policy_and_refuses_paths_out_of_it_without_namin
         refused.text
     );
 }
+
+#[tokio::test]
+async fn people_list_their_sessions_and_end_any_of_them() {
+    use crate::kit::{As, kits_with};
+    for kit in kits_with(|c| c.client_address_header = "X-Real-IP".into()).await {
+        kit.create_user("alice").await;
+        kit.create_user("bob").await;
+        let sign_in = |agent: &'static str, address: &'static str| {
+            let kit = &kit;
+            async move {
+                let answer = kit
+                    .send(
+                        kit.client
+                            .post("/api/v1/session")
+                            .header("User-Agent", agent)
+                            .header("X-Real-IP", address)
+                            .body_json(&json!({"username": "alice", "password": PASSWORD})),
+                    )
+                    .await;
+                As::Cookie(session_cookie(&answer))
+            }
+        };
+        let laptop = sign_in("Firefox on the laptop", "192.0.2.10").await;
+        let phone = sign_in("Safari on the phone", "198.51.100.20").await;
+
+        let listed = kit.call(&laptop, "GET", "/api/v1/me/sessions", None).await;
+        listed.assert_status(200, "list");
+        let sessions = listed.json();
+        let seen: Vec<(String, String, bool)> = sessions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["client"].as_str().unwrap().to_owned(),
+                    s["address"].as_str().unwrap().to_owned(),
+                    s["current"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    "Safari on the phone".to_owned(),
+                    "198.51.100.20".to_owned(),
+                    false
+                ),
+                (
+                    "Firefox on the laptop".to_owned(),
+                    "192.0.2.10".to_owned(),
+                    true
+                ),
+            ],
+            "newest first, the asking one marked"
+        );
+        let phone_id = sessions[0]["id"].as_i64().unwrap();
+
+        // Someone else's session does not exist for bob.
+        let bob = kit.sign_in("bob").await;
+        let path = format!("/api/v1/me/sessions/{phone_id}");
+        kit.call(&bob, "DELETE", &path, None)
+            .await
+            .assert_client_error(404, "not bob's");
+        assert_eq!(
+            kit.call(&phone, "GET", "/api/v1/me", None).await.status,
+            200
+        );
+
+        kit.call(&laptop, "DELETE", &path, None)
+            .await
+            .assert_status(204, "ended");
+        assert_eq!(
+            kit.call(&phone, "GET", "/api/v1/me", None).await.status,
+            401
+        );
+        assert_eq!(
+            kit.call(&laptop, "GET", "/api/v1/me", None).await.status,
+            200
+        );
+        let left = kit.call(&laptop, "GET", "/api/v1/me/sessions", None).await;
+        assert_eq!(left.json().as_array().map(Vec::len), Some(1));
+    }
+}

@@ -353,6 +353,7 @@ async fn oauth2_password_and_refresh_grants() {
             .await
             .json();
         assert_eq!(listed[0]["client_id"], "docker");
+        assert!(listed[0]["address"].is_string(), "{listed}");
         {
             use sea_orm::{ActiveModelTrait, Set};
             let mut user: portunus::db::entities::user::ActiveModel = alice.user.clone().into();
@@ -484,8 +485,15 @@ async fn refresh_tokens_end_unused_and_a_user_holds_only_so_many() {
         let mut secrets = Vec::new();
         for minutes in 0..3 {
             let at = start + chrono::Duration::minutes(minutes);
-            let issued =
-                refresh_tokens::issue(&kit.state.db, limits, &alice, "registry", "docker", at);
+            let issued = refresh_tokens::issue(
+                &kit.state.db,
+                limits,
+                &alice,
+                "registry",
+                "docker",
+                "192.0.2.1",
+                at,
+            );
             secrets.push(issued.await.expect("issued"));
         }
         let redeem = |secret: String, at| {

@@ -12,6 +12,12 @@ pub struct Model {
     pub token_hash: String,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// The browser's User-Agent when it signed in (cut to 200 characters).
+    pub client: String,
+    /// The client address it signed in from.
+    pub address: String,
+    /// When it was last used (to within a few minutes).
+    pub last_used_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

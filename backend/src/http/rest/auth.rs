@@ -111,11 +111,16 @@ async fn check_session(req: &Request, key: ApiKey) -> Option<Principal> {
     })
 }
 
-/// Starts a session for `user`; returns the cookie value to set.
-pub async fn start_session(state: &SharedState, user_id: i64) -> Result<String> {
+/// Starts a session for `user` signing in from `origin`; returns the
+/// cookie value to set.
+pub async fn start_session(
+    state: &SharedState,
+    user_id: i64,
+    origin: sessions::Origin<'_>,
+) -> Result<String> {
     let lifetime =
         Duration::seconds(i64::try_from(state.config.session_lifetime_seconds).unwrap_or(43_200));
-    sessions::start(&state.db, user_id, Utc::now(), lifetime).await
+    sessions::start(&state.db, user_id, origin, Utc::now(), lifetime).await
 }
 
 /// Where the credential checks note that the database failed them. poem

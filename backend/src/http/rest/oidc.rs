@@ -3,14 +3,17 @@
 //! sends the browser to the web UI's sign-in page with the reason in
 //! `?error=`, which the page shows.
 
+use poem::Request;
 use poem::web::Data;
-use poem_openapi::param::{Header, Query};
+use poem_openapi::param::Query;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::ApiTags;
 use super::auth::{session_cookie, start_session};
 use crate::accounts::oidc::{self, Callback};
+use crate::accounts::sessions::Origin;
 use crate::error::{Error, Result};
+use crate::http::client_address::ClientAddress;
 use crate::http::state::SharedState;
 
 pub struct OidcApi;
@@ -92,7 +95,7 @@ impl OidcApi {
     async fn callback(
         &self,
         state: Data<&SharedState>,
-        #[oai(name = "Cookie")] cookie: Header<Option<String>>,
+        request: &Request,
         #[oai(name = "state")] returned_state: Query<Option<String>>,
         code: Query<Option<String>>,
         error: Query<Option<String>>,
@@ -109,7 +112,8 @@ impl OidcApi {
             error: error.0,
             error_description: error_description.0,
         };
-        let secret = browser_secret(cookie.0.as_deref());
+        let header = |name| request.headers().get(name).and_then(|v| v.to_str().ok());
+        let secret = browser_secret(header(poem::http::header::COOKIE));
         let now = chrono::Utc::now();
         let registry_id = state.catalog.registry_id;
         let finished = oidc::finish(
@@ -122,9 +126,16 @@ impl OidcApi {
         )
         .await;
         let signed_in = match finished {
-            Ok((user, return_to)) => start_session(&state, user.id)
-                .await
-                .map(|token| (token, return_to)),
+            Ok((user, return_to)) => {
+                let address = request.data::<ClientAddress>().map(|a| a.0.as_str());
+                let origin = Origin {
+                    client: header(poem::http::header::USER_AGENT).unwrap_or_default(),
+                    address: address.unwrap_or_default(),
+                };
+                start_session(&state, user.id, origin)
+                    .await
+                    .map(|token| (token, return_to))
+            }
             Err(e) => Err(e),
         };
         match signed_in {

@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use poem::web::Data;
+use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
 use portunus_shared::api::{Me, SignIn, SignUp, SignedUp};
@@ -51,6 +52,7 @@ impl SessionApi {
         &self,
         state: Data<&SharedState>,
         from: Data<&ClientAddress>,
+        #[oai(name = "User-Agent")] agent: Header<Option<String>>,
         body: Json<SignIn>,
     ) -> ApiResult<SignedIn> {
         let SignIn { username, password } = body.0;
@@ -65,7 +67,11 @@ impl SessionApi {
         let user = credentials::sign_in(&state.db, state.password_check(), attempt, &password)
             .await?
             .map_err(|failure| ApiError::unauthorized(failure.message()))?;
-        let token = start_session(&state, user.id).await?;
+        let origin = sessions::Origin {
+            client: agent.0.as_deref().unwrap_or_default(),
+            address: &from.0.0,
+        };
+        let token = start_session(&state, user.id, origin).await?;
         let me = me_of(&state, user).await?;
         Ok(SignedIn::Ok(Json(me), session_cookie(&state, &token)))
     }

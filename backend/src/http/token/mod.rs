@@ -317,6 +317,7 @@ async fn answer(
                     user,
                     service,
                     client,
+                    &from.0,
                     chrono::Utc::now(),
                 )
                 .await?,
