@@ -177,6 +177,7 @@ async fn list_viewer(
             bot: false,
             // As the operator's command line does: the first is administrator.
             bootstrap: true,
+            password_by_mail: false,
         };
         users::create(&state.db, state.catalog.registry_id, new, &actor)
             .await

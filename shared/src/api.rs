@@ -262,7 +262,8 @@ pub struct User {
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct NewUser {
     pub username: String,
-    /// Required unless `bot` is set.
+    /// Required unless `bot` is set, or `[mail]` is configured and `email`
+    /// given: then the person gets a link to choose their password.
     pub password: Option<String>,
     pub email: Option<String>,
     #[serde(default)]

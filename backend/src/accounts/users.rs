@@ -36,6 +36,9 @@ pub struct NewUser {
     /// yet: for the operator's command line and a sign-up with the setup
     /// code (see `setup`), never for a plain sign-up.
     pub bootstrap: bool,
+    /// No password yet: the person chooses one through a link sent by mail
+    /// (`recovery::welcome`); `password` is ignored.
+    pub password_by_mail: bool,
 }
 
 /// A created account and what the person should be told about it.
@@ -61,7 +64,7 @@ pub async fn create(
     actor: &Actor,
 ) -> Result<CreatedUser> {
     check_name(&new.username)?;
-    let password_hash = if new.bot {
+    let password_hash = if new.bot || new.password_by_mail {
         None
     } else {
         password::validate(&new.password)?;
@@ -189,21 +192,29 @@ pub(crate) async fn email_taken(
     Ok(query.count(db).await? > 0)
 }
 
-/// Creates an account or a bot as `by`, an administrator (others sign up).
+/// Creates an account or a bot as `by`, an administrator (others sign
+/// up). Without a password, when `mail` is on and there is an address, the
+/// account is made for its owner to choose one through a mailed link.
 pub async fn create_by(
     db: &DatabaseConnection,
     registry_id: i64,
     by: &user::Model,
     new: api::NewUser,
+    mail: bool,
 ) -> Result<CreatedUser> {
     if !rest::may_administer(&Subject::user(by, None)) {
         return Err(Error::Forbidden(
             "only administrators create accounts here; others sign up".into(),
         ));
     }
-    if !new.bot && new.password.is_none() {
+    let password_by_mail = !new.bot && new.password.is_none();
+    if password_by_mail && !(mail && new.email.is_some()) {
         return Err(Error::InvalidInput(
-            "a password is required (or set bot: true)".into(),
+            match mail {
+                true => "a password is required, or an e-mail address to send a set-your-password link to (or set bot: true)",
+                false => "a password is required (or set bot: true); without [mail] no link can be sent",
+            }
+            .into(),
         ));
     }
     let new = NewUser {
@@ -213,6 +224,7 @@ pub async fn create_by(
         admin: new.admin,
         bot: new.bot,
         bootstrap: false,
+        password_by_mail,
     };
     create(db, registry_id, new, &Actor::of(by)).await
 }

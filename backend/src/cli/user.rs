@@ -223,6 +223,7 @@ async fn create(
         bot,
         // The operator at the command line may make the first administrator.
         bootstrap: true,
+        password_by_mail: false,
     };
     let created = users::create(&state.db, state.catalog.registry_id, new, &Actor::cli())
         .await

@@ -152,6 +152,7 @@ impl Kit {
             bot: false,
             // As the operator's command line does: the first is administrator.
             bootstrap: true,
+            password_by_mail: false,
         };
         users::create(
             &self.state.db,

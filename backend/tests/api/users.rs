@@ -534,6 +534,7 @@ async fn concurrent_first_accounts_make_exactly_one_administrator() {
                     admin: false,
                     bot: false,
                     bootstrap: true,
+                    password_by_mail: false,
                 };
                 portunus::accounts::users::create(
                     &state.db,

@@ -143,3 +143,45 @@ fn a_forgotten_password_is_reset_once_by_the_mailed_link() {
     let (status, body) = post(&stack, "/password-reset", json!({"user": "nobody"}));
     assert_eq!(status, 429, "{body}");
 }
+
+#[test]
+fn an_account_made_without_a_password_gets_a_link_to_choose_one() {
+    if !require("docker-registry") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(smtp) = SmtpSink::start(&dir.path().join("mail")) else {
+        return;
+    };
+    let settings = smtp.settings();
+    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let stack = Stack::start(&env);
+    stack.create_user("root");
+    let root = Api::sign_in(&stack, "root");
+    // Without an address there is nowhere to send the link.
+    let (status, body) = root.answer("POST", "/users", Some(json!({"username": "dora"})));
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("e-mail address"), "{body}");
+    root.call(
+        "POST",
+        "/users",
+        Some(json!({"username": "dora", "email": "dora@example.org"})),
+    );
+    assert_eq!(token_login(&stack, "dora", "").0, 401, "no password yet");
+    let mails = smtp.wait_for(1);
+    assert!(
+        mails[0].contains("Subject: Your Portunus account"),
+        "{}",
+        mails[0]
+    );
+    assert!(readable(&mails[0]).contains(&format!("docker login {} -u dora", stack.registry())));
+    let (status, body) = post(
+        &stack,
+        "/password-reset/complete",
+        json!({"token": token_in(&mails[0]), "new_password": "doras-own-password"}),
+    );
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(token_login(&stack, "dora", "doras-own-password").0, 200);
+    let chosen = root.call("GET", "/activities?key=user.choose_password", None);
+    assert_eq!(chosen["total"], 1, "{chosen}");
+}

@@ -134,6 +134,7 @@ impl SessionApi {
             admin: false,
             bot: false,
             bootstrap,
+            password_by_mail: false,
         };
         let actor = Actor {
             id: None,

@@ -12,8 +12,9 @@ use super::error::ApiResult;
 use super::me::me_of;
 use super::responses::{Created, Done};
 use crate::accounts::lockout::Lockout;
-use crate::accounts::{credentials, users};
+use crate::accounts::{credentials, recovery, users};
 use crate::db::Paging;
+use crate::error::Error;
 use crate::http::client_address::ClientAddress;
 use crate::http::state::SharedState;
 
@@ -55,7 +56,24 @@ impl UsersApi {
         body: Json<NewUser>,
     ) -> ApiResult<Created<SignedUp>> {
         let by = auth.principal().for_changes()?;
-        let created = users::create_by(&state.db, state.catalog.registry_id, by, body.0).await?;
+        let mail = state.post();
+        let registry_id = state.catalog.registry_id;
+        let created = users::create_by(&state.db, registry_id, by, body.0, mail.is_some()).await?;
+        if let Some(post) = mail
+            && created.user.password_hash.is_none()
+            && !created.user.bot
+        {
+            let registry = state.config.registry_host();
+            let now = chrono::Utc::now();
+            recovery::welcome(&state.db, post, &created.user, &registry, now)
+                .await
+                .map_err(|e| {
+                    Error::Unavailable(format!(
+                        "the account {:?} was created, but its set-your-password mail was not sent ({e}); they can use \"forgot your password?\"",
+                        created.user.username
+                    ))
+                })?;
+        }
         let notice = created.namespace_notice.clone();
         let user = me_of(&state, created.user).await?;
         Ok(Created::Created(Json(SignedUp {
@@ -152,7 +170,7 @@ impl UsersApi {
         let (state, me) = (state.0.clone(), me.clone());
         tokio::spawn(async move {
             if let Some(post) = state.post() {
-                crate::accounts::recovery::notify_change(post, &me).await;
+                recovery::notify_change(post, &me).await;
             }
         });
         Ok(Done::Done)
