@@ -491,6 +491,32 @@ pub async fn list(
     Ok(page.page_of(items, total))
 }
 
+/// The names of the (visible) teams whose only owner is `user_id`.
+async fn teams_only_owned_by(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec<String>> {
+    let owner = Role::Owner.as_str();
+    let mut names = Vec::new();
+    let owned = team_member::Entity::find()
+        .filter(team_member::Column::UserId.eq(user_id))
+        .filter(team_member::Column::Role.eq(owner))
+        .all(db)
+        .await?;
+    for membership in owned {
+        let owners = team_member::Entity::find()
+            .filter(team_member::Column::TeamId.eq(membership.team_id))
+            .filter(team_member::Column::Role.eq(owner))
+            .count(db)
+            .await?;
+        if owners == 1
+            && let Some(team) = team::Entity::find_by_id(membership.team_id).one(db).await?
+            && !team.hidden
+        {
+            names.push(team.name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
 async fn other_enabled_admins(db: &impl ConnectionTrait, except: i64) -> Result<u64> {
     Ok(user::Entity::find()
         .filter(user::Column::Admin.eq(true))
@@ -636,6 +662,13 @@ pub async fn delete_as(
         return Err(Error::Conflict(
             "this is the last administrator; it cannot be deleted".into(),
         ));
+    }
+    let orphaned = teams_only_owned_by(&txn, target_user.id).await?;
+    if !orphaned.is_empty() {
+        return Err(Error::Conflict(format!(
+            "{name:?} is the last owner of the team(s) {}: make someone else owner first (PUT /api/v1/teams/TEAM/members/NAME with role owner), or delete the team",
+            orphaned.join(", ")
+        )));
     }
     let personal = namespace::Entity::find()
         .filter(namespace::Column::PersonalUserId.eq(target_user.id))

@@ -997,3 +997,34 @@ async fn old_counts_are_pruned_but_not_running_locks() {
     );
     assert_eq!(pruned(2).await.unwrap(), 1, "its lock has ended");
 }
+
+#[tokio::test]
+async fn a_teams_last_owner_is_not_removed_without_a_successor() {
+    for kit in kits().await {
+        kit.create_user("root").await;
+        kit.create_user("alice").await;
+        kit.create_user("bob").await;
+        let root = kit.sign_in("root").await;
+        let alice = kit.sign_in("alice").await;
+        let team = json!({"name": "web", "description": ""});
+        kit.call(&alice, "POST", "/api/v1/teams", Some(team))
+            .await
+            .assert_status(201, "alice's team");
+        let refused = kit.call(&root, "DELETE", "/api/v1/users/alice", None).await;
+        refused.assert_client_error(409, "alice owns web alone");
+        assert!(
+            refused.text.contains("last owner of the team(s) web"),
+            "{}",
+            refused.text
+        );
+        let owner = json!({"role": "owner"});
+        kit.call(&alice, "PUT", "/api/v1/teams/web/members/bob", Some(owner))
+            .await
+            .assert_status(200, "bob owns web too");
+        // Past the owner rule, only the registry check is left (this kit
+        // has no registry: e2e vacancy.rs removes users for real).
+        let next = kit.call(&root, "DELETE", "/api/v1/users/alice", None).await;
+        next.assert_status(503, "the owner rule holds no more");
+        assert!(!next.text.contains("last owner"), "{}", next.text);
+    }
+}
