@@ -185,3 +185,36 @@ fn an_account_made_without_a_password_gets_a_link_to_choose_one() {
     let chosen = root.call("GET", "/activities?key=user.choose_password", None);
     assert_eq!(chosen["total"], 1, "{chosen}");
 }
+
+#[test]
+fn directory_accounts_are_told_where_their_password_lives() {
+    if !require("docker-registry") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(smtp) = SmtpSink::start(&dir.path().join("mail")) else {
+        return;
+    };
+    let Some(slapd) = portunus_e2e::peers::Slapd::start(&dir.path().join("ldap")) else {
+        return;
+    };
+    let mut settings = smtp.settings();
+    settings.extend(slapd.settings());
+    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let stack = Stack::start(&env);
+    assert_eq!(
+        token_login(&stack, "carol", "carolpw").0,
+        200,
+        "her account"
+    );
+    let (status, _) = post(&stack, "/password-reset", json!({"user": "carol"}));
+    assert_eq!(status, 202);
+    let mails = smtp.wait_for(1);
+    let text = readable(&mails[0]);
+    assert!(text.contains("X-Envelope-To: carol@example.org"), "{text}");
+    assert!(text.contains("LDAP directory"), "{text}");
+    assert!(
+        !text.contains("#token="),
+        "no link for a directory account: {text}"
+    );
+}
