@@ -14,6 +14,7 @@ mod m20261130_000007_sign_in_guards;
 mod m20261130_000008_directory_identities;
 mod m20261130_000009_password_resets;
 mod m20261130_000010_session_origins;
+mod m20261130_000011_comment_authors;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_directory_identities::Migration),
             Box::new(m20261130_000009_password_resets::Migration),
             Box::new(m20261130_000010_session_origins::Migration),
+            Box::new(m20261130_000011_comment_authors::Migration),
         ]
     }
 }

@@ -434,7 +434,7 @@ pub struct RepositoryDescription {
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct Comment {
     pub id: i64,
-    /// None once the author's account is gone.
+    /// The author's user name (as it was, once their account is gone).
     pub author: Option<String>,
     /// Markdown, as written.
     pub body: String,

@@ -41,7 +41,11 @@ pub async fn list(db: &DatabaseConnection, who: &Subject, id: i64) -> Result<Vec
     Ok(rows
         .into_iter()
         .map(|row| {
-            let author = row.user_id.and_then(|id| authors.get(&id).cloned());
+            // The current name, or the name as it was once the account is gone.
+            let author = row
+                .user_id
+                .and_then(|id| authors.get(&id).cloned())
+                .or_else(|| Some(row.author_name.clone()).filter(|n| !n.is_empty()));
             let may_delete = rest::may_delete_comment(who, row.user_id, &facts);
             to_api(row, author, may_delete)
         })
@@ -68,6 +72,7 @@ pub async fn add(
     let row = comment::ActiveModel {
         repository_id: Set(repo.id),
         user_id: Set(Some(by.id)),
+        author_name: Set(by.username.clone()),
         body: Set(body.to_owned()),
         created_at: Set(Utc::now()),
         updated_at: Set(None),

@@ -172,3 +172,27 @@ async fn comments_follow_visibility_and_only_authors_owners_and_admins_delete() 
         );
     }
 }
+
+#[tokio::test]
+async fn a_comment_keeps_its_authors_name_when_the_account_is_gone() {
+    use sea_orm::EntityTrait;
+    for kit in kits().await {
+        let cast = kit.cast().await;
+        let id = kit.recorded("web/app", "1").await;
+        let path = format!("/api/v1/repositories/{id}/comments");
+        kit.call(&cast.carl, "POST", &path, Some(json!({"body": "ship it"})))
+            .await
+            .assert_status(201, "carl's comment");
+        let carl = portunus::accounts::users::find_by_name(&kit.state.db, "carl")
+            .await
+            .unwrap()
+            .unwrap();
+        portunus::db::entities::user::Entity::delete_by_id(carl.id)
+            .exec(&kit.state.db)
+            .await
+            .unwrap();
+        let listed = kit.call(&cast.root, "GET", &path, None).await.json();
+        assert_eq!(listed[0]["author"], "carl", "{listed}");
+        assert_eq!(listed[0]["body"], "ship it");
+    }
+}

@@ -10,6 +10,8 @@ pub struct Model {
     pub repository_id: i64,
     /// None once the author's account is deleted.
     pub user_id: Option<i64>,
+    /// The author's user name when they wrote it.
+    pub author_name: String,
     pub body: String,
     pub created_at: DateTimeUtc,
     pub updated_at: Option<DateTimeUtc>,
