@@ -115,6 +115,13 @@ impl Stack {
         stack
     }
 
+    /// [`Stack::start`] with settings whose values are owned (as the peers
+    /// in `peers` give them).
+    pub fn start_with(settings: &[(&str, String)]) -> Stack {
+        let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Stack::start(&env)
+    }
+
     /// Stops Portunus (the registry keeps running).
     pub fn stop_portunus(&mut self) {
         if let Some(mut portunus) = self.children.pop() {

@@ -225,8 +225,7 @@ fn an_openid_user_signs_in_through_the_provider_and_pushes_with_a_token() {
     }
     let provider_port = OpenIdProvider::reserve_port();
     let settings = OpenIdProvider::settings(provider_port);
-    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let stack = Stack::start(&env);
+    let stack = Stack::start_with(&settings);
     let callback = format!("{}/api/v1/oidc/callback", stack.portunus_url());
     let Some(_provider) = OpenIdProvider::start(provider_port, &callback, &stack.path("op.log"))
     else {
@@ -314,18 +313,9 @@ fn a_forgotten_password_is_reset_in_the_browser() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let Some(smtp) = SmtpSink::start(&dir.path().join("mail")) else {
+    let Some((smtp, stack, _root)) = crate::recovery::mail_stack(&dir) else {
         return;
     };
-    let settings = smtp.settings();
-    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let stack = Stack::start(&env);
-    stack.create_user("root");
-    Api::sign_in(&stack, "root").call(
-        "POST",
-        "/users",
-        Some(json!({"username": "alice", "password": PASSWORD, "email": "alice@example.org"})),
-    );
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(reset_in_the_browser(&stack, &smtp));
     assert_eq!(

@@ -8,11 +8,6 @@ use serde_json::{Value, json};
 
 use crate::podman::Podman;
 
-/// The stack's settings as `Stack::start` takes them.
-fn refs<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    settings.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 /// Starts slapd and a stack using it with `extra` settings; `None` when a
 /// tool is missing outside CI.
 fn start(dir: &tempfile::TempDir, extra: &[(&'static str, &str)]) -> Option<(Slapd, Stack)> {
@@ -22,7 +17,7 @@ fn start(dir: &tempfile::TempDir, extra: &[(&'static str, &str)]) -> Option<(Sla
     let slapd = Slapd::start(&dir.path().join("ldap"))?;
     let mut settings = slapd.settings();
     settings.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
-    let stack = Stack::start(&refs(&settings));
+    let stack = Stack::start_with(&settings);
     Some((slapd, stack))
 }
 

@@ -42,8 +42,7 @@ fn start() -> Option<(OpenIdProvider, Stack)> {
     }
     let port = OpenIdProvider::reserve_port();
     let settings = OpenIdProvider::settings(port);
-    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let stack = Stack::start(&env);
+    let stack = Stack::start_with(&settings);
     let callback = format!("{}/api/v1/oidc/callback", stack.portunus_url());
     let provider = OpenIdProvider::start(port, &callback, &stack.path("op.log"))?;
     Some((provider, stack))

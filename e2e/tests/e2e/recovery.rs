@@ -42,18 +42,12 @@ pub fn link_in(mail: &str) -> String {
     format!("{}{secret}", &text[start..end])
 }
 
-#[test]
-fn a_forgotten_password_is_reset_once_by_the_mailed_link() {
-    if !require("docker-registry") {
-        return;
-    }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let Some(smtp) = SmtpSink::start(&dir.path().join("mail")) else {
-        return;
-    };
-    let settings = smtp.settings();
-    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let stack = Stack::start(&env);
+/// A stack sending mail to an SMTP sink in `dir`, with the administrator
+/// root (signed in) and alice (password [`PASSWORD`], alice@example.org);
+/// `None` when a tool is missing outside CI.
+pub fn mail_stack(dir: &tempfile::TempDir) -> Option<(SmtpSink, Stack, Api)> {
+    let smtp = SmtpSink::start(&dir.path().join("mail"))?;
+    let stack = Stack::start_with(&smtp.settings());
     stack.create_user("root");
     let root = Api::sign_in(&stack, "root");
     root.call(
@@ -61,6 +55,18 @@ fn a_forgotten_password_is_reset_once_by_the_mailed_link() {
         "/users",
         Some(json!({"username": "alice", "password": PASSWORD, "email": "alice@example.org"})),
     );
+    Some((smtp, stack, root))
+}
+
+#[test]
+fn a_forgotten_password_is_reset_once_by_the_mailed_link() {
+    if !require("docker-registry") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((smtp, stack, root)) = mail_stack(&dir) else {
+        return;
+    };
     let info: Value = reqwest::blocking::get(format!("{}/api/v1/info", stack.portunus_url()))
         .and_then(|r| r.json())
         .expect("info");
@@ -150,14 +156,9 @@ fn an_account_made_without_a_password_gets_a_link_to_choose_one() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let Some(smtp) = SmtpSink::start(&dir.path().join("mail")) else {
+    let Some((smtp, stack, root)) = mail_stack(&dir) else {
         return;
     };
-    let settings = smtp.settings();
-    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let stack = Stack::start(&env);
-    stack.create_user("root");
-    let root = Api::sign_in(&stack, "root");
     // Without an address there is nowhere to send the link.
     let (status, body) = root.answer("POST", "/users", Some(json!({"username": "dora"})));
     assert_eq!(status, 400, "{body}");
@@ -200,8 +201,7 @@ fn directory_accounts_are_told_where_their_password_lives() {
     };
     let mut settings = smtp.settings();
     settings.extend(slapd.settings());
-    let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let stack = Stack::start(&env);
+    let stack = Stack::start_with(&settings);
     assert_eq!(
         token_login(&stack, "carol", "carolpw").0,
         200,
