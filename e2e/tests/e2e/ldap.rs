@@ -456,3 +456,26 @@ fn local_accounts_can_be_limited_to_administrators_and_taken_over_by_rule() {
     let linked = activities(&root, "user.link_directory");
     assert_eq!(linked.len(), 1, "{linked:?}");
 }
+
+#[test]
+fn direct_binds_need_no_service_account() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((_slapd, mut stack)) = start(&dir, &[]) else {
+        return;
+    };
+    stack.create_user("root");
+    stack.stop_portunus();
+    let template = "uid={username},ou=people,dc=example,dc=org";
+    stack.set_env("PORTUNUS_LDAP__BIND_DN", template);
+    stack.set_env("PORTUNUS_LDAP__SERVICE_DN", "");
+    stack.set_env("PORTUNUS_LDAP__SERVICE_PASSWORD", "");
+    stack.restart_portunus();
+    assert_eq!(token_login(&stack, "carol", "bobpw").0, 401);
+    assert_eq!(token_login(&stack, "carol", "carolpw").0, 200);
+    // Her groups are read as herself.
+    let root = Api::sign_in(&stack, "root");
+    assert_eq!(
+        root.team_members("developers"),
+        [("carol".to_owned(), "contributor".to_owned())]
+    );
+}
