@@ -26,16 +26,41 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         });
     }
     let db = Database::connect(options).await?;
+    // Several processes starting at once (replicas, or `portunus user ...`
+    // beside a starting server) must not migrate side by side.
     if db.get_database_backend() == DatabaseBackend::Postgres {
-        // Several processes starting at once must not migrate side by side.
         let txn = db.begin().await?;
         serialize(&txn, locks::MIGRATIONS).await?;
         Migrator::up(&txn, None).await?;
         txn.commit().await?;
-    } else {
+    } else if url.contains(":memory:") || url.contains("mode=memory") {
         Migrator::up(&db, None).await?;
+    } else {
+        migrate_sqlite(url).await?;
     }
     Ok(db)
+}
+
+/// Migrates a SQLite file inside one `BEGIN IMMEDIATE` transaction on a
+/// connection of its own: the write lock is taken before the schema is
+/// read, so a second process waits for the first and then finds nothing
+/// pending, where two plain runs would both create the same tables.
+async fn migrate_sqlite(url: &str) -> Result<(), DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .max_connections(1)
+        .map_sqlx_sqlite_opts(|o| {
+            o.busy_timeout(std::time::Duration::from_secs(120))
+                .foreign_keys(true)
+        });
+    let conn = Database::connect(options).await?;
+    conn.execute_unprepared("BEGIN IMMEDIATE").await?;
+    let result = Migrator::up(&conn, None).await;
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    conn.execute_unprepared(end).await?;
+    conn.close().await?;
+    result
 }
 
 /// Makes concurrent transactions that pass the same `key` run one after the
@@ -72,4 +97,21 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
             .await?;
     }
     Ok(txn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn processes_starting_at_once_on_one_sqlite_file_both_migrate() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
+        let all = futures::future::join_all((0..4).map(|_| connect(&url))).await;
+        for db in all {
+            let db = db.expect("every process finds the schema migrated");
+            let applied = Migrator::get_applied_migrations(&db).await.expect("read");
+            assert_eq!(applied.len(), Migrator::migrations().len());
+        }
+    }
 }

@@ -34,10 +34,7 @@ fn browser_available() -> bool {
 
 /// Headless Chromium driven through chromedriver; both end with the guard.
 async fn open_browser(stack: &Stack) -> (Page, Driver) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
+    let port = portunus_e2e::free_port();
     let driver = Driver(
         Command::new("chromedriver")
             .arg(format!("--port={port}"))
