@@ -14,6 +14,7 @@ pub mod namespaces;
 pub mod oidc;
 pub mod recovery;
 pub mod refresh_tokens;
+pub mod removal;
 pub mod sessions;
 pub mod setup;
 pub mod teams;

@@ -284,27 +284,8 @@ pub async fn delete(
                 )));
             }
             NamespacesOnDelete::MoveTo(other) => {
-                let (heir, role) = find_visible(&txn, &Subject::user(by, None), other).await?;
-                if heir.id == team.id || !rest::may_manage_team(&Subject::user(by, None), role) {
-                    return Err(Error::Forbidden(format!(
-                        "namespaces can only move to another team you own, and {other:?} is not one"
-                    )));
-                }
-                for ns in owned {
-                    let params = json!({"from": team.name, "to": heir.name});
-                    let ns_target = Target::new("namespace", Some(ns.id), &ns.name);
-                    audit::record(
-                        &txn,
-                        &actor(by),
-                        "namespace.change_team",
-                        ns_target,
-                        Some(params),
-                    )
-                    .await?;
-                    let mut active: namespace::ActiveModel = ns.into();
-                    active.team_id = Set(heir.id);
-                    active.update(&txn).await?;
-                }
+                let subject = Subject::user(by, None);
+                hand_over(&txn, &subject, &actor(by), &team, owned, other).await?;
             }
             NamespacesOnDelete::Delete => {
                 if !settings.delete_enabled {
@@ -324,6 +305,35 @@ pub async fn delete(
     audit::record(&txn, &actor(by), "team.delete", target(&team), None).await?;
     team::Entity::delete_by_id(team.id).exec(&txn).await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Moves the namespaces `owned` of `from` to the team `to`, which `who`
+/// must manage; a personal namespace moved this way stops being personal.
+/// Each move is an activity by `actor`.
+pub async fn hand_over(
+    txn: &impl ConnectionTrait,
+    who: &Subject,
+    actor: &Actor,
+    from: &team::Model,
+    owned: Vec<namespace::Model>,
+    to: &str,
+) -> Result<()> {
+    let (heir, role) = find_visible(txn, who, to).await?;
+    if heir.id == from.id || !rest::may_manage_team(who, role) {
+        return Err(Error::Forbidden(format!(
+            "namespaces can only move to another team you own, and {to:?} is not one"
+        )));
+    }
+    for ns in owned {
+        let params = json!({"from": from.name, "to": heir.name});
+        let ns_target = Target::new("namespace", Some(ns.id), &ns.name);
+        audit::record(txn, actor, "namespace.change_team", ns_target, Some(params)).await?;
+        let mut active: namespace::ActiveModel = ns.into();
+        active.team_id = Set(heir.id);
+        active.personal_user_id = Set(None);
+        active.update(txn).await?;
+    }
     Ok(())
 }
 

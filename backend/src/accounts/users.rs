@@ -13,7 +13,6 @@ use sea_orm::{
 };
 
 use crate::accounts::lockout;
-use crate::accounts::vacancy::{self, RegistryContent};
 use crate::audit::{self, Actor, Target};
 use crate::authz::{Role, Subject, Visibility, rest};
 use crate::crypto::password;
@@ -430,7 +429,7 @@ fn to_api(
     }
 }
 
-fn require_admin(who: &Subject) -> Result<()> {
+pub(crate) fn require_admin(who: &Subject) -> Result<()> {
     if rest::may_administer(who) {
         Ok(())
     } else {
@@ -491,33 +490,7 @@ pub async fn list(
     Ok(page.page_of(items, total))
 }
 
-/// The names of the (visible) teams whose only owner is `user_id`.
-async fn teams_only_owned_by(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec<String>> {
-    let owner = Role::Owner.as_str();
-    let mut names = Vec::new();
-    let owned = team_member::Entity::find()
-        .filter(team_member::Column::UserId.eq(user_id))
-        .filter(team_member::Column::Role.eq(owner))
-        .all(db)
-        .await?;
-    for membership in owned {
-        let owners = team_member::Entity::find()
-            .filter(team_member::Column::TeamId.eq(membership.team_id))
-            .filter(team_member::Column::Role.eq(owner))
-            .count(db)
-            .await?;
-        if owners == 1
-            && let Some(team) = team::Entity::find_by_id(membership.team_id).one(db).await?
-            && !team.hidden
-        {
-            names.push(team.name);
-        }
-    }
-    names.sort();
-    Ok(names)
-}
-
-async fn other_enabled_admins(db: &impl ConnectionTrait, except: i64) -> Result<u64> {
+pub(crate) async fn other_enabled_admins(db: &impl ConnectionTrait, except: i64) -> Result<u64> {
     Ok(user::Entity::find()
         .filter(user::Column::Admin.eq(true))
         .filter(user::Column::Enabled.eq(true))
@@ -632,61 +605,4 @@ pub async fn update_as(
     let updated = active.update(&txn).await?;
     txn.commit().await?;
     Ok(updated)
-}
-
-/// Deletes an account with its personal namespace, which must be empty
-/// (see [`vacancy`]; admins only; never the last administrator).
-pub async fn delete(
-    db: &DatabaseConnection,
-    registry: &impl RegistryContent,
-    by: &user::Model,
-    name: &str,
-) -> Result<()> {
-    delete_as(db, registry, &Subject::user(by, None), &Actor::of(by), name).await
-}
-
-/// [`delete`] by `subject`, recorded as done by `actor`.
-pub async fn delete_as(
-    db: &DatabaseConnection,
-    registry: &impl RegistryContent,
-    subject: &Subject,
-    actor: &Actor,
-    name: &str,
-) -> Result<()> {
-    require_admin(subject)?;
-    let txn = crate::db::begin_write(db).await?;
-    let target_user = find_by_name(&txn, name)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no user {name:?}")))?;
-    if target_user.admin && other_enabled_admins(&txn, target_user.id).await? == 0 {
-        return Err(Error::Conflict(
-            "this is the last administrator; it cannot be deleted".into(),
-        ));
-    }
-    let orphaned = teams_only_owned_by(&txn, target_user.id).await?;
-    if !orphaned.is_empty() {
-        return Err(Error::Conflict(format!(
-            "{name:?} is the last owner of the team(s) {}: make someone else owner first (PUT /api/v1/teams/TEAM/members/NAME with role owner), or delete the team",
-            orphaned.join(", ")
-        )));
-    }
-    let personal = namespace::Entity::find()
-        .filter(namespace::Column::PersonalUserId.eq(target_user.id))
-        .one(&txn)
-        .await?;
-    if let Some(ns) = &personal {
-        vacancy::require_vacant(&txn, registry, std::slice::from_ref(ns)).await?;
-    }
-    let target = Target::user(&target_user);
-    audit::record(&txn, actor, "user.delete", target, None).await?;
-    if let Some(ns) = personal {
-        let team_id = ns.team_id;
-        namespace::Entity::delete_by_id(ns.id).exec(&txn).await?;
-        team::Entity::delete_by_id(team_id).exec(&txn).await?;
-    }
-    user::Entity::delete_by_id(target_user.id)
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    Ok(())
 }

@@ -4,7 +4,8 @@
 //! pull, push and delete them. So a deletion is refused while Portunus
 //! knows tagged repositories under the name, or while the registry itself
 //! lists some (content pushed while Portunus was not told), and also when
-//! the registry cannot be asked. The registry is reached through
+//! the registry cannot be asked. An administrator removing an account may
+//! have its images erased first. The registry is reached through
 //! [`RegistryContent`], which `catalog` implements: this layer cannot
 //! reach the registry itself.
 
@@ -13,16 +14,25 @@ use std::future::Future;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::audit::Actor;
 use crate::db::entities::{namespace, repository, tag};
 use crate::error::{Error, Result};
 
 /// How many repository names a refusal lists.
 const NAMED: usize = 5;
 
-/// What the registry itself holds.
+/// What the registry itself holds, and erasing it.
 pub trait RegistryContent {
     /// The repositories under `namespace` (`NAMESPACE/...`) that have tags.
     fn tagged_under(&self, namespace: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
+
+    /// Deletes every image under `ns` from the registry and forgets its
+    /// repositories, recorded as done by `actor`; returns their full names.
+    fn erase_under(
+        &self,
+        actor: &Actor,
+        ns: &namespace::Model,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
 }
 
 /// Refuses unless every namespace in `doomed` is empty, in Portunus and in

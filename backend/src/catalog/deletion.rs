@@ -3,6 +3,7 @@
 //! allows, with an activity recorded. Where tags point is asked of the
 //! registry at the time of the delete.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use portunus_shared::scope::Scope;
@@ -10,13 +11,14 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::accounts::vacancy::RegistryContent;
 use crate::audit::{self, Actor, Target};
 use crate::authz::facts;
 use crate::authz::{self, Subject};
 use crate::catalog::Catalog;
 use crate::catalog::repositories::{self, find_visible, full_name};
 use crate::config::PolicySettings;
-use crate::db::entities::{namespace, repository, tag, user};
+use crate::db::entities::{artifact, namespace, repository, tag, user};
 use crate::error::{Error, Result};
 use crate::registry::RegistryError;
 
@@ -171,8 +173,7 @@ pub async fn remove_tag_among(
     Ok(Removal::Removed(digest))
 }
 
-/// Deletes a repository: every manifest its tags point at, then what
-/// Portunus knew of it.
+/// Deletes a repository (see [`erase_repository`]).
 pub async fn delete_repository(
     catalog: &Catalog,
     policy: &PolicySettings,
@@ -182,35 +183,100 @@ pub async fn delete_repository(
     let (ns, repo) = find_visible(&catalog.db, &Subject::user(by, None), id).await?;
     let full = full_name(&ns, &repo);
     require_delete(&catalog.db, policy, by, &ns, &full).await?;
-    let mut digests: Vec<String> = registry_digests(catalog, &full)
+    erase_repository(catalog, &Actor::of(by), &full, Some(&repo)).await
+}
+
+/// Erases `full` from the registry: every manifest its tags point at (with
+/// the per-platform images of an index) and the artifacts Portunus knows
+/// in it, then the links of their blobs to the repository, so that nobody
+/// pulls a layer from there by digest afterwards. Then forgets what
+/// Portunus knew of it (`repo`, if it knew it) and records that `actor`
+/// did it. No permission check (callers do that).
+pub async fn erase_repository(
+    catalog: &Catalog,
+    actor: &Actor,
+    full: &str,
+    repo: Option<&repository::Model>,
+) -> Result<()> {
+    let mut manifests: Vec<String> = registry_digests(catalog, full)
         .await?
         .into_iter()
         .map(|(_, digest)| digest)
         .collect();
-    digests.sort();
-    digests.dedup();
-    for digest in &digests {
-        match catalog.registry.delete_manifest(&full, digest).await {
-            Ok(()) | Err(RegistryError::NotFound(_)) => {}
+    if let Some(repo) = repo {
+        let artifacts = artifact::Entity::find()
+            .filter(artifact::Column::RepositoryId.eq(repo.id))
+            .all(&catalog.db)
+            .await?;
+        manifests.extend(artifacts.into_iter().map(|a| a.digest));
+    }
+    manifests.sort();
+    manifests.dedup();
+    let mut blobs = BTreeSet::new();
+    let mut queue = manifests.clone();
+    while let Some(digest) = queue.pop() {
+        let fetched = match catalog.registry.manifest(full, &digest).await {
+            Ok(fetched) => fetched,
+            Err(RegistryError::NotFound(_)) => continue,
             Err(e) => return Err(e.into()),
+        };
+        blobs.extend(fetched.manifest.blobs().into_iter().map(str::to_owned));
+        for child in fetched.manifest.children() {
+            if !manifests.iter().any(|m| m == child) {
+                manifests.push(child.to_owned());
+                queue.push(child.to_owned());
+            }
         }
     }
+    for digest in &manifests {
+        ignore_missing(catalog.registry.delete_manifest(full, digest).await)?;
+    }
+    for digest in &blobs {
+        ignore_missing(catalog.registry.delete_blob(full, digest).await)?;
+    }
     let txn = crate::db::begin_write(&catalog.db).await?;
-    tag::Entity::delete_many()
-        .filter(tag::Column::RepositoryId.eq(repo.id))
-        .exec(&txn)
-        .await?;
-    repository::Entity::delete_by_id(repo.id).exec(&txn).await?;
-    let target = Target::repository(Some(repo.id), &full);
-    let params = serde_json::json!({"manifests": digests.len()});
-    audit::record(
-        &txn,
-        &Actor::of(by),
-        "repository.delete",
-        target,
-        Some(params),
-    )
-    .await?;
+    if let Some(repo) = repo {
+        tag::Entity::delete_many()
+            .filter(tag::Column::RepositoryId.eq(repo.id))
+            .exec(&txn)
+            .await?;
+        repository::Entity::delete_by_id(repo.id).exec(&txn).await?;
+    }
+    let target = Target::repository(repo.map(|r| r.id), full);
+    let params = serde_json::json!({"manifests": manifests.len(), "blobs": blobs.len()});
+    audit::record(&txn, actor, "repository.delete", target, Some(params)).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Erases every repository under `ns` that Portunus knows or the registry
+/// lists (see [`erase_repository`]); returns their full names.
+pub async fn erase_namespace(
+    catalog: &Catalog,
+    actor: &Actor,
+    ns: &namespace::Model,
+) -> Result<Vec<String>> {
+    let known = repository::Entity::find()
+        .filter(repository::Column::NamespaceId.eq(ns.id))
+        .all(&catalog.db)
+        .await?;
+    let mut doomed: BTreeMap<String, Option<repository::Model>> = known
+        .into_iter()
+        .map(|repo| (full_name(ns, &repo), Some(repo)))
+        .collect();
+    for full in catalog.tagged_under(&ns.name).await? {
+        doomed.entry(full).or_insert(None);
+    }
+    for (full, repo) in &doomed {
+        erase_repository(catalog, actor, full, repo.as_ref()).await?;
+    }
+    Ok(doomed.into_keys().collect())
+}
+
+/// A registry answer where "not found" means "already gone".
+fn ignore_missing(result: std::result::Result<(), RegistryError>) -> Result<()> {
+    match result {
+        Ok(()) | Err(RegistryError::NotFound(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }

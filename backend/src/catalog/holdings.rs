@@ -1,10 +1,13 @@
 //! What the registry itself holds under a namespace name, read from its
-//! catalog: the answer `accounts::vacancy` needs before a name is given up.
+//! catalog: the answer `accounts::vacancy` needs before a name is given up
+//! (and the erasing it may ask for, which `deletion` does).
 //! The catalog is sorted, so the walk starts right after `NAMESPACE/` and
 //! stops at the first name outside it.
 
 use crate::accounts::vacancy::RegistryContent;
-use crate::catalog::Catalog;
+use crate::audit::Actor;
+use crate::catalog::{Catalog, deletion};
+use crate::db::entities::namespace;
 use crate::error::Result;
 use crate::registry::RegistryError;
 
@@ -12,6 +15,10 @@ use crate::registry::RegistryError;
 const PAGE: u32 = 100;
 
 impl RegistryContent for Catalog {
+    async fn erase_under(&self, actor: &Actor, ns: &namespace::Model) -> Result<Vec<String>> {
+        deletion::erase_namespace(self, actor, ns).await
+    }
+
     async fn tagged_under(&self, namespace: &str) -> Result<Vec<String>> {
         let prefix = format!("{namespace}/");
         let mut tagged = Vec::new();

@@ -4,6 +4,7 @@
 
 use clap::Subcommand;
 use portunus::accounts::credentials;
+use portunus::accounts::removal::{self, PersonalNamespace};
 use portunus::accounts::users::{self, NewUser};
 use portunus::audit::Actor;
 use portunus::authz::Subject;
@@ -61,9 +62,18 @@ pub enum UserCommand {
         #[arg(long)]
         revoke: bool,
     },
-    /// Remove an account with its personal namespace, which must be empty
-    /// (never the last administrator).
-    Remove { name: String },
+    /// Remove an account (never the last administrator nor a team's last
+    /// owner). Its activities and comments keep its name. An empty personal
+    /// namespace goes with it; one that holds images needs one of the flags.
+    Remove {
+        name: String,
+        /// Give the personal namespace, images and all, to this team.
+        #[arg(long, value_name = "TEAM", conflicts_with = "delete_images")]
+        move_namespace_to: Option<String>,
+        /// Erase the personal namespace's images from the registry.
+        #[arg(long)]
+        delete_images: bool,
+    },
 }
 
 pub async fn run(config: Config, command: UserCommand) -> Result<(), String> {
@@ -191,11 +201,35 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), String> {
             }
             Ok(())
         }
-        UserCommand::Remove { name } => {
-            users::delete_as(db, &state.catalog, &operator, &actor, &name)
-                .await
-                .map_err(describe)?;
-            println!("removed {name:?} and its personal namespace");
+        UserCommand::Remove {
+            name,
+            move_namespace_to,
+            delete_images,
+        } => {
+            let choice = match (move_namespace_to, delete_images) {
+                (Some(team), _) => PersonalNamespace::MoveTo(team),
+                (None, true) => PersonalNamespace::EraseImages,
+                (None, false) => PersonalNamespace::DeleteIfEmpty,
+            };
+            let said = match &choice {
+                PersonalNamespace::MoveTo(team) => {
+                    format!("its namespace now belongs to team {team:?}")
+                }
+                PersonalNamespace::EraseImages => "its images are erased".to_owned(),
+                PersonalNamespace::DeleteIfEmpty => "its personal namespace is gone".to_owned(),
+            };
+            removal::remove(
+                db,
+                &state.catalog,
+                &operator,
+                &actor,
+                &name,
+                choice,
+                &state.config.policy,
+            )
+            .await
+            .map_err(describe)?;
+            println!("removed {name:?}; {said}");
             Ok(())
         }
     }

@@ -56,6 +56,27 @@ pub enum Manifest {
     Other,
 }
 
+impl Manifest {
+    /// The blobs an image stores in its repository: configuration, then layers.
+    pub fn blobs(&self) -> Vec<&str> {
+        match self {
+            Manifest::Image { config, layers, .. } => std::iter::once(config)
+                .chain(layers)
+                .map(|d| d.digest.as_str())
+                .collect(),
+            Manifest::Index { .. } | Manifest::Other => Vec::new(),
+        }
+    }
+
+    /// The manifests an index lists (one per platform).
+    pub fn children(&self) -> Vec<&str> {
+        match self {
+            Manifest::Index { manifests } => manifests.iter().map(|d| d.digest.as_str()).collect(),
+            Manifest::Image { .. } | Manifest::Other => Vec::new(),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Raw {
     #[serde(rename = "mediaType", default)]
@@ -238,6 +259,9 @@ mod tests {
             panic!("an image")
         };
         assert_eq!((config.size, layers.len(), subject), (100, 2, None));
+        let (_, manifest) = parse("text/plain", docker).unwrap();
+        assert_eq!(manifest.blobs(), ["sha256:c", "sha256:l1", "sha256:l2"]);
+        assert!(manifest.children().is_empty());
 
         // OCI without mediaType in the body: the Content-Type decides.
         let oci = br#"{"schemaVersion":2,"config":{"digest":"sha256:c","size":5},"layers":[],
@@ -263,6 +287,8 @@ mod tests {
             {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:a","size":10,"platform":{"os":"linux","architecture":"amd64"}},
             {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:b","size":11,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}}]}"#;
         let (_, manifest) = parse("", index).unwrap();
+        assert_eq!(manifest.children(), ["sha256:a", "sha256:b"]);
+        assert!(manifest.blobs().is_empty());
         let Manifest::Index { manifests } = manifest else {
             panic!("an index")
         };

@@ -380,11 +380,28 @@ impl RegistryClient {
         repository: &str,
         digest: &str,
     ) -> Result<(), RegistryError> {
+        self.delete(repository, "manifests", digest).await
+    }
+
+    /// Unlinks a blob from `repository`: it can no longer be pulled or
+    /// mounted from there (the garbage collector frees its storage once no
+    /// repository links it).
+    pub async fn delete_blob(&self, repository: &str, digest: &str) -> Result<(), RegistryError> {
+        self.delete(repository, "blobs", digest).await
+    }
+
+    /// `DELETE /v2/REPOSITORY/KIND/DIGEST`.
+    async fn delete(
+        &self,
+        repository: &str,
+        kind: &str,
+        digest: &str,
+    ) -> Result<(), RegistryError> {
         let token = self.bearer("repository", repository, &["delete"])?;
-        let url = format!("{}/v2/{repository}/manifests/{digest}", self.base);
+        let url = format!("{}/v2/{repository}/{kind}/{digest}", self.base);
         self.send(
             self.http.delete(url).bearer_auth(token),
-            &format!("manifest {repository}@{digest}"),
+            &format!("{kind} {repository}@{digest}"),
         )
         .await?;
         Ok(())

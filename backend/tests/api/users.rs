@@ -4,7 +4,7 @@ use portunus::accounts::credentials::Failure;
 use portunus::accounts::lockout::{Attempt, Lockout, Reservation};
 use serde_json::json;
 
-use crate::kit::{As, PASSWORD, basic, kits};
+use crate::kit::{As, PASSWORD, basic, kits, kits_with};
 
 #[tokio::test]
 async fn administrators_manage_accounts_and_others_cannot() {
@@ -1026,5 +1026,43 @@ async fn a_teams_last_owner_is_not_removed_without_a_successor() {
         let next = kit.call(&root, "DELETE", "/api/v1/users/alice", None).await;
         next.assert_status(503, "the owner rule holds no more");
         assert!(!next.text.contains("last owner"), "{}", next.text);
+    }
+}
+
+#[tokio::test]
+async fn erasing_a_removed_accounts_images_needs_deletes_enabled_and_one_choice() {
+    for kit in kits_with(|c| c.policy.delete_enabled = false).await {
+        kit.create_user("root").await;
+        kit.create_user("alice").await;
+        let root = kit.sign_in("root").await;
+        let both = "/api/v1/users/alice?delete_images=true&move_namespace_to=archive";
+        let refused = kit.call(&root, "DELETE", both, None).await;
+        refused.assert_client_error(400, "one choice at a time");
+        assert!(
+            refused.text.contains("move_namespace_to or delete_images"),
+            "{}",
+            refused.text
+        );
+        let erase = "/api/v1/users/alice?delete_images=true";
+        let refused = kit.call(&root, "DELETE", erase, None).await;
+        refused.assert_client_error(403, "deletes are off");
+        assert!(
+            refused.text.contains("policy.delete_enabled"),
+            "{}",
+            refused.text
+        );
+        let alice = kit.sign_in("alice").await;
+        let refused = kit
+            .call(
+                &alice,
+                "DELETE",
+                "/api/v1/users/root?delete_images=true",
+                None,
+            )
+            .await;
+        refused.assert_client_error(403, "only administrators remove accounts");
+        kit.call(&root, "GET", "/api/v1/users/alice", None)
+            .await
+            .assert_status(200, "alice is still there");
     }
 }

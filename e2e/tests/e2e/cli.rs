@@ -1,7 +1,9 @@
 //! The operator's `portunus user` commands, run against the database of a
 //! running server.
 
-use portunus_e2e::{Api, PASSWORD, Stack, output_of, require, token_login};
+use portunus_e2e::{
+    Api, PASSWORD, Stack, output_of, push_small_image, registry_token, require, token_login,
+};
 use serde_json::Value;
 
 /// Runs `portunus user ARGS` with `stdin`: whether it succeeded, its
@@ -102,6 +104,18 @@ fn every_user_command_works_while_the_server_runs() {
     ok(user(&stack, &["remove", "alice"], None));
     assert!(refused(user(&stack, &["show", "alice"], None)).contains("no user"));
 
+    // An account whose namespace holds images goes only with a choice.
+    stack.create_user("bob");
+    let token = registry_token(&stack, "bob", &["repository:bob/app:pull,push"]);
+    push_small_image(&stack, &token, "bob/app", 1);
+    let holds = refused(user(&stack, &["remove", "bob"], None));
+    assert!(
+        holds.contains("bob/app") && holds.contains("--delete-images"),
+        "{holds}"
+    );
+    ok(user(&stack, &["remove", "bob", "--delete-images"], None));
+    assert!(refused(user(&stack, &["show", "bob"], None)).contains("no user"));
+
     let root = Api::sign_in(&stack, "root");
     let page = root.call("GET", "/activities?actor=portunus-cli&per_page=100", None);
     let mut keys: Vec<String> = page["items"]
@@ -115,6 +129,7 @@ fn every_user_command_works_while_the_server_runs() {
     assert_eq!(
         keys,
         [
+            "repository.delete",
             "user.create",
             "user.delete",
             "user.disable",

@@ -1,11 +1,16 @@
 //! A deleted name never hands its images to whoever takes it next: with a
 //! real registry, deleting a user (or a namespace) is refused while images
 //! remain under the name, whether Portunus recorded them or only the
-//! registry holds them, and goes through once they are gone.
+//! registry holds them, and goes through once they are gone, or when the
+//! administrator has the images erased or moved to a team (checked with
+//! podman as the new account of the same name).
 
 use std::time::Duration;
 
-use portunus_e2e::{Api, Stack, push_small_image, registry_token, require};
+use portunus_e2e::{Api, PASSWORD, Stack, layer_tar, push_small_image, registry_token, require};
+use serde_json::Value;
+
+use crate::podman::Podman;
 
 use crate::sync::eventually;
 
@@ -66,4 +71,139 @@ fn a_deleted_name_never_hands_over_its_images() {
     assert_eq!(status, 409, "the registry's catalog is asked: {body}");
     assert!(body.contains("bob/hidden"), "{body}");
     root.call("GET", "/users/bob", None);
+}
+
+/// The manifest `reference` of `repo`, read with `token`: its status and body.
+fn manifest(stack: &Stack, token: &str, repo: &str, reference: &str) -> (u16, Value) {
+    let response = reqwest::blocking::Client::new()
+        .get(format!("http://{}/v2/{repo}/manifests/{reference}", stack.registry()))
+        .bearer_auth(token)
+        .header("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json")
+        .send()
+        .expect("GET manifest");
+    let status = response.status().as_u16();
+    (status, response.json().unwrap_or(Value::Null))
+}
+
+/// The status of fetching blob `digest` of `repo` with `token`.
+fn blob_status(stack: &Stack, token: &str, repo: &str, digest: &str) -> u16 {
+    reqwest::blocking::Client::new()
+        .get(format!(
+            "http://{}/v2/{repo}/blobs/{digest}",
+            stack.registry()
+        ))
+        .bearer_auth(token)
+        .send()
+        .expect("GET blob")
+        .status()
+        .as_u16()
+}
+
+#[test]
+fn a_removed_accounts_images_are_erased_or_moved_as_the_administrator_chooses() {
+    if !require("podman") || !require("docker-registry") {
+        return;
+    }
+    let stack = Stack::start(&[]);
+    for user in ["root", "alice", "bob"] {
+        stack.create_user(user);
+    }
+    let registry = stack.registry();
+    let tar = layer_tar(stack.dir.path(), "removal e2e");
+    for user in ["alice", "bob"] {
+        let podman = Podman::new(&stack, user);
+        podman.login(&registry, user, PASSWORD).assert_ok();
+        podman
+            .run(&["import", &tar.to_string_lossy(), "localhost/r:1"])
+            .assert_ok();
+        podman
+            .push("localhost/r:1", &format!("{registry}/{user}/app:1"))
+            .assert_ok();
+    }
+    let root = Api::sign_in(&stack, "root");
+    recorded_id(&root, "alice/app");
+    recorded_id(&root, "bob/app");
+    let token = registry_token(&stack, "alice", &["repository:alice/app:pull"]);
+    let (status, image) = manifest(&stack, &token, "alice/app", "1");
+    assert_eq!(status, 200, "{image}");
+    let layer = image["layers"][0]["digest"]
+        .as_str()
+        .expect("a layer")
+        .to_owned();
+    assert_eq!(blob_status(&stack, &token, "alice/app", &layer), 200);
+
+    // Without a choice the images keep the account; both choices at once are refused.
+    let (status, body) = root.answer("DELETE", "/users/alice", None);
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("delete_images=true"), "{body}");
+    let both = "/users/alice?delete_images=true&move_namespace_to=archive";
+    assert_eq!(root.status("DELETE", both), 400);
+    root.call("GET", "/users/alice", None);
+
+    // Erased: the new alice gets the name and the namespace, and nothing in it.
+    root.call("DELETE", "/users/alice?delete_images=true", None);
+    let erased = root.call("GET", "/activities?key=repository.delete", None);
+    assert_eq!(erased["total"], 1, "{erased}");
+    assert_eq!(erased["items"][0]["target"], "alice/app", "{erased}");
+    let params: Value =
+        serde_json::from_str(erased["items"][0]["parameters"].as_str().unwrap_or("null"))
+            .expect("parameters are JSON");
+    assert_eq!(
+        params,
+        serde_json::json!({"manifests": 1, "blobs": 2}),
+        "the image's config and layer"
+    );
+    assert_eq!(root.call("GET", "/repositories?q=alice", None)["total"], 0);
+    stack.create_user("alice");
+    assert_eq!(root.call("GET", "/users/alice", None)["namespace"], "alice");
+    let heir = Podman::new(&stack, "alice-again");
+    heir.login(&registry, "alice", PASSWORD).assert_ok();
+    heir.run(&[
+        "pull",
+        "--tls-verify=false",
+        &format!("{registry}/alice/app:1"),
+    ])
+    .assert_refused();
+    let token = registry_token(&stack, "alice", &["repository:alice/app:pull"]);
+    assert_eq!(manifest(&stack, &token, "alice/app", "1").0, 404);
+    assert_eq!(
+        blob_status(&stack, &token, "alice/app", &layer),
+        404,
+        "the layer is unlinked from the repository too"
+    );
+
+    // Moved: the namespace, images and all, belongs to a team now; the new
+    // bob gets another personal namespace and reaches nothing of the old.
+    root.call(
+        "POST",
+        "/teams",
+        Some(serde_json::json!({"name": "archive", "description": ""})),
+    );
+    root.call("DELETE", "/users/bob?move_namespace_to=archive", None);
+    let moved = root.call("GET", "/namespaces/bob", None);
+    assert_eq!(moved["team"], "archive", "{moved}");
+    assert_eq!(moved["personal_of"], Value::Null, "{moved}");
+    stack.create_user("bob");
+    assert_eq!(root.call("GET", "/users/bob", None)["namespace"], "bob-2");
+    let heir = Podman::new(&stack, "bob-again");
+    heir.login(&registry, "bob", PASSWORD).assert_ok();
+    heir.run(&[
+        "pull",
+        "--tls-verify=false",
+        &format!("{registry}/bob/app:1"),
+    ])
+    .assert_refused();
+    heir.run(&["import", &tar.to_string_lossy(), "localhost/r:1"])
+        .assert_ok();
+    heir.push("localhost/r:1", &format!("{registry}/bob/app:2"))
+        .assert_refused();
+    let keeper = Podman::new(&stack, "root");
+    keeper.login(&registry, "root", PASSWORD).assert_ok();
+    keeper
+        .run(&[
+            "pull",
+            "--tls-verify=false",
+            &format!("{registry}/bob/app:1"),
+        ])
+        .assert_ok();
 }

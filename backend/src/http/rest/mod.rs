@@ -25,6 +25,33 @@ use poem_openapi::{OpenApi, OpenApiService, Tags};
 
 pub const API_PREFIX: &str = "/api/v1";
 
+/// What becomes of namespaces being given up, from a pair of query
+/// parameters: moved to a team, or deleted; never both.
+enum GivenUp {
+    Unsaid,
+    MoveTo(String),
+    Delete,
+}
+
+impl GivenUp {
+    /// `params` names the two parameters, for the error.
+    fn from_query(
+        move_to: Option<String>,
+        delete: Option<bool>,
+        params: (&str, &str),
+    ) -> Result<GivenUp, crate::error::Error> {
+        match (move_to, delete.unwrap_or(false)) {
+            (Some(_), true) => Err(crate::error::Error::InvalidInput(format!(
+                "choose {} or {}, not both",
+                params.0, params.1
+            ))),
+            (Some(team), false) => Ok(GivenUp::MoveTo(team)),
+            (None, true) => Ok(GivenUp::Delete),
+            (None, false) => Ok(GivenUp::Unsaid),
+        }
+    }
+}
+
 #[derive(Tags)]
 pub enum ApiTags {
     /// Public facts about this installation.

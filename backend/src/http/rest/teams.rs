@@ -6,13 +6,12 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use portunus_shared::api::{MemberRole, NewTeam, Team, TeamPage, TeamUpdate};
 
-use super::ApiTags;
 use super::auth::Auth;
 use super::error::ApiResult;
 use super::responses::{Created, Done};
+use super::{ApiTags, GivenUp};
 use crate::accounts::teams::{self, NamespacesOnDelete};
 use crate::db::Paging;
-use crate::error::Error;
 use crate::http::state::SharedState;
 
 pub struct TeamsApi;
@@ -93,17 +92,13 @@ impl TeamsApi {
         move_namespaces_to: Query<Option<String>>,
         delete_namespaces: Query<Option<bool>>,
     ) -> ApiResult<Done> {
-        let namespaces = match (move_namespaces_to.0, delete_namespaces.0.unwrap_or(false)) {
-            (Some(_), true) => {
-                return Err(Error::InvalidInput(
-                    "choose move_namespaces_to or delete_namespaces, not both".into(),
-                )
-                .into());
-            }
-            (Some(team), false) => NamespacesOnDelete::MoveTo(team),
-            (None, true) => NamespacesOnDelete::Delete,
-            (None, false) => NamespacesOnDelete::Refuse,
-        };
+        let params = ("move_namespaces_to", "delete_namespaces");
+        let namespaces =
+            match GivenUp::from_query(move_namespaces_to.0, delete_namespaces.0, params)? {
+                GivenUp::MoveTo(team) => NamespacesOnDelete::MoveTo(team),
+                GivenUp::Delete => NamespacesOnDelete::Delete,
+                GivenUp::Unsaid => NamespacesOnDelete::Refuse,
+            };
         let by = auth.principal().for_changes()?;
         teams::delete(
             &state.db,

@@ -6,13 +6,16 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use portunus_shared::api::{NewUser, PasswordChange, SignedUp, User, UserPage, UserUpdate};
 
-use super::ApiTags;
 use super::auth::Auth;
 use super::error::ApiResult;
 use super::me::me_of;
 use super::responses::{Created, Done};
+use super::{ApiTags, GivenUp};
 use crate::accounts::lockout::Lockout;
+use crate::accounts::removal::{self, PersonalNamespace};
 use crate::accounts::{credentials, recovery, users};
+use crate::audit::Actor;
+use crate::authz::Subject;
 use crate::db::Paging;
 use crate::error::Error;
 use crate::http::client_address::ClientAddress;
@@ -118,8 +121,12 @@ impl UsersApi {
         Ok(Json(users::describe(&state.db, &updated).await?))
     }
 
-    /// Delete an account and its personal namespace (administrators; never
-    /// the last administrator).
+    /// Delete an account (administrators; never the last administrator nor
+    /// the last owner of a team). Its activities and comments keep its
+    /// name; memberships, tokens, sessions and stars go. An empty personal
+    /// namespace is deleted with it; one that holds images needs a choice:
+    /// `delete_images=true` erases them from the registry (deletes must be
+    /// enabled), `move_namespace_to=TEAM` gives the namespace to a team.
     #[oai(
         path = "/users/:username",
         method = "delete",
@@ -130,12 +137,24 @@ impl UsersApi {
         state: Data<&SharedState>,
         auth: Auth,
         username: Path<String>,
+        move_namespace_to: Query<Option<String>>,
+        delete_images: Query<Option<bool>>,
     ) -> ApiResult<Done> {
-        users::delete(
+        let params = ("move_namespace_to", "delete_images");
+        let choice = match GivenUp::from_query(move_namespace_to.0, delete_images.0, params)? {
+            GivenUp::MoveTo(team) => PersonalNamespace::MoveTo(team),
+            GivenUp::Delete => PersonalNamespace::EraseImages,
+            GivenUp::Unsaid => PersonalNamespace::DeleteIfEmpty,
+        };
+        let by = auth.principal().for_changes()?;
+        removal::remove(
             &state.db,
             &state.catalog,
-            auth.principal().for_changes()?,
+            &Subject::user(by, None),
+            &Actor::of(by),
             &username,
+            choice,
+            &state.config.policy,
         )
         .await?;
         Ok(Done::Done)
