@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
+use portunus_shared::display::person;
 
 use crate::pages::{
     ExplorePage, ExploredRepositoryPage, ForgotPasswordPage, Home, NamespacesPage, PermissionsPage,
@@ -14,20 +15,7 @@ use crate::pages::{
 pub fn App() -> impl IntoView {
     view! {
         <Router>
-            <header class="bar">
-                <span class="brand">"Portunus"</span>
-                <nav>
-                    <A href="/">"Home"</A>
-                    <A href="/repositories">"Repositories"</A>
-                    <A href="/explore">"Explore"</A>
-                    <A href="/teams">"Teams"</A>
-                    <A href="/namespaces">"Namespaces"</A>
-                    <A href="/tokens">"Tokens"</A>
-                    <A href="/permissions">"Why can / can't I?"</A>
-                    <AdminLinks />
-                </nav>
-                <SearchBox />
-            </header>
+            <TopBar />
             <main>
                 <Routes fallback=|| view! { <div class="card"><h1>"Page not found"</h1><a href="/">"Go to the start page"</a></div> }>
                     <Route path=path!("/") view=Home />
@@ -54,19 +42,42 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Links only administrators need; checked again on every navigation, so
-/// they appear right after signing in.
+/// The top bar. Who is signed in is asked again on every navigation, so
+/// the bar changes right after signing in or out.
 #[component]
-fn AdminLinks() -> impl IntoView {
+fn TopBar() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
     let me = LocalResource::new(move || {
         location.pathname.track();
         crate::api::me()
     });
+    let signed_in = move || match me.get() {
+        Some(Ok(m)) => Some(m),
+        _ => None,
+    };
     view! {
-        <Show when=move || matches!(me.get(), Some(Ok(ref m)) if m.admin)>
-            <A href="/admin/users">"Users"</A>
-            <A href="/admin/events">"Registry events"</A>
-        </Show>
+        <header class="bar">
+            <span class="brand">"Portunus"</span>
+            <nav>
+                <A href="/">"Home"</A>
+                <A href="/repositories">"Repositories"</A>
+                <A href="/explore">"Explore"</A>
+                <A href="/teams">"Teams"</A>
+                <A href="/namespaces">"Namespaces"</A>
+                <A href="/tokens">"Tokens"</A>
+                <A href="/permissions">"Why can / can't I?"</A>
+                // Links only administrators need.
+                <Show when=move || signed_in().is_some_and(|m| m.admin)>
+                    <A href="/admin/users">"Users"</A>
+                    <A href="/admin/events">"Registry events"</A>
+                </Show>
+            </nav>
+            <SearchBox />
+            {move || signed_in().map(|m| view! {
+                <span id="me" class="me" title=format!("signed in as {}", m.username)>
+                    {person(&m.username, m.display_name.as_deref())}
+                </span>
+            })}
+        </header>
     }
 }

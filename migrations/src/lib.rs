@@ -15,6 +15,7 @@ mod m20261130_000008_directory_identities;
 mod m20261130_000009_password_resets;
 mod m20261130_000010_session_origins;
 mod m20261130_000011_comment_authors;
+mod m20261130_000012_unique_display_names;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_password_resets::Migration),
             Box::new(m20261130_000010_session_origins::Migration),
             Box::new(m20261130_000011_comment_authors::Migration),
+            Box::new(m20261130_000012_unique_display_names::Migration),
         ]
     }
 }

@@ -109,7 +109,17 @@ pub struct Team {
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct TeamMember {
     pub username: String,
+    pub display_name: Option<String>,
     pub role: Role,
+}
+
+/// Someone as others see them: the display name they chose, shown beside
+/// the user name that nobody else can take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct Person {
+    pub username: String,
+    pub display_name: Option<String>,
 }
 
 /// A new team; its creator becomes its owner.
@@ -328,6 +338,8 @@ pub struct Activity {
     pub id: i64,
     /// Who did it (a user name, or `portunus-cli`).
     pub actor: String,
+    /// The actor's display name, while their account exists.
+    pub actor_display_name: Option<String>,
     /// What was done, e.g. `team.add_member` or `auth.sign_in_failed`.
     pub key: String,
     pub target_type: String,
@@ -436,6 +448,8 @@ pub struct Comment {
     pub id: i64,
     /// The author's user name (as it was, once their account is gone).
     pub author: Option<String>,
+    /// The author's display name, while their account exists.
+    pub author_display_name: Option<String>,
     /// Markdown, as written.
     pub body: String,
     /// The body rendered as sanitized HTML.
@@ -483,6 +497,7 @@ pub struct Tag {
     pub labels: Option<String>,
     pub platforms: Vec<PlatformImage>,
     pub pushed_by: Option<String>,
+    pub pushed_by_display_name: Option<String>,
     pub pushed_at: String,
     pub pulled_at: Option<String>,
 }
@@ -528,6 +543,7 @@ pub struct Image {
     pub pushed_at: String,
     /// Who made that push.
     pub pushed_by: Option<String>,
+    pub pushed_by_display_name: Option<String>,
     /// When it was last pulled.
     pub pulled_at: Option<String>,
     /// Signatures, SBOMs and attestations about it.
@@ -548,6 +564,7 @@ pub struct Artifact {
     /// The cosign tag that holds it, if it is one.
     pub tag: Option<String>,
     pub pushed_by: Option<String>,
+    pub pushed_by_display_name: Option<String>,
     pub pushed_at: String,
 }
 
@@ -581,6 +598,8 @@ pub struct SearchResults {
     pub repositories: Vec<Repository>,
     pub namespaces: Vec<Namespace>,
     pub teams: Vec<Team>,
+    /// Accounts whose user name or display name matches (signed-in users only).
+    pub people: Vec<Person>,
 }
 
 /// What a list entry must be: on the server, something OpenAPI can describe.

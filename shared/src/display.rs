@@ -1,4 +1,5 @@
-//! How values read to people: sizes in binary units, digests shortened.
+//! How values read to people: sizes in binary units, digests shortened,
+//! people by display name with their user name beside it.
 
 /// Bytes in words people read: `512 B`, `1.5 KiB`, `5.0 MiB`.
 pub fn human_size(bytes: i64) -> String {
@@ -23,6 +24,24 @@ pub fn short_digest(digest: &str) -> String {
         .map_or_else(|| digest.to_owned(), |d| d.chars().take(12).collect())
 }
 
+/// A person as the UI names them: `Alice Smith (alice)`, or the user name
+/// alone when there is no display name or it says the same. The user name
+/// always shows, so a display name cannot pass for someone else.
+pub fn person(username: &str, display_name: Option<&str>) -> String {
+    match display_name.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(display) if display != username => format!("{display} ({username})"),
+        _ => username.to_owned(),
+    }
+}
+
+/// When and by whom something was pushed: `2026-11-30T09:00:00Z by Alice Smith (alice)`.
+pub fn pushed(at: &str, by: Option<&str>, by_display_name: Option<&str>) -> String {
+    match by {
+        Some(who) => format!("{at} by {}", person(who, by_display_name)),
+        None => at.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +57,11 @@ mod tests {
         );
         assert_eq!(short_digest("sha256:0123456789abcdef"), "0123456789ab");
         assert_eq!(short_digest("md5:x"), "md5:x");
+        assert_eq!(person("alice", Some("Alice Smith")), "Alice Smith (alice)");
+        assert_eq!(person("alice", Some("alice")), "alice");
+        assert_eq!(person("alice", Some("  ")), "alice");
+        assert_eq!(person("alice", None), "alice");
+        assert_eq!(pushed("T", Some("alice"), Some("Al")), "T by Al (alice)");
+        assert_eq!(pushed("T", None, Some("Al")), "T");
     }
 }

@@ -268,11 +268,18 @@ async fn bring_in_step(
         active.email = Set(Some(email));
         changed = true;
     }
-    if let Some(display_name) = &person.display_name
-        && account.display_name.as_ref() != Some(display_name)
+    if let Some(display_name) = person
+        .display_name
+        .as_deref()
+        .and_then(users::normalise_display_name)
+        && account.display_name.as_ref() != Some(&display_name)
     {
-        active.display_name = Set(Some(display_name.chars().take(100).collect()));
-        changed = true;
+        if users::display_name_taken(txn, &display_name, account.id).await? {
+            tracing::warn!(user = %account.username, %display_name, "the directory's display name is another account's; keeping the user name");
+        } else {
+            active.display_name = Set(Some(display_name));
+            changed = true;
+        }
     }
     let mapping = source.groups;
     if !mapping.admin_group.is_empty() {

@@ -12,13 +12,14 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use crate::accounts::teams;
 use crate::accounts::vacancy::{self, RegistryContent};
-use crate::accounts::{teams, users};
 use crate::audit::{self, Actor, Target};
 use crate::authz::{NamespaceFacts, Role, Subject, Visibility, facts, rest, visibility};
 use crate::config::PolicySettings;
 use crate::db::Paging;
 use crate::db::entities::{namespace, team, user};
+use crate::db::people::people_of;
 use crate::error::{Error, Result};
 
 /// Name of the hidden team that owns the global namespaces. Team names that
@@ -114,7 +115,7 @@ pub async fn describe_many(
         .into_iter()
         .map(|t| (t.id, t.name))
         .collect();
-    let people = users::names_of(db, found.iter().filter_map(|n| n.personal_user_id)).await?;
+    let people = people_of(db, found.iter().filter_map(|n| n.personal_user_id)).await?;
     found
         .iter()
         .map(|ns| {
@@ -126,7 +127,10 @@ pub async fn describe_many(
                 visibility: facts.visibility,
                 description: ns.description.clone(),
                 global: ns.global,
-                personal_of: ns.personal_user_id.and_then(|id| people.get(&id).cloned()),
+                personal_of: ns
+                    .personal_user_id
+                    .and_then(|id| people.get(&id))
+                    .map(|p| p.username.clone()),
                 may_manage: rest::may_manage_namespace(who, &facts),
             })
         })

@@ -17,6 +17,7 @@ use crate::authz::{Role, Subject, facts, rest, visibility};
 use crate::config::PolicySettings;
 use crate::db::Paging;
 use crate::db::entities::{namespace, team, team_member, user};
+use crate::db::people::people_of;
 use crate::error::{Error, Result};
 
 /// Team names: see [`validate_team_name`].
@@ -96,7 +97,7 @@ pub async fn describe_many(
         .order_by_asc(team_member::Column::Id)
         .all(db)
         .await?;
-    let names = users::names_of(db, members.iter().map(|m| m.user_id)).await?;
+    let people = people_of(db, members.iter().map(|m| m.user_id)).await?;
     let namespaces = namespace::Entity::find()
         .filter(namespace::Column::TeamId.is_in(ids))
         .order_by_asc(namespace::Column::Name)
@@ -110,9 +111,10 @@ pub async fn describe_many(
             if Some(member.user_id) == who.user_id {
                 role = Some(member.role()?);
             }
-            if let Some(username) = names.get(&member.user_id) {
+            if let Some(person) = people.get(&member.user_id) {
                 listed.push(api::TeamMember {
-                    username: username.clone(),
+                    username: person.username.clone(),
+                    display_name: person.display_name.clone(),
                     role: member.role()?,
                 });
             }

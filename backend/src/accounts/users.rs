@@ -8,8 +8,8 @@ use portunus_shared::api;
 use portunus_shared::names::{is_reserved_username, namespace_for_username, validate_username};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::accounts::lockout;
@@ -191,6 +191,45 @@ pub(crate) async fn email_taken(
     Ok(query.count(db).await? > 0)
 }
 
+/// Longest display name kept, in characters.
+const MAX_DISPLAY_NAME: usize = 100;
+
+/// A display name as stored: trimmed, control characters dropped, at most
+/// [`MAX_DISPLAY_NAME`] characters; none when nothing is left.
+pub(crate) fn normalise_display_name(text: &str) -> Option<String> {
+    let kept: String = text
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(MAX_DISPLAY_NAME)
+        .collect();
+    Some(kept.trim_end().to_owned()).filter(|d| !d.is_empty())
+}
+
+/// Whether another account than `except` goes by `display_name`, as its
+/// display name or its user name, whatever the case: display names are
+/// unique, so nobody is shown under a name someone else uses.
+pub(crate) async fn display_name_taken(
+    db: &impl ConnectionTrait,
+    display_name: &str,
+    except: i64,
+) -> Result<bool> {
+    let lower = display_name.to_lowercase();
+    let same = |column: user::Column| Expr::expr(Func::lower(Expr::col(column))).eq(lower.clone());
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.ne(except))
+        .filter(
+            Condition::any()
+                .add(same(user::Column::DisplayName))
+                .add(same(user::Column::Username)),
+        )
+        .count(db)
+        .await?
+        > 0)
+}
+
 /// Creates an account or a bot as `by`, an administrator (others sign
 /// up). Without a password, when `mail` is on and there is an address, the
 /// account is made for its owner to choose one through a mailed link.
@@ -336,29 +375,6 @@ pub(crate) async fn find_by_name_ignoring_case(
         .await?)
 }
 
-/// The names of the users with these ids (ids of deleted users are left out).
-pub async fn names_of(
-    db: &impl ConnectionTrait,
-    ids: impl IntoIterator<Item = i64>,
-) -> Result<HashMap<i64, String>> {
-    let mut ids: Vec<i64> = ids.into_iter().collect();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::Username)
-        .filter(user::Column::Id.is_in(ids))
-        .into_tuple::<(i64, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
-}
-
 /// The user with exactly this name.
 pub async fn find_by_name(
     db: &impl ConnectionTrait,
@@ -438,6 +454,36 @@ pub(crate) fn require_admin(who: &Subject) -> Result<()> {
             "only administrators may manage other accounts",
         ))
     }
+}
+
+/// Enabled accounts whose user name or display name contains `q`, by
+/// name, at most `limit`: for signed-in people (see
+/// [`rest::may_look_up_people`]); others get an empty list.
+pub async fn find_people(
+    db: &impl ConnectionTrait,
+    who: &Subject,
+    q: &str,
+    limit: u64,
+) -> Result<Vec<api::Person>> {
+    if !rest::may_look_up_people(who) {
+        return Ok(Vec::new());
+    }
+    let matching = Condition::any()
+        .add(name_contains(user::Column::Username, q))
+        .add(name_contains(user::Column::DisplayName, q));
+    Ok(user::Entity::find()
+        .filter(user::Column::Enabled.eq(true))
+        .filter(matching)
+        .order_by_asc(user::Column::Username)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| api::Person {
+            username: u.username,
+            display_name: u.display_name,
+        })
+        .collect())
 }
 
 /// The account `name`, for admins or the user themself; others get "not found".
@@ -597,8 +643,14 @@ pub async fn update_as(
         }
     }
     if let Some(display_name) = change.display_name {
-        let display_name = Some(display_name.trim().chars().take(100).collect::<String>())
-            .filter(|d| !d.is_empty());
+        let display_name = normalise_display_name(&display_name);
+        if let Some(name) = &display_name
+            && display_name_taken(&txn, name, target_user.id).await?
+        {
+            return Err(Error::Conflict(format!(
+                "another account is called {name:?}; choose another display name"
+            )));
+        }
         active.display_name = Set(display_name);
     }
     active.updated_at = Set(Utc::now());

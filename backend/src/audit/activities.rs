@@ -2,8 +2,10 @@
 //! first, paginated or as CSV. Administrators read everything; others read
 //! what they did themselves.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, SecondsFormat, Utc};
-use portunus_shared::api;
+use portunus_shared::api::{self, Person};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select,
 };
@@ -11,6 +13,7 @@ use sea_orm::{
 use crate::authz::{Subject, rest};
 use crate::db::Paging;
 use crate::db::entities::activity;
+use crate::db::people::people_of;
 use crate::error::{Error, Result};
 
 /// Which activities to read; every field narrows.
@@ -70,9 +73,14 @@ fn query(who: &Subject, filter: &Filter) -> Result<Select<activity::Entity>> {
     Ok(q)
 }
 
-fn describe(a: activity::Model) -> api::Activity {
+/// The wire form of `a`; `people` holds its actor, while their account exists.
+fn describe(a: activity::Model, people: &HashMap<i64, Person>) -> api::Activity {
     api::Activity {
         id: a.id,
+        actor_display_name: a
+            .actor_id
+            .and_then(|id| people.get(&id))
+            .and_then(|p| p.display_name.clone()),
         actor: a.actor_name,
         key: a.key,
         target_type: a.target_type,
@@ -91,12 +99,9 @@ pub async fn page(
 ) -> Result<api::ActivityPage> {
     let paginator = query(who, filter)?.paginate(db, paging.per_page);
     let total = paginator.num_items().await?;
-    let items = paginator
-        .fetch_page(paging.page - 1)
-        .await?
-        .into_iter()
-        .map(describe)
-        .collect();
+    let rows = paginator.fetch_page(paging.page - 1).await?;
+    let people = people_of(db, rows.iter().filter_map(|a| a.actor_id)).await?;
+    let items = rows.into_iter().map(|a| describe(a, &people)).collect();
     Ok(paging.page_of(items, total))
 }
 
@@ -105,7 +110,7 @@ pub async fn csv(db: &DatabaseConnection, who: &Subject, filter: &Filter) -> Res
     let mut out = String::from("id,created_at,actor,key,target_type,target,parameters\r\n");
     let mut pages = query(who, filter)?.paginate(db, 1000);
     while let Some(rows) = pages.fetch_and_next().await? {
-        for a in rows.into_iter().map(describe) {
+        for a in rows.into_iter().map(|a| describe(a, &HashMap::new())) {
             let fields = [
                 a.id.to_string(),
                 a.created_at,

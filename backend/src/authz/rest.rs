@@ -126,6 +126,13 @@ pub fn may_see_account(subject: &Subject, user: i64) -> bool {
     !subject.limited() && (subject.admin || subject.user_id == Some(user))
 }
 
+/// Whether `subject` may look people up by name (to add them to a team, to
+/// know who pushed): signed-in accounts, not anonymous visitors nor tokens
+/// limited to some repositories.
+pub fn may_look_up_people(subject: &Subject) -> bool {
+    subject.signed_in() && !subject.limited()
+}
+
 /// Whether `subject` may change whether the account `user` is enabled:
 /// administrators either way, users only to disable themselves.
 pub fn may_set_enabled(subject: &Subject, user: i64, enabled: bool) -> bool {
@@ -309,6 +316,7 @@ mod tests {
             assert_eq!(may_set_enabled(&subject, ME, true), admin, "{who}");
             assert_eq!(may_set_enabled(&subject, OTHER, false), admin, "{who}");
             assert_eq!(may_administer(&subject), admin, "{who}");
+            assert_eq!(may_look_up_people(&subject), signed_in, "{who}");
         }
         // The operator at the command line, who has no account.
         let operator = Subject::operator();
@@ -354,6 +362,7 @@ mod tests {
                 "{who}: 'tools' may be a global repository"
             );
             assert!(!may_see_account(&subject, ME), "{who}");
+            assert!(!may_look_up_people(&subject), "{who}");
             assert!(!may_see_team(&subject, Some(Role::Owner)), "{who}");
             assert!(!may_administer(&subject), "{who}");
             // Limited to all: as without a token.

@@ -3,25 +3,34 @@
 //! delete them. Bodies are markdown, shown as sanitized HTML.
 
 use chrono::Utc;
-use portunus_shared::api;
+use portunus_shared::api::{self, Person};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
-use crate::accounts::users;
 use crate::audit::{self, Actor, Target};
 use crate::authz::{Subject, rest};
 use crate::catalog::repositories::{self, full_name};
 use crate::db::entities::{comment, user};
+use crate::db::people::people_of;
 use crate::error::{Error, Result};
 
 /// Longest comment accepted, in characters.
 const MAX_COMMENT: usize = 10_000;
 
-fn to_api(row: comment::Model, author: Option<String>, may_delete: bool) -> api::Comment {
+/// `author` is the account while it exists; the name as it was otherwise.
+fn to_api(row: comment::Model, author: Option<Person>, may_delete: bool) -> api::Comment {
+    let (author, author_display_name) = match author {
+        Some(person) => (Some(person.username), person.display_name),
+        None => (
+            Some(row.author_name.clone()).filter(|n| !n.is_empty()),
+            None,
+        ),
+    };
     api::Comment {
         id: row.id,
         author,
+        author_display_name,
         body_html: crate::catalog::markdown::render(&row.body),
         body: row.body,
         created_at: repositories::timestamp(row.created_at),
@@ -37,15 +46,11 @@ pub async fn list(db: &DatabaseConnection, who: &Subject, id: i64) -> Result<Vec
         .order_by_asc(comment::Column::Id)
         .all(db)
         .await?;
-    let authors = users::names_of(db, rows.iter().filter_map(|r| r.user_id)).await?;
+    let authors = people_of(db, rows.iter().filter_map(|r| r.user_id)).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
-            // The current name, or the name as it was once the account is gone.
-            let author = row
-                .user_id
-                .and_then(|id| authors.get(&id).cloned())
-                .or_else(|| Some(row.author_name.clone()).filter(|n| !n.is_empty()));
+            let author = row.user_id.and_then(|id| authors.get(&id).cloned());
             let may_delete = rest::may_delete_comment(who, row.user_id, &facts);
             to_api(row, author, may_delete)
         })
@@ -84,7 +89,11 @@ pub async fn add(
     let params = serde_json::json!({ "comment": row.id });
     audit::record(&txn, &Actor::of(by), "comment.create", target, Some(params)).await?;
     txn.commit().await?;
-    Ok(to_api(row, Some(by.username.clone()), true))
+    let author = Person {
+        username: by.username.clone(),
+        display_name: by.display_name.clone(),
+    };
+    Ok(to_api(row, Some(author), true))
 }
 
 /// Deletes a comment: its author, owners of the namespace, administrators.

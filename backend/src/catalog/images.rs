@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use portunus_shared::api;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::accounts::users;
 use crate::authz::Subject;
 use crate::catalog::repositories;
 use crate::db::entities::{artifact, repository};
+use crate::db::people::people_of;
 use crate::error::Result;
 
 /// The image digest and artifact kind a cosign tag refers to.
@@ -47,6 +47,7 @@ pub async fn of(db: &DatabaseConnection, repo: &repository::Model) -> Result<Vec
                 size: tag.size,
                 tag: Some(tag.name),
                 pushed_by: tag.pushed_by,
+                pushed_by_display_name: tag.pushed_by_display_name,
                 pushed_at: tag.pushed_at,
             });
             continue;
@@ -68,6 +69,7 @@ pub async fn of(db: &DatabaseConnection, repo: &repository::Model) -> Result<Vec
                 tags: vec![tag.name],
                 pushed_at: tag.pushed_at,
                 pushed_by: tag.pushed_by,
+                pushed_by_display_name: tag.pushed_by_display_name,
                 pulled_at: tag.pulled_at,
                 artifacts: Vec::new(),
             }),
@@ -78,9 +80,9 @@ pub async fn of(db: &DatabaseConnection, repo: &repository::Model) -> Result<Vec
         .order_by_desc(artifact::Column::PushedAt)
         .all(db)
         .await?;
-    let pushers = users::names_of(db, rows.iter().filter_map(|r| r.pushed_by_id)).await?;
+    let pushers = people_of(db, rows.iter().filter_map(|r| r.pushed_by_id)).await?;
     for row in rows {
-        let pushed_by = row.pushed_by_id.and_then(|id| pushers.get(&id).cloned());
+        let pusher = row.pushed_by_id.and_then(|id| pushers.get(&id).cloned());
         artifacts
             .entry(row.subject_digest)
             .or_default()
@@ -89,7 +91,8 @@ pub async fn of(db: &DatabaseConnection, repo: &repository::Model) -> Result<Vec
                 artifact_type: row.artifact_type,
                 size: row.size,
                 tag: None,
-                pushed_by,
+                pushed_by: pusher.as_ref().map(|p| p.username.clone()),
+                pushed_by_display_name: pusher.and_then(|p| p.display_name),
                 pushed_at: repositories::timestamp(row.pushed_at),
             });
     }

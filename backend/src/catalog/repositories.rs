@@ -12,12 +12,13 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use crate::accounts::{namespaces, users};
+use crate::accounts::namespaces;
 use crate::audit::{self, Actor, Target};
 use crate::authz::{NamespaceFacts, Subject, facts, rest};
 use crate::catalog::Catalog;
 use crate::db::Paging;
 use crate::db::entities::{artifact, namespace, repository, star, tag, user};
+use crate::db::people::people_of;
 use crate::error::{Error, Result};
 use crate::registry::{ImageMetadata, PlatformImage};
 
@@ -566,10 +567,10 @@ pub async fn tags_of(db: &DatabaseConnection, repo: &repository::Model) -> Resul
         .order_by_asc(tag::Column::Name)
         .all(db)
         .await?;
-    let pushers = users::names_of(db, rows.iter().filter_map(|t| t.pushed_by_id)).await?;
+    let pushers = people_of(db, rows.iter().filter_map(|t| t.pushed_by_id)).await?;
     let mut out = Vec::with_capacity(rows.len());
     for t in rows {
-        let pushed_by = t.pushed_by_id.and_then(|id| pushers.get(&id).cloned());
+        let pusher = t.pushed_by_id.and_then(|id| pushers.get(&id).cloned());
         let platforms: Vec<PlatformImage> = t
             .platforms
             .clone()
@@ -594,7 +595,8 @@ pub async fn tags_of(db: &DatabaseConnection, repo: &repository::Model) -> Resul
                     size: p.size,
                 })
                 .collect(),
-            pushed_by,
+            pushed_by: pusher.as_ref().map(|p| p.username.clone()),
+            pushed_by_display_name: pusher.and_then(|p| p.display_name),
             pushed_at: timestamp(t.pushed_at),
             pulled_at: t.pulled_at.map(timestamp),
         });

@@ -4,6 +4,7 @@
 pub mod entities;
 pub mod filters;
 pub mod paging;
+pub mod people;
 
 pub use paging::Paging;
 
@@ -113,5 +114,53 @@ mod tests {
             let applied = Migrator::get_applied_migrations(&db).await.expect("read");
             assert_eq!(applied.len(), Migrator::migrations().len());
         }
+    }
+}
+
+#[cfg(test)]
+mod migration_tests {
+    use sea_orm::{EntityTrait, QuerySelect};
+
+    use super::*;
+
+    /// Applies the migrations before `name`, runs `before` on that schema,
+    /// then applies the rest.
+    async fn across(name: &str, before: &str) -> DatabaseConnection {
+        let db = Database::connect("sqlite::memory:").await.expect("connect");
+        let position = Migrator::migrations()
+            .iter()
+            .position(|m| m.name() == name)
+            .expect("the migration exists");
+        Migrator::up(&db, Some(position as u32))
+            .await
+            .expect("up to it");
+        db.execute_unprepared(before).await.expect("data before");
+        Migrator::up(&db, None).await.expect("the rest");
+        db
+    }
+
+    #[tokio::test]
+    async fn shared_display_names_stay_with_the_older_account() {
+        let users = "INSERT INTO users (id, username, display_name, admin, enabled, bot, created_at, updated_at) VALUES \
+            (1, 'ann', 'Sam', false, true, false, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'), \
+            (2, 'bea', 'SAM', false, true, false, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'), \
+            (3, 'cy', 'Cy', false, true, false, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')";
+        let db = across("m20261130_000012_unique_display_names", users).await;
+        let names: Vec<(i64, Option<String>)> = entities::user::Entity::find()
+            .select_only()
+            .column(entities::user::Column::Id)
+            .column(entities::user::Column::DisplayName)
+            .into_tuple()
+            .all(&db)
+            .await
+            .expect("read");
+        assert_eq!(
+            names,
+            [(1, Some("Sam".into())), (2, None), (3, Some("Cy".into()))]
+        );
+        let clash = db
+            .execute_unprepared("UPDATE users SET display_name = 'cy' WHERE id = 1")
+            .await;
+        assert!(clash.is_err(), "the index refuses another case of a name");
     }
 }

@@ -318,6 +318,17 @@ impl Kit {
         tag: &str,
         at: chrono::DateTime<chrono::Utc>,
     ) -> i64 {
+        self.recorded_by(path, tag, at, None).await
+    }
+
+    /// Records `path:tag` as pushed at `at` by the account `pusher`.
+    pub async fn recorded_by(
+        &self,
+        path: &str,
+        tag: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        pusher: Option<i64>,
+    ) -> i64 {
         let repo = portunus::catalog::repositories::ensure(
             &self.state.db,
             self.state.catalog.registry_id,
@@ -333,9 +344,17 @@ impl Kit {
             layers: 2,
             ..Default::default()
         };
-        portunus::catalog::repositories::record_tag(&self.state.db, &repo, tag, &meta, None, at, 0)
-            .await
-            .unwrap();
+        portunus::catalog::repositories::record_tag(
+            &self.state.db,
+            &repo,
+            tag,
+            &meta,
+            pusher,
+            at,
+            0,
+        )
+        .await
+        .unwrap();
         repo.id
     }
 }

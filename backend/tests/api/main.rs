@@ -13,6 +13,7 @@ mod layers;
 mod limits;
 mod openapi;
 mod outage;
+mod people;
 mod recovery;
 mod repositories;
 mod retention;

@@ -283,7 +283,8 @@ async fn openid_sign_in_and_token(stack: &Stack) -> String {
     page.fill("input[name=login]", "carol").await;
     page.fill("input[name=password]", "any password").await;
     page.click("button[type=submit]").await;
-    assert_eq!(page.text_of("#signed-in-as").await, "carol");
+    assert_eq!(page.text_of("#signed-in-as").await, "Carol (carol)");
+    assert_eq!(page.text_of("#me").await, "Carol (carol)", "the top bar");
 
     // Registry clients cannot sign in through a browser: the tokens page
     // says so, and its token is her docker password.
@@ -440,6 +441,11 @@ async fn browsing_repositories_and_deleting_a_tag() {
             "/namespaces/alice",
             Some(serde_json::json!({"visibility": "public"})),
         );
+        api.call(
+            "PATCH",
+            "/users/alice",
+            Some(serde_json::json!({"display_name": "Alice Liddell"})),
+        );
         for _ in 0..50 {
             if api.call("GET", "/repositories", None)["total"] == 1 {
                 return;
@@ -486,8 +492,13 @@ async fn browsing_repositories_and_deleting_a_tag() {
         "{row}"
     );
     assert!(
-        row.contains(" B") && row.contains("alice"),
-        "size and pusher shown: {row}"
+        row.contains(" B") && row.contains("by Alice Liddell (alice)"),
+        "size and pusher, by display name beside user name: {row}"
+    );
+    assert_eq!(
+        page.text_of("#me").await,
+        "Alice Liddell (alice)",
+        "the top bar"
     );
     page.click("#star").await;
     page.client
@@ -536,6 +547,10 @@ async fn browsing_repositories_and_deleting_a_tag() {
     page.fill("#comment-body", "Looks *good*").await;
     page.click("#add-comment").await;
     assert_eq!(page.text_of("article.comment em").await, "good");
+    assert_eq!(
+        page.text_of("article.comment .person").await,
+        "Alice Liddell (alice)"
+    );
 
     // A retention preview lists what would go, and changes nothing.
     page.click("#retention summary").await;
@@ -602,6 +617,13 @@ async fn teams_namespaces_and_users_pages() {
     for name in ["root", "alice", "bob"] {
         stack.create_user(name);
     }
+    tokio::task::block_in_place(|| {
+        portunus_e2e::Api::sign_in(&stack, "bob").call(
+            "PATCH",
+            "/users/bob",
+            Some(serde_json::json!({"display_name": "Bob Builder"})),
+        );
+    });
     let (page, _driver) = open_browser(&stack).await;
     page.client
         .goto(&format!("{}/teams", stack.portunus_url()))
@@ -625,6 +647,10 @@ async fn teams_namespaces_and_users_pages() {
     page.fill("#member-name", "bob").await;
     page.click("#add-member button").await;
     page.wait_for("tr[data-member='bob']").await;
+    assert_eq!(
+        page.text_of("tr[data-member='bob'] .person").await,
+        "Bob Builder (bob)"
+    );
     page.click("tr[data-member='bob'] select option[value='contributor']")
         .await;
     page.fill("#namespace-name", "webapps").await;

@@ -6,6 +6,8 @@ use leptos::task::spawn_local;
 
 use super::ErrorNote;
 use super::Loaded;
+use portunus_shared::display::person;
+
 use crate::api;
 
 #[component]
@@ -42,7 +44,10 @@ pub fn Comments(repository: i64) -> impl IntoView {
                         view! {
                             <article class="comment" data-comment=c.id>
                                 <p class="muted">
-                                    {c.author.unwrap_or_else(|| "(deleted account)".into())} " · " {c.created_at}
+                                    <span class="person">{match &c.author {
+                                        Some(name) => person(name, c.author_display_name.as_deref()),
+                                        None => "(deleted account)".to_owned(),
+                                    }}</span> " · " {c.created_at.clone()}
                                     {c.may_delete.then(|| view! {
                                         " " <button class="small danger" on:click=remove>"Delete"</button>
                                     })}

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use portunus_shared::api::Me;
+use portunus_shared::display::person;
 
 use super::Loaded;
 use crate::api;
@@ -54,7 +55,7 @@ fn SignedIn(me: Me) -> impl IntoView {
     view! {
         <div class="card">
             <h1>
-                "Signed in as " <span id="signed-in-as">{me.username.clone()}</span>
+                "Signed in as " <span id="signed-in-as">{person(&me.username, me.display_name.as_deref())}</span>
                 {me.admin.then(|| view! { <span class="badge">"admin"</span> })}
             </h1>
             {me.namespace.clone().map(|ns| view! {

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use portunus_shared::api::{Artifact, Image, PlatformImage, Repository};
-use portunus_shared::display::{human_size, short_digest};
+use portunus_shared::display::{human_size, pushed, short_digest};
 use portunus_shared::domain::RepositorySort;
 
 fn platforms(list: &[PlatformImage]) -> String {
@@ -73,10 +73,7 @@ pub fn ImageTable(
                                     <pre class="pull">{format!("docker pull {pull}:{tag}")}</pre>
                                 </td>
                                 <td>{human_size(image.size)}</td>
-                                <td>{match &image.pushed_by {
-                                    Some(who) => format!("{} by {who}", image.pushed_at),
-                                    None => image.pushed_at.clone(),
-                                }}</td>
+                                <td>{pushed(&image.pushed_at, image.pushed_by.as_deref(), image.pushed_by_display_name.as_deref())}</td>
                                 <td>{delete}</td>
                             </tr>
                         }

@@ -1,5 +1,6 @@
 //! Search results: repositories, namespaces and teams whose name contains
-//! the words typed into the top bar's search box, among those you may see.
+//! the words typed into the top bar's search box, among those you may see,
+//! and people by user name or display name.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -7,6 +8,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use super::Loaded;
 use super::images::RepositoryTable;
 use super::require_sign_in;
+use portunus_shared::display::person;
+
 use crate::api;
 
 /// Percent-encodes a query parameter value.
@@ -54,7 +57,7 @@ pub fn SearchPage() -> impl IntoView {
         <div class="card">
             <h1>"Search: " {q}</h1>
             <Loaded resource=found waiting="Searching…" show=move |value| match value {
-                    r if r.repositories.is_empty() && r.namespaces.is_empty() && r.teams.is_empty() => {
+                    r if r.repositories.is_empty() && r.namespaces.is_empty() && r.teams.is_empty() && r.people.is_empty() => {
                         view! { <p id="no-results" class="muted">"Nothing you may see matches."</p> }.into_any()
                     }
                     r => view! {
@@ -75,6 +78,14 @@ pub fn SearchPage() -> impl IntoView {
                             <ul id="search-teams">
                                 {r.teams.into_iter().map(|t| view! {
                                     <li><strong>{t.name}</strong> " · " {t.members.len()} " members"</li>
+                                }).collect_view()}
+                            </ul>
+                        })}
+                        {(!r.people.is_empty()).then(|| view! {
+                            <h2>"People"</h2>
+                            <ul id="search-people">
+                                {r.people.into_iter().map(|p| view! {
+                                    <li class="person">{person(&p.username, p.display_name.as_deref())}</li>
                                 }).collect_view()}
                             </ul>
                         })}

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use portunus_shared::display::{human_size, short_digest};
+use portunus_shared::display::{human_size, pushed, short_digest};
 
 use super::Loaded;
 use super::require_sign_in;
@@ -29,10 +29,7 @@ pub fn TagPage() -> impl IntoView {
                             ("Media type", Some(t.media_type.clone())),
                             ("Size", Some(format!("{} in {} layers", human_size(t.size), t.layers))),
                             ("Built", t.created.clone()),
-                            ("Pushed", Some(match &t.pushed_by {
-                                Some(who) => format!("{} by {who}", t.pushed_at),
-                                None => t.pushed_at.clone(),
-                            })),
+                            ("Pushed", Some(pushed(&t.pushed_at, t.pushed_by.as_deref(), t.pushed_by_display_name.as_deref()))),
                             ("Last pulled", t.pulled_at.clone()),
                             ("Runs", d.command.clone()),
                             ("Working directory", d.working_dir.clone()),

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use portunus_shared::api::{NewNamespace, Team};
+use portunus_shared::display::person;
 use portunus_shared::domain::{Role, Visibility};
 
 use super::ErrorNote;
@@ -153,7 +154,7 @@ fn Members(
                             });
                         }>"Remove"</button>
                     });
-                    view! { <tr data-member=m.username.clone()><td>{m.username.clone()}</td><td>{role_cell}</td><td>{remove}</td></tr> }
+                    view! { <tr data-member=m.username.clone()><td class="person">{person(&m.username, m.display_name.as_deref())}</td><td>{role_cell}</td><td>{remove}</td></tr> }
                 }).collect_view()}
             </tbody>
         </table>

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portunus_shared::api::UserUpdate;
+use portunus_shared::display::person;
 
 use super::ErrorNote;
 use super::Loaded;
@@ -59,7 +60,7 @@ pub fn UsersPage() -> impl IntoView {
                                     let (none2, none3) = (none.clone(), none.clone());
                                     view! {
                                         <tr data-user=u.username.clone()>
-                                            <td><strong>{u.username.clone()}</strong><br/><span class="muted">{u.email.clone().unwrap_or_default()}</span></td>
+                                            <td><strong>{person(&u.username, u.display_name.as_deref())}</strong><br/><span class="muted">{u.email.clone().unwrap_or_default()}</span></td>
                                             <td>{status}</td>
                                             <td>
                                                 <button class="small" on:click=move |_| change(n1.clone(), UserUpdate { enabled: Some(!enabled), ..none.clone() })>

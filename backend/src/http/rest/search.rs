@@ -1,5 +1,5 @@
 //! `/search`: repositories, namespaces and teams whose name contains the
-//! query, among those you may see.
+//! query, among those you may see, and people by either of their names.
 
 use poem::web::Data;
 use poem_openapi::OpenApi;
@@ -10,7 +10,7 @@ use portunus_shared::api::SearchResults;
 use super::ApiTags;
 use super::auth::Auth;
 use super::error::ApiResult;
-use crate::accounts::{namespaces, teams};
+use crate::accounts::{namespaces, teams, users};
 use crate::catalog::repositories;
 use crate::db::Paging;
 use crate::error::Error;
@@ -25,7 +25,8 @@ pub struct SearchApi;
 #[OpenApi(tag = "ApiTags::Search")]
 impl SearchApi {
     /// Search repositories, namespaces and teams by name (case-insensitive
-    /// substring), among those you may see.
+    /// substring), among those you may see; and, when signed in, people by
+    /// user name or display name.
     #[oai(path = "/search", method = "get", operation_id = "search")]
     async fn search(
         &self,
@@ -60,10 +61,12 @@ impl SearchApi {
         .await?;
         namespaces.retain(|n| !n.global);
         let (teams, _) = teams::list(&state.db, who, Some(&needle), paging).await?;
+        let people = users::find_people(&state.db, who, &needle, LIMIT as u64).await?;
         Ok(Json(SearchResults {
             repositories,
             namespaces,
             teams,
+            people,
         }))
     }
 }
