@@ -147,6 +147,7 @@ async fn main() {
                 state.catalog.registry_id,
                 &portunus::authz::Subject::user(&viewer, None),
                 None,
+                None,
                 false,
                 portunus_shared::domain::RepositorySort::Recent,
                 paging,

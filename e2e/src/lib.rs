@@ -473,6 +473,20 @@ impl Api {
         serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
     }
 
+    /// The page of `GET /repositories` once it lists `count` repositories
+    /// (Portunus records pushes as the registry reports them); waits 10 s
+    /// at most.
+    pub fn repositories_once(&self, count: u64) -> serde_json::Value {
+        for _ in 0..100 {
+            let page = self.call("GET", "/repositories", None);
+            if page["total"] == count {
+                return page;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("Portunus did not list {count} repositories within 10 s");
+    }
+
     /// The members of `team` with their roles, sorted by name.
     pub fn team_members(&self, team: &str) -> Vec<(String, String)> {
         let team = self.call("GET", &format!("/teams/{team}"), None);

@@ -3,12 +3,13 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use portunus_shared::api::{
-    Accepted, ApplicationToken, Comment, CreatedApplicationToken, ErrorBody, ExploredRepository,
-    Image, Me, MemberRole, Namespace, NamespacePage, NamespaceUpdate, NewApplicationToken,
-    NewComment, NewNamespace, NewTeam, PasswordReset, PasswordResetRequest, Permissions,
-    RegistryEventPage, Repository, RepositoryDescription, RepositoryPage, RetentionPreview,
-    RetentionRule, RetentionSetting, SearchResults, ServerInfo, SignIn, SignUp, SignedUp,
-    TagDetails, Team, TeamPage, User, UserPage, UserUpdate,
+    Accepted, ActivityPage, ApplicationToken, Comment, CreatedApplicationToken, ErrorBody,
+    ExploredRepository, Image, Me, MemberRole, Namespace, NamespacePage, NamespaceUpdate,
+    NewApplicationToken, NewComment, NewNamespace, NewTeam, Overview, PasswordChange,
+    PasswordReset, PasswordResetRequest, Permissions, RefreshTokenInfo, RegistryEventPage,
+    Repository, RepositoryDescription, RepositoryPage, RetentionPreview, RetentionRule,
+    RetentionSetting, SearchResults, ServerInfo, SignIn, SignUp, SignedUp, TagDetails, Team,
+    TeamPage, User, UserPage, UserUpdate, WebSession,
 };
 use portunus_shared::domain::{EventState, RepositorySort, Role};
 use serde::Serialize;
@@ -370,4 +371,138 @@ pub async fn update_user(username: &str, change: UserUpdate) -> Result<User, Api
         Some(&change),
     )
     .await
+}
+
+/// Changes the signed-in user's password (other sessions and docker logins end).
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), ApiError> {
+    let change = PasswordChange {
+        current_password,
+        new_password,
+    };
+    send_empty(Request::put(&url("/me/password")), &change).await
+}
+
+/// The signed-in user's web sessions, newest first.
+pub async fn my_sessions() -> Result<Vec<WebSession>, ApiError> {
+    call(Request::get(&url("/me/sessions")), NO_BODY).await
+}
+
+pub async fn end_session(id: i64) -> Result<(), ApiError> {
+    call_empty(Request::delete(&url(&format!("/me/sessions/{id}")))).await
+}
+
+/// The signed-in user's registry logins (refresh tokens).
+pub async fn refresh_tokens() -> Result<Vec<RefreshTokenInfo>, ApiError> {
+    call(Request::get(&url("/refresh-tokens")), NO_BODY).await
+}
+
+pub async fn revoke_refresh_token(id: i64) -> Result<(), ApiError> {
+    call_empty(Request::delete(&url(&format!("/refresh-tokens/{id}")))).await
+}
+
+/// A page of the signed-in user's feed, newest first.
+pub async fn feed(page: u64) -> Result<ActivityPage, ApiError> {
+    let page = page.to_string();
+    call(
+        Request::get(&url("/feed")).query([("page", page.as_str()), ("per_page", "20")]),
+        NO_BODY,
+    )
+    .await
+}
+
+/// The installation's figures (administrators).
+pub async fn overview() -> Result<Overview, ApiError> {
+    call(Request::get(&url("/overview")), NO_BODY).await
+}
+
+/// Which repositories the start page's panel lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shelf {
+    All,
+    Starred,
+    /// Those in the signed-in user's personal namespace.
+    Personal,
+}
+
+/// A page of the repositories on `shelf`, last pushed first.
+pub async fn shelf(shelf: Shelf, namespace: &str, page: u64) -> Result<RepositoryPage, ApiError> {
+    let page = page.to_string();
+    let mut query = vec![
+        ("sort", "recent"),
+        ("per_page", "10"),
+        ("page", page.as_str()),
+    ];
+    match shelf {
+        Shelf::All => {}
+        Shelf::Starred => query.push(("starred", "true")),
+        Shelf::Personal => query.push(("namespace", namespace)),
+    }
+    call(Request::get(&url("/repositories")).query(query), NO_BODY).await
+}
+
+/// What the audit log page filters by; empty fields filter nothing. Dates
+/// are `YYYY-MM-DD` (UTC), `until` included.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor: String,
+    pub key: String,
+    pub target: String,
+    pub since: String,
+    pub until: String,
+}
+
+impl AuditFilter {
+    /// The query parameters of the activity API.
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
+        for (name, value) in [
+            ("actor", &self.actor),
+            ("key", &self.key),
+            ("target", &self.target),
+        ] {
+            if !value.trim().is_empty() {
+                query.push((name, value.trim().to_owned()));
+            }
+        }
+        if !self.since.is_empty() {
+            query.push(("since", format!("{}T00:00:00Z", self.since)));
+        }
+        if !self.until.is_empty() {
+            query.push(("until", format!("{}T23:59:59Z", self.until)));
+        }
+        query
+    }
+}
+
+/// A page of the audit log (administrators see all, others their own).
+pub async fn activities(filter: &AuditFilter, page: u64) -> Result<ActivityPage, ApiError> {
+    let mut query = filter.query();
+    query.push(("page", page.to_string()));
+    query.push(("per_page", "50".to_owned()));
+    call(Request::get(&url("/activities")).query(query), NO_BODY).await
+}
+
+/// Where the CSV of the audit log with `filter` downloads from.
+pub fn activities_csv_url(filter: &AuditFilter) -> String {
+    let query: Vec<String> = filter
+        .query()
+        .into_iter()
+        .map(|(name, value)| format!("{name}={}", encode(&value)))
+        .collect();
+    format!("{}?{}", url("/activities.csv"), query.join("&"))
+}
+
+/// Percent-encodes a query parameter value.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -591,6 +591,30 @@ pub struct RegistryEvent {
     pub held_host: Option<String>,
 }
 
+/// The installation at a glance, for administrators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct Overview {
+    pub users: u64,
+    pub teams: u64,
+    pub namespaces: u64,
+    pub repositories: u64,
+    pub tags: u64,
+    /// Registry events held because they name an unknown registry host.
+    pub held_events: u64,
+    /// Pushes per day (UTC) over the last 30 days, oldest first, today last.
+    pub pushes: Vec<DayCount>,
+}
+
+/// How many of something happened on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct DayCount {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    pub count: u64,
+}
+
 /// What a search found, each list by name and at most 20 long.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]

@@ -74,7 +74,7 @@ fn query(who: &Subject, filter: &Filter) -> Result<Select<activity::Entity>> {
 }
 
 /// The wire form of `a`; `people` holds its actor, while their account exists.
-fn describe(a: activity::Model, people: &HashMap<i64, Person>) -> api::Activity {
+pub(crate) fn describe(a: activity::Model, people: &HashMap<i64, Person>) -> api::Activity {
     api::Activity {
         id: a.id,
         actor_display_name: a

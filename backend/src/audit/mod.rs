@@ -2,6 +2,7 @@
 //! action key, target and parameters.
 
 pub mod activities;
+pub mod feed;
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 

@@ -37,6 +37,7 @@ pub async fn list(
         registry_id: catalog.registry_id,
         audience: &Subject::anonymous(),
         q,
+        namespace: None,
         starred_by: None,
         sort,
         paging,

@@ -22,6 +22,8 @@ pub struct Listing<'a> {
     pub audience: &'a Subject,
     /// Only repositories whose full name contains this.
     pub q: Option<&'a str>,
+    /// Only repositories in the namespace of this name.
+    pub namespace: Option<&'a str>,
     /// Only repositories this user starred.
     pub starred_by: Option<i64>,
     pub sort: RepositorySort,
@@ -68,6 +70,9 @@ fn filtered(listing: &Listing, mut select: SelectStatement) -> SelectStatement {
             .and_where(Expr::col(star::Column::UserId).eq(user_id))
             .to_owned();
         select.and_where(Expr::col((r(), repository::Column::Id)).in_subquery(starred));
+    }
+    if let Some(name) = listing.namespace {
+        select.and_where(Expr::col((n(), namespace::Column::Name)).eq(name));
     }
     if let Some(q) = listing.q.filter(|q| !q.is_empty()) {
         select.and_where(Expr::expr(Func::lower(Expr::cust(FULL_NAME))).like(contains(q)));

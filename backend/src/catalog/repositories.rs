@@ -484,11 +484,13 @@ pub async fn describe_as(
 }
 
 /// Repositories `who` may see whose name contains `q`, in `sort` order.
+#[allow(clippy::too_many_arguments)] // one per filter, as the API takes them
 pub async fn list(
     db: &DatabaseConnection,
     registry_id: i64,
     who: &Subject,
     q: Option<&str>,
+    namespace: Option<&str>,
     starred_only: bool,
     sort: RepositorySort,
     paging: Paging,
@@ -497,6 +499,7 @@ pub async fn list(
         registry_id,
         audience: who,
         q,
+        namespace,
         // Nobody's stars (no user has id 0) for a visitor.
         starred_by: starred_only.then_some(who.user_id.unwrap_or_default()),
         sort,

@@ -7,6 +7,7 @@
 
 mod authz;
 mod comments;
+mod dashboard;
 mod events;
 mod kit;
 mod layers;

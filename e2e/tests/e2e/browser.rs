@@ -9,7 +9,7 @@ use portunus_e2e::peers::{OpenIdProvider, SmtpSink};
 use portunus_e2e::{Api, PASSWORD, Stack, layer_tar, require, workspace_root};
 use serde_json::json;
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -19,7 +19,7 @@ impl Drop for Driver {
 }
 
 /// Whether the browser tests can run (tools and a built UI).
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     if !require("chromium") || !require("chromedriver") || !require("docker-registry") {
         return false;
     }
@@ -33,7 +33,7 @@ fn browser_available() -> bool {
 }
 
 /// Headless Chromium driven through chromedriver; both end with the guard.
-async fn open_browser(stack: &Stack) -> (Page, Driver) {
+pub(crate) async fn open_browser(stack: &Stack) -> (Page, Driver) {
     let port = portunus_e2e::free_port();
     let driver = Driver(
         Command::new("chromedriver")
@@ -118,7 +118,7 @@ async fn sign_in_through_the_web_ui() {
         let _ = std::fs::write(stack.path("signed-in.png"), png);
     }
 
-    page.click("#signout").await;
+    page.click("#signout-link").await;
     page.wait_for("#username").await;
 
     // Sign-up is linked from the sign-in page; a later account is no admin.
@@ -354,13 +354,13 @@ async fn reset_in_the_browser(stack: &Stack, smtp: &SmtpSink) {
 }
 
 /// Find / act / check helpers over the WebDriver client.
-struct Page {
-    client: fantoccini::Client,
-    wait: Duration,
+pub(crate) struct Page {
+    pub(crate) client: fantoccini::Client,
+    pub(crate) wait: Duration,
 }
 
 impl Page {
-    async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+    pub(crate) async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
             .at_most(self.wait)
@@ -369,7 +369,7 @@ impl Page {
             .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
     }
 
-    async fn text_of(&self, css: &str) -> String {
+    pub(crate) async fn text_of(&self, css: &str) -> String {
         self.wait_for(css)
             .await
             .text()
@@ -377,12 +377,12 @@ impl Page {
             .unwrap_or_else(|e| panic!("text of {css}: {e}"))
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         self.on_element(css, "click", |e| async move { e.click().await.map(|_| ()) })
             .await;
     }
 
-    async fn fill(&self, css: &str, text: &str) {
+    pub(crate) async fn fill(&self, css: &str, text: &str) {
         self.on_element(css, "type into", |e| {
             let text = text.to_owned();
             async move {
@@ -391,6 +391,22 @@ impl Page {
             }
         })
         .await;
+    }
+
+    /// Opens an administrators' page through the top bar's menu.
+    pub(crate) async fn open_admin(&self, path: &str) {
+        self.click("#admin-menu summary").await;
+        self.click(&format!("#admin-menu a[href='{path}']")).await;
+    }
+
+    /// Waits until an element matching `xpath` appears.
+    pub(crate) async fn wait_for_xpath(&self, xpath: &str) {
+        self.client
+            .wait()
+            .at_most(self.wait)
+            .for_element(Locator::XPath(xpath))
+            .await
+            .unwrap_or_else(|e| panic!("{xpath} did not appear: {e}"));
     }
 
     /// Runs `act` on what `css` finds; when the page re-renders it meanwhile
@@ -416,7 +432,7 @@ impl Page {
         }
     }
 
-    async fn sign_in(&self, username: &str, password: &str) {
+    pub(crate) async fn sign_in(&self, username: &str, password: &str) {
         self.fill("#username", username).await;
         self.fill("#password", password).await;
         self.click("#signin-button").await;
@@ -446,13 +462,7 @@ async fn browsing_repositories_and_deleting_a_tag() {
             "/users/alice",
             Some(serde_json::json!({"display_name": "Alice Liddell"})),
         );
-        for _ in 0..50 {
-            if api.call("GET", "/repositories", None)["total"] == 1 {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("the push did not reach Portunus");
+        api.repositories_once(1);
     });
     let (page, _driver) = open_browser(&stack).await;
 
@@ -600,9 +610,9 @@ async fn browsing_repositories_and_deleting_a_tag() {
         assert!(answer.status().is_success());
     });
     page.client.goto(&stack.portunus_url()).await.expect("open");
-    page.click("#signout").await;
+    page.click("#signout-link").await;
     page.sign_in("root", PASSWORD).await;
-    page.click("a[href='/admin/events']").await;
+    page.open_admin("/admin/events").await;
     let row = page.text_of("tr[data-event='odd-1']").await;
     assert!(row.contains("unknown action"), "{row}");
     page.client.close().await.expect("close the browser");
@@ -692,9 +702,9 @@ async fn teams_namespaces_and_users_pages() {
 
     // The administrator disables Bob on the users page.
     page.client.goto(&stack.portunus_url()).await.expect("open");
-    page.click("#signout").await;
+    page.click("#signout-link").await;
     page.sign_in("root", PASSWORD).await;
-    page.click("a[href='/admin/users']").await;
+    page.open_admin("/admin/users").await;
     page.click("tr[data-user='bob'] button").await;
     page.client
         .wait()

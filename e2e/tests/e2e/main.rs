@@ -6,6 +6,7 @@
 
 mod authorization;
 mod browser;
+mod browser_home;
 mod cli;
 pub mod docker;
 mod events;

@@ -7,7 +7,9 @@
 
 use std::time::Duration;
 
-use portunus_e2e::{Api, PASSWORD, Stack, layer_tar, push_small_image, registry_token, require};
+use portunus_e2e::{
+    Api, PASSWORD, Stack, layer_tar, push_small_image, registry_token, require, token_login,
+};
 use serde_json::Value;
 
 use crate::podman::Podman;
@@ -122,7 +124,23 @@ fn a_removed_accounts_images_are_erased_or_moved_as_the_administrator_chooses() 
     }
     let root = Api::sign_in(&stack, "root");
     recorded_id(&root, "alice/app");
-    recorded_id(&root, "bob/app");
+    let bobs_app = recorded_id(&root, "bob/app");
+    // What bob holds besides images: a session, a token, a star, a membership.
+    let old_bob = Api::sign_in(&stack, "bob");
+    let made = old_bob.call("POST", "/tokens", Some(serde_json::json!({"name": "ci"})));
+    let bobs_token = made["secret"].as_str().expect("a secret").to_owned();
+    assert_eq!(token_login(&stack, "bob", &bobs_token).0, 200);
+    old_bob.call("PUT", &format!("/repositories/{bobs_app}/star"), None);
+    root.call(
+        "POST",
+        "/teams",
+        Some(serde_json::json!({"name": "archive", "description": ""})),
+    );
+    root.call(
+        "PUT",
+        "/teams/archive/members/bob",
+        Some(serde_json::json!({"role": "viewer"})),
+    );
     let token = registry_token(&stack, "alice", &["repository:alice/app:pull"]);
     let (status, image) = manifest(&stack, &token, "alice/app", "1");
     assert_eq!(status, 200, "{image}");
@@ -174,12 +192,19 @@ fn a_removed_accounts_images_are_erased_or_moved_as_the_administrator_chooses() 
 
     // Moved: the namespace, images and all, belongs to a team now; the new
     // bob gets another personal namespace and reaches nothing of the old.
-    root.call(
-        "POST",
-        "/teams",
-        Some(serde_json::json!({"name": "archive", "description": ""})),
-    );
     root.call("DELETE", "/users/bob?move_namespace_to=archive", None);
+    assert_eq!(old_bob.status("GET", "/me"), 401, "the session ended");
+    assert_eq!(
+        token_login(&stack, "bob", &bobs_token).0,
+        401,
+        "the token went"
+    );
+    assert_eq!(
+        root.team_members("archive"),
+        [("root".to_owned(), "owner".to_owned())]
+    );
+    let kept = root.call("GET", &format!("/repositories/{bobs_app}"), None);
+    assert_eq!(kept["stars"], 0, "the star went: {kept}");
     let moved = root.call("GET", "/namespaces/bob", None);
     assert_eq!(moved["team"], "archive", "{moved}");
     assert_eq!(moved["personal_of"], Value::Null, "{moved}");

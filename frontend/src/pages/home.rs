@@ -1,14 +1,17 @@
-//! The start page: who you are signed in as and how to push to your
-//! namespace; people who are not signed in are sent to the sign-in page.
+//! The start page (Portus's dashboard): who you are and how to push, your
+//! feed of recent activities beside your repositories (all, starred,
+//! personal), and for administrators the installation's figures with a
+//! chart of pushes; people who are not signed in are sent to sign in.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use portunus_shared::api::Me;
-use portunus_shared::display::person;
+use portunus_shared::api::{Activity, DayCount, Me};
+use portunus_shared::display::{self, person};
 
-use super::Loaded;
-use crate::api;
+use super::images::RepositoryTable;
+use super::{ErrorNote, Loaded, Pager, When};
+use crate::api::{self, Shelf};
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -29,17 +32,25 @@ pub fn Home() -> impl IntoView {
     }
 }
 
-/// What a signed-in person sees.
+/// What a signed-in person sees: who they are and how to push, their feed
+/// beside their repositories, and for administrators the figures.
 #[component]
 fn SignedIn(me: Me) -> impl IntoView {
-    let navigate = use_navigate();
-    let sign_out = move |_| {
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let _ = api::sign_out().await;
-            navigate("/signin", Default::default());
-        });
-    };
+    let admin = me.admin;
+    let namespace = me.namespace.clone().unwrap_or_default();
+    view! {
+        <Welcome me=me />
+        {admin.then(|| view! { <Figures /> })}
+        <div class="columns">
+            <Feed />
+            <Shelves namespace=namespace />
+        </div>
+    }
+}
+
+/// Who is signed in, and the three lines that push an image.
+#[component]
+fn Welcome(me: Me) -> impl IntoView {
     let info = LocalResource::new(api::info);
     let namespace = me.namespace.clone().unwrap_or_default();
     let username = me.username.clone();
@@ -59,10 +70,173 @@ fn SignedIn(me: Me) -> impl IntoView {
                 {me.admin.then(|| view! { <span class="badge">"admin"</span> })}
             </h1>
             {me.namespace.clone().map(|ns| view! {
-                <p>"Your personal namespace is " <strong id="namespace">{ns}</strong> ". You can always push and pull there:"</p>
+                <details>
+                    <summary>"Your personal namespace is " <strong id="namespace">{ns}</strong> ". You can always push and pull there."</summary>
+                    <pre>{push_hint}</pre>
+                </details>
             })}
-            <pre>{push_hint}</pre>
-            <button id="signout" on:click=sign_out>"Sign out"</button>
         </div>
+    }
+}
+
+/// Recent activities that concern me, newest first, a page at a time.
+#[component]
+fn Feed() -> impl IntoView {
+    let items = RwSignal::new(Vec::<Activity>::new());
+    let total = RwSignal::new(0_u64);
+    let page = RwSignal::new(0_u64);
+    let error = RwSignal::new(None::<String>);
+    let more = move || {
+        let next = page.get_untracked() + 1;
+        spawn_local(async move {
+            match api::feed(next).await {
+                Ok(found) => {
+                    items.update(|list| list.extend(found.items));
+                    total.set(found.total);
+                    page.set(next);
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    more();
+    let nothing_yet = move || page.get() != 0 && items.with(Vec::is_empty);
+    view! {
+        <section class="card" id="feed">
+            <h2>"Recent activity"</h2>
+            <Show when=nothing_yet>
+                <p class="muted" id="feed-empty">"Nothing yet: pushes to your namespaces and changes to your teams show here."</p>
+            </Show>
+            <ul class="feed">
+                <For each=move || items.get() key=|a| a.id let:a>
+                    <FeedEntry activity=a />
+                </For>
+            </ul>
+            <Show when=move || (items.with(Vec::len) as u64) < total.get()>
+                <button id="feed-more" class="small" on:click=move |_| more()>
+                    {move || format!("Show older ({} of {})", items.with(Vec::len), total.get())}
+                </button>
+            </Show>
+            <ErrorNote error=error />
+        </section>
+    }
+}
+
+#[component]
+fn FeedEntry(activity: Activity) -> impl IntoView {
+    let (kind, text) = display::activity(
+        &activity.key,
+        &activity.target,
+        activity.parameters.as_deref(),
+    );
+    view! {
+        <li class="feed-entry" data-key=activity.key.clone()>
+            <span class="icon" aria-hidden="true">{kind.icon()}</span>
+            <span>
+                <strong class="person">{person(&activity.actor, activity.actor_display_name.as_deref())}</strong>
+                " " {text}
+                <br/><span class="muted"><When at=activity.created_at.clone() /></span>
+            </span>
+        </li>
+    }
+}
+
+/// The repository panel: all I may see, those I starred, my own.
+#[component]
+fn Shelves(namespace: String) -> impl IntoView {
+    let shelf = RwSignal::new(Shelf::All);
+    let page = RwSignal::new(1_u64);
+    let namespace = StoredValue::new(namespace);
+    let listed = LocalResource::new(move || {
+        let (shelf, page) = (shelf.get(), page.get());
+        async move { api::shelf(shelf, &namespace.get_value(), page).await }
+    });
+    let tab = move |which: Shelf, label: &'static str, id: &'static str| {
+        view! {
+            <button id=id role="tab" class="tab" aria-selected=move || (shelf.get() == which).to_string()
+                on:click=move |_| { shelf.set(which); page.set(1); }>{label}</button>
+        }
+    };
+    view! {
+        <section class="card" id="shelves">
+            <h2>"Repositories"</h2>
+            <div role="tablist" class="tabs">
+                {tab(Shelf::All, "All", "shelf-all")}
+                {tab(Shelf::Starred, "Starred", "shelf-starred")}
+                {tab(Shelf::Personal, "Personal", "shelf-personal")}
+            </div>
+            <Loaded resource=listed show=move |found| match found {
+                found if found.items.is_empty() => view! {
+                    <p class="muted" id="shelf-empty">"None here yet."</p>
+                }.into_any(),
+                found => {
+                    let pages = found.total.div_ceil(found.per_page.max(1));
+                    view! {
+                        <RepositoryTable id="shelf-list" link="/repositories" items=found.items />
+                        <Pager page=page pages=pages />
+                    }.into_any()
+                }
+            } />
+        </section>
+    }
+}
+
+/// The installation's figures and pushes per day (administrators).
+#[component]
+fn Figures() -> impl IntoView {
+    let figures = LocalResource::new(api::overview);
+    view! {
+        <section class="card" id="figures">
+            <Loaded resource=figures show=move |o| {
+                let counters = [
+                    ("Users", o.users, "/admin/users"),
+                    ("Teams", o.teams, "/teams"),
+                    ("Namespaces", o.namespaces, "/namespaces"),
+                    ("Repositories", o.repositories, "/repositories"),
+                    ("Tags", o.tags, "/repositories"),
+                    ("Held events", o.held_events, "/admin/events"),
+                ];
+                view! {
+                    <div class="counters">
+                        {counters.into_iter().map(|(label, n, link)| view! {
+                            <a class="counter" href=link data-counter=label>
+                                <span class="figure">{n}</span><span class="muted">{label}</span>
+                            </a>
+                        }).collect_view()}
+                    </div>
+                    <PushChart days=o.pushes />
+                }.into_any()
+            } />
+        </section>
+    }
+}
+
+/// Pushes per day as bars, the busiest day full height.
+#[component]
+fn PushChart(days: Vec<DayCount>) -> impl IntoView {
+    let most = days.iter().map(|d| d.count).max().unwrap_or(0).max(1);
+    let total: u64 = days.iter().map(|d| d.count).sum();
+    let (width, height, gap) = (12.0_f64, 60.0_f64, 3.0_f64);
+    let count = days.len();
+    let caption = format!(
+        "{total} {} in the last {count} days",
+        if total == 1 { "push" } else { "pushes" }
+    );
+    let span = count as f64 * (width + gap);
+    view! {
+        <figure class="chart" id="push-chart">
+            <svg viewBox=format!("0 0 {span} {}", height + 2.0) width="100%" height="80" role="img"
+                aria-label=caption.clone()>
+                {days.into_iter().enumerate().map(|(i, d)| {
+                    let h = (d.count as f64 / most as f64 * height).max(if d.count > 0 { 2.0 } else { 0.5 });
+                    view! {
+                        <rect x=i as f64 * (width + gap) y=height - h + 1.0 width=width height=h rx="2">
+                            <title>{format!("{}: {} pushes", d.day, d.count)}</title>
+                        </rect>
+                    }
+                }).collect_view()}
+            </svg>
+            <figcaption class="muted">{caption}</figcaption>
+        </figure>
     }
 }

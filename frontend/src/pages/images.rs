@@ -8,6 +8,8 @@ use portunus_shared::api::{Artifact, Image, PlatformImage, Repository};
 use portunus_shared::display::{human_size, pushed, short_digest};
 use portunus_shared::domain::RepositorySort;
 
+use super::When;
+
 fn platforms(list: &[PlatformImage]) -> String {
     list.iter()
         .map(|p| match &p.variant {
@@ -111,7 +113,7 @@ pub fn RepositoryTable(
                     <tr>
                         <td><a href=format!("{link}/{}", r.id)>{r.name}</a></td>
                         <td>{r.tags}</td>
-                        <td>{r.updated_at.unwrap_or_default()}</td>
+                        <td>{r.updated_at.map(|at| view! { <When at=at /> })}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

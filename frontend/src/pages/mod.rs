@@ -1,5 +1,6 @@
 //! One module per page, and what pages share.
 
+mod activities;
 mod comments;
 mod events;
 mod explore;
@@ -7,6 +8,7 @@ mod home;
 mod images;
 mod namespaces;
 mod permissions;
+mod profile;
 mod recovery;
 mod repositories;
 mod retention;
@@ -18,11 +20,13 @@ mod teams;
 mod tokens;
 mod users;
 
+pub use activities::AuditLogPage;
 pub use events::RegistryEventsPage;
 pub use explore::{ExplorePage, ExploredRepositoryPage};
 pub use home::Home;
 pub use namespaces::NamespacesPage;
 pub use permissions::PermissionsPage;
+pub use profile::ProfilePage;
 pub use recovery::{ForgotPasswordPage, ResetPasswordPage};
 pub use repositories::{RepositoriesPage, RepositoryPage};
 pub use search::{SearchBox, SearchPage};
@@ -98,4 +102,39 @@ pub fn choices<T: portunus_shared::domain::ClosedSet>(
             view! { <option value=value.as_str() selected=selected == Some(*value)>{value.label()}</option> }
         })
         .collect_view()
+}
+
+/// Previous and next for a list served a page at a time: page `page` (from
+/// 1) of `pages`; nothing when everything fits on one page.
+#[leptos::component]
+pub fn Pager(page: leptos::prelude::RwSignal<u64>, pages: u64) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    (pages > 1).then(|| {
+        view! {
+            <nav class="pager" aria-label="pages">
+                <button class="small pager-previous" disabled=move || page.get() <= 1
+                    on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"← Previous"</button>
+                <span class="muted">{move || format!(" Page {} of {pages} ", page.get())}</span>
+                <button class="small pager-next" disabled=move || page.get() >= pages
+                    on:click=move |_| page.update(|p| *p = (*p + 1).min(pages))>"Next →"</button>
+            </nav>
+        }
+    })
+}
+
+/// Seconds from the RFC 3339 time `at` until now, by the browser's clock.
+pub fn seconds_since(at: &str) -> i64 {
+    let then = js_sys::Date::parse(at);
+    if then.is_nan() {
+        return 0;
+    }
+    ((js_sys::Date::now() - then) / 1000.0).max(0.0) as i64
+}
+
+/// A time as people say it (`3 hours ago`), the exact time on hover.
+#[leptos::component]
+pub fn When(at: String) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    let said = portunus_shared::display::ago(seconds_since(&at), &at);
+    view! { <time datetime=at.clone() title=at>{said}</time> }
 }

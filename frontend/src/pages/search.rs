@@ -12,18 +12,6 @@ use portunus_shared::display::person;
 
 use crate::api;
 
-/// Percent-encodes a query parameter value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// The search box of the top bar: Enter opens the results page.
 #[component]
 pub fn SearchBox() -> impl IntoView {
@@ -33,7 +21,7 @@ pub fn SearchBox() -> impl IntoView {
         ev.prevent_default();
         let q = text.get();
         if !q.trim().is_empty() {
-            let encoded = encode(q.trim());
+            let encoded = api::encode(q.trim());
             navigate(&format!("/search?q={encoded}"), Default::default());
         }
     };

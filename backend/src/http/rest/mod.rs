@@ -4,6 +4,7 @@
 
 mod activities;
 pub mod auth;
+mod dashboard;
 pub mod error;
 mod explore;
 mod info;
@@ -78,6 +79,8 @@ pub enum ApiTags {
     Search,
     /// Public repositories, for everyone.
     Explore,
+    /// The start page: your feed, and the installation's figures.
+    Dashboard,
 }
 
 /// The OpenAPI service; `server_url` goes into the spec's `servers`.
@@ -95,6 +98,7 @@ pub fn service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
             permissions::PermissionsApi,
             users::UsersApi,
             activities::ActivitiesApi,
+            dashboard::DashboardApi,
             repositories::RepositoriesApi,
             retention::RetentionApi,
             search::SearchApi,

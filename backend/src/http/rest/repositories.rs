@@ -36,6 +36,8 @@ impl RepositoriesApi {
         state: Data<&SharedState>,
         auth: Auth,
         q: Query<Option<String>>,
+        /// Only repositories in the namespace of this name.
+        namespace: Query<Option<String>>,
         /// Only repositories you starred.
         starred: Query<Option<bool>>,
         /// `name` (default), `recent` (last pushed first) or `stars` (most starred first).
@@ -52,6 +54,7 @@ impl RepositoriesApi {
                 state.catalog.registry_id,
                 &auth.principal().subject(),
                 q.0.as_deref(),
+                namespace.0.as_deref(),
                 starred.0.unwrap_or(false),
                 sort.0.unwrap_or_default(),
                 paging,

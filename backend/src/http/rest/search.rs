@@ -45,6 +45,7 @@ impl SearchApi {
             state.catalog.registry_id,
             who,
             Some(needle.as_str()),
+            None,
             false,
             RepositorySort::Name,
             paging,

@@ -1,0 +1,50 @@
+//! `/feed` and `/overview`: what the start page shows, your share of the
+//! activity log and, for administrators, the installation's figures.
+
+use poem::web::Data;
+use poem_openapi::OpenApi;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use portunus_shared::api::{ActivityPage, Overview};
+
+use super::ApiTags;
+use super::auth::Auth;
+use super::error::ApiResult;
+use crate::audit::feed;
+use crate::catalog::overview;
+use crate::db::Paging;
+use crate::http::state::SharedState;
+
+pub struct DashboardApi;
+
+#[OpenApi(tag = "ApiTags::Dashboard")]
+impl DashboardApi {
+    /// Your feed, newest first: what concerns you among what you may see.
+    /// Your own actions; changes to your teams, their namespaces and the
+    /// repositories in them; pushes to every namespace you may see.
+    /// Administrators read every change. Sign-ins are left to the audit log.
+    #[oai(path = "/feed", method = "get", operation_id = "feed")]
+    async fn feed(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+        /// Page number, from 1.
+        page: Query<Option<u64>>,
+        /// Entries per page, 1 to 500 (default 50).
+        per_page: Query<Option<u64>>,
+    ) -> ApiResult<Json<ActivityPage>> {
+        let paging = Paging::new(page.0, per_page.0)?;
+        let who = auth.principal().subject();
+        Ok(Json(feed::page(&state.db, &who, paging).await?))
+    }
+
+    /// How many accounts, teams, namespaces, repositories, tags and held
+    /// registry events there are, and pushes per day over the last 30 days
+    /// (administrators).
+    #[oai(path = "/overview", method = "get", operation_id = "overview")]
+    async fn overview(&self, state: Data<&SharedState>, auth: Auth) -> ApiResult<Json<Overview>> {
+        let who = auth.principal().subject();
+        let now = chrono::Utc::now();
+        Ok(Json(overview::overview(&state.db, &who, now).await?))
+    }
+}

@@ -1,0 +1,256 @@
+//! The profile: your display name and e-mail address, your password, where
+//! you are signed in (web sessions and registry logins, each one can be
+//! ended), and disabling your own account.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use portunus_shared::api::{Me, RefreshTokenInfo, UserUpdate, WebSession};
+use portunus_shared::display::{client_name, person};
+
+use super::ErrorNote;
+use super::Loaded;
+use super::{When, require_sign_in};
+use crate::api;
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    require_sign_in();
+    let me = LocalResource::new(api::me);
+    view! {
+        <Loaded resource=me show=move |me| view! {
+            <Account me=me.clone() />
+            {me.directory.is_none().then(|| view! { <Password /> })}
+            <Sessions />
+            <RegistryLogins />
+            <DisableAccount me=me />
+        }.into_any() />
+    }
+}
+
+/// Display name and e-mail address.
+#[component]
+fn Account(me: Me) -> impl IntoView {
+    let display_name = RwSignal::new(me.display_name.clone().unwrap_or_default());
+    let email = RwSignal::new(me.email.clone().unwrap_or_default());
+    let shown = RwSignal::new(person(&me.username, me.display_name.as_deref()));
+    let error = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let username = me.username.clone();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        saved.set(false);
+        let change = UserUpdate {
+            display_name: Some(display_name.get_untracked()),
+            email: Some(email.get_untracked()),
+            ..UserUpdate::default()
+        };
+        let username = username.clone();
+        spawn_local(async move {
+            match api::update_user(&username, change).await {
+                Ok(user) => {
+                    shown.set(person(&user.username, user.display_name.as_deref()));
+                    saved.set(true);
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    let directory = me.directory.clone().map(|d| match d.as_str() {
+        "ldap" => "LDAP directory",
+        _ => "identity provider",
+    });
+    view! {
+        <div class="card">
+            <h1>"Your profile"</h1>
+            <p>"Others see you as " <strong id="profile-shown-as">{move || shown.get()}</strong>
+               ". Your user name " <code>{me.username.clone()}</code> " always shows beside your display name."</p>
+            {directory.map(|d| view! {
+                <p class="note">"Your " {d} " may set these again when you next sign in."</p>
+            })}
+            <form id="profile-form" on:submit=save>
+                <label for="display-name">"Display name (unique; empty: your user name)"</label>
+                <input id="display-name" maxlength="100" bind:value=display_name />
+                <label for="email">"E-mail address (for password resets)"</label>
+                <input id="email" type="email" bind:value=email />
+                <button id="save-profile" type="submit">"Save"</button>
+                <Show when=move || saved.get()>
+                    <span id="profile-saved" class="muted" role="status">" Saved."</span>
+                </Show>
+            </form>
+            <ErrorNote error=error />
+        </div>
+    }
+}
+
+/// Changing the password of a local account.
+#[component]
+fn Password() -> impl IntoView {
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let changed = RwSignal::new(false);
+    let change = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        changed.set(false);
+        let (old, new_password) = (current.get_untracked(), new.get_untracked());
+        spawn_local(async move {
+            match api::change_password(old, new_password).await {
+                Ok(()) => {
+                    current.set(String::new());
+                    new.set(String::new());
+                    changed.set(true);
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    view! {
+        <div class="card">
+            <h2>"Password"</h2>
+            <p class="muted">"Changing it signs out your other browsers and every " <code>"docker login"</code> "."</p>
+            <form id="password-form" on:submit=change>
+                <label for="current-password">"Current password"</label>
+                <input id="current-password" type="password" autocomplete="current-password" required bind:value=current />
+                <label for="new-password">"New password"</label>
+                <input id="new-password" type="password" autocomplete="new-password" required bind:value=new />
+                <button id="change-password" type="submit">"Change password"</button>
+                <Show when=move || changed.get()>
+                    <span id="password-changed" class="muted" role="status">" Changed."</span>
+                </Show>
+            </form>
+            <ErrorNote error=error />
+        </div>
+    }
+}
+
+/// The browsers signed in as you.
+#[component]
+fn Sessions() -> impl IntoView {
+    let list = LocalResource::new(api::my_sessions);
+    let error = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    let row = move |s: WebSession| {
+        let (id, current) = (s.id, s.current);
+        let navigate = navigate.clone();
+        let end = move |_| {
+            let navigate = navigate.clone();
+            spawn_local(async move {
+                match api::end_session(id).await {
+                    Ok(()) if current => navigate("/signin", Default::default()),
+                    Ok(()) => list.refetch(),
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        };
+        view! {
+            <tr data-session=s.id>
+                <td title=s.client.clone()>{client_name(&s.client)} {current.then(|| view! { " " <span class="badge">"this browser"</span> })}</td>
+                <td>{s.address.clone()}</td>
+                <td><When at=s.created_at.clone() /></td>
+                <td>{s.last_used_at.clone().map(|at| view! { <When at=at /> })}</td>
+                <td><button class="small danger" on:click=end>{if current { "Sign out" } else { "End" }}</button></td>
+            </tr>
+        }
+    };
+    view! {
+        <div class="card">
+            <h2>"Where you are signed in"</h2>
+            <Loaded resource=list show=move |sessions| {
+                let row = row.clone();
+                view! {
+                    <table id="session-list">
+                        <thead><tr><th>"Browser"</th><th>"Address"</th><th>"Signed in"</th><th>"Last used"</th><th></th></tr></thead>
+                        <tbody>{sessions.into_iter().map(row).collect_view()}</tbody>
+                    </table>
+                }.into_any()
+            } />
+            <ErrorNote error=error />
+        </div>
+    }
+}
+
+/// The registry clients logged in as you (OAuth2 refresh tokens).
+#[component]
+fn RegistryLogins() -> impl IntoView {
+    let list = LocalResource::new(api::refresh_tokens);
+    let error = RwSignal::new(None::<String>);
+    let row = move |t: RefreshTokenInfo| {
+        let id = t.id;
+        let end = move |_| {
+            spawn_local(async move {
+                match api::revoke_refresh_token(id).await {
+                    Ok(()) => list.refetch(),
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        };
+        view! {
+            <tr data-refresh-token=t.id>
+                <td>{t.client_id.clone()}</td>
+                <td>{t.address.clone()}</td>
+                <td><When at=t.created_at.clone() /></td>
+                <td>{t.last_used_at.clone().map(|at| view! { <When at=at /> })}</td>
+                <td><button class="small danger" on:click=end>"End"</button></td>
+            </tr>
+        }
+    };
+    view! {
+        <div class="card">
+            <h2>"Registry logins"</h2>
+            <p class="muted">"Clients such as containerd that stay logged in with a refresh token. "
+               "Application tokens for scripts are on the " <a href="/tokens">"tokens page"</a> "."</p>
+            <Loaded resource=list show=move |tokens| match tokens {
+                tokens if tokens.is_empty() => view! { <p id="no-refresh-tokens" class="muted">"None."</p> }.into_any(),
+                tokens => view! {
+                    <table id="refresh-token-list">
+                        <thead><tr><th>"Client"</th><th>"Address"</th><th>"Logged in"</th><th>"Last used"</th><th></th></tr></thead>
+                        <tbody>{tokens.into_iter().map(row).collect_view()}</tbody>
+                    </table>
+                }.into_any(),
+            } />
+            <ErrorNote error=error />
+        </div>
+    }
+}
+
+/// Disabling your own account, after a confirmation that says what it does.
+#[component]
+fn DisableAccount(me: Me) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    let username = me.username.clone();
+    let disable = move |_| {
+        let confirmed = window()
+            .confirm_with_message(
+                "Disable your account? You are signed out everywhere, your tokens stop working, \
+                 and only an administrator can enable it again.",
+            )
+            .unwrap_or(false);
+        if !confirmed {
+            return;
+        }
+        let (username, navigate) = (username.clone(), navigate.clone());
+        spawn_local(async move {
+            let change = UserUpdate {
+                enabled: Some(false),
+                ..UserUpdate::default()
+            };
+            match api::update_user(&username, change).await {
+                Ok(_) => navigate("/signin", Default::default()),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    view! {
+        <div class="card">
+            <h2>"Disable your account"</h2>
+            <p class="muted">"Nobody can sign in as you or use your tokens until an administrator enables the account again. "
+               "What you did stays in the activity log."</p>
+            <button id="disable-account" class="danger" on:click=disable>"Disable my account"</button>
+            <ErrorNote error=error />
+        </div>
+    }
+}
