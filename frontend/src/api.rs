@@ -6,10 +6,10 @@ use portunus_shared::api::{
     Accepted, ActivityPage, ApplicationToken, Comment, CreatedApplicationToken, ErrorBody,
     ExploredRepository, Image, Me, MemberRole, Namespace, NamespacePage, NamespaceUpdate,
     NewApplicationToken, NewComment, NewNamespace, NewTeam, Overview, PasswordChange,
-    PasswordReset, PasswordResetRequest, Permissions, RefreshTokenInfo, RegistryEventPage,
+    PasswordReset, PasswordResetRequest, Permissions, Person, RefreshTokenInfo, RegistryEventPage,
     Repository, RepositoryDescription, RepositoryPage, RetentionPreview, RetentionRule,
     RetentionSetting, SearchResults, ServerInfo, SignIn, SignUp, SignedUp, TagDetails, Team,
-    TeamPage, User, UserPage, UserUpdate, WebSession,
+    TeamPage, TeamUpdate, User, UserPage, UserUpdate, WebSession,
 };
 use portunus_shared::domain::{EventState, RepositorySort, Role};
 use serde::Serialize;
@@ -319,6 +319,37 @@ pub async fn create_team(name: String, description: String) -> Result<Team, ApiE
 }
 
 /// Adds a member or changes their role; returns the team.
+pub async fn update_team(name: &str, change: TeamUpdate) -> Result<Team, ApiError> {
+    call(
+        Request::patch(&url(&format!("/teams/{name}"))),
+        Some(&change),
+    )
+    .await
+}
+
+/// What becomes of a deleted team's namespaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeamNamespaces {
+    /// It owns none.
+    None,
+    MoveTo(String),
+    Delete,
+}
+
+pub async fn delete_team(name: &str, namespaces: TeamNamespaces) -> Result<(), ApiError> {
+    let query: Vec<(&str, String)> = match namespaces {
+        TeamNamespaces::None => Vec::new(),
+        TeamNamespaces::MoveTo(team) => vec![("move_namespaces_to", team)],
+        TeamNamespaces::Delete => vec![("delete_namespaces", "true".to_owned())],
+    };
+    call_empty(Request::delete(&url(&format!("/teams/{name}"))).query(query)).await
+}
+
+/// People whose user name or display name contains `q`.
+pub async fn people(q: &str) -> Result<Vec<Person>, ApiError> {
+    Ok(search(q).await?.people)
+}
+
 pub async fn set_member(team: &str, username: &str, role: Role) -> Result<Team, ApiError> {
     call(
         Request::put(&url(&format!("/teams/{team}/members/{username}"))),
@@ -346,6 +377,14 @@ pub async fn namespaces() -> Result<Vec<Namespace>, ApiError> {
 
 pub async fn create_namespace(new: NewNamespace) -> Result<Namespace, ApiError> {
     call(Request::post(&url("/namespaces")), Some(&new)).await
+}
+
+pub async fn namespace(name: &str) -> Result<Namespace, ApiError> {
+    call(Request::get(&url(&format!("/namespaces/{name}"))), NO_BODY).await
+}
+
+pub async fn delete_namespace(name: &str) -> Result<(), ApiError> {
+    call_empty(Request::delete(&url(&format!("/namespaces/{name}")))).await
 }
 
 pub async fn update_namespace(name: &str, change: NamespaceUpdate) -> Result<Namespace, ApiError> {
@@ -418,13 +457,13 @@ pub async fn overview() -> Result<Overview, ApiError> {
     call(Request::get(&url("/overview")), NO_BODY).await
 }
 
-/// Which repositories the start page's panel lists.
+/// Which repositories a panel lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shelf {
     All,
     Starred,
-    /// Those in the signed-in user's personal namespace.
-    Personal,
+    /// Those in the namespace named beside it (the start page: your own).
+    InNamespace,
 }
 
 /// A page of the repositories on `shelf`, last pushed first.
@@ -438,7 +477,7 @@ pub async fn shelf(shelf: Shelf, namespace: &str, page: u64) -> Result<Repositor
     match shelf {
         Shelf::All => {}
         Shelf::Starred => query.push(("starred", "true")),
-        Shelf::Personal => query.push(("namespace", namespace)),
+        Shelf::InNamespace => query.push(("namespace", namespace)),
     }
     call(Request::get(&url("/repositories")).query(query), NO_BODY).await
 }

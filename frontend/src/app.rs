@@ -6,10 +6,10 @@ use leptos_router::path;
 use portunus_shared::display::person;
 
 use crate::pages::{
-    AuditLogPage, ExplorePage, ExploredRepositoryPage, ForgotPasswordPage, Home, NamespacesPage,
-    PermissionsPage, ProfilePage, RegistryEventsPage, RepositoriesPage, RepositoryPage,
-    ResetPasswordPage, SearchBox, SearchPage, SignInPage, SignUpPage, TagPage, TeamPage, TeamsPage,
-    TokensPage, UsersPage,
+    AuditLogPage, ExplorePage, ExploredRepositoryPage, ForgotPasswordPage, Home, NamespacePage,
+    NamespacesPage, PermissionsPage, ProfilePage, RegistryEventsPage, RepositoriesPage,
+    RepositoryPage, ResetPasswordPage, SearchBox, SearchPage, SignInPage, SignUpPage, TagPage,
+    TeamPage, TeamsPage, TokensPage, UsersPage,
 };
 
 #[component]
@@ -36,6 +36,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/teams") view=TeamsPage />
                     <Route path=path!("/teams/:name") view=TeamPage />
                     <Route path=path!("/namespaces") view=NamespacesPage />
+                    <Route path=path!("/namespaces/:name") view=NamespacePage />
                     <Route path=path!("/tokens") view=TokensPage />
                     <Route path=path!("/permissions") view=PermissionsPage />
                     <Route path=path!("/profile") view=ProfilePage />

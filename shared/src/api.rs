@@ -94,7 +94,10 @@ pub struct ServerInfo {
 pub struct Team {
     pub id: i64,
     pub name: String,
+    /// Markdown, as written.
     pub description: String,
+    /// The description rendered as sanitized HTML (empty in lists).
+    pub description_html: String,
     pub members: Vec<TeamMember>,
     /// Names of the namespaces the team owns.
     pub namespaces: Vec<String>,
@@ -133,7 +136,7 @@ pub struct NewTeam {
 }
 
 /// Changes to a team; absent fields stay as they are.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct TeamUpdate {
     pub name: Option<String>,
@@ -156,11 +159,16 @@ pub struct Namespace {
     /// The owning team.
     pub team: String,
     pub visibility: Visibility,
+    /// Markdown, as written.
     pub description: String,
+    /// The description rendered as sanitized HTML (empty in lists).
+    pub description_html: String,
     /// True for the namespace of repositories without a slash.
     pub global: bool,
     /// Set for a user's personal namespace: that user's name.
     pub personal_of: Option<String>,
+    /// Your role in its team, if you are a member.
+    pub role: Option<Role>,
     /// Whether you may change or delete it (its team's owners, administrators).
     pub may_manage: bool,
 }
@@ -177,7 +185,7 @@ pub struct NewNamespace {
 }
 
 /// Changes to a namespace; absent fields stay as they are.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct NamespaceUpdate {
     pub team: Option<String>,

@@ -126,11 +126,13 @@ pub async fn describe_many(
                 team: teams.get(&ns.team_id).cloned().unwrap_or_default(),
                 visibility: facts.visibility,
                 description: ns.description.clone(),
+                description_html: String::new(),
                 global: ns.global,
                 personal_of: ns
                     .personal_user_id
                     .and_then(|id| people.get(&id))
                     .map(|p| p.username.clone()),
+                role: facts.role,
                 may_manage: rest::may_manage_namespace(who, &facts),
             })
         })

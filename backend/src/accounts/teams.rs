@@ -123,6 +123,7 @@ pub async fn describe_many(
             id: team.id,
             name: team.name.clone(),
             description: team.description.clone(),
+            description_html: String::new(),
             members: listed,
             namespaces: namespaces
                 .iter()

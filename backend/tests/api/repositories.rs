@@ -432,3 +432,57 @@ async fn lists_page_and_filter_in_the_database_as_typed() {
         assert_eq!(names(&root, "").await.1, 3, "administrators see all");
     }
 }
+
+#[tokio::test]
+async fn team_and_namespace_descriptions_render_as_sanitized_markdown() {
+    for kit in kits().await {
+        let cast = kit.cast().await;
+        let text = "The **web** team <script>alert(1)</script>";
+        let team = kit
+            .call(
+                &cast.olivia,
+                "PATCH",
+                "/api/v1/teams/web",
+                Some(json!({ "description": text })),
+            )
+            .await
+            .json();
+        assert_eq!(team["description"], text);
+        let html = team["description_html"].as_str().unwrap_or_default();
+        assert!(
+            html.contains("<strong>web</strong>") && !html.contains("<script"),
+            "{html}"
+        );
+        let seen = kit
+            .call(&cast.vera, "GET", "/api/v1/teams/web", None)
+            .await
+            .json();
+        assert_eq!(seen["description_html"], team["description_html"]);
+
+        let ns = kit
+            .call(
+                &cast.olivia,
+                "PATCH",
+                "/api/v1/namespaces/web",
+                Some(json!({ "description": "_front_ end" })),
+            )
+            .await
+            .json();
+        assert_eq!(ns["description_html"], "<p><em>front</em> end</p>\n");
+        let seen = kit
+            .call(&cast.vera, "GET", "/api/v1/namespaces/web", None)
+            .await
+            .json();
+        assert_eq!(seen["description_html"], ns["description_html"]);
+        assert_eq!(seen["role"], "viewer", "vera's role in web's team");
+        let outsider = kit
+            .call(&cast.root, "GET", "/api/v1/namespaces/web", None)
+            .await
+            .json();
+        assert_eq!(
+            outsider["role"],
+            serde_json::Value::Null,
+            "root is no member: {outsider}"
+        );
+    }
+}

@@ -654,8 +654,8 @@ async fn teams_namespaces_and_users_pages() {
     }
     page.click("#team-list a").await;
     assert_eq!(page.text_of("#team-name").await, "web");
-    page.fill("#member-name", "bob").await;
-    page.click("#add-member button").await;
+    // Enter adds (a click could land on the browser's list of suggestions).
+    page.fill("#member-name", "bob\u{e007}").await;
     page.wait_for("tr[data-member='bob']").await;
     assert_eq!(
         page.text_of("tr[data-member='bob'] .person").await,
@@ -699,6 +699,55 @@ async fn teams_namespaces_and_users_pages() {
         .cloned()
         .unwrap_or_default();
     assert_eq!(bob["role"], "contributor", "{team}");
+
+    // The namespace's own page: its team, what public means, a markdown
+    // description, and what Alice may do there.
+    page.client
+        .goto(&format!("{}/namespaces/webapps", stack.portunus_url()))
+        .await
+        .expect("open");
+    assert!(
+        page.text_of("#visibility-meaning")
+            .await
+            .contains("Anyone pulls it")
+    );
+    assert_eq!(
+        page.text_of("#namespace-role").await,
+        "Your role here: owner."
+    );
+    assert_eq!(page.text_of("#namespace-team").await, "web");
+    page.click("#edit-namespace-description").await;
+    page.fill("#namespace-description-editor", "Our **web** apps")
+        .await;
+    page.click("#save-namespace-description").await;
+    assert_eq!(page.text_of("#namespace-description strong").await, "web");
+    assert!(
+        page.text_of("#verdicts tr[data-action='push']")
+            .await
+            .contains("allowed")
+    );
+    if let Ok(png) = page.client.screenshot().await {
+        let _ = std::fs::write(workspace_root().join("target/e2e-namespace.png"), png);
+    }
+
+    // The team: the member picker suggests people by display name, and the
+    // team is renamed and described in markdown.
+    page.client
+        .goto(&format!("{}/teams/web", stack.portunus_url()))
+        .await
+        .expect("open");
+    page.fill("#member-name", "build").await;
+    page.wait_for_xpath(
+        "//datalist[@id='people']/option[@value='bob' and contains(., 'Bob Builder (bob)')]",
+    )
+    .await;
+    page.click("#edit-team summary").await;
+    page.fill("#team-rename", "webteam").await;
+    page.fill("#team-describe", "The *web* team").await;
+    page.click("#save-team").await;
+    page.wait_for_xpath("//h1[@id='team-name' and . = 'webteam']")
+        .await;
+    assert_eq!(page.text_of("#team-description em").await, "web");
 
     // The administrator disables Bob on the users page.
     page.client.goto(&stack.portunus_url()).await.expect("open");

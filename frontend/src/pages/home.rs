@@ -163,7 +163,7 @@ fn Shelves(namespace: String) -> impl IntoView {
             <div role="tablist" class="tabs">
                 {tab(Shelf::All, "All", "shelf-all")}
                 {tab(Shelf::Starred, "Starred", "shelf-starred")}
-                {tab(Shelf::Personal, "Personal", "shelf-personal")}
+                {tab(Shelf::InNamespace, "Personal", "shelf-personal")}
             </div>
             <Loaded resource=listed show=move |found| match found {
                 found if found.items.is_empty() => view! {

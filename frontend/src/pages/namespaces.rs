@@ -51,7 +51,7 @@ pub fn NamespacesPage() -> impl IntoView {
                                     };
                                     view! {
                                         <tr data-namespace=n.name.clone()>
-                                            <td><strong>{n.name.clone()}</strong><br/><span class="muted">{n.description.clone()}</span></td>
+                                            <td><a href=format!("/namespaces/{}", n.name)><strong>{n.name.clone()}</strong></a><br/><span class="muted">{n.description.clone()}</span></td>
                                             <td>{team}</td>
                                             <td>{visibility}</td>
                                         </tr>

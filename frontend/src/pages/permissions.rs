@@ -44,16 +44,23 @@ pub fn PermissionsPage() -> impl IntoView {
 }
 
 #[component]
-fn Verdicts(permissions: Permissions) -> impl IntoView {
-    let heading = format!(
-        "{} on {}{}",
-        permissions.user.unwrap_or_default(),
-        permissions.repository,
-        permissions
-            .namespace
-            .map(|n| format!(" (namespace {n})"))
-            .unwrap_or_default()
-    );
+pub fn Verdicts(
+    permissions: Permissions,
+    /// Said instead of the user and repository asked about.
+    #[prop(optional)]
+    heading: Option<String>,
+) -> impl IntoView {
+    let heading = heading.unwrap_or_else(|| {
+        format!(
+            "{} on {}{}",
+            permissions.user.unwrap_or_default(),
+            permissions.repository,
+            permissions
+                .namespace
+                .map(|n| format!(" (namespace {n})"))
+                .unwrap_or_default()
+        )
+    });
     view! {
         <h2>{heading}</h2>
         <table id="verdicts">

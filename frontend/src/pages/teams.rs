@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
-use portunus_shared::api::{NewNamespace, Team};
+use leptos_router::hooks::{use_navigate, use_params_map};
+use portunus_shared::api::{NewNamespace, Person, Team, TeamUpdate};
 use portunus_shared::display::person;
 use portunus_shared::domain::{Role, Visibility};
 
@@ -12,7 +12,7 @@ use super::ErrorNote;
 use super::Loaded;
 use super::choices;
 use super::require_sign_in;
-use crate::api;
+use crate::api::{self, TeamNamespaces};
 
 #[component]
 pub fn TeamsPage() -> impl IntoView {
@@ -90,11 +90,18 @@ pub fn TeamPage() -> impl IntoView {
         <div class="card">
             <Loaded resource=team show=move |t| {
                         let owner = t.may_manage;
+                        let html = t.description_html.clone();
                         view! {
                             <h1 id="team-name">{t.name.clone()}</h1>
-                            <p class="muted">{t.description.clone()}</p>
+                            {if html.is_empty() {
+                                view! { <p class="muted">"No description."</p> }.into_any()
+                            } else {
+                                view! { <div id="team-description" class="markdown" inner_html=html></div> }.into_any()
+                            }}
+                            {owner.then(|| view! { <EditTeam team=t.clone() report=report /> })}
                             <Members team=t.clone() owner=owner report=report />
-                            <Namespaces team=t owner=owner report=report />
+                            <Namespaces team=t.clone() owner=owner report=report />
+                            {owner.then(|| view! { <DeleteTeam team=t /> })}
                         }.into_any()
                     }
                 />
@@ -161,7 +168,8 @@ fn Members(
         {owner.then(|| view! {
             <form id="add-member" on:submit=add>
                 <label for="member-name">"Add a member"</label>
-                <input id="member-name" placeholder="user name" bind:value=newcomer />
+                <input id="member-name" placeholder="user name" list="people" autocomplete="off" bind:value=newcomer />
+                <PeopleList typed=newcomer />
                 <select id="member-role" bind:value=new_role>
                     {choices::<Role>(None)}
                 </select>
@@ -200,7 +208,7 @@ fn Namespaces(
         } else {
             view! {
                 <ul id="team-namespaces">
-                    {team.namespaces.into_iter().map(|n| view! { <li><a href="/namespaces">{n}</a></li> }).collect_view()}
+                    {team.namespaces.into_iter().map(|n| view! { <li><a href=format!("/namespaces/{n}")>{n.clone()}</a></li> }).collect_view()}
                 </ul>
             }.into_any()
         }}
@@ -214,5 +222,134 @@ fn Namespaces(
                 <button type="submit">"Create namespace"</button>
             </form>
         })}
+    }
+}
+
+/// Suggestions for a user-name field (`list="people"`): people whose
+/// names contain what was typed, by display name beside user name.
+#[component]
+fn PeopleList(typed: RwSignal<String>) -> impl IntoView {
+    let found = RwSignal::new(Vec::<Person>::new());
+    // An effect, not a resource: it tracks the typing itself, and nothing
+    // around the field re-renders with each key.
+    Effect::new(move |_| {
+        let q = typed.get().trim().to_owned();
+        spawn_local(async move {
+            let people = if q.chars().count() < 2 {
+                Vec::new()
+            } else {
+                api::people(&q).await.unwrap_or_default()
+            };
+            found.set(people);
+        });
+    });
+    view! {
+        <datalist id="people">
+            {move || found.get().into_iter().map(|p| view! {
+                <option value=p.username.clone()>{person(&p.username, p.display_name.as_deref())}</option>
+            }).collect_view()}
+        </datalist>
+    }
+}
+
+/// Renaming the team and describing it (markdown).
+#[component]
+fn EditTeam(
+    team: Team,
+    report: impl Fn(Result<(), api::ApiError>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let navigate = use_navigate();
+    let old_name = StoredValue::new(team.name.clone());
+    let name = RwSignal::new(team.name.clone());
+    let description = RwSignal::new(team.description.clone());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let change = TeamUpdate {
+            name: Some(name.get_untracked()).filter(|n| *n != old_name.get_value()),
+            description: Some(description.get_untracked()),
+        };
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api::update_team(&old_name.get_value(), change).await {
+                Ok(team) if team.name != old_name.get_value() => {
+                    navigate(&format!("/teams/{}", team.name), Default::default());
+                }
+                outcome => report(outcome.map(|_| ())),
+            }
+        });
+    };
+    view! {
+        <details id="edit-team">
+            <summary>"Rename or describe"</summary>
+            <form on:submit=save>
+                <label for="team-rename">"Name"</label>
+                <input id="team-rename" bind:value=name />
+                <label for="team-describe">"Description (markdown)"</label>
+                <textarea id="team-describe" rows="4" bind:value=description></textarea>
+                <button id="save-team" type="submit">"Save"</button>
+            </form>
+        </details>
+    }
+}
+
+/// Deleting the team; its namespaces move to another team or go with it.
+#[component]
+fn DeleteTeam(team: Team) -> impl IntoView {
+    let navigate = use_navigate();
+    let error = RwSignal::new(None::<String>);
+    let name = StoredValue::new(team.name.clone());
+    let owned = StoredValue::new(team.namespaces.clone());
+    let heir = RwSignal::new(String::new());
+    let teams = LocalResource::new(api::teams);
+    let delete = move |_| {
+        let owned = owned.get_value();
+        let choice = match (owned.is_empty(), heir.get_untracked()) {
+            (true, _) => TeamNamespaces::None,
+            (false, heir) if heir.is_empty() => TeamNamespaces::Delete,
+            (false, heir) => TeamNamespaces::MoveTo(heir),
+        };
+        let what = match &choice {
+            TeamNamespaces::None => String::new(),
+            TeamNamespaces::MoveTo(heir) => {
+                format!(
+                    " Its namespaces ({}) move to team {heir}.",
+                    owned.join(", ")
+                )
+            }
+            TeamNamespaces::Delete => format!(
+                " Its namespaces ({}) are deleted too, which is refused while they hold images.",
+                owned.join(", ")
+            ),
+        };
+        let question = format!(
+            "Delete team {}? Its members lose what it gave them.{what}",
+            name.get_value()
+        );
+        if !window().confirm_with_message(&question).unwrap_or(false) {
+            return;
+        }
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api::delete_team(&name.get_value(), choice).await {
+                Ok(()) => navigate("/teams", Default::default()),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    let has_namespaces = !team.namespaces.is_empty();
+    view! {
+        <h2>"Delete this team"</h2>
+        {has_namespaces.then(|| view! {
+            <label for="team-heir">"Its namespaces"</label>
+            <select id="team-heir" bind:value=heir>
+                <option value="">"are deleted with it (only when empty)"</option>
+                {move || teams.get().and_then(Result::ok).unwrap_or_default().into_iter()
+                    .filter(|t| t.may_manage && t.name != name.get_value())
+                    .map(|t| view! { <option value=t.name.clone()>{format!("move to team {}", t.name)}</option> })
+                    .collect_view()}
+            </select>
+        })}
+        <button id="delete-team" class="danger" on:click=delete>"Delete team"</button>
+        <ErrorNote error=error />
     }
 }

@@ -11,6 +11,7 @@ use super::auth::Auth;
 use super::error::ApiResult;
 use super::responses::{Created, Done};
 use crate::accounts::namespaces;
+use crate::catalog::markdown;
 use crate::db::Paging;
 use crate::http::state::SharedState;
 
@@ -63,9 +64,9 @@ impl NamespacesApi {
             &state.config.policy,
         )
         .await?;
-        Ok(Created::Created(Json(
+        Ok(Created::Created(Json(with_html(
             namespaces::describe(&state.db, &ns, &auth.principal().subject()).await?,
-        )))
+        ))))
     }
 
     /// One namespace.
@@ -87,9 +88,9 @@ impl NamespacesApi {
             &name,
         )
         .await?;
-        Ok(Json(
+        Ok(Json(with_html(
             namespaces::describe(&state.db, &ns, &auth.principal().subject()).await?,
-        ))
+        )))
     }
 
     /// Change a namespace's team, visibility or description (owners of its
@@ -109,9 +110,9 @@ impl NamespacesApi {
         let by = auth.principal().for_changes()?;
         let ns =
             namespaces::update(&state.db, state.catalog.registry_id, by, &name, body.0).await?;
-        Ok(Json(
+        Ok(Json(with_html(
             namespaces::describe(&state.db, &ns, &auth.principal().subject()).await?,
-        ))
+        )))
     }
 
     /// Delete a namespace (not a personal or the global one).
@@ -138,4 +139,10 @@ impl NamespacesApi {
         .await?;
         Ok(Done::Done)
     }
+}
+
+/// `ns` with its markdown description rendered.
+fn with_html(mut ns: Namespace) -> Namespace {
+    ns.description_html = markdown::render(&ns.description);
+    ns
 }

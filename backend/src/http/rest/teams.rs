@@ -11,6 +11,7 @@ use super::error::ApiResult;
 use super::responses::{Created, Done};
 use super::{ApiTags, GivenUp};
 use crate::accounts::teams::{self, NamespacesOnDelete};
+use crate::catalog::markdown;
 use crate::db::Paging;
 use crate::http::state::SharedState;
 
@@ -45,9 +46,9 @@ impl TeamsApi {
     ) -> ApiResult<Created<Team>> {
         let by = auth.principal().for_changes()?;
         let team = teams::create(&state.db, by, body.0, &state.config.policy).await?;
-        Ok(Created::Created(Json(
+        Ok(Created::Created(Json(with_html(
             teams::describe(&state.db, &team, &auth.principal().subject()).await?,
-        )))
+        ))))
     }
 
     /// One team with its members and namespaces.
@@ -59,9 +60,9 @@ impl TeamsApi {
         name: Path<String>,
     ) -> ApiResult<Json<Team>> {
         let (team, _) = teams::find_visible(&state.db, &auth.principal().subject(), &name).await?;
-        Ok(Json(
+        Ok(Json(with_html(
             teams::describe(&state.db, &team, &auth.principal().subject()).await?,
-        ))
+        )))
     }
 
     /// Rename a team or change its description (owners and administrators).
@@ -75,9 +76,9 @@ impl TeamsApi {
     ) -> ApiResult<Json<Team>> {
         let by = auth.principal().for_changes()?;
         let team = teams::update(&state.db, by, &name, body.0).await?;
-        Ok(Json(
+        Ok(Json(with_html(
             teams::describe(&state.db, &team, &auth.principal().subject()).await?,
-        ))
+        )))
     }
 
     /// Delete a team (owners and administrators). A team that owns
@@ -130,9 +131,9 @@ impl TeamsApi {
         let by = auth.principal().for_changes()?;
         teams::set_member(&state.db, by, &name, &username, body.role).await?;
         let (team, _) = teams::find_visible(&state.db, &auth.principal().subject(), &name).await?;
-        Ok(Json(
+        Ok(Json(with_html(
             teams::describe(&state.db, &team, &auth.principal().subject()).await?,
-        ))
+        )))
     }
 
     /// Remove a member (owners and administrators; anyone may leave). The last
@@ -152,4 +153,10 @@ impl TeamsApi {
         teams::remove_member(&state.db, auth.principal().for_changes()?, &name, &username).await?;
         Ok(Done::Done)
     }
+}
+
+/// `team` with its markdown description rendered.
+fn with_html(mut team: Team) -> Team {
+    team.description_html = markdown::render(&team.description);
+    team
 }
