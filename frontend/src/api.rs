@@ -147,17 +147,42 @@ pub async fn permissions(repository: &str, user: Option<&str>) -> Result<Permiss
     call(Request::get(&url("/permissions")).query(query), NO_BODY).await
 }
 
-/// Repositories you may see whose name contains `q`, in `sort` order.
-pub async fn repositories(q: &str, sort: RepositorySort) -> Result<RepositoryPage, ApiError> {
+/// A page of the repositories you may see whose name contains `q`, in
+/// `sort` order.
+pub async fn repositories(
+    q: &str,
+    sort: RepositorySort,
+    page: u64,
+) -> Result<RepositoryPage, ApiError> {
+    let page = page.to_string();
     call(
         Request::get(&url("/repositories")).query([
             ("q", q),
             ("sort", sort.as_str()),
-            ("per_page", "500"),
+            ("page", page.as_str()),
+            ("per_page", "50"),
         ]),
         NO_BODY,
     )
     .await
+}
+
+/// Deletes a repository: every image its tags point at.
+pub async fn delete_repository(id: i64) -> Result<(), ApiError> {
+    call_empty(Request::delete(&url(&format!("/repositories/{id}")))).await
+}
+
+/// Puts `text` on the clipboard.
+pub fn copy(text: &str) -> bool {
+    use js_sys::{Function, Reflect};
+    let window = leptos::prelude::window();
+    let written = Reflect::get(&window, &"navigator".into())
+        .and_then(|navigator| Reflect::get(&navigator, &"clipboard".into()))
+        .and_then(|clipboard| {
+            let write: Function = Reflect::get(&clipboard, &"writeText".into())?.into();
+            write.call1(&clipboard, &text.into())
+        });
+    written.is_ok()
 }
 
 pub async fn repository(id: i64) -> Result<Repository, ApiError> {

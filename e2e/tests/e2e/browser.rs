@@ -450,7 +450,7 @@ async fn browsing_repositories_and_deleting_a_tag() {
     tokio::task::block_in_place(|| {
         let token =
             portunus_e2e::registry_token(&stack, "alice", &["repository:alice/web:pull,push"]);
-        portunus_e2e::push_small_image(&stack, &token, "alice/web", 2);
+        portunus_e2e::push_small_image(&stack, &token, "alice/web", 4);
         let api = portunus_e2e::Api::sign_in(&stack, "alice");
         api.call(
             "PATCH",
@@ -480,7 +480,9 @@ async fn browsing_repositories_and_deleting_a_tag() {
     );
     assert!(
         page.client
-            .find_all(Locator::Css("#tag-list button"))
+            .find_all(Locator::Css(
+                "#tag-list button.danger, #tag-list input.select-tag"
+            ))
             .await
             .expect("buttons")
             .is_empty(),
@@ -522,7 +524,7 @@ async fn browsing_repositories_and_deleting_a_tag() {
     if let Ok(png) = page.client.screenshot().await {
         let _ = std::fs::write(workspace_root().join("target/e2e-repository.png"), png);
     }
-    page.click("tr[data-tag='t0'] button").await;
+    page.click("tr[data-tag='t0'] button.danger").await;
     page.client
         .wait()
         .at_most(page.wait)
@@ -535,6 +537,24 @@ async fn browsing_repositories_and_deleting_a_tag() {
         page.text_of("#tag-list").await.contains("t1"),
         "the other tag stays"
     );
+
+    // Two tags ticked go after one confirmation that names them.
+    page.click("tr[data-tag='t2'] input.select-tag").await;
+    page.click("tr[data-tag='t3'] input.select-tag").await;
+    assert_eq!(
+        page.text_of("#delete-selected").await,
+        "Delete 2 selected tags"
+    );
+    page.click("#delete-selected").await;
+    let question = page.client.get_alert_text().await.expect("a confirmation");
+    assert!(question.contains("t2, t3"), "{question}");
+    page.client.accept_alert().await.expect("confirm");
+    page.wait_for_xpath(
+        "//table[@id='tag-list' and not(.//tr[@data-tag='t2']) and not(.//tr[@data-tag='t3'])]",
+    )
+    .await;
+    assert!(page.text_of("#tag-list").await.contains("t1"), "t1 stays");
+    assert_eq!(page.text_of("#repository-namespace").await, "alice");
 
     // The owner describes the repository in markdown; scripts do not survive.
     page.click("#edit-description").await;

@@ -9,8 +9,8 @@ use leptos_router::hooks::use_navigate;
 use portunus_shared::api::{Activity, DayCount, Me};
 use portunus_shared::display::{self, person};
 
-use super::images::RepositoryTable;
-use super::{ErrorNote, Loaded, Pager, When};
+use super::images::PagedRepositories;
+use super::{ErrorNote, Loaded, When};
 use crate::api::{self, Shelf};
 
 #[component]
@@ -165,18 +165,7 @@ fn Shelves(namespace: String) -> impl IntoView {
                 {tab(Shelf::Starred, "Starred", "shelf-starred")}
                 {tab(Shelf::InNamespace, "Personal", "shelf-personal")}
             </div>
-            <Loaded resource=listed show=move |found| match found {
-                found if found.items.is_empty() => view! {
-                    <p class="muted" id="shelf-empty">"None here yet."</p>
-                }.into_any(),
-                found => {
-                    let pages = found.total.div_ceil(found.per_page.max(1));
-                    view! {
-                        <RepositoryTable id="shelf-list" link="/repositories" items=found.items />
-                        <Pager page=page pages=pages />
-                    }.into_any()
-                }
-            } />
+            <PagedRepositories listed=listed page=page id="shelf-list" empty="None here yet." />
         </section>
     }
 }

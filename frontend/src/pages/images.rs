@@ -3,12 +3,14 @@
 //! platforms, signatures and SBOMs, then a row per tag with its `docker
 //! pull` line and a delete button where deleting is offered).
 
+use std::collections::BTreeSet;
+
 use leptos::prelude::*;
-use portunus_shared::api::{Artifact, Image, PlatformImage, Repository};
-use portunus_shared::display::{human_size, pushed, short_digest};
+use portunus_shared::api::{Artifact, Image, PlatformImage, Repository, RepositoryPage};
+use portunus_shared::display::{human_size, person, short_digest};
 use portunus_shared::domain::RepositorySort;
 
-use super::When;
+use super::{Loaded, Pager, When};
 
 fn platforms(list: &[PlatformImage]) -> String {
     list.iter()
@@ -45,6 +47,9 @@ pub fn ImageTable(
     /// Tag names link to `{details}/{tag}` when set.
     #[prop(optional)]
     details: Option<String>,
+    /// With deleting: the tags ticked for deleting together.
+    #[prop(optional)]
+    selected: Option<RwSignal<BTreeSet<String>>>,
 ) -> impl IntoView {
     if images.is_empty() {
         return view! { <p class="muted">"No tags."</p> }.into_any();
@@ -62,20 +67,36 @@ pub fn ImageTable(
                     let details = details.clone();
                     let tag_rows = image.tags.iter().map(|tag| {
                         let name = tag.clone();
+                        let tick = selected.map(|selected| {
+                            let name = name.clone();
+                            view! {
+                                <input type="checkbox" class="select-tag" aria-label=format!("select {name}")
+                                    prop:checked={let name = name.clone(); move || selected.with(|s| s.contains(&name))}
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        selected.update(|s| { if on { s.insert(name.clone()); } else { s.remove(&name); } });
+                                    } />
+                            }
+                        });
                         let delete = on_delete.map(|callback| view! {
                             <button class="small danger" on:click=move |_| callback.run(name.clone())>"Delete"</button>
                         });
+                        let line = format!("docker pull {pull}:{tag}");
                         view! {
                             <tr class="tag-row" data-tag=tag.clone()>
                                 <td>
+                                    {tick} " "
                                     <strong>{match &details {
                                         Some(base) => view! { <a href=format!("{base}/{tag}")>{tag.clone()}</a> }.into_any(),
                                         None => view! { {tag.clone()} }.into_any(),
                                     }}</strong>
-                                    <pre class="pull">{format!("docker pull {pull}:{tag}")}</pre>
+                                    <div class="pull-line"><pre class="pull">{line.clone()}</pre><CopyButton text=line /></div>
                                 </td>
                                 <td>{human_size(image.size)}</td>
-                                <td>{pushed(&image.pushed_at, image.pushed_by.as_deref(), image.pushed_by_display_name.as_deref())}</td>
+                                <td class="pushed">
+                                    <When at=image.pushed_at.clone() />
+                                    {image.pushed_by.as_deref().map(|who| format!(" by {}", person(who, image.pushed_by_display_name.as_deref())))}
+                                </td>
                                 <td>{delete}</td>
                             </tr>
                         }
@@ -84,6 +105,7 @@ pub fn ImageTable(
                         <tr class="image-row" data-digest=image.digest.clone()>
                             <td colspan="4">
                                 <code title=image.digest.clone()>{short_digest(&image.digest)}</code>
+                                " " <CopyButton text=image.digest.clone() label="Copy digest" />
                                 " · " {human_size(image.size)}
                                 {(!shown_platforms.is_empty()).then(|| format!(" · {shown_platforms}"))}
                                 " " {artifacts}
@@ -118,6 +140,41 @@ pub fn RepositoryTable(
                 }).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// A button that puts `text` on the clipboard and says so.
+#[component]
+pub fn CopyButton(text: String, #[prop(optional)] label: Option<&'static str>) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let label = label.unwrap_or("Copy");
+    view! {
+        <button class="small copy" title=format!("copy {text}") on:click=move |_| copied.set(crate::api::copy(&text))>
+            {move || if copied.get() { "Copied" } else { label }}
+        </button>
+    }
+}
+
+/// One page of repositories from `listed` with the pager under it, or
+/// `empty` when there are none.
+#[component]
+pub fn PagedRepositories(
+    listed: LocalResource<Result<RepositoryPage, crate::api::ApiError>>,
+    page: RwSignal<u64>,
+    id: &'static str,
+    empty: &'static str,
+) -> impl IntoView {
+    view! {
+        <Loaded resource=listed show=move |found| match found {
+            found if found.items.is_empty() => view! { <p class="muted empty">{empty}</p> }.into_any(),
+            found => {
+                let pages = found.total.div_ceil(found.per_page.max(1));
+                view! {
+                    <RepositoryTable id=id link="/repositories" items=found.items />
+                    <Pager page=page pages=pages />
+                }.into_any()
+            }
+        } />
     }
 }
 

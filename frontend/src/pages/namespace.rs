@@ -8,9 +8,9 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use portunus_shared::api::{Namespace, NamespaceUpdate};
 use portunus_shared::domain::Visibility;
 
-use super::images::RepositoryTable;
+use super::images::PagedRepositories;
 use super::permissions::Verdicts;
-use super::{ErrorNote, Loaded, Pager, choices, require_sign_in};
+use super::{ErrorNote, Loaded, choices, require_sign_in};
 use crate::api::{self, Shelf};
 
 #[component]
@@ -183,18 +183,7 @@ fn Repositories(namespace: String) -> impl IntoView {
     view! {
         <div class="card">
             <h2>"Repositories"</h2>
-            <Loaded resource=listed show=move |found| match found {
-                found if found.items.is_empty() => view! {
-                    <p class="muted" id="namespace-empty">"Nothing pushed here yet."</p>
-                }.into_any(),
-                found => {
-                    let pages = found.total.div_ceil(found.per_page.max(1));
-                    view! {
-                        <RepositoryTable id="namespace-repositories" link="/repositories" items=found.items />
-                        <Pager page=page pages=pages />
-                    }.into_any()
-                }
-            } />
+            <PagedRepositories listed=listed page=page id="namespace-repositories" empty="Nothing pushed here yet." />
         </div>
     }
 }

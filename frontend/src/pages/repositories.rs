@@ -4,13 +4,12 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 use portunus_shared::api::Repository;
 
 use super::ErrorNote;
-use super::Loaded;
 use super::comments::Comments;
-use super::images::{ImageTable, RepositoryTable, SortChoice};
+use super::images::{ImageTable, PagedRepositories, SortChoice};
 use super::require_sign_in;
 use super::retention::Retention;
 
@@ -21,21 +20,28 @@ pub fn RepositoriesPage() -> impl IntoView {
     require_sign_in();
     let filter = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_owned());
-    let page = LocalResource::new(move || {
-        let (q, sort) = (filter.get(), sort.get().parse().unwrap_or_default());
-        async move { api::repositories(&q, sort).await }
+    let page = RwSignal::new(1_u64);
+    // Another filter or order starts again at the first page.
+    Effect::new(move |_| {
+        filter.track();
+        sort.track();
+        page.set(1);
+    });
+    let listed = LocalResource::new(move || {
+        let (q, sort, page) = (
+            filter.get(),
+            sort.get().parse().unwrap_or_default(),
+            page.get(),
+        );
+        async move { api::repositories(&q, sort, page).await }
     });
     view! {
         <div class="card">
             <h1>"Repositories"</h1>
             <input id="repo-filter" placeholder="Filter by name" bind:value=filter />
             <SortChoice sort=sort />
-            <Loaded resource=page show=move |value| match value {
-                    p if p.items.is_empty() => view! {
-                        <p class="muted">"No repositories you may see yet. Push one to your personal namespace."</p>
-                    }.into_any(),
-                    p => view! { <RepositoryTable id="repository-list" link="/repositories" items=p.items /> }.into_any(),
-            } />
+            <PagedRepositories listed=listed page=page id="repository-list"
+                empty="No repositories you may see match. Push one to your personal namespace." />
         </div>
     }
 }
@@ -53,14 +59,32 @@ pub fn RepositoryPage() -> impl IntoView {
         Some(Ok(info)) => info.registry,
         _ => "REGISTRY".to_owned(),
     };
-    let on_delete = Callback::new(move |tag: String| {
+    // Deletes the tags named, one after the other, and reports the first refusal.
+    let delete_tags = move |tags: Vec<String>| {
         spawn_local(async move {
-            match api::delete_tag(id(), &tag).await {
-                Ok(()) => images.refetch(),
-                Err(e) => error.set(Some(e.message)),
+            for tag in tags {
+                if let Err(e) = api::delete_tag(id(), &tag).await {
+                    error.set(Some(format!("{tag}: {}", e.message)));
+                    break;
+                }
             }
+            images.refetch();
         })
-    });
+    };
+    let on_delete = Callback::new(move |tag: String| delete_tags(vec![tag]));
+    let selected = RwSignal::new(std::collections::BTreeSet::<String>::new());
+    let delete_selected = move |_| {
+        let tags: Vec<String> = selected.get_untracked().into_iter().collect();
+        let question = format!(
+            "Delete these {} tags from the registry? {}\nOther tags on the same images stay.",
+            tags.len(),
+            tags.join(", ")
+        );
+        if window().confirm_with_message(&question).unwrap_or(false) {
+            selected.set(Default::default());
+            delete_tags(tags);
+        }
+    };
 
     view! {
         <div class="card">
@@ -74,13 +98,16 @@ pub fn RepositoryPage() -> impl IntoView {
                                 Err(e) => error.set(Some(e.message)),
                             }
                         });
+                        let may_manage = r.may_manage;
                         view! {
                             <h1 id="repository-name">{r.name.clone()}</h1>
+                            <p class="muted">"In namespace " <a id="repository-namespace" href=format!("/namespaces/{}", r.namespace)>{r.namespace.clone()}</a></p>
                             <button id="star" class="small" on:click=toggle>
                                 {if starred { "★ Starred" } else { "☆ Star" }} " · " {r.stars}
                             </button>
                             <Description repository=r.clone() on_saved=move || repository.refetch() />
                             {r.may_manage.then(|| view! { <Retention repository=r.id /> })}
+                            {may_manage.then(|| view! { <DeleteRepository repository=r.clone() error=error /> })}
                         }.into_any()
                     }
                     Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
@@ -93,6 +120,7 @@ pub fn RepositoryPage() -> impl IntoView {
                                 images=list
                                 pull=format!("{}/{}", registry(), name)
                                 on_delete=on_delete
+                                selected=selected
                                 details=format!("/repositories/{}/tags", id())
                             />
                         }.into_any()
@@ -100,6 +128,11 @@ pub fn RepositoryPage() -> impl IntoView {
                     Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
                 })}
             </Suspense>
+            <Show when=move || !selected.with(|s| s.is_empty())>
+                <button id="delete-selected" class="danger" on:click=delete_selected>
+                    {move || format!("Delete {} selected tags", selected.with(|s| s.len()))}
+                </button>
+            </Show>
             <ErrorNote error=error />
             {move || (id() > 0).then(|| view! {
                 <Comments repository=id() />
@@ -151,5 +184,31 @@ fn Description(
             " " <button class="small" on:click=move |_| editing.set(false)>"Cancel"</button>
         </Show>
         <ErrorNote error=error />
+    }
+}
+
+/// Deleting the whole repository, after saying what goes.
+#[component]
+fn DeleteRepository(repository: Repository, error: RwSignal<Option<String>>) -> impl IntoView {
+    let navigate = use_navigate();
+    let delete = move |_| {
+        let question = format!(
+            "Delete the repository {} with all its {} tags and their images from the registry? \
+             Its description, comments and stars go too. This cannot be undone.",
+            repository.name, repository.tags
+        );
+        if !window().confirm_with_message(&question).unwrap_or(false) {
+            return;
+        }
+        let (id, navigate) = (repository.id, navigate.clone());
+        spawn_local(async move {
+            match api::delete_repository(id).await {
+                Ok(()) => navigate("/repositories", Default::default()),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    view! {
+        <p><button id="delete-repository" class="small danger" on:click=delete>"Delete repository"</button></p>
     }
 }
