@@ -5,7 +5,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use portunus_shared::api::{
     Accepted, ActivityPage, ApplicationToken, Comment, CreatedApplicationToken, ErrorBody,
     ExploredRepository, Image, Me, MemberRole, Namespace, NamespacePage, NamespaceUpdate,
-    NewApplicationToken, NewComment, NewNamespace, NewTeam, Overview, PasswordChange,
+    NewApplicationToken, NewComment, NewNamespace, NewTeam, NewUser, Overview, PasswordChange,
     PasswordReset, PasswordResetRequest, Permissions, Person, RefreshTokenInfo, RegistryEventPage,
     Repository, RepositoryDescription, RepositoryPage, RetentionPreview, RetentionRule,
     RetentionSetting, SearchResults, ServerInfo, SignIn, SignUp, SignedUp, TagDetails, Team,
@@ -420,13 +420,38 @@ pub async fn update_namespace(name: &str, change: NamespaceUpdate) -> Result<Nam
     .await
 }
 
-/// Accounts (administrators see all).
-pub async fn users() -> Result<UserPage, ApiError> {
+/// A page of the accounts whose name contains `q` (administrators).
+pub async fn users(q: &str, page: u64) -> Result<UserPage, ApiError> {
+    let page = page.to_string();
     call(
-        Request::get(&url("/users")).query([("per_page", "500")]),
+        Request::get(&url("/users")).query([("q", q), ("page", page.as_str()), ("per_page", "50")]),
         NO_BODY,
     )
     .await
+}
+
+/// Creates an account or a bot (administrators).
+pub async fn create_user(new: NewUser) -> Result<SignedUp, ApiError> {
+    call(Request::post(&url("/users")), Some(&new)).await
+}
+
+/// What becomes of the personal namespace of a removed account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PersonalNamespace {
+    /// It goes with the account if empty; otherwise the removal is refused.
+    OnlyIfEmpty,
+    EraseImages,
+    MoveTo(String),
+}
+
+/// Removes an account (administrators).
+pub async fn remove_user(name: &str, namespace: PersonalNamespace) -> Result<(), ApiError> {
+    let query: Vec<(&str, String)> = match namespace {
+        PersonalNamespace::OnlyIfEmpty => Vec::new(),
+        PersonalNamespace::EraseImages => vec![("delete_images", "true".to_owned())],
+        PersonalNamespace::MoveTo(team) => vec![("move_namespace_to", team)],
+    };
+    call_empty(Request::delete(&url(&format!("/users/{name}"))).query(query)).await
 }
 
 pub async fn update_user(username: &str, change: UserUpdate) -> Result<User, ApiError> {

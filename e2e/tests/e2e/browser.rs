@@ -786,5 +786,27 @@ async fn teams_namespaces_and_users_pages() {
     if let Ok(png) = page.client.screenshot().await {
         let _ = std::fs::write(workspace_root().join("target/e2e-users.png"), png);
     }
+
+    // A bot is created, found by the filter, and removed after a confirmation.
+    page.click("#create-account summary").await;
+    page.fill("#new-username", "ci-bot").await;
+    page.click("#new-bot").await;
+    page.click("#create-account-button").await;
+    page.wait_for_xpath("//tr[@data-user='ci-bot' and contains(., 'bot')]")
+        .await;
+    page.fill("#user-filter", "ci-").await;
+    page.wait_for_xpath("//table[@id='user-list' and not(.//tr[@data-user='bob'])]")
+        .await;
+    page.click("tr[data-user='ci-bot'] details.remove-account summary")
+        .await;
+    page.click("tr[data-user='ci-bot'] button.remove").await;
+    let question = page.client.get_alert_text().await.expect("a confirmation");
+    assert!(
+        question.contains("Remove the account ci-bot?"),
+        "{question}"
+    );
+    page.client.accept_alert().await.expect("confirm");
+    page.wait_for_xpath("//table[@id='user-list' and not(.//tr[@data-user='ci-bot'])]")
+        .await;
     page.client.close().await.expect("close the browser");
 }

@@ -1,90 +1,217 @@
-//! For administrators: every account, with enabling, disabling, making
-//! administrator and lifting a lockout after failed sign-ins.
+//! For administrators: every account, a page at a time and filtered by
+//! name; creating accounts and bots; enabling, disabling, making
+//! administrator, lifting a lockout after failed sign-ins; and removing an
+//! account with an explicit choice for the images of its namespace.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portunus_shared::api::UserUpdate;
+use portunus_shared::api::{NewUser, User, UserUpdate};
 use portunus_shared::display::person;
 
-use super::ErrorNote;
-use super::Loaded;
-use super::require_sign_in;
-use crate::api;
+use super::{ErrorNote, Loaded, Pager, require_sign_in};
+use crate::api::{self, PersonalNamespace};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
     require_sign_in();
-    let list = LocalResource::new(api::users);
+    let filter = RwSignal::new(String::new());
+    let page = RwSignal::new(1_u64);
+    Effect::new(move |_| {
+        filter.track();
+        page.set(1);
+    });
+    let list = LocalResource::new(move || {
+        let (q, page) = (filter.get(), page.get());
+        async move { api::users(&q, page).await }
+    });
     let error = RwSignal::new(None::<String>);
-    let change = move |name: String, change: UserUpdate| {
-        spawn_local(async move {
-            match api::update_user(&name, change).await {
-                Ok(_) => {
-                    error.set(None);
-                    list.refetch();
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        })
-    };
-    let none = UserUpdate {
-        email: None,
-        display_name: None,
-        admin: None,
-        enabled: None,
-        unlock: None,
+    let done = move |outcome: Result<(), api::ApiError>| match outcome {
+        Ok(()) => {
+            error.set(None);
+            list.refetch();
+        }
+        Err(e) => error.set(Some(e.message)),
     };
     view! {
         <div class="card">
-            <h1>"Users"</h1>
-            <Loaded resource=list show=move |page| view! {
-                        <p class="muted">{format!("{} accounts", page.total)}</p>
-                        <table id="user-list">
-                            <thead><tr><th>"User"</th><th>"Status"</th><th></th></tr></thead>
-                            <tbody>
-                                {page.items.into_iter().map(|u| {
-                                    let status = [
-                                        u.admin.then_some("administrator"),
-                                        u.bot.then_some("bot"),
-                                        (!u.enabled).then_some("disabled"),
-                                        u.locked_at.as_ref().map(|_| "locked after failed sign-ins"),
-                                        match u.directory.as_deref() {
-                                            Some("ldap") => Some("signs in with LDAP"),
-                                            Some("oidc") => Some("signs in with OpenID Connect"),
-                                            _ => None,
-                                        },
-                                    ].into_iter().flatten().collect::<Vec<_>>().join(", ");
-                                    let (n1, n2, n3) = (u.username.clone(), u.username.clone(), u.username.clone());
-                                    let (enabled, admin) = (u.enabled, u.admin);
-                                    let none = none.clone();
-                                    let (none2, none3) = (none.clone(), none.clone());
-                                    view! {
-                                        <tr data-user=u.username.clone()>
-                                            <td><strong>{person(&u.username, u.display_name.as_deref())}</strong><br/><span class="muted">{u.email.clone().unwrap_or_default()}</span></td>
-                                            <td>{status}</td>
-                                            <td>
-                                                <button class="small" on:click=move |_| change(n1.clone(), UserUpdate { enabled: Some(!enabled), ..none.clone() })>
-                                                    {if enabled { "Disable" } else { "Enable" }}
-                                                </button>
-                                                " "
-                                                {(!u.bot).then(|| view! {
-                                                    <button class="small" on:click=move |_| change(n2.clone(), UserUpdate { admin: Some(!admin), ..none2.clone() })>
-                                                        {if admin { "Revoke admin" } else { "Make admin" }}
-                                                    </button>
-                                                })}
-                                                " "
-                                                {u.locked_at.is_some().then(|| view! {
-                                                    <button class="small unlock" on:click=move |_| change(n3.clone(), UserUpdate { unlock: Some(true), ..none3.clone() })>"Unlock"</button>
-                                                })}
-                                            </td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any()
-                />
+            <h1>"Users and bots"</h1>
+            <CreateAccount done=done />
+            <input id="user-filter" placeholder="Filter by name" bind:value=filter />
+            <Loaded resource=list show=move |found| {
+                let pages = found.total.div_ceil(found.per_page.max(1));
+                view! {
+                    <p class="muted">{format!("{} accounts", found.total)}</p>
+                    <table id="user-list">
+                        <thead><tr><th>"User"</th><th>"Status"</th><th></th></tr></thead>
+                        <tbody>
+                            {found.items.into_iter().map(|u| view! { <AccountRow user=u done=done /> }).collect_view()}
+                        </tbody>
+                    </table>
+                    <Pager page=page pages=pages />
+                }.into_any()
+            } />
             <ErrorNote error=error />
         </div>
+    }
+}
+
+/// What sets an account apart, in words.
+fn status(u: &User) -> String {
+    [
+        u.admin.then_some("administrator"),
+        u.bot.then_some("bot"),
+        (!u.enabled).then_some("disabled"),
+        u.locked_at.as_ref().map(|_| "locked after failed sign-ins"),
+        match u.directory.as_deref() {
+            Some("ldap") => Some("signs in with LDAP"),
+            Some("oidc") => Some("signs in with OpenID Connect"),
+            _ => None,
+        },
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+#[component]
+fn AccountRow(
+    user: User,
+    done: impl Fn(Result<(), api::ApiError>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let name = StoredValue::new(user.username.clone());
+    let change = move |change: UserUpdate| {
+        spawn_local(async move {
+            done(
+                api::update_user(&name.get_value(), change)
+                    .await
+                    .map(|_| ()),
+            );
+        })
+    };
+    let (enabled, admin) = (user.enabled, user.admin);
+    view! {
+        <tr data-user=user.username.clone()>
+            <td><strong>{person(&user.username, user.display_name.as_deref())}</strong><br/><span class="muted">{user.email.clone().unwrap_or_default()}</span></td>
+            <td>{status(&user)}</td>
+            <td class="actions">
+                <button class="small" on:click=move |_| change(UserUpdate { enabled: Some(!enabled), ..UserUpdate::default() })>
+                    {if enabled { "Disable" } else { "Enable" }}
+                </button>
+                " "
+                {(!user.bot).then(|| view! {
+                    <button class="small" on:click=move |_| change(UserUpdate { admin: Some(!admin), ..UserUpdate::default() })>
+                        {if admin { "Revoke admin" } else { "Make admin" }}
+                    </button>
+                })}
+                " "
+                {user.locked_at.is_some().then(|| view! {
+                    <button class="small unlock" on:click=move |_| change(UserUpdate { unlock: Some(true), ..UserUpdate::default() })>"Unlock"</button>
+                })}
+                <RemoveAccount user=user.clone() done=done />
+            </td>
+        </tr>
+    }
+}
+
+/// Removing an account, with the administrator's choice for the images of
+/// its personal namespace.
+#[component]
+fn RemoveAccount(
+    user: User,
+    done: impl Fn(Result<(), api::ApiError>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let name = StoredValue::new(user.username.clone());
+    let choice = RwSignal::new(String::new());
+    let teams = LocalResource::new(api::teams);
+    let remove = move |_| {
+        let disposal = match choice.get_untracked().as_str() {
+            "" => PersonalNamespace::OnlyIfEmpty,
+            "erase" => PersonalNamespace::EraseImages,
+            team => PersonalNamespace::MoveTo(team.to_owned()),
+        };
+        let what = match &disposal {
+            PersonalNamespace::OnlyIfEmpty => {
+                "Its personal namespace goes with it if it holds no images.".to_owned()
+            }
+            PersonalNamespace::EraseImages => {
+                "The images of its personal namespace are deleted from the registry.".to_owned()
+            }
+            PersonalNamespace::MoveTo(team) => {
+                format!("Its personal namespace, images and all, goes to team {team}.")
+            }
+        };
+        let question = format!(
+            "Remove the account {}? Its memberships, tokens, sessions and stars go; its activities and comments keep its name. {what}",
+            name.get_value()
+        );
+        if window().confirm_with_message(&question).unwrap_or(false) {
+            spawn_local(async move { done(api::remove_user(&name.get_value(), disposal).await) });
+        }
+    };
+    view! {
+        <details class="remove-account">
+            <summary>"Remove…"</summary>
+            {user.namespace.clone().map(|ns| view! {
+                <label>{format!("Images in {ns}")}
+                    <select class="remove-choice" bind:value=choice>
+                        <option value="">"keep the account while there are any"</option>
+                        <option value="erase">"delete them from the registry"</option>
+                        {move || teams.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|t| view! {
+                            <option value=t.name.clone()>{format!("give the namespace to team {}", t.name)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            })}
+            <button class="small danger remove" on:click=remove>{format!("Remove {}", user.username)}</button>
+        </details>
+    }
+}
+
+/// Creating an account (with a password, or a mailed link to choose one)
+/// or a bot.
+#[component]
+fn CreateAccount(
+    done: impl Fn(Result<(), api::ApiError>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let username = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let admin = RwSignal::new(false);
+    let bot = RwSignal::new(false);
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let new = NewUser {
+            username: username.get_untracked(),
+            password: Some(password.get_untracked()).filter(|p| !p.is_empty()),
+            email: Some(email.get_untracked()).filter(|e| !e.trim().is_empty()),
+            admin: admin.get_untracked(),
+            bot: bot.get_untracked(),
+        };
+        spawn_local(async move {
+            let outcome = api::create_user(new).await.map(|_| ());
+            if outcome.is_ok() {
+                username.set(String::new());
+                email.set(String::new());
+                password.set(String::new());
+            }
+            done(outcome);
+        });
+    };
+    view! {
+        <details id="create-account">
+            <summary>"Create an account or a bot"</summary>
+            <form on:submit=create>
+                <label for="new-username">"User name"</label>
+                <input id="new-username" required bind:value=username />
+                <label for="new-email">"E-mail address"</label>
+                <input id="new-email" type="email" bind:value=email />
+                <label for="new-password">"Password (empty: a mailed link lets them choose one, when mail is set up)"</label>
+                <input id="new-password" type="password" autocomplete="new-password" bind:value=password />
+                <label class="inline"><input id="new-admin" type="checkbox" bind:checked=admin /> " Administrator"</label>
+                <label class="inline"><input id="new-bot" type="checkbox" bind:checked=bot /> " Bot (no password; signs in with application tokens)"</label>
+                <button id="create-account-button" type="submit">"Create"</button>
+            </form>
+        </details>
     }
 }
