@@ -56,3 +56,8 @@ openapi:
 # Format the code and apply clippy's suggestions.
 fmt:
     cargo fmt --all
+
+# Refresh the README's screenshots from the browser tests' own.
+screenshots: build-ui build
+    cd e2e && cargo test --test e2e browser
+    for page in dashboard dashboard-admin repository namespace team profile audit-log users; do cp "target/e2e-$page.png" "docs/screenshots/$page.png"; done
