@@ -271,12 +271,14 @@ pub async fn run_retention(id: i64) -> Result<RetentionPreview, ApiError> {
 }
 
 /// Public repositories whose name contains `q`; no sign-in needed.
-pub async fn explore(q: &str, sort: RepositorySort) -> Result<RepositoryPage, ApiError> {
+pub async fn explore(q: &str, sort: RepositorySort, page: u64) -> Result<RepositoryPage, ApiError> {
+    let page = page.to_string();
     call(
         Request::get(&url("/explore")).query([
             ("q", q),
             ("sort", sort.as_str()),
-            ("per_page", "500"),
+            ("page", page.as_str()),
+            ("per_page", "50"),
         ]),
         NO_BODY,
     )
@@ -390,14 +392,27 @@ pub async fn remove_member(team: &str, username: &str) -> Result<(), ApiError> {
     .await
 }
 
-/// Namespaces you may see.
-pub async fn namespaces() -> Result<Vec<Namespace>, ApiError> {
-    let page: NamespacePage = call(
-        Request::get(&url("/namespaces")).query([("per_page", "500")]),
+/// Page `page` (50 entries) of the list at `path`.
+async fn page_at<T: DeserializeOwned + portunus_shared::api::Listed>(
+    path: &str,
+    page: u64,
+) -> Result<portunus_shared::api::Page<T>, ApiError> {
+    let page = page.to_string();
+    call(
+        Request::get(&url(path)).query([("page", page.as_str()), ("per_page", "50")]),
         NO_BODY,
     )
-    .await?;
-    Ok(page.items)
+    .await
+}
+
+/// A page of the namespaces you may see.
+pub async fn namespaces_page(page: u64) -> Result<NamespacePage, ApiError> {
+    page_at("/namespaces", page).await
+}
+
+/// A page of the teams you may see.
+pub async fn teams_page(page: u64) -> Result<TeamPage, ApiError> {
+    page_at("/teams", page).await
 }
 
 pub async fn create_namespace(new: NewNamespace) -> Result<Namespace, ApiError> {

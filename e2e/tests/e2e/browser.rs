@@ -165,7 +165,15 @@ async fn tokens_and_permissions_pages() {
     page.click("#create-token").await;
     let secret = page.text_of("#new-token-secret").await;
     assert!(secret.starts_with("ptn_"), "{secret}");
+    assert_eq!(
+        page.text_of("#new-token-login").await,
+        format!(
+            "docker login -u alice {} --password-stdin",
+            stack.registry()
+        )
+    );
     assert!(page.text_of("#token-list").await.contains("alice/app"));
+    assert_eq!(page.text_of("#token-list .token-expires").await, "never");
     let granted: serde_json::Value = reqwest::Client::new()
         .get(format!("{}/v2/token?service=registry&scope=repository:alice/app:push&scope=repository:alice/other:pull", stack.portunus_url()))
         .basic_auth("alice", Some(&secret))
@@ -182,7 +190,7 @@ async fn tokens_and_permissions_pages() {
     );
 
     // Revoke it from the list.
-    page.click("#token-list button").await;
+    page.click("#token-list button.danger").await;
     page.client
         .wait()
         .at_most(page.wait)

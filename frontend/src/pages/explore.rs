@@ -5,16 +5,26 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::Loaded;
-use super::images::{ImageTable, RepositoryTable, SortChoice};
+use super::images::{ImageTable, PagedRepositories, SortChoice};
 use crate::api;
 
 #[component]
 pub fn ExplorePage() -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_owned());
-    let page = LocalResource::new(move || {
-        let (q, sort) = (filter.get(), sort.get().parse().unwrap_or_default());
-        async move { api::explore(&q, sort).await }
+    let page = RwSignal::new(1_u64);
+    Effect::new(move |_| {
+        filter.track();
+        sort.track();
+        page.set(1);
+    });
+    let listed = LocalResource::new(move || {
+        let (q, sort, page) = (
+            filter.get(),
+            sort.get().parse().unwrap_or_default(),
+            page.get(),
+        );
+        async move { api::explore(&q, sort, page).await }
     });
     view! {
         <div class="card">
@@ -22,10 +32,8 @@ pub fn ExplorePage() -> impl IntoView {
             <p class="muted">"Public repositories: anyone may pull them."</p>
             <input id="explore-filter" placeholder="Filter by name" bind:value=filter />
             <SortChoice sort=sort />
-            <Loaded resource=page show=move |value| match value {
-                    p if p.items.is_empty() => view! { <p class="muted">"No public repositories yet."</p> }.into_any(),
-                    p => view! { <RepositoryTable id="explore-list" link="/explore" items=p.items /> }.into_any(),
-                } />
+            <PagedRepositories listed=listed page=page id="explore-list" link="/explore"
+                empty="No public repositories match." />
         </div>
     }
 }

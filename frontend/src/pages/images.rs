@@ -163,6 +163,9 @@ pub fn PagedRepositories(
     page: RwSignal<u64>,
     id: &'static str,
     empty: &'static str,
+    /// Each repository links to `{link}/{id}`.
+    #[prop(default = "/repositories")]
+    link: &'static str,
 ) -> impl IntoView {
     view! {
         <Loaded resource=listed show=move |found| match found {
@@ -170,7 +173,7 @@ pub fn PagedRepositories(
             found => {
                 let pages = found.total.div_ceil(found.per_page.max(1));
                 view! {
-                    <RepositoryTable id=id link="/repositories" items=found.items />
+                    <RepositoryTable id=id link=link items=found.items />
                     <Pager page=page pages=pages />
                 }.into_any()
             }

@@ -8,19 +8,26 @@ use portunus_shared::api::NamespaceUpdate;
 use super::ErrorNote;
 use super::Loaded;
 use super::choices;
-use super::require_sign_in;
+use super::{Pager, require_sign_in};
 use crate::api;
 
 #[component]
 pub fn NamespacesPage() -> impl IntoView {
     require_sign_in();
-    let list = LocalResource::new(api::namespaces);
+    let page = RwSignal::new(1_u64);
+    let list = LocalResource::new(move || {
+        let page = page.get();
+        async move { api::namespaces_page(page).await }
+    });
     let error = RwSignal::new(None::<String>);
     view! {
         <div class="card">
             <h1>"Namespaces"</h1>
             <p class="muted">"Push to NAMESPACE/IMAGE. Create namespaces on a team's page."</p>
-            <Loaded resource=list show=move |spaces| view! {
+            <Loaded resource=list show=move |found| {
+                        let pages = found.total.div_ceil(found.per_page.max(1));
+                        let spaces = found.items;
+                        view! {
                         <table id="namespace-list">
                             <thead><tr><th>"Namespace"</th><th>"Team"</th><th>"Who may pull"</th></tr></thead>
                             <tbody>
@@ -59,7 +66,9 @@ pub fn NamespacesPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
+                        <Pager page=page pages=pages />
                     }.into_any()
+                    }
                 />
             <ErrorNote error=error />
         </div>

@@ -11,13 +11,17 @@ use portunus_shared::domain::{Role, Visibility};
 use super::ErrorNote;
 use super::Loaded;
 use super::choices;
-use super::require_sign_in;
+use super::{Pager, require_sign_in};
 use crate::api::{self, TeamNamespaces};
 
 #[component]
 pub fn TeamsPage() -> impl IntoView {
     require_sign_in();
-    let list = LocalResource::new(api::teams);
+    let page = RwSignal::new(1_u64);
+    let list = LocalResource::new(move || {
+        let page = page.get();
+        async move { api::teams_page(page).await }
+    });
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -39,13 +43,15 @@ pub fn TeamsPage() -> impl IntoView {
     view! {
         <div class="card">
             <h1>"Teams"</h1>
-            <Loaded resource=list show=move |value| match value {
-                    teams if teams.is_empty() => view! { <p class="muted">"You are in no team yet."</p> }.into_any(),
-                    teams => view! {
+            <Loaded resource=list show=move |found| match found {
+                    found if found.items.is_empty() => view! { <p class="muted">"You are in no team yet."</p> }.into_any(),
+                    found => {
+                        let pages = found.total.div_ceil(found.per_page.max(1));
+                        view! {
                         <table id="team-list">
                             <thead><tr><th>"Team"</th><th>"Members"</th><th>"Namespaces"</th></tr></thead>
                             <tbody>
-                                {teams.into_iter().map(|t| view! {
+                                {found.items.into_iter().map(|t| view! {
                                     <tr>
                                         <td><a href=format!("/teams/{}", t.name)>{t.name.clone()}</a></td>
                                         <td>{t.members.len()}</td>
@@ -54,7 +60,9 @@ pub fn TeamsPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
+                        <Pager page=page pages=pages />
+                    }.into_any()
+                    }
                 } />
             <h2>"New team"</h2>
             <form on:submit=create>

@@ -10,7 +10,8 @@ use portunus_shared::domain::TokenAccess;
 use super::ErrorNote;
 use super::Loaded;
 use super::choices;
-use super::require_sign_in;
+use super::images::CopyButton;
+use super::{When, require_sign_in};
 use crate::api;
 
 #[component]
@@ -28,6 +29,7 @@ pub fn TokensPage() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let resources = RwSignal::new(String::new());
     let access = RwSignal::new("write".to_owned());
+    let expires = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let secret = RwSignal::new(None::<String>);
 
@@ -45,7 +47,10 @@ pub fn TokensPage() -> impl IntoView {
             name: name.get_untracked(),
             resources: (!list.is_empty()).then_some(list),
             access: access.get_untracked().parse().ok(),
-            expires_at: None,
+            // The end of the chosen day, UTC.
+            expires_at: Some(expires.get_untracked())
+                .filter(|d| !d.is_empty())
+                .map(|d| format!("{d}T23:59:59Z")),
         };
         spawn_local(async move {
             match api::create_token(new).await {
@@ -77,7 +82,12 @@ pub fn TokensPage() -> impl IntoView {
             <Show when=move || secret.get().is_some()>
                 <div class="secret" role="status">
                     <strong>"Copy this token now; it is not shown again:"</strong>
-                    <pre id="new-token-secret">{move || secret.get().unwrap_or_default()}</pre>
+                    <div class="pull-line">
+                        <pre id="new-token-secret">{move || secret.get().unwrap_or_default()}</pre>
+                        {move || secret.get().map(|text| view! { <CopyButton text=text /> })}
+                    </div>
+                    <p>"Log in with it:"</p>
+                    <pre id="new-token-login">{move || format!("{} --password-stdin", login_line())}</pre>
                 </div>
             </Show>
             <form on:submit=create>
@@ -89,6 +99,8 @@ pub fn TokensPage() -> impl IntoView {
                 <select id="token-access" bind:value=access>
                     {choices::<TokenAccess>(None)}
                 </select>
+                <label for="token-expires">"Expires (end of the day, UTC; empty: never)"</label>
+                <input id="token-expires" type="date" bind:value=expires />
                 <button id="create-token" type="submit">"Create token"</button>
             </form>
             <ErrorNote error=error />
@@ -107,7 +119,7 @@ fn TokenTable(
 ) -> impl IntoView {
     view! {
         <table id="token-list">
-            <thead><tr><th>"Name"</th><th>"Reaches"</th><th>"Access"</th><th>"Last used"</th><th></th></tr></thead>
+            <thead><tr><th>"Name"</th><th>"Reaches"</th><th>"Access"</th><th>"Expires"</th><th>"Last used"</th><th></th></tr></thead>
             <tbody>
                 {list.into_iter().map(|t| {
                     let id = t.id;
@@ -120,7 +132,8 @@ fn TokenTable(
                             <td class="token-name">{t.name}</td>
                             <td>{reaches}</td>
                             <td>{t.access.to_string()}</td>
-                            <td>{t.last_used_at.unwrap_or_else(|| "never".into())}</td>
+                            <td class="token-expires">{t.expires_at.clone().map(|at| at.get(..10).unwrap_or(&at).to_owned()).unwrap_or_else(|| "never".into())}</td>
+                            <td>{match t.last_used_at { Some(at) => view! { <When at=at /> }.into_any(), None => view! { "never" }.into_any() }}</td>
                             <td><button class="small danger" on:click=revoke>"Revoke"</button></td>
                         </tr>
                     }
