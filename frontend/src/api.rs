@@ -7,9 +7,9 @@ use portunus_shared::api::{
     ExploredRepository, Image, Me, MemberRole, Namespace, NamespacePage, NamespaceUpdate,
     NewApplicationToken, NewComment, NewNamespace, NewTeam, NewUser, Overview, PasswordChange,
     PasswordReset, PasswordResetRequest, Permissions, Person, RefreshTokenInfo, RegistryEventPage,
-    Repository, RepositoryDescription, RepositoryPage, RetentionPreview, RetentionRule,
-    RetentionSetting, SearchResults, ServerInfo, SignIn, SignUp, SignedUp, TagDetails, Team,
-    TeamPage, TeamUpdate, User, UserPage, UserUpdate, WebSession,
+    RegistryStatus, Repository, RepositoryDescription, RepositoryPage, RetentionPreview,
+    RetentionRule, RetentionSetting, SearchResults, ServerInfo, SignIn, SignUp, SignedUp,
+    TagDetails, Team, TeamPage, TeamUpdate, User, UserPage, UserUpdate, WebSession,
 };
 use portunus_shared::domain::{EventState, RepositorySort, Role};
 use serde::Serialize;
@@ -515,6 +515,11 @@ pub async fn feed(page: u64) -> Result<ActivityPage, ApiError> {
         NO_BODY,
     )
     .await
+}
+
+/// The registry's status (administrators).
+pub async fn registry_status() -> Result<RegistryStatus, ApiError> {
+    call(Request::get(&url("/registry")), NO_BODY).await
 }
 
 /// The installation's figures (administrators).

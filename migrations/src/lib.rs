@@ -16,6 +16,7 @@ mod m20261130_000009_password_resets;
 mod m20261130_000010_session_origins;
 mod m20261130_000011_comment_authors;
 mod m20261130_000012_unique_display_names;
+mod m20261130_000013_registry_sync_outcome;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_session_origins::Migration),
             Box::new(m20261130_000011_comment_authors::Migration),
             Box::new(m20261130_000012_unique_display_names::Migration),
+            Box::new(m20261130_000013_registry_sync_outcome::Migration),
         ]
     }
 }

@@ -614,6 +614,25 @@ pub struct Overview {
     pub pushes: Vec<DayCount>,
 }
 
+/// The registry as Portunus sees it, for administrators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct RegistryStatus {
+    /// Where Portunus reaches it (`registry.url`).
+    pub url: String,
+    /// `host:port` as clients name it.
+    pub host: String,
+    /// Whether it answered Portunus's token just now.
+    pub reachable: bool,
+    /// What happened, in words: how long the answer took, or why it failed.
+    pub answer: String,
+    /// Its `Docker-Distribution-Api-Version` header (`registry/2.0`).
+    pub api_version: Option<String>,
+    /// When the last catalog sync ended, and how.
+    pub last_sync_at: Option<String>,
+    pub last_sync_outcome: Option<String>,
+}
+
 /// How many of something happened on one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]

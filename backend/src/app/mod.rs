@@ -207,7 +207,7 @@ async fn scheduled_sync(state: SharedState) {
         SyncStrategy::Update | SyncStrategy::UpdateDelete => false,
     };
     loop {
-        match crate::ingest::sync::run_pass(&state.catalog, options, |_| {}).await {
+        match crate::ingest::sync::run_recorded(&state.catalog, options, |_| {}).await {
             Ok(summary) => tracing::info!(?summary, "catalog sync done"),
             Err(e) => {
                 tracing::warn!(error = %e, "catalog sync failed; events still keep Portunus current")

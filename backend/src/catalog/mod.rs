@@ -62,6 +62,8 @@ pub async fn ensure_registry(db: &impl ConnectionTrait, config: &Config) -> Resu
                 external_hostname: Set(None),
                 created_at: Set(Utc::now()),
                 sync_checkpoint: Set(None),
+                last_sync_at: Set(None),
+                last_sync_outcome: Set(None),
                 ..Default::default()
             }
             .insert(db)

@@ -130,7 +130,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let began = std::time::Instant::now();
             let mut announced = false;
             let mut shown_tenth = u64::MAX;
-            let summary = portunus::ingest::sync::run_pass(&state.catalog, options, |s| {
+            let summary = portunus::ingest::sync::run_recorded(&state.catalog, options, |s| {
                 if !announced {
                     announced = true;
                     if let Some(after) = &s.resumed_after {

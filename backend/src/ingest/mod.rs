@@ -3,12 +3,13 @@
 //! endpoint answers, so the registry retries until nothing is lost;
 //! `process` turns stored events into repositories and tags, `sync` walks
 //! the registry's catalog for what events missed, `inspect` reads events
-//! back for administrators. Imports `catalog`, `accounts`, `audit`,
+//! back for administrators, `status` says how the registry is doing. Imports `catalog`, `accounts`, `audit`,
 //! `registry`, `config`, `db`, `error`.
 
 pub mod counters;
 pub mod inspect;
 pub mod process;
+pub mod status;
 pub mod sync;
 
 use chrono::Utc;

@@ -156,6 +156,40 @@ async fn count_catalog(catalog: &Catalog, after: Option<&str>) -> Result<u64> {
     }
 }
 
+/// [`run_pass`], remembering when it ended and how (see [`last_outcome`]);
+/// a dry run changes nothing and is not remembered.
+pub async fn run_recorded(
+    catalog: &Catalog,
+    options: Options,
+    progress: impl FnMut(&Summary),
+) -> Result<Summary> {
+    let result = run_pass(catalog, options, progress).await;
+    if !options.dry_run {
+        let outcome = match &result {
+            Ok(s) => format!(
+                "ok: {} repositories, {} tags; {} added, {} updated, {} removed, {} unreadable",
+                s.repositories, s.tags, s.added, s.updated, s.removed, s.failed
+            ),
+            Err(e) => format!("failed: {e}"),
+        };
+        registry::Entity::update_many()
+            .col_expr(registry::Column::LastSyncAt, Expr::value(Utc::now()))
+            .col_expr(registry::Column::LastSyncOutcome, Expr::value(outcome))
+            .filter(registry::Column::Id.eq(catalog.registry_id))
+            .exec(&catalog.db)
+            .await?;
+    }
+    result
+}
+
+/// When the last recorded pass ended, and how.
+pub async fn last_outcome(catalog: &Catalog) -> Result<Option<(DateTime<Utc>, String)>> {
+    let row = registry::Entity::find_by_id(catalog.registry_id)
+        .one(&catalog.db)
+        .await?;
+    Ok(row.and_then(|r| Some((r.last_sync_at?, r.last_sync_outcome?))))
+}
+
 /// One full pass over the catalog, resuming an interrupted one (same marks,
 /// from the catalog page after the last one it finished) unless
 /// `options.fresh`. `progress` is called after each repository.

@@ -261,6 +261,30 @@ impl RegistryClient {
         }
     }
 
+    /// Asks the registry's base endpoint (`GET /v2/`) with a token: its API
+    /// version header (`registry/2.0`) and how long it took to answer.
+    pub async fn probe(&self) -> Result<(Option<String>, std::time::Duration), RegistryError> {
+        let token = self.bearer("registry", "catalog", &["*"])?;
+        let began = Instant::now();
+        let response = self
+            .send(
+                self.http
+                    .get(format!("{}/v2/", self.base))
+                    .bearer_auth(token),
+                "the base endpoint",
+            )
+            .await?;
+        Ok((
+            header(&response, "docker-distribution-api-version"),
+            began.elapsed(),
+        ))
+    }
+
+    /// The URL Portunus reaches the registry at.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// One page of the catalog after `last`; returns the names and whether more follow.
     pub async fn catalog_page(
         &self,

@@ -195,3 +195,26 @@ async fn administrators_see_the_installations_figures_and_pushes_per_day() {
             .assert_client_error(403, "only administrators");
     }
 }
+
+#[tokio::test]
+async fn the_registrys_status_is_for_administrators_and_says_why_it_is_down() {
+    for kit in kits().await {
+        let cast = kit.cast().await;
+        // This kit's registry URL leads nowhere.
+        let status = kit.call(&cast.root, "GET", "/api/v1/registry", None).await;
+        status.assert_status(200, "administrators");
+        let status = status.json();
+        assert_eq!(status["reachable"], false, "{status}");
+        assert!(
+            status["answer"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("cannot be reached"),
+            "{status}"
+        );
+        assert!(status["last_sync_at"].is_null(), "no sync yet: {status}");
+        kit.call(&cast.olivia, "GET", "/api/v1/registry", None)
+            .await
+            .assert_client_error(403, "only administrators");
+    }
+}

@@ -641,6 +641,8 @@ async fn browsing_repositories_and_deleting_a_tag() {
     page.click("#signout-link").await;
     page.sign_in("root", PASSWORD).await;
     page.open_admin("/admin/events").await;
+    let now = page.text_of("#registry-reachable").await;
+    assert!(now.contains("✔ reachable") && now.contains("answered in"), "{now}");
     let row = page.text_of("tr[data-event='odd-1']").await;
     assert!(row.contains("unknown action"), "{row}");
     page.client.close().await.expect("close the browser");

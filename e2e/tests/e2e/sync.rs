@@ -419,6 +419,13 @@ fn a_prefilled_registry_is_synced_exactly_and_races_lose_nothing() {
         0,
         "a dry run changes nothing"
     );
+    let status = root.call("GET", "/registry", None);
+    assert_eq!(status["reachable"], true, "{status}");
+    assert_eq!(status["api_version"], "registry/2.0", "{status}");
+    assert!(
+        status["last_sync_at"].is_null(),
+        "a dry run is not remembered: {status}"
+    );
 
     let first = sync(&stack, &[]);
     assert_eq!(
@@ -429,6 +436,12 @@ fn a_prefilled_registry_is_synced_exactly_and_races_lose_nothing() {
     assert_eq!(
         root.call("GET", "/repositories?per_page=500", None)["total"],
         200
+    );
+    let status = root.call("GET", "/registry", None);
+    assert_eq!(
+        status["last_sync_outcome"],
+        "ok: 200 repositories, 400 tags; 400 added, 0 updated, 0 removed, 0 unreadable",
+        "{status}"
     );
     // A pass cut short resumes after the last catalog page it finished.
     run(

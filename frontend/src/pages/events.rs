@@ -1,14 +1,15 @@
-//! For administrators: the notifications the registry sent that wait, could
-//! not be applied, or are held because they name a registry host Portunus
-//! does not know, with the reason and how to fix it.
+//! For administrators: the registry's status (does it answer, its API,
+//! the last catalog sync), and the notifications the registry sent that
+//! wait, could not be applied, or are held because they name a registry
+//! host Portunus does not know, with the reason and how to fix it.
 
 use leptos::prelude::*;
 
 use portunus_shared::domain::EventState;
 
-use super::Loaded;
 use super::choices;
 use super::require_sign_in;
+use super::{Loaded, When};
 use crate::api;
 
 #[component]
@@ -20,6 +21,7 @@ pub fn RegistryEventsPage() -> impl IntoView {
         async move { api::registry_events(state).await }
     });
     view! {
+        <RegistryCard />
         <div class="card">
             <h1>"Registry events"</h1>
             <p class="muted">"Every notification is stored before the registry is answered. Pending ones wait to be applied; failed ones could not be; held ones name a registry host that is not one of registry.url's or registry.hostnames."</p>
@@ -59,6 +61,34 @@ pub fn RegistryEventsPage() -> impl IntoView {
                         </table>
                     }.into_any(),
                 } />
+        </div>
+    }
+}
+
+/// Whether the registry answers, and how the last catalog sync ended.
+#[component]
+fn RegistryCard() -> impl IntoView {
+    let status = LocalResource::new(api::registry_status);
+    view! {
+        <div class="card" id="registry-status">
+            <h1>"Registry"</h1>
+            <Loaded resource=status show=move |s| {
+                let (mark, class) = if s.reachable { ("✔ reachable", "allowed") } else { ("✘ unreachable", "denied") };
+                view! {
+                    <table>
+                        <tbody>
+                            <tr><th>"Clients use"</th><td><code>{s.host.clone()}</code></td></tr>
+                            <tr><th>"Portunus reaches it at"</th><td><code>{s.url.clone()}</code></td></tr>
+                            <tr class=class><th>"Now"</th><td id="registry-reachable"><span class="mark">{mark}</span> " " {s.answer.clone()}</td></tr>
+                            <tr><th>"API"</th><td>{s.api_version.clone().unwrap_or_else(|| "unknown".into())}</td></tr>
+                            <tr><th>"Last catalog sync"</th><td id="registry-last-sync">{match (s.last_sync_at.clone(), s.last_sync_outcome.clone()) {
+                                (Some(at), Some(outcome)) => view! { <When at=at /> ": " {outcome} }.into_any(),
+                                _ => view! { "none yet (" <code>"portunus sync"</code> " or " <code>"registry.sync"</code> ")" }.into_any(),
+                            }}</td></tr>
+                        </tbody>
+                    </table>
+                }.into_any()
+            } />
         </div>
     }
 }

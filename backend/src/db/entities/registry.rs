@@ -14,6 +14,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Where an interrupted catalog sync resumes (JSON), if one was cut short.
     pub sync_checkpoint: Option<String>,
+    /// When the last catalog sync ended.
+    pub last_sync_at: Option<DateTimeUtc>,
+    /// How it ended, in words (`ok: ...` or `failed: ...`).
+    pub last_sync_outcome: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

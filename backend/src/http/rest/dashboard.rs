@@ -1,11 +1,12 @@
-//! `/feed` and `/overview`: what the start page shows, your share of the
-//! activity log and, for administrators, the installation's figures.
+//! `/feed`, `/overview` and `/registry`: what the start page shows, your
+//! share of the activity log and, for administrators, the installation's
+//! figures and the registry's status.
 
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
-use portunus_shared::api::{ActivityPage, Overview};
+use portunus_shared::api::{ActivityPage, Overview, RegistryStatus};
 
 use super::ApiTags;
 use super::auth::Auth;
@@ -14,6 +15,7 @@ use crate::audit::feed;
 use crate::catalog::overview;
 use crate::db::Paging;
 use crate::http::state::SharedState;
+use crate::ingest::status;
 
 pub struct DashboardApi;
 
@@ -36,6 +38,19 @@ impl DashboardApi {
         let paging = Paging::new(page.0, per_page.0)?;
         let who = auth.principal().subject();
         Ok(Json(feed::page(&state.db, &who, paging).await?))
+    }
+
+    /// The registry as Portunus sees it: whether it answers now, its API
+    /// version, and how the last catalog sync ended (administrators).
+    #[oai(path = "/registry", method = "get", operation_id = "registry_status")]
+    async fn registry(
+        &self,
+        state: Data<&SharedState>,
+        auth: Auth,
+    ) -> ApiResult<Json<RegistryStatus>> {
+        let who = auth.principal().subject();
+        let host = state.config.registry_host();
+        Ok(Json(status::of(&state.catalog, &who, &host).await?))
     }
 
     /// How many accounts, teams, namespaces, repositories, tags and held
