@@ -134,6 +134,27 @@ pub async fn create_token(new: NewApplicationToken) -> Result<CreatedApplication
     call(Request::post(&url("/tokens")), Some(&new)).await
 }
 
+/// The application tokens of `user` (administrators: a bot's, say).
+pub async fn tokens_of(user: &str) -> Result<Vec<ApplicationToken>, ApiError> {
+    call(
+        Request::get(&url(&format!("/users/{user}/tokens"))),
+        NO_BODY,
+    )
+    .await
+}
+
+/// Creates an application token for `user` (administrators).
+pub async fn create_token_for(
+    user: &str,
+    new: NewApplicationToken,
+) -> Result<CreatedApplicationToken, ApiError> {
+    call(
+        Request::post(&url(&format!("/users/{user}/tokens"))),
+        Some(&new),
+    )
+    .await
+}
+
 pub async fn revoke_token(id: i64) -> Result<(), ApiError> {
     call_empty(Request::delete(&url(&format!("/tokens/{id}")))).await
 }

@@ -642,7 +642,10 @@ async fn browsing_repositories_and_deleting_a_tag() {
     page.sign_in("root", PASSWORD).await;
     page.open_admin("/admin/events").await;
     let now = page.text_of("#registry-reachable").await;
-    assert!(now.contains("✔ reachable") && now.contains("answered in"), "{now}");
+    assert!(
+        now.contains("✔ reachable") && now.contains("answered in"),
+        "{now}"
+    );
     let row = page.text_of("tr[data-event='odd-1']").await;
     assert!(row.contains("unknown action"), "{row}");
     page.client.close().await.expect("close the browser");
@@ -803,6 +806,28 @@ async fn teams_namespaces_and_users_pages() {
     page.click("#new-bot").await;
     page.click("#create-account-button").await;
     page.wait_for_xpath("//tr[@data-user='ci-bot' and contains(., 'bot')]")
+        .await;
+    // Its token, made here, logs it in to the registry.
+    page.click("tr[data-user='ci-bot'] details.bot-tokens summary")
+        .await;
+    page.fill("tr[data-user='ci-bot'] input.bot-token-name", "deploy")
+        .await;
+    page.click("tr[data-user='ci-bot'] button.create-bot-token")
+        .await;
+    let secret = page
+        .text_of("tr[data-user='ci-bot'] .bot-token-secret")
+        .await;
+    let login =
+        tokio::task::block_in_place(|| portunus_e2e::token_login(&stack, "ci-bot", &secret).0);
+    assert_eq!(login, 200, "the bot's token works");
+    // An administrator edits someone else's display name.
+    page.click("tr[data-user='alice'] details.edit-account summary")
+        .await;
+    page.fill("tr[data-user='alice'] input.edit-display-name", "Alice A.")
+        .await;
+    page.click("tr[data-user='alice'] button.save-account")
+        .await;
+    page.wait_for_xpath("//tr[@data-user='alice' and contains(., 'Alice A. (alice)')]")
         .await;
     page.fill("#user-filter", "ci-").await;
     page.wait_for_xpath("//table[@id='user-list' and not(.//tr[@data-user='bob'])]")

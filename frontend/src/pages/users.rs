@@ -5,10 +5,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portunus_shared::api::{NewUser, User, UserUpdate};
+use portunus_shared::api::{NewApplicationToken, NewUser, User, UserUpdate};
 use portunus_shared::display::person;
 
-use super::{ErrorNote, Loaded, Pager, require_sign_in};
+use super::images::CopyButton;
+use super::{ErrorNote, Loaded, Pager, When, require_sign_in};
 use crate::api::{self, PersonalNamespace};
 
 #[component]
@@ -108,6 +109,8 @@ fn AccountRow(
                 {user.locked_at.is_some().then(|| view! {
                     <button class="small unlock" on:click=move |_| change(UserUpdate { unlock: Some(true), ..UserUpdate::default() })>"Unlock"</button>
                 })}
+                <EditAccount user=user.clone() done=done />
+                {user.bot.then(|| view! { <BotTokens bot=user.username.clone() /> })}
                 <RemoveAccount user=user.clone() done=done />
             </td>
         </tr>
@@ -212,6 +215,111 @@ fn CreateAccount(
                 <label class="inline"><input id="new-bot" type="checkbox" bind:checked=bot /> " Bot (no password; signs in with application tokens)"</label>
                 <button id="create-account-button" type="submit">"Create"</button>
             </form>
+        </details>
+    }
+}
+
+/// Changing someone's e-mail address and display name.
+#[component]
+fn EditAccount(
+    user: User,
+    done: impl Fn(Result<(), api::ApiError>) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let name = StoredValue::new(user.username.clone());
+    let email = RwSignal::new(user.email.clone().unwrap_or_default());
+    let display_name = RwSignal::new(user.display_name.clone().unwrap_or_default());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let change = UserUpdate {
+            email: Some(email.get_untracked()),
+            display_name: Some(display_name.get_untracked()),
+            ..UserUpdate::default()
+        };
+        spawn_local(async move {
+            done(
+                api::update_user(&name.get_value(), change)
+                    .await
+                    .map(|_| ()),
+            )
+        });
+    };
+    view! {
+        <details class="edit-account">
+            <summary>"Edit…"</summary>
+            <form on:submit=save>
+                <label>"Display name" <input class="edit-display-name" bind:value=display_name /></label>
+                <label>"E-mail address" <input class="edit-email" type="email" bind:value=email /></label>
+                <button class="small save-account" type="submit">"Save"</button>
+            </form>
+        </details>
+    }
+}
+
+/// A bot's application tokens: listed, created (the secret shown once),
+/// revoked.
+#[component]
+fn BotTokens(bot: String) -> impl IntoView {
+    let bot = StoredValue::new(bot);
+    let list = LocalResource::new(move || {
+        let bot = bot.get_value();
+        async move { api::tokens_of(&bot).await }
+    });
+    let name = RwSignal::new(String::new());
+    let secret = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let new = NewApplicationToken {
+            name: name.get_untracked(),
+            resources: None,
+            access: None,
+            expires_at: None,
+        };
+        spawn_local(async move {
+            match api::create_token_for(&bot.get_value(), new).await {
+                Ok(created) => {
+                    secret.set(Some(created.secret));
+                    name.set(String::new());
+                    list.refetch();
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    view! {
+        <details class="bot-tokens">
+            <summary>"Tokens…"</summary>
+            <Loaded resource=list show=move |tokens| view! {
+                <ul class="bot-token-list">
+                    {tokens.into_iter().map(|t| {
+                        let id = t.id;
+                        let revoke = move |_| spawn_local(async move {
+                            match api::revoke_token(id).await {
+                                Ok(()) => list.refetch(),
+                                Err(e) => error.set(Some(e.message)),
+                            }
+                        });
+                        view! {
+                            <li>
+                                <strong>{t.name.clone()}</strong> " · last used "
+                                {match t.last_used_at { Some(at) => view! { <When at=at /> }.into_any(), None => view! { "never" }.into_any() }}
+                                " " <button class="small danger" on:click=revoke>"Revoke"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any() />
+            {move || secret.get().map(|text| view! {
+                <div class="secret" role="status">
+                    <strong>"Copy this token now; it is not shown again:"</strong>
+                    <div class="pull-line"><pre class="bot-token-secret">{text.clone()}</pre><CopyButton text=text /></div>
+                </div>
+            })}
+            <form on:submit=create>
+                <input class="bot-token-name" required placeholder="token name, e.g. ci-deploy" bind:value=name />
+                <button class="small create-bot-token" type="submit">"Create token"</button>
+            </form>
+            <ErrorNote error=error />
         </details>
     }
 }
