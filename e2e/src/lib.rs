@@ -487,6 +487,23 @@ impl Api {
         panic!("Portunus did not list {count} repositories within 10 s");
     }
 
+    /// Waits (10 s at most) until Portunus lists repository `name` with
+    /// `tags` tags (it records pushes as the registry reports them).
+    pub fn tags_once(&self, name: &str, tags: u64) {
+        for _ in 0..100 {
+            let page = self.call("GET", &format!("/repositories?q={name}"), None);
+            let found = page["items"]
+                .as_array()
+                .and_then(|items| items.iter().find(|r| r["name"] == name))
+                .map(|r| r["tags"].clone());
+            if found == Some(serde_json::json!(tags)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("Portunus did not list {name} with {tags} tags within 10 s");
+    }
+
     /// The members of `team` with their roles, sorted by name.
     pub fn team_members(&self, team: &str) -> Vec<(String, String)> {
         let team = self.call("GET", &format!("/teams/{team}"), None);

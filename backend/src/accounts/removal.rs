@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use crate::accounts::teams;
-use crate::accounts::users::{find_by_name, other_enabled_admins, require_admin};
+use crate::accounts::users::{self, find_by_name, other_enabled_admins, require_admin};
 use crate::accounts::vacancy::{self, RegistryContent};
 use crate::audit::{self, Actor, Target};
 use crate::authz::{Role, Subject};
@@ -50,6 +50,8 @@ pub async fn remove(
                 "deleting is disabled here (policy.delete_enabled): move the namespace to a team instead (move_namespace_to=TEAM)".into(),
             ));
         }
+        // Nobody pushes as the account while its images go.
+        disable(db, actor, name).await?;
         registry.erase_under(actor, ns).await?;
     }
     let txn = crate::db::begin_write(db).await?;
@@ -86,6 +88,17 @@ pub async fn remove(
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Disables the account `name` and ends its sessions and tokens' use,
+/// committed at once (see [`users::update_as`]).
+async fn disable(db: &DatabaseConnection, actor: &Actor, name: &str) -> Result<()> {
+    let change = portunus_shared::api::UserUpdate {
+        enabled: Some(false),
+        ..Default::default()
+    };
+    users::update_as(db, &Subject::operator(), actor, name, change).await?;
     Ok(())
 }
 

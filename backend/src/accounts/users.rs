@@ -216,8 +216,10 @@ pub(crate) async fn display_name_taken(
     display_name: &str,
     except: i64,
 ) -> Result<bool> {
-    let lower = display_name.to_lowercase();
-    let same = |column: user::Column| Expr::expr(Func::lower(Expr::col(column))).eq(lower.clone());
+    // Lowered by the database on both sides, as the unique index does.
+    let same = |column: user::Column| {
+        Expr::expr(Func::lower(Expr::col(column))).eq(Func::lower(Expr::val(display_name)))
+    };
     Ok(user::Entity::find()
         .filter(user::Column::Id.ne(except))
         .filter(
@@ -645,6 +647,7 @@ pub async fn update_as(
     if let Some(display_name) = change.display_name {
         let display_name = normalise_display_name(&display_name);
         if let Some(name) = &display_name
+            && target_user.display_name.as_ref() != Some(name)
             && display_name_taken(&txn, name, target_user.id).await?
         {
             return Err(Error::Conflict(format!(
@@ -654,7 +657,15 @@ pub async fn update_as(
         active.display_name = Set(display_name);
     }
     active.updated_at = Set(Utc::now());
-    let updated = active.update(&txn).await?;
+    // Two changes at once can both pass the checks above; the unique
+    // indexes then refuse the second.
+    let updated = active.update(&txn).await.map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Error::Conflict(
+            "another account took that display name or e-mail address just now; choose another"
+                .into(),
+        ),
+        _ => e.into(),
+    })?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -18,7 +18,7 @@ use crate::authz::{self, Subject};
 use crate::catalog::Catalog;
 use crate::catalog::repositories::{self, find_visible, full_name};
 use crate::config::PolicySettings;
-use crate::db::entities::{artifact, namespace, repository, tag, user};
+use crate::db::entities::{activity, artifact, namespace, repository, tag, user};
 use crate::error::{Error, Result};
 use crate::registry::RegistryError;
 
@@ -209,6 +209,9 @@ pub async fn erase_repository(
             .all(&catalog.db)
             .await?;
         manifests.extend(artifacts.into_iter().map(|a| a.digest));
+        // Images whose tag moved on since are untagged but still pullable
+        // by digest, and their digests are in the push activities.
+        manifests.extend(pushed_digests(&catalog.db, repo.id).await?);
     }
     manifests.sort();
     manifests.dedup();
@@ -231,8 +234,14 @@ pub async fn erase_repository(
     for digest in &manifests {
         ignore_missing(catalog.registry.delete_manifest(full, digest).await)?;
     }
+    // The manifests are gone by now: a blob the registry will not unlink
+    // is reported, not a reason to leave Portunus's rows behind.
+    let mut kept_blobs = 0;
     for digest in &blobs {
-        ignore_missing(catalog.registry.delete_blob(full, digest).await)?;
+        if let Err(e) = ignore_missing(catalog.registry.delete_blob(full, digest).await) {
+            tracing::warn!(repository = %full, %digest, error = %e, "the registry kept a blob link");
+            kept_blobs += 1;
+        }
     }
     let txn = crate::db::begin_write(&catalog.db).await?;
     if let Some(repo) = repo {
@@ -243,7 +252,11 @@ pub async fn erase_repository(
         repository::Entity::delete_by_id(repo.id).exec(&txn).await?;
     }
     let target = Target::repository(repo.map(|r| r.id), full);
-    let params = serde_json::json!({"manifests": manifests.len(), "blobs": blobs.len()});
+    let params = serde_json::json!({
+        "manifests": manifests.len(),
+        "blobs": blobs.len() - kept_blobs,
+        "blobs_kept": kept_blobs,
+    });
     audit::record(&txn, actor, "repository.delete", target, Some(params)).await?;
     txn.commit().await?;
     Ok(())
@@ -271,6 +284,20 @@ pub async fn erase_namespace(
         erase_repository(catalog, actor, full, repo.as_ref()).await?;
     }
     Ok(doomed.into_keys().collect())
+}
+
+/// The digests of every push to the repository `id` that Portunus recorded.
+async fn pushed_digests(db: &impl ConnectionTrait, id: i64) -> Result<Vec<String>> {
+    let pushes = activity::Entity::find()
+        .filter(activity::Column::Key.eq("repository.push"))
+        .filter(activity::Column::TargetType.eq("repository"))
+        .filter(activity::Column::TargetId.eq(id))
+        .all(db)
+        .await?;
+    Ok(pushes
+        .into_iter()
+        .filter_map(|a| a.parameters?.get("digest")?.as_str().map(str::to_owned))
+        .collect())
 }
 
 /// A registry answer where "not found" means "already gone".

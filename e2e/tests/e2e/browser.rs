@@ -470,7 +470,7 @@ async fn browsing_repositories_and_deleting_a_tag() {
             "/users/alice",
             Some(serde_json::json!({"display_name": "Alice Liddell"})),
         );
-        api.repositories_once(1);
+        api.tags_once("alice/web", 4);
     });
     let (page, _driver) = open_browser(&stack).await;
 

@@ -122,9 +122,44 @@ fn a_removed_accounts_images_are_erased_or_moved_as_the_administrator_chooses() 
             .push("localhost/r:1", &format!("{registry}/{user}/app:1"))
             .assert_ok();
     }
+    // alice pushes another image under the same tag: the first one is then
+    // untagged, yet still pullable by its digest.
+    let second = layer_tar(stack.dir.path(), "removal e2e, the second image");
+    let alice = Podman::new(&stack, "alice");
+    alice.login(&registry, "alice", PASSWORD).assert_ok();
+    alice
+        .run(&["import", &second.to_string_lossy(), "localhost/r:2"])
+        .assert_ok();
+    alice
+        .push("localhost/r:2", &format!("{registry}/alice/app:1"))
+        .assert_ok();
     let root = Api::sign_in(&stack, "root");
     recorded_id(&root, "alice/app");
     let bobs_app = recorded_id(&root, "bob/app");
+    let pushed = crate::sync::eventually(Duration::from_secs(20), || {
+        let page = root.call(
+            "GET",
+            "/activities?key=repository.push&target=alice/app:1",
+            None,
+        );
+        let digests: Vec<String> = page["items"]
+            .as_array()?
+            .iter()
+            .filter_map(|a| {
+                let params: Value = serde_json::from_str(a["parameters"].as_str()?).ok()?;
+                params["digest"].as_str().map(str::to_owned)
+            })
+            .collect();
+        (digests.len() == 2).then_some(digests)
+    })
+    .expect("both pushes recorded");
+    let first_image = pushed[1].clone();
+    let token = registry_token(&stack, "alice", &["repository:alice/app:pull"]);
+    assert_eq!(
+        manifest(&stack, &token, "alice/app", &first_image).0,
+        200,
+        "untagged, still there"
+    );
     // What bob holds besides images: a session, a token, a star, a membership.
     let old_bob = Api::sign_in(&stack, "bob");
     let made = old_bob.call("POST", "/tokens", Some(serde_json::json!({"name": "ci"})));
@@ -168,8 +203,8 @@ fn a_removed_accounts_images_are_erased_or_moved_as_the_administrator_chooses() 
             .expect("parameters are JSON");
     assert_eq!(
         params,
-        serde_json::json!({"manifests": 1, "blobs": 2}),
-        "the image's config and layer"
+        serde_json::json!({"manifests": 2, "blobs": 4, "blobs_kept": 0}),
+        "both images, each a config and a layer"
     );
     assert_eq!(root.call("GET", "/repositories?q=alice", None)["total"], 0);
     stack.create_user("alice");
@@ -188,6 +223,11 @@ fn a_removed_accounts_images_are_erased_or_moved_as_the_administrator_chooses() 
         blob_status(&stack, &token, "alice/app", &layer),
         404,
         "the layer is unlinked from the repository too"
+    );
+    assert_eq!(
+        manifest(&stack, &token, "alice/app", &first_image).0,
+        404,
+        "the image the tag had moved away from goes too"
     );
 
     // Moved: the namespace, images and all, belongs to a team now; the new

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use portunus_shared::display::{self, person};
 
+use super::first_page_when;
 use super::{Loaded, Pager, require_sign_in};
 use crate::api::{self, AuditFilter};
 
@@ -25,9 +26,8 @@ pub fn AuditLogPage() -> impl IntoView {
         until: until.get(),
     };
     // A new filter starts again at the first page.
-    Effect::new(move |_| {
+    first_page_when(page, move || {
         filter();
-        page.set(1);
     });
     let found = LocalResource::new(move || {
         let (filter, page) = (filter(), page.get());

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::Loaded;
+use super::first_page_when;
 use super::images::{ImageTable, PagedRepositories, SortChoice};
 use crate::api;
 
@@ -13,10 +14,9 @@ pub fn ExplorePage() -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let sort = RwSignal::new("name".to_owned());
     let page = RwSignal::new(1_u64);
-    Effect::new(move |_| {
+    first_page_when(page, move || {
         filter.track();
         sort.track();
-        page.set(1);
     });
     let listed = LocalResource::new(move || {
         let (q, sort, page) = (

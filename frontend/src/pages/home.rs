@@ -86,17 +86,31 @@ fn Feed() -> impl IntoView {
     let total = RwSignal::new(0_u64);
     let page = RwSignal::new(0_u64);
     let error = RwSignal::new(None::<String>);
+    let loading = RwSignal::new(false);
     let more = move || {
+        // One page at a time; entries that moved down onto the next page
+        // as new ones arrived are not shown twice.
+        if loading.get_untracked() {
+            return;
+        }
+        loading.set(true);
         let next = page.get_untracked() + 1;
         spawn_local(async move {
             match api::feed(next).await {
                 Ok(found) => {
-                    items.update(|list| list.extend(found.items));
+                    items.update(|list| {
+                        for entry in found.items {
+                            if !list.iter().any(|a| a.id == entry.id) {
+                                list.push(entry);
+                            }
+                        }
+                    });
                     total.set(found.total);
                     page.set(next);
                 }
                 Err(e) => error.set(Some(e.message)),
             }
+            loading.set(false);
         });
     };
     more();

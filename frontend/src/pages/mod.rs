@@ -140,3 +140,18 @@ pub fn When(at: String) -> impl leptos::IntoView {
     let said = portunus_shared::display::ago(seconds_since(&at), &at);
     view! { <time datetime=at.clone() title=at>{said}</time> }
 }
+
+/// Sends a paged list back to its first page whenever what `filter` reads
+/// changes (not when it is there already: a set notifies even unchanged).
+pub fn first_page_when(
+    page: leptos::prelude::RwSignal<u64>,
+    filter: impl Fn() + Send + Sync + 'static,
+) {
+    use leptos::prelude::*;
+    Effect::new(move |_| {
+        filter();
+        if page.get_untracked() != 1 {
+            page.set(1);
+        }
+    });
+}

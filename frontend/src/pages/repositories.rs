@@ -9,6 +9,7 @@ use portunus_shared::api::Repository;
 
 use super::ErrorNote;
 use super::comments::Comments;
+use super::first_page_when;
 use super::images::{ImageTable, PagedRepositories, SortChoice};
 use super::require_sign_in;
 use super::retention::Retention;
@@ -22,10 +23,9 @@ pub fn RepositoriesPage() -> impl IntoView {
     let sort = RwSignal::new("name".to_owned());
     let page = RwSignal::new(1_u64);
     // Another filter or order starts again at the first page.
-    Effect::new(move |_| {
+    first_page_when(page, move || {
         filter.track();
         sort.track();
-        page.set(1);
     });
     let listed = LocalResource::new(move || {
         let (q, sort, page) = (

@@ -5,9 +5,10 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use portunus_shared::api::{NewApplicationToken, NewUser, User, UserUpdate};
+use portunus_shared::api::{NewApplicationToken, NewUser, Team, User, UserUpdate};
 use portunus_shared::display::person;
 
+use super::first_page_when;
 use super::images::CopyButton;
 use super::{ErrorNote, Loaded, Pager, When, require_sign_in};
 use crate::api::{self, PersonalNamespace};
@@ -17,14 +18,14 @@ pub fn UsersPage() -> impl IntoView {
     require_sign_in();
     let filter = RwSignal::new(String::new());
     let page = RwSignal::new(1_u64);
-    Effect::new(move |_| {
+    first_page_when(page, move || {
         filter.track();
-        page.set(1);
     });
     let list = LocalResource::new(move || {
         let (q, page) = (filter.get(), page.get());
         async move { api::users(&q, page).await }
     });
+    let teams = LocalResource::new(api::teams);
     let error = RwSignal::new(None::<String>);
     let done = move |outcome: Result<(), api::ApiError>| match outcome {
         Ok(()) => {
@@ -45,7 +46,7 @@ pub fn UsersPage() -> impl IntoView {
                     <table id="user-list">
                         <thead><tr><th>"User"</th><th>"Status"</th><th></th></tr></thead>
                         <tbody>
-                            {found.items.into_iter().map(|u| view! { <AccountRow user=u done=done /> }).collect_view()}
+                            {found.items.into_iter().map(|u| view! { <AccountRow user=u teams=teams done=done /> }).collect_view()}
                         </tbody>
                     </table>
                     <Pager page=page pages=pages />
@@ -78,6 +79,7 @@ fn status(u: &User) -> String {
 #[component]
 fn AccountRow(
     user: User,
+    teams: LocalResource<Result<Vec<Team>, api::ApiError>>,
     done: impl Fn(Result<(), api::ApiError>) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let name = StoredValue::new(user.username.clone());
@@ -111,7 +113,7 @@ fn AccountRow(
                 })}
                 <EditAccount user=user.clone() done=done />
                 {user.bot.then(|| view! { <BotTokens bot=user.username.clone() /> })}
-                <RemoveAccount user=user.clone() done=done />
+                <RemoveAccount user=user.clone() teams=teams done=done />
             </td>
         </tr>
     }
@@ -122,16 +124,19 @@ fn AccountRow(
 #[component]
 fn RemoveAccount(
     user: User,
+    /// Every team, for "give the namespace to team ..." (loaded once per page).
+    teams: LocalResource<Result<Vec<Team>, api::ApiError>>,
     done: impl Fn(Result<(), api::ApiError>) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let name = StoredValue::new(user.username.clone());
     let choice = RwSignal::new(String::new());
-    let teams = LocalResource::new(api::teams);
     let remove = move |_| {
-        let disposal = match choice.get_untracked().as_str() {
-            "" => PersonalNamespace::OnlyIfEmpty,
-            "erase" => PersonalNamespace::EraseImages,
-            team => PersonalNamespace::MoveTo(team.to_owned()),
+        // Values carry a prefix: a team may well be called "erase".
+        let chosen = choice.get_untracked();
+        let disposal = match chosen.split_once(':') {
+            Some(("team", team)) => PersonalNamespace::MoveTo(team.to_owned()),
+            Some(("erase", _)) => PersonalNamespace::EraseImages,
+            _ => PersonalNamespace::OnlyIfEmpty,
         };
         let what = match &disposal {
             PersonalNamespace::OnlyIfEmpty => {
@@ -159,9 +164,9 @@ fn RemoveAccount(
                 <label>{format!("Images in {ns}")}
                     <select class="remove-choice" bind:value=choice>
                         <option value="">"keep the account while there are any"</option>
-                        <option value="erase">"delete them from the registry"</option>
+                        <option value="erase:">"delete them from the registry"</option>
                         {move || teams.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|t| view! {
-                            <option value=t.name.clone()>{format!("give the namespace to team {}", t.name)}</option>
+                            <option value=format!("team:{}", t.name)>{format!("give the namespace to team {}", t.name)}</option>
                         }).collect_view()}
                     </select>
                 </label>
