@@ -533,6 +533,9 @@ async fn browsing_repositories_and_deleting_a_tag() {
         let _ = std::fs::write(workspace_root().join("target/e2e-repository.png"), png);
     }
     page.click("tr[data-tag='t0'] button.danger").await;
+    let question = page.client.get_alert_text().await.expect("a confirmation");
+    assert!(question.contains("Delete the tag t0"), "{question}");
+    page.client.accept_alert().await.expect("confirm");
     page.client
         .wait()
         .at_most(page.wait)

@@ -71,8 +71,19 @@ pub fn RepositoryPage() -> impl IntoView {
             images.refetch();
         })
     };
-    let on_delete = Callback::new(move |tag: String| delete_tags(vec![tag]));
+    let on_delete = Callback::new(move |tag: String| {
+        let question =
+            format!("Delete the tag {tag} from the registry? Other tags on its image stay.");
+        if window().confirm_with_message(&question).unwrap_or(false) {
+            delete_tags(vec![tag]);
+        }
+    });
     let selected = RwSignal::new(std::collections::BTreeSet::<String>::new());
+    // Ticks belong to one repository: another one starts with none.
+    Effect::new(move |_| {
+        id();
+        selected.set(Default::default());
+    });
     let delete_selected = move |_| {
         let tags: Vec<String> = selected.get_untracked().into_iter().collect();
         let question = format!(

@@ -238,17 +238,23 @@ fn Namespaces(
 #[component]
 fn PeopleList(typed: RwSignal<String>) -> impl IntoView {
     let found = RwSignal::new(Vec::<Person>::new());
+    // Answers may come back out of order: only the latest question's counts.
+    let asked = StoredValue::new(0_u64);
     // An effect, not a resource: it tracks the typing itself, and nothing
     // around the field re-renders with each key.
     Effect::new(move |_| {
         let q = typed.get().trim().to_owned();
+        asked.update_value(|n| *n += 1);
+        let this = asked.get_value();
         spawn_local(async move {
             let people = if q.chars().count() < 2 {
                 Vec::new()
             } else {
                 api::people(&q).await.unwrap_or_default()
             };
-            found.set(people);
+            if asked.get_value() == this {
+                found.set(people);
+            }
         });
     });
     view! {
