@@ -168,16 +168,18 @@ pub async fn permissions(repository: &str, user: Option<&str>) -> Result<Permiss
     call(Request::get(&url("/permissions")).query(query), NO_BODY).await
 }
 
-/// A page of the repositories you may see whose name contains `q`, in
-/// `sort` order.
-pub async fn repositories(
+/// A page of the repositories listed at `path` (`/repositories`: those you
+/// may see; `/explore`: public ones, no sign-in needed) whose name contains
+/// `q`, in `sort` order.
+pub async fn repository_list(
+    path: &str,
     q: &str,
     sort: RepositorySort,
     page: u64,
 ) -> Result<RepositoryPage, ApiError> {
     let page = page.to_string();
     call(
-        Request::get(&url("/repositories")).query([
+        Request::get(&url(path)).query([
             ("q", q),
             ("sort", sort.as_str()),
             ("page", page.as_str()),
@@ -286,21 +288,6 @@ pub async fn preview_retention(id: i64, rule: RetentionRule) -> Result<Retention
 pub async fn run_retention(id: i64) -> Result<RetentionPreview, ApiError> {
     call(
         Request::post(&url(&format!("/repositories/{id}/retention/run"))),
-        NO_BODY,
-    )
-    .await
-}
-
-/// Public repositories whose name contains `q`; no sign-in needed.
-pub async fn explore(q: &str, sort: RepositorySort, page: u64) -> Result<RepositoryPage, ApiError> {
-    let page = page.to_string();
-    call(
-        Request::get(&url("/explore")).query([
-            ("q", q),
-            ("sort", sort.as_str()),
-            ("page", page.as_str()),
-            ("per_page", "50"),
-        ]),
         NO_BODY,
     )
     .await

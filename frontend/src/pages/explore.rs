@@ -5,34 +5,17 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::Loaded;
-use super::first_page_when;
-use super::images::{ImageTable, PagedRepositories, SortChoice};
+use super::images::{FilteredRepositories, ImageTable};
 use crate::api;
 
 #[component]
 pub fn ExplorePage() -> impl IntoView {
-    let filter = RwSignal::new(String::new());
-    let sort = RwSignal::new("name".to_owned());
-    let page = RwSignal::new(1_u64);
-    first_page_when(page, move || {
-        filter.track();
-        sort.track();
-    });
-    let listed = LocalResource::new(move || {
-        let (q, sort, page) = (
-            filter.get(),
-            sort.get().parse().unwrap_or_default(),
-            page.get(),
-        );
-        async move { api::explore(&q, sort, page).await }
-    });
     view! {
         <div class="card">
             <h1>"Explore"</h1>
             <p class="muted">"Public repositories: anyone may pull them."</p>
-            <input id="explore-filter" placeholder="Filter by name" bind:value=filter />
-            <SortChoice sort=sort />
-            <PagedRepositories listed=listed page=page id="explore-list" link="/explore"
+            <FilteredRepositories source="/explore" link="/explore"
+                filter_id="explore-filter" list_id="explore-list"
                 empty="No public repositories match." />
         </div>
     }

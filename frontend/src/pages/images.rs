@@ -181,6 +181,40 @@ pub fn PagedRepositories(
     }
 }
 
+/// A repository list from `source` (see [`crate::api::repository_list`])
+/// with a name filter and an order, a page at a time; each repository
+/// links to `{link}/{id}`.
+#[component]
+pub fn FilteredRepositories(
+    source: &'static str,
+    link: &'static str,
+    filter_id: &'static str,
+    list_id: &'static str,
+    empty: &'static str,
+) -> impl IntoView {
+    let filter = RwSignal::new(String::new());
+    let sort = RwSignal::new("name".to_owned());
+    let page = RwSignal::new(1_u64);
+    // Another filter or order starts again at the first page.
+    super::first_page_when(page, move || {
+        filter.track();
+        sort.track();
+    });
+    let listed = LocalResource::new(move || {
+        let (q, sort, page) = (
+            filter.get(),
+            sort.get().parse().unwrap_or_default(),
+            page.get(),
+        );
+        async move { crate::api::repository_list(source, &q, sort, page).await }
+    });
+    view! {
+        <input id=filter_id placeholder="Filter by name" bind:value=filter />
+        <SortChoice sort=sort />
+        <PagedRepositories listed=listed page=page id=list_id link=link empty=empty />
+    }
+}
+
 /// Choosing the order of a repository list.
 #[component]
 pub fn SortChoice(sort: RwSignal<String>) -> impl IntoView {

@@ -9,8 +9,7 @@ use portunus_shared::api::Repository;
 
 use super::ErrorNote;
 use super::comments::Comments;
-use super::first_page_when;
-use super::images::{ImageTable, PagedRepositories, SortChoice};
+use super::images::{FilteredRepositories, ImageTable};
 use super::require_sign_in;
 use super::retention::Retention;
 
@@ -19,28 +18,11 @@ use crate::api;
 #[component]
 pub fn RepositoriesPage() -> impl IntoView {
     require_sign_in();
-    let filter = RwSignal::new(String::new());
-    let sort = RwSignal::new("name".to_owned());
-    let page = RwSignal::new(1_u64);
-    // Another filter or order starts again at the first page.
-    first_page_when(page, move || {
-        filter.track();
-        sort.track();
-    });
-    let listed = LocalResource::new(move || {
-        let (q, sort, page) = (
-            filter.get(),
-            sort.get().parse().unwrap_or_default(),
-            page.get(),
-        );
-        async move { api::repositories(&q, sort, page).await }
-    });
     view! {
         <div class="card">
             <h1>"Repositories"</h1>
-            <input id="repo-filter" placeholder="Filter by name" bind:value=filter />
-            <SortChoice sort=sort />
-            <PagedRepositories listed=listed page=page id="repository-list"
+            <FilteredRepositories source="/repositories" link="/repositories"
+                filter_id="repo-filter" list_id="repository-list"
                 empty="No repositories you may see match. Push one to your personal namespace." />
         </div>
     }
