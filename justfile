@@ -23,8 +23,8 @@ test: (tools "test") build-ui build
     scripts/with-postgres cargo test --no-fail-fast
     @echo "all tests passed"
 
-# Measure the token endpoint and the raw signing rate; writes BENCHMARKS.md.
-bench: (tools "bench")
+# Measure the token endpoint, signing, events, sync and the web UI's download; writes BENCHMARKS.md.
+bench: (tools "bench") build-ui
     cargo build --release -p portunus --bins --benches
     scripts/bench
 

@@ -40,21 +40,15 @@ async fn error_of(response: Response) -> ApiError {
     ApiError { status, message }
 }
 
-/// Sends a request and reads a JSON answer.
+/// Sends a request and reads a JSON answer. Only the encoding and decoding
+/// are generic; the exchange itself is compiled once (it keeps the WASM small).
 async fn call<T: DeserializeOwned>(
     request: RequestBuilder,
     body: Option<&impl Serialize>,
 ) -> Result<T, ApiError> {
-    let response = match body {
-        Some(body) => request.json(body).map_err(network)?.send().await,
-        None => request.send().await,
-    }
-    .map_err(network)?;
-    if !response.ok() {
-        return Err(error_of(response).await);
-    }
-    let status = response.status();
-    response.json::<T>().await.map_err(|e| ApiError {
+    let body = body.map(encode_body).transpose()?;
+    let (status, text) = exchange(request, body).await?;
+    serde_json::from_str(&text).map_err(|e| ApiError {
         status,
         message: format!("unexpected answer from the server: {e}"),
     })
@@ -62,21 +56,47 @@ async fn call<T: DeserializeOwned>(
 
 /// Sends a request whose success has no body.
 async fn call_empty(request: RequestBuilder) -> Result<(), ApiError> {
-    empty_answer(request.send().await.map_err(network)?).await
+    exchange(request, None).await.map(|_| ())
 }
 
 /// Sends a JSON body to an operation whose success has no body.
 async fn send_empty(request: RequestBuilder, body: &impl Serialize) -> Result<(), ApiError> {
-    let response = request.json(body).map_err(network)?.send().await;
-    empty_answer(response.map_err(network)?).await
+    exchange(request, Some(encode_body(body)?))
+        .await
+        .map(|_| ())
 }
 
-async fn empty_answer(response: Response) -> Result<(), ApiError> {
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(error_of(response).await)
+fn encode_body(body: &impl Serialize) -> Result<String, ApiError> {
+    serde_json::to_string(body).map_err(|e| ApiError {
+        status: 0,
+        message: format!("cannot encode the request: {e}"),
+    })
+}
+
+/// Sends `request` with an optional JSON `body`; a success's status and
+/// text, or the server's error.
+async fn exchange(
+    request: RequestBuilder,
+    body: Option<String>,
+) -> Result<(u16, String), ApiError> {
+    let response = match body {
+        Some(body) => {
+            request
+                .header("Content-Type", "application/json")
+                .body(body)
+                .map_err(network)?
+                .send()
+                .await
+        }
+        None => request.send().await,
     }
+    .map_err(network)?;
+    let status = response.status();
+    if !response.ok() {
+        return Err(error_of(response).await);
+    }
+    let text = response.text().await.map_err(network)?;
+    Ok((status, text))
 }
 
 fn url(path: &str) -> String {

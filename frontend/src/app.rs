@@ -1,5 +1,6 @@
 //! The application shell: the top bar with navigation, and the routes.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
@@ -51,7 +52,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn TopBar() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
-    let me = LocalResource::new(move || {
+    let me = Fetch::new(move || {
         location.pathname.track();
         crate::api::me()
     });

@@ -2,6 +2,7 @@
 
 mod api;
 mod app;
+mod fetch;
 mod pages;
 
 fn main() {

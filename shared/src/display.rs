@@ -5,16 +5,18 @@
 /// Bytes in words people read: `512 B`, `1.5 KiB`, `5.0 MiB`.
 pub fn human_size(bytes: i64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
+    // Integer arithmetic in tenths: no float formatting in the web UI's code.
     let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
+    let mut divisor: i128 = 1;
+    while i128::from(bytes) >= divisor * 1024 && unit < UNITS.len() - 1 {
+        divisor *= 1024;
         unit += 1;
     }
     if unit == 0 {
         format!("{bytes} B")
     } else {
-        format!("{value:.1} {}", UNITS[unit])
+        let tenths = (i128::from(bytes) * 10 + divisor / 2) / divisor;
+        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
     }
 }
 

@@ -2,6 +2,7 @@
 //! sign-in, filtered by actor, action, target and time, a page at a time,
 //! and the same selection as a CSV download.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use portunus_shared::display::{self, person};
 
@@ -29,7 +30,7 @@ pub fn AuditLogPage() -> impl IntoView {
     first_page_when(page, move || {
         filter();
     });
-    let found = LocalResource::new(move || {
+    let found = Fetch::new(move || {
         let (filter, page) = (filter(), page.get());
         async move { api::activities(&filter, page).await }
     });

@@ -1,6 +1,7 @@
 //! A repository's comments: read them, add one (markdown), delete those you
 //! may. The server renders and sanitizes the markdown.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -12,7 +13,7 @@ use crate::api;
 
 #[component]
 pub fn Comments(repository: i64) -> impl IntoView {
-    let list = LocalResource::new(move || api::comments(repository));
+    let list = Fetch::new(move || api::comments(repository));
     let draft = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let add = move |_| {

@@ -3,6 +3,7 @@
 //! wait, could not be applied, or are held because they name a registry
 //! host Portunus does not know, with the reason and how to fix it.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 
 use portunus_shared::domain::EventState;
@@ -16,7 +17,7 @@ use crate::api;
 pub fn RegistryEventsPage() -> impl IntoView {
     require_sign_in();
     let state = RwSignal::new("failed".to_owned());
-    let page = LocalResource::new(move || {
+    let page = Fetch::new(move || {
         let state = state.get().parse().unwrap_or_default();
         async move { api::registry_events(state).await }
     });
@@ -68,7 +69,7 @@ pub fn RegistryEventsPage() -> impl IntoView {
 /// Whether the registry answers, and how the last catalog sync ended.
 #[component]
 fn RegistryCard() -> impl IntoView {
-    let status = LocalResource::new(api::registry_status);
+    let status = Fetch::new(api::registry_status);
     view! {
         <div class="card" id="registry-status">
             <h1>"Registry"</h1>

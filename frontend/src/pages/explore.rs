@@ -1,6 +1,7 @@
 //! Public repositories for everyone, signed in or not: a list, and one
 //! repository's description and images with their `docker pull` lines.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -25,8 +26,8 @@ pub fn ExplorePage() -> impl IntoView {
 pub fn ExploredRepositoryPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
-    let found = LocalResource::new(move || api::explore_repository(id()));
-    let info = LocalResource::new(api::info);
+    let found = Fetch::new(move || api::explore_repository(id()));
+    let info = Fetch::new(api::info);
     let registry = move || match info.get() {
         Some(Ok(info)) => info.registry,
         _ => "REGISTRY".to_owned(),

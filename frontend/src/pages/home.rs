@@ -3,6 +3,7 @@
 //! personal), and for administrators the installation's figures with a
 //! chart of pushes; people who are not signed in are sent to sign in.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
@@ -15,7 +16,7 @@ use crate::api::{self, Shelf};
 
 #[component]
 pub fn Home() -> impl IntoView {
-    let me = LocalResource::new(api::me);
+    let me = Fetch::new(api::me);
     let navigate = use_navigate();
 
     Effect::new(move |_| {
@@ -51,7 +52,7 @@ fn SignedIn(me: Me) -> impl IntoView {
 /// Who is signed in, and the three lines that push an image.
 #[component]
 fn Welcome(me: Me) -> impl IntoView {
-    let info = LocalResource::new(api::info);
+    let info = Fetch::new(api::info);
     let namespace = me.namespace.clone().unwrap_or_default();
     let username = me.username.clone();
     let push_hint = move || {
@@ -161,7 +162,7 @@ fn Shelves(namespace: String) -> impl IntoView {
     let shelf = RwSignal::new(Shelf::All);
     let page = RwSignal::new(1_u64);
     let namespace = StoredValue::new(namespace);
-    let listed = LocalResource::new(move || {
+    let listed = Fetch::new(move || {
         let (shelf, page) = (shelf.get(), page.get());
         async move { api::shelf(shelf, &namespace.get_value(), page).await }
     });
@@ -187,7 +188,7 @@ fn Shelves(namespace: String) -> impl IntoView {
 /// The installation's figures and pushes per day (administrators).
 #[component]
 fn Figures() -> impl IntoView {
-    let figures = LocalResource::new(api::overview);
+    let figures = Fetch::new(api::overview);
     view! {
         <section class="card" id="figures">
             <Loaded resource=figures show=move |o| {
@@ -219,21 +220,22 @@ fn Figures() -> impl IntoView {
 fn PushChart(days: Vec<DayCount>) -> impl IntoView {
     let most = days.iter().map(|d| d.count).max().unwrap_or(0).max(1);
     let total: u64 = days.iter().map(|d| d.count).sum();
-    let (width, height, gap) = (12.0_f64, 60.0_f64, 3.0_f64);
-    let count = days.len();
+    // Whole numbers in tenths of a bar's width: no float formatting needed.
+    let (width, height, gap) = (120_u64, 600_u64, 30_u64);
+    let count = days.len() as u64;
     let caption = format!(
         "{total} {} in the last {count} days",
         if total == 1 { "push" } else { "pushes" }
     );
-    let span = count as f64 * (width + gap);
+    let span = count * (width + gap);
     view! {
         <figure class="chart" id="push-chart">
-            <svg viewBox=format!("0 0 {span} {}", height + 2.0) width="100%" height="80" role="img"
+            <svg viewBox=format!("0 0 {span} {}", height + 20) width="100%" height="80" role="img"
                 aria-label=caption.clone()>
-                {days.into_iter().enumerate().map(|(i, d)| {
-                    let h = (d.count as f64 / most as f64 * height).max(if d.count > 0 { 2.0 } else { 0.5 });
+                {days.into_iter().zip(0_u64..).map(|(d, i)| {
+                    let h = (d.count * height / most).max(if d.count > 0 { 20 } else { 5 });
                     view! {
-                        <rect x=i as f64 * (width + gap) y=height - h + 1.0 width=width height=h rx="2">
+                        <rect x=i * (width + gap) y=height - h + 10 width=width height=h rx="20">
                             <title>{format!("{}: {} pushes", d.day, d.count)}</title>
                         </rect>
                     }

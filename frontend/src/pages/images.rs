@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use portunus_shared::api::{Artifact, Image, PlatformImage, Repository, RepositoryPage};
 use portunus_shared::display::{human_size, person, short_digest};
@@ -159,7 +160,7 @@ pub fn CopyButton(text: String, #[prop(optional)] label: Option<&'static str>) -
 /// `empty` when there are none.
 #[component]
 pub fn PagedRepositories(
-    listed: LocalResource<Result<RepositoryPage, crate::api::ApiError>>,
+    listed: Fetch<RepositoryPage>,
     page: RwSignal<u64>,
     id: &'static str,
     empty: &'static str,
@@ -200,7 +201,7 @@ pub fn FilteredRepositories(
         filter.track();
         sort.track();
     });
-    let listed = LocalResource::new(move || {
+    let listed = Fetch::new(move || {
         let (q, sort, page) = (
             filter.get(),
             sort.get().parse().unwrap_or_default(),

@@ -72,24 +72,42 @@ pub fn ErrorNote(error: leptos::prelude::RwSignal<Option<String>>) -> impl lepto
 /// `waiting`) before, the server's message if it failed.
 #[leptos::component]
 pub fn Loaded<T, F>(
-    resource: leptos::prelude::LocalResource<Result<T, api::ApiError>>,
+    resource: crate::fetch::Fetch<T>,
     show: F,
     #[prop(optional)] waiting: Option<&'static str>,
 ) -> impl leptos::IntoView
 where
-    T: Clone + Send + Sync + 'static,
+    T: Clone + 'static,
     F: Fn(T) -> leptos::prelude::AnyView + Send + Sync + 'static,
 {
+    let content = move || {
+        resource.get().map(|result| match result {
+            Ok(value) => show(value),
+            Err(e) => failed(e.message),
+        })
+    };
+    suspended(waiting.unwrap_or("Loading…"), std::sync::Arc::new(content))
+}
+
+/// What a page shows when its data did not load.
+fn failed(message: String) -> leptos::prelude::AnyView {
     use leptos::prelude::*;
-    let waiting = waiting.unwrap_or("Loading…");
+    view! { <p class="error">{message}</p> }.into_any()
+}
+
+/// `content` once its resources have loaded, `waiting` until then: one
+/// non-generic body for every [`Loaded`] (it keeps the WASM small).
+fn suspended(
+    waiting: &'static str,
+    content: std::sync::Arc<dyn Fn() -> Option<leptos::prelude::AnyView> + Send + Sync>,
+) -> leptos::prelude::AnyView {
+    use leptos::prelude::*;
     view! {
         <Suspense fallback=move || view! { <p class="muted">{waiting}</p> }>
-            {move || resource.get().map(|result| match result {
-                Ok(value) => show(value),
-                Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
-            })}
+            {move || content()}
         </Suspense>
     }
+    .into_any()
 }
 
 /// The options of a menu of `T`'s values, each by its label; `selected`

@@ -2,6 +2,7 @@
 //! them), your role and what you may do in it, its repositories, and
 //! deleting it where that is allowed.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -18,7 +19,7 @@ pub fn NamespacePage() -> impl IntoView {
     require_sign_in();
     let params = use_params_map();
     let name = move || params.with(|p| p.get("name").unwrap_or_default());
-    let found = LocalResource::new(move || {
+    let found = Fetch::new(move || {
         let name = name();
         async move { api::namespace(&name).await }
     });
@@ -141,7 +142,7 @@ fn MoveToTeam(
     current: String,
     update: impl Fn(NamespaceUpdate) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let teams = LocalResource::new(api::teams);
+    let teams = Fetch::new(api::teams);
     let chosen = RwSignal::new(String::new());
     let current = StoredValue::new(current);
     view! {
@@ -176,7 +177,7 @@ fn MoveToTeam(
 fn Repositories(namespace: String) -> impl IntoView {
     let page = RwSignal::new(1_u64);
     let namespace = StoredValue::new(namespace);
-    let listed = LocalResource::new(move || {
+    let listed = Fetch::new(move || {
         let page = page.get();
         async move { api::shelf(Shelf::InNamespace, &namespace.get_value(), page).await }
     });
@@ -194,7 +195,7 @@ fn Access(namespace: String) -> impl IntoView {
     // Any repository of the namespace is decided alike.
     let repository = format!("{namespace}/example");
     let heading = format!("What you may do with the repositories in {namespace}");
-    let verdicts = LocalResource::new(move || {
+    let verdicts = Fetch::new(move || {
         let repository = repository.clone();
         async move { api::permissions(&repository, None).await }
     });

@@ -1,6 +1,7 @@
 //! Namespaces you may see, with their team and who may pull from them;
 //! owners of the team change the visibility here.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portunus_shared::api::NamespaceUpdate;
@@ -15,7 +16,7 @@ use crate::api;
 pub fn NamespacesPage() -> impl IntoView {
     require_sign_in();
     let page = RwSignal::new(1_u64);
-    let list = LocalResource::new(move || {
+    let list = Fetch::new(move || {
         let page = page.get();
         async move { api::namespaces_page(page).await }
     });

@@ -2,6 +2,7 @@
 //! you are signed in (web sessions and registry logins, each one can be
 //! ended), and disabling your own account.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
@@ -16,7 +17,7 @@ use crate::api;
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     require_sign_in();
-    let me = LocalResource::new(api::me);
+    let me = Fetch::new(api::me);
     view! {
         <Loaded resource=me show=move |me| view! {
             <Account me=me.clone() />
@@ -129,7 +130,7 @@ fn Password() -> impl IntoView {
 /// The browsers signed in as you.
 #[component]
 fn Sessions() -> impl IntoView {
-    let list = LocalResource::new(api::my_sessions);
+    let list = Fetch::new(api::my_sessions);
     let error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     let row = move |s: WebSession| {
@@ -175,7 +176,7 @@ fn Sessions() -> impl IntoView {
 /// The registry clients logged in as you (OAuth2 refresh tokens).
 #[component]
 fn RegistryLogins() -> impl IntoView {
-    let list = LocalResource::new(api::refresh_tokens);
+    let list = Fetch::new(api::refresh_tokens);
     let error = RwSignal::new(None::<String>);
     let row = move |t: RefreshTokenInfo| {
         let id = t.id;

@@ -2,6 +2,7 @@
 //! images with their tags (`docker pull` lines, deleting a tag), retention
 //! and comments.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -33,9 +34,9 @@ pub fn RepositoryPage() -> impl IntoView {
     require_sign_in();
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
-    let repository = LocalResource::new(move || api::repository(id()));
-    let images = LocalResource::new(move || api::images(id()));
-    let info = LocalResource::new(api::info);
+    let repository = Fetch::new(move || api::repository(id()));
+    let images = Fetch::new(move || api::images(id()));
+    let info = Fetch::new(api::info);
     let error = RwSignal::new(None::<String>);
     let registry = move || match info.get() {
         Some(Ok(info)) => info.registry,

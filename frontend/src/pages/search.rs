@@ -2,6 +2,7 @@
 //! the words typed into the top bar's search box, among those you may see,
 //! and people by user name or display name.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
@@ -37,7 +38,7 @@ pub fn SearchPage() -> impl IntoView {
     require_sign_in();
     let query = use_query_map();
     let q = move || query.with(|m| m.get("q").unwrap_or_default());
-    let found = LocalResource::new(move || {
+    let found = Fetch::new(move || {
         let q = q();
         async move { api::search(&q).await }
     });

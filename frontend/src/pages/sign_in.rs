@@ -2,6 +2,7 @@
 //! OpenID Provider is configured, and the server's answer when a sign-in
 //! is refused (the provider's round trip comes back with `?error=`).
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -16,7 +17,7 @@ pub fn SignInPage() -> impl IntoView {
     let error = RwSignal::new(returned_error);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
-    let info = LocalResource::new(api::info);
+    let info = Fetch::new(api::info);
     let signup_open = move || matches!(info.get(), Some(Ok(info)) if info.signup);
     let provider = move || info.get().and_then(|i| i.ok()).and_then(|i| i.oidc);
     let directory = move || matches!(info.get(), Some(Ok(info)) if info.ldap);

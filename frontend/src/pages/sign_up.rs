@@ -3,6 +3,7 @@
 //! makes the account the first administrator; the page says which
 //! namespace the account got.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portunus_shared::api::{SignUp, SignedUp};
@@ -15,7 +16,7 @@ pub fn SignUpPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let setup_code = RwSignal::new(String::new());
-    let info = LocalResource::new(api::info);
+    let info = Fetch::new(api::info);
     let setup = move || matches!(info.get(), Some(Ok(info)) if info.setup);
     let error = RwSignal::new(None::<String>);
     let created = RwSignal::new(None::<SignedUp>);

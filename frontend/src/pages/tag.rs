@@ -1,6 +1,7 @@
 //! One tag: its image's digest, size, platforms, labels, how it runs, and
 //! each layer with the build step that made it.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use portunus_shared::display::{human_size, pushed, short_digest};
@@ -15,7 +16,7 @@ pub fn TagPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let tag = move || params.with(|p| p.get("tag").unwrap_or_default());
-    let details = LocalResource::new(move || {
+    let details = Fetch::new(move || {
         let (id, tag) = (id(), tag());
         async move { api::tag_details(id, &tag).await }
     });

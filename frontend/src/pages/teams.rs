@@ -1,6 +1,7 @@
 //! Teams: the ones you may see, creating one, and one team's members (roles
 //! changed, added and removed by owners) and namespaces (created by owners).
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -18,7 +19,7 @@ use crate::api::{self, TeamNamespaces};
 pub fn TeamsPage() -> impl IntoView {
     require_sign_in();
     let page = RwSignal::new(1_u64);
-    let list = LocalResource::new(move || {
+    let list = Fetch::new(move || {
         let page = page.get();
         async move { api::teams_page(page).await }
     });
@@ -82,7 +83,7 @@ pub fn TeamPage() -> impl IntoView {
     require_sign_in();
     let params = use_params_map();
     let name = move || params.with(|p| p.get("name").unwrap_or_default());
-    let team = LocalResource::new(move || {
+    let team = Fetch::new(move || {
         let name = name();
         async move { api::team(&name).await }
     });
@@ -314,7 +315,7 @@ fn DeleteTeam(team: Team) -> impl IntoView {
     let name = StoredValue::new(team.name.clone());
     let owned = StoredValue::new(team.namespaces.clone());
     let heir = RwSignal::new(String::new());
-    let teams = LocalResource::new(api::teams);
+    let teams = Fetch::new(api::teams);
     let delete = move |_| {
         let owned = owned.get_value();
         let choice = match (owned.is_empty(), heir.get_untracked()) {

@@ -1,6 +1,7 @@
 //! Application tokens: the list, creating one (its secret shown once), and
 //! revoking.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portunus_shared::api::{ApplicationToken, NewApplicationToken};
@@ -17,9 +18,9 @@ use crate::api;
 #[component]
 pub fn TokensPage() -> impl IntoView {
     require_sign_in();
-    let tokens = LocalResource::new(api::tokens);
-    let me = LocalResource::new(api::me);
-    let info = LocalResource::new(api::info);
+    let tokens = Fetch::new(api::tokens);
+    let me = Fetch::new(api::me);
+    let info = Fetch::new(api::info);
     let signs_in_elsewhere =
         move || matches!(me.get(), Some(Ok(ref m)) if m.directory.as_deref() == Some("oidc"));
     let login_line = move || match (me.get(), info.get()) {

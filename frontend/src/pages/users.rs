@@ -3,6 +3,7 @@
 //! administrator, lifting a lockout after failed sign-ins; and removing an
 //! account with an explicit choice for the images of its namespace.
 
+use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portunus_shared::api::{NewApplicationToken, NewUser, Team, User, UserUpdate};
@@ -21,11 +22,11 @@ pub fn UsersPage() -> impl IntoView {
     first_page_when(page, move || {
         filter.track();
     });
-    let list = LocalResource::new(move || {
+    let list = Fetch::new(move || {
         let (q, page) = (filter.get(), page.get());
         async move { api::users(&q, page).await }
     });
-    let teams = LocalResource::new(api::teams);
+    let teams = Fetch::new(api::teams);
     let error = RwSignal::new(None::<String>);
     let done = move |outcome: Result<(), api::ApiError>| match outcome {
         Ok(()) => {
@@ -79,7 +80,7 @@ fn status(u: &User) -> String {
 #[component]
 fn AccountRow(
     user: User,
-    teams: LocalResource<Result<Vec<Team>, api::ApiError>>,
+    teams: Fetch<Vec<Team>>,
     done: impl Fn(Result<(), api::ApiError>) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let name = StoredValue::new(user.username.clone());
@@ -125,7 +126,7 @@ fn AccountRow(
 fn RemoveAccount(
     user: User,
     /// Every team, for "give the namespace to team ..." (loaded once per page).
-    teams: LocalResource<Result<Vec<Team>, api::ApiError>>,
+    teams: Fetch<Vec<Team>>,
     done: impl Fn(Result<(), api::ApiError>) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let name = StoredValue::new(user.username.clone());
@@ -265,7 +266,7 @@ fn EditAccount(
 #[component]
 fn BotTokens(bot: String) -> impl IntoView {
     let bot = StoredValue::new(bot);
-    let list = LocalResource::new(move || {
+    let list = Fetch::new(move || {
         let bot = bot.get_value();
         async move { api::tokens_of(&bot).await }
     });
