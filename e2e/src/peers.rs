@@ -231,7 +231,7 @@ impl Drop for OpenIdProvider {
 /// `path` under the tools directory (`PORTUNUS_TOOLS_DIR`, by default
 /// ~/.cache/portunus-tools); `None` (after a loud skip message) when it is
 /// missing outside CI.
-fn installed_tool(path: &str) -> Option<PathBuf> {
+pub fn installed_tool(path: &str) -> Option<PathBuf> {
     let tools = std::env::var_os("PORTUNUS_TOOLS_DIR")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/portunus-tools")))

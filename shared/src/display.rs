@@ -37,14 +37,6 @@ pub fn person(username: &str, display_name: Option<&str>) -> String {
     }
 }
 
-/// When and by whom something was pushed: `2026-11-30T09:00:00Z by Alice Smith (alice)`.
-pub fn pushed(at: &str, by: Option<&str>, by_display_name: Option<&str>) -> String {
-    match by {
-        Some(who) => format!("{at} by {}", person(who, by_display_name)),
-        None => at.to_owned(),
-    }
-}
-
 /// How long ago something happened, `seconds` before now: `just now`,
 /// `5 minutes ago`, `3 hours ago`, `2 days ago`; after a month, `date`.
 pub fn ago(seconds: i64, date: &str) -> String {
@@ -241,8 +233,6 @@ mod tests {
         assert_eq!(person("alice", Some("alice")), "alice");
         assert_eq!(person("alice", Some("  ")), "alice");
         assert_eq!(person("alice", None), "alice");
-        assert_eq!(pushed("T", Some("alice"), Some("Al")), "T by Al (alice)");
-        assert_eq!(pushed("T", None, Some("Al")), "T");
     }
 
     #[test]

@@ -34,6 +34,11 @@ pub(crate) fn browser_available() -> bool {
 
 /// Headless Chromium driven through chromedriver; both end with the guard.
 pub(crate) async fn open_browser(stack: &Stack) -> (Page, Driver) {
+    open_browser_with(stack, &[]).await
+}
+
+/// As [`open_browser`], with more Chromium flags (`--force-dark-mode`, say).
+pub(crate) async fn open_browser_with(stack: &Stack, flags: &[&str]) -> (Page, Driver) {
     let port = portunus_e2e::free_port();
     let driver = Driver(
         Command::new("chromedriver")
@@ -44,16 +49,24 @@ pub(crate) async fn open_browser(stack: &Stack) -> (Page, Driver) {
             .expect("start chromedriver"),
     );
     let profile = stack.path("chromium-profile");
+    let mut args = vec![
+        "--headless=new".to_owned(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--window-size=1280,800".into(),
+        format!("--user-data-dir={}", profile.display()),
+    ];
+    args.extend(flags.iter().map(|flag| flag.to_string()));
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
-        json!({
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--window-size=1280,800",
-                     format!("--user-data-dir={}", profile.display())],
-        }),
+        json!({ "binary": "/usr/bin/chromium", "args": args }),
     );
     for _ in 0..50 {
         let connected = ClientBuilder::rustls()
@@ -440,6 +453,44 @@ impl Page {
         }
     }
 
+    /// The serious and critical accessibility problems axe-core (its
+    /// source in `axe`) finds in the page as it is now, one line each.
+    pub(crate) async fn accessibility_violations(&self, axe: &str) -> Vec<String> {
+        self.client
+            .execute(axe, vec![])
+            .await
+            .expect("load axe-core into the page");
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] }).then(result => done(
+                   result.violations
+                     .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                     .map(v => `${v.id} (${v.impact}): ${v.help}: ` +
+                       v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))),
+                   error => done([`axe failed: ${error}`]));",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        serde_json::from_value(found).expect("a list of violations")
+    }
+
+    /// How much wider than the window the page is, in CSS pixels (0 when
+    /// it fits and nothing scrolls sideways).
+    pub(crate) async fn overflow_width(&self) -> i64 {
+        self.client
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .expect("measure the page")
+            .as_i64()
+            .unwrap_or(i64::MAX)
+    }
+
     pub(crate) async fn sign_in(&self, username: &str, password: &str) {
         self.fill("#username", username).await;
         self.fill("#password", password).await;
@@ -614,8 +665,15 @@ async fn browsing_repositories_and_deleting_a_tag() {
 
     // A tag's page shows its layers, read from the registry.
     page.click("tr[data-tag='t1'] a").await;
-    assert_eq!(page.text_of("#tag-name").await, "t1");
-    assert!(page.text_of("#tag-facts").await.contains("1 layers"));
+    page.wait_for_xpath("//h1[@id='tag-name'][contains(., ':')]")
+        .await;
+    let heading = page.text_of("#tag-name").await;
+    assert_eq!(heading, "alice/web:t1", "the tag with its repository");
+    let facts = page.text_of("#tag-facts").await;
+    assert!(
+        facts.contains(" in 1 layer\n") || facts.ends_with(" in 1 layer"),
+        "one layer, in the singular: {facts}"
+    );
     page.wait_for("#layers tbody tr").await;
 
     // The search box finds the repository.

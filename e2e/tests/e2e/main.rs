@@ -7,6 +7,7 @@
 mod authorization;
 mod browser;
 mod browser_home;
+mod browser_quality;
 mod cli;
 pub mod docker;
 mod events;

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::ErrorNote;
-use super::Loaded;
+use super::{Loaded, When};
 use portunus_shared::display::person;
 
 use crate::api;
@@ -48,7 +48,7 @@ pub fn Comments(repository: i64) -> impl IntoView {
                                     <span class="person">{match &c.author {
                                         Some(name) => person(name, c.author_display_name.as_deref()),
                                         None => "(deleted account)".to_owned(),
-                                    }}</span> " · " {c.created_at.clone()}
+                                    }}</span> " · " <When at=c.created_at.clone() />
                                     {c.may_delete.then(|| view! {
                                         " " <button class="small danger" on:click=remove>"Delete"</button>
                                     })}
@@ -58,7 +58,7 @@ pub fn Comments(repository: i64) -> impl IntoView {
                         }
                     }).collect_view().into_any(),
                 } />
-            <textarea id="comment-body" rows="3" placeholder="Add a comment (markdown)" bind:value=draft></textarea>
+            <textarea id="comment-body" aria-label="Comment (markdown)" rows="3" placeholder="Add a comment (markdown)" bind:value=draft></textarea>
             <button id="add-comment" on:click=add disabled=move || draft.get().trim().is_empty()>"Comment"</button>
             <ErrorNote error=error />
         </section>

@@ -26,7 +26,7 @@ pub fn RegistryEventsPage() -> impl IntoView {
         <div class="card">
             <h1>"Registry events"</h1>
             <p class="muted">"Every notification is stored before the registry is answered. Pending ones wait to be applied; failed ones could not be; held ones name a registry host that is not one of registry.url's or registry.hostnames."</p>
-            <select id="event-state" bind:value=state>
+            <select id="event-state" aria-label="Events in this state" bind:value=state>
                 {choices::<EventState>(None)}
             </select>
             <Loaded resource=page show=move |value| match value {
@@ -51,7 +51,7 @@ pub fn RegistryEventsPage() -> impl IntoView {
                                     };
                                     view! {
                                         <tr data-event=e.event_id.clone()>
-                                            <td>{e.received_at}</td>
+                                            <td><When at=e.received_at /></td>
                                             <td><code>{what}</code></td>
                                             <td>{e.actor.unwrap_or_default()}</td>
                                             <td>{outcome}</td>

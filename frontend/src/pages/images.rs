@@ -210,7 +210,7 @@ pub fn FilteredRepositories(
         async move { crate::api::repository_list(source, &q, sort, page).await }
     });
     view! {
-        <input id=filter_id placeholder="Filter by name" bind:value=filter />
+        <input id=filter_id aria-label="Filter repositories by name" placeholder="Filter by name" bind:value=filter />
         <SortChoice sort=sort />
         <PagedRepositories listed=listed page=page id=list_id link=link empty=empty />
     }
@@ -220,7 +220,7 @@ pub fn FilteredRepositories(
 #[component]
 pub fn SortChoice(sort: RwSignal<String>) -> impl IntoView {
     view! {
-        <select id="sort" bind:value=sort>
+        <select id="sort" aria-label="Order" bind:value=sort>
             {super::choices::<RepositorySort>(None)}
         </select>
     }

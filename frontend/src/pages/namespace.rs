@@ -128,7 +128,7 @@ fn Description(
                 <Show when=move || editing.get() fallback=move || view! {
                     <button id="edit-namespace-description" class="small" on:click=move |_| editing.set(true)>"Edit description"</button>
                 }>
-                    <textarea id="namespace-description-editor" rows="5" bind:value=draft></textarea>
+                    <textarea id="namespace-description-editor" aria-label="Description (markdown)" rows="5" bind:value=draft></textarea>
                     <button id="save-namespace-description" on:click=save>"Save"</button>
                 </Show>
             })}
@@ -158,7 +158,7 @@ fn MoveToTeam(
                     return view! { <p class="muted">"You own no other team."</p> }.into_any();
                 }
                 view! {
-                    <select id="move-namespace-team" bind:value=chosen>
+                    <select id="move-namespace-team" aria-label="Team to move it to" bind:value=chosen>
                         <option value="">"Choose a team"</option>
                         {mine.into_iter().map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()}
                     </select>

@@ -35,9 +35,10 @@ pub fn NamespacesPage() -> impl IntoView {
                                 {spaces.into_iter().filter(|n| !n.global).map(|n| {
                                     let name = n.name.clone();
                                     let current = n.visibility;
+                                    let label = format!("Who may pull from {}", n.name);
                                     let visibility = if n.may_manage {
                                         view! {
-                                            <select class="visibility" on:change=move |ev| {
+                                            <select class="visibility" aria-label=label on:change=move |ev| {
                                                 let change = NamespaceUpdate { team: None, visibility: event_target_value(&ev).parse().ok(), description: None };
                                                 let name = name.clone();
                                                 spawn_local(async move {

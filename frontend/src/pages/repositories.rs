@@ -173,7 +173,7 @@ fn Description(
                 })}
             }
         >
-            <textarea id="description-editor" rows="8" bind:value=draft></textarea>
+            <textarea id="description-editor" aria-label="Description (markdown)" rows="8" bind:value=draft></textarea>
             <button id="save-description" on:click=save>"Save"</button>
             " " <button class="small" on:click=move |_| editing.set(false)>"Cancel"</button>
         </Show>

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portunus_shared::api::{RetentionPreview, RetentionRule};
 
-use super::ErrorNote;
+use super::{ErrorNote, When};
 use crate::api;
 
 /// A number field's value: empty means "not set".
@@ -111,7 +111,7 @@ pub fn Retention(repository: i64) -> impl IntoView {
                             view! {
                             <tr class=if v.delete { "goes" } else { "stays" } data-tag=tag>
                                 <td>{v.tag}</td>
-                                <td>{v.pushed_at}</td>
+                                <td><When at=v.pushed_at /></td>
                                 <td>{if v.delete { "deleted" } else { "kept" }}</td>
                                 <td>{v.reason}</td>
                             </tr>

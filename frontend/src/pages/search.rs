@@ -28,7 +28,7 @@ pub fn SearchBox() -> impl IntoView {
     };
     view! {
         <form class="search" on:submit=submit>
-            <input id="search" type="search" placeholder="Search" bind:value=text />
+            <input id="search" type="search" aria-label="Search repositories, namespaces, teams and people" placeholder="Search" bind:value=text />
         </form>
     }
 }

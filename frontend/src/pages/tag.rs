@@ -4,10 +4,11 @@
 use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use portunus_shared::display::{human_size, pushed, short_digest};
+use portunus_shared::display::{human_size, person, short_digest};
 
-use super::Loaded;
+use super::images::CopyButton;
 use super::require_sign_in;
+use super::{Loaded, When};
 use crate::api;
 
 #[component]
@@ -20,30 +21,54 @@ pub fn TagPage() -> impl IntoView {
         let (id, tag) = (id(), tag());
         async move { api::tag_details(id, &tag).await }
     });
+    let repository = Fetch::new(move || api::repository(id()));
+    let info = Fetch::new(api::info);
+    // `ns/app:tag` once the repository is known, and its `docker pull` line.
+    let name = move || match repository.get() {
+        Some(Ok(r)) => format!("{}:{}", r.name, tag()),
+        _ => tag(),
+    };
+    let pull = move || match (repository.get(), info.get()) {
+        (Some(Ok(r)), Some(Ok(i))) => {
+            Some(format!("docker pull {}/{}:{}", i.registry, r.name, tag()))
+        }
+        _ => None,
+    };
     view! {
         <div class="card">
             <p><a href=move || format!("/repositories/{}", id())>"← Repository"</a></p>
+            <h1 id="tag-name">{name}</h1>
+            {move || pull().map(|line| view! {
+                <div class="pull-line"><pre class="pull">{line.clone()}</pre><CopyButton text=line /></div>
+            })}
             <Loaded resource=details waiting="Reading the image from the registry…" show=move |d| {
                         let t = d.tag;
+                        let code = |text: String| view! { <code>{text}</code> }.into_any();
+                        let time = |at: String| view! { <When at=at /> }.into_any();
+                        let pushed = view! {
+                            <When at=t.pushed_at.clone() />
+                            {t.pushed_by.as_deref().map(|who| format!(" by {}", person(who, t.pushed_by_display_name.as_deref())))}
+                        }.into_any();
+                        let digest = t.digest.clone();
                         let facts = [
-                            ("Digest", Some(t.digest.clone())),
-                            ("Media type", Some(t.media_type.clone())),
-                            ("Size", Some(format!("{} in {} layers", human_size(t.size), t.layers))),
-                            ("Built", t.created.clone()),
-                            ("Pushed", Some(pushed(&t.pushed_at, t.pushed_by.as_deref(), t.pushed_by_display_name.as_deref()))),
-                            ("Last pulled", t.pulled_at.clone()),
-                            ("Runs", d.command.clone()),
-                            ("Working directory", d.working_dir.clone()),
-                            ("User", d.user.clone()),
-                            ("Ports", (!d.exposed_ports.is_empty()).then(|| d.exposed_ports.join(", "))),
-                            ("Labels", t.labels.clone()),
+                            ("Digest", Some(view! { <code>{digest.clone()}</code> " " <CopyButton text=digest /> }.into_any())),
+                            ("Image ID", t.image_id.clone().map(|id| view! { <code title=id.clone()>{short_digest(&id)}</code> }.into_any())),
+                            ("Media type", Some(code(t.media_type.clone()))),
+                            ("Size", Some(code(format!("{} in {} {}", human_size(t.size), t.layers, if t.layers == 1 { "layer" } else { "layers" })))),
+                            ("Built", t.created.clone().map(time)),
+                            ("Pushed", Some(pushed)),
+                            ("Last pulled", Some(t.pulled_at.clone().map_or_else(|| view! { "never" }.into_any(), time))),
+                            ("Runs", d.command.clone().map(code)),
+                            ("Working directory", d.working_dir.clone().map(code)),
+                            ("User", d.user.clone().map(code)),
+                            ("Ports", (!d.exposed_ports.is_empty()).then(|| code(d.exposed_ports.join(", ")))),
+                            ("Labels", t.labels.clone().map(code)),
                         ];
                         view! {
-                            <h1 id="tag-name">{t.name.clone()}</h1>
                             <table id="tag-facts">
                                 <tbody>
                                     {facts.into_iter().filter_map(|(k, v)| v.map(|v| view! {
-                                        <tr><th>{k}</th><td><code>{v}</code></td></tr>
+                                        <tr><th>{k}</th><td>{v}</td></tr>
                                     })).collect_view()}
                                     {t.platforms.into_iter().map(|p| view! {
                                         <tr>

@@ -153,9 +153,10 @@ fn Members(
                 {team.members.into_iter().map(|m| {
                     let user = m.username.clone();
                     let remove_user = m.username.clone();
+                    let role_label = format!("Role of {}", m.username);
                     let role_cell = if owner {
                         view! {
-                            <select class="role" on:change=move |ev| set(user.clone(), event_target_value(&ev))>
+                            <select class="role" aria-label=role_label on:change=move |ev| set(user.clone(), event_target_value(&ev))>
                                 {choices(Some(m.role))}
                             </select>
                         }.into_any()
@@ -179,7 +180,7 @@ fn Members(
                 <label for="member-name">"Add a member"</label>
                 <input id="member-name" placeholder="user name" list="people" autocomplete="off" bind:value=newcomer />
                 <PeopleList typed=newcomer />
-                <select id="member-role" bind:value=new_role>
+                <select id="member-role" aria-label="Role of the new member" bind:value=new_role>
                     {choices::<Role>(None)}
                 </select>
                 <button type="submit">"Add"</button>
@@ -225,7 +226,7 @@ fn Namespaces(
             <form id="create-namespace" on:submit=create>
                 <label for="namespace-name">"New namespace"</label>
                 <input id="namespace-name" placeholder="name, as in NAME/app" bind:value=name />
-                <select id="namespace-visibility" bind:value=visibility>
+                <select id="namespace-visibility" aria-label="Who may pull from the new namespace" bind:value=visibility>
                     {choices::<Visibility>(None)}
                 </select>
                 <button type="submit">"Create namespace"</button>

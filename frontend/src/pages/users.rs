@@ -39,7 +39,7 @@ pub fn UsersPage() -> impl IntoView {
         <div class="card">
             <h1>"Users and bots"</h1>
             <CreateAccount done=done />
-            <input id="user-filter" placeholder="Filter by name" bind:value=filter />
+            <input id="user-filter" aria-label="Filter accounts by name" placeholder="Filter by name" bind:value=filter />
             <Loaded resource=list show=move |found| {
                 let pages = found.total.div_ceil(found.per_page.max(1));
                 view! {
@@ -163,7 +163,7 @@ fn RemoveAccount(
             <summary>"Remove…"</summary>
             {user.namespace.clone().map(|ns| view! {
                 <label>{format!("Images in {ns}")}
-                    <select class="remove-choice" bind:value=choice>
+                    <select class="remove-choice" aria-label="What happens to the personal namespace" bind:value=choice>
                         <option value="">"keep the account while there are any"</option>
                         <option value="erase:">"delete them from the registry"</option>
                         {move || teams.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|t| view! {
@@ -322,7 +322,7 @@ fn BotTokens(bot: String) -> impl IntoView {
                 </div>
             })}
             <form on:submit=create>
-                <input class="bot-token-name" required placeholder="token name, e.g. ci-deploy" bind:value=name />
+                <input class="bot-token-name" aria-label="Token name" required placeholder="token name, e.g. ci-deploy" bind:value=name />
                 <button class="small create-bot-token" type="submit">"Create token"</button>
             </form>
             <ErrorNote error=error />
