@@ -371,6 +371,12 @@ pub struct Repository {
     /// Whether you may change the description and moderate comments
     /// (owners of its namespace, administrators).
     pub may_manage: bool,
+    /// Whether the delete policy lets you delete its tags and the
+    /// repository itself (team owners, administrators; contributors where
+    /// `policy.contributors_may_delete`; nobody when deleting is off).
+    /// Only answered by `GET /repositories/{id}`; false in lists.
+    #[serde(default)]
+    pub may_delete: bool,
     pub tags: u64,
     /// When a tag was last pushed.
     pub updated_at: Option<String>,

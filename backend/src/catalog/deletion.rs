@@ -6,15 +6,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use portunus_shared::scope::Scope;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::accounts::vacancy::RegistryContent;
 use crate::audit::{self, Actor, Target};
-use crate::authz::facts;
-use crate::authz::{self, Subject};
+use crate::authz::Subject;
 use crate::catalog::Catalog;
 use crate::catalog::repositories::{self, find_visible, full_name};
 use crate::config::PolicySettings;
@@ -31,11 +29,7 @@ pub async fn require_delete(
     full: &str,
 ) -> Result<()> {
     let subject = Subject::user(by, None);
-    let facts = facts::facts_for(db, ns, &subject).await?;
-    let scope = Scope::parse(&format!("repository:{full}:delete"))
-        .map_err(|e| Error::InvalidInput(format!("{e:?}")))?;
-    let verdict = authz::decide(&subject, settings, &scope, Some(&facts)).pop();
-    match verdict {
+    match repositories::delete_verdict(db, settings, &subject, ns, full).await? {
         Some(v) if v.allowed => Ok(()),
         Some(v) => Err(Error::Forbidden(format!(
             "you may not delete in {full}: {}",

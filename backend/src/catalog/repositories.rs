@@ -6,6 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use portunus_shared::api;
 use portunus_shared::domain::RepositorySort;
 use portunus_shared::names::parse_repository_path;
+use portunus_shared::scope::Scope;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -14,8 +15,9 @@ use sea_orm::{
 
 use crate::accounts::namespaces;
 use crate::audit::{self, Actor, Target};
-use crate::authz::{NamespaceFacts, Subject, facts, rest};
+use crate::authz::{self, NamespaceFacts, Subject, facts, rest};
 use crate::catalog::Catalog;
+use crate::config::PolicySettings;
 use crate::db::Paging;
 use crate::db::entities::{artifact, namespace, repository, star, tag, user};
 use crate::db::people::people_of;
@@ -392,6 +394,7 @@ pub async fn summarize_many(
             description: repo.description.clone(),
             description_html: String::new(),
             may_manage,
+            may_delete: false,
             tags: u64::try_from(count).unwrap_or(0),
             updated_at: newest.map(timestamp),
             stars: u64::try_from(star_counts.get(&repo.id).copied().unwrap_or(0)).unwrap_or(0),
@@ -551,9 +554,35 @@ pub async fn find_visible_with_facts(
     Ok((ns, repo, facts))
 }
 
-pub async fn show(db: &DatabaseConnection, who: &Subject, id: i64) -> Result<api::Repository> {
+/// A visible repository as `who` sees it, with whether they may delete in
+/// it.
+pub async fn show(
+    db: &DatabaseConnection,
+    settings: &PolicySettings,
+    who: &Subject,
+    id: i64,
+) -> Result<api::Repository> {
     let (ns, repo) = find_visible(db, who, id).await?;
-    describe(db, &ns, &repo, who).await
+    let mut shown = describe(db, &ns, &repo, who).await?;
+    shown.may_delete = delete_verdict(db, settings, who, &ns, &shown.name)
+        .await?
+        .is_some_and(|v| v.allowed);
+    Ok(shown)
+}
+
+/// What the delete policy says about `subject` deleting in `full` (a
+/// repository of `ns`); `None` when it says nothing.
+pub async fn delete_verdict(
+    db: &impl ConnectionTrait,
+    settings: &PolicySettings,
+    subject: &Subject,
+    ns: &namespace::Model,
+    full: &str,
+) -> Result<Option<authz::Verdict>> {
+    let facts = facts::facts_for(db, ns, subject).await?;
+    let scope = Scope::parse(&format!("repository:{full}:delete"))
+        .map_err(|e| Error::InvalidInput(format!("{e:?}")))?;
+    Ok(authz::decide(subject, settings, &scope, Some(&facts)).pop())
 }
 
 /// The tags of a visible repository, newest first.

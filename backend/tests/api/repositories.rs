@@ -486,3 +486,57 @@ async fn team_and_namespace_descriptions_render_as_sanitized_markdown() {
         );
     }
 }
+
+/// A policy's name, how it changes the configuration, and `may_delete` as
+/// an administrator, an owner, a contributor and a viewer see it.
+type PolicyCase = (&'static str, fn(&mut portunus::config::Config), [bool; 4]);
+
+/// `may_delete` says what the delete policy says, so the web UI offers
+/// delete buttons exactly to those whose deletes would succeed.
+#[tokio::test]
+async fn a_repository_says_whether_you_may_delete_in_it_as_the_policy_does() {
+    let cases: [PolicyCase; 3] = [
+        ("default policy", |_| {}, [true, true, false, false]),
+        (
+            "contributors may delete",
+            |c| c.policy.contributors_may_delete = true,
+            [true, true, true, false],
+        ),
+        (
+            "deleting off",
+            |c| c.policy.delete_enabled = false,
+            [false, false, false, false],
+        ),
+    ];
+    for (policy, adjust, expected) in cases {
+        for kit in crate::kit::kits_with(adjust).await {
+            let crate::kit::Cast {
+                root,
+                olivia,
+                carl,
+                vera,
+                ..
+            } = kit.cast().await;
+            let id = kit.recorded("web/app", "1").await;
+            let path = format!("/api/v1/repositories/{id}");
+            let mut answered = Vec::new();
+            for who in [&root, &olivia, &carl, &vera] {
+                let shown = kit.call(who, "GET", &path, None).await;
+                shown.assert_status(200, policy);
+                answered.push(shown.json()["may_delete"] == true);
+            }
+            assert_eq!(
+                answered, expected,
+                "{policy} ({}): admin, owner, contributor, viewer",
+                kit.backend
+            );
+            // Lists do not answer it.
+            let listed = kit.call(&olivia, "GET", "/api/v1/repositories", None).await;
+            assert_eq!(listed.json()["items"][0]["may_delete"], false, "{policy}");
+            // And the policy holds: a viewer's delete is refused.
+            let tag = format!("/api/v1/repositories/{id}/tags/1");
+            let refused = kit.call(&vera, "DELETE", &tag, None).await;
+            assert_eq!(refused.status, 403, "{policy}: {}", refused.text);
+        }
+    }
+}

@@ -148,6 +148,65 @@ async fn brightness(page: &Page, css: &str) -> f64 {
     channels.iter().sum::<f64>() / 3.0
 }
 
+async fn absent(page: &Page, css: &str) -> bool {
+    page.client
+        .find_all(fantoccini::Locator::Css(css))
+        .await
+        .expect("look for elements")
+        .is_empty()
+}
+
+/// What the UI keeps from those who may not use it: team pages from
+/// visitors, every change from a team's viewer.
+async fn refusals(page: &Page, stack: &Stack, repository: &str) {
+    // A visitor's deep link to a team page ends at the sign-in form.
+    open(page, stack, &visit("/teams/ops", "#signin-button")).await;
+    assert!(absent(page, "#member-list").await, "visitors see no team");
+    sign_in(page, stack, "bob").await;
+    open(
+        page,
+        stack,
+        &visit("/teams/ops", "#member-list tr[data-member='bob']"),
+    )
+    .await;
+    for css in ["#add-member", "#delete-team", "#edit-team", "select.role"] {
+        assert!(absent(page, css).await, "a viewer gets no {css}");
+    }
+    open(
+        page,
+        stack,
+        &visit(
+            format!("/repositories/{repository}"),
+            "#tag-list tr.tag-row",
+        ),
+    )
+    .await;
+    for css in [
+        "#delete-repository",
+        "#tag-list button.danger",
+        "#tag-list input.select-tag",
+        "#edit-description",
+    ] {
+        assert!(absent(page, css).await, "a viewer gets no {css}");
+    }
+    open(
+        page,
+        stack,
+        &visit("/namespaces/ops-apps", "#namespace-role"),
+    )
+    .await;
+    for css in [
+        "#delete-namespace",
+        "#edit-namespace-description",
+        "#move-namespace",
+        "select#namespace-visibility",
+    ] {
+        assert!(absent(page, css).await, "a viewer gets no {css}");
+    }
+    page.click("#signout-link").await;
+    page.wait_for("#signin-button").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_is_accessible_fits_a_phone_and_follows_the_dark_setting() {
     if !browser_available() {
@@ -158,7 +217,7 @@ async fn every_page_is_accessible_fits_a_phone_and_follows_the_dark_setting() {
     };
     let axe = std::fs::read_to_string(axe_file).expect("read axe-core");
     let stack = Stack::start(&[]);
-    for name in ["root", "alice"] {
+    for name in ["root", "alice", "bob"] {
         stack.create_user(name);
     }
     let repository = tokio::task::block_in_place(|| {
@@ -174,6 +233,11 @@ async fn every_page_is_accessible_fits_a_phone_and_follows_the_dark_setting() {
             Some(json!({"role": "owner"})),
         );
         root.call(
+            "PUT",
+            "/teams/ops/members/bob",
+            Some(json!({"role": "viewer"})),
+        );
+        root.call(
             "POST",
             "/namespaces",
             Some(json!({"name": "ops-apps", "team": "ops", "visibility": "public"})),
@@ -186,6 +250,7 @@ async fn every_page_is_accessible_fits_a_phone_and_follows_the_dark_setting() {
     // Light palette, desktop width: no serious problem on any page.
     let (page, _driver) = open_browser(&stack).await;
     let mut problems = audit(&page, &stack, &signed_out_pages(), &axe, "light").await;
+    refusals(&page, &stack, &repository).await;
     sign_in(&page, &stack, "root").await;
     let pages = signed_in_pages(&repository);
     problems.extend(audit(&page, &stack, &pages, &axe, "light").await);

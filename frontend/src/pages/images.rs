@@ -43,13 +43,13 @@ pub fn ImageTable(
     /// `REGISTRY/NAME`, for the pull lines.
     pull: String,
     /// Called with a tag name when its delete button is pressed; no buttons without it.
-    #[prop(optional)]
+    #[prop(optional_no_strip)]
     on_delete: Option<Callback<String>>,
     /// Tag names link to `{details}/{tag}` when set.
     #[prop(optional)]
     details: Option<String>,
     /// With deleting: the tags ticked for deleting together.
-    #[prop(optional)]
+    #[prop(optional_no_strip)]
     selected: Option<RwSignal<BTreeSet<String>>>,
 ) -> impl IntoView {
     if images.is_empty() {

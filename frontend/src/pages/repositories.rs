@@ -92,7 +92,6 @@ pub fn RepositoryPage() -> impl IntoView {
                                 Err(e) => error.set(Some(e.message)),
                             }
                         });
-                        let may_manage = r.may_manage;
                         view! {
                             <h1 id="repository-name">{r.name.clone()}</h1>
                             <p class="muted">"In namespace " <a id="repository-namespace" href=format!("/namespaces/{}", r.namespace)>{r.namespace.clone()}</a></p>
@@ -101,20 +100,20 @@ pub fn RepositoryPage() -> impl IntoView {
                             </button>
                             <Description repository=r.clone() on_saved=move || repository.refetch() />
                             {r.may_manage.then(|| view! { <Retention repository=r.id /> })}
-                            {may_manage.then(|| view! { <DeleteRepository repository=r.clone() error=error /> })}
+                            {r.may_delete.then(|| view! { <DeleteRepository repository=r.clone() error=error /> })}
                         }.into_any()
                     }
                     Err(e) => view! { <p class="error">{e.message}</p> }.into_any(),
                 })}
                 {move || images.get().map(|result| match result {
                     Ok(list) => {
-                        let name = repository.get().and_then(|r| r.ok()).map(|r| r.name).unwrap_or_default();
+                        let (name, may_delete) = repository.get().and_then(|r| r.ok()).map(|r| (r.name, r.may_delete)).unwrap_or_default();
                         view! {
                             <ImageTable
                                 images=list
                                 pull=format!("{}/{}", registry(), name)
-                                on_delete=on_delete
-                                selected=selected
+                                on_delete=may_delete.then_some(on_delete)
+                                selected=may_delete.then_some(selected)
                                 details=format!("/repositories/{}/tags", id())
                             />
                         }.into_any()

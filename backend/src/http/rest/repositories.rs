@@ -103,7 +103,13 @@ impl RepositoriesApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Repository>> {
         Ok(Json(
-            repositories::show(&state.db, &auth.principal().subject(), id.0).await?,
+            repositories::show(
+                &state.db,
+                &state.config.policy,
+                &auth.principal().subject(),
+                id.0,
+            )
+            .await?,
         ))
     }
 
