@@ -159,7 +159,12 @@ impl Stack {
 
     /// Starts a long-running process logging to NAME.log and waits until it
     /// listens on `port`.
-    fn spawn_service(&mut self, mut command: Command, name: &str, port: u16) {
+    fn spawn_service(&mut self, command: Command, name: &str, port: u16) {
+        let child = self.spawn_logged(command, name, port);
+        self.children.push(child);
+    }
+
+    fn spawn_logged(&self, mut command: Command, name: &str, port: u16) -> Child {
         let log = self.path(&format!("{name}.log"));
         let mut child = command
             .stdout(log_file(&log))
@@ -167,7 +172,25 @@ impl Stack {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
         wait_for_port(port, name, &mut child, &log);
-        self.children.push(child);
+        child
+    }
+
+    /// Another Portunus process with this stack's settings, its own data
+    /// directory (`data-NAME`) and port: a replica, when the settings name a
+    /// shared (PostgreSQL) database. The registry keeps notifying the first.
+    pub fn start_replica(&self, name: &str) -> Replica {
+        let port = free_port();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut command = self.portunus();
+        command
+            .env("PORTUNUS_DATA_DIR", self.path(&format!("data-{name}")))
+            .env("PORTUNUS_LISTEN", format!("127.0.0.1:{port}"))
+            .env("PORTUNUS_PUBLIC_URL", &url)
+            .arg("serve");
+        Replica {
+            child: self.spawn_logged(command, &format!("portunus-{name}"), port),
+            url,
+        }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -248,6 +271,60 @@ impl Stack {
     pub fn portunus_log(&self) -> String {
         std::fs::read_to_string(self.path("portunus.log")).unwrap_or_default()
     }
+}
+
+/// A Portunus process started by [`Stack::start_replica`]; stopped when
+/// dropped.
+pub struct Replica {
+    pub url: String,
+    child: Child,
+}
+
+impl Replica {
+    /// Ends the process at once, as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A new, empty PostgreSQL database on the test server
+/// (`PORTUNUS_TEST_DATABASE_URL`, set by `scripts/with-postgres`, which
+/// `just test` runs the tests under); `None` after a loud skip message
+/// when there is none outside CI.
+pub fn postgres_database() -> Option<String> {
+    let Ok(base) = std::env::var("PORTUNUS_TEST_DATABASE_URL") else {
+        let message =
+            "PORTUNUS_TEST_DATABASE_URL is not set: run the tests under scripts/with-postgres";
+        assert!(!in_ci(), "{message}");
+        eprintln!("\n!!! SKIPPED: {message} !!!\n");
+        return None;
+    };
+    let name = format!("portunus_e2e_{}", std::process::id());
+    let psql = Path::new("/usr/lib/postgresql/15/bin/psql");
+    let created = Command::new(psql)
+        .args([
+            base.as_str(),
+            "-q",
+            "-c",
+            &format!("CREATE DATABASE {name}"),
+        ])
+        .output()
+        .expect("run psql");
+    assert!(
+        created.status.success(),
+        "cannot create the database: {}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let mut url = url::Url::parse(&base).expect("PORTUNUS_TEST_DATABASE_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    Some(url.to_string())
 }
 
 impl Drop for Stack {
@@ -571,12 +648,14 @@ pub fn token_login(stack: &Stack, user: &str, password: &str) -> (u16, String) {
 
 /// A registry token for `user` (password [`PASSWORD`]) asking for `scopes`.
 pub fn registry_token(stack: &Stack, user: &str, scopes: &[&str]) -> String {
+    registry_token_from(&stack.portunus_url(), user, scopes)
+}
+
+/// [`registry_token`] from the Portunus process at `portunus_url`.
+pub fn registry_token_from(portunus_url: &str, user: &str, scopes: &[&str]) -> String {
     let query: String = scopes.iter().map(|s| format!("&scope={s}")).collect();
     let answer: serde_json::Value = reqwest::blocking::Client::new()
-        .get(format!(
-            "{}/v2/token?service=registry{query}",
-            stack.portunus_url()
-        ))
+        .get(format!("{portunus_url}/v2/token?service=registry{query}"))
         .basic_auth(user, Some(PASSWORD))
         .send()
         .and_then(|r| r.json())

@@ -17,6 +17,7 @@ mod m20261130_000010_session_origins;
 mod m20261130_000011_comment_authors;
 mod m20261130_000012_unique_display_names;
 mod m20261130_000013_registry_sync_outcome;
+mod m20261130_000014_replicas;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_comment_authors::Migration),
             Box::new(m20261130_000012_unique_display_names::Migration),
             Box::new(m20261130_000013_registry_sync_outcome::Migration),
+            Box::new(m20261130_000014_replicas::Migration),
         ]
     }
 }

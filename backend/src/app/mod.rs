@@ -3,6 +3,8 @@
 //! processing, catalog syncs, retention runs) and the HTTP server. The
 //! top layer: it may import everything, nothing imports it.
 
+pub mod shared_secrets;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,6 +18,7 @@ use crate::config::Config;
 use crate::crypto::secrets;
 use crate::crypto::signing::TokenSigner;
 use crate::db;
+use crate::db::leases;
 use crate::directory::ldap::Ldap;
 use crate::directory::oidc::Oidc;
 use crate::error::{Error, Result};
@@ -53,15 +56,25 @@ fn keep_private(data_dir: &std::path::Path) -> Result<()> {
 /// sure the configured registry and its global namespace are known.
 pub async fn init(config: Config) -> Result<SharedState> {
     keep_private(&config.data_dir)?;
+    let db = db::connect(&config.database_url()).await?;
+    if config.database_url.is_empty() {
+        keep_private(&config.data_dir)?;
+    }
+    shared_secrets::adopt(&db, &config).await?;
+    // One name per data directory: a restarted process resumes its leases.
+    let replica = config.data_dir.join("replica-id");
+    let replica_id = secrets::load_or_create_secret(&replica).map_err(|e| {
+        Error::Internal(format!("cannot read or create {}: {e}", replica.display()))
+    })?;
+    leases::name_holder(format!(
+        "replica-{}",
+        &replica_id[..12.min(replica_id.len())]
+    ));
     let signer = Arc::new(
         TokenSigner::load_or_generate(&config).map_err(|e| Error::Internal(e.to_string()))?,
     );
     let registry = RegistryClient::new(&config.registry.url, signer.clone(), config.token.clone());
     let notification_secret = secrets::notification_secret(&config)?;
-    let db = db::connect(&config.database_url()).await?;
-    if config.database_url.is_empty() {
-        keep_private(&config.data_dir)?;
-    }
     // Several processes may start at once on an empty database.
     let txn = db::begin_write(&db).await?;
     db::serialize(&txn, db::locks::BOOTSTRAP).await?;
@@ -100,6 +113,15 @@ pub async fn init(config: Config) -> Result<SharedState> {
         mailer,
         config,
     }))
+}
+
+/// For commands that sign or configure without serving (`portunus
+/// registry-config`, `portunus registry ...`): the key and secrets every
+/// process on the configured database uses, in `data_dir`.
+pub async fn adopt_shared_secrets(config: &Config) -> Result<()> {
+    keep_private(&config.data_dir)?;
+    let db = db::connect(&config.database_url()).await?;
+    shared_secrets::adopt(&db, config).await
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
@@ -147,8 +169,13 @@ async fn check_directory_accounts(state: SharedState) {
     if interval == 0 {
         return;
     }
+    let period = Duration::from_secs(interval.max(60));
     loop {
-        tokio::time::sleep(Duration::from_secs(interval.max(60))).await;
+        tokio::time::sleep(period).await;
+        // One process at a time checks (several may share the database).
+        if !leases::my_turn(&state.db, leases::names::DIRECTORY_SYNC, period).await {
+            continue;
+        }
         let now = chrono::Utc::now();
         match crate::accounts::ldap::check_all(&state.db, &ldap, state.catalog.registry_id, now)
             .await
@@ -206,20 +233,23 @@ async fn scheduled_sync(state: SharedState) {
         SyncStrategy::OnStart => true,
         SyncStrategy::Update | SyncStrategy::UpdateDelete => false,
     };
+    let period = Duration::from_secs(state.config.registry.sync_interval_seconds.max(60));
     loop {
-        match crate::ingest::sync::run_recorded(&state.catalog, options, |_| {}).await {
-            Ok(summary) => tracing::info!(?summary, "catalog sync done"),
-            Err(e) => {
-                tracing::warn!(error = %e, "catalog sync failed; events still keep Portunus current")
+        // One process at a time syncs (several may share the database); a
+        // sync at start by one of them is enough for all.
+        if leases::my_turn(&state.db, leases::names::CATALOG_SYNC, period).await {
+            match crate::ingest::sync::run_recorded(&state.catalog, options, |_| {}).await {
+                Ok(summary) => tracing::info!(?summary, "catalog sync done"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "catalog sync failed; events still keep Portunus current")
+                }
             }
+            leases::my_turn(&state.db, leases::names::CATALOG_SYNC, period).await;
         }
         if run_once {
             return;
         }
-        tokio::time::sleep(Duration::from_secs(
-            state.config.registry.sync_interval_seconds.max(60),
-        ))
-        .await;
+        tokio::time::sleep(period).await;
     }
 }
 

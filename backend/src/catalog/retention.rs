@@ -19,6 +19,7 @@ use crate::catalog::deletion::Removal;
 use crate::catalog::repositories::{self, full_name, timestamp};
 use crate::config::PolicySettings;
 use crate::db::entities::{namespace, repository, retention_rule, tag, user};
+use crate::db::leases;
 use crate::error::{Error, Result};
 
 /// Longest tag pattern accepted.
@@ -537,11 +538,16 @@ pub async fn scheduled(catalog: Catalog, policy: PolicySettings, seconds: u64) {
         return;
     }
     let interval = std::time::Duration::from_secs(seconds.max(60));
+    let pause = interval.min(std::time::Duration::from_secs(600));
     loop {
-        if let Err(e) = run_due(&catalog, &policy, interval).await {
-            tracing::warn!(error = %e, "retention pass failed; will retry");
+        // One process at a time runs the passes (several may share the database).
+        if leases::my_turn(&catalog.db, leases::names::RETENTION, pause).await {
+            if let Err(e) = run_due(&catalog, &policy, interval).await {
+                tracing::warn!(error = %e, "retention pass failed; will retry");
+            }
+            leases::my_turn(&catalog.db, leases::names::RETENTION, pause).await;
         }
-        tokio::time::sleep(interval.min(std::time::Duration::from_secs(600))).await;
+        tokio::time::sleep(pause).await;
     }
 }
 

@@ -183,6 +183,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             })
         }
         Command::RegistryConfig { storage_dir } => {
+            portunus::app::adopt_shared_secrets(&config)
+                .await
+                .map_err(describe)?;
             let yaml = portunus::registry::config_file::render(&config, storage_dir.as_deref())
                 .map_err(describe)?;
             print!("{yaml}");

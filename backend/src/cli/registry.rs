@@ -74,6 +74,9 @@ async fn delete_tag_command(config: Config, reference: &str, json: bool) -> Resu
 }
 
 pub async fn run(config: Config, command: RegistryCommand) -> Result<(), String> {
+    portunus::app::adopt_shared_secrets(&config)
+        .await
+        .map_err(describe)?;
     let signer = portunus::crypto::signing::TokenSigner::load_or_generate(&config)
         .map_err(|e| e.to_string())?;
     let client = portunus::registry::RegistryClient::new(

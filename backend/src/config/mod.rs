@@ -157,7 +157,9 @@ pub struct TokenConfig {
     pub key_path: String,
     /// Self-signed certificate of the key, beside it unless set.
     pub certificate_path: String,
-    /// Algorithm of a generated key: `rs256` (RSA-2048) or `es256` (ECDSA P-256).
+    /// Algorithm of a generated key: `es256` (ECDSA P-256, the default: ten
+    /// times cheaper to sign) or `rs256` (RSA-2048). An existing key keeps
+    /// its own algorithm.
     pub algorithm: KeyAlgorithm,
 }
 
@@ -236,7 +238,7 @@ impl Default for TokenConfig {
             lifetime_seconds: 900,
             key_path: String::new(),
             certificate_path: String::new(),
-            algorithm: KeyAlgorithm::Rs256,
+            algorithm: KeyAlgorithm::Es256,
         }
     }
 }

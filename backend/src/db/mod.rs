@@ -3,6 +3,7 @@
 
 pub mod entities;
 pub mod filters;
+pub mod leases;
 pub mod paging;
 pub mod people;
 

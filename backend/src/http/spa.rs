@@ -143,6 +143,11 @@ impl WebUi {
                 .body("The web UI's files can only be read (GET or HEAD).");
         }
         let name = request.uri().path().trim_start_matches('/');
+        if leaves_the_web_ui(name) {
+            return "Paths may not leave the web UI."
+                .with_status(StatusCode::FORBIDDEN)
+                .into_response();
+        }
         let Some(asset) = self
             .assets
             .get(name)
@@ -201,6 +206,18 @@ pub fn endpoint(config: &Config) -> poem::endpoint::BoxEndpoint<'static> {
 }
 
 /// A header's value as text; empty when absent or not text.
+/// Whether `path` climbs out (a `..` segment, written plainly or
+/// percent-encoded): answered 403, though nothing outside is ever read.
+fn leaves_the_web_ui(path: &str) -> bool {
+    path.to_ascii_lowercase()
+        .replace("%2e", ".")
+        .replace("%2f", "/")
+        .replace("%5c", "/")
+        .replace('\\', "/")
+        .split('/')
+        .any(|segment| segment == "..")
+}
+
 fn header<'a>(headers: &'a poem::http::HeaderMap, name: &str) -> &'a str {
     headers
         .get(name)
@@ -436,6 +453,15 @@ mod tests {
         assert_eq!(body, "<html>index</html>");
         assert_eq!(header_of(&response, "cache-control"), REVALIDATE);
         assert!(header_of(&response, "content-security-policy").contains("default-src 'self'"));
+        for climbing in [
+            "/../etc/passwd",
+            "/%2e%2e/%2E%2E/etc/passwd",
+            "/a/..%2fb",
+            "/..%5c..",
+        ] {
+            let (refused, _) = get(&web_ui, climbing, &[]).await;
+            assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{climbing}");
+        }
         let (refused, _) = get_with(&web_ui, Method::POST, "/index.html", &[]).await;
         assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(header_of(&refused, "allow"), "GET, HEAD");

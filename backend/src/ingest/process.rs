@@ -2,11 +2,16 @@
 //! they arrived, idempotently: replaying an event changes nothing, and an
 //! event is marked processed in the same transaction as its effect. When the
 //! registry cannot be reached the batch stops and is retried later, so a
-//! registry outage loses nothing.
+//! registry outage loses nothing. With several Portunus processes on one
+//! database, the one holding the event processor's lease works (in order)
+//! and the others stand by; marking an event processed only if it is not
+//! yet, in the transaction of its effect, keeps each applied exactly once
+//! even while a lease changes hands.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -18,6 +23,7 @@ use crate::catalog::Catalog;
 use crate::catalog::repositories;
 use crate::config::hosts;
 use crate::db::entities::registry_event;
+use crate::db::leases;
 use crate::error::{Error, Result};
 use crate::ingest::Counters;
 use crate::ingest::Events;
@@ -26,6 +32,8 @@ use crate::registry::{INTERNAL_IDENTITY, RegistryError};
 const BATCH: u64 = 100;
 const IDLE_WAIT: Duration = Duration::from_secs(2);
 const RETRY_WAIT: Duration = Duration::from_secs(5);
+/// How long the lease lasts unless renewed (every batch renews it).
+const LEASE: Duration = Duration::from_secs(20);
 
 /// Processes events until the process ends: at once when the notification
 /// endpoint stored some, and every few seconds in any case (restart-safe:
@@ -39,7 +47,29 @@ pub async fn run(catalog: Catalog, events: std::sync::Arc<Events>) {
         ),
         Err(e) => tracing::warn!(error = %e, "cannot release held registry events"),
     }
+    let holder = leases::holder_id();
     loop {
+        match leases::acquire(
+            &catalog.db,
+            leases::names::EVENTS,
+            &holder,
+            LEASE,
+            Utc::now(),
+        )
+        .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                // Another process applies events; stand by in case it dies.
+                let _ = tokio::time::timeout(IDLE_WAIT, events.waiting.notified()).await;
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot take the event processor's lease: will retry");
+                tokio::time::sleep(RETRY_WAIT).await;
+                continue;
+            }
+        }
         match process_pending(&catalog, &events).await {
             Ok(n) if n as u64 == BATCH => continue,
             Ok(_) => {
@@ -68,13 +98,16 @@ pub async fn process_pending(catalog: &Catalog, events: &Events) -> Result<usize
         let outcome = apply(catalog, events, &event).await;
         match outcome {
             Ok(()) => Counters::add(&events.counters.events_applied, 1),
+            // Another process applied it meanwhile; what this one did is undone.
+            Err(Failure::AlreadyApplied) => {}
             // Nothing to gain from retrying these: record why and move on.
             Err(Failure::Skip(reason)) => {
                 tracing::info!(event = %event.event_id, %reason, "registry event not applied");
                 Counters::add(&events.counters.events_failed, 1);
-                mark(&catalog.db, &event, Some(reason))
-                    .await
-                    .map_err(|_| Error::Internal("cannot mark an event".into()))?;
+                match mark(&catalog.db, &event, Some(reason)).await {
+                    Ok(()) | Err(Failure::AlreadyApplied) => {}
+                    Err(_) => return Err(Error::Internal("cannot mark an event".into())),
+                }
             }
             Err(Failure::Retry(reason)) => return Err(Error::Internal(reason)),
         }
@@ -86,6 +119,8 @@ pub async fn process_pending(catalog: &Catalog, events: &Events) -> Result<usize
 enum Failure {
     Skip(String),
     Retry(String),
+    /// Marked processed by another process first.
+    AlreadyApplied,
 }
 
 impl From<Error> for Failure {
@@ -327,9 +362,18 @@ async fn mark(
     event: &registry_event::Model,
     error: Option<String>,
 ) -> std::result::Result<(), Failure> {
-    let mut row: registry_event::ActiveModel = event.clone().into();
-    row.processed_at = Set(Some(Utc::now()));
-    row.error = Set(error);
-    row.update(db).await?;
+    let marked = registry_event::Entity::update_many()
+        .col_expr(
+            registry_event::Column::ProcessedAt,
+            Expr::value(Some(Utc::now())),
+        )
+        .col_expr(registry_event::Column::Error, Expr::value(error))
+        .filter(registry_event::Column::Id.eq(event.id))
+        .filter(registry_event::Column::ProcessedAt.is_null())
+        .exec(db)
+        .await?;
+    if marked.rows_affected == 0 {
+        return Err(Failure::AlreadyApplied);
+    }
     Ok(())
 }

@@ -20,7 +20,12 @@ fn verify(kit: &Kit, token: &str) -> Value {
         Some(portunus::crypto::signing::libtrust_key_id(spki.raw).as_str())
     );
     assert_eq!(header.kid.as_deref(), Some(kit.state.signer.key_id()));
-    let key = DecodingKey::from_rsa_der(&spki.subject_public_key.data);
+    assert_eq!(
+        header.alg,
+        jsonwebtoken::Algorithm::ES256,
+        "new installations sign with ECDSA P-256"
+    );
+    let key = DecodingKey::from_ec_der(&spki.subject_public_key.data);
     let mut validation = Validation::new(header.alg);
     validation.set_audience(&["registry"]);
     validation.set_issuer(&["portunus"]);

@@ -127,9 +127,7 @@ async fn sign_in_through_the_web_ui() {
         source.contains(&format!("docker login {}", stack.registry())),
         "the push hint names the registry"
     );
-    if let Ok(png) = page.client.screenshot().await {
-        let _ = std::fs::write(stack.path("signed-in.png"), png);
-    }
+    page.screenshot("signed-in").await;
 
     page.click("#signout-link").await;
     page.wait_for("#username").await;
@@ -230,9 +228,7 @@ async fn tokens_and_permissions_pages() {
         ))
         .await
         .expect("pull denied in root's namespace");
-    if let Ok(png) = page.client.screenshot().await {
-        let _ = std::fs::write(workspace_root().join("target/e2e-permissions.png"), png);
-    }
+    page.screenshot("permissions").await;
     page.client.close().await.expect("close the browser");
 }
 
@@ -296,9 +292,7 @@ async fn openid_sign_in_and_token(stack: &Stack) -> String {
         .await
         .expect("open the sign-in page");
     assert_eq!(page.text_of("#oidc-signin").await, "Sign in with Test ID");
-    if let Ok(png) = page.client.screenshot().await {
-        let _ = std::fs::write(workspace_root().join("target/e2e-oidc-signin.png"), png);
-    }
+    page.screenshot("oidc-signin").await;
     page.click("#oidc-signin").await;
     // The provider's own login form.
     page.fill("input[name=login]", "carol").await;
@@ -319,9 +313,7 @@ async fn openid_sign_in_and_token(stack: &Stack) -> String {
     page.click("#create-token").await;
     let secret = page.text_of("#new-token-secret").await;
     assert!(secret.starts_with("ptn_"), "{secret}");
-    if let Ok(png) = page.client.screenshot().await {
-        let _ = std::fs::write(workspace_root().join("target/e2e-oidc-tokens.png"), png);
-    }
+    page.screenshot("oidc-tokens").await;
     page.client.close().await.expect("close the browser");
     secret
 }
@@ -362,9 +354,7 @@ async fn reset_in_the_browser(stack: &Stack, smtp: &SmtpSink) {
     page.client.goto(&link).await.expect("follow the link");
     page.fill("#new-password", "chosen-in-the-browser").await;
     page.fill("#repeat-password", "chosen-in-the-browser").await;
-    if let Ok(png) = page.client.screenshot().await {
-        let _ = std::fs::write(workspace_root().join("target/e2e-reset-password.png"), png);
-    }
+    page.screenshot("reset-password").await;
     page.click("#reset-submit").await;
     assert!(
         page.text_of("#reset-done")
@@ -491,6 +481,17 @@ impl Page {
             .unwrap_or(i64::MAX)
     }
 
+    /// Saves what the page shows as `target/e2e-NAME.png`, for the README
+    /// (`just screenshots`); a picture that cannot be saved fails nothing.
+    pub(crate) async fn screenshot(&self, name: &str) {
+        let dir = workspace_root().join("target");
+        if let Ok(png) = self.client.screenshot().await
+            && std::fs::create_dir_all(&dir).is_ok()
+        {
+            let _ = std::fs::write(dir.join(format!("e2e-{name}.png")), png);
+        }
+    }
+
     pub(crate) async fn sign_in(&self, username: &str, password: &str) {
         self.fill("#username", username).await;
         self.fill("#password", password).await;
@@ -580,9 +581,7 @@ async fn browsing_repositories_and_deleting_a_tag() {
         ))
         .await
         .expect("starred");
-    if let Ok(png) = page.client.screenshot().await {
-        let _ = std::fs::write(workspace_root().join("target/e2e-repository.png"), png);
-    }
+    page.screenshot("repository").await;
     page.click("tr[data-tag='t0'] button.danger").await;
     let question = page.client.get_alert_text().await.expect("a confirmation");
     assert!(question.contains("Delete the tag t0"), "{question}");
@@ -656,12 +655,7 @@ async fn browsing_repositories_and_deleting_a_tag() {
     );
     page.wait_for("#retention-verdicts tr.stays[data-tag='t1']")
         .await;
-    if let Ok(png) = page.client.screenshot().await {
-        let _ = std::fs::write(
-            workspace_root().join("target/e2e-repository-details.png"),
-            png,
-        );
-    }
+    page.screenshot("repository-details").await;
 
     // A tag's page shows its layers, read from the registry.
     page.click("tr[data-tag='t1'] a").await;
@@ -743,9 +737,7 @@ async fn teams_namespaces_and_users_pages() {
         .expect("open");
     page.fill("#team-name", "web").await;
     page.click("#create-team").await;
-    if let Ok(png) = page.client.screenshot().await {
-        let _ = std::fs::write(workspace_root().join("target/e2e-teams.png"), png);
-    }
+    page.screenshot("teams").await;
     page.click("#team-list a").await;
     assert_eq!(page.text_of("#team-name").await, "web");
     // Enter adds (a click could land on the browser's list of suggestions).
@@ -762,9 +754,7 @@ async fn teams_namespaces_and_users_pages() {
         .await;
     page.click("#create-namespace button").await;
     page.wait_for("#team-namespaces").await;
-    if let Ok(png) = page.client.screenshot().await {
-        let _ = std::fs::write(workspace_root().join("target/e2e-team.png"), png);
-    }
+    page.screenshot("team").await;
 
     // The namespaces page shows it; Alice makes it public there.
     page.click("a[href='/namespaces']").await;
@@ -783,9 +773,7 @@ async fn teams_namespaces_and_users_pages() {
     });
     assert_eq!(shown["team"], "web", "{shown}");
     assert_eq!(shown["visibility"], "public", "{shown}");
-    if let Ok(png) = page.client.screenshot().await {
-        let _ = std::fs::write(workspace_root().join("target/e2e-namespaces.png"), png);
-    }
+    page.screenshot("namespaces").await;
     let team = tokio::task::block_in_place(|| api.call("GET", "/teams/web", None));
     let bob = team["members"]
         .as_array()
@@ -820,9 +808,7 @@ async fn teams_namespaces_and_users_pages() {
             .await
             .contains("allowed")
     );
-    if let Ok(png) = page.client.screenshot().await {
-        let _ = std::fs::write(workspace_root().join("target/e2e-namespace.png"), png);
-    }
+    page.screenshot("namespace").await;
 
     // The team: the member picker suggests people by display name, and the
     // team is renamed and described in markdown.
@@ -857,9 +843,7 @@ async fn teams_namespaces_and_users_pages() {
         ))
         .await
         .expect("bob disabled");
-    if let Ok(png) = page.client.screenshot().await {
-        let _ = std::fs::write(workspace_root().join("target/e2e-users.png"), png);
-    }
+    page.screenshot("users").await;
 
     // A bot is created, found by the filter, and removed after a confirmation.
     page.click("#create-account summary").await;

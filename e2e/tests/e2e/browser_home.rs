@@ -3,19 +3,10 @@
 //! sees, editing one's profile and ending sessions, disabling one's own
 //! account, and filtering the audit log.
 
-use portunus_e2e::{
-    Api, PASSWORD, Stack, push_small_image, registry_token, token_login, workspace_root,
-};
+use portunus_e2e::{Api, PASSWORD, Stack, push_small_image, registry_token, token_login};
 use serde_json::json;
 
 use crate::browser::{browser_available, open_browser};
-
-/// Saves a screenshot under target/ for the README.
-async fn screenshot(page: &crate::browser::Page, name: &str) {
-    if let Ok(png) = page.client.screenshot().await {
-        let _ = std::fs::write(workspace_root().join(format!("target/{name}.png")), png);
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_start_page_the_profile_and_the_audit_log() {
@@ -94,7 +85,7 @@ async fn the_start_page_the_profile_and_the_audit_log() {
             .is_err(),
         "figures are for administrators"
     );
-    screenshot(&page, "e2e-dashboard").await;
+    page.screenshot("dashboard").await;
 
     // Her profile: a display name, shown beside her user name; a password
     // change; this browser among her sessions.
@@ -112,7 +103,7 @@ async fn the_start_page_the_profile_and_the_audit_log() {
     page.fill("#new-password", "a-brand-new-password-7").await;
     page.click("#change-password").await;
     page.wait_for("#password-changed").await;
-    screenshot(&page, "e2e-profile").await;
+    page.screenshot("profile").await;
     page.click("#session-list tbody tr button").await;
     page.wait_for("#username").await;
 
@@ -133,7 +124,7 @@ async fn the_start_page_the_profile_and_the_audit_log() {
             .await
             .contains("1 push in the last 30 days")
     );
-    screenshot(&page, "e2e-dashboard-admin").await;
+    page.screenshot("dashboard-admin").await;
 
     // The audit log, filtered by actor; the CSV link carries the filter.
     page.open_admin("/admin/activities").await;
@@ -154,7 +145,7 @@ async fn the_start_page_the_profile_and_the_audit_log() {
         .expect("href")
         .unwrap_or_default();
     assert!(csv.ends_with("/api/v1/activities.csv?actor=alice"), "{csv}");
-    screenshot(&page, "e2e-audit-log").await;
+    page.screenshot("audit-log").await;
     page.click("#signout-link").await;
 
     // Bob disables his own account: signed out, and his password no longer works.

@@ -5,7 +5,7 @@
 //! before without reloading the app.
 
 use portunus_e2e::peers::installed_tool;
-use portunus_e2e::{Api, PASSWORD, Stack, push_small_image, registry_token, workspace_root};
+use portunus_e2e::{Api, PASSWORD, Stack, push_small_image, registry_token};
 use serde_json::json;
 
 use crate::browser::{Page, browser_available, open_browser, open_browser_with};
@@ -109,12 +109,6 @@ async fn too_wide(page: &Page, stack: &Stack, visits: &[Visit]) -> Vec<String> {
         }
     }
     wide
-}
-
-async fn screenshot(page: &Page, name: &str) {
-    let png = page.client.screenshot().await.expect("screenshot");
-    std::fs::write(workspace_root().join(format!("target/e2e-{name}.png")), png)
-        .expect("write the screenshot");
 }
 
 async fn sign_in(page: &Page, stack: &Stack, user: &str) {
@@ -257,7 +251,7 @@ async fn every_page_is_accessible_fits_a_phone_and_follows_the_dark_setting() {
     for visit in &pages {
         if let Some(name) = visit.screenshot {
             open(&page, &stack, visit).await;
-            screenshot(&page, name).await;
+            page.screenshot(name).await;
         }
     }
 
@@ -295,7 +289,7 @@ async fn every_page_is_accessible_fits_a_phone_and_follows_the_dark_setting() {
     );
     let mut wide = too_wide(&page, &stack, &pages).await;
     open(&page, &stack, &pages[0]).await;
-    screenshot(&page, "dashboard-phone").await;
+    page.screenshot("dashboard-phone").await;
     page.client.close().await.expect("close the browser");
 
     // Dark palette, as the system asks: dark backgrounds, and no serious
@@ -324,7 +318,7 @@ async fn every_page_is_accessible_fits_a_phone_and_follows_the_dark_setting() {
     sign_in(&dark, &stack, "root").await;
     problems.extend(audit(&dark, &stack, &pages, &axe, "dark").await);
     open(&dark, &stack, &pages[0]).await;
-    screenshot(&dark, "dashboard-dark").await;
+    dark.screenshot("dashboard-dark").await;
     dark.client.close().await.expect("close the browser");
 
     wide.sort();

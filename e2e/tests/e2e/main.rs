@@ -15,6 +15,7 @@ mod ldap;
 mod oidc;
 pub mod podman;
 pub mod recovery;
+mod replicas;
 mod schemathesis;
 mod setup;
 mod sync;
