@@ -82,6 +82,20 @@ impl CredentialCache {
             .is_some_and(|e| e.expires > Instant::now() && e.hash_digest == digest)
     }
 
+    /// Whether these credentials were verified recently, whatever the
+    /// account's hash is now: only a right password is remembered, so a
+    /// guess never passes this (a rate limit need not count it as one; the
+    /// password is still checked against the current hash).
+    pub fn was_verified(&self, username: &str, password: &str) -> bool {
+        let fingerprint = self.fingerprint(username, password);
+        let Ok(entries) = self.entries.lock() else {
+            return false;
+        };
+        entries
+            .get(&fingerprint)
+            .is_some_and(|e| e.expires > Instant::now())
+    }
+
     /// Remembers for `ttl` that `password` was right for `username` while
     /// the account's binding (its stored hash) was `verified_hash`.
     pub fn remember(&self, username: &str, password: &str, verified_hash: &str, ttl: Duration) {

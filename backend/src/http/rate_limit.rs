@@ -69,6 +69,11 @@ impl RateLimits {
         self.take(kind, address, now, 1.0)
     }
 
+    /// Refuses when none of `kind` is left for `address`, without spending.
+    pub fn admit(&self, kind: Limited, address: &str, now: Instant) -> Result<()> {
+        self.take(kind, address, now, 0.0)
+    }
+
     /// Gives back one `kind` of `address` spent at `now` for something
     /// that turned out not to count (a login that succeeded).
     pub fn refund(&self, kind: Limited, address: &str, now: Instant) {

@@ -107,3 +107,29 @@ async fn sign_ups_past_the_allowance_wait() {
     refused.assert_status(429, "the third attempt in an hour");
     assert_eq!(retry_after(&refused), 1800);
 }
+
+/// A CI fleet behind one address logging in at once with a password
+/// checked a moment ago: none of them can be a guess, none is held up.
+#[tokio::test]
+async fn many_logins_at_once_with_verified_credentials_are_not_limited() {
+    let kit = limited_kit().await;
+    docker_login(&kit, "203.0.113.1", PASSWORD)
+        .await
+        .assert_status(200, "the first login checks the password");
+    let at_once = (0..20).map(|_| docker_login(&kit, "203.0.113.1", PASSWORD));
+    let statuses: Vec<u16> = futures::future::join_all(at_once)
+        .await
+        .iter()
+        .map(|answer| answer.status.as_u16())
+        .collect();
+    assert_eq!(statuses, vec![200; 20], "twenty at once, allowance 2");
+    // Guesses are still counted: the allowance of two, then 429.
+    for i in 0..2 {
+        docker_login(&kit, "203.0.113.1", "a-wrong-guess")
+            .await
+            .assert_status(401, &format!("failure {i}"));
+    }
+    docker_login(&kit, "203.0.113.1", "another-guess")
+        .await
+        .assert_status(429, "the third guess in a minute");
+}

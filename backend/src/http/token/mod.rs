@@ -380,14 +380,24 @@ async fn authenticate(
     creds: &Credentials,
     account: Option<&str>,
 ) -> Result<Authenticated, TokenError> {
-    // Every attempt spends before any check, so parallel ones cannot all
-    // slip through; only those that turn out wrong keep it spent.
-    state
-        .limits
-        .spend(Limited::FailedLogin, &from.0, Instant::now())?;
+    // Every attempt that may be a guess spends before any check, so
+    // parallel ones cannot all slip through; only those that turn out wrong
+    // keep it spent. Credentials verified recently cannot be a guess, so
+    // they spend nothing (a CI fleet behind one address logging in at once
+    // is not held up), but an address out of allowance is refused all the
+    // same: the cache is no way around the limit.
+    let may_guess = !state
+        .credentials
+        .was_verified(&creds.username, &creds.password);
+    let now = Instant::now();
+    if may_guess {
+        state.limits.spend(Limited::FailedLogin, &from.0, now)?;
+    } else {
+        state.limits.admit(Limited::FailedLogin, &from.0, now)?;
+    }
     let result = check_credentials(state, from, creds, account).await;
     let refused = matches!(&result, Err(e) if e.code == "UNAUTHORIZED");
-    if !refused {
+    if may_guess && !refused {
         state
             .limits
             .refund(Limited::FailedLogin, &from.0, Instant::now());
