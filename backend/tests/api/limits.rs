@@ -133,3 +133,40 @@ async fn many_logins_at_once_with_verified_credentials_are_not_limited() {
         .await
         .assert_status(429, "the third guess in a minute");
 }
+
+/// Application tokens are random secrets: logins with one at once are not
+/// limited, wrong ones still count.
+#[tokio::test]
+async fn many_logins_at_once_with_an_application_token_are_not_limited() {
+    let kit = limited_kit().await;
+    let alice = kit.sign_in("alice").await;
+    let made = kit
+        .call(
+            &alice,
+            "POST",
+            "/api/v1/tokens",
+            Some(json!({"name": "ci"})),
+        )
+        .await;
+    made.assert_status(201, "token");
+    let secret = made.json()["secret"].as_str().unwrap().to_owned();
+    let at_once = (0..20).map(|_| docker_login(&kit, "203.0.113.1", &secret));
+    let statuses: Vec<u16> = futures::future::join_all(at_once)
+        .await
+        .iter()
+        .map(|answer| answer.status.as_u16())
+        .collect();
+    assert_eq!(statuses, vec![200; 20], "twenty at once, allowance 2");
+    for i in 0..2 {
+        docker_login(
+            &kit,
+            "203.0.113.1",
+            "ptn_0000000000000000000000000000000000",
+        )
+        .await
+        .assert_status(401, &format!("wrong token {i}"));
+    }
+    docker_login(&kit, "203.0.113.1", &secret)
+        .await
+        .assert_status(429, "an address out of allowance waits");
+}

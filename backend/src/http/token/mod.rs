@@ -380,27 +380,38 @@ async fn authenticate(
     creds: &Credentials,
     account: Option<&str>,
 ) -> Result<Authenticated, TokenError> {
-    // Every attempt that may be a guess spends before any check, so
-    // parallel ones cannot all slip through; only those that turn out wrong
-    // keep it spent. Credentials verified recently cannot be a guess, so
-    // they spend nothing (a CI fleet behind one address logging in at once
-    // is not held up), but an address out of allowance is refused all the
-    // same: the cache is no way around the limit.
-    let may_guess = !state
-        .credentials
-        .was_verified(&creds.username, &creds.password);
-    let now = Instant::now();
-    if may_guess {
-        state.limits.spend(Limited::FailedLogin, &from.0, now)?;
+    // A password that may be a guess spends before any check, so parallel
+    // guesses cannot all slip through; only those that turn out wrong keep
+    // it spent. Passwords verified recently and application tokens (random
+    // 128-bit secrets nobody guesses) spend only when wrong, so a CI fleet
+    // behind one address logging in at once is not held up; an address out
+    // of allowance is refused all the same.
+    let spend_first = !app_tokens::looks_like_token(&creds.password)
+        && !state
+            .credentials
+            .was_verified(&creds.username, &creds.password);
+    if spend_first {
+        state
+            .limits
+            .spend(Limited::FailedLogin, &from.0, Instant::now())?;
     } else {
-        state.limits.admit(Limited::FailedLogin, &from.0, now)?;
+        state
+            .limits
+            .admit(Limited::FailedLogin, &from.0, Instant::now())?;
     }
     let result = check_credentials(state, from, creds, account).await;
     let refused = matches!(&result, Err(e) if e.code == "UNAUTHORIZED");
-    if may_guess && !refused {
-        state
+    match (spend_first, refused) {
+        (true, false) => state
             .limits
-            .refund(Limited::FailedLogin, &from.0, Instant::now());
+            .refund(Limited::FailedLogin, &from.0, Instant::now()),
+        (false, true) => {
+            // Counted now; the answer is a refusal either way.
+            let _ = state
+                .limits
+                .spend(Limited::FailedLogin, &from.0, Instant::now());
+        }
+        _ => {}
     }
     if let Err(e) = &result
         && refused
