@@ -2,10 +2,18 @@
 //! ECDSA P-256, mode 0600) with a self-signed certificate beside it, and the
 //! two ways a registry identifies it: the libtrust `kid` (distribution 2.x)
 //! and the certificate chain in `x5c` (checked against `rootcertbundle`).
+//! The key is parsed once, at start, into an aws-lc key pair, and the JWT
+//! header is encoded once: signing a token is one signature and two
+//! base64 encodings. (jsonwebtoken's `encode` parses the key again for
+//! every token, which for ECDSA costs as much as the signature itself.)
 
 use std::path::Path;
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, RSA_PKCS1_SHA256, RsaKeyPair,
+};
+use jsonwebtoken::{Algorithm, Header};
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair, PublicKeyData};
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use serde::Serialize;
@@ -24,15 +32,24 @@ pub enum SigningError {
     #[error("the signing key in {path} is not usable: {reason}")]
     BadKey { path: String, reason: String },
     #[error("could not sign a token: {0}")]
-    Sign(#[from] jsonwebtoken::errors::Error),
+    Sign(String),
+}
+
+/// The private key, ready to sign.
+enum SigningKey {
+    Rsa(RsaKeyPair),
+    Ecdsa(EcdsaKeyPair),
 }
 
 /// Signs tokens with one key; holds everything precomputed so signing is the
 /// only work per token.
 pub struct TokenSigner {
-    key: EncodingKey,
-    header: Header,
+    key: SigningKey,
+    /// The JWT header, base64url-encoded once.
+    encoded_header: String,
+    key_id: String,
     certificate_pem: String,
+    random: SystemRandom,
 }
 
 impl TokenSigner {
@@ -76,38 +93,67 @@ impl TokenSigner {
             path: key_path.display().to_string(),
             reason,
         };
+        let pkcs8 = pem_body(key_pem).ok_or_else(|| bad("no PEM PRIVATE KEY block".into()))?;
         let (algorithm, key) = if key_pair.algorithm() == &rcgen::PKCS_ECDSA_P256_SHA256 {
-            (
-                Algorithm::ES256,
-                EncodingKey::from_ec_pem(key_pem.as_bytes()),
-            )
+            let parsed = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8);
+            let parsed = parsed.map_err(|e| bad(e.to_string()))?;
+            (Algorithm::ES256, SigningKey::Ecdsa(parsed))
         } else if key_pair.algorithm() == &rcgen::PKCS_RSA_SHA256 {
-            (
-                Algorithm::RS256,
-                EncodingKey::from_rsa_pem(key_pem.as_bytes()),
-            )
+            let parsed = RsaKeyPair::from_pkcs8(&pkcs8).map_err(|e| bad(e.to_string()))?;
+            (Algorithm::RS256, SigningKey::Rsa(parsed))
         } else {
             return Err(bad("only RSA and ECDSA P-256 keys are supported".into()));
         };
-        let key = key.map_err(|e| bad(e.to_string()))?;
+        let key_id = libtrust_key_id(&key_pair.subject_public_key_info());
         let mut header = Header::new(algorithm);
         header.typ = Some("JWT".into());
-        header.kid = Some(libtrust_key_id(&key_pair.subject_public_key_info()));
+        header.kid = Some(key_id.clone());
         header.x5c = Some(vec![data_encoding::BASE64.encode(certificate_der)]);
+        let header_json = serde_json::to_vec(&header).map_err(|e| bad(e.to_string()))?;
         Ok(TokenSigner {
             key,
-            header,
+            encoded_header: data_encoding::BASE64URL_NOPAD.encode(&header_json),
+            key_id,
             certificate_pem,
+            random: SystemRandom::new(),
         })
     }
 
     /// Signs `claims` as a JWT carrying `typ`, `kid` and `x5c`.
     pub fn sign(&self, claims: &impl Serialize) -> Result<String, SigningError> {
-        Ok(jsonwebtoken::encode(&self.header, claims, &self.key)?)
+        let failed = |e: &dyn std::fmt::Display| SigningError::Sign(e.to_string());
+        let claims = serde_json::to_vec(claims).map_err(|e| failed(&e))?;
+        let message = format!(
+            "{}.{}",
+            self.encoded_header,
+            data_encoding::BASE64URL_NOPAD.encode(&claims)
+        );
+        let signature = match &self.key {
+            SigningKey::Ecdsa(key) => key
+                .sign(&self.random, message.as_bytes())
+                .map_err(|e| failed(&e))?
+                .as_ref()
+                .to_vec(),
+            SigningKey::Rsa(key) => {
+                let mut signature = vec![0; key.public_modulus_len()];
+                key.sign(
+                    &RSA_PKCS1_SHA256,
+                    &self.random,
+                    message.as_bytes(),
+                    &mut signature,
+                )
+                .map_err(|e| failed(&e))?;
+                signature
+            }
+        };
+        Ok(format!(
+            "{message}.{}",
+            data_encoding::BASE64URL_NOPAD.encode(&signature)
+        ))
     }
 
     pub fn key_id(&self) -> &str {
-        self.header.kid.as_deref().unwrap_or_default()
+        &self.key_id
     }
 
     /// The PEM certificate to give the registry as `rootcertbundle`.
