@@ -152,7 +152,8 @@ pub struct TokenConfig {
     pub service: String,
     /// Lifetime of registry tokens in seconds (at least 60).
     pub lifetime_seconds: u64,
-    /// PEM private key that signs tokens; generated when absent. Empty means
+    /// PEM private key that signs tokens. Empty means one generated once,
+    /// kept in the database for every process on it, and written to
     /// `token-signing.key` in `data_dir`.
     pub key_path: String,
     /// Self-signed certificate of the key, beside it unless set.
@@ -176,7 +177,8 @@ pub struct RegistryConfig {
     /// Where Portunus reaches the registry's HTTP API.
     pub url: String,
     /// Shared secret the registry sends with notifications. Empty means a
-    /// random secret generated into `notification-secret` in `data_dir`.
+    /// random secret generated once, kept in the database for every process
+    /// on it, and written to `notification-secret` in `data_dir`.
     pub notification_secret: String,
     /// When to compare Portunus with the registry's catalog: `initial` (once,
     /// when Portunus knows no repositories), `on-start` (at every start),
