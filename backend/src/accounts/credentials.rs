@@ -70,16 +70,21 @@ impl CredentialCache {
         mac.finalize().into_bytes().into()
     }
 
-    /// Whether these credentials were verified recently against `current_hash`.
-    pub fn is_known(&self, username: &str, password: &str, current_hash: &str) -> bool {
+    /// The digest of the hash these credentials were last verified
+    /// against, while that is remembered.
+    fn verified_against(&self, username: &str, password: &str) -> Option<[u8; 32]> {
         let fingerprint = self.fingerprint(username, password);
-        let digest: [u8; 32] = Sha256::digest(current_hash.as_bytes()).into();
-        let Ok(entries) = self.entries.lock() else {
-            return false;
-        };
+        let entries = self.entries.lock().ok()?;
         entries
             .get(&fingerprint)
-            .is_some_and(|e| e.expires > Instant::now() && e.hash_digest == digest)
+            .filter(|e| e.expires > Instant::now())
+            .map(|e| e.hash_digest)
+    }
+
+    /// Whether these credentials were verified recently against `current_hash`.
+    pub fn is_known(&self, username: &str, password: &str, current_hash: &str) -> bool {
+        let digest: [u8; 32] = Sha256::digest(current_hash.as_bytes()).into();
+        self.verified_against(username, password) == Some(digest)
     }
 
     /// Whether these credentials were verified recently, whatever the
@@ -87,13 +92,7 @@ impl CredentialCache {
     /// guess never passes this (a rate limit need not count it as one; the
     /// password is still checked against the current hash).
     pub fn was_verified(&self, username: &str, password: &str) -> bool {
-        let fingerprint = self.fingerprint(username, password);
-        let Ok(entries) = self.entries.lock() else {
-            return false;
-        };
-        entries
-            .get(&fingerprint)
-            .is_some_and(|e| e.expires > Instant::now())
+        self.verified_against(username, password).is_some()
     }
 
     /// Remembers for `ttl` that `password` was right for `username` while

@@ -150,13 +150,21 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
         .map(|a| a.to_string())
         .collect();
     tracing::info!(listen = %addresses.join(", "), public_url = %state.config.public_url, "Portunus is serving");
-    Server::new_with_acceptor(acceptor)
+    let db = state.db.clone();
+    let served = Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(
             routes(state),
             shutdown_signal(),
             Some(Duration::from_secs(5)),
         )
-        .await
+        .await;
+    // Another process takes the jobs over at once instead of after expiry.
+    for job in leases::names::ALL {
+        if let Err(e) = leases::release(&db, job, &leases::holder_id()).await {
+            tracing::warn!(job, error = %e, "cannot give up the job's lease; it expires by itself");
+        }
+    }
+    served
 }
 
 /// Every `ldap.sync_interval_seconds`, checks every LDAP account against

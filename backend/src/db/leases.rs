@@ -15,6 +15,7 @@ pub mod names {
     pub const CATALOG_SYNC: &str = "catalog-sync";
     pub const RETENTION: &str = "scheduled-retention";
     pub const DIRECTORY_SYNC: &str = "directory-sync";
+    pub const ALL: [&str; 4] = [EVENTS, CATALOG_SYNC, RETENTION, DIRECTORY_SYNC];
 }
 
 static HOLDER: std::sync::OnceLock<String> = std::sync::OnceLock::new();

@@ -51,24 +51,25 @@ struct Asset {
     cache_control: &'static str,
     /// Hex of the identity content's SHA-256, shortened; the ETag's stem.
     version: String,
-    copies: Vec<(Coding, Bytes)>,
+    /// The precompressed copies found beside the file, smallest first.
+    compressed: Vec<(Coding, Bytes)>,
+    identity: Bytes,
 }
 
 impl Asset {
     fn load(path: &Path, name: &str) -> std::io::Result<Asset> {
         let identity = std::fs::read(path)?;
         let version = data_encoding::HEXLOWER.encode(&Sha256::digest(&identity)[..12]);
-        let mut copies = Vec::new();
+        let mut compressed = Vec::new();
         for coding in [Coding::Brotli, Coding::Gzip] {
             if let Some((suffix, _)) = coding.token() {
                 let mut copy = path.as_os_str().to_owned();
                 copy.push(format!(".{suffix}"));
                 if let Ok(bytes) = std::fs::read(&copy) {
-                    copies.push((coding, Bytes::from(bytes)));
+                    compressed.push((coding, Bytes::from(bytes)));
                 }
             }
         }
-        copies.push((Coding::Identity, Bytes::from(identity)));
         Ok(Asset {
             content_type: content_type(name),
             cache_control: if has_content_hash(name) {
@@ -77,23 +78,23 @@ impl Asset {
                 REVALIDATE
             },
             version,
-            copies,
+            compressed,
+            identity: Bytes::from(identity),
         })
     }
 
-    /// The smallest copy the request's `Accept-Encoding` allows.
+    /// The smallest copy the request's `Accept-Encoding` allows; the file
+    /// as it is when it allows no compressed one.
     fn copy_for(&self, accept_encoding: &str) -> (Coding, &Bytes) {
         let accepted = accepted_codings(accept_encoding);
-        self.copies
+        self.compressed
             .iter()
             .find(|(coding, _)| accepted.contains(coding))
-            .or_else(|| self.copies.last())
-            .map(|(coding, bytes)| (*coding, bytes))
-            .unwrap_or((Coding::Identity, &EMPTY))
+            .map_or((Coding::Identity, &self.identity), |(coding, bytes)| {
+                (*coding, bytes)
+            })
     }
 }
-
-static EMPTY: Bytes = Bytes::new();
 
 /// The built web UI, in memory.
 pub struct WebUi {
@@ -113,7 +114,7 @@ impl WebUi {
             }
             match Asset::load(&path, &name) {
                 Ok(asset) => {
-                    if asset.copies.len() == 1 && is_compressible(&name) {
+                    if asset.compressed.is_empty() && is_compressible(&name) {
                         uncompressed.push(name.clone());
                     }
                     assets.insert(name, asset);

@@ -108,6 +108,17 @@ async fn sign_ups_past_the_allowance_wait() {
     assert_eq!(retry_after(&refused), 1800);
 }
 
+/// The statuses of twenty `docker login`s with `password` from one
+/// address, all sent at once.
+async fn logins_at_once(kit: &Kit, password: &str) -> Vec<u16> {
+    let at_once = (0..20).map(|_| docker_login(kit, "203.0.113.1", password));
+    futures::future::join_all(at_once)
+        .await
+        .iter()
+        .map(|answer| answer.status.as_u16())
+        .collect()
+}
+
 /// A CI fleet behind one address logging in at once with a password
 /// checked a moment ago: none of them can be a guess, none is held up.
 #[tokio::test]
@@ -116,12 +127,7 @@ async fn many_logins_at_once_with_verified_credentials_are_not_limited() {
     docker_login(&kit, "203.0.113.1", PASSWORD)
         .await
         .assert_status(200, "the first login checks the password");
-    let at_once = (0..20).map(|_| docker_login(&kit, "203.0.113.1", PASSWORD));
-    let statuses: Vec<u16> = futures::future::join_all(at_once)
-        .await
-        .iter()
-        .map(|answer| answer.status.as_u16())
-        .collect();
+    let statuses = logins_at_once(&kit, PASSWORD).await;
     assert_eq!(statuses, vec![200; 20], "twenty at once, allowance 2");
     // Guesses are still counted: the allowance of two, then 429.
     for i in 0..2 {
@@ -150,12 +156,7 @@ async fn many_logins_at_once_with_an_application_token_are_not_limited() {
         .await;
     made.assert_status(201, "token");
     let secret = made.json()["secret"].as_str().unwrap().to_owned();
-    let at_once = (0..20).map(|_| docker_login(&kit, "203.0.113.1", &secret));
-    let statuses: Vec<u16> = futures::future::join_all(at_once)
-        .await
-        .iter()
-        .map(|answer| answer.status.as_u16())
-        .collect();
+    let statuses = logins_at_once(&kit, &secret).await;
     assert_eq!(statuses, vec![200; 20], "twenty at once, allowance 2");
     for i in 0..2 {
         docker_login(
