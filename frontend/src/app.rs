@@ -2,16 +2,12 @@
 
 use crate::fetch::Fetch;
 use leptos::prelude::*;
-use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::components::{A, Router};
+use leptos_router::location::{BrowserUrl, LocationProvider};
 use portunus_shared::display::person;
 
-use crate::pages::{
-    AuditLogPage, ExplorePage, ExploredRepositoryPage, ForgotPasswordPage, Home, NamespacePage,
-    NamespacesPage, PermissionsPage, ProfilePage, RegistryEventsPage, RepositoriesPage,
-    RepositoryPage, ResetPasswordPage, SearchBox, SearchPage, SignInPage, SignUpPage, TagPage,
-    TeamPage, TeamsPage, TokensPage, UsersPage,
-};
+use crate::pages::SearchBox;
+use crate::routes::Route;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -19,31 +15,25 @@ pub fn App() -> impl IntoView {
         <Router>
             <TopBar />
             <main>
-                <Routes fallback=|| view! { <div class="card"><h1>"Page not found"</h1><a href="/">"Go to the start page"</a></div> }>
-                    <Route path=path!("/") view=Home />
-                    <Route path=path!("/signin") view=SignInPage />
-                    <Route path=path!("/signup") view=SignUpPage />
-                    <Route path=path!("/forgot-password") view=ForgotPasswordPage />
-                    <Route path=path!("/reset-password") view=ResetPasswordPage />
-                    <Route path=path!("/repositories") view=RepositoriesPage />
-                    <Route path=path!("/repositories/:id") view=RepositoryPage />
-                    <Route path=path!("/repositories/:id/tags/:tag") view=TagPage />
-                    <Route path=path!("/explore") view=ExplorePage />
-                    <Route path=path!("/explore/:id") view=ExploredRepositoryPage />
-                    <Route path=path!("/search") view=SearchPage />
-                    <Route path=path!("/admin/events") view=RegistryEventsPage />
-                    <Route path=path!("/admin/users") view=UsersPage />
-                    <Route path=path!("/admin/activities") view=AuditLogPage />
-                    <Route path=path!("/teams") view=TeamsPage />
-                    <Route path=path!("/teams/:name") view=TeamPage />
-                    <Route path=path!("/namespaces") view=NamespacesPage />
-                    <Route path=path!("/namespaces/:name") view=NamespacePage />
-                    <Route path=path!("/tokens") view=TokensPage />
-                    <Route path=path!("/permissions") view=PermissionsPage />
-                    <Route path=path!("/profile") view=ProfilePage />
-                </Routes>
+                <Pages />
             </main>
         </Router>
+    }
+}
+
+/// The page the address names, replaced whenever the path changes. The
+/// router puts a followed link's address into the browser's history only
+/// once told that the new page is there.
+#[component]
+fn Pages() -> impl IntoView {
+    let path = leptos_router::hooks::use_location().pathname;
+    let history = use_context::<BrowserUrl>();
+    move || {
+        let page = Route::of(&path.get()).view();
+        if let Some(history) = &history {
+            history.ready_to_complete();
+        }
+        page
     }
 }
 

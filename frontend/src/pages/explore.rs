@@ -3,7 +3,6 @@
 
 use crate::fetch::Fetch;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use super::Loaded;
 use super::images::{FilteredRepositories, ImageTable};
@@ -23,10 +22,8 @@ pub fn ExplorePage() -> impl IntoView {
 }
 
 #[component]
-pub fn ExploredRepositoryPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
-    let found = Fetch::new(move || api::explore_repository(id()));
+pub fn ExploredRepositoryPage(id: i64) -> impl IntoView {
+    let found = Fetch::new(move || api::explore_repository(id));
     let info = Fetch::new(api::info);
     let registry = move || match info.get() {
         Some(Ok(info)) => info.registry,

@@ -5,7 +5,7 @@
 use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use portunus_shared::api::{Namespace, NamespaceUpdate};
 use portunus_shared::domain::Visibility;
 
@@ -15,10 +15,10 @@ use super::{ErrorNote, Loaded, choices, require_sign_in};
 use crate::api::{self, Shelf};
 
 #[component]
-pub fn NamespacePage() -> impl IntoView {
+pub fn NamespacePage(name: String) -> impl IntoView {
     require_sign_in();
-    let params = use_params_map();
-    let name = move || params.with(|p| p.get("name").unwrap_or_default());
+    let name = StoredValue::new(name);
+    let name = move || name.get_value();
     let found = Fetch::new(move || {
         let name = name();
         async move { api::namespace(&name).await }

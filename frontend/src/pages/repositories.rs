@@ -5,7 +5,7 @@
 use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use portunus_shared::api::Repository;
 
 use super::ErrorNote;
@@ -30,10 +30,9 @@ pub fn RepositoriesPage() -> impl IntoView {
 }
 
 #[component]
-pub fn RepositoryPage() -> impl IntoView {
+pub fn RepositoryPage(id: i64) -> impl IntoView {
     require_sign_in();
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
+    let id = move || id;
     let repository = Fetch::new(move || api::repository(id()));
     let images = Fetch::new(move || api::images(id()));
     let info = Fetch::new(api::info);

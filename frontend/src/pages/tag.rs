@@ -3,7 +3,6 @@
 
 use crate::fetch::Fetch;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use portunus_shared::display::{human_size, person, short_digest};
 
 use super::images::CopyButton;
@@ -12,11 +11,11 @@ use super::{Loaded, When};
 use crate::api;
 
 #[component]
-pub fn TagPage() -> impl IntoView {
+pub fn TagPage(id: i64, tag: String) -> impl IntoView {
     require_sign_in();
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
-    let tag = move || params.with(|p| p.get("tag").unwrap_or_default());
+    let id = move || id;
+    let tag = StoredValue::new(tag);
+    let tag = move || tag.get_value();
     let details = Fetch::new(move || {
         let (id, tag) = (id(), tag());
         async move { api::tag_details(id, &tag).await }

@@ -4,7 +4,7 @@
 use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use portunus_shared::api::{NewNamespace, Person, Team, TeamUpdate};
 use portunus_shared::display::person;
 use portunus_shared::domain::{Role, Visibility};
@@ -79,10 +79,10 @@ pub fn TeamsPage() -> impl IntoView {
 }
 
 #[component]
-pub fn TeamPage() -> impl IntoView {
+pub fn TeamPage(name: String) -> impl IntoView {
     require_sign_in();
-    let params = use_params_map();
-    let name = move || params.with(|p| p.get("name").unwrap_or_default());
+    let name = StoredValue::new(name);
+    let name = move || name.get_value();
     let team = Fetch::new(move || {
         let name = name();
         async move { api::team(&name).await }
