@@ -21,6 +21,7 @@ test: (tools "test") build-ui build
     cargo clippy -p portunus-frontend --target wasm32-unknown-unknown --quiet -- -D warnings
     scripts/ensure-dockerd
     scripts/with-postgres cargo test --no-fail-fast
+    cargo test -p portunus-frontend --quiet
     @echo "all tests passed"
 
 # Measure the token endpoint, signing, events, sync and the web UI's download; writes BENCHMARKS.md.
