@@ -3,6 +3,7 @@
 //! the WebAssembly, and pages get their parameters already parsed.
 
 use leptos::prelude::*;
+use portunus_shared::api::Activity;
 
 use crate::pages::{
     AuditLogPage, ExplorePage, ExploredRepositoryPage, ForgotPasswordPage, Home, NamespacePage,
@@ -76,6 +77,57 @@ impl Route {
         }
     }
 
+    /// The path that shows this page (`Route::of` reads it back).
+    pub fn path(&self) -> String {
+        match self {
+            Route::Home => "/".to_owned(),
+            Route::SignIn => "/signin".to_owned(),
+            Route::SignUp => "/signup".to_owned(),
+            Route::ForgotPassword => "/forgot-password".to_owned(),
+            Route::ResetPassword => "/reset-password".to_owned(),
+            Route::Repositories => "/repositories".to_owned(),
+            Route::Repository(id) => format!("/repositories/{id}"),
+            Route::Tag(id, tag) => format!("/repositories/{id}/tags/{}", encode(tag)),
+            Route::Explore => "/explore".to_owned(),
+            Route::ExploredRepository(id) => format!("/explore/{id}"),
+            Route::Search => "/search".to_owned(),
+            Route::RegistryEvents => "/admin/events".to_owned(),
+            Route::Users => "/admin/users".to_owned(),
+            Route::AuditLog => "/admin/activities".to_owned(),
+            Route::Teams => "/teams".to_owned(),
+            Route::Team(name) => format!("/teams/{}", encode(name)),
+            Route::Namespaces => "/namespaces".to_owned(),
+            Route::Namespace(name) => format!("/namespaces/{}", encode(name)),
+            Route::Tokens => "/tokens".to_owned(),
+            Route::Permissions => "/permissions".to_owned(),
+            Route::Profile => "/profile".to_owned(),
+            Route::NotFound => "/not-found".to_owned(),
+        }
+    }
+
+    /// The page showing what an activity was done to, unless the activity
+    /// deleted it. A push of `ns/app:tag` leads to the tag's page.
+    pub fn of_activity(activity: &Activity) -> Option<Route> {
+        if activity.key.ends_with(".delete") {
+            return None;
+        }
+        let target = activity.target.clone();
+        match (activity.target_type.as_str(), activity.target_id) {
+            ("repository", Some(id)) => {
+                let name = target.rsplit('/').next().unwrap_or_default();
+                match name.split_once(':') {
+                    Some((_, tag)) if !name.contains('@') && activity.key == "repository.push" => {
+                        Some(Route::Tag(id, tag.to_owned()))
+                    }
+                    _ => Some(Route::Repository(id)),
+                }
+            }
+            ("team", _) => Some(Route::Team(target)),
+            ("namespace", _) => Some(Route::Namespace(target)),
+            _ => None,
+        }
+    }
+
     /// The page itself.
     pub fn view(self) -> AnyView {
         match self {
@@ -109,6 +161,19 @@ impl Route {
             .into_any(),
         }
     }
+}
+
+/// `segment` with everything but unreserved characters percent-escaped.
+fn encode(segment: &str) -> String {
+    let mut encoded = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
 }
 
 /// A path segment with its percent-escapes undone (kept as is if they do
@@ -158,6 +223,68 @@ mod tests {
             Route::Namespace("été".to_owned())
         );
         assert_eq!(Route::of("/admin/users"), Route::Users);
+    }
+
+    #[test]
+    fn a_path_reads_back_as_its_page() {
+        for route in [
+            Route::Home,
+            Route::Tag(3, "v1.0+build".to_owned()),
+            Route::Team("qa team/ü".to_owned()),
+            Route::Namespace("ops".to_owned()),
+            Route::ExploredRepository(9),
+            Route::AuditLog,
+        ] {
+            assert_eq!(Route::of(&route.path()), route, "{}", route.path());
+        }
+    }
+
+    fn activity(key: &str, target_type: &str, target: &str, id: Option<i64>) -> Activity {
+        Activity {
+            id: 1,
+            actor: "alice".to_owned(),
+            actor_display_name: None,
+            key: key.to_owned(),
+            target_type: target_type.to_owned(),
+            target: target.to_owned(),
+            target_id: id,
+            parameters: None,
+            created_at: "2026-11-30T12:00:00Z".to_owned(),
+        }
+    }
+
+    #[test]
+    fn an_activity_leads_to_what_it_was_done_to() {
+        let push = activity("repository.push", "repository", "ops/web:1.2", Some(7));
+        assert_eq!(
+            Route::of_activity(&push),
+            Some(Route::Tag(7, "1.2".to_owned()))
+        );
+        let by_digest = activity(
+            "repository.push",
+            "repository",
+            "ops/web@sha256:ab",
+            Some(7),
+        );
+        assert_eq!(Route::of_activity(&by_digest), Some(Route::Repository(7)));
+        let star = activity(
+            "repository.star",
+            "repository",
+            "localhost:5000/web",
+            Some(7),
+        );
+        assert_eq!(Route::of_activity(&star), Some(Route::Repository(7)));
+        let member = activity("team.add_member", "team", "qa", Some(2));
+        assert_eq!(
+            Route::of_activity(&member),
+            Some(Route::Team("qa".to_owned()))
+        );
+        let gone = activity("repository.delete", "repository", "ops/web", Some(7));
+        assert_eq!(Route::of_activity(&gone), None);
+        let unknown_id = activity("repository.push", "repository", "ops/web:1", None);
+        assert_eq!(Route::of_activity(&unknown_id), None);
+        let user = activity("user.create", "user", "bob", Some(4));
+        assert_eq!(Route::of_activity(&user), None);
     }
 
     #[test]

@@ -352,6 +352,8 @@ pub struct Activity {
     pub key: String,
     pub target_type: String,
     pub target: String,
+    /// The target's id (a repository's for `repository`), while known.
+    pub target_id: Option<i64>,
     pub parameters: Option<String>,
     pub created_at: String,
 }

@@ -85,6 +85,7 @@ pub(crate) fn describe(a: activity::Model, people: &HashMap<i64, Person>) -> api
         key: a.key,
         target_type: a.target_type,
         target: a.target_name,
+        target_id: a.target_id,
         parameters: a.parameters.map(|p| p.to_string()),
         created_at: a.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
     }

@@ -87,6 +87,12 @@ async fn the_start_page_the_profile_and_the_audit_log() {
     );
     page.screenshot("dashboard").await;
 
+    // The push in her feed leads to the tag it pushed.
+    page.click("li.feed-entry[data-key='repository.push'] a")
+        .await;
+    page.wait_for("#tag-facts").await;
+    assert_eq!(page.text_of("#tag-name").await, "alice/web:t0");
+
     // Her profile: a display name, shown beside her user name; a password
     // change; this browser among her sessions.
     page.click("#me").await;

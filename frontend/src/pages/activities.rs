@@ -4,10 +4,10 @@
 
 use crate::fetch::Fetch;
 use leptos::prelude::*;
-use portunus_shared::display::{self, person};
+use portunus_shared::display::person;
 
 use super::first_page_when;
-use super::{Loaded, Pager, require_sign_in};
+use super::{Loaded, Pager, activity_words, require_sign_in};
 use crate::api::{self, AuditFilter};
 
 #[component]
@@ -56,12 +56,12 @@ pub fn AuditLogPage() -> impl IntoView {
                             <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"What"</th><th>"Action"</th></tr></thead>
                             <tbody>
                                 {found.items.into_iter().map(|a| {
-                                    let (kind, text) = display::activity(&a.key, &a.target, a.parameters.as_deref());
+                                    let (icon, words) = activity_words(&a);
                                     view! {
                                         <tr data-activity=a.id>
                                             <td class="nowrap">{a.created_at.replace('T', " ").trim_end_matches('Z').to_owned()}</td>
                                             <td class="person">{person(&a.actor, a.actor_display_name.as_deref())}</td>
-                                            <td><span aria-hidden="true">{kind.icon()}</span> " " {text}</td>
+                                            <td><span aria-hidden="true">{icon}</span> " " {words}</td>
                                             <td><code>{a.key.clone()}</code></td>
                                         </tr>
                                     }

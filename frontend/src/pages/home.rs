@@ -8,10 +8,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use portunus_shared::api::{Activity, DayCount, Me};
-use portunus_shared::display::{self, person};
+use portunus_shared::display::person;
 
 use super::images::PagedRepositories;
-use super::{ErrorNote, Loaded, When};
+use super::{ErrorNote, Loaded, When, activity_words};
 use crate::api::{self, Shelf};
 
 #[component]
@@ -139,17 +139,13 @@ fn Feed() -> impl IntoView {
 
 #[component]
 fn FeedEntry(activity: Activity) -> impl IntoView {
-    let (kind, text) = display::activity(
-        &activity.key,
-        &activity.target,
-        activity.parameters.as_deref(),
-    );
+    let (icon, words) = activity_words(&activity);
     view! {
         <li class="feed-entry" data-key=activity.key.clone()>
-            <span class="icon" aria-hidden="true">{kind.icon()}</span>
+            <span class="icon" aria-hidden="true">{icon}</span>
             <span>
                 <strong class="person">{person(&activity.actor, activity.actor_display_name.as_deref())}</strong>
-                " " {text}
+                " " {words}
                 <br/><span class="muted"><When at=activity.created_at.clone() /></span>
             </span>
         </li>

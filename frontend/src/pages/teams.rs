@@ -240,7 +240,8 @@ fn Namespaces(
 #[component]
 fn PeopleList(typed: RwSignal<String>) -> impl IntoView {
     let found = RwSignal::new(Vec::<Person>::new());
-    // Answers may come back out of order: only the latest question's counts.
+    // Only the latest keystroke counts: the server is asked once typing
+    // pauses, and an answer to an older question is dropped.
     let asked = StoredValue::new(0_u64);
     // An effect, not a resource: it tracks the typing itself, and nothing
     // around the field re-renders with each key.
@@ -248,16 +249,24 @@ fn PeopleList(typed: RwSignal<String>) -> impl IntoView {
         let q = typed.get().trim().to_owned();
         asked.update_value(|n| *n += 1);
         let this = asked.get_value();
-        spawn_local(async move {
-            let people = if q.chars().count() < 2 {
-                Vec::new()
-            } else {
-                api::people(&q).await.unwrap_or_default()
-            };
-            if asked.get_value() == this {
-                found.set(people);
-            }
-        });
+        let latest = move || asked.get_value() == this;
+        if q.chars().count() < 2 {
+            found.set(Vec::new());
+            return;
+        }
+        set_timeout(
+            move || {
+                if latest() {
+                    spawn_local(async move {
+                        let people = api::people(&q).await.unwrap_or_default();
+                        if latest() {
+                            found.set(people);
+                        }
+                    });
+                }
+            },
+            std::time::Duration::from_millis(250),
+        );
     });
     view! {
         <datalist id="people">
