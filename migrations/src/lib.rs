@@ -18,6 +18,7 @@ mod m20261130_000011_comment_authors;
 mod m20261130_000012_unique_display_names;
 mod m20261130_000013_registry_sync_outcome;
 mod m20261130_000014_replicas;
+mod m20261130_000015_list_indexes;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_unique_display_names::Migration),
             Box::new(m20261130_000013_registry_sync_outcome::Migration),
             Box::new(m20261130_000014_replicas::Migration),
+            Box::new(m20261130_000015_list_indexes::Migration),
         ]
     }
 }

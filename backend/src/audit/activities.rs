@@ -7,12 +7,14 @@ use std::collections::HashMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use portunus_shared::api::{self, Person};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 
 use crate::authz::{Subject, rest};
 use crate::db::Paging;
 use crate::db::entities::activity;
+use crate::db::paging::Window;
 use crate::db::people::people_of;
 use crate::error::{Error, Result};
 
@@ -39,9 +41,7 @@ fn parse_time(name: &str, text: &str) -> Result<DateTime<Utc>> {
 }
 
 fn query(who: &Subject, filter: &Filter) -> Result<Select<activity::Entity>> {
-    let mut q = activity::Entity::find()
-        .order_by_desc(activity::Column::CreatedAt)
-        .order_by_desc(activity::Column::Id);
+    let mut q = activity::Entity::find();
     if !rest::may_administer(who) {
         let Some(user_id) = who.user_id.filter(|id| rest::may_see_account(who, *id)) else {
             return Err(rest::refusal(who, "sign in to read your activities"));
@@ -91,6 +91,24 @@ pub(crate) fn describe(a: activity::Model, people: &HashMap<i64, Person>) -> api
     }
 }
 
+/// The rows of `window` among the activities `query` selects, newest first
+/// (the window's rows come in its order: see [`Window::in_order`]).
+pub(crate) fn newest_first(
+    query: Select<activity::Entity>,
+    window: Window,
+) -> Select<activity::Entity> {
+    let query = if window.reversed {
+        query
+            .order_by_asc(activity::Column::CreatedAt)
+            .order_by_asc(activity::Column::Id)
+    } else {
+        query
+            .order_by_desc(activity::Column::CreatedAt)
+            .order_by_desc(activity::Column::Id)
+    };
+    query.limit(window.limit).offset(window.offset)
+}
+
 /// One page of matching activities, newest first.
 pub async fn page(
     db: &DatabaseConnection,
@@ -98,9 +116,10 @@ pub async fn page(
     filter: &Filter,
     paging: Paging,
 ) -> Result<api::ActivityPage> {
-    let paginator = query(who, filter)?.paginate(db, paging.per_page);
-    let total = paginator.num_items().await?;
-    let rows = paginator.fetch_page(paging.page - 1).await?;
+    let query = query(who, filter)?;
+    let total = query.clone().count(db).await?;
+    let window = paging.window(total);
+    let rows = window.in_order(newest_first(query, window).all(db).await?);
     let people = people_of(db, rows.iter().filter_map(|a| a.actor_id)).await?;
     let items = rows.into_iter().map(|a| describe(a, &people)).collect();
     Ok(paging.page_of(items, total))
@@ -109,7 +128,10 @@ pub async fn page(
 /// Every matching activity as CSV (RFC 4180), newest first.
 pub async fn csv(db: &DatabaseConnection, who: &Subject, filter: &Filter) -> Result<String> {
     let mut out = String::from("id,created_at,actor,key,target_type,target,parameters\r\n");
-    let mut pages = query(who, filter)?.paginate(db, 1000);
+    let mut pages = query(who, filter)?
+        .order_by_desc(activity::Column::CreatedAt)
+        .order_by_desc(activity::Column::Id)
+        .paginate(db, 1000);
     while let Some(rows) = pages.fetch_and_next().await? {
         for a in rows.into_iter().map(|a| describe(a, &HashMap::new())) {
             let fields = [

@@ -8,17 +8,21 @@
 use std::collections::HashMap;
 
 use portunus_shared::api;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
 };
 
-use crate::audit::activities::describe;
+use crate::audit::activities::{describe, newest_first};
 use crate::authz::{Subject, rest, visibility};
 use crate::db::Paging;
 use crate::db::entities::{activity, namespace, repository};
+use crate::db::paging::{self, Window};
 use crate::db::people::people_of;
 use crate::error::Result;
+
+/// How many entries the feed holds at most: 200 pages of 50.
+pub const LENGTH: u64 = 10_000;
 
 /// The activity keys of a push, which readers of a namespace see even
 /// when they are not in its team.
@@ -47,10 +51,7 @@ fn query(who: &Subject) -> Result<Select<activity::Entity>> {
     let Some(me) = who.user_id.filter(|_| rest::may_look_up_people(who)) else {
         return Err(rest::refusal(who, "sign in to read your feed"));
     };
-    let mut q = activity::Entity::find()
-        .filter(activity::Column::Key.not_like("auth.%"))
-        .order_by_desc(activity::Column::CreatedAt)
-        .order_by_desc(activity::Column::Id);
+    let mut q = activity::Entity::find().filter(activity::Column::Key.not_like("auth.%"));
     if rest::may_administer(who) {
         return Ok(q);
     }
@@ -89,15 +90,43 @@ fn query(who: &Subject) -> Result<Select<activity::Entity>> {
     Ok(q)
 }
 
-/// One page of `who`'s feed, newest first.
+/// One page of `who`'s feed, newest first. The feed is the newest
+/// [`LENGTH`] entries that concern the reader; the audit log keeps the rest.
 pub async fn page(
     db: &DatabaseConnection,
     who: &Subject,
     paging: Paging,
 ) -> Result<api::ActivityPage> {
-    let paginator = query(who)?.paginate(db, paging.per_page);
-    let total = paginator.num_items().await?;
-    let rows = paginator.fetch_page(paging.page - 1).await?;
+    let query = query(who)?;
+    // Counting stops at the feed's length: a million matching rows are not
+    // walked to say "more than anyone will page through".
+    let newest = newest_first(
+        query.clone(),
+        Window {
+            reversed: false,
+            offset: 0,
+            limit: LENGTH,
+        },
+    )
+    .select_only()
+    .column(activity::Column::Id)
+    .into_query();
+    let count = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(newest, Alias::new("feed"))
+        .to_owned();
+    let total = paging::count(db, &count).await?;
+    let start = (paging.page - 1).saturating_mul(paging.per_page);
+    let window = Window {
+        reversed: false,
+        offset: start,
+        limit: Ord::min(paging.per_page, total.saturating_sub(start)),
+    };
+    let rows = if window.limit == 0 {
+        Vec::new()
+    } else {
+        newest_first(query, window).all(db).await?
+    };
     let people: HashMap<i64, api::Person> =
         people_of(db, rows.iter().filter_map(|a| a.actor_id)).await?;
     let items = rows.into_iter().map(|a| describe(a, &people)).collect();

@@ -7,9 +7,9 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, Query, S
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::authz::{Subject, visibility};
-use crate::db::Paging;
 use crate::db::entities::{namespace, repository, star};
 use crate::db::filters::contains;
+use crate::db::{Paging, paging};
 use crate::error::Result;
 
 /// What to list.
@@ -80,6 +80,25 @@ fn filtered(listing: &Listing, mut select: SelectStatement) -> SelectStatement {
     select
 }
 
+/// The order of `sort`, most significant key first. Names order by
+/// namespace, then repository: the indexes on both names hold that order,
+/// so a page is read without sorting every repository.
+fn sort_keys(sort: RepositorySort) -> Vec<(&'static str, Order)> {
+    const LAST_PUSH: &str = "(SELECT MAX(t.pushed_at) FROM tags t WHERE t.repository_id = r.id)";
+    const NEVER_PUSHED: &str = "NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository_id = r.id)";
+    let mut keys = match sort {
+        RepositorySort::Name => vec![],
+        // Never pushed last, in either database's idea of where NULL sorts.
+        RepositorySort::Recent => vec![(NEVER_PUSHED, Order::Asc), (LAST_PUSH, Order::Desc)],
+        RepositorySort::Stars => vec![(
+            "(SELECT COUNT(*) FROM stars s WHERE s.repository_id = r.id)",
+            Order::Desc,
+        )],
+    };
+    keys.extend([("n.name", Order::Asc), ("r.name", Order::Asc)]);
+    keys
+}
+
 /// One page of `listing` with the namespace of each repository, and how
 /// many repositories match in all.
 pub async fn page(
@@ -90,12 +109,7 @@ pub async fn page(
         listing,
         Query::select().expr(Expr::cust("COUNT(*)")).to_owned(),
     );
-    let total: i64 = db
-        .query_one(&count)
-        .await?
-        .map(|row| row.try_get_by_index(0))
-        .transpose()?
-        .unwrap_or(0);
+    let total = paging::count(db, &count).await?;
 
     let mut ids = filtered(
         listing,
@@ -103,37 +117,23 @@ pub async fn page(
             .column((r(), repository::Column::Id))
             .to_owned(),
     );
-    match listing.sort {
-        RepositorySort::Name => {}
-        RepositorySort::Recent => {
-            ids.order_by_expr(
-                Expr::cust(
-                    "(SELECT MAX(t.pushed_at) FROM tags t WHERE t.repository_id = r.id) IS NULL",
-                ),
-                Order::Asc,
-            )
-            .order_by_expr(
-                Expr::cust("(SELECT MAX(t.pushed_at) FROM tags t WHERE t.repository_id = r.id)"),
-                Order::Desc,
-            );
-        }
-        RepositorySort::Stars => {
-            ids.order_by_expr(
-                Expr::cust("(SELECT COUNT(*) FROM stars s WHERE s.repository_id = r.id)"),
-                Order::Desc,
-            );
-        }
+    let window = listing.paging.window(total);
+    for (key, order) in sort_keys(listing.sort) {
+        let order = match (window.reversed, order) {
+            (false, order) => order,
+            (true, Order::Asc) => Order::Desc,
+            (true, _) => Order::Asc,
+        };
+        ids.order_by_expr(Expr::cust(key), order);
     }
-    let paging = listing.paging;
-    ids.order_by_expr(Expr::cust(FULL_NAME), Order::Asc)
-        .limit(paging.per_page)
-        .offset((paging.page - 1).saturating_mul(paging.per_page));
+    ids.limit(window.limit).offset(window.offset);
     let ids: Vec<i64> = db
         .query_all(&ids)
         .await?
         .into_iter()
         .map(|row| row.try_get_by_index(0))
         .collect::<std::result::Result<_, _>>()?;
+    let ids = window.in_order(ids);
 
     let repos = repository::Entity::find()
         .filter(repository::Column::Id.is_in(ids.clone()))
@@ -151,5 +151,5 @@ pub async fn page(
             Some((ns, repo))
         })
         .collect();
-    Ok((found, u64::try_from(total).unwrap_or(0)))
+    Ok((found, total))
 }

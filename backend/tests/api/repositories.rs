@@ -433,6 +433,100 @@ async fn lists_page_and_filter_in_the_database_as_typed() {
     }
 }
 
+/// The rows of every page of `path` (a paged list) at `per_page`, in order.
+async fn all_pages(
+    kit: &crate::kit::Kit,
+    who: &crate::kit::As,
+    path: &str,
+    per_page: u64,
+) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for page in 1.. {
+        let answer = kit
+            .call(
+                who,
+                "GET",
+                &format!("{path}&per_page={per_page}&page={page}"),
+                None,
+            )
+            .await;
+        answer.assert_status(200, path);
+        let items: Vec<i64> = answer.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect();
+        if items.is_empty() {
+            break;
+        }
+        assert!(items.len() as u64 <= per_page, "{path} page {page}");
+        ids.extend(items);
+    }
+    ids
+}
+
+#[tokio::test]
+async fn every_page_holds_its_own_rows_whichever_end_it_is_read_from() {
+    for kit in kits().await {
+        let crate::kit::Cast { root, olivia, .. } = kit.cast().await;
+        let start = chrono::Utc::now() - chrono::Duration::hours(1);
+        // Pushed in an order that differs from the names'.
+        for (i, name) in ["web/d", "web/b", "web/e", "web/a", "web/c"]
+            .iter()
+            .enumerate()
+        {
+            kit.recorded_at(name, "1", start + chrono::Duration::minutes(i as i64))
+                .await;
+        }
+        for (who, path) in [
+            (&olivia, "/api/v1/repositories?sort=name"),
+            (&olivia, "/api/v1/repositories?sort=recent"),
+            (&root, "/api/v1/repositories?sort=stars"),
+            (&root, "/api/v1/activities?key=user."),
+            (&root, "/api/v1/feed?x=1"),
+        ] {
+            let whole = all_pages(&kit, who, path, 500).await;
+            assert!(whole.len() >= 5, "{path}: {whole:?}");
+            for per_page in [1, 2, 3] {
+                assert_eq!(
+                    all_pages(&kit, who, path, per_page).await,
+                    whole,
+                    "{path} by {per_page}"
+                );
+            }
+        }
+        let names = |page: serde_json::Value| -> Vec<String> {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let by_name = kit
+            .call(
+                &olivia,
+                "GET",
+                "/api/v1/repositories?per_page=2&page=3",
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(names(by_name), ["web/e"], "the last page, read backwards");
+        let recent = kit
+            .call(
+                &olivia,
+                "GET",
+                "/api/v1/repositories?sort=recent&per_page=2&page=2",
+                None,
+            )
+            .await
+            .json();
+        assert_eq!(names(recent), ["web/e", "web/b"]);
+    }
+}
+
 #[tokio::test]
 async fn team_and_namespace_descriptions_render_as_sanitized_markdown() {
     for kit in kits().await {

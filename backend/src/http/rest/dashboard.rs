@@ -25,6 +25,8 @@ impl DashboardApi {
     /// Your own actions; changes to your teams, their namespaces and the
     /// repositories in them; pushes to every namespace you may see.
     /// Administrators read every change. Sign-ins are left to the audit log.
+    /// The feed holds the newest 10,000 such entries (`total` counts up to
+    /// that); the audit log keeps every one.
     #[oai(path = "/feed", method = "get", operation_id = "feed")]
     async fn feed(
         &self,
