@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 use crate::authz::{Subject, visibility};
 use crate::db::entities::{namespace, repository, star};
 use crate::db::filters::contains;
-use crate::db::{Paging, paging};
+use crate::db::paging::{self, Paging, Window};
 use crate::error::Result;
 
 /// What to list.
@@ -110,14 +110,37 @@ pub async fn page(
         Query::select().expr(Expr::cust("COUNT(*)")).to_owned(),
     );
     let total = paging::count(db, &count).await?;
+    let found = rows(db, listing, listing.paging.window(total)).await?;
+    Ok((found, total))
+}
 
+/// The first `limit` repositories of `listing`, without counting them all
+/// (for search, which shows the best few).
+pub async fn first(
+    db: &DatabaseConnection,
+    listing: &Listing<'_>,
+    limit: u64,
+) -> Result<Vec<(namespace::Model, repository::Model)>> {
+    let window = Window {
+        reversed: false,
+        offset: 0,
+        limit,
+    };
+    rows(db, listing, window).await
+}
+
+/// The repositories of `listing` in `window`, with their namespaces.
+async fn rows(
+    db: &DatabaseConnection,
+    listing: &Listing<'_>,
+    window: Window,
+) -> Result<Vec<(namespace::Model, repository::Model)>> {
     let mut ids = filtered(
         listing,
         Query::select()
             .column((r(), repository::Column::Id))
             .to_owned(),
     );
-    let window = listing.paging.window(total);
     for (key, order) in sort_keys(listing.sort) {
         let order = match (window.reversed, order) {
             (false, order) => order,
@@ -143,13 +166,12 @@ pub async fn page(
         .filter(namespace::Column::Id.is_in(repos.iter().map(|r| r.namespace_id)))
         .all(db)
         .await?;
-    let found = ids
+    Ok(ids
         .into_iter()
         .filter_map(|id| {
             let repo = repos.iter().find(|r| r.id == id)?.clone();
             let ns = spaces.iter().find(|n| n.id == repo.namespace_id)?.clone();
             Some((ns, repo))
         })
-        .collect();
-    Ok((found, total))
+        .collect())
 }

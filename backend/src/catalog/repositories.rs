@@ -511,6 +511,28 @@ pub async fn list(
     page_of(db, &listing).await
 }
 
+/// The first `limit` repositories `who` may see whose full name contains
+/// `q`, by name, without counting the rest (for search).
+pub async fn first_matches(
+    db: &DatabaseConnection,
+    registry_id: i64,
+    who: &Subject,
+    q: &str,
+    limit: u64,
+) -> Result<Vec<api::Repository>> {
+    let listing = crate::catalog::listing::Listing {
+        registry_id,
+        audience: who,
+        q: Some(q),
+        namespace: None,
+        starred_by: None,
+        sort: RepositorySort::Name,
+        paging: Paging::new(None, None)?,
+    };
+    let found = crate::catalog::listing::first(db, &listing, limit).await?;
+    summarize_many(db, &found, who).await
+}
+
 /// The page `listing` describes, each repository as its audience sees it.
 pub async fn page_of(
     db: &DatabaseConnection,

@@ -15,7 +15,6 @@ use crate::catalog::repositories;
 use crate::db::Paging;
 use crate::error::Error;
 use crate::http::state::SharedState;
-use portunus_shared::domain::RepositorySort;
 
 /// Most results of each kind.
 const LIMIT: usize = 20;
@@ -40,18 +39,14 @@ impl SearchApi {
         }
         let who = &auth.principal().subject();
         let paging = Paging::new(Some(1), Some(LIMIT as u64))?;
-        let repositories = repositories::list(
+        let repositories = repositories::first_matches(
             &state.db,
             state.catalog.registry_id,
             who,
-            Some(needle.as_str()),
-            None,
-            false,
-            RepositorySort::Name,
-            paging,
+            &needle,
+            LIMIT as u64,
         )
-        .await?
-        .items;
+        .await?;
         let (mut namespaces, _) = namespaces::list(
             &state.db,
             state.catalog.registry_id,
