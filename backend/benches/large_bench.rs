@@ -193,6 +193,7 @@ async fn seed(db: &DatabaseConnection, registry_id: i64) {
             name: Set(format!("app{r}")),
             description: Set(String::new()),
             created_at: Set(at(r)),
+            last_pushed_at: Set(Some(at(r * 10 + TAGS_PER_REPOSITORY - 1))),
         }),
     )
     .await;

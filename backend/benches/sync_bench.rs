@@ -1,8 +1,10 @@
 //! Catalog sync throughput against a real registry: fills it (once) with
 //! REPOS x TAGS small images, then in one run measures the simple sequential
 //! walk (catalog, then each tag list, then each manifest, one request at a
-//! time) and Portunus's sync pass into an empty database. Prints `name value`
-//! lines for scripts/bench. Configuration comes from PORTUNUS_* variables.
+//! time), the same walk 8 repositories at a time, Portunus's sync pass into
+//! an empty database, and a second pass over the unchanged registry. Prints
+//! `name value` lines for scripts/bench. Configuration comes from
+//! PORTUNUS_* variables.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -58,6 +60,52 @@ async fn fill(client: &RegistryClient, repos: usize, tags: usize) {
     }
 }
 
+/// Repositories the sync and the concurrent walk look at at once.
+const CONCURRENCY: usize = 8;
+
+/// One sync pass over the whole registry, as `portunus registry sync` runs it.
+async fn sync_pass(state: &portunus::http::state::AppState) -> portunus::ingest::sync::Summary {
+    let options = portunus::ingest::sync::Options {
+        delete: false,
+        dry_run: false,
+        concurrency: CONCURRENCY,
+        fresh: true,
+    };
+    match portunus::ingest::sync::run_pass(&state.catalog, options, |_| {}).await {
+        Ok(summary) => summary,
+        Err(e) => {
+            eprintln!("sync failed: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// What the sync reads, read and dropped: the catalog, then each
+/// repository's tag list and each tag's manifest, CONCURRENCY repositories
+/// at a time. Returns how many manifests were read.
+async fn concurrent_walk(client: &RegistryClient) -> u64 {
+    let permits = Arc::new(Semaphore::new(CONCURRENCY));
+    let mut tasks = tokio::task::JoinSet::new();
+    for repo in client.catalog().await.unwrap_or_default() {
+        let (client, permits) = (client.clone(), permits.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let mut read = 0u64;
+            for tag in client.tags(&repo).await.unwrap_or_default() {
+                if client.manifest(&repo, &tag).await.is_ok() {
+                    read += 1;
+                }
+            }
+            read
+        });
+    }
+    let mut read = 0;
+    while let Some(done) = tasks.join_next().await {
+        read += done.unwrap_or(0);
+    }
+    read
+}
+
 #[tokio::main]
 async fn main() {
     let repos = env_number("BENCH_REPOS", 2000);
@@ -97,22 +145,26 @@ async fn main() {
     }
     let walk_rate = walked as f64 / started.elapsed().as_secs_f64();
 
+    eprintln!("concurrent walk ({CONCURRENCY} repositories at a time)");
+    let started = Instant::now();
+    let walked_concurrently = concurrent_walk(&client).await;
+    let concurrent_rate = walked_concurrently as f64 / started.elapsed().as_secs_f64();
+
     eprintln!("sync pass");
     let started = Instant::now();
-    let options = portunus::ingest::sync::Options {
-        delete: false,
-        dry_run: false,
-        concurrency: 8,
-        fresh: true,
-    };
-    let summary = match portunus::ingest::sync::run_pass(&state.catalog, options, |_| {}).await {
-        Ok(summary) => summary,
-        Err(e) => {
-            eprintln!("sync failed: {e}");
-            std::process::exit(1);
-        }
-    };
+    let summary = sync_pass(&state).await;
     let sync_seconds = started.elapsed().as_secs_f64();
+
+    eprintln!("sync pass again, nothing changed");
+    let started = Instant::now();
+    let again = sync_pass(&state).await;
+    let resync_seconds = started.elapsed().as_secs_f64();
+    println!("resync_tags {}", again.tags);
+    println!("resync_added {}", again.added);
+    println!("resync_seconds {resync_seconds:.2}");
+    println!("sync_seconds {sync_seconds:.2}");
+    println!("concurrent_walk_tags {walked_concurrently}");
+    println!("concurrent_walk_tags_per_second {concurrent_rate:.0}");
     println!("sync_repositories {}", summary.repositories);
     println!("sync_tags {}", summary.tags);
     println!("sync_added {}", summary.added);

@@ -19,6 +19,7 @@ mod m20261130_000012_unique_display_names;
 mod m20261130_000013_registry_sync_outcome;
 mod m20261130_000014_replicas;
 mod m20261130_000015_list_indexes;
+mod m20261130_000016_repository_last_push;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_registry_sync_outcome::Migration),
             Box::new(m20261130_000014_replicas::Migration),
             Box::new(m20261130_000015_list_indexes::Migration),
+            Box::new(m20261130_000016_repository_last_push::Migration),
         ]
     }
 }

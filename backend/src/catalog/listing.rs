@@ -3,7 +3,9 @@
 //! the same with a hundred repositories or a million.
 
 use portunus_shared::domain::RepositorySort;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, Func, JoinType, NullOrdering, Order, Query, SelectStatement,
+};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::authz::{Subject, visibility};
@@ -80,23 +82,41 @@ fn filtered(listing: &Listing, mut select: SelectStatement) -> SelectStatement {
     select
 }
 
+/// One key of an order: an expression, its direction, and where NULL goes
+/// for the one expression that may be NULL (names and counts never are,
+/// and a NULLS clause would keep SQLite from reading them in index order).
+type SortKey = (&'static str, Order, Option<NullOrdering>);
+
 /// The order of `sort`, most significant key first. Names order by
-/// namespace, then repository: the indexes on both names hold that order,
-/// so a page is read without sorting every repository.
-fn sort_keys(sort: RepositorySort) -> Vec<(&'static str, Order)> {
-    const LAST_PUSH: &str = "(SELECT MAX(t.pushed_at) FROM tags t WHERE t.repository_id = r.id)";
-    const NEVER_PUSHED: &str = "NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository_id = r.id)";
+/// namespace, then repository, and the latest push is kept beside each
+/// repository: the indexes hold these orders, so a page is read without
+/// sorting every repository.
+fn sort_keys(sort: RepositorySort) -> Vec<SortKey> {
     let mut keys = match sort {
         RepositorySort::Name => vec![],
-        // Never pushed last, in either database's idea of where NULL sorts.
-        RepositorySort::Recent => vec![(NEVER_PUSHED, Order::Asc), (LAST_PUSH, Order::Desc)],
+        // Never pushed last.
+        RepositorySort::Recent => vec![("r.last_pushed_at", Order::Desc, Some(NullOrdering::Last))],
         RepositorySort::Stars => vec![(
             "(SELECT COUNT(*) FROM stars s WHERE s.repository_id = r.id)",
             Order::Desc,
+            None,
         )],
     };
-    keys.extend([("n.name", Order::Asc), ("r.name", Order::Asc)]);
+    keys.extend([("n.name", Order::Asc, None), ("r.name", Order::Asc, None)]);
     keys
+}
+
+/// `key` read backwards.
+fn reversed((key, order, nulls): SortKey) -> SortKey {
+    let order = match order {
+        Order::Asc => Order::Desc,
+        _ => Order::Asc,
+    };
+    let nulls = nulls.map(|n| match n {
+        NullOrdering::Last => NullOrdering::First,
+        NullOrdering::First => NullOrdering::Last,
+    });
+    (key, order, nulls)
 }
 
 /// One page of `listing` with the namespace of each repository, and how
@@ -141,13 +161,12 @@ async fn rows(
             .column((r(), repository::Column::Id))
             .to_owned(),
     );
-    for (key, order) in sort_keys(listing.sort) {
-        let order = match (window.reversed, order) {
-            (false, order) => order,
-            (true, Order::Asc) => Order::Desc,
-            (true, _) => Order::Asc,
+    for key in sort_keys(listing.sort) {
+        let (key, order, nulls) = if window.reversed { reversed(key) } else { key };
+        match nulls {
+            Some(nulls) => ids.order_by_expr_with_nulls(Expr::cust(key), order, nulls),
+            None => ids.order_by_expr(Expr::cust(key), order),
         };
-        ids.order_by_expr(Expr::cust(key), order);
     }
     ids.limit(window.limit).offset(window.offset);
     let ids: Vec<i64> = db

@@ -163,6 +163,21 @@ pub async fn record_tag(
     row.updated_at = Set(Some(Utc::now()));
     row.sync_generation = Set(generation);
     row.save(db).await?;
+    refresh_last_push(db, Some(repo.id)).await
+}
+
+/// Sets the latest push of repository `only` (or of every repository)
+/// from its tags again, after tags changed.
+pub async fn refresh_last_push(db: &impl ConnectionTrait, only: Option<i64>) -> Result<()> {
+    use sea_orm::sea_query::Expr;
+    let mut update = repository::Entity::update_many().col_expr(
+        repository::Column::LastPushedAt,
+        Expr::cust("(SELECT MAX(t.pushed_at) FROM tags t WHERE t.repository_id = repositories.id)"),
+    );
+    if let Some(id) = only {
+        update = update.filter(repository::Column::Id.eq(id));
+    }
+    update.exec(db).await?;
     Ok(())
 }
 
@@ -268,6 +283,7 @@ pub async fn forget_tags(
             .exec(db)
             .await?;
     }
+    refresh_last_push(db, Some(repo.id)).await?;
     prune_empty(db, Some(repo.id)).await?;
     Ok(removed)
 }

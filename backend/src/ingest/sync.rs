@@ -368,6 +368,9 @@ async fn forget_unseen(
         .exec(&txn)
         .await?
         .rows_affected;
+    if removed > 0 {
+        repositories::refresh_last_push(&txn, None).await?;
+    }
     repositories::prune_empty(&txn, None).await?;
     txn.commit().await?;
     Ok(removed)

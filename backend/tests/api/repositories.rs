@@ -466,6 +466,20 @@ async fn all_pages(
     ids
 }
 
+/// The name of the repository pushed to last, as `who` lists them.
+async fn newest(kit: &crate::kit::Kit, who: &crate::kit::As) -> String {
+    let page = kit
+        .call(
+            who,
+            "GET",
+            "/api/v1/repositories?sort=recent&per_page=1",
+            None,
+        )
+        .await
+        .json();
+    page["items"][0]["name"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn every_page_holds_its_own_rows_whichever_end_it_is_read_from() {
     for kit in kits().await {
@@ -524,6 +538,22 @@ async fn every_page_holds_its_own_rows_whichever_end_it_is_read_from() {
             .await
             .json();
         assert_eq!(names(recent), ["web/e", "web/b"]);
+
+        // A new tag brings a repository first; forgetting it, back again.
+        let d = kit
+            .recorded_at("web/d", "2", start + chrono::Duration::minutes(10))
+            .await;
+        assert_eq!(newest(&kit, &olivia).await, "web/d");
+        let repo =
+            <portunus::db::entities::repository::Entity as sea_orm::EntityTrait>::find_by_id(d)
+                .one(&kit.state.db)
+                .await
+                .unwrap()
+                .unwrap();
+        portunus::catalog::repositories::forget_tags(&kit.state.db, &repo, None, Some("2"))
+            .await
+            .unwrap();
+        assert_eq!(newest(&kit, &olivia).await, "web/c");
     }
 }
 

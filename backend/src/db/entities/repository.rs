@@ -12,6 +12,9 @@ pub struct Model {
     pub name: String,
     pub description: String,
     pub created_at: DateTimeUtc,
+    /// When its newest tag was pushed (`MAX(tags.pushed_at)`); none while it
+    /// has no tags. Kept by `catalog::repositories` with the tags.
+    pub last_pushed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
