@@ -394,6 +394,7 @@ async fn measure_command(base: &str) {
                 "repositories_recent",
                 "/repositories?per_page=50&sort=recent",
             ),
+            ("repositories_stars", "/repositories?per_page=50&sort=stars"),
             ("feed", "/feed?per_page=50"),
         ] {
             let (p50, p95, first) =

@@ -20,6 +20,7 @@ mod m20261130_000013_registry_sync_outcome;
 mod m20261130_000014_replicas;
 mod m20261130_000015_list_indexes;
 mod m20261130_000016_repository_last_push;
+mod m20261130_000017_stars_by_repository;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_replicas::Migration),
             Box::new(m20261130_000015_list_indexes::Migration),
             Box::new(m20261130_000016_repository_last_push::Migration),
+            Box::new(m20261130_000017_stars_by_repository::Migration),
         ]
     }
 }

@@ -54,7 +54,14 @@ fn filtered(listing: &Listing, mut select: SelectStatement) -> SelectStatement {
             n(),
             Expr::col((n(), namespace::Column::Id)).equals((r(), repository::Column::NamespaceId)),
         )
-        .and_where(Expr::col((n(), namespace::Column::RegistryId)).eq(listing.registry_id));
+        // The id as a literal, not a parameter: SQLite plans a statement
+        // before it sees parameters, and not knowing that every namespace
+        // is in this registry, it would walk namespaces first and sort all
+        // repositories for an order by last push.
+        .and_where(
+            Expr::col((n(), namespace::Column::RegistryId))
+                .eq(Expr::cust(listing.registry_id.to_string())),
+        );
     if let Some(visible) = visibility::namespaces(
         listing.audience,
         (n(), namespace::Column::Visibility),
