@@ -101,8 +101,14 @@ type SortKey = (&'static str, Order, Option<NullOrdering>);
 fn sort_keys(sort: RepositorySort) -> Vec<SortKey> {
     let mut keys = match sort {
         RepositorySort::Name => vec![],
-        // Never pushed last.
-        RepositorySort::Recent => vec![("r.last_pushed_at", Order::Desc, Some(NullOrdering::Last))],
+        // Never pushed last; ties by the newer repository: the index on
+        // the latest push holds this whole order, so SQLite reads it.
+        RepositorySort::Recent => {
+            return vec![
+                ("r.last_pushed_at", Order::Desc, Some(NullOrdering::Last)),
+                ("r.id", Order::Desc, None),
+            ];
+        }
         RepositorySort::Stars => vec![(
             "(SELECT COUNT(*) FROM stars s WHERE s.repository_id = r.id)",
             Order::Desc,
