@@ -7,7 +7,7 @@ use portunus_shared::api;
 use portunus_shared::domain::RepositorySort;
 use portunus_shared::names::parse_repository_path;
 use portunus_shared::scope::Scope;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Condition, Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -162,8 +162,21 @@ pub async fn record_tag(
     row.platforms = Set(platforms);
     row.updated_at = Set(Some(Utc::now()));
     row.sync_generation = Set(generation);
-    row.save(db).await?;
-    refresh_last_push(db, Some(repo.id)).await
+    let pushed_at = sea_orm::TryIntoModel::try_into_model(row.save(db).await?)?.pushed_at;
+    // A tag's push time only moves forward, so the latest push does too:
+    // one update by id, not a look at every tag (the sync records
+    // thousands). Forgetting tags recomputes it ([`refresh_last_push`]).
+    repository::Entity::update_many()
+        .col_expr(repository::Column::LastPushedAt, Expr::value(pushed_at))
+        .filter(repository::Column::Id.eq(repo.id))
+        .filter(
+            Condition::any()
+                .add(repository::Column::LastPushedAt.is_null())
+                .add(repository::Column::LastPushedAt.lt(pushed_at)),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Sets the latest push of repository `only` (or of every repository)
