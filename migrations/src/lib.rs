@@ -21,6 +21,7 @@ mod m20261130_000014_replicas;
 mod m20261130_000015_list_indexes;
 mod m20261130_000016_repository_last_push;
 mod m20261130_000017_stars_by_repository;
+mod m20261130_000018_authz_epoch;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_list_indexes::Migration),
             Box::new(m20261130_000016_repository_last_push::Migration),
             Box::new(m20261130_000017_stars_by_repository::Migration),
+            Box::new(m20261130_000018_authz_epoch::Migration),
         ]
     }
 }

@@ -6,6 +6,12 @@
 //! An entry only counts while the user's stored hash is the one it was
 //! checked against, so a password change anywhere (any backend process)
 //! invalidates it at once. Wrong passwords are counted by `lockout`.
+//!
+//! A check that passed also remembers, per client address, the account as
+//! it was read, tagged with the authorization epoch (`db::epoch`): while the
+//! epoch stands, nothing that decides a sign-in (the account, its directory
+//! identity, the address's sign-in lock) has changed, so the same
+//! credentials from the same address are let in without reading anything.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -29,6 +35,7 @@ use crate::audit::{self, Actor, Target};
 use crate::config::LocalAccounts;
 use crate::crypto::password;
 use crate::db::entities::{session, user};
+use crate::db::epoch::Epoch;
 use crate::directory::ldap::{Ldap, Verdict};
 use crate::error::{Error, Result};
 
@@ -38,7 +45,12 @@ struct Entry {
     /// SHA-256 of the PHC string the password was verified against.
     hash_digest: [u8; 32],
     expires: Instant,
+    /// The account let in from each client address, and at which epoch.
+    admitted: HashMap<String, (u64, user::Model)>,
 }
+
+/// Client addresses remembered per credentials; more start the list over.
+const ADMITTED_ADDRESSES: usize = 16;
 
 pub struct CredentialCache {
     key: [u8; 32],
@@ -114,8 +126,53 @@ impl CredentialCache {
             Entry {
                 hash_digest: Sha256::digest(verified_hash.as_bytes()).into(),
                 expires: now + ttl,
+                admitted: HashMap::new(),
             },
         );
+    }
+
+    /// The account these credentials let in from `address` at `epoch`, if
+    /// they did and are still remembered.
+    pub fn admitted(
+        &self,
+        username: &str,
+        password: &str,
+        address: &str,
+        epoch: u64,
+    ) -> Option<user::Model> {
+        let fingerprint = self.fingerprint(username, password);
+        let entries = self.entries.lock().ok()?;
+        let entry = entries
+            .get(&fingerprint)
+            .filter(|e| e.expires > Instant::now())?;
+        match entry.admitted.get(address) {
+            Some((at, user)) if *at == epoch => Some(user.clone()),
+            _ => None,
+        }
+    }
+
+    /// Remembers that these remembered credentials let `user` in from
+    /// `address` as read at `epoch`.
+    pub fn admit(
+        &self,
+        username: &str,
+        password: &str,
+        address: &str,
+        epoch: u64,
+        user: &user::Model,
+    ) {
+        let fingerprint = self.fingerprint(username, password);
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if let Some(entry) = entries.get_mut(&fingerprint) {
+            if entry.admitted.len() >= ADMITTED_ADDRESSES {
+                entry.admitted.clear();
+            }
+            entry
+                .admitted
+                .insert(address.to_owned(), (epoch, user.clone()));
+        }
     }
 }
 
@@ -170,6 +227,8 @@ async fn wrong_password(
 #[derive(Clone, Copy)]
 pub struct PasswordCheck<'a> {
     pub cache: &'a CredentialCache,
+    /// Whether what `cache` let in may still be let in unread.
+    pub epoch: &'a Epoch,
     pub lockout: Lockout,
     /// The LDAP directory, when one is configured.
     pub ldap: Option<&'a Ldap>,
@@ -242,6 +301,18 @@ pub async fn authenticate(
     password: &str,
 ) -> Result<std::result::Result<user::Model, Failure>> {
     let lockout = check.lockout;
+    let epoch = check.epoch.current(db, Instant::now()).await;
+    let admit = |user: user::Model| {
+        let (name, address) = (attempt.username, attempt.address);
+        check.cache.admit(name, password, address, epoch, &user);
+        Ok(Ok(user))
+    };
+    if let Some(user) = check
+        .cache
+        .admitted(attempt.username, password, attempt.address, epoch)
+    {
+        return Ok(Ok(user));
+    }
     let found = users::find_by_name(db, attempt.username).await?;
     let judge = judge_of(db, &check, found.as_ref()).await?;
     let binding = found.as_ref().and_then(|u| cache_binding(judge, u));
@@ -252,7 +323,10 @@ pub async fn authenticate(
         if let Some(until) = lockout.admit(db, attempt).await? {
             return Ok(Err(Failure::Locked { until }));
         }
-        return Ok(found.filter(|u| u.enabled).ok_or(Failure::Disabled));
+        return match found.filter(|u| u.enabled) {
+            Some(user) => admit(user),
+            None => Ok(Err(Failure::Disabled)),
+        };
     }
     let number = match lockout.reserve(db, attempt).await? {
         Reservation::Granted(number) => number,
@@ -262,7 +336,12 @@ pub async fn authenticate(
     // A check that cannot run (no turn for hashing, no directory) gives
     // its reservation back.
     let checked = match (judge, check.ldap) {
-        (Judge::Directory, Some(ldap)) => ask_directory(db, &check, ldap, attempt, password).await,
+        (Judge::Directory, Some(ldap)) => {
+            let asked = ask_directory(db, &check, ldap, attempt, password).await;
+            // It may have brought the account and its teams in step.
+            check.epoch.moved();
+            asked
+        }
         _ => check_hash(found, password).await,
     };
     let user = match checked {
@@ -290,6 +369,7 @@ pub async fn authenticate(
         check
             .cache
             .remember(attempt.username, password, &binding, ttl);
+        return admit(user);
     }
     Ok(Ok(user))
 }

@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::accounts::directory::{self, Link, Source};
 use crate::db::entities::user;
+use crate::db::epoch::Epoch;
 use crate::directory::ldap::Ldap;
 use crate::error::Result;
 
@@ -63,8 +64,10 @@ pub async fn check_all(
 /// `account` as the directory has it now, when it is an LDAP account last
 /// checked longer than `ldap.cache_seconds` ago (others as they are);
 /// `None` when the directory no longer knows them (they are suspended).
+/// Asking the directory moves `epoch` (the account or its teams may change).
 pub async fn recheck(
     db: &DatabaseConnection,
+    epoch: &Epoch,
     ldap: Option<&Ldap>,
     registry_id: i64,
     account: user::Model,
@@ -82,13 +85,14 @@ pub async fn recheck(
     if now - identity.checked_at <= fresh {
         return Ok(Some(account));
     }
-    match ldap.look_up(&identity.subject).await? {
-        Some(person) => Ok(Some(
-            directory::admit(db, registry_id, source(ldap), &person, now).await?,
-        )),
+    let found = ldap.look_up(&identity.subject).await?;
+    let result = match found {
+        Some(person) => Some(directory::admit(db, registry_id, source(ldap), &person, now).await?),
         None => {
             directory::suspend(db, &identity, &account, now).await?;
-            Ok(None)
+            None
         }
-    }
+    };
+    epoch.moved();
+    Ok(result)
 }

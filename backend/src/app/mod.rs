@@ -13,11 +13,13 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 
 use crate::accounts::credentials::CredentialCache;
 use crate::accounts::setup::Setup;
+use crate::authz::facts_cache::FactsCache;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crypto::secrets;
 use crate::crypto::signing::TokenSigner;
 use crate::db;
+use crate::db::epoch::Epoch;
 use crate::db::leases;
 use crate::directory::ldap::Ldap;
 use crate::directory::oidc::Oidc;
@@ -103,6 +105,8 @@ pub async fn init(config: Config) -> Result<SharedState> {
         db,
         signer,
         credentials: CredentialCache::new(Duration::from_secs(300), 10_000),
+        epoch: Epoch::new(Duration::from_millis(config.token.changes_elsewhere_ms)),
+        facts: FactsCache::new(10_000),
         notification_secret,
         events: Arc::new(events),
         setup: Setup::default(),

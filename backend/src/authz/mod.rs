@@ -2,13 +2,15 @@
 //! facts, tested exhaustively: `registry` decides registry actions (pull,
 //! push, delete, catalog) for the token endpoint; `rest` decides what the
 //! REST API lets people see and change. Beside them, `facts` loads the
-//! facts from the database and `visibility` is the one SQL filter that
+//! facts from the database (`facts_cache` keeps them between token
+//! requests) and `visibility` is the one SQL filter that
 //! lists what someone may see, tested to agree with `rest`. Handlers and
 //! domain modules ask here; nothing else decides. Imports `config`, `db`
 //! and `error` only.
 
 pub mod explain;
 pub mod facts;
+pub mod facts_cache;
 pub mod registry;
 pub mod rest;
 pub mod visibility;

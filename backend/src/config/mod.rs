@@ -162,6 +162,11 @@ pub struct TokenConfig {
     /// times cheaper to sign) or `rs256` (RSA-2048). An existing key keeps
     /// its own algorithm.
     pub algorithm: KeyAlgorithm,
+    /// Milliseconds within which a change made through another process (a
+    /// replica, the command line) reaches this one's token answers, which
+    /// reuse what they read until something changes; changes made through
+    /// this process count at once. 0 asks the database on every request.
+    pub changes_elsewhere_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,6 +246,7 @@ impl Default for TokenConfig {
             key_path: String::new(),
             certificate_path: String::new(),
             algorithm: KeyAlgorithm::Es256,
+            changes_elsewhere_ms: 100,
         }
     }
 }

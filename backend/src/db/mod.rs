@@ -2,6 +2,7 @@
 //! the migrations, and the sea-orm entities of each table.
 
 pub mod entities;
+pub mod epoch;
 pub mod filters;
 pub mod leases;
 pub mod paging;

@@ -19,7 +19,7 @@ pub mod webhooks;
 use std::sync::Arc;
 
 use poem::http::header::CONTENT_SECURITY_POLICY;
-use poem::http::{HeaderValue, StatusCode};
+use poem::http::{HeaderValue, Method, StatusCode};
 use poem::middleware::{SetHeader, Tracing};
 use poem::{Body, Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, post};
 use tokio::io::AsyncReadExt;
@@ -43,7 +43,8 @@ pub fn routes(state: SharedState) -> impl Endpoint {
     Route::new()
         .nest(
             rest::API_PREFIX,
-            api.around(rest::auth::outage_is_not_unauthorized),
+            api.around(rest::auth::outage_is_not_unauthorized)
+                .around(changes_move_the_epoch),
         )
         .at("/v2/token", get(token::get_token).post(token::post_token))
         .at("/v2/webhooks/events", post(webhooks::receive))
@@ -64,6 +65,27 @@ pub fn routes(state: SharedState) -> impl Endpoint {
         .around(with_default_policy)
         .with(Tracing)
         .data(state)
+}
+
+/// Moves the authorization epoch after every REST request that may have
+/// changed something (all but reads; the OpenID Connect callback creates
+/// and updates accounts), so token answers never reuse what this process
+/// has changed.
+async fn changes_move_the_epoch<E: Endpoint>(
+    endpoint: Arc<E>,
+    request: Request,
+) -> poem::Result<Response> {
+    let reads = [Method::GET, Method::HEAD, Method::OPTIONS].contains(request.method())
+        && !request.uri().path().contains("/oidc/");
+    let state = request.data::<SharedState>().cloned();
+    let answer = endpoint
+        .call(request)
+        .await
+        .map(IntoResponse::into_response);
+    if !reads && let Some(state) = state {
+        state.epoch.moved();
+    }
+    answer
 }
 
 /// Gives answers that set no Content-Security-Policy the one that allows

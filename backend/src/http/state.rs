@@ -8,9 +8,11 @@ use crate::accounts::credentials::{CredentialCache, PasswordCheck};
 use crate::accounts::lockout::Lockout;
 use crate::accounts::recovery::Post;
 use crate::accounts::setup::Setup;
+use crate::authz::facts_cache::FactsCache;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crypto::signing::TokenSigner;
+use crate::db::epoch::Epoch;
 use crate::directory::ldap::Ldap;
 use crate::directory::oidc::Oidc;
 use crate::http::rate_limit::RateLimits;
@@ -26,6 +28,10 @@ pub struct AppState {
     pub catalog: Catalog,
     pub signer: Arc<TokenSigner>,
     pub credentials: CredentialCache,
+    /// When what `credentials` and `facts` remember is stale.
+    pub epoch: Epoch,
+    /// Namespace facts remembered between token requests.
+    pub facts: FactsCache,
     pub notification_secret: String,
     /// The registry event pipeline: counters, wake-ups, registry names.
     pub events: Arc<Events>,
@@ -48,6 +54,7 @@ impl AppState {
     pub fn password_check(&self) -> PasswordCheck<'_> {
         PasswordCheck {
             cache: &self.credentials,
+            epoch: &self.epoch,
             lockout: Lockout::of(&self.config),
             ldap: self.ldap.as_deref(),
             registry_id: self.catalog.registry_id,

@@ -4,7 +4,9 @@ use jsonwebtoken::{DecodingKey, Validation};
 use serde_json::{Value, json};
 use x509_parser::prelude::*;
 
-use crate::kit::{Kit, PASSWORD, basic, kits};
+use sea_orm::ConnectionTrait;
+
+use crate::kit::{Kit, PASSWORD, basic, kits, kits_with};
 
 /// Decodes and verifies a token with the key of the certificate in its `x5c`,
 /// checking that `kid` is that key's libtrust id.
@@ -167,10 +169,16 @@ async fn scopes_are_intersected_with_the_policy() {
     }
 }
 
+/// Kits whose token answers look for changes made elsewhere (here: the
+/// database written directly, as another process would) on every request.
+async fn kits_seeing_every_change() -> Vec<Kit> {
+    kits_with(|c| c.token.changes_elsewhere_ms = 0).await
+}
+
 #[tokio::test]
 async fn disabled_users_get_nothing() {
     use sea_orm::{ActiveModelTrait, Set};
-    for kit in kits().await {
+    for kit in kits_seeing_every_change().await {
         let alice = kit.create_user("alice").await;
         // A first request fills the credential cache; disabling must still win.
         let answer = token_for(
@@ -197,7 +205,7 @@ async fn disabled_users_get_nothing() {
 #[tokio::test]
 async fn password_change_invalidates_cached_credentials() {
     use sea_orm::{ActiveModelTrait, Set};
-    for kit in kits().await {
+    for kit in kits_seeing_every_change().await {
         let alice = kit.create_user("alice").await;
         assert_eq!(
             token_for(&kit, "", Some(&basic("alice", PASSWORD)))
@@ -222,6 +230,82 @@ async fn password_change_invalidates_cached_credentials() {
                 .status,
             200
         );
+    }
+}
+
+/// Token answers reuse the account and namespace facts they read: a change
+/// made through this process's API counts at once, a change made elsewhere
+/// once `token.changes_elsewhere_ms` has passed (an hour here: not yet).
+#[tokio::test]
+async fn remembered_answers_end_with_the_changes_made_here() {
+    for kit in kits_with(|c| c.token.changes_elsewhere_ms = 3_600_000).await {
+        kit.create_user("root").await; // the first account is the administrator
+        kit.create_user("alice").await;
+        let root = kit.sign_in("root").await;
+        let calls = [
+            ("POST", "/api/v1/teams", json!({"name": "web"})),
+            (
+                "PUT",
+                "/api/v1/teams/web/members/alice",
+                json!({"role": "contributor"}),
+            ),
+            (
+                "POST",
+                "/api/v1/namespaces",
+                json!({"name": "web", "team": "web"}),
+            ),
+        ];
+        for (method, path, body) in calls {
+            let answer = kit.call(&root, method, path, Some(body)).await;
+            assert!(
+                answer.status.is_success(),
+                "{method} {path}: {}",
+                answer.text
+            );
+        }
+        let alice = basic("alice", PASSWORD);
+        let granted = || async {
+            let answer = token_for(&kit, "scope=repository:web/app:pull,push", Some(&alice)).await;
+            answer.assert_status(200, "token");
+            verify(&kit, answer.json()["token"].as_str().unwrap())["access"].clone()
+        };
+        let actions =
+            |list: &[&str]| json!([{"type": "repository", "name": "web/app", "actions": list}]);
+        assert_eq!(
+            granted().await,
+            actions(&["pull", "push"]),
+            "{}",
+            kit.backend
+        );
+
+        // Elsewhere: the remembered answer stands until the hour is over.
+        kit.state
+            .db
+            .execute_unprepared("DELETE FROM team_members WHERE role = 'contributor'")
+            .await
+            .expect("delete the membership");
+        assert_eq!(
+            granted().await,
+            actions(&["pull", "push"]),
+            "{}",
+            kit.backend
+        );
+
+        // Here: at once.
+        let path = "/api/v1/teams/web/members/alice";
+        let answer = kit
+            .call(&root, "PUT", path, Some(json!({"role": "viewer"})))
+            .await;
+        answer.assert_status(200, "make alice a viewer");
+        assert_eq!(granted().await, actions(&["pull"]), "{}", kit.backend);
+        let disable = Some(json!({"enabled": false}));
+        let answer = kit
+            .call(&root, "PATCH", "/api/v1/users/alice", disable)
+            .await;
+        answer.assert_status(200, "disable alice");
+        let answer = token_for(&kit, "scope=repository:web/app:pull", Some(&alice)).await;
+        answer.assert_status(401, "a disabled account");
+        assert!(answer.text.contains("disabled"), "{}", answer.text);
     }
 }
 

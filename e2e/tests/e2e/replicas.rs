@@ -2,7 +2,8 @@
 //! registry: they sign with one shared key (tokens from either are accepted
 //! by the registry), and a burst of pushes, with the notified process
 //! killed in the middle of it and started again, ends with every push
-//! applied exactly once.
+//! applied exactly once; a user disabled through one process is refused
+//! by the other.
 
 use std::time::Duration;
 
@@ -83,5 +84,26 @@ fn two_processes_on_one_database_share_the_key_and_apply_each_push_once() {
     assert_eq!(pushed(&api), Some(PUSHES as u64));
     let listed = api.call("GET", "/repositories?per_page=100", None);
     assert_eq!(listed["total"].as_u64(), Some(PUSHES as u64), "{listed}");
+
+    // What the second process remembers between token requests ends with
+    // a change made through the first: bob's repeated logins there are
+    // refused once the first has disabled him.
+    stack.create_user("bob");
+    let bob_login = || {
+        reqwest::blocking::Client::new()
+            .get(format!("{}/v2/token?service=registry", second.url))
+            .basic_auth("bob", Some(portunus_e2e::PASSWORD))
+            .send()
+            .expect("token request")
+            .status()
+            .as_u16()
+    };
+    assert_eq!((bob_login(), bob_login()), (200, 200), "bob logs in");
+    let disable = Some(serde_json::json!({"enabled": false}));
+    api.call("PATCH", "/users/bob", disable);
+    let refused = eventually(Duration::from_secs(5), || {
+        (bob_login() == 401).then_some(())
+    });
+    assert!(refused.is_some(), "the second process still lets bob in");
     drop(second);
 }

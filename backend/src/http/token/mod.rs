@@ -22,7 +22,6 @@ use crate::accounts::ldap;
 use crate::accounts::lockout::Attempt;
 use crate::accounts::refresh_tokens;
 use crate::audit::{self, Actor, Target};
-use crate::authz::facts;
 use crate::authz::{self, Subject};
 use crate::crypto::password;
 use crate::db::entities::user;
@@ -266,7 +265,8 @@ async fn answer(
                 let now = chrono::Utc::now();
                 let ldap = state.ldap.as_deref();
                 let registry_id = state.catalog.registry_id;
-                let Some(user) = ldap::recheck(&state.db, ldap, registry_id, user, now).await?
+                let Some(user) =
+                    ldap::recheck(&state.db, &state.epoch, ldap, registry_id, user, now).await?
                 else {
                     return Err(TokenError::unauthorized(
                         "the directory no longer knows this account, so its refresh tokens ended; ask an administrator",
@@ -353,9 +353,14 @@ async fn granted_access(
     scopes: &[Scope],
 ) -> Result<Vec<AccessEntry>, Error> {
     let mut access = Vec::with_capacity(scopes.len());
+    let epoch = state.epoch.current(&state.db, Instant::now()).await;
     for scope in scopes {
         let facts = if scope.resource_type == "repository" {
-            facts::repository_facts(&state.db, state.catalog.registry_id, subject, &scope.name)
+            let registry_id = state.catalog.registry_id;
+            let (db, name) = (&state.db, &scope.name);
+            state
+                .facts
+                .repository_facts(db, epoch, registry_id, subject, name)
                 .await?
         } else {
             None
@@ -416,6 +421,8 @@ async fn authenticate(
     if let Err(e) = &result
         && refused
     {
+        // The count of wrong passwords, or a lock, changed here.
+        state.epoch.moved();
         let params = json!({ "reason": e.message });
         credentials::record_failure(
             &state.db,

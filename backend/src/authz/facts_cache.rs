@@ -1,0 +1,66 @@
+//! Namespace facts remembered between token requests: registry clients ask
+//! for a token for the same repositories again and again. An entry counts
+//! only at the authorization epoch (`db::epoch`) it was read at, which any
+//! change to namespaces or team memberships moves.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use portunus_shared::names::parse_repository_path;
+use sea_orm::ConnectionTrait;
+
+use super::{NamespaceFacts, Subject, facts};
+use crate::error::Result;
+
+/// Whose facts (`None`: anybody's) about which namespace of which registry
+/// (`None`: its global one).
+type Key = (i64, Option<i64>, Option<String>);
+
+pub struct FactsCache {
+    capacity: usize,
+    entries: Mutex<HashMap<Key, (u64, Option<NamespaceFacts>)>>,
+}
+
+impl FactsCache {
+    /// Holds up to `capacity` entries; one more starts it over.
+    pub fn new(capacity: usize) -> FactsCache {
+        FactsCache {
+            capacity,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// [`facts::repository_facts`], read from the database only when not
+    /// remembered from `epoch` (as read before this call).
+    pub async fn repository_facts(
+        &self,
+        db: &impl ConnectionTrait,
+        epoch: u64,
+        registry_id: i64,
+        subject: &Subject,
+        repository: &str,
+    ) -> Result<Option<NamespaceFacts>> {
+        let Ok(path) = parse_repository_path(repository) else {
+            return Ok(None);
+        };
+        let key = (
+            registry_id,
+            subject.user_id,
+            path.namespace.map(str::to_owned),
+        );
+        if let Ok(entries) = self.entries.lock()
+            && let Some((at, known)) = entries.get(&key)
+            && *at == epoch
+        {
+            return Ok(*known);
+        }
+        let known = facts::repository_facts(db, registry_id, subject, repository).await?;
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+            entries.insert(key, (epoch, known));
+        }
+        Ok(known)
+    }
+}
