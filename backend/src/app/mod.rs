@@ -137,6 +137,7 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
         state.catalog.clone(),
         state.events.clone(),
     ));
+    tokio::spawn(db::upkeep(state.db.clone()));
     tokio::spawn(scheduled_sync(state.clone()));
     tokio::spawn(prune_sign_in_guards(state.clone()));
     tokio::spawn(check_directory_accounts(state.clone()));

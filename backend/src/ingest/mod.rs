@@ -14,7 +14,7 @@ pub mod sync;
 
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{DatabaseConnection, EntityTrait, Set};
+use sea_orm::{DatabaseBackend, DatabaseConnection, EntityTrait, Set};
 use serde_json::Value;
 
 pub use counters::Counters;
@@ -70,35 +70,38 @@ pub fn parse_envelope(bytes: &[u8]) -> Result<Vec<Event>, String> {
         .collect()
 }
 
-/// Stores the events in one transaction; returns how many were new.
+/// Stores the events at once, in one statement; returns how many were new.
 pub async fn store(
     db: &DatabaseConnection,
     registry_id: i64,
     events: &[Event],
 ) -> Result<u64, Error> {
-    let txn = crate::db::begin_write(db).await?;
-    let mut stored = 0;
-    for event in events {
-        let row = registry_event::ActiveModel {
-            event_id: Set(event.id.clone()),
-            registry_id: Set(Some(registry_id)),
-            action: Set(event.action.clone()),
-            payload: Set(event.payload.clone()),
-            received_at: Set(Utc::now()),
-            processed_at: Set(None),
-            error: Set(None),
-            held_host: Set(None),
-            ..Default::default()
-        };
-        stored += registry_event::Entity::insert(row)
-            .on_conflict(
-                OnConflict::column(registry_event::Column::EventId)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
+    if events.is_empty() {
+        return Ok(0);
     }
+    let rows = events.iter().map(|event| registry_event::ActiveModel {
+        event_id: Set(event.id.clone()),
+        registry_id: Set(Some(registry_id)),
+        action: Set(event.action.clone()),
+        payload: Set(event.payload.clone()),
+        received_at: Set(Utc::now()),
+        processed_at: Set(None),
+        error: Set(None),
+        held_host: Set(None),
+        ..Default::default()
+    });
+    let insert = registry_event::Entity::insert_many(rows).on_conflict(
+        OnConflict::column(registry_event::Column::EventId)
+            .do_nothing()
+            .to_owned(),
+    );
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        // One statement is its own transaction: one round trip.
+        return Ok(insert.exec_without_returning(db).await?);
+    }
+    // SQLite: in this process's queue of writers (`db::begin_write`).
+    let txn = crate::db::begin_write(db).await?;
+    let stored = insert.exec_without_returning(&*txn).await?;
     txn.commit().await?;
     Ok(stored)
 }

@@ -8,12 +8,12 @@
 //! yet, in the transaction of its effect, keeps each applied exactly once
 //! even while a lease changes hands.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Value, json};
 
@@ -27,13 +27,18 @@ use crate::db::leases;
 use crate::error::{Error, Result};
 use crate::ingest::Counters;
 use crate::ingest::Events;
-use crate::registry::{INTERNAL_IDENTITY, RegistryError};
+use crate::registry::{INTERNAL_IDENTITY, ImageMetadata, RegistryError};
 
 const BATCH: u64 = 100;
 const IDLE_WAIT: Duration = Duration::from_secs(2);
+/// How long after the first new event the batch is read.
+const SETTLE: Duration = Duration::from_millis(25);
 const RETRY_WAIT: Duration = Duration::from_secs(5);
-/// How long the lease lasts unless renewed (every batch renews it).
+/// How long the lease lasts unless renewed.
 const LEASE: Duration = Duration::from_secs(20);
+/// How old the lease may get before a batch renews it (well before it ends,
+/// without a write per batch).
+const RENEW_AFTER: Duration = Duration::from_secs(5);
 
 /// Processes events until the process ends: at once when the notification
 /// endpoint stored some, and every few seconds in any case (restart-safe:
@@ -48,32 +53,44 @@ pub async fn run(catalog: Catalog, events: std::sync::Arc<Events>) {
         Err(e) => tracing::warn!(error = %e, "cannot release held registry events"),
     }
     let holder = leases::holder_id();
+    let mut renewed: Option<Instant> = None;
     loop {
-        match leases::acquire(
-            &catalog.db,
-            leases::names::EVENTS,
-            &holder,
-            LEASE,
-            Utc::now(),
-        )
-        .await
-        {
-            Ok(true) => {}
-            Ok(false) => {
-                // Another process applies events; stand by in case it dies.
-                let _ = tokio::time::timeout(IDLE_WAIT, events.waiting.notified()).await;
-                continue;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot take the event processor's lease: will retry");
-                tokio::time::sleep(RETRY_WAIT).await;
-                continue;
+        // A lease held for a while yet costs no write to renew.
+        if renewed.is_none_or(|at| at.elapsed() >= RENEW_AFTER) {
+            match leases::acquire(
+                &catalog.db,
+                leases::names::EVENTS,
+                &holder,
+                LEASE,
+                Utc::now(),
+            )
+            .await
+            {
+                Ok(true) => renewed = Some(Instant::now()),
+                Ok(false) => {
+                    // Another process applies events; stand by in case it dies.
+                    renewed = None;
+                    let _ = tokio::time::timeout(IDLE_WAIT, events.waiting.notified()).await;
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot take the event processor's lease: will retry");
+                    renewed = None;
+                    tokio::time::sleep(RETRY_WAIT).await;
+                    continue;
+                }
             }
         }
         match process_pending(&catalog, &events).await {
             Ok(n) if n as u64 == BATCH => continue,
             Ok(_) => {
-                let _ = tokio::time::timeout(IDLE_WAIT, events.waiting.notified()).await;
+                let woken = tokio::time::timeout(IDLE_WAIT, events.waiting.notified()).await;
+                if woken.is_ok() {
+                    // Let the events that follow this one arrive: one
+                    // transaction applies them all, instead of one commit
+                    // each competing with the endpoint's commits.
+                    tokio::time::sleep(SETTLE).await;
+                }
             }
             Err(e) => {
                 tracing::warn!(error = %e, "registry events wait: will retry");
@@ -83,8 +100,12 @@ pub async fn run(catalog: Catalog, events: std::sync::Arc<Events>) {
     }
 }
 
-/// Processes one batch of unprocessed events; returns how many were done.
-/// Stops early (with an error) when the registry cannot be reached.
+/// Processes one batch of unprocessed events, in order; returns how many
+/// were done. What each comes to is worked out first (asking the registry
+/// where needed), then all are written in one transaction, or one by one
+/// when one of them cannot be written with the others. Stops early (with an
+/// error) at the first event that needs the registry when it cannot be
+/// reached; the events before it are done.
 pub async fn process_pending(catalog: &Catalog, events: &Events) -> Result<usize> {
     let pending = registry_event::Entity::find()
         .filter(registry_event::Column::ProcessedAt.is_null())
@@ -93,27 +114,26 @@ pub async fn process_pending(catalog: &Catalog, events: &Events) -> Result<usize
         .limit(BATCH)
         .all(&catalog.db)
         .await?;
-    let mut done = 0;
+    let mut steps = Vec::with_capacity(pending.len());
+    let mut unreachable = None;
     for event in pending {
-        let outcome = apply(catalog, events, &event).await;
-        match outcome {
-            Ok(()) => Counters::add(&events.counters.events_applied, 1),
-            // Another process applied it meanwhile; what this one did is undone.
-            Err(Failure::AlreadyApplied) => {}
-            // Nothing to gain from retrying these: record why and move on.
-            Err(Failure::Skip(reason)) => {
-                tracing::info!(event = %event.event_id, %reason, "registry event not applied");
-                Counters::add(&events.counters.events_failed, 1);
-                match mark(&catalog.db, &event, Some(reason)).await {
-                    Ok(()) | Err(Failure::AlreadyApplied) => {}
-                    Err(_) => return Err(Error::Internal("cannot mark an event".into())),
-                }
+        match prepare(catalog, events, &event).await {
+            Ok(step) => steps.push((event, step)),
+            Err(reason) => {
+                unreachable = Some(reason);
+                break;
             }
-            Err(Failure::Retry(reason)) => return Err(Error::Internal(reason)),
         }
-        done += 1;
     }
-    Ok(done)
+    if !steps.is_empty() && !write_together(catalog, events, &steps).await? {
+        for (event, step) in &steps {
+            write_alone(catalog, events, event, step).await?;
+        }
+    }
+    match unreachable {
+        Some(reason) => Err(Error::Internal(reason)),
+        None => Ok(steps.len()),
+    }
 }
 
 enum Failure {
@@ -157,14 +177,46 @@ fn is_blob(media_type: &str) -> bool {
     media_type.contains("octet-stream")
 }
 
-/// Applies one event and marks it processed, in one transaction.
-async fn apply(
+/// What applying an event comes to, worked out from the event and the
+/// registry before any transaction opens.
+enum Step {
+    /// Nothing to record but that it was seen, with why when it changed
+    /// nothing it might have.
+    Mark(Option<String>),
+    /// Cannot be applied: marked with the reason and counted as failed.
+    Fail(String),
+    /// Names a registry host Portunus does not know: kept, unapplied.
+    Hold(String),
+    Push {
+        repository: String,
+        tag: Option<String>,
+        actor: Option<String>,
+        image: Box<ImageMetadata>,
+        at: DateTime<Utc>,
+    },
+    Pull {
+        repository: String,
+        reference: String,
+        at: DateTime<Utc>,
+    },
+    Delete {
+        repository: String,
+        digest: Option<String>,
+        tag: Option<String>,
+    },
+}
+
+/// What `event` comes to; an error (the registry cannot be reached) means
+/// it is to be retried later.
+async fn prepare(
     catalog: &Catalog,
     events: &Events,
     event: &registry_event::Model,
-) -> std::result::Result<(), Failure> {
-    let payload: Value =
-        serde_json::from_str(&event.payload).map_err(|e| Failure::Skip(e.to_string()))?;
+) -> std::result::Result<Step, String> {
+    let payload: Value = match serde_json::from_str(&event.payload) {
+        Ok(payload) => payload,
+        Err(e) => return Ok(Step::Fail(e.to_string())),
+    };
     let repository = text(&payload, &["target", "repository"])
         .unwrap_or_default()
         .to_owned();
@@ -180,7 +232,7 @@ async fn apply(
         // Portunus's own throwaway manifest, pushed only to delete one tag
         // (`RegistryClient::delete_tag`) and deleted right after: recording
         // it would show, for a moment, a tag that is being deleted.
-        return mark(&catalog.db, event, None).await;
+        return Ok(Step::Mark(None));
     }
     let effective = match event.action.as_str() {
         "push" => digest.is_some() && !is_blob(media_type),
@@ -192,12 +244,7 @@ async fn apply(
         && !hosts::is_known(host, &events.registry_names)
     {
         let Some(reference) = digest.as_deref().or(tag.as_deref()) else {
-            return mark(
-                &catalog.db,
-                event,
-                Some("the event names no tag or digest".into()),
-            )
-            .await;
+            return Ok(Step::Mark(Some("the event names no tag or digest".into())));
         };
         let confirmed = match catalog
             .registry
@@ -207,126 +254,226 @@ async fn apply(
             // What the event says is there: the registry, reached by another name.
             Ok(_) => event.action != "delete",
             Err(RegistryError::NotFound(_)) => event.action == "delete",
-            Err(e) => return Err(Failure::Retry(e.to_string())),
+            Err(e) => return Err(e.to_string()),
         };
         if !confirmed && event.action == "pull" {
             // A pull changes little; one that cannot be confirmed is noted, not held.
-            let note = format!(
+            return Ok(Step::Mark(Some(format!(
                 "pull named the unknown registry host {host:?} and the registry does not confirm it"
-            );
-            return mark(&catalog.db, event, Some(note)).await;
+            ))));
         }
         if !confirmed {
-            return hold(catalog, events, event, host).await;
+            return Ok(Step::Hold(host.to_owned()));
         }
     }
-
-    // Fetch what a push points at before opening the transaction.
-    let fetched = match (event.action.as_str(), &tag, &digest) {
-        ("push", Some(_), Some(digest)) if !is_blob(media_type) => catalog
-            .registry
-            .describe(&repository, digest)
-            .await
-            .map(Some),
-        ("push", None, Some(digest)) if may_have_subject(media_type) => {
-            catalog
-                .registry
-                .describe_artifact(&repository, digest)
-                .await
-        }
-        _ => Ok(None),
-    };
-    let pushed = match fetched {
-        Ok(pushed) => pushed,
-        Err(RegistryError::NotFound(what)) => {
-            return mark(&catalog.db, event, Some(format!("{what} is gone"))).await;
-        }
-        Err(RegistryError::Invalid(m)) => return mark(&catalog.db, event, Some(m)).await,
-        Err(e) => return Err(Failure::Retry(e.to_string())),
-    };
-
-    let txn = crate::db::begin_write(&catalog.db).await?;
-    let note = match event.action.as_str() {
+    match event.action.as_str() {
         "push" => {
-            // Blobs, and manifests pushed by digest only that are no
-            // artifact (images of an index), leave nothing to record.
-            if let Some(meta) = pushed {
-                let pusher = match &actor {
-                    Some(name) => users::find_by_name(&txn, name).await?,
-                    None => None,
-                };
-                let repo =
-                    repositories::ensure(&txn, catalog.registry_id, &repository, pusher.as_ref())
-                        .await?;
-                let pusher_id = pusher.as_ref().map(|u| u.id);
-                let mut params = json!({"digest": meta.digest, "size": meta.size, "media_type": meta.media_type});
-                let name = match &tag {
-                    Some(tag) => {
-                        repositories::record_tag(&txn, &repo, tag, &meta, pusher_id, at, 0).await?;
-                        format!("{repository}:{tag}")
-                    }
-                    None => {
-                        repositories::record_artifact(&txn, &repo, &meta, pusher_id, at).await?;
-                        params["subject"] = json!(meta.subject);
-                        params["artifact_type"] = json!(meta.artifact_type);
-                        format!("{repository}@{}", meta.digest)
-                    }
-                };
-                let audit_actor = pusher.as_ref().map_or_else(
-                    || Actor {
-                        id: None,
-                        name: actor.clone().unwrap_or_else(|| "registry".into()),
-                    },
-                    |u| Actor::user(u.id, &u.username),
-                );
-                let target = Target::repository(Some(repo.id), &name);
-                audit::record(&txn, &audit_actor, "repository.push", target, Some(params)).await?;
-            }
-            None
+            let fetched = match (&tag, &digest) {
+                (Some(_), Some(digest)) if !is_blob(media_type) => catalog
+                    .registry
+                    .describe(&repository, digest)
+                    .await
+                    .map(Some),
+                (None, Some(digest)) if may_have_subject(media_type) => {
+                    catalog
+                        .registry
+                        .describe_artifact(&repository, digest)
+                        .await
+                }
+                _ => Ok(None),
+            };
+            Ok(match fetched {
+                // Blobs, and manifests pushed by digest only that are no
+                // artifact (images of an index), leave nothing to record.
+                Ok(None) => Step::Mark(None),
+                Ok(Some(image)) => Step::Push {
+                    repository,
+                    tag,
+                    actor,
+                    image: Box::new(image),
+                    at,
+                },
+                Err(RegistryError::NotFound(what)) => Step::Mark(Some(format!("{what} is gone"))),
+                Err(RegistryError::Invalid(m)) => Step::Mark(Some(m)),
+                Err(e) => return Err(e.to_string()),
+            })
         }
-        "pull" => {
-            if let (Some(repo), Some(reference)) = (
-                repositories::find(&txn, catalog.registry_id, &repository).await?,
-                tag.as_ref().or(digest.as_ref()),
-            ) {
-                repositories::record_pull(&txn, &repo, reference, at).await?;
-            }
-            None
-        }
-        "delete" => {
-            if let Some(repo) = repositories::find(&txn, catalog.registry_id, &repository).await? {
-                repositories::forget_tags(&txn, &repo, digest.as_deref(), tag.as_deref()).await?;
-            }
-            None
-        }
-        "mount" => None,
-        other => Some(format!("unknown action {other:?}")),
-    };
-    mark(&txn, event, note).await?;
-    txn.commit().await?;
-    Ok(())
+        "pull" => Ok(match tag.or(digest) {
+            Some(reference) => Step::Pull {
+                repository,
+                reference,
+                at,
+            },
+            None => Step::Mark(None),
+        }),
+        "delete" => Ok(Step::Delete {
+            repository,
+            digest,
+            tag,
+        }),
+        "mount" => Ok(Step::Mark(None)),
+        other => Ok(Step::Mark(Some(format!("unknown action {other:?}")))),
+    }
 }
 
-/// Keeps an event that names an unknown registry host, unapplied, until
-/// that host is configured; says so in the log and the metrics.
-async fn hold(
+/// Writes what `step` says and marks `event` processed, in `txn`.
+async fn write(
+    txn: &DatabaseTransaction,
+    registry_id: i64,
+    event: &registry_event::Model,
+    step: &Step,
+) -> std::result::Result<(), Failure> {
+    let note = match step {
+        Step::Mark(note) => note.clone(),
+        Step::Fail(reason) => Some(reason.clone()),
+        Step::Hold(host) => {
+            let held = registry_event::Entity::update_many()
+                .col_expr(registry_event::Column::HeldHost, Expr::value(host.clone()))
+                .filter(registry_event::Column::Id.eq(event.id))
+                .filter(registry_event::Column::ProcessedAt.is_null())
+                .exec(txn)
+                .await?;
+            return match held.rows_affected {
+                0 => Err(Failure::AlreadyApplied),
+                _ => Ok(()),
+            };
+        }
+        Step::Push {
+            repository,
+            tag,
+            actor,
+            image,
+            at,
+        } => {
+            let pusher = match actor {
+                Some(name) => users::find_by_name(txn, name).await?,
+                None => None,
+            };
+            let repo = repositories::ensure(txn, registry_id, repository, pusher.as_ref()).await?;
+            let pusher_id = pusher.as_ref().map(|u| u.id);
+            let mut params =
+                json!({"digest": image.digest, "size": image.size, "media_type": image.media_type});
+            let name = match tag {
+                Some(tag) => {
+                    repositories::record_tag(txn, &repo, tag, image, pusher_id, *at, 0).await?;
+                    format!("{repository}:{tag}")
+                }
+                None => {
+                    repositories::record_artifact(txn, &repo, image, pusher_id, *at).await?;
+                    params["subject"] = json!(image.subject);
+                    params["artifact_type"] = json!(image.artifact_type);
+                    format!("{repository}@{}", image.digest)
+                }
+            };
+            let audit_actor = pusher.as_ref().map_or_else(
+                || Actor {
+                    id: None,
+                    name: actor.clone().unwrap_or_else(|| "registry".into()),
+                },
+                |u| Actor::user(u.id, &u.username),
+            );
+            let target = Target::repository(Some(repo.id), &name);
+            audit::record(txn, &audit_actor, "repository.push", target, Some(params)).await?;
+            None
+        }
+        Step::Pull {
+            repository,
+            reference,
+            at,
+        } => {
+            if let Some(repo) = repositories::find(txn, registry_id, repository).await? {
+                repositories::record_pull(txn, &repo, reference, *at).await?;
+            }
+            None
+        }
+        Step::Delete {
+            repository,
+            digest,
+            tag,
+        } => {
+            if let Some(repo) = repositories::find(txn, registry_id, repository).await? {
+                repositories::forget_tags(txn, &repo, digest.as_deref(), tag.as_deref()).await?;
+            }
+            None
+        }
+    };
+    mark(txn, event, note).await
+}
+
+/// Counts (and for the unusual, logs) what a written step did.
+fn count(events: &Events, event: &registry_event::Model, step: &Step) {
+    let counters = &events.counters;
+    match step {
+        Step::Fail(reason) => {
+            tracing::info!(event = %event.event_id, %reason, "registry event not applied");
+            Counters::add(&counters.events_failed, 1);
+        }
+        Step::Hold(host) => {
+            tracing::warn!(
+                event = %event.event_id,
+                %host,
+                known = ?events.registry_names,
+                "registry event held: it names a registry host Portunus does not know and the registry does not confirm it; \
+                 if clients reach the registry by that name, add it to registry.hostnames and restart"
+            );
+            Counters::add(&counters.events_held, 1);
+        }
+        _ => Counters::add(&counters.events_applied, 1),
+    }
+}
+
+/// Writes every step in one transaction (one commit for the batch);
+/// `false`, with nothing written, when one of them cannot be written with
+/// the others (another process applied it, or its effect is refused).
+async fn write_together(
+    catalog: &Catalog,
+    events: &Events,
+    steps: &[(registry_event::Model, Step)],
+) -> Result<bool> {
+    let txn = crate::db::begin_write(&catalog.db).await?;
+    for (event, step) in steps {
+        if write(&txn, catalog.registry_id, event, step).await.is_err() {
+            return Ok(false);
+        }
+    }
+    txn.commit().await?;
+    for (event, step) in steps {
+        count(events, event, step);
+    }
+    Ok(true)
+}
+
+/// Writes one step in a transaction of its own. An effect that is refused
+/// (nothing to gain from retrying it) leaves the event marked with why.
+async fn write_alone(
     catalog: &Catalog,
     events: &Events,
     event: &registry_event::Model,
-    host: &str,
-) -> std::result::Result<(), Failure> {
-    tracing::warn!(
-        event = %event.event_id,
-        %host,
-        known = ?events.registry_names,
-        "registry event held: it names a registry host Portunus does not know and the registry does not confirm it; \
-         if clients reach the registry by that name, add it to registry.hostnames and restart"
-    );
-    Counters::add(&events.counters.events_held, 1);
-    let mut row: registry_event::ActiveModel = event.clone().into();
-    row.held_host = Set(Some(host.to_owned()));
-    row.update(&catalog.db).await?;
-    Ok(())
+    step: &Step,
+) -> Result<()> {
+    let txn = crate::db::begin_write(&catalog.db).await?;
+    let failed = match write(&txn, catalog.registry_id, event, step).await {
+        Ok(()) => {
+            txn.commit().await?;
+            count(events, event, step);
+            return Ok(());
+        }
+        // Another process applied it meanwhile; what this one did is undone.
+        Err(Failure::AlreadyApplied) => return Ok(()),
+        Err(Failure::Retry(reason)) => return Err(Error::Internal(reason)),
+        Err(Failure::Skip(reason)) => Step::Fail(reason),
+    };
+    drop(txn);
+    let txn = crate::db::begin_write(&catalog.db).await?;
+    match write(&txn, catalog.registry_id, event, &failed).await {
+        Ok(()) => {
+            txn.commit().await?;
+            count(events, event, &failed);
+            Ok(())
+        }
+        Err(Failure::AlreadyApplied) => Ok(()),
+        Err(_) => Err(Error::Internal("cannot mark an event".into())),
+    }
 }
 
 /// Makes held events whose host is now configured wait for processing again.

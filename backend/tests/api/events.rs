@@ -8,6 +8,19 @@ use crate::kit::kits;
 
 const MEDIA_TYPE: &str = "application/vnd.docker.distribution.events.v1+json";
 
+/// Sends `envelope` to the notification endpoint as the registry does.
+async fn notify(kit: &crate::kit::Kit, envelope: &serde_json::Value) -> crate::kit::Answer {
+    let secret = format!("Bearer {}", kit.state.notification_secret);
+    kit.send(
+        kit.client
+            .post("/v2/webhooks/events")
+            .header("Authorization", secret)
+            .header("Content-Type", MEDIA_TYPE)
+            .body(envelope.to_string()),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn events_are_stored_once_and_only_with_the_secret() {
     for kit in kits().await {
@@ -96,18 +109,7 @@ async fn administrators_see_pending_and_failed_events() {
          "target": {"repository": "root/app", "tag": "1", "digest": "sha256:abc",
                     "mediaType": "application/vnd.oci.image.manifest.v1+json"}},
     ]});
-    let answer = kit
-        .send(
-            kit.client
-                .post("/v2/webhooks/events")
-                .header(
-                    "Authorization",
-                    format!("Bearer {}", kit.state.notification_secret),
-                )
-                .header("Content-Type", MEDIA_TYPE)
-                .body(envelope.to_string()),
-        )
-        .await;
+    let answer = notify(&kit, &envelope).await;
     answer.assert_status(200, "answer");
     // No registry answers in API tests: the push waits, nothing is lost.
     let outcome =
@@ -209,24 +211,14 @@ async fn metrics_count_the_database_at_most_every_fifteen_seconds() {
 #[tokio::test]
 async fn portunus_own_throwaway_pushes_are_never_recorded() {
     let kit = crate::kit::Kit::new("sqlite", None).await;
-    let secret = format!("Bearer {}", kit.state.notification_secret);
     let envelope = json!({"events": [{
         "id": "throwaway", "action": "push",
         "target": {"repository": "alice/app", "tag": "t0",
                    "mediaType": "application/vnd.oci.image.manifest.v1+json",
                    "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000"},
         "actor": {"name": portunus::registry::INTERNAL_IDENTITY},
-    }]})
-    .to_string();
-    let stored = kit
-        .send(
-            kit.client
-                .post("/v2/webhooks/events")
-                .header("Authorization", secret)
-                .header("Content-Type", MEDIA_TYPE)
-                .body(envelope),
-        )
-        .await;
+    }]});
+    let stored = notify(&kit, &envelope).await;
     stored.assert_status(200, "stored");
     // No registry runs here: a push anyone else made would wait for it.
     let done = portunus::ingest::process::process_pending(&kit.state.catalog, &kit.state.events)
@@ -247,4 +239,54 @@ async fn portunus_own_throwaway_pushes_are_never_recorded() {
         .await
         .unwrap();
     assert_eq!(repositories, 0, "nothing recorded");
+}
+
+/// Events that need nothing from the registry are applied together, in
+/// order, each with its own outcome, in one call.
+#[tokio::test]
+async fn a_batch_of_events_is_applied_in_one_pass_each_with_its_outcome() {
+    for kit in crate::kit::kits().await {
+        let event = |id: &str, action: &str| json!({"id": id, "action": action, "target": {"repository": "alice/app", "tag": "t0"}});
+        let envelope = json!({"events": [
+            event("p1", "pull"), event("odd", "frobnicate"), event("d1", "delete"), event("m1", "mount"),
+        ]});
+        let stored = notify(&kit, &envelope).await;
+        stored.assert_status(200, "stored");
+        let done =
+            portunus::ingest::process::process_pending(&kit.state.catalog, &kit.state.events)
+                .await
+                .expect("nothing asks the registry");
+        assert_eq!(done, 4, "{}", kit.backend);
+        let mut rows = registry_event::Entity::find()
+            .all(&kit.state.db)
+            .await
+            .unwrap();
+        rows.sort_by_key(|r| r.id);
+        let outcomes: Vec<(&str, bool, Option<&str>)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.event_id.as_str(),
+                    r.processed_at.is_some(),
+                    r.error.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("p1", true, None),
+                ("odd", true, Some("unknown action \"frobnicate\"")),
+                ("d1", true, None),
+                ("m1", true, None),
+            ],
+            "{}",
+            kit.backend
+        );
+        let again =
+            portunus::ingest::process::process_pending(&kit.state.catalog, &kit.state.events)
+                .await
+                .expect("nothing left");
+        assert_eq!(again, 0, "{}", kit.backend);
+    }
 }
