@@ -137,7 +137,7 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
         state.catalog.clone(),
         state.events.clone(),
     ));
-    tokio::spawn(db::upkeep(state.db.clone()));
+    tokio::spawn(db::upkeep(state.config.database_url()));
     tokio::spawn(scheduled_sync(state.clone()));
     tokio::spawn(prune_sign_in_guards(state.clone()));
     tokio::spawn(check_directory_accounts(state.clone()));
@@ -230,6 +230,15 @@ async fn scheduled_sync(state: SharedState) {
         dry_run: false,
         concurrency: 8,
         fresh: false,
+        trust_confirmed_within: match state.config.registry.recheck_tags_hours {
+            0 => None,
+            hours => Some(
+                i64::try_from(hours)
+                    .ok()
+                    .and_then(chrono::Duration::try_hours)
+                    .unwrap_or(chrono::Duration::MAX),
+            ),
+        },
     };
     let run_once = match strategy {
         SyncStrategy::Off => return,

@@ -3,7 +3,7 @@
 //! `sha256-HEX.sig` / `.att` / `.sbom` tags (which then are not listed as
 //! images of their own).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use portunus_shared::api;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -38,6 +38,9 @@ pub async fn of(db: &DatabaseConnection, repo: &repository::Model) -> Result<Vec
     let tags = repositories::tags_of(db, repo).await?;
     let mut artifacts: BTreeMap<String, Vec<api::Artifact>> = BTreeMap::new();
     let mut images: Vec<api::Image> = Vec::new();
+    // Where each digest's image is in `images` (repositories with thousands
+    // of images are not searched through for every tag).
+    let mut index: HashMap<String, usize> = HashMap::new();
     // Tags come newest first, so each image's first tag gives its push time.
     for tag in tags {
         if let Some((subject, kind)) = cosign_tag(&tag.name) {
@@ -52,27 +55,30 @@ pub async fn of(db: &DatabaseConnection, repo: &repository::Model) -> Result<Vec
             });
             continue;
         }
-        match images.iter_mut().find(|i| i.digest == tag.digest) {
+        match index.get(&tag.digest).map(|&at| &mut images[at]) {
             Some(image) => {
                 image.tags.push(tag.name);
                 if tag.pulled_at > image.pulled_at {
                     image.pulled_at = tag.pulled_at;
                 }
             }
-            None => images.push(api::Image {
-                digest: tag.digest,
-                media_type: tag.media_type,
-                size: tag.size,
-                layers: tag.layers,
-                created: tag.created,
-                platforms: tag.platforms,
-                tags: vec![tag.name],
-                pushed_at: tag.pushed_at,
-                pushed_by: tag.pushed_by,
-                pushed_by_display_name: tag.pushed_by_display_name,
-                pulled_at: tag.pulled_at,
-                artifacts: Vec::new(),
-            }),
+            None => {
+                index.insert(tag.digest.clone(), images.len());
+                images.push(api::Image {
+                    digest: tag.digest,
+                    media_type: tag.media_type,
+                    size: tag.size,
+                    layers: tag.layers,
+                    created: tag.created,
+                    platforms: tag.platforms,
+                    tags: vec![tag.name],
+                    pushed_at: tag.pushed_at,
+                    pushed_by: tag.pushed_by,
+                    pushed_by_display_name: tag.pushed_by_display_name,
+                    pulled_at: tag.pulled_at,
+                    artifacts: Vec::new(),
+                });
+            }
         }
     }
     let rows = artifact::Entity::find()

@@ -192,6 +192,11 @@ pub struct RegistryConfig {
     pub sync: SyncStrategy,
     /// Seconds between periodic syncs (`update` and `update-delete`).
     pub sync_interval_seconds: u64,
+    /// The periodic passes ask the registry about a known tag only when
+    /// nothing (an event, an earlier pass) confirmed it for this many
+    /// hours; new and vanished tags are found in every pass. 0: every pass
+    /// asks about every tag.
+    pub recheck_tags_hours: u64,
     /// Other names clients reach the registry by (a proxy's host name, a
     /// LAN address), besides the host of `url`.
     pub hostnames: Vec<String>,
@@ -258,6 +263,7 @@ impl Default for RegistryConfig {
             notification_secret: String::new(),
             sync: SyncStrategy::Initial,
             sync_interval_seconds: 3600,
+            recheck_tags_hours: 24,
             hostnames: Vec::new(),
         }
     }

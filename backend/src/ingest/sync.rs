@@ -35,6 +35,10 @@ pub struct Options {
     pub concurrency: usize,
     /// Start over even when an interrupted pass could be resumed.
     pub fresh: bool,
+    /// Known tags that an event or a pass confirmed within this long are
+    /// taken as they are, without asking the registry; `None` asks about
+    /// every known tag. New and vanished tags are found either way.
+    pub trust_confirmed_within: Option<chrono::Duration>,
 }
 
 /// What a pass did (or, in a dry run, would do).
@@ -232,7 +236,18 @@ pub async fn run_pass(
             let permits = permits.clone();
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                sync_repository(&catalog, &name, generation, started, options.dry_run).await
+                let trusted_since = options.trust_confirmed_within.map(|d| {
+                    started
+                        .checked_sub_signed(d)
+                        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+                });
+                let pass = Pass {
+                    generation,
+                    started,
+                    trusted_since,
+                    dry_run: options.dry_run,
+                };
+                sync_repository(&catalog, &name, pass).await
             });
         }
         while let Some(joined) = tasks.join_next().await {
@@ -265,13 +280,34 @@ pub async fn run_pass(
     Ok(total)
 }
 
-async fn sync_repository(
-    catalog: &Catalog,
-    path: &str,
+/// What a repository's sync needs to know of its pass.
+#[derive(Clone, Copy)]
+struct Pass {
     generation: i64,
     started: DateTime<Utc>,
+    /// Known tags confirmed since then are not asked about.
+    trusted_since: Option<DateTime<Utc>>,
     dry_run: bool,
-) -> Result<Summary> {
+}
+
+/// Whether a pass that trusts what was confirmed since `since` takes `tag`
+/// as it is. A tag's digest is confirmed by the event or sync that recorded
+/// it (`updated_at`) and by each pass that saw it unchanged (its generation
+/// is that pass's start, in milliseconds).
+fn trusted(tag: &tag::Model, since: Option<DateTime<Utc>>) -> bool {
+    let seen =
+        DateTime::from_timestamp_millis(tag.sync_generation).filter(|_| tag.sync_generation > 0);
+    let confirmed = tag.updated_at.max(seen);
+    since.is_some_and(|since| confirmed.is_some_and(|at| at >= since))
+}
+
+async fn sync_repository(catalog: &Catalog, path: &str, pass: Pass) -> Result<Summary> {
+    let Pass {
+        generation,
+        started,
+        trusted_since,
+        dry_run,
+    } = pass;
     let mut summary = Summary {
         repositories: 1,
         ..Default::default()
@@ -288,6 +324,11 @@ async fn sync_repository(
     for name in names {
         summary.tags += 1;
         let existing = known.iter().find(|t| t.name == name);
+        if let Some(existing) = existing.filter(|t| trusted(t, trusted_since)) {
+            summary.unchanged += 1;
+            unchanged_ids.push(existing.id);
+            continue;
+        }
         // A HEAD is enough to see that a known tag did not move.
         if let Some(existing) = existing {
             match catalog.registry.manifest_digest(path, &name).await {
@@ -380,6 +421,36 @@ async fn forget_unseen(
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn only_tags_confirmed_since_the_cut_off_are_trusted() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().expect("a time");
+        let tag = |updated: Option<&str>, seen: Option<&str>| tag::Model {
+            id: 1,
+            repository_id: 1,
+            name: "t".into(),
+            digest: "sha256:0".into(),
+            image_id: None,
+            size: 0,
+            pushed_by_id: None,
+            pushed_at: at("2026-01-01T00:00:00Z"),
+            pulled_at: None,
+            media_type: String::new(),
+            layers: 0,
+            created_at: None,
+            labels: None,
+            platforms: None,
+            updated_at: updated.map(at),
+            sync_generation: seen.map_or(0, |s| at(s).timestamp_millis()),
+        };
+        let since = Some(at("2026-06-01T00:00:00Z"));
+        let (old, new) = (Some("2026-05-31T23:59:59Z"), Some("2026-06-01T00:00:00Z"));
+        assert!(trusted(&tag(new, None), since), "recorded since");
+        assert!(trusted(&tag(old, new), since), "seen unchanged since");
+        assert!(!trusted(&tag(old, old), since), "confirmed before");
+        assert!(!trusted(&tag(None, None), since), "never confirmed");
+        assert!(!trusted(&tag(new, new), None), "a pass that trusts nothing");
+    }
 
     #[test]
     fn progress_lines() {
