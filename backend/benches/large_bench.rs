@@ -194,6 +194,8 @@ async fn seed(db: &DatabaseConnection, registry_id: i64) {
             description: Set(String::new()),
             created_at: Set(at(r)),
             last_pushed_at: Set(Some(at(r * 10 + TAGS_PER_REPOSITORY - 1))),
+            // Counted by the triggers on `stars` as stars are inserted.
+            star_count: Set(0),
         }),
     )
     .await;

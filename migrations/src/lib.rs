@@ -22,6 +22,7 @@ mod m20261130_000015_list_indexes;
 mod m20261130_000016_repository_last_push;
 mod m20261130_000017_stars_by_repository;
 mod m20261130_000018_authz_epoch;
+mod m20261130_000019_repository_star_count;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000016_repository_last_push::Migration),
             Box::new(m20261130_000017_stars_by_repository::Migration),
             Box::new(m20261130_000018_authz_epoch::Migration),
+            Box::new(m20261130_000019_repository_star_count::Migration),
         ]
     }
 }

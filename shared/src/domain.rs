@@ -136,9 +136,9 @@ closed_set! {
         /// By full name.
         #[default]
         Name = "name", "By name",
-        /// Most recently pushed first.
+        /// Most recently pushed first; never pushed last.
         Recent = "recent", "Recently pushed",
-        /// Most starred first.
+        /// Most starred first; among as many stars, the newest repository first.
         Stars = "stars", "Most starred",
     }
 }

@@ -95,9 +95,9 @@ fn filtered(listing: &Listing, mut select: SelectStatement) -> SelectStatement {
 type SortKey = (&'static str, Order, Option<NullOrdering>);
 
 /// The order of `sort`, most significant key first. Names order by
-/// namespace, then repository, and the latest push is kept beside each
-/// repository: the indexes hold these orders, so a page is read without
-/// sorting every repository.
+/// namespace, then repository, and the latest push and the star count are
+/// kept beside each repository: the indexes hold these orders, so a page is
+/// read without sorting every repository.
 fn sort_keys(sort: RepositorySort) -> Vec<SortKey> {
     let mut keys = match sort {
         RepositorySort::Name => vec![],
@@ -109,11 +109,14 @@ fn sort_keys(sort: RepositorySort) -> Vec<SortKey> {
                 ("r.id", Order::Desc, None),
             ];
         }
-        RepositorySort::Stars => vec![(
-            "(SELECT COUNT(*) FROM stars s WHERE s.repository_id = r.id)",
-            Order::Desc,
-            None,
-        )],
+        // Ties by the newer repository: the index on the star count
+        // holds this whole order.
+        RepositorySort::Stars => {
+            return vec![
+                ("r.star_count", Order::Desc, None),
+                ("r.id", Order::Desc, None),
+            ];
+        }
     };
     keys.extend([("n.name", Order::Asc, None), ("r.name", Order::Asc, None)]);
     keys

@@ -381,17 +381,6 @@ pub async fn summarize_many(
         .into_iter()
         .map(|(id, count, newest)| (id, (count, newest)))
         .collect();
-    let star_counts: HashMap<i64, i64> = star::Entity::find()
-        .select_only()
-        .column(star::Column::RepositoryId)
-        .column_as(star::Column::Id.count(), "stars")
-        .filter(star::Column::RepositoryId.is_in(ids.clone()))
-        .group_by(star::Column::RepositoryId)
-        .into_tuple::<(i64, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
     let starred: Vec<i64> = match who.user_id {
         Some(user_id) => {
             star::Entity::find()
@@ -426,7 +415,7 @@ pub async fn summarize_many(
             may_delete: false,
             tags: u64::try_from(count).unwrap_or(0),
             updated_at: newest.map(timestamp),
-            stars: u64::try_from(star_counts.get(&repo.id).copied().unwrap_or(0)).unwrap_or(0),
+            stars: u64::try_from(repo.star_count).unwrap_or(0),
             starred: starred.contains(&repo.id),
         });
     }

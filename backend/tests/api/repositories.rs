@@ -205,6 +205,33 @@ async fn stars_are_per_user_and_follow_visibility() {
                 .json()["stars"],
             0
         );
+
+        // Most starred first; the same count puts the newer repository first.
+        let other = kit.recorded("alice/other", "1").await;
+        let newest = kit.recorded("alice/newest", "1").await;
+        for (who, repo) in [(&alice, other), (&root, other), (&root, id)] {
+            let path = format!("/api/v1/repositories/{repo}/star");
+            kit.call(who, "PUT", &path, None)
+                .await
+                .assert_status(204, "star");
+        }
+        let listed = kit
+            .call(&root, "GET", "/api/v1/repositories?sort=stars", None)
+            .await
+            .json();
+        let order: Vec<(u64, u64)> = listed["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|r| (r["id"].as_u64().unwrap(), r["stars"].as_u64().unwrap()))
+            .collect();
+        let as_u64 = |id: i64| u64::try_from(id).unwrap();
+        assert_eq!(
+            order,
+            [(as_u64(other), 2), (as_u64(id), 1), (as_u64(newest), 0)],
+            "{}",
+            kit.backend
+        );
     }
 }
 

@@ -15,6 +15,8 @@ pub struct Model {
     /// When its newest tag was pushed (`MAX(tags.pushed_at)`); none while it
     /// has no tags. Kept by `catalog::repositories` with the tags.
     pub last_pushed_at: Option<DateTimeUtc>,
+    /// How many people starred it; kept by triggers on `stars`.
+    pub star_count: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
