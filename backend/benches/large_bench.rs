@@ -234,24 +234,27 @@ async fn seed(db: &DatabaseConnection, registry_id: i64) {
         (1..=ACTIVITIES).map(|a| {
             let r = 1 + a % repos;
             let actor = 3 + a % (USERS - 2);
-            let (key, target_type, target_id, target_name, parameters) = if a % 10 == 0 {
-                let t = shared(a % TEAMS);
-                (
-                    "team.add_member",
-                    "team",
-                    t,
-                    format!("team{}", t - USERS),
-                    Some(serde_json::json!({"user": name_of(actor), "role": "viewer"})),
-                )
-            } else {
-                (
-                    "repository.push",
-                    "repository",
-                    r,
-                    format!("ns{}/app{r}:v{}", namespace_of(r) - USERS, a % 10),
-                    None,
-                )
-            };
+            let (key, target_type, target_id, target_name, parameters, namespace_id) =
+                if a % 10 == 0 {
+                    let t = shared(a % TEAMS);
+                    (
+                        "team.add_member",
+                        "team",
+                        t,
+                        format!("team{}", t - USERS),
+                        Some(serde_json::json!({"user": name_of(actor), "role": "viewer"})),
+                        None,
+                    )
+                } else {
+                    (
+                        "repository.push",
+                        "repository",
+                        r,
+                        format!("ns{}/app{r}:v{}", namespace_of(r) - USERS, a % 10),
+                        None,
+                        Some(namespace_of(r)),
+                    )
+                };
             activity::ActiveModel {
                 actor_id: Set(Some(actor)),
                 actor_name: Set(name_of(actor)),
@@ -260,6 +263,7 @@ async fn seed(db: &DatabaseConnection, registry_id: i64) {
                 target_id: Set(Some(target_id)),
                 target_name: Set(target_name),
                 parameters: Set(parameters),
+                namespace_id: Set(namespace_id),
                 created_at: Set(at(a)),
                 ..Default::default()
             }

@@ -23,6 +23,7 @@ mod m20261130_000016_repository_last_push;
 mod m20261130_000017_stars_by_repository;
 mod m20261130_000018_authz_epoch;
 mod m20261130_000019_repository_star_count;
+mod m20261130_000020_activity_namespaces;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000017_stars_by_repository::Migration),
             Box::new(m20261130_000018_authz_epoch::Migration),
             Box::new(m20261130_000019_repository_star_count::Migration),
+            Box::new(m20261130_000020_activity_namespaces::Migration),
         ]
     }
 }

@@ -81,7 +81,7 @@ fn actor(by: &user::Model) -> Actor {
 }
 
 fn target(ns: &namespace::Model) -> Target<'_> {
-    Target::new("namespace", Some(ns.id), &ns.name)
+    Target::namespace(ns)
 }
 
 /// The wire form of a namespace, as `who` sees it.

@@ -298,7 +298,7 @@ pub async fn delete(
                 }
                 vacancy::require_vacant(&txn, registry, &owned).await?;
                 for ns in owned {
-                    let ns_target = Target::new("namespace", Some(ns.id), &ns.name);
+                    let ns_target = Target::namespace(&ns);
                     audit::record(&txn, &actor(by), "namespace.delete", ns_target, None).await?;
                     namespace::Entity::delete_by_id(ns.id).exec(&txn).await?;
                 }
@@ -330,7 +330,7 @@ pub async fn hand_over(
     }
     for ns in owned {
         let params = json!({"from": from.name, "to": heir.name});
-        let ns_target = Target::new("namespace", Some(ns.id), &ns.name);
+        let ns_target = Target::namespace(&ns);
         audit::record(txn, actor, "namespace.change_team", ns_target, Some(params)).await?;
         let mut active: namespace::ActiveModel = ns.into();
         active.team_id = Set(heir.id);

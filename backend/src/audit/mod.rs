@@ -6,7 +6,7 @@ pub mod feed;
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
-use crate::db::entities::{activity, user};
+use crate::db::entities::{activity, namespace, repository, user};
 use crate::error::Result;
 
 /// Who did something: a user, or Portunus itself (CLI, startup).
@@ -43,11 +43,20 @@ pub struct Target<'a> {
     pub kind: &'a str,
     pub id: Option<i64>,
     pub name: &'a str,
+    /// The namespace a namespace or repository target was in when this
+    /// was done: the feed shows it to whoever may see that namespace, also
+    /// after the repository is gone.
+    pub namespace_id: Option<i64>,
 }
 
 impl<'a> Target<'a> {
     pub fn new(kind: &'a str, id: Option<i64>, name: &'a str) -> Target<'a> {
-        Target { kind, id, name }
+        Target {
+            kind,
+            id,
+            name,
+            namespace_id: None,
+        }
     }
 
     /// An account.
@@ -55,9 +64,21 @@ impl<'a> Target<'a> {
         Target::new("user", Some(user.id), &user.username)
     }
 
-    /// A repository (or one of its tags or digests, named in `name`).
-    pub fn repository(id: Option<i64>, name: &'a str) -> Target<'a> {
-        Target::new("repository", id, name)
+    /// A namespace.
+    pub fn namespace(ns: &'a namespace::Model) -> Target<'a> {
+        Target {
+            namespace_id: Some(ns.id),
+            ..Target::new("namespace", Some(ns.id), &ns.name)
+        }
+    }
+
+    /// A repository (or one of its tags or digests, named in `name`); none
+    /// when the registry holds a name Portunus has no record of.
+    pub fn repository(repo: Option<&repository::Model>, name: &'a str) -> Target<'a> {
+        Target {
+            namespace_id: repo.map(|r| r.namespace_id),
+            ..Target::new("repository", repo.map(|r| r.id), name)
+        }
     }
 }
 
@@ -76,6 +97,7 @@ pub async fn record(
         target_type: Set(target.kind.to_owned()),
         target_id: Set(target.id),
         target_name: Set(target.name.to_owned()),
+        namespace_id: Set(target.namespace_id),
         parameters: Set(parameters),
         created_at: Set(chrono::Utc::now()),
         ..Default::default()

@@ -85,7 +85,7 @@ pub async fn add(
     }
     .insert(&txn)
     .await?;
-    let target = Target::repository(Some(repo.id), &full);
+    let target = Target::repository(Some(&repo), &full);
     let params = serde_json::json!({ "comment": row.id });
     audit::record(&txn, &Actor::of(by), "comment.create", target, Some(params)).await?;
     txn.commit().await?;
@@ -119,7 +119,7 @@ pub async fn delete(
     let full = full_name(&ns, &repo);
     let txn = crate::db::begin_write(db).await?;
     comment::Entity::delete_by_id(row.id).exec(&txn).await?;
-    let target = Target::repository(Some(repo.id), &full);
+    let target = Target::repository(Some(&repo), &full);
     let params = serde_json::json!({ "comment": row.id, "author_id": row.user_id });
     audit::record(&txn, &Actor::of(by), "comment.delete", target, Some(params)).await?;
     txn.commit().await?;

@@ -160,7 +160,7 @@ pub async fn remove_tag_among(
         repositories::forget_tags(&txn, repo, None, Some(tag_name)).await?;
     }
     let name = format!("{full}:{tag_name}");
-    let target = Target::repository(repo.as_ref().map(|r| r.id), &name);
+    let target = Target::repository(repo.as_ref(), &name);
     let params = serde_json::json!({"digest": digest, "shared_digest": shared});
     audit::record(&txn, actor, "repository.delete_tag", target, Some(params)).await?;
     txn.commit().await?;
@@ -245,7 +245,7 @@ pub async fn erase_repository(
             .await?;
         repository::Entity::delete_by_id(repo.id).exec(&txn).await?;
     }
-    let target = Target::repository(repo.map(|r| r.id), full);
+    let target = Target::repository(repo, full);
     let params = serde_json::json!({
         "manifests": manifests.len(),
         "blobs": blobs.len() - kept_blobs,

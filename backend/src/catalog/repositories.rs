@@ -431,7 +431,7 @@ pub async fn star(db: &DatabaseConnection, by: &user::Model, id: i64, on: bool) 
         .one(db)
         .await?;
     let name = full_name(&ns, &repo);
-    let target = Target::repository(Some(repo.id), &name);
+    let target = Target::repository(Some(&repo), &name);
     match (existing, on) {
         (None, true) => {
             let txn = crate::db::begin_write(db).await?;
@@ -491,7 +491,7 @@ pub async fn describe_as(
     let mut row: repository::ActiveModel = repo.clone().into();
     row.description = Set(description.to_owned());
     let repo = row.update(&txn).await?;
-    let target = Target::repository(Some(repo.id), &full);
+    let target = Target::repository(Some(&repo), &full);
     audit::record(
         &txn,
         &Actor::of(by),

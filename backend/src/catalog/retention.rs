@@ -279,7 +279,7 @@ pub async fn set(
     )
     .exec_without_returning(&txn)
     .await?;
-    let target = Target::repository(Some(repo.id), &full);
+    let target = Target::repository(Some(&repo), &full);
     let params = serde_json::to_value(rule).ok();
     audit::record(&txn, &Actor::of(by), "repository.retention", target, params).await?;
     txn.commit().await?;

@@ -372,7 +372,7 @@ async fn write(
                 },
                 |u| Actor::user(u.id, &u.username),
             );
-            let target = Target::repository(Some(repo.id), &name);
+            let target = Target::repository(Some(&repo), &name);
             audit::record(txn, &audit_actor, "repository.push", target, Some(params)).await?;
             None
         }

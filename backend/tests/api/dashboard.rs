@@ -4,6 +4,8 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use portunus::audit::{self, Actor, Target};
+use portunus::db::entities::repository;
+use sea_orm::{EntityTrait, ModelTrait};
 use serde_json::{Value, json};
 
 use crate::kit::{As, Kit, kits};
@@ -14,7 +16,8 @@ async fn push(kit: &Kit, who: &str, id: i64, name: &str) {
         .await
         .unwrap()
         .unwrap();
-    let target = Target::repository(Some(id), name);
+    let repo = repository(kit, id).await;
+    let target = Target::repository(Some(&repo), name);
     audit::record(
         &kit.state.db,
         &Actor::of(&pusher),
@@ -43,6 +46,27 @@ async fn feed(kit: &Kit, who: &As) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Public namespace `shop` (olivia's) beside the cast's private `web`,
+/// with one repository each and a push recorded to each: (web/app, shop/cart).
+async fn pushed_to_web_and_shop(kit: &Kit, cast: &crate::kit::Cast) -> (i64, i64) {
+    kit.team_namespace(&cast.olivia, "shop", "public", &[])
+        .await;
+    let app = kit.recorded("web/app", "1").await;
+    let cart = kit.recorded("shop/cart", "1").await;
+    push(kit, "carl", app, "web/app:1").await;
+    push(kit, "olivia", cart, "shop/cart:1").await;
+    (app, cart)
+}
+
+/// Repository `id`'s row.
+async fn repository(kit: &Kit, id: i64) -> repository::Model {
+    repository::Entity::find_by_id(id)
+        .one(&kit.state.db)
+        .await
+        .unwrap()
+        .expect("the repository")
+}
+
 fn entry(key: &str, target: &str) -> (String, String) {
     (key.to_owned(), target.to_owned())
 }
@@ -51,12 +75,7 @@ fn entry(key: &str, target: &str) -> (String, String) {
 async fn the_feed_shows_what_concerns_the_reader_among_what_they_may_see() {
     for kit in kits().await {
         let cast = kit.cast().await;
-        kit.team_namespace(&cast.olivia, "shop", "public", &[])
-            .await;
-        let app = kit.recorded("web/app", "1").await;
-        let cart = kit.recorded("shop/cart", "1").await;
-        push(&kit, "carl", app, "web/app:1").await;
-        push(&kit, "olivia", cart, "shop/cart:1").await;
+        let (app, cart) = pushed_to_web_and_shop(&kit, &cast).await;
         for (id, body) in [(app, "private note"), (cart, "public note")] {
             let path = format!("/api/v1/repositories/{id}/comments");
             kit.call(&cast.olivia, "POST", &path, Some(json!({ "body": body })))
@@ -123,6 +142,90 @@ async fn the_feed_shows_what_concerns_the_reader_among_what_they_may_see() {
         kit.get("/api/v1/feed")
             .await
             .assert_client_error(401, "visitors have no feed");
+    }
+}
+
+#[tokio::test]
+async fn what_was_done_to_a_repository_stays_in_the_feed_after_it_is_gone() {
+    for kit in kits().await {
+        let cast = kit.cast().await;
+        let (app, cart) = pushed_to_web_and_shop(&kit, &cast).await;
+        let db = &kit.state.db;
+        for id in [app, cart] {
+            let repo = repository(&kit, id).await;
+            let name = if id == app { "web/app" } else { "shop/cart" };
+            let carl = portunus::accounts::users::find_by_name(db, "carl")
+                .await
+                .unwrap()
+                .unwrap();
+            let target = Target::repository(Some(&repo), name);
+            audit::record(db, &Actor::of(&carl), "repository.delete", target, None)
+                .await
+                .unwrap();
+            repo.delete(db).await.unwrap();
+        }
+
+        // A member of web reads web's deletion and the pushes before it,
+        // and the public namespace's push, but not shop's deletion.
+        let vera = feed(&kit, &cast.vera).await;
+        let about_repositories: Vec<_> = vera
+            .iter()
+            .filter(|(key, _)| key.starts_with("repository."))
+            .cloned()
+            .collect();
+        assert_eq!(
+            about_repositories,
+            [
+                entry("repository.delete", "web/app"),
+                entry("repository.push", "shop/cart:1"),
+                entry("repository.push", "web/app:1"),
+            ]
+        );
+        // An outsider reads only the public push; its deletion is not a push.
+        assert_eq!(
+            feed(&kit, &cast.oscar).await,
+            [
+                entry("repository.push", "shop/cart:1"),
+                entry("user.create", "oscar"),
+            ]
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_feed_pages_newest_first_and_says_how_long_it_is() {
+    for kit in kits().await {
+        let cast = kit.cast().await;
+        let app = kit.recorded("web/app", "1").await;
+        for n in 0..7 {
+            push(&kit, "carl", app, &format!("web/app:{n}")).await;
+        }
+        let page = |number: u64| {
+            let kit = &kit;
+            let vera = &cast.vera;
+            async move {
+                let path = format!("/api/v1/feed?per_page=3&page={number}");
+                let answer = kit.call(vera, "GET", &path, None).await;
+                answer.assert_status(200, "a page of the feed");
+                answer.json()
+            }
+        };
+        let whole = feed(&kit, &cast.vera).await;
+        let total = whole.len();
+        assert!(total >= 7, "{whole:?}");
+        let mut read = Vec::new();
+        for number in 1..=total.div_ceil(3) as u64 {
+            let answer = page(number).await;
+            assert_eq!(answer["total"], total as u64, "{answer}");
+            for a in answer["items"].as_array().expect("items") {
+                let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+                read.push((text(&a["key"]), text(&a["target"])));
+            }
+        }
+        assert_eq!(read, whole, "the pages together are the feed, in order");
+        assert_eq!(whole[0], entry("repository.push", "web/app:6"));
+        let beyond = page(total.div_ceil(3) as u64 + 1).await;
+        assert_eq!(beyond["items"], json!([]), "{beyond}");
     }
 }
 

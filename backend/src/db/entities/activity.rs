@@ -14,6 +14,8 @@ pub struct Model {
     pub target_type: String,
     pub target_id: Option<i64>,
     pub target_name: String,
+    /// The namespace of a namespace or repository target at the time.
+    pub namespace_id: Option<i64>,
     pub parameters: Option<Json>,
     pub created_at: DateTimeUtc,
 }

@@ -291,11 +291,7 @@ async fn answer(
         // A login (docker login, podman login): audited; token requests for
         // pulls and pushes are too many to record one by one.
         let actor = Actor::user(id, name);
-        let target = Target {
-            kind: "user",
-            id: Some(id),
-            name,
-        };
+        let target = Target::new("user", Some(id), name);
         let params = json!({"client_id": request.client_id});
         audit::record(
             &state.db,
