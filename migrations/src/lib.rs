@@ -24,6 +24,7 @@ mod m20261130_000017_stars_by_repository;
 mod m20261130_000018_authz_epoch;
 mod m20261130_000019_repository_star_count;
 mod m20261130_000020_activity_namespaces;
+mod m20261130_000021_repository_name_trigrams;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000018_authz_epoch::Migration),
             Box::new(m20261130_000019_repository_star_count::Migration),
             Box::new(m20261130_000020_activity_namespaces::Migration),
+            Box::new(m20261130_000021_repository_name_trigrams::Migration),
         ]
     }
 }

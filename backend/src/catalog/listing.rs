@@ -9,6 +9,7 @@ use sea_orm::sea_query::{
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::authz::{Subject, visibility};
+use crate::catalog::name_index;
 use crate::db::entities::{namespace, repository, star};
 use crate::db::filters::contains;
 use crate::db::paging::{self, Paging, Window};
@@ -44,8 +45,13 @@ fn n() -> Alias {
 }
 
 /// The repositories of `listing` without order or page: `SELECT` and `FROM`
-/// are for the caller.
-fn filtered(listing: &Listing, mut select: SelectStatement) -> SelectStatement {
+/// are for the caller. `candidates`, when known, hold every repository
+/// whose name matches ([`name_index::candidates`]).
+fn filtered(
+    listing: &Listing,
+    candidates: Option<&[i64]>,
+    mut select: SelectStatement,
+) -> SelectStatement {
     select
         .from_as(repository::Entity, r())
         .join_as(
@@ -84,9 +90,21 @@ fn filtered(listing: &Listing, mut select: SelectStatement) -> SelectStatement {
         select.and_where(Expr::col((n(), namespace::Column::Name)).eq(name));
     }
     if let Some(q) = listing.q.filter(|q| !q.is_empty()) {
+        if let Some(ids) = candidates {
+            select.and_where(Expr::col((r(), repository::Column::Id)).is_in(ids.iter().copied()));
+        }
         select.and_where(Expr::expr(Func::lower(Expr::cust(FULL_NAME))).like(contains(q)));
     }
     select
+}
+
+/// The candidates of `listing`'s name filter, if it has one the index
+/// can answer.
+async fn candidates(db: &DatabaseConnection, listing: &Listing<'_>) -> Result<Option<Vec<i64>>> {
+    match listing.q.filter(|q| !q.is_empty()) {
+        Some(q) => name_index::candidates(db, listing.registry_id, q).await,
+        None => Ok(None),
+    }
 }
 
 /// One key of an order: an expression, its direction, and where NULL goes
@@ -141,12 +159,15 @@ pub async fn page(
     db: &DatabaseConnection,
     listing: &Listing<'_>,
 ) -> Result<(Vec<(namespace::Model, repository::Model)>, u64)> {
+    let candidates = candidates(db, listing).await?;
     let count = filtered(
         listing,
+        candidates.as_deref(),
         Query::select().expr(Expr::cust("COUNT(*)")).to_owned(),
     );
     let total = paging::count(db, &count).await?;
-    let found = rows(db, listing, listing.paging.window(total)).await?;
+    let window = listing.paging.window(total);
+    let found = rows(db, listing, candidates.as_deref(), window).await?;
     Ok((found, total))
 }
 
@@ -162,17 +183,20 @@ pub async fn first(
         offset: 0,
         limit,
     };
-    rows(db, listing, window).await
+    let candidates = candidates(db, listing).await?;
+    rows(db, listing, candidates.as_deref(), window).await
 }
 
 /// The repositories of `listing` in `window`, with their namespaces.
 async fn rows(
     db: &DatabaseConnection,
     listing: &Listing<'_>,
+    candidates: Option<&[i64]>,
     window: Window,
 ) -> Result<Vec<(namespace::Model, repository::Model)>> {
     let mut ids = filtered(
         listing,
+        candidates,
         Query::select()
             .column((r(), repository::Column::Id))
             .to_owned(),

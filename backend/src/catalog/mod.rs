@@ -11,6 +11,7 @@ pub mod holdings;
 pub mod images;
 pub mod listing;
 pub mod markdown;
+pub mod name_index;
 pub mod overview;
 pub mod repositories;
 pub mod retention;

@@ -289,6 +289,65 @@ async fn search_finds_only_what_you_may_see() {
 }
 
 #[tokio::test]
+async fn search_finds_any_piece_of_a_full_name() {
+    for kit in kits().await {
+        let cast = kit.cast().await;
+        kit.team_namespace(&cast.olivia, "shop", "public", &[])
+            .await;
+        let mut ids = std::collections::HashMap::new();
+        for path in ["web/my_app", "web/myxapp", "web/tools/builder", "shop/cart"] {
+            ids.insert(path, kit.recorded(path, "1").await);
+        }
+        let found = |q: &'static str| {
+            let kit = &kit;
+            let root = &cast.root;
+            async move {
+                let answer = kit
+                    .call(root, "GET", &format!("/api/v1/search?q={q}"), None)
+                    .await;
+                answer.assert_status(200, "a search");
+                let names: Vec<String> = answer.json()["repositories"]
+                    .as_array()
+                    .expect("repositories")
+                    .iter()
+                    .map(|r| r["name"].as_str().unwrap_or_default().to_owned())
+                    .collect();
+                names
+            }
+        };
+        // Three letters or more of a repository's own name: through the
+        // name index, whose `_` and `%` are wildcards the full check undoes.
+        assert_eq!(found("y_ap").await, ["web/my_app"]);
+        assert_eq!(found("APP").await, ["web/my_app", "web/myxapp"]);
+        assert_eq!(found("car").await, ["shop/cart"]);
+        assert_eq!(found("tools/bui").await, ["web/tools/builder"]);
+        assert_eq!(found("eb/myx").await, ["web/myxapp"]);
+        // Part of a namespace name, or under three letters after the last
+        // slash: every name is read.
+        assert_eq!(found("sho").await, ["shop/cart"]);
+        assert_eq!(found("web/to").await, ["web/tools/builder"]);
+        assert_eq!(found("b/my").await, ["web/my_app", "web/myxapp"]);
+        assert_eq!(found("nothing-like-it").await, Vec::<String>::new());
+
+        let listed = kit
+            .call(&cast.root, "GET", "/api/v1/repositories?q=app", None)
+            .await;
+        listed.assert_status(200, "a filtered list");
+        assert_eq!(listed.json()["total"], 2, "{}", listed.json());
+
+        // A repository that is gone is no longer found by its name.
+        let db = &kit.state.db;
+        use sea_orm::EntityTrait;
+        portunus::db::entities::repository::Entity::delete_by_id(ids["web/myxapp"])
+            .exec(db)
+            .await
+            .unwrap();
+        assert_eq!(found("myx").await, Vec::<String>::new());
+        assert_eq!(found("app").await, ["web/my_app"]);
+    }
+}
+
+#[tokio::test]
 async fn explore_shows_public_repositories_to_everyone_and_nothing_else() {
     for kit in kits().await {
         kit.create_user("root").await;

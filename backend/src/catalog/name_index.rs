@@ -1,0 +1,79 @@
+//! Finding the few repositories whose full name contains a piece of text
+//! through the trigram index of repository names (migration 21), instead
+//! of reading every name. The answer is a set of candidates, never the
+//! final word: the listing still checks each full name, so a candidate
+//! too many costs nothing but a lookup, and where the index cannot answer
+//! for certain (the text might be part of a namespace name, it is shorter
+//! than three letters, or too many repositories carry it) there are no
+//! candidates and the listing reads names in its own order, which finds
+//! common text soon.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+
+use crate::db::entities::namespace;
+use crate::db::filters::name_contains;
+use crate::error::Result;
+
+/// Most candidates worth looking up one by one; more and reading names in
+/// order finds the first page sooner.
+const MOST: usize = 1_000;
+
+/// The ids of every repository of `registry_id` whose full name may
+/// contain `q` (and maybe of a few more), or `None` when the index cannot
+/// tell.
+pub async fn candidates(
+    db: &impl ConnectionTrait,
+    registry_id: i64,
+    q: &str,
+) -> Result<Option<Vec<i64>>> {
+    let q = q.to_lowercase();
+    // The text after the last slash lies inside the repository's own name
+    // (the slash is the namespace's or one of the name's); without a slash,
+    // the whole text does unless a namespace name holds it.
+    let tail = q.rsplit('/').next().unwrap_or_default();
+    // A trigram index needs three letters; `\` escapes in PostgreSQL's
+    // LIKE. `%` and `_` may stay: as wildcards they only widen the set.
+    if tail.chars().count() < 3 || tail.contains('\\') {
+        return Ok(None);
+    }
+    if !q.contains('/') && namespace_names_hold(db, registry_id, &q).await? {
+        return Ok(None);
+    }
+    let sql = match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            "SELECT id FROM repositories WHERE lower(name) LIKE $1 LIMIT $2"
+        }
+        _ => "SELECT rowid FROM repository_name_trigrams WHERE name LIKE ? LIMIT ?",
+    };
+    let statement = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        [format!("%{tail}%").into(), (MOST as i64 + 1).into()],
+    );
+    let ids: Vec<i64> = db
+        .query_all_raw(statement)
+        .await?
+        .into_iter()
+        .map(|row| row.try_get_by_index(0))
+        .collect::<std::result::Result<_, _>>()?;
+    Ok((ids.len() <= MOST).then_some(ids))
+}
+
+/// Whether the name of a namespace of `registry_id` (not the global one,
+/// whose name is no part of full names) contains `q`.
+async fn namespace_names_hold(
+    db: &impl ConnectionTrait,
+    registry_id: i64,
+    q: &str,
+) -> Result<bool> {
+    let any = Query::select()
+        .expr(Expr::val(1))
+        .from(namespace::Entity)
+        .and_where(Expr::col(namespace::Column::RegistryId).eq(registry_id))
+        .and_where(Expr::col(namespace::Column::Global).eq(false))
+        .and_where(name_contains(namespace::Column::Name, q))
+        .limit(1)
+        .to_owned();
+    Ok(db.query_one(&any).await?.is_some())
+}
