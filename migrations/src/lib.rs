@@ -25,6 +25,7 @@ mod m20261130_000018_authz_epoch;
 mod m20261130_000019_repository_star_count;
 mod m20261130_000020_activity_namespaces;
 mod m20261130_000021_repository_name_trigrams;
+mod m20261130_000022_namespace_repository_count;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000019_repository_star_count::Migration),
             Box::new(m20261130_000020_activity_namespaces::Migration),
             Box::new(m20261130_000021_repository_name_trigrams::Migration),
+            Box::new(m20261130_000022_namespace_repository_count::Migration),
         ]
     }
 }

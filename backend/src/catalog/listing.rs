@@ -44,6 +44,38 @@ fn n() -> Alias {
     Alias::new("n")
 }
 
+/// The namespaces whose repositories `listing` may show, from `n`: this
+/// registry's that its audience may see, or the one it names. `SELECT` and
+/// `FROM` are for the caller.
+fn namespaces_of(listing: &Listing, select: &mut SelectStatement) {
+    // The id as a literal, not a parameter: SQLite plans a statement
+    // before it sees parameters, and not knowing that every namespace is
+    // in this registry, it would walk namespaces first and sort all
+    // repositories for an order by last push.
+    select.and_where(
+        Expr::col((n(), namespace::Column::RegistryId))
+            .eq(Expr::cust(listing.registry_id.to_string())),
+    );
+    if let Some(visible) = visibility::namespaces(
+        listing.audience,
+        (n(), namespace::Column::Visibility),
+        (n(), namespace::Column::TeamId),
+    ) {
+        select.and_where(visible);
+    }
+    if let Some(name) = listing.namespace {
+        select.and_where(Expr::col((n(), namespace::Column::Name)).eq(name));
+    }
+}
+
+/// Whether `listing` holds every repository of the namespaces it may
+/// show, so counting their kept repository counts counts it.
+fn whole_namespaces(listing: &Listing) -> bool {
+    listing.q.is_none_or(str::is_empty)
+        && listing.starred_by.is_none()
+        && visibility::token_reach(listing.audience, Expr::cust(FULL_NAME)).is_none()
+}
+
 /// The repositories of `listing` without order or page: `SELECT` and `FROM`
 /// are for the caller. `candidates`, when known, hold every repository
 /// whose name matches ([`name_index::candidates`]).
@@ -60,21 +92,10 @@ fn filtered(
             n(),
             Expr::col((n(), namespace::Column::Id)).equals((r(), repository::Column::NamespaceId)),
         )
-        // The id as a literal, not a parameter: SQLite plans a statement
-        // before it sees parameters, and not knowing that every namespace
-        // is in this registry, it would walk namespaces first and sort all
-        // repositories for an order by last push.
-        .and_where(
-            Expr::col((n(), namespace::Column::RegistryId))
-                .eq(Expr::cust(listing.registry_id.to_string())),
-        );
-    if let Some(visible) = visibility::namespaces(
-        listing.audience,
-        (n(), namespace::Column::Visibility),
-        (n(), namespace::Column::TeamId),
-    ) {
-        select.and_where(visible);
-    }
+        // True of every namespace that has a row here; said, so a walk in
+        // name order passes over empty namespaces by their count alone.
+        .and_where(Expr::col((n(), namespace::Column::RepositoryCount)).gt(0));
+    namespaces_of(listing, &mut select);
     if let Some(reached) = visibility::token_reach(listing.audience, Expr::cust(FULL_NAME)) {
         select.and_where(reached);
     }
@@ -86,9 +107,6 @@ fn filtered(
             .to_owned();
         select.and_where(Expr::col((r(), repository::Column::Id)).in_subquery(starred));
     }
-    if let Some(name) = listing.namespace {
-        select.and_where(Expr::col((n(), namespace::Column::Name)).eq(name));
-    }
     if let Some(q) = listing.q.filter(|q| !q.is_empty()) {
         if let Some(ids) = candidates {
             select.and_where(Expr::col((r(), repository::Column::Id)).is_in(ids.iter().copied()));
@@ -96,6 +114,32 @@ fn filtered(
         select.and_where(Expr::expr(Func::lower(Expr::cust(FULL_NAME))).like(contains(q)));
     }
     select
+}
+
+/// How many repositories `listing` holds: from the namespaces' kept counts
+/// when it holds whole namespaces, else by counting its rows.
+async fn count(
+    db: &DatabaseConnection,
+    listing: &Listing<'_>,
+    candidates: Option<&[i64]>,
+) -> Result<u64> {
+    let count = if whole_namespaces(listing) {
+        let mut sum = Query::select()
+            .expr(Expr::cust(
+                "CAST(COALESCE(SUM(n.repository_count), 0) AS BIGINT)",
+            ))
+            .from_as(namespace::Entity, n())
+            .to_owned();
+        namespaces_of(listing, &mut sum);
+        sum
+    } else {
+        filtered(
+            listing,
+            candidates,
+            Query::select().expr(Expr::cust("COUNT(*)")).to_owned(),
+        )
+    };
+    Ok(paging::count(db, &count).await?)
 }
 
 /// The candidates of `listing`'s name filter, if it has one the index
@@ -160,12 +204,7 @@ pub async fn page(
     listing: &Listing<'_>,
 ) -> Result<(Vec<(namespace::Model, repository::Model)>, u64)> {
     let candidates = candidates(db, listing).await?;
-    let count = filtered(
-        listing,
-        candidates.as_deref(),
-        Query::select().expr(Expr::cust("COUNT(*)")).to_owned(),
-    );
-    let total = paging::count(db, &count).await?;
+    let total = count(db, listing, candidates.as_deref()).await?;
     let window = listing.paging.window(total);
     let found = rows(db, listing, candidates.as_deref(), window).await?;
     Ok((found, total))

@@ -344,6 +344,21 @@ async fn search_finds_any_piece_of_a_full_name() {
             .unwrap();
         assert_eq!(found("myx").await, Vec::<String>::new());
         assert_eq!(found("app").await, ["web/my_app"]);
+        // Whole lists are counted by their namespaces' kept counts.
+        let all = kit
+            .call(&cast.root, "GET", "/api/v1/repositories", None)
+            .await;
+        all.assert_status(200, "the whole list");
+        assert_eq!(all.json()["total"], 3, "{}", all.json());
+        let web = kit
+            .call(
+                &cast.root,
+                "GET",
+                "/api/v1/repositories?namespace=web",
+                None,
+            )
+            .await;
+        assert_eq!(web.json()["total"], 2, "{}", web.json());
     }
 }
 

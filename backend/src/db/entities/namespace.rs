@@ -17,6 +17,8 @@ pub struct Model {
     /// Set on a user's personal namespace.
     pub personal_user_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// How many repositories it holds, kept by triggers on `repositories`.
+    pub repository_count: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -39,25 +39,26 @@ impl SearchApi {
         }
         let who = &auth.principal().subject();
         let paging = Paging::new(Some(1), Some(LIMIT as u64))?;
-        let repositories = repositories::first_matches(
-            &state.db,
-            state.catalog.registry_id,
-            who,
-            &needle,
-            LIMIT as u64,
-        )
-        .await?;
-        let (mut namespaces, _) = namespaces::list(
-            &state.db,
-            state.catalog.registry_id,
-            who,
-            Some(&needle),
-            paging,
-        )
-        .await?;
+        // Four independent reads, each on its own connection.
+        let (repositories, (mut namespaces, _), (teams, _), people) = tokio::try_join!(
+            repositories::first_matches(
+                &state.db,
+                state.catalog.registry_id,
+                who,
+                &needle,
+                LIMIT as u64,
+            ),
+            namespaces::list(
+                &state.db,
+                state.catalog.registry_id,
+                who,
+                Some(&needle),
+                paging,
+            ),
+            teams::list(&state.db, who, Some(&needle), paging),
+            users::find_people(&state.db, who, &needle, LIMIT as u64),
+        )?;
         namespaces.retain(|n| !n.global);
-        let (teams, _) = teams::list(&state.db, who, Some(&needle), paging).await?;
-        let people = users::find_people(&state.db, who, &needle, LIMIT as u64).await?;
         Ok(Json(SearchResults {
             repositories,
             namespaces,
