@@ -1,8 +1,8 @@
 //! Password rules and argon2id hashing. Hashing is slow on purpose, so it runs
 //! on the blocking pool, and a failed look-up still spends the same time. It
 //! is also bounded: hashes run on a few threads of their own, two per
-//! core (each hash holds 19 MiB, and the allocator keeps what a thread used,
-//! so few threads keep memory small), and a check that cannot get a turn
+//! core (each hash holds 19 MiB while checks queue up, given back to the
+//! system when none waits), and a check that cannot get a turn
 //! within a moment answers "busy" (503 with `Retry-After`) instead of
 //! queueing without end, so a flood of guesses cannot take the server
 //! down. Cached credentials and application tokens never hash, and keep
@@ -40,10 +40,19 @@ pub fn validate(password: &str) -> Result<()> {
 
 thread_local! {
     /// The argon2 working memory of this thread, kept from one hash to the
-    /// next: allocating 19 MiB per hash leaves the allocator holding far
-    /// more than the few hashes that run at once.
+    /// next while checks queue up (allocating 19 MiB per hash leaves the
+    /// allocator holding far more than the few hashes that run at once),
+    /// and given back when none waits.
     static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
 }
+
+/// Blocks (of 1 KiB) set aside for a thread's working memory, of which a
+/// hash touches (and keeps resident) only what its parameters ask. More
+/// than glibc's largest threshold for giving an allocation a mapping of its
+/// own (32 MiB), so freeing it always returns it to the system: at the
+/// default 19 MiB, glibc would raise its threshold after the first free
+/// and keep later blocks in the heap for good.
+const RESERVED_BLOCKS: usize = 33 * 1024;
 
 /// Argon2, with each thread's working memory reused. Verifying comes with
 /// `PasswordHasher` (it hashes again with the stored parameters and
@@ -78,6 +87,9 @@ impl PasswordHasher for ReusingArgon2 {
             MEMORY.with(|memory| {
                 let mut memory = memory.borrow_mut();
                 let blocks = params.block_count();
+                if memory.capacity() < blocks {
+                    *memory = Vec::with_capacity(blocks.max(RESERVED_BLOCKS));
+                }
                 if memory.len() < blocks {
                     memory.resize(blocks, Block::default());
                 }
@@ -161,9 +173,19 @@ fn hashing_threads() -> &'static SyncSender<Job> {
                 .name(format!("password-{n}"))
                 .spawn(move || {
                     loop {
-                        let job = match queue.lock() {
-                            Ok(queue) => queue.recv(),
-                            Err(_) => return,
+                        // A job waiting now (the queue is free and holds
+                        // one) keeps the working memory; otherwise it goes
+                        // back before this thread waits.
+                        let waiting = queue.try_lock().ok().and_then(|q| q.try_recv().ok());
+                        let job = match waiting {
+                            Some(job) => Ok(job),
+                            None => {
+                                MEMORY.with(|memory| memory.take());
+                                match queue.lock() {
+                                    Ok(queue) => queue.recv(),
+                                    Err(_) => return,
+                                }
+                            }
                         };
                         match job {
                             Ok(job) => job(),
