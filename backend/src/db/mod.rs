@@ -72,9 +72,10 @@ async fn migrate_sqlite(url: &str) -> Result<(), DbErr> {
 /// What a SQLite database needs now and then, for as long as the server
 /// runs (nothing on PostgreSQL): its write-ahead log copied back into the
 /// database file every second, off the path of any commit (which would
-/// otherwise do it whenever the log reaches 1,000 pages), and restarted from
-/// its beginning (a log that only grows makes every commit's sync slower:
-/// one event at a time, 790 -> 1,140 stored per second); and its query
+/// otherwise do it whenever the log reaches 1,000 pages), so that the log
+/// starts again from its beginning (a log that only grows makes every
+/// commit's sync slower: one event at a time, 790 -> 1,140 stored per
+/// second), without holding writers back ([`checkpoint`]); and its query
 /// planner's statistics refreshed at start and every hour (`PRAGMA
 /// optimize`), as the SQLite documentation advises for long-lived
 /// connections. Restarting the log waits for readers while holding writers
@@ -104,16 +105,38 @@ pub async fn upkeep(url: String) {
         {
             tracing::warn!(error = %e, "cannot refresh SQLite's query statistics");
         }
-        if let Err(e) = db
-            .execute_unprepared("PRAGMA wal_checkpoint(RESTART)")
-            .await
-        {
-            tracing::debug!(error = %e, "SQLite's log was not checkpointed; next second");
-        }
+        checkpoint(&db).await;
         ticks = ticks.wrapping_add(1);
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
+
+/// Copies SQLite's log into the database file without holding writers
+/// back (`PASSIVE`): the next writer then starts the log from its
+/// beginning, unless a reader still reads from it. A log that has grown past
+/// [`LONG_LOG_PAGES`] all the same (readers were always there) is
+/// restarted (`RESTART`), which holds writers back while it waits.
+async fn checkpoint(db: &DatabaseConnection) {
+    let passive = Statement::from_string(DatabaseBackend::Sqlite, "PRAGMA wal_checkpoint(PASSIVE)");
+    let log_pages = match db.query_one_raw(passive).await {
+        Ok(Some(row)) => row.try_get_by_index::<i64>(1).unwrap_or(0),
+        Ok(None) => 0,
+        Err(e) => {
+            tracing::debug!(error = %e, "SQLite's log was not checkpointed; next second");
+            return;
+        }
+    };
+    if log_pages > LONG_LOG_PAGES
+        && let Err(e) = db
+            .execute_unprepared("PRAGMA wal_checkpoint(RESTART)")
+            .await
+    {
+        tracing::debug!(error = %e, "SQLite's log was not restarted; next second");
+    }
+}
+
+/// Pages (of 4 KiB) of log that a restart is worth holding writers back for.
+const LONG_LOG_PAGES: i64 = 4_096;
 
 /// How long the log's restart may hold writers back waiting for readers.
 const CHECKPOINT_PATIENCE: std::time::Duration = std::time::Duration::from_millis(20);
@@ -163,6 +186,13 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, Db
         txn,
         _turn: Some(turn),
     })
+}
+
+/// This process's turn to write to SQLite (nothing elsewhere), for a single
+/// statement that is its own transaction: it cannot read before it writes,
+/// so it needs no [`begin_write`], only to wait its turn in the queue.
+pub async fn write_turn(db: &DatabaseConnection) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    (db.get_database_backend() == DatabaseBackend::Sqlite).then_some(SQLITE_WRITERS.lock().await)
 }
 
 /// The queue of this process's SQLite writers (one SQLite file per process
@@ -233,6 +263,42 @@ mod tests {
             assert_eq!(applied.len(), Migrator::migrations().len());
         }
     }
+
+    #[tokio::test]
+    async fn a_checkpoint_lets_the_next_write_start_the_log_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
+        let db = connect(&url).await.expect("connect");
+        let log_pages = || async {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    DatabaseBackend::Sqlite,
+                    "PRAGMA wal_checkpoint(NOOP)",
+                ))
+                .await
+                .expect("pragma")
+                .expect("a row");
+            row.try_get_by_index::<i64>(1).expect("log pages")
+        };
+        let write = |n: i64| {
+            format!(
+                "INSERT INTO teams (name, created_at) \
+                 VALUES ('team{n}', '2026-01-01T00:00:00Z')"
+            )
+        };
+        for n in 0..50 {
+            db.execute_unprepared(&write(n)).await.expect("write");
+        }
+        let grown = log_pages().await;
+        assert!(grown >= 50, "each commit adds to the log: {grown}");
+        checkpoint(&db).await;
+        db.execute_unprepared(&write(50)).await.expect("write");
+        let after = log_pages().await;
+        assert!(
+            after < 10,
+            "the log started again: {grown} -> {after} pages"
+        );
+    }
 }
 
 #[cfg(test)]
@@ -255,6 +321,87 @@ mod migration_tests {
         db.execute_unprepared(before).await.expect("data before");
         Migrator::up(&db, None).await.expect("the rest");
         db
+    }
+
+    /// A registry, a team, namespaces 1 (`web`) and 2 (`shop`), and
+    /// repositories 1 and 2 in `web` and 3 in `shop`.
+    const CATALOG: &str = "INSERT INTO registries (id, name, hostname, created_at) \
+            VALUES (1, 'default', 'r', '2026-01-01T00:00:00Z'); \
+        INSERT INTO teams (id, name, created_at) VALUES (1, 't', '2026-01-01T00:00:00Z'); \
+        INSERT INTO namespaces (id, registry_id, name, team_id, visibility, created_at) VALUES \
+            (1, 1, 'web', 1, 'private', '2026-01-01T00:00:00Z'), \
+            (2, 1, 'shop', 1, 'public', '2026-01-01T00:00:00Z'); \
+        INSERT INTO repositories (id, namespace_id, name, created_at) VALUES \
+            (1, 1, 'app', '2026-01-01T00:00:00Z'), (2, 1, 'api', '2026-01-01T00:00:00Z'), \
+            (3, 2, 'cart', '2026-01-01T00:00:00Z');";
+
+    #[tokio::test]
+    async fn activities_learn_their_namespace_and_namespaces_their_repository_count() {
+        let activities = "INSERT INTO activities \
+            (id, actor_name, key, target_type, target_id, target_name, created_at) VALUES \
+            (1, 'a', 'repository.push', 'repository', 3, 'shop/cart:1', '2026-01-01T00:00:00Z'), \
+            (2, 'a', 'namespace.create', 'namespace', 1, 'web', '2026-01-01T00:00:00Z'), \
+            (3, 'a', 'repository.push', 'repository', 99, 'gone/app:1', '2026-01-01T00:00:00Z'), \
+            (4, 'a', 'team.create', 'team', 1, 't', '2026-01-01T00:00:00Z')";
+        let db = across(
+            "m20261130_000020_activity_namespaces",
+            &format!("{CATALOG} {activities}"),
+        )
+        .await;
+        let namespaces: Vec<Option<i64>> = entities::activity::Entity::find()
+            .select_only()
+            .column(entities::activity::Column::NamespaceId)
+            .into_tuple()
+            .all(&db)
+            .await
+            .expect("read");
+        assert_eq!(namespaces, [Some(2), Some(1), None, None]);
+
+        let counts = || async {
+            let counts: Vec<i64> = entities::namespace::Entity::find()
+                .select_only()
+                .column(entities::namespace::Column::RepositoryCount)
+                .into_tuple()
+                .all(&db)
+                .await
+                .expect("read");
+            counts
+        };
+        assert_eq!(counts().await, [2, 1], "counted by the migration");
+        db.execute_unprepared(
+            "UPDATE repositories SET namespace_id = 2 WHERE id = 2; \
+             DELETE FROM repositories WHERE id = 3; \
+             INSERT INTO repositories (id, namespace_id, name, created_at) \
+             VALUES (4, 1, 'apt', '2026-01-01T00:00:00Z')",
+        )
+        .await
+        .expect("changes");
+        assert_eq!(counts().await, [2, 1], "a move, a removal and an addition");
+
+        // The name index follows the same changes.
+        let found: Vec<i64> = crate::catalog::name_index::candidates(&db, 1, "ap")
+            .await
+            .expect("search")
+            .unwrap_or_default();
+        assert!(found.is_empty(), "under three letters: {found:?}");
+        let mut found = crate::catalog::name_index::candidates(&db, 1, "api")
+            .await
+            .expect("search")
+            .expect("the index answers");
+        found.sort_unstable();
+        assert_eq!(found, [2]);
+        let none = crate::catalog::name_index::candidates(&db, 1, "car")
+            .await
+            .expect("search")
+            .expect("the index answers");
+        assert_eq!(none, Vec::<i64>::new(), "cart is gone");
+        let in_namespace = crate::catalog::name_index::candidates(&db, 1, "sho")
+            .await
+            .expect("search");
+        assert_eq!(
+            in_namespace, None,
+            "a namespace name holds it: read every name"
+        );
     }
 
     #[tokio::test]

@@ -14,7 +14,7 @@ pub mod sync;
 
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{DatabaseBackend, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{DatabaseConnection, EntityTrait, Set};
 use serde_json::Value;
 
 pub use counters::Counters;
@@ -95,15 +95,10 @@ pub async fn store(
             .do_nothing()
             .to_owned(),
     );
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        // One statement is its own transaction: one round trip.
-        return Ok(insert.exec_without_returning(db).await?);
-    }
-    // SQLite: in this process's queue of writers (`db::begin_write`).
-    let txn = crate::db::begin_write(db).await?;
-    let stored = insert.exec_without_returning(&*txn).await?;
-    txn.commit().await?;
-    Ok(stored)
+    // One statement is its own transaction: one round trip (on SQLite in
+    // this process's queue of writers).
+    let _turn = crate::db::write_turn(db).await;
+    Ok(insert.exec_without_returning(db).await?)
 }
 
 #[cfg(test)]
