@@ -138,6 +138,7 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
         state.events.clone(),
     ));
     tokio::spawn(db::upkeep(state.config.database_url()));
+    db::warn_without_name_index(&state.db).await;
     tokio::spawn(scheduled_sync(state.clone()));
     tokio::spawn(prune_sign_in_guards(state.clone()));
     tokio::spawn(check_directory_accounts(state.clone()));

@@ -77,3 +77,52 @@ async fn namespace_names_hold(
         .to_owned();
     Ok(db.query_one(&any).await?.is_some())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn found(db: &sea_orm::DatabaseConnection, q: &str) -> Option<Vec<i64>> {
+        let mut ids = candidates(db, 1, q).await.expect("search");
+        if let Some(ids) = ids.as_mut() {
+            ids.sort_unstable();
+        }
+        ids
+    }
+
+    #[tokio::test]
+    async fn the_index_answers_only_when_it_can_and_follows_every_change() {
+        let db = crate::db::connect("sqlite::memory:").await.expect("db");
+        db.execute_unprepared(crate::db::fixtures::CATALOG)
+            .await
+            .expect("catalog");
+        assert_eq!(found(&db, "api").await, Some(vec![2]));
+        assert_eq!(
+            found(&db, "web/ap").await,
+            None,
+            "two letters after the slash"
+        );
+        assert_eq!(
+            found(&db, "b/car").await,
+            Some(vec![3]),
+            "whatever the namespace"
+        );
+        assert_eq!(found(&db, "sho").await, None, "a namespace name holds it");
+        assert_eq!(
+            found(&db, "ap_").await,
+            Some(vec![1, 2]),
+            "_ widens, never narrows"
+        );
+        db.execute_unprepared(
+            "DELETE FROM repositories WHERE id = 3; \
+             UPDATE repositories SET name = 'apt' WHERE id = 2; \
+             INSERT INTO repositories (id, namespace_id, name, created_at) \
+             VALUES (4, 2, 'cartography', '2026-01-01T00:00:00Z')",
+        )
+        .await
+        .expect("changes");
+        assert_eq!(found(&db, "api").await, Some(vec![]), "renamed");
+        assert_eq!(found(&db, "apt").await, Some(vec![2]));
+        assert_eq!(found(&db, "cart").await, Some(vec![4]), "removed and added");
+    }
+}

@@ -31,20 +31,42 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .pragma("wal_autocheckpoint", "0")
         });
     }
-    let db = Database::connect(options).await?;
     // Several processes starting at once (replicas, or `portunus user ...`
     // beside a starting server) must not migrate side by side.
+    let memory = url.contains(":memory:") || url.contains("mode=memory");
+    if url.starts_with("sqlite:") && !memory {
+        while_busy(|| migrate_sqlite(url)).await?;
+    }
+    let db = while_busy(|| Database::connect(options.clone())).await?;
     if db.get_database_backend() == DatabaseBackend::Postgres {
         let txn = db.begin().await?;
         serialize(&txn, locks::MIGRATIONS).await?;
         Migrator::up(&txn, None).await?;
         txn.commit().await?;
-    } else if url.contains(":memory:") || url.contains("mode=memory") {
+    } else if memory {
         Migrator::up(&db, None).await?;
-    } else {
-        migrate_sqlite(url).await?;
     }
     Ok(db)
+}
+
+/// Runs `attempt` again while SQLite answers "database is locked" without
+/// waiting its busy timeout (it does so to a connection opening while
+/// another process switches a new file to its write-ahead log), for at
+/// most five seconds.
+async fn while_busy<T, F, Fut>(mut attempt: F) -> Result<T, DbErr>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, DbErr>>,
+{
+    for _ in 0..50 {
+        match attempt().await {
+            Err(e) if e.to_string().contains("database is locked") => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            answer => return answer,
+        }
+    }
+    attempt().await
 }
 
 /// Migrates a SQLite file inside one `BEGIN IMMEDIATE` transaction on a
@@ -57,7 +79,8 @@ async fn migrate_sqlite(url: &str) -> Result<(), DbErr> {
         .sqlx_logging(false)
         .max_connections(1)
         .map_sqlx_sqlite_opts(|o| {
-            o.busy_timeout(std::time::Duration::from_secs(120))
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(std::time::Duration::from_secs(120))
                 .foreign_keys(true)
         });
     let conn = Database::connect(options).await?;
@@ -108,6 +131,26 @@ pub async fn upkeep(url: String) {
         checkpoint(&db).await;
         ticks = ticks.wrapping_add(1);
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
+/// Says in the log, at start, when PostgreSQL has no `pg_trgm` (migration 21
+/// could not create it): searching repository names then reads every name.
+pub async fn warn_without_name_index(db: &DatabaseConnection) {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return;
+    }
+    let installed = Statement::from_string(
+        DatabaseBackend::Postgres,
+        "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'",
+    );
+    if let Ok(None) = db.query_one_raw(installed).await {
+        tracing::warn!(
+            "PostgreSQL's pg_trgm extension is not installed, so searching repository names \
+             reads every name: as a superuser or the database owner, run \
+             CREATE EXTENSION pg_trgm; CREATE INDEX repository_name_trigrams ON repositories \
+             USING gin (lower(name) gin_trgm_ops);"
+        );
     }
 }
 
@@ -301,6 +344,22 @@ mod tests {
     }
 }
 
+/// Rows for tests of what reads the catalog.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    /// A registry, a team, namespaces 1 (`web`) and 2 (`shop`), and
+    /// repositories 1 and 2 in `web` and 3 in `shop`.
+    pub const CATALOG: &str = "INSERT INTO registries (id, name, hostname, created_at) \
+            VALUES (1, 'default', 'r', '2026-01-01T00:00:00Z'); \
+        INSERT INTO teams (id, name, created_at) VALUES (1, 't', '2026-01-01T00:00:00Z'); \
+        INSERT INTO namespaces (id, registry_id, name, team_id, visibility, created_at) VALUES \
+            (1, 1, 'web', 1, 'private', '2026-01-01T00:00:00Z'), \
+            (2, 1, 'shop', 1, 'public', '2026-01-01T00:00:00Z'); \
+        INSERT INTO repositories (id, namespace_id, name, created_at) VALUES \
+            (1, 1, 'app', '2026-01-01T00:00:00Z'), (2, 1, 'api', '2026-01-01T00:00:00Z'), \
+            (3, 2, 'cart', '2026-01-01T00:00:00Z');";
+}
+
 #[cfg(test)]
 mod migration_tests {
     use sea_orm::{EntityTrait, QuerySelect};
@@ -323,18 +382,6 @@ mod migration_tests {
         db
     }
 
-    /// A registry, a team, namespaces 1 (`web`) and 2 (`shop`), and
-    /// repositories 1 and 2 in `web` and 3 in `shop`.
-    const CATALOG: &str = "INSERT INTO registries (id, name, hostname, created_at) \
-            VALUES (1, 'default', 'r', '2026-01-01T00:00:00Z'); \
-        INSERT INTO teams (id, name, created_at) VALUES (1, 't', '2026-01-01T00:00:00Z'); \
-        INSERT INTO namespaces (id, registry_id, name, team_id, visibility, created_at) VALUES \
-            (1, 1, 'web', 1, 'private', '2026-01-01T00:00:00Z'), \
-            (2, 1, 'shop', 1, 'public', '2026-01-01T00:00:00Z'); \
-        INSERT INTO repositories (id, namespace_id, name, created_at) VALUES \
-            (1, 1, 'app', '2026-01-01T00:00:00Z'), (2, 1, 'api', '2026-01-01T00:00:00Z'), \
-            (3, 2, 'cart', '2026-01-01T00:00:00Z');";
-
     #[tokio::test]
     async fn activities_learn_their_namespace_and_namespaces_their_repository_count() {
         let activities = "INSERT INTO activities \
@@ -345,7 +392,7 @@ mod migration_tests {
             (4, 'a', 'team.create', 'team', 1, 't', '2026-01-01T00:00:00Z')";
         let db = across(
             "m20261130_000020_activity_namespaces",
-            &format!("{CATALOG} {activities}"),
+            &format!("{} {activities}", fixtures::CATALOG),
         )
         .await;
         let namespaces: Vec<Option<i64>> = entities::activity::Entity::find()
@@ -377,31 +424,6 @@ mod migration_tests {
         .await
         .expect("changes");
         assert_eq!(counts().await, [2, 1], "a move, a removal and an addition");
-
-        // The name index follows the same changes.
-        let found: Vec<i64> = crate::catalog::name_index::candidates(&db, 1, "ap")
-            .await
-            .expect("search")
-            .unwrap_or_default();
-        assert!(found.is_empty(), "under three letters: {found:?}");
-        let mut found = crate::catalog::name_index::candidates(&db, 1, "api")
-            .await
-            .expect("search")
-            .expect("the index answers");
-        found.sort_unstable();
-        assert_eq!(found, [2]);
-        let none = crate::catalog::name_index::candidates(&db, 1, "car")
-            .await
-            .expect("search")
-            .expect("the index answers");
-        assert_eq!(none, Vec::<i64>::new(), "cart is gone");
-        let in_namespace = crate::catalog::name_index::candidates(&db, 1, "sho")
-            .await
-            .expect("search");
-        assert_eq!(
-            in_namespace, None,
-            "a namespace name holds it: read every name"
-        );
     }
 
     #[tokio::test]
