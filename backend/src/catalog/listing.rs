@@ -33,6 +33,13 @@ pub struct Listing<'a> {
     pub paging: Paging,
 }
 
+impl Listing<'_> {
+    /// The text full names must contain, if any (an empty one is none).
+    fn name_filter(&self) -> Option<&str> {
+        self.q.filter(|q| !q.is_empty())
+    }
+}
+
 /// `NAMESPACE/NAME`, or `NAME` in the global namespace, in SQL.
 const FULL_NAME: &str = "(CASE WHEN n.global THEN r.name ELSE n.name || '/' || r.name END)";
 
@@ -71,9 +78,7 @@ fn namespaces_of(listing: &Listing, select: &mut SelectStatement) {
 /// Whether `listing` holds every repository of the namespaces it may
 /// show, so counting their kept repository counts counts it.
 fn whole_namespaces(listing: &Listing) -> bool {
-    listing.q.is_none_or(str::is_empty)
-        && listing.starred_by.is_none()
-        && visibility::token_reach(listing.audience, Expr::cust(FULL_NAME)).is_none()
+    listing.name_filter().is_none() && listing.starred_by.is_none() && !listing.audience.limited()
 }
 
 /// The repositories of `listing` without order or page: `SELECT` and `FROM`
@@ -107,7 +112,7 @@ fn filtered(
             .to_owned();
         select.and_where(Expr::col((r(), repository::Column::Id)).in_subquery(starred));
     }
-    if let Some(q) = listing.q.filter(|q| !q.is_empty()) {
+    if let Some(q) = listing.name_filter() {
         if let Some(ids) = candidates {
             select.and_where(Expr::col((r(), repository::Column::Id)).is_in(ids.iter().copied()));
         }
@@ -145,7 +150,7 @@ async fn count(
 /// The candidates of `listing`'s name filter, if it has one the index
 /// can answer.
 async fn candidates(db: &DatabaseConnection, listing: &Listing<'_>) -> Result<Option<Vec<i64>>> {
-    match listing.q.filter(|q| !q.is_empty()) {
+    match listing.name_filter() {
         Some(q) => name_index::candidates(db, listing.registry_id, q).await,
         None => Ok(None),
     }

@@ -134,20 +134,21 @@ pub async fn upkeep(url: String) {
     }
 }
 
-/// Says in the log, at start, when PostgreSQL has no `pg_trgm` (migration 21
-/// could not create it): searching repository names then reads every name.
+/// Says in the log, at start, when PostgreSQL has no trigram index of
+/// repository names (migration 21 could not create `pg_trgm`): searching
+/// repository names then reads every name.
 pub async fn warn_without_name_index(db: &DatabaseConnection) {
     if db.get_database_backend() != DatabaseBackend::Postgres {
         return;
     }
-    let installed = Statement::from_string(
+    let indexed = Statement::from_string(
         DatabaseBackend::Postgres,
-        "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'",
+        "SELECT 1 FROM pg_indexes WHERE indexname = 'repository_name_trigrams'",
     );
-    if let Ok(None) = db.query_one_raw(installed).await {
+    if let Ok(None) = db.query_one_raw(indexed).await {
         tracing::warn!(
-            "PostgreSQL's pg_trgm extension is not installed, so searching repository names \
-             reads every name: as a superuser or the database owner, run \
+            "repository names have no trigram index (PostgreSQL's pg_trgm extension could not \
+             be created), so search reads every name: as a superuser or the database owner, run \
              CREATE EXTENSION pg_trgm; CREATE INDEX repository_name_trigrams ON repositories \
              USING gin (lower(name) gin_trgm_ops);"
         );
@@ -215,20 +216,13 @@ pub mod locks {
 /// busy lock sleeps in growing steps (up to 100 ms), a queue hands the turn
 /// over the moment the last writer is done.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTransaction, DbErr> {
-    if db.get_database_backend() != DatabaseBackend::Sqlite {
-        return Ok(WriteTransaction {
-            txn: db.begin().await?,
-            _turn: None,
-        });
-    }
-    let turn = SQLITE_WRITERS.lock().await;
+    let turn = write_turn(db).await;
     let txn = db.begin().await?;
-    txn.execute_unprepared("UPDATE registries SET id = id WHERE 0 = 1")
-        .await?;
-    Ok(WriteTransaction {
-        txn,
-        _turn: Some(turn),
-    })
+    if turn.is_some() {
+        txn.execute_unprepared("UPDATE registries SET id = id WHERE 0 = 1")
+            .await?;
+    }
+    Ok(WriteTransaction { txn, _turn: turn })
 }
 
 /// This process's turn to write to SQLite (nothing elsewhere), for a single

@@ -217,6 +217,16 @@ pub async fn run_pass(
             (now, now.timestamp_millis(), None)
         }
     };
+    let pass = Pass {
+        generation,
+        started,
+        trusted_since: options.trust_confirmed_within.map(|d| {
+            started
+                .checked_sub_signed(d)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC)
+        }),
+        dry_run: options.dry_run,
+    };
     let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let mut total = Summary {
         catalog: count_catalog(catalog, last.as_deref()).await?,
@@ -236,17 +246,6 @@ pub async fn run_pass(
             let permits = permits.clone();
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                let trusted_since = options.trust_confirmed_within.map(|d| {
-                    started
-                        .checked_sub_signed(d)
-                        .unwrap_or(DateTime::<Utc>::MIN_UTC)
-                });
-                let pass = Pass {
-                    generation,
-                    started,
-                    trusted_since,
-                    dry_run: options.dry_run,
-                };
                 sync_repository(&catalog, &name, pass).await
             });
         }

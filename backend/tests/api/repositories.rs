@@ -359,6 +359,15 @@ async fn search_finds_any_piece_of_a_full_name() {
             )
             .await;
         assert_eq!(web.json()["total"], 2, "{}", web.json());
+        let public = kit
+            .call(&cast.oscar, "GET", "/api/v1/repositories", None)
+            .await;
+        assert_eq!(
+            public.json()["total"],
+            1,
+            "an outsider counts shop's: {}",
+            public.json()
+        );
     }
 }
 
