@@ -1,7 +1,8 @@
 //! Catalog sync throughput against a real registry: fills it (once) with
 //! REPOS x TAGS small images, then in one run measures the simple sequential
 //! walk (catalog, then each tag list, then each manifest, one request at a
-//! time), the same walk 8 repositories at a time, Portunus's sync pass into
+//! time), the same walk 8 repositories at a time, that walk reading each
+//! image's configuration as well (every document the sync reads), Portunus's sync pass into
 //! an empty database, and a second pass over the unchanged registry. Prints
 //! `name value` lines for scripts/bench. Configuration comes from
 //! PORTUNUS_* variables.
@@ -11,6 +12,7 @@ use std::time::Instant;
 
 use portunus::config::Config;
 use portunus::registry::RegistryClient;
+use portunus::registry::manifest::Manifest;
 use tokio::sync::Semaphore;
 
 fn env_number(name: &str, default: usize) -> usize {
@@ -88,8 +90,10 @@ async fn sync_pass(
 
 /// What the sync reads, read and dropped: the catalog, then each
 /// repository's tag list and each tag's manifest, CONCURRENCY repositories
-/// at a time. Returns how many manifests were read.
-async fn concurrent_walk(client: &RegistryClient) -> u64 {
+/// at a time; with `configs`, also each image's configuration once per
+/// repository (as the sync reads it, for the build time and labels).
+/// Returns how many manifests were read.
+async fn concurrent_walk(client: &RegistryClient, configs: bool) -> u64 {
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
     let mut tasks = tokio::task::JoinSet::new();
     for repo in client.catalog().await.unwrap_or_default() {
@@ -97,9 +101,18 @@ async fn concurrent_walk(client: &RegistryClient) -> u64 {
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let mut read = 0u64;
+            let mut seen = Vec::new();
             for tag in client.tags(&repo).await.unwrap_or_default() {
-                if client.manifest(&repo, &tag).await.is_ok() {
-                    read += 1;
+                let Ok(fetched) = client.manifest(&repo, &tag).await else {
+                    continue;
+                };
+                read += 1;
+                if let Manifest::Image { config, .. } = fetched.manifest
+                    && configs
+                    && !seen.contains(&config.digest)
+                {
+                    let _ = client.blob_json(&repo, &config.digest).await;
+                    seen.push(config.digest);
                 }
             }
             read
@@ -153,8 +166,13 @@ async fn main() {
 
     eprintln!("concurrent walk ({CONCURRENCY} repositories at a time)");
     let started = Instant::now();
-    let walked_concurrently = concurrent_walk(&client).await;
+    let walked_concurrently = concurrent_walk(&client, false).await;
     let concurrent_rate = walked_concurrently as f64 / started.elapsed().as_secs_f64();
+
+    eprintln!("concurrent walk reading configurations too");
+    let started = Instant::now();
+    let walked_fully = concurrent_walk(&client, true).await;
+    let full_rate = walked_fully as f64 / started.elapsed().as_secs_f64();
 
     eprintln!("sync pass");
     let started = Instant::now();
@@ -179,6 +197,8 @@ async fn main() {
     println!("sync_seconds {sync_seconds:.2}");
     println!("concurrent_walk_tags {walked_concurrently}");
     println!("concurrent_walk_tags_per_second {concurrent_rate:.0}");
+    println!("full_walk_tags {walked_fully}");
+    println!("full_walk_tags_per_second {full_rate:.0}");
     println!("sync_repositories {}", summary.repositories);
     println!("sync_tags {}", summary.tags);
     println!("sync_added {}", summary.added);

@@ -15,6 +15,7 @@ pub mod name_index;
 pub mod overview;
 pub mod repositories;
 pub mod retention;
+pub mod synced;
 
 use chrono::Utc;
 use sea_orm::{

@@ -227,31 +227,6 @@ pub async fn record_artifact(
     Ok(())
 }
 
-/// Records what a catalog sync saw, unless an event touched the tag after
-/// the sync began (events are newer, and win).
-pub async fn record_synced_tag(
-    db: &impl ConnectionTrait,
-    repo: &repository::Model,
-    tag_name: &str,
-    meta: &ImageMetadata,
-    generation: i64,
-    started: DateTime<Utc>,
-) -> Result<()> {
-    let existing = tag::Entity::find()
-        .filter(tag::Column::RepositoryId.eq(repo.id))
-        .filter(tag::Column::Name.eq(tag_name))
-        .one(db)
-        .await?;
-    if existing
-        .as_ref()
-        .and_then(|t| t.updated_at)
-        .is_some_and(|t| t > started)
-    {
-        return Ok(());
-    }
-    record_tag(db, repo, tag_name, meta, None, Utc::now(), generation).await
-}
-
 /// Records a pull of `reference` (a tag or a digest).
 pub async fn record_pull(
     db: &impl ConnectionTrait,

@@ -341,6 +341,41 @@ mod tests {
 /// Rows for tests of what reads the catalog.
 #[cfg(test)]
 pub(crate) mod fixtures {
+    use super::*;
+
+    /// A migrated, empty database per backend to test: SQLite in memory
+    /// always, and a new database on the PostgreSQL server that
+    /// `PORTUNUS_TEST_DATABASE_URL` names when it is set (under CI it must
+    /// be: `just test` sets it).
+    pub async fn databases() -> Vec<(&'static str, DatabaseConnection)> {
+        let mut all = vec![("sqlite", connect("sqlite::memory:").await.expect("SQLite"))];
+        match std::env::var("PORTUNUS_TEST_DATABASE_URL") {
+            Ok(base) if !base.is_empty() => {
+                static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+                let name = format!(
+                    "portunus_unit_{}_{}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                );
+                let server = Database::connect(&base).await.expect("PostgreSQL");
+                server
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("a test database");
+                let mut url = url::Url::parse(&base).expect("PORTUNUS_TEST_DATABASE_URL is a URL");
+                url.set_path(&format!("/{name}"));
+                all.push(("postgres", connect(url.as_str()).await.expect("PostgreSQL")));
+            }
+            _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") => {
+                panic!("PORTUNUS_TEST_DATABASE_URL is not set under CI: PostgreSQL must be tested")
+            }
+            _ => eprintln!(
+                "PORTUNUS_TEST_DATABASE_URL is not set: PostgreSQL is NOT tested in this run (just test sets it)"
+            ),
+        }
+        all
+    }
+
     /// A registry, a team, namespaces 1 (`web`) and 2 (`shop`), and
     /// repositories 1 and 2 in `web` and 3 in `shop`.
     pub const CATALOG: &str = "INSERT INTO registries (id, name, hostname, created_at) \

@@ -15,11 +15,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::catalog::Catalog;
-use crate::catalog::repositories;
+use crate::catalog::{repositories, synced};
 use crate::db::entities::{registry, tag};
 use crate::error::{Error, Result};
 use crate::registry::RegistryError;
@@ -245,14 +245,22 @@ pub async fn run_pass(
             let catalog = catalog.clone();
             let permits = permits.clone();
             tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                sync_repository(&catalog, &name, pass).await
+                let permit = permits
+                    .acquire_owned()
+                    .await
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                sync_repository(&catalog, &name, pass, permit).await
             });
         }
+        let mut unchanged = Vec::new();
         while let Some(joined) = tasks.join_next().await {
-            let done = joined.map_err(|e| Error::Internal(e.to_string()))??;
+            let (done, seen) = joined.map_err(|e| Error::Internal(e.to_string()))??;
             total.add(&done);
+            unchanged.extend(seen);
             progress(&total);
+        }
+        if !options.dry_run {
+            mark_seen(catalog, generation, &unchanged).await?;
         }
         match next {
             Some(n) => {
@@ -300,7 +308,16 @@ fn trusted(tag: &tag::Model, since: Option<DateTime<Utc>>) -> bool {
     since.is_some_and(|since| confirmed.is_some_and(|at| at >= since))
 }
 
-async fn sync_repository(catalog: &Catalog, path: &str, pass: Pass) -> Result<Summary> {
+/// Syncs one repository; `reading` is its turn to read from the registry,
+/// given back before its writes so that the next repository's reads
+/// overlap them. Returns what it did and the known tags it found unchanged
+/// (for [`mark_seen`]).
+async fn sync_repository(
+    catalog: &Catalog,
+    path: &str,
+    pass: Pass,
+    reading: OwnedSemaphorePermit,
+) -> Result<(Summary, Vec<i64>)> {
     let Pass {
         generation,
         started,
@@ -313,7 +330,7 @@ async fn sync_repository(catalog: &Catalog, path: &str, pass: Pass) -> Result<Su
     };
     let names = match catalog.registry.tags(path).await {
         Ok(names) => names,
-        Err(RegistryError::NotFound(_)) => return Ok(summary),
+        Err(RegistryError::NotFound(_)) => return Ok((summary, Vec::new())),
         Err(e) => return Err(e.into()),
     };
     let (_, known) = repositories::with_tags(&catalog.db, catalog.registry_id, path).await?;
@@ -362,23 +379,34 @@ async fn sync_repository(catalog: &Catalog, path: &str, pass: Pass) -> Result<Su
             }
         }
     }
+    drop(reading);
     // One transaction per repository.
     if !changed.is_empty() {
         let txn = crate::db::begin_write(&catalog.db).await?;
+        // Made again if an event deleted it meanwhile.
         let repo = repositories::ensure(&txn, catalog.registry_id, path, None).await?;
-        for (name, meta) in &changed {
-            repositories::record_synced_tag(&txn, &repo, name, meta, generation, started).await?;
-        }
+        synced::record(&txn, &repo, &changed, generation, started).await?;
         txn.commit().await?;
     }
-    if !dry_run && !unchanged_ids.is_empty() {
+    Ok((summary, unchanged_ids))
+}
+
+/// Marks known tags a pass found unchanged with its generation (so that a
+/// deleting pass keeps them), a catalog page's worth in one transaction.
+async fn mark_seen(catalog: &Catalog, generation: i64, ids: &[i64]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let txn = crate::db::begin_write(&catalog.db).await?;
+    for chunk in ids.chunks(1000) {
         tag::Entity::update_many()
             .col_expr(tag::Column::SyncGeneration, Expr::value(generation))
-            .filter(tag::Column::Id.is_in(unchanged_ids))
-            .exec(&catalog.db)
+            .filter(tag::Column::Id.is_in(chunk.iter().copied()))
+            .exec(&txn)
             .await?;
     }
-    Ok(summary)
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Forgets tags this pass did not see and no event touched since it began,
