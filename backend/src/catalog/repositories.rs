@@ -227,7 +227,9 @@ pub async fn record_artifact(
     Ok(())
 }
 
-/// Records a pull of `reference` (a tag or a digest).
+/// Records a pull of `reference` (a tag or a digest) at `at`, unless a
+/// later one is recorded: the latest pull stays, in whatever order pulls
+/// are recorded.
 pub async fn record_pull(
     db: &impl ConnectionTrait,
     repo: &repository::Model,
@@ -243,6 +245,11 @@ pub async fn record_pull(
         .col_expr(tag::Column::PulledAt, sea_orm::sea_query::Expr::value(at))
         .filter(tag::Column::RepositoryId.eq(repo.id))
         .filter(column.eq(reference))
+        .filter(
+            Condition::any()
+                .add(tag::Column::PulledAt.is_null())
+                .add(tag::Column::PulledAt.lt(at)),
+        )
         .exec(db)
         .await?;
     Ok(())

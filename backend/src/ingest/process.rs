@@ -8,6 +8,7 @@
 //! yet, in the transaction of its effect, keeps each applied exactly once
 //! even while a lease changes hands.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -22,7 +23,7 @@ use crate::audit::{self, Actor, Target};
 use crate::catalog::Catalog;
 use crate::catalog::repositories;
 use crate::config::hosts;
-use crate::db::entities::registry_event;
+use crate::db::entities::{registry_event, repository};
 use crate::db::leases;
 use crate::error::{Error, Result};
 use crate::ingest::Counters;
@@ -298,6 +299,8 @@ async fn prepare(
                 Err(e) => return Err(e.to_string()),
             })
         }
+        // Layers and configurations: no tag records their pulls.
+        "pull" if is_blob(media_type) => Ok(Step::Mark(None)),
         "pull" => Ok(match tag.or(digest) {
             Some(reference) => Step::Pull {
                 repository,
@@ -316,6 +319,35 @@ async fn prepare(
     }
 }
 
+/// Repositories looked up by path within one transaction: a batch of
+/// events on one repository looks it up once.
+#[derive(Default)]
+struct Known(HashMap<String, Option<repository::Model>>);
+
+impl Known {
+    async fn find(
+        &mut self,
+        txn: &DatabaseTransaction,
+        registry_id: i64,
+        path: &str,
+    ) -> Result<Option<repository::Model>> {
+        if let Some(found) = self.0.get(path) {
+            return Ok(found.clone());
+        }
+        let found = repositories::find(txn, registry_id, path).await?;
+        self.0.insert(path.to_owned(), found.clone());
+        Ok(found)
+    }
+}
+
+/// What is left to do to an event once its step is applied.
+enum Applied {
+    /// Mark it processed, with a note when it changed nothing it might have.
+    Processed(Option<String>),
+    /// Nothing: it is held, unprocessed, for an unknown host.
+    Held,
+}
+
 /// Writes what `step` says and marks `event` processed, in `txn`.
 async fn write(
     txn: &DatabaseTransaction,
@@ -323,6 +355,20 @@ async fn write(
     event: &registry_event::Model,
     step: &Step,
 ) -> std::result::Result<(), Failure> {
+    match apply(txn, registry_id, event, step, &mut Known::default()).await? {
+        Applied::Processed(note) => mark(txn, event, note).await,
+        Applied::Held => Ok(()),
+    }
+}
+
+/// Writes what `step` says, in `txn`; `event` is left to be marked.
+async fn apply(
+    txn: &DatabaseTransaction,
+    registry_id: i64,
+    event: &registry_event::Model,
+    step: &Step,
+    known: &mut Known,
+) -> std::result::Result<Applied, Failure> {
     let note = match step {
         Step::Mark(note) => note.clone(),
         Step::Fail(reason) => Some(reason.clone()),
@@ -335,7 +381,7 @@ async fn write(
                 .await?;
             return match held.rows_affected {
                 0 => Err(Failure::AlreadyApplied),
-                _ => Ok(()),
+                _ => Ok(Applied::Held),
             };
         }
         Step::Push {
@@ -349,7 +395,15 @@ async fn write(
                 Some(name) => users::find_by_name(txn, name).await?,
                 None => None,
             };
-            let repo = repositories::ensure(txn, registry_id, repository, pusher.as_ref()).await?;
+            let repo = match known.find(txn, registry_id, repository).await? {
+                Some(repo) => repo,
+                None => {
+                    let made =
+                        repositories::ensure(txn, registry_id, repository, pusher.as_ref()).await?;
+                    known.0.insert(repository.clone(), Some(made.clone()));
+                    made
+                }
+            };
             let pusher_id = pusher.as_ref().map(|u| u.id);
             let mut params =
                 json!({"digest": image.digest, "size": image.size, "media_type": image.media_type});
@@ -381,7 +435,7 @@ async fn write(
             reference,
             at,
         } => {
-            if let Some(repo) = repositories::find(txn, registry_id, repository).await? {
+            if let Some(repo) = known.find(txn, registry_id, repository).await? {
                 repositories::record_pull(txn, &repo, reference, *at).await?;
             }
             None
@@ -391,13 +445,15 @@ async fn write(
             digest,
             tag,
         } => {
-            if let Some(repo) = repositories::find(txn, registry_id, repository).await? {
+            if let Some(repo) = known.find(txn, registry_id, repository).await? {
                 repositories::forget_tags(txn, &repo, digest.as_deref(), tag.as_deref()).await?;
+                // It may be gone with its last tag.
+                known.0.remove(repository);
             }
             None
         }
     };
-    mark(txn, event, note).await
+    Ok(Applied::Processed(note))
 }
 
 /// Counts (and for the unusual, logs) what a written step did.
@@ -431,10 +487,50 @@ async fn write_together(
     steps: &[(registry_event::Model, Step)],
 ) -> Result<bool> {
     let txn = crate::db::begin_write(&catalog.db).await?;
+    let mut known = Known::default();
+    let mut unnoted = Vec::with_capacity(steps.len());
+    // A run of pulls is written as one update per tag or digest pulled.
+    let mut pulls = HashMap::new();
     for (event, step) in steps {
-        if write(&txn, catalog.registry_id, event, step).await.is_err() {
+        if let Step::Pull {
+            repository,
+            reference,
+            at,
+        } = step
+        {
+            let latest = pulls.entry((repository, reference)).or_insert(*at);
+            *latest = (*latest).max(*at);
+            unnoted.push(event.id);
+            continue;
+        }
+        if record_pulls(&txn, catalog.registry_id, &mut known, &mut pulls)
+            .await
+            .is_err()
+        {
             return Ok(false);
         }
+        let done = match apply(&txn, catalog.registry_id, event, step, &mut known).await {
+            Ok(Applied::Processed(None)) => {
+                unnoted.push(event.id);
+                Ok(())
+            }
+            Ok(Applied::Processed(note)) => mark(&txn, event, note).await,
+            Ok(Applied::Held) => Ok(()),
+            Err(failure) => Err(failure),
+        };
+        if done.is_err() {
+            return Ok(false);
+        }
+    }
+    if record_pulls(&txn, catalog.registry_id, &mut known, &mut pulls)
+        .await
+        .is_err()
+    {
+        return Ok(false);
+    }
+    if mark_all(&txn, &unnoted).await? < unnoted.len() as u64 {
+        // Another process applied some meanwhile: one by one sorts it out.
+        return Ok(false);
     }
     txn.commit().await?;
     for (event, step) in steps {
@@ -502,6 +598,40 @@ async fn release_held(catalog: &Catalog, known: &[String]) -> Result<u64> {
         }
     }
     Ok(released)
+}
+
+/// Records the latest pull of each (repository, tag or digest) in `pulls`,
+/// and empties it.
+async fn record_pulls(
+    txn: &DatabaseTransaction,
+    registry_id: i64,
+    known: &mut Known,
+    pulls: &mut HashMap<(&String, &String), DateTime<Utc>>,
+) -> Result<()> {
+    for ((repository, reference), at) in pulls.drain() {
+        if let Some(repo) = known.find(txn, registry_id, repository).await? {
+            repositories::record_pull(txn, &repo, reference, at).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Marks the events `ids` processed (without a note) unless they are;
+/// returns how many it marked.
+async fn mark_all(txn: &DatabaseTransaction, ids: &[i64]) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let marked = registry_event::Entity::update_many()
+        .col_expr(
+            registry_event::Column::ProcessedAt,
+            Expr::value(Some(Utc::now())),
+        )
+        .filter(registry_event::Column::Id.is_in(ids.iter().copied()))
+        .filter(registry_event::Column::ProcessedAt.is_null())
+        .exec(txn)
+        .await?;
+    Ok(marked.rows_affected)
 }
 
 async fn mark(

@@ -290,3 +290,67 @@ async fn a_batch_of_events_is_applied_in_one_pass_each_with_its_outcome() {
         assert_eq!(again, 0, "{}", kit.backend);
     }
 }
+
+/// Pulls keep the latest time per tag whatever order they arrive in (a run
+/// of them is written together), a pull by digest reaches every tag on it,
+/// and layer pulls touch nothing.
+#[tokio::test]
+async fn the_latest_pull_of_each_tag_stays() {
+    for kit in crate::kit::kits().await {
+        let base = "2026-03-01T00:00:00Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap();
+        let repo = kit.recorded_at("web/app", "1", base).await;
+        kit.recorded_at("web/app", "2", base).await;
+        kit.recorded_at("web/app", "3", base).await;
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let at = |minutes: i64| (base + chrono::Duration::minutes(minutes)).to_rfc3339();
+        let pull = |id: &str, reference: serde_json::Value, minutes: i64| {
+            let mut target = json!({"repository": "web/app"});
+            target
+                .as_object_mut()
+                .unwrap()
+                .extend(reference.as_object().unwrap().clone());
+            json!({"id": id, "action": "pull", "timestamp": at(minutes), "target": target})
+        };
+        let envelope = json!({"events": [
+            pull("late", json!({"tag": "1"}), 30),
+            pull("early", json!({"tag": "1"}), 10),
+            pull("by-digest", json!({"digest": digest}), 20),
+            pull("layer", json!({"digest": format!("sha256:{}", "b".repeat(64)), "mediaType": "application/octet-stream"}), 50),
+            {"id": "gone", "action": "delete", "target": {"repository": "web/app", "tag": "3"}},
+            pull("after", json!({"tag": "2"}), 5),
+        ]});
+        notify(&kit, &envelope).await.assert_status(200, "stored");
+        let done =
+            portunus::ingest::process::process_pending(&kit.state.catalog, &kit.state.events)
+                .await
+                .expect("nothing asks the registry");
+        assert_eq!(done, 6, "{}", kit.backend);
+        let errors: Vec<Option<String>> = registry_event::Entity::find()
+            .all(&kit.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.error)
+            .collect();
+        assert_eq!(errors, vec![None; 6], "{}", kit.backend);
+        let mut pulled: Vec<(String, Option<chrono::DateTime<chrono::Utc>>)> =
+            portunus::db::entities::tag::Entity::find()
+                .all(&kit.state.db)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|t| t.repository_id == repo)
+                .map(|t| (t.name, t.pulled_at))
+                .collect();
+        pulled.sort();
+        let minutes = |m: i64| Some(base + chrono::Duration::minutes(m));
+        assert_eq!(
+            pulled,
+            [("1".to_owned(), minutes(30)), ("2".to_owned(), minutes(20))],
+            "{}",
+            kit.backend
+        );
+    }
+}
