@@ -143,6 +143,15 @@ impl Stack {
         }
     }
 
+    /// Stops the registry (started first; Portunus keeps running).
+    pub fn stop_registry(&mut self) {
+        if !self.children.is_empty() {
+            let mut registry = self.children.remove(0);
+            let _ = registry.kill();
+            let _ = registry.wait();
+        }
+    }
+
     /// Starts Portunus again on the same port and data.
     pub fn restart_portunus(&mut self) {
         let mut portunus = self.portunus();

@@ -92,6 +92,49 @@ async fn migrate_sqlite(url: &str) -> Result<(), DbErr> {
     result
 }
 
+/// How the database's schema compares with this build's migrations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaState {
+    /// Migrations this build knows that the database has not had.
+    pub pending: Vec<String>,
+    /// Migrations the database has had that this build does not know: a
+    /// newer Portunus migrated it.
+    pub unknown: Vec<String>,
+}
+
+/// Reads which migrations the database has had (creates nothing).
+pub async fn schema_state(db: &DatabaseConnection) -> Result<SchemaState, DbErr> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await?;
+    let applied = rows
+        .iter()
+        .map(|row| row.try_get::<String>("", "version"))
+        .collect::<Result<std::collections::HashSet<_>, _>>()?;
+    let known: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    Ok(SchemaState {
+        pending: known
+            .iter()
+            .filter(|name| !applied.contains(*name))
+            .cloned()
+            .collect(),
+        unknown: {
+            let mut unknown: Vec<String> = applied
+                .into_iter()
+                .filter(|name| !known.contains(name))
+                .collect();
+            unknown.sort();
+            unknown
+        },
+    })
+}
+
 /// What a SQLite database needs now and then, for as long as the server
 /// runs (nothing on PostgreSQL): its write-ahead log copied back into the
 /// database file every second, off the path of any commit (which would

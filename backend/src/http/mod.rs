@@ -1,12 +1,14 @@
 //! The HTTP layer: which path goes where, the middleware around it, and a
 //! thin handler per route: the REST API (`rest`, under `/api/v1`), the
 //! registry token endpoint (`token`), the registry notification endpoint
-//! (`webhooks`), `/metrics` and the web UI (`spa`). Handlers parse, make
+//! (`webhooks`), `/metrics`, `/health` and `/ready` (`health`), and the
+//! web UI (`spa`). Handlers parse, make
 //! one domain call and map its result; they may import every domain
 //! layer below, and nothing imports them but `app`.
 
 pub mod client_address;
 pub mod content_policy;
+pub mod health;
 pub mod metrics;
 pub mod rate_limit;
 pub mod rest;
@@ -40,7 +42,11 @@ pub fn routes(state: SharedState) -> impl Endpoint {
     let api = rest::service(&state.config.public_url);
     let max_body_bytes = state.config.max_body_bytes;
     let address_header: Arc<str> = state.config.client_address_header.as_str().into();
-    Route::new()
+    let docs = rest::docs(&api);
+    docs.into_iter()
+        .fold(Route::new(), |routes, (path, endpoint)| {
+            routes.at(path, get(endpoint))
+        })
         .nest(
             rest::API_PREFIX,
             api.around(rest::auth::outage_is_not_unauthorized)
@@ -49,6 +55,8 @@ pub fn routes(state: SharedState) -> impl Endpoint {
         .at("/v2/token", get(token::get_token).post(token::post_token))
         .at("/v2/webhooks/events", post(webhooks::receive))
         .at("/metrics", get(metrics::render))
+        .at("/health", get(health::health))
+        .at("/ready", get(health::ready))
         .nest("/", spa::endpoint(&state.config))
         .around(move |endpoint, request| limit_body(endpoint, request, max_body_bytes))
         .around(move |endpoint, request| {

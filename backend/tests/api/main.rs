@@ -9,6 +9,7 @@ mod authz;
 mod comments;
 mod dashboard;
 mod events;
+mod health;
 mod kit;
 mod layers;
 mod limits;

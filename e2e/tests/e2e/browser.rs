@@ -200,6 +200,18 @@ async fn tokens_and_permissions_pages() {
         json!([{"type": "repository", "name": "alice/app", "actions": ["push"]}])
     );
 
+    // The API's interactive reference, linked from here, runs under its
+    // Content-Security-Policy and lists the operations.
+    page.click("#api-docs a[href='/api/v1/docs']").await;
+    page.wait_for(".swagger-ui .opblock").await;
+    let title = page.text_of(".swagger-ui .info .title").await;
+    assert!(title.starts_with("Portunus"), "{title}");
+    page.client
+        .goto(&format!("{}/tokens", stack.portunus_url()))
+        .await
+        .expect("back to tokens");
+    page.wait_for("#token-list").await;
+
     // Revoke it from the list.
     page.click("#token-list button.danger").await;
     page.client

@@ -11,6 +11,7 @@ mod browser_quality;
 mod cli;
 pub mod docker;
 mod events;
+mod health;
 mod ldap;
 mod oidc;
 pub mod podman;

@@ -72,6 +72,12 @@ pub fn TokensPage() -> impl IntoView {
                 "For scripts and CI: use a token as the password of " <code>"docker login"</code>
                 ", or as " <code>"Authorization: Bearer"</code> " on the API. A token never reaches more than you can."
             </p>
+            <p class="muted" id="api-docs">
+                "The REST API is described in " <a href="/api/v1/docs" rel="external">"its interactive reference"</a>
+                " (try calls there while signed in) and as OpenAPI: "
+                <a href="/api/v1/openapi.yaml" rel="external">"openapi.yaml"</a> ", "
+                <a href="/api/v1/openapi.json" rel="external">"openapi.json"</a> "."
+            </p>
             <Show when=signs_in_elsewhere>
                 <p id="cli-secret-note" class="note">
                     "You sign in through your organisation's identity provider, so you have no password for "

@@ -22,6 +22,7 @@ mod teams;
 mod tokens;
 mod users;
 
+use poem::endpoint::BoxEndpoint;
 use poem_openapi::{OpenApi, OpenApiService, Tags};
 
 pub const API_PREFIX: &str = "/api/v1";
@@ -112,6 +113,31 @@ pub fn service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
              `{code, message}` bodies; the message says what to change.",
     )
     .server(format!("{}{API_PREFIX}", server_url.trim_end_matches('/')))
+}
+
+/// The API's own description, served beside it: `openapi.yaml`,
+/// `openapi.json` and an interactive page (`docs`, Swagger UI, which signs
+/// requests with the browser's session), all under [`API_PREFIX`].
+pub fn docs(api: &OpenApiService<impl OpenApi, ()>) -> [(String, BoxEndpoint<'static>); 3] {
+    use poem::{EndpointExt, IntoResponse, web::Html};
+    let page = api.swagger_ui_html();
+    let policy = crate::http::content_policy::web_ui(&page);
+    let page = poem::endpoint::make_sync(move |_| {
+        Html(page.clone())
+            .with_header(poem::http::header::CONTENT_SECURITY_POLICY, policy.clone())
+            .into_response()
+    });
+    [
+        (
+            format!("{API_PREFIX}/openapi.yaml"),
+            api.spec_endpoint_yaml().map_to_response().boxed(),
+        ),
+        (
+            format!("{API_PREFIX}/openapi.json"),
+            api.spec_endpoint().map_to_response().boxed(),
+        ),
+        (format!("{API_PREFIX}/docs"), page.boxed()),
+    ]
 }
 
 /// The spec as YAML, exactly what `openapi.yaml` must contain.
