@@ -11,6 +11,7 @@
 //! | `ingest` | registry events in (store, apply), catalog sync |
 //! | `catalog` | repositories, tags, images, listings, comments, deletion, retention |
 //! | `registry` | the client of the registry's HTTP API, manifests, its config.yml |
+//! | `webhooks` | outgoing webhooks: managing them, sending what the outbox queued |
 //! | `accounts` | users, teams, namespaces, application and refresh tokens, credentials |
 //! | `audit` | the activity log |
 //! | `authz` | who may do what: pure rules, their facts, the SQL visibility filter |
@@ -33,3 +34,4 @@ pub mod http;
 pub mod ingest;
 pub mod mail;
 pub mod registry;
+pub mod webhooks;

@@ -11,6 +11,9 @@ use portunus_shared::api::{
     RetentionRule, RetentionSetting, SearchResults, ServerInfo, SignIn, SignUp, SignedUp,
     TagDetails, Team, TeamPage, TeamUpdate, User, UserPage, UserUpdate, WebSession,
 };
+use portunus_shared::api::{
+    NewWebhook, Webhook, WebhookDelivery, WebhookDeliveryPage, WebhookUpdate, WebhookWithSecret,
+};
 use portunus_shared::domain::{EventState, RepositorySort, Role};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -642,4 +645,66 @@ pub fn encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// Where a list of webhooks lives: a namespace's, or the global ones.
+fn webhooks_path(namespace: Option<&str>) -> String {
+    match namespace {
+        Some(name) => format!("/namespaces/{name}/webhooks"),
+        None => "/webhooks".to_owned(),
+    }
+}
+
+pub async fn webhooks(namespace: Option<String>) -> Result<Vec<Webhook>, ApiError> {
+    let path = webhooks_path(namespace.as_deref());
+    call(Request::get(&url(&path)), NO_BODY).await
+}
+
+pub async fn create_webhook(
+    namespace: Option<String>,
+    new: NewWebhook,
+) -> Result<WebhookWithSecret, ApiError> {
+    let path = webhooks_path(namespace.as_deref());
+    call(Request::post(&url(&path)), Some(&new)).await
+}
+
+pub async fn update_webhook(id: i64, change: WebhookUpdate) -> Result<Webhook, ApiError> {
+    call(
+        Request::patch(&url(&format!("/webhooks/{id}"))),
+        Some(&change),
+    )
+    .await
+}
+
+pub async fn delete_webhook(id: i64) -> Result<(), ApiError> {
+    call_empty(Request::delete(&url(&format!("/webhooks/{id}")))).await
+}
+
+pub async fn replace_webhook_secret(id: i64) -> Result<WebhookWithSecret, ApiError> {
+    call(
+        Request::post(&url(&format!("/webhooks/{id}/secret"))),
+        NO_BODY,
+    )
+    .await
+}
+
+pub async fn ping_webhook(id: i64) -> Result<WebhookDelivery, ApiError> {
+    call(
+        Request::post(&url(&format!("/webhooks/{id}/ping"))),
+        NO_BODY,
+    )
+    .await
+}
+
+pub async fn webhook_deliveries(id: i64) -> Result<WebhookDeliveryPage, ApiError> {
+    call(
+        Request::get(&url(&format!("/webhooks/{id}/deliveries"))).query([("per_page", "20")]),
+        NO_BODY,
+    )
+    .await
+}
+
+pub async fn resend_delivery(id: i64, delivery: i64) -> Result<WebhookDelivery, ApiError> {
+    let path = format!("/webhooks/{id}/deliveries/{delivery}/resend");
+    call(Request::post(&url(&path)), NO_BODY).await
 }

@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use portunus_shared::api::Activity;
 
 use crate::pages::{
-    AuditLogPage, ExplorePage, ExploredRepositoryPage, ForgotPasswordPage, Home, NamespacePage,
-    NamespacesPage, PermissionsPage, ProfilePage, RegistryEventsPage, RepositoriesPage,
-    RepositoryPage, ResetPasswordPage, SearchPage, SignInPage, SignUpPage, TagPage, TeamPage,
-    TeamsPage, TokensPage, UsersPage,
+    AuditLogPage, ExplorePage, ExploredRepositoryPage, ForgotPasswordPage, GlobalWebhooksPage,
+    Home, NamespacePage, NamespacesPage, PermissionsPage, ProfilePage, RegistryEventsPage,
+    RepositoriesPage, RepositoryPage, ResetPasswordPage, SearchPage, SignInPage, SignUpPage,
+    TagPage, TeamPage, TeamsPage, TokensPage, UsersPage,
 };
 
 /// A page of the web UI with what its path names.
@@ -29,6 +29,7 @@ pub enum Route {
     RegistryEvents,
     Users,
     AuditLog,
+    GlobalWebhooks,
     Teams,
     Team(String),
     Namespaces,
@@ -66,6 +67,7 @@ impl Route {
             ["admin", "events"] => Route::RegistryEvents,
             ["admin", "users"] => Route::Users,
             ["admin", "activities"] => Route::AuditLog,
+            ["admin", "webhooks"] => Route::GlobalWebhooks,
             ["teams"] => Route::Teams,
             ["teams", name] => Route::Team((*name).to_owned()),
             ["namespaces"] => Route::Namespaces,
@@ -94,6 +96,7 @@ impl Route {
             Route::RegistryEvents => "/admin/events".to_owned(),
             Route::Users => "/admin/users".to_owned(),
             Route::AuditLog => "/admin/activities".to_owned(),
+            Route::GlobalWebhooks => "/admin/webhooks".to_owned(),
             Route::Teams => "/teams".to_owned(),
             Route::Team(name) => format!("/teams/{}", encode(name)),
             Route::Namespaces => "/namespaces".to_owned(),
@@ -145,6 +148,7 @@ impl Route {
             Route::RegistryEvents => view! { <RegistryEventsPage /> }.into_any(),
             Route::Users => view! { <UsersPage /> }.into_any(),
             Route::AuditLog => view! { <AuditLogPage /> }.into_any(),
+            Route::GlobalWebhooks => view! { <GlobalWebhooksPage /> }.into_any(),
             Route::Teams => view! { <TeamsPage /> }.into_any(),
             Route::Team(name) => view! { <TeamPage name /> }.into_any(),
             Route::Namespaces => view! { <NamespacesPage /> }.into_any(),
@@ -234,6 +238,7 @@ mod tests {
             Route::Namespace("ops".to_owned()),
             Route::ExploredRepository(9),
             Route::AuditLog,
+            Route::GlobalWebhooks,
         ] {
             assert_eq!(Route::of(&route.path()), route, "{}", route.path());
         }

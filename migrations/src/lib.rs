@@ -26,6 +26,7 @@ mod m20261130_000019_repository_star_count;
 mod m20261130_000020_activity_namespaces;
 mod m20261130_000021_repository_name_trigrams;
 mod m20261130_000022_namespace_repository_count;
+mod m20261201_000023_webhooks;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000020_activity_namespaces::Migration),
             Box::new(m20261130_000021_repository_name_trigrams::Migration),
             Box::new(m20261130_000022_namespace_repository_count::Migration),
+            Box::new(m20261201_000023_webhooks::Migration),
         ]
     }
 }

@@ -209,6 +209,17 @@ pub fn activity(key: &str, target: &str, parameters: Option<&str>) -> (ActivityK
         ),
         "user.unlock" => (K::Account, format!("unlocked {target}")),
         "user.link_directory" => (K::Account, format!("linked {target} to the directory")),
+        "webhook.create" => (K::Other, format!("added the webhook {target}")),
+        "webhook.update" => (K::Other, format!("changed the webhook {target}")),
+        "webhook.delete" => (K::Other, format!("deleted the webhook {target}")),
+        "webhook.replace_secret" => (
+            K::Other,
+            format!("replaced the secret of the webhook {target}"),
+        ),
+        "webhook.resend" => (
+            K::Other,
+            format!("re-sent a delivery of the webhook {target}"),
+        ),
         _ => (K::Other, format!("did {key} on {target}")),
     };
     (kind, text)

@@ -159,6 +159,32 @@ closed_set! {
     }
 }
 
+closed_set! {
+    /// What a webhook is told about.
+    WebhookEvent, "webhook event" {
+        /// An image pushed (a tag or an untagged artifact).
+        Push = "push", "Pushes",
+        /// A tag, or a whole repository, deleted (also by retention).
+        Delete = "delete", "Deletions",
+        /// A namespace created, changed or deleted.
+        Namespace = "namespace", "Namespace changes",
+        /// A team's name, description or members changed.
+        Team = "team", "Team changes",
+    }
+}
+
+closed_set! {
+    /// Where a webhook delivery stands.
+    DeliveryState, "delivery state" {
+        /// Not delivered yet: waiting for its (next) attempt.
+        Pending = "pending", "Waiting",
+        /// The receiver answered 2xx.
+        Delivered = "delivered", "Delivered",
+        /// Every attempt failed; re-send to try again.
+        Failed = "failed", "Failed",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

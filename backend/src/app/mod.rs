@@ -1,6 +1,7 @@
 //! Start-up wiring, in one place: keys and secrets, the database and its
 //! default rows, the application state, the background work (event
-//! processing, catalog syncs, retention runs) and the HTTP server. The
+//! processing, webhook deliveries, catalog syncs, retention runs) and the
+//! HTTP server. The
 //! top layer: it may import everything, nothing imports it.
 
 pub mod shared_secrets;
@@ -93,6 +94,7 @@ pub async fn init(config: Config) -> Result<SharedState> {
     let oidc = Oidc::from_settings(&config.oidc, &config.public_url)
         .map_err(|e| Error::InvalidInput(format!("invalid configuration: {e}")))?
         .map(Arc::new);
+    let webhooks = Arc::new(crate::webhooks::Sender::new(&config)?);
     let mailer = Mailer::from_settings(&config.mail)
         .map_err(|e| Error::InvalidInput(format!("invalid configuration: {e}")))?
         .map(Arc::new);
@@ -109,6 +111,7 @@ pub async fn init(config: Config) -> Result<SharedState> {
         facts: FactsCache::new(10_000),
         notification_secret,
         events: Arc::new(events),
+        webhooks,
         setup: Setup::default(),
         limits: RateLimits::new(config.rate_limits.clone()),
         stored_figures: Default::default(),
@@ -136,6 +139,10 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
     tokio::spawn(crate::ingest::process::run(
         state.catalog.clone(),
         state.events.clone(),
+    ));
+    tokio::spawn(crate::webhooks::sender::run(
+        state.db.clone(),
+        state.webhooks.clone(),
     ));
     tokio::spawn(db::upkeep(state.config.database_url()));
     db::warn_without_name_index(&state.db).await;

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod feed;
+pub mod outbox;
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
@@ -82,7 +83,8 @@ impl<'a> Target<'a> {
     }
 }
 
-/// Records one activity in the same transaction or connection as the change.
+/// Records one activity in the same transaction or connection as the change,
+/// and queues it for the webhooks that ask for it (see [`outbox`]).
 pub async fn record(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -90,7 +92,7 @@ pub async fn record(
     target: Target<'_>,
     parameters: Option<serde_json::Value>,
 ) -> Result<()> {
-    activity::ActiveModel {
+    let recorded = activity::ActiveModel {
         actor_id: Set(actor.id),
         actor_name: Set(actor.name.clone()),
         key: Set(key.to_owned()),
@@ -104,5 +106,5 @@ pub async fn record(
     }
     .insert(db)
     .await?;
-    Ok(())
+    outbox::enqueue(db, &recorded).await
 }

@@ -10,6 +10,9 @@
 //!   visitors see public ones only. Managed (changed, deleted, described,
 //!   comments moderated) by administrators and owners of the team; the
 //!   global namespace by administrators only.
+//! - webhooks: a namespace's are seen and changed by those who manage the
+//!   namespace, global ones by administrators; never through a token
+//!   limited to part of the registry (they hold secrets of their own).
 //! - teams: visible to administrators and members, managed by
 //!   administrators and owners; members may leave. Users create teams when
 //!   `policy.users_create_teams` (bots never), team owners create
@@ -88,6 +91,17 @@ pub fn may_manage_namespace(subject: &Subject, facts: &NamespaceFacts) -> bool {
         matches!(facts.kind, NamespaceKind::Personal { owner } if Some(owner) == subject.user_id);
     let owner = facts.role == Some(Role::Owner) && facts.kind != NamespaceKind::Global;
     subject.signed_in() && (own_personal || owner)
+}
+
+/// Whether `subject` may see and change webhooks: a namespace's (`facts`)
+/// where they manage the namespace, the global ones (`None`) as
+/// administrators.
+pub fn may_manage_webhooks(subject: &Subject, facts: Option<&NamespaceFacts>) -> bool {
+    !subject.limited()
+        && match facts {
+            None => may_administer(subject),
+            Some(facts) => may_manage_namespace(subject, facts),
+        }
 }
 
 /// Whether `subject` may delete a comment written by `author`.
@@ -247,6 +261,29 @@ mod tests {
                 assert_eq!(may_delete_comment(&subject, Some(OTHER), &facts), expected);
                 assert_eq!(may_delete_comment(&subject, None, &facts), expected);
             }
+        }
+    }
+
+    #[test]
+    fn webhooks_are_managed_with_their_namespace_and_global_ones_by_admins() {
+        for (who, subject) in subjects() {
+            for facts in namespaces() {
+                assert_eq!(
+                    may_manage_webhooks(&subject, Some(&facts)),
+                    may_manage_namespace(&subject, &facts),
+                    "{who} {facts:?}"
+                );
+            }
+            assert_eq!(may_manage_webhooks(&subject, None), who == "admin", "{who}");
+            let mut limited = subject.clone();
+            limited.token_scope = Some(TokenScope {
+                resources: vec!["me".into()],
+                access: TokenAccess::Delete,
+            });
+            for facts in namespaces() {
+                assert!(!may_manage_webhooks(&limited, Some(&facts)), "{who}");
+            }
+            assert!(!may_manage_webhooks(&limited, None), "{who}");
         }
     }
 

@@ -41,6 +41,10 @@ enum Command {
         /// Where the registry stores images (default: DATA_DIR/registry).
         #[arg(long)]
         storage_dir: Option<PathBuf>,
+        /// The registry's major version: 2 (Debian's docker-registry,
+        /// registry:2) or 3 (registry:3).
+        #[arg(long, default_value = "2", value_name = "2|3")]
+        distribution: portunus::registry::config_file::Distribution,
     },
     /// Print the OpenAPI description of the REST API (what openapi.yaml holds).
     Openapi,
@@ -184,12 +188,19 @@ async fn run(cli: Cli) -> Result<(), String> {
                 format!("the server stopped: {e} (is another process using the listen address?)")
             })
         }
-        Command::RegistryConfig { storage_dir } => {
+        Command::RegistryConfig {
+            storage_dir,
+            distribution,
+        } => {
             portunus::app::adopt_shared_secrets(&config)
                 .await
                 .map_err(describe)?;
-            let yaml = portunus::registry::config_file::render(&config, storage_dir.as_deref())
-                .map_err(describe)?;
+            let yaml = portunus::registry::config_file::render(
+                &config,
+                storage_dir.as_deref(),
+                distribution,
+            )
+            .map_err(describe)?;
             print!("{yaml}");
             Ok(())
         }

@@ -13,9 +13,11 @@ use serde::{Deserialize, Serialize};
 pub mod directory;
 pub mod hosts;
 pub mod mail;
+pub mod webhooks;
 
 pub use directory::{GroupMapping, LdapSettings, LocalAccounts, OidcSettings, TeamGroup};
 pub use mail::{MailSecurity, MailSettings};
+pub use webhooks::WebhookSettings;
 
 /// Environment variables with the `PORTUNUS_` prefix that are not config keys.
 const NON_CONFIG_VARIABLES: &[&str] = &["config", "test_database_url", "log", "bin"];
@@ -72,6 +74,8 @@ pub struct Config {
     pub oidc: OidcSettings,
     /// The SMTP server for password recovery (`[mail]`); off unless `host` is set.
     pub mail: MailSettings,
+    /// How webhooks are delivered (`[webhooks]`).
+    pub webhooks: WebhookSettings,
 }
 
 /// How often one client address may try things that guessing would use;
@@ -238,6 +242,7 @@ impl Default for Config {
             ldap: LdapSettings::default(),
             oidc: OidcSettings::default(),
             mail: MailSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -334,6 +339,7 @@ impl Config {
         self.ldap.validate().map_err(ConfigError::Invalid)?;
         self.oidc.validate().map_err(ConfigError::Invalid)?;
         self.mail.validate().map_err(ConfigError::Invalid)?;
+        self.webhooks.validate().map_err(ConfigError::Invalid)?;
         for name in &self.registry.hostnames {
             hosts::check(name).map_err(ConfigError::Invalid)?;
         }
@@ -365,6 +371,11 @@ impl Config {
 
     pub fn certificate_path(&self) -> PathBuf {
         self.data_path(&self.token.certificate_path, "token-signing.crt")
+    }
+
+    /// The key that seals webhook secrets in the database.
+    pub fn webhook_key_path(&self) -> PathBuf {
+        self.data_path(&self.webhooks.key_path, "webhook-key")
     }
 
     pub fn notification_secret_path(&self) -> PathBuf {

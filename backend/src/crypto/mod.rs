@@ -4,5 +4,6 @@
 
 pub mod mint;
 pub mod password;
+pub mod sealing;
 pub mod secrets;
 pub mod signing;

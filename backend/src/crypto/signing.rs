@@ -47,6 +47,7 @@ pub struct TokenSigner {
     key: SigningKey,
     /// The JWT header, base64url-encoded once.
     encoded_header: String,
+    algorithm: Algorithm,
     key_id: String,
     certificate_pem: String,
     random: SystemRandom,
@@ -113,6 +114,7 @@ impl TokenSigner {
         Ok(TokenSigner {
             key,
             encoded_header: data_encoding::BASE64URL_NOPAD.encode(&header_json),
+            algorithm,
             key_id,
             certificate_pem,
             random: SystemRandom::new(),
@@ -150,6 +152,14 @@ impl TokenSigner {
             "{message}.{}",
             data_encoding::BASE64URL_NOPAD.encode(&signature)
         ))
+    }
+
+    /// The JWT algorithm of the key (`RS256` or `ES256`), as registries name it.
+    pub fn algorithm(&self) -> &'static str {
+        match self.algorithm {
+            Algorithm::ES256 => "ES256",
+            _ => "RS256",
+        }
     }
 
     pub fn key_id(&self) -> &str {

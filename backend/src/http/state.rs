@@ -19,6 +19,7 @@ use crate::http::rate_limit::RateLimits;
 use crate::http::stored_figures::StoredFigures;
 use crate::ingest::Events;
 use crate::mail::Mailer;
+use crate::webhooks::Sender;
 
 pub struct AppState {
     pub config: Config,
@@ -35,6 +36,8 @@ pub struct AppState {
     pub notification_secret: String,
     /// The registry event pipeline: counters, wake-ups, registry names.
     pub events: Arc<Events>,
+    /// Outgoing webhooks: the sealing key, the client, the sender's bell.
+    pub webhooks: Arc<Sender>,
     /// The setup code that lets a sign-up become the first administrator.
     pub setup: Setup,
     /// How often each client address may try signing in, up and on.

@@ -16,6 +16,7 @@ const LAYERS: &[&str] = &[
     "authz",
     "audit",
     "accounts",
+    "webhooks",
     "registry",
     "catalog",
     "ingest",

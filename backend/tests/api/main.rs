@@ -8,6 +8,7 @@
 mod authz;
 mod comments;
 mod dashboard;
+mod distribution3;
 mod events;
 mod health;
 mod kit;
@@ -24,3 +25,4 @@ mod session;
 mod token;
 mod users;
 mod visibility;
+mod webhooks;

@@ -20,6 +20,7 @@ mod tag;
 mod teams;
 mod tokens;
 mod users;
+mod webhooks;
 
 pub use activities::AuditLogPage;
 pub use events::RegistryEventsPage;
@@ -38,6 +39,7 @@ pub use tag::TagPage;
 pub use teams::{TeamPage, TeamsPage};
 pub use tokens::TokensPage;
 pub use users::UsersPage;
+pub use webhooks::GlobalWebhooksPage;
 
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;

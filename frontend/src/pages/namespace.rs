@@ -1,6 +1,6 @@
 //! One namespace: its description, team and visibility (owners change
-//! them), your role and what you may do in it, its repositories, and
-//! deleting it where that is allowed.
+//! them), your role and what you may do in it, its repositories, its
+//! webhooks (for those who manage it), and deleting it where that is allowed.
 
 use crate::fetch::Fetch;
 use leptos::prelude::*;
@@ -11,6 +11,7 @@ use portunus_shared::domain::Visibility;
 
 use super::images::PagedRepositories;
 use super::permissions::Verdicts;
+use super::webhooks::Webhooks;
 use super::{ErrorNote, Loaded, choices, require_sign_in};
 use crate::api::{self, Shelf};
 
@@ -96,6 +97,7 @@ fn Details(ns: Namespace, on_change: impl Fn() + Copy + Send + Sync + 'static) -
         </div>
         <Repositories namespace=ns.name.clone() />
         <Access namespace=ns.name.clone() />
+        {ns.may_manage.then(|| view! { <Webhooks namespace=Some(ns.name.clone()) /> })}
         {(ns.may_manage && ns.personal_of.is_none() && !ns.global).then(|| view! { <Delete namespace=ns.name.clone() /> })}
     }
 }

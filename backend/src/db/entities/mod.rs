@@ -20,6 +20,8 @@ pub mod team;
 pub mod team_member;
 pub mod user;
 pub mod user_identity;
+pub mod webhook;
+pub mod webhook_delivery;
 
 /// A value of a closed set read from a text column: one outside the set
 /// means the data is damaged, and is an error rather than a guess.

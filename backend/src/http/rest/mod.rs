@@ -21,6 +21,7 @@ mod session;
 mod teams;
 mod tokens;
 mod users;
+mod webhooks;
 
 use poem::endpoint::BoxEndpoint;
 use poem_openapi::{OpenApi, OpenApiService, Tags};
@@ -82,6 +83,8 @@ pub enum ApiTags {
     Explore,
     /// The start page: your feed, and the installation's figures.
     Dashboard,
+    /// Outgoing webhooks: what happens in a namespace, posted to your URL.
+    Webhooks,
 }
 
 /// The OpenAPI service; `server_url` goes into the spec's `servers`.
@@ -101,7 +104,7 @@ pub fn service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
             activities::ActivitiesApi,
             dashboard::DashboardApi,
             repositories::RepositoriesApi,
-            retention::RetentionApi,
+            (retention::RetentionApi, webhooks::WebhooksApi),
             search::SearchApi,
             explore::ExploreApi,
         ),

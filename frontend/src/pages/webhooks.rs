@@ -1,0 +1,359 @@
+//! Webhooks: a namespace's (on its page, for those who manage it) or the
+//! global ones (administrators). Each shows at a glance whether its last
+//! delivery arrived; adding one shows its signing secret once; its log
+//! lists every delivery with the receiver's answer, to re-send.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use portunus_shared::api::{
+    NewWebhook, Webhook, WebhookBasicAuth, WebhookDelivery, WebhookHeader, WebhookUpdate,
+};
+use portunus_shared::domain::{DeliveryState, WebhookEvent};
+
+use super::images::CopyButton;
+use super::{ErrorNote, Loaded, When, require_sign_in};
+use crate::api;
+use crate::fetch::Fetch;
+
+/// `/admin/webhooks`: the webhooks told about every namespace.
+#[component]
+pub fn GlobalWebhooksPage() -> impl IntoView {
+    require_sign_in();
+    view! { <Webhooks namespace=None /> }
+}
+
+/// The extra headers typed one per line as `Name: value`.
+fn parse_headers(text: &str) -> Result<Vec<WebhookHeader>, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (name, value) = line
+                .split_once(':')
+                .ok_or_else(|| format!("{line:?}: write a header as Name: value"))?;
+            Ok(WebhookHeader {
+                name: name.trim().to_owned(),
+                value: value.trim().to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// A delivery's outcome in a word or two, and the class that colours it.
+fn outcome(d: &WebhookDelivery) -> (String, &'static str) {
+    let status = d
+        .response_status
+        .map(|s| format!(" ({s})"))
+        .unwrap_or_default();
+    match d.state {
+        DeliveryState::Delivered => (format!("delivered{status}"), "good"),
+        DeliveryState::Failed => (format!("failed{status}"), "bad"),
+        DeliveryState::Pending if d.attempts == 0 => ("waiting".to_owned(), "muted"),
+        DeliveryState::Pending => (format!("retrying{status}"), "bad"),
+    }
+}
+
+#[component]
+pub fn Webhooks(namespace: Option<String>) -> impl IntoView {
+    let namespace = StoredValue::new(namespace);
+    let hooks = Fetch::new(move || api::webhooks(namespace.get_value()));
+    let secret = RwSignal::new(None::<(String, String)>);
+    let heading = match namespace.get_value() {
+        Some(_) => "Webhooks",
+        None => "Global webhooks",
+    };
+    let intro = match namespace.get_value() {
+        Some(ns) => format!(
+            "Portunus POSTs what happens in {ns} to these URLs, signed with each webhook's secret (README, \"Webhooks\")."
+        ),
+        None => "Told about every namespace: pushes, deletions, namespace and team changes (README, \"Webhooks\").".to_owned(),
+    };
+    view! {
+        <div class="card" id="webhooks">
+            <h2>{heading}</h2>
+            <p class="muted">{intro}</p>
+            <Show when=move || secret.get().is_some()>
+                <div class="secret" role="status" id="webhook-secret-box">
+                    <strong>{move || format!("Copy the signing secret of {} now; it is not shown again:", secret.get().map(|s| s.0).unwrap_or_default())}</strong>
+                    <div class="pull-line">
+                        <pre id="webhook-secret">{move || secret.get().map(|s| s.1).unwrap_or_default()}</pre>
+                        {move || secret.get().map(|(_, text)| view! { <CopyButton text=text /> })}
+                    </div>
+                    <p>"Check " <code>"X-Portunus-Signature-256: sha256=HMAC-SHA256(secret, body)"</code> " before trusting a delivery."</p>
+                </div>
+            </Show>
+            <Loaded resource=hooks show=move |list| {
+                if list.is_empty() {
+                    view! { <p class="muted" id="no-webhooks">"No webhooks yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <div id="webhook-list">
+                            {list.into_iter().map(|hook| view! {
+                                <WebhookEntry hook=hook on_change=move || hooks.refetch() secret=secret />
+                            }).collect_view()}
+                        </div>
+                    }.into_any()
+                }
+            } />
+            <AddWebhook namespace=namespace.get_value() on_added=move |name, text| {
+                secret.set(Some((name, text)));
+                hooks.refetch();
+            } />
+        </div>
+    }
+}
+
+#[component]
+fn AddWebhook(
+    namespace: Option<String>,
+    on_added: impl Fn(String, String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let namespace = StoredValue::new(namespace);
+    let name = RwSignal::new(String::new());
+    let url = RwSignal::new(String::new());
+    let chosen = RwSignal::new(vec![WebhookEvent::Push]);
+    let headers = RwSignal::new(String::new());
+    let user = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let headers = match parse_headers(&headers.get_untracked()) {
+            Ok(list) => list,
+            Err(e) => return error.set(Some(e)),
+        };
+        let user = user.get_untracked();
+        let new = NewWebhook {
+            name: name.get_untracked(),
+            url: url.get_untracked(),
+            events: chosen.get_untracked(),
+            enabled: Some(true),
+            headers: (!headers.is_empty()).then_some(headers),
+            basic_auth: (!user.is_empty()).then(|| WebhookBasicAuth {
+                username: user,
+                password: password.get_untracked(),
+            }),
+        };
+        spawn_local(async move {
+            match api::create_webhook(namespace.get_value(), new).await {
+                Ok(made) => {
+                    error.set(None);
+                    name.set(String::new());
+                    url.set(String::new());
+                    password.set(String::new());
+                    on_added(made.webhook.name, made.secret);
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    view! {
+        <details id="add-webhook">
+            <summary>"Add a webhook"</summary>
+            <form on:submit=add>
+                <label for="webhook-name">"Name"</label>
+                <input id="webhook-name" required placeholder="CI deploy" bind:value=name />
+                <label for="webhook-url">"URL"</label>
+                <input id="webhook-url" required type="url" placeholder="https://ci.example.org/hooks/portunus" bind:value=url />
+                <fieldset id="webhook-events">
+                    <legend>"Events"</legend>
+                    {WebhookEvent::ALL.iter().copied().map(|event| view! {
+                        <label class="inline">
+                            <input type="checkbox" value=event.as_str()
+                                prop:checked=move || chosen.get().contains(&event)
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    chosen.update(|list| {
+                                        list.retain(|e| *e != event);
+                                        if on { list.push(event) }
+                                    });
+                                } />
+                            {event.label()}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <label for="webhook-headers">"Extra headers (one per line, Name: value; stored sealed)"</label>
+                <textarea id="webhook-headers" rows="2" placeholder="X-Token: ..." bind:value=headers></textarea>
+                <label for="webhook-user">"Basic authentication user (optional)"</label>
+                <input id="webhook-user" autocomplete="off" bind:value=user />
+                <label for="webhook-password">"Basic authentication password"</label>
+                <input id="webhook-password" type="password" autocomplete="new-password" bind:value=password />
+                <button id="create-webhook" type="submit">"Add webhook"</button>
+            </form>
+            <ErrorNote error=error />
+        </details>
+    }
+}
+
+#[component]
+fn WebhookEntry(
+    hook: Webhook,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+    secret: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
+    let id = hook.id;
+    let error = RwSignal::new(None::<String>);
+    let log_open = RwSignal::new(false);
+    let log_version = RwSignal::new(0_u32);
+    let act = move |what: &'static str| {
+        spawn_local(async move {
+            let done = match what {
+                "ping" => api::ping_webhook(id).await.map(|_| log_open.set(true)),
+                "enable" | "disable" => {
+                    let change = WebhookUpdate {
+                        enabled: Some(what == "enable"),
+                        ..WebhookUpdate::default()
+                    };
+                    api::update_webhook(id, change).await.map(|_| ())
+                }
+                "secret" => api::replace_webhook_secret(id)
+                    .await
+                    .map(|made| secret.set(Some((made.webhook.name, made.secret)))),
+                _ => {
+                    let question = "Delete this webhook and its delivery log?";
+                    if !window().confirm_with_message(question).unwrap_or(false) {
+                        return;
+                    }
+                    api::delete_webhook(id).await
+                }
+            };
+            match done {
+                Ok(()) => {
+                    error.set(None);
+                    log_version.update(|v| *v += 1);
+                    on_change();
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    let events: Vec<&str> = hook.events.iter().map(|e| e.as_str()).collect();
+    let last = hook.last_delivery.as_ref().map(|d| {
+        let (text, class) = outcome(d);
+        view! { <span class=format!("badge {class}")>{text}</span> " " <When at=d.created_at.clone() /> }
+    });
+    let extras: Vec<String> = hook
+        .header_names
+        .iter()
+        .cloned()
+        .chain(
+            hook.basic_auth_username
+                .as_ref()
+                .map(|u| format!("basic auth ({u})")),
+        )
+        .collect();
+    view! {
+        <section class="webhook" data-webhook=hook.name.clone()>
+            <h3>
+                {hook.name.clone()}
+                {(!hook.enabled).then(|| view! { <span class="badge">"disabled"</span> })}
+            </h3>
+            <p><code class="webhook-url">{hook.url.clone()}</code></p>
+            <p class="muted">
+                "Events: " {events.join(", ")}
+                {(!extras.is_empty()).then(|| format!(" · sends {}", extras.join(", ")))}
+                " · last delivery: "
+                {last.map_or_else(|| view! { "none yet" }.into_any(), IntoAny::into_any)}
+            </p>
+            <div class="actions">
+                <button class="small webhook-ping" on:click=move |_| act("ping")>"Send a test"</button>
+                " " <button class="small webhook-log" on:click=move |_| log_open.update(|o| *o = !*o)>
+                    {move || if log_open.get() { "Hide deliveries" } else { "Deliveries" }}
+                </button>
+                " " {if hook.enabled {
+                    view! { <button class="small" on:click=move |_| act("disable")>"Disable"</button> }.into_any()
+                } else {
+                    view! { <button class="small" on:click=move |_| act("enable")>"Enable"</button> }.into_any()
+                }}
+                " " <button class="small" on:click=move |_| act("secret")>"New secret"</button>
+                " " <button class="small danger" on:click=move |_| act("delete")>"Delete"</button>
+            </div>
+            <ErrorNote error=error />
+            <Show when=move || log_open.get()>
+                <DeliveryLog id=id version=log_version />
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn DeliveryLog(id: i64, version: RwSignal<u32>) -> impl IntoView {
+    let log = Fetch::new(move || {
+        version.track();
+        api::webhook_deliveries(id)
+    });
+    let resend = move |delivery: i64| {
+        spawn_local(async move {
+            if api::resend_delivery(id, delivery).await.is_ok() {
+                log.refetch();
+            }
+        });
+    };
+    view! {
+        <div class="delivery-log">
+            <button class="small" on:click=move |_| log.refetch()>"Refresh"</button>
+            <Loaded resource=log show=move |page| {
+                if page.items.is_empty() {
+                    return view! { <p class="muted">"Nothing sent yet."</p> }.into_any();
+                }
+                view! {
+                    <table class="deliveries">
+                        <thead><tr><th>"When"</th><th>"Event"</th><th>"Outcome"</th><th>"Tries"</th><th>"Took"</th><th></th></tr></thead>
+                        <tbody>
+                            {page.items.into_iter().map(|d| {
+                                let (text, class) = outcome(&d);
+                                let delivery = d.id;
+                                let detail = format!(
+                                    "{}{}\n\nsent:\n{}\n\nanswer:\n{}",
+                                    d.error.clone().map(|e| format!("{e}\n")).unwrap_or_default(),
+                                    d.next_attempt_at.clone().map(|at| format!("next attempt {at}")).unwrap_or_default(),
+                                    d.payload,
+                                    d.response_excerpt.clone().unwrap_or_default(),
+                                );
+                                view! {
+                                    <tr class="delivery" data-state=d.state.as_str()>
+                                        <td><When at=d.created_at.clone() /></td>
+                                        <td title=d.delivery_id.clone()>{d.action.clone()}</td>
+                                        <td><span class=format!("badge {class}")>{text}</span></td>
+                                        <td>{d.attempts}</td>
+                                        <td>{d.duration_ms.map(|ms| format!("{ms} ms")).unwrap_or_default()}</td>
+                                        <td><button class="small" on:click=move |_| resend(delivery)>"Re-send"</button></td>
+                                    </tr>
+                                    <tr class="delivery-detail"><td colspan="6"><details><summary>"Request and answer"</summary><pre>{detail}</pre></details></td></tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            } />
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_are_read_one_per_line() {
+        let parsed = parse_headers("X-Token: abc\n\n  X-Env: prod: eu \n").unwrap();
+        assert_eq!(
+            parsed,
+            vec![
+                WebhookHeader {
+                    name: "X-Token".into(),
+                    value: "abc".into()
+                },
+                WebhookHeader {
+                    name: "X-Env".into(),
+                    value: "prod: eu".into()
+                },
+            ]
+        );
+        assert!(
+            parse_headers("no colon")
+                .unwrap_err()
+                .contains("Name: value")
+        );
+    }
+}
