@@ -61,6 +61,7 @@ fn signed_in_pages(repository: &str) -> Vec<Visit> {
         visit("/admin/users", "#user-list"),
         visit("/admin/activities", "#audit-list"),
         visit("/admin/events", "#registry-reachable"),
+        visit("/admin/webhooks", "#webhook-list"),
     ]
 }
 
@@ -235,6 +236,11 @@ async fn every_page_is_accessible_fits_a_phone_and_follows_the_dark_setting() {
             "POST",
             "/namespaces",
             Some(json!({"name": "ops-apps", "team": "ops", "visibility": "public"})),
+        );
+        root.call(
+            "POST",
+            "/webhooks",
+            Some(json!({"name": "chat", "url": "https://chat.example.org/hook", "events": ["push", "team"]})),
         );
         let token = registry_token(&stack, "alice", &["repository:ops-apps/web:pull,push"]);
         push_small_image(&stack, &token, "ops-apps/web", 2);

@@ -16,13 +16,13 @@ use crate::sync::eventually;
 
 /// A request the receiver got: its headers (names in lower case) and body.
 #[derive(Clone)]
-struct Received {
+pub(crate) struct Received {
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
 impl Received {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
@@ -31,7 +31,7 @@ impl Received {
 }
 
 /// An HTTP receiver on a free loopback port that answers 204 to everything.
-fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
+pub(crate) fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a receiver");
     let url = format!("http://{}/portunus", listener.local_addr().unwrap());
     let got = Arc::new(Mutex::new(Vec::new()));

@@ -58,6 +58,9 @@ pub fn Webhooks(namespace: Option<String>) -> impl IntoView {
     let namespace = StoredValue::new(namespace);
     let hooks = Fetch::new(move || api::webhooks(namespace.get_value()));
     let secret = RwSignal::new(None::<(String, String)>);
+    // Which webhook's log is open; kept here, as the list is made anew on
+    // every change.
+    let open_log = RwSignal::new(None::<i64>);
     let heading = match namespace.get_value() {
         Some(_) => "Webhooks",
         None => "Global webhooks",
@@ -89,7 +92,7 @@ pub fn Webhooks(namespace: Option<String>) -> impl IntoView {
                     view! {
                         <div id="webhook-list">
                             {list.into_iter().map(|hook| view! {
-                                <WebhookEntry hook=hook on_change=move || hooks.refetch() secret=secret />
+                                <WebhookEntry hook=hook on_change=move || hooks.refetch() secret=secret open_log=open_log />
                             }).collect_view()}
                         </div>
                     }.into_any()
@@ -116,21 +119,22 @@ fn AddWebhook(
     let user = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    let form = NodeRef::<leptos::html::Details>::new();
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let headers = match parse_headers(&headers.get_untracked()) {
+        let extra = match parse_headers(&headers.get_untracked()) {
             Ok(list) => list,
             Err(e) => return error.set(Some(e)),
         };
-        let user = user.get_untracked();
+        let username = user.get_untracked();
         let new = NewWebhook {
             name: name.get_untracked(),
             url: url.get_untracked(),
             events: chosen.get_untracked(),
             enabled: Some(true),
-            headers: (!headers.is_empty()).then_some(headers),
-            basic_auth: (!user.is_empty()).then(|| WebhookBasicAuth {
-                username: user,
+            headers: (!extra.is_empty()).then_some(extra),
+            basic_auth: (!username.is_empty()).then(|| WebhookBasicAuth {
+                username,
                 password: password.get_untracked(),
             }),
         };
@@ -138,9 +142,12 @@ fn AddWebhook(
             match api::create_webhook(namespace.get_value(), new).await {
                 Ok(made) => {
                     error.set(None);
-                    name.set(String::new());
-                    url.set(String::new());
-                    password.set(String::new());
+                    for field in [name, url, headers, user, password] {
+                        field.set(String::new());
+                    }
+                    if let Some(details) = form.get_untracked() {
+                        let _ = details.remove_attribute("open");
+                    }
                     on_added(made.webhook.name, made.secret);
                 }
                 Err(e) => error.set(Some(e.message)),
@@ -148,7 +155,7 @@ fn AddWebhook(
         });
     };
     view! {
-        <details id="add-webhook">
+        <details id="add-webhook" node_ref=form>
             <summary>"Add a webhook"</summary>
             <form on:submit=add>
                 <label for="webhook-name">"Name"</label>
@@ -190,15 +197,17 @@ fn WebhookEntry(
     hook: Webhook,
     on_change: impl Fn() + Copy + Send + Sync + 'static,
     secret: RwSignal<Option<(String, String)>>,
+    open_log: RwSignal<Option<i64>>,
 ) -> impl IntoView {
     let id = hook.id;
     let error = RwSignal::new(None::<String>);
-    let log_open = RwSignal::new(false);
-    let log_version = RwSignal::new(0_u32);
+    let log_open = move || open_log.get() == Some(id);
+    let toggle_log =
+        move || open_log.update(|open| *open = if *open == Some(id) { None } else { Some(id) });
     let act = move |what: &'static str| {
         spawn_local(async move {
             let done = match what {
-                "ping" => api::ping_webhook(id).await.map(|_| log_open.set(true)),
+                "ping" => api::ping_webhook(id).await.map(|_| open_log.set(Some(id))),
                 "enable" | "disable" => {
                     let change = WebhookUpdate {
                         enabled: Some(what == "enable"),
@@ -220,7 +229,6 @@ fn WebhookEntry(
             match done {
                 Ok(()) => {
                     error.set(None);
-                    log_version.update(|v| *v += 1);
                     on_change();
                 }
                 Err(e) => error.set(Some(e.message)),
@@ -257,8 +265,8 @@ fn WebhookEntry(
             </p>
             <div class="actions">
                 <button class="small webhook-ping" on:click=move |_| act("ping")>"Send a test"</button>
-                " " <button class="small webhook-log" on:click=move |_| log_open.update(|o| *o = !*o)>
-                    {move || if log_open.get() { "Hide deliveries" } else { "Deliveries" }}
+                " " <button class="small webhook-log" on:click=move |_| toggle_log()>
+                    {move || if log_open() { "Hide deliveries" } else { "Deliveries" }}
                 </button>
                 " " {if hook.enabled {
                     view! { <button class="small" on:click=move |_| act("disable")>"Disable"</button> }.into_any()
@@ -269,19 +277,16 @@ fn WebhookEntry(
                 " " <button class="small danger" on:click=move |_| act("delete")>"Delete"</button>
             </div>
             <ErrorNote error=error />
-            <Show when=move || log_open.get()>
-                <DeliveryLog id=id version=log_version />
+            <Show when=log_open>
+                <DeliveryLog id=id />
             </Show>
         </section>
     }
 }
 
 #[component]
-fn DeliveryLog(id: i64, version: RwSignal<u32>) -> impl IntoView {
-    let log = Fetch::new(move || {
-        version.track();
-        api::webhook_deliveries(id)
-    });
+fn DeliveryLog(id: i64) -> impl IntoView {
+    let log = Fetch::new(move || api::webhook_deliveries(id));
     let resend = move |delivery: i64| {
         spawn_local(async move {
             if api::resend_delivery(id, delivery).await.is_ok() {
