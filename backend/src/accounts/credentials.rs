@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use portunus_shared::api;
 use rand::RngCore;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, Set,
@@ -342,7 +343,7 @@ pub async fn authenticate(
             check.epoch.moved();
             asked
         }
-        _ => check_hash(found, password).await,
+        _ => check_hash(db, found, password).await,
     };
     let user = match checked {
         Ok(Some(right)) => right,
@@ -374,19 +375,55 @@ pub async fn authenticate(
     Ok(Ok(user))
 }
 
-/// The account, if `password` is its stored one.
-async fn check_hash(found: Option<user::Model>, password: &str) -> Result<Option<user::Model>> {
+/// The account, if `password` is its stored one. A hash of an older kind
+/// (bcrypt, imported from Portus) is replaced by argon2id on the way.
+async fn check_hash(
+    db: &DatabaseConnection,
+    found: Option<user::Model>,
+    password: &str,
+) -> Result<Option<user::Model>> {
     match found {
         Some(user) if user.password_hash.is_some() => {
             let hash = user.password_hash.clone();
-            Ok(password::verify_blocking(password.to_owned(), hash)
-                .await?
-                .then_some(user))
+            if !password::verify_blocking(password.to_owned(), hash).await? {
+                return Ok(None);
+            }
+            upgrade_hash(db, user, password).await.map(Some)
         }
         _ => password::verify_blocking(password.to_owned(), None)
             .await
             .map(|_| None),
     }
+}
+
+/// `user` with its password stored as argon2id, if it was not (only if the
+/// stored hash is still the one just verified).
+async fn upgrade_hash(
+    db: &DatabaseConnection,
+    user: user::Model,
+    password: &str,
+) -> Result<user::Model> {
+    let Some(old) = user
+        .password_hash
+        .clone()
+        .filter(|h| password::needs_upgrade(h))
+    else {
+        return Ok(user);
+    };
+    let new = password::hash_blocking(password.to_owned()).await?;
+    let updated = user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(new.clone()))
+        .filter(user::Column::Id.eq(user.id))
+        .filter(user::Column::PasswordHash.eq(old))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 1 {
+        tracing::info!(user = %user.username, "password hash upgraded to argon2id");
+    }
+    Ok(user::Model {
+        password_hash: Some(new),
+        ..user
+    })
 }
 
 /// The account of the person the directory says this is, if it accepts

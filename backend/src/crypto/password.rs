@@ -122,8 +122,32 @@ pub fn hash(password: &str) -> Result<String> {
         .map_err(|e| Error::Internal(format!("password hashing failed: {e}")))
 }
 
-/// Whether `password` matches the PHC string `phc`. A malformed hash never matches.
+/// The most expensive bcrypt hash Portunus verifies (Devise's default is
+/// 10, each step doubles the time): a stored hash asking more is refused
+/// rather than allowed to hold a hashing thread for minutes.
+const MAX_BCRYPT_COST: u32 = 13;
+
+/// The cost of a bcrypt hash (`$2a$10$...`, as Portus's Devise stored
+/// them), or None when `hash` is no bcrypt hash.
+fn bcrypt_cost(hash: &str) -> Option<u32> {
+    let rest = ["$2a$", "$2b$", "$2y$"]
+        .iter()
+        .find_map(|prefix| hash.strip_prefix(prefix))?;
+    rest.get(..2)?.parse().ok()
+}
+
+/// Whether a stored hash is of an older kind (bcrypt, from Portus) that a
+/// successful sign-in should replace with argon2id.
+pub fn needs_upgrade(stored: &str) -> bool {
+    !stored.starts_with("$argon2id$")
+}
+
+/// Whether `password` matches the stored hash: an argon2id PHC string, or
+/// a bcrypt hash imported from Portus. A malformed hash never matches.
 pub fn verify(password: &str, phc: &str) -> bool {
+    if let Some(cost) = bcrypt_cost(phc) {
+        return cost <= MAX_BCRYPT_COST && bcrypt::verify(password, phc).unwrap_or(false);
+    }
     PasswordHash::new(phc)
         .map(|parsed| {
             ReusingArgon2
@@ -249,6 +273,26 @@ pub async fn verify_blocking(password: String, phc: Option<String>) -> Result<bo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn portus_bcrypt_hashes_verify_and_ask_for_an_upgrade() {
+        // As Ruby's bcrypt (Devise, cost 10) writes them.
+        let stored = bcrypt::hash_with_result("s3cret-pass", 10)
+            .unwrap()
+            .format_for_version(bcrypt::Version::TwoA);
+        assert!(stored.starts_with("$2a$10$"), "{stored}");
+        assert!(verify("s3cret-pass", &stored));
+        assert!(!verify("s3cret-pasS", &stored));
+        assert!(needs_upgrade(&stored));
+        assert!(!needs_upgrade(&hash("x").unwrap()));
+        let too_costly = stored.replacen("$10$", "$20$", 1);
+        assert!(
+            !verify("s3cret-pass", &too_costly),
+            "cost 20 is refused unhashed"
+        );
+        assert_eq!(bcrypt_cost("$2b$12$abc"), Some(12));
+        assert_eq!(bcrypt_cost("$argon2id$v=19"), None);
+    }
 
     #[test]
     fn argon2id_round_trip() {

@@ -624,3 +624,59 @@ async fn refresh_tokens_end_unused_and_a_user_holds_only_so_many() {
         assert!(listed.is_empty(), "unused too long, not listed: {listed:?}");
     }
 }
+
+/// A password hash brought from Portus (Devise's bcrypt) lets its user in
+/// with the old password and is replaced by argon2id on the way.
+#[tokio::test]
+async fn a_portus_bcrypt_password_logs_in_and_is_upgraded() {
+    use portunus::db::entities::user;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    for kit in kits().await {
+        let alice = kit.create_user("alice").await.user;
+        let devise = bcrypt::hash_with_result("portus-password", 10)
+            .unwrap()
+            .format_for_version(bcrypt::Version::TwoA);
+        let mut row: user::ActiveModel = alice.clone().into();
+        row.password_hash = Set(Some(devise.clone()));
+        row.update(&kit.state.db).await.unwrap();
+        let login = |password: &'static str| {
+            let kit = &kit;
+            async move {
+                let auth = basic("alice", password);
+                token_for(kit, "service=registry", Some(&auth)).await
+            }
+        };
+        login("wrong-password")
+            .await
+            .assert_client_error(401, kit.backend);
+        let stored = |kit: &Kit| {
+            let db = kit.state.db.clone();
+            async move {
+                user::Entity::find_by_id(alice.id)
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .password_hash
+                    .unwrap()
+            }
+        };
+        assert_eq!(
+            stored(&kit).await,
+            devise,
+            "a wrong password changes nothing"
+        );
+        login("portus-password")
+            .await
+            .assert_status(200, kit.backend);
+        let upgraded = stored(&kit).await;
+        assert!(upgraded.starts_with("$argon2id$"), "{upgraded}");
+        assert!(portunus::crypto::password::verify(
+            "portus-password",
+            &upgraded
+        ));
+        login("portus-password")
+            .await
+            .assert_status(200, "and again, now by argon2id");
+    }
+}
