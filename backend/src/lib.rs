@@ -8,6 +8,7 @@
 //! |---|---|
 //! | `app` | start-up wiring, background work, serving |
 //! | `http` | routes and thin handlers: REST API, token and notification endpoints, metrics, web UI |
+//! | `import` | moving from Portus: reading its database, bringing its content |
 //! | `ingest` | registry events in (store, apply), catalog sync |
 //! | `catalog` | repositories, tags, images, listings, comments, deletion, retention |
 //! | `registry` | the client of the registry's HTTP API, manifests, its config.yml |
@@ -31,6 +32,7 @@ pub mod db;
 pub mod directory;
 pub mod error;
 pub mod http;
+pub mod import;
 pub mod ingest;
 pub mod mail;
 pub mod registry;

@@ -307,7 +307,7 @@ impl Drop for Replica {
 /// (`PORTUNUS_TEST_DATABASE_URL`, set by `scripts/with-postgres`, which
 /// `just test` runs the tests under); `None` after a loud skip message
 /// when there is none outside CI.
-pub fn postgres_database() -> Option<String> {
+pub fn postgres_database(purpose: &str) -> Option<String> {
     let Ok(base) = std::env::var("PORTUNUS_TEST_DATABASE_URL") else {
         let message =
             "PORTUNUS_TEST_DATABASE_URL is not set: run the tests under scripts/with-postgres";
@@ -315,7 +315,7 @@ pub fn postgres_database() -> Option<String> {
         eprintln!("\n!!! SKIPPED: {message} !!!\n");
         return None;
     };
-    let name = format!("portunus_e2e_{}", std::process::id());
+    let name = format!("portunus_e2e_{purpose}_{}", std::process::id());
     let psql = Path::new("/usr/lib/postgresql/15/bin/psql");
     let created = Command::new(psql)
         .args([
@@ -588,6 +588,16 @@ impl Api {
             std::thread::sleep(Duration::from_millis(100));
         }
         panic!("Portunus did not list {name} with {tags} tags within 10 s");
+    }
+
+    /// The id of the repository `name`, which Portunus must list.
+    pub fn repository_id(&self, name: &str) -> i64 {
+        let page = self.call("GET", &format!("/repositories?q={name}"), None);
+        page["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|r| r["name"] == name))
+            .and_then(|r| r["id"].as_i64())
+            .unwrap_or_else(|| panic!("{name} is not listed: {page}"))
     }
 
     /// The members of `team` with their roles, sorted by name.

@@ -1,7 +1,8 @@
 //! Peers the tests start on loopback, stopped when dropped: a throwaway
 //! OpenLDAP `slapd` (prepared by `scripts/peers/ldap-setup`), an OpenID
-//! Provider (`scripts/peers/oidc-provider.mjs`, npm oidc-provider) and an
-//! SMTP server that keeps every mail (`scripts/peers/smtp-sink.py`, aiosmtpd).
+//! Provider (`scripts/peers/oidc-provider.mjs`, npm oidc-provider), an
+//! SMTP server that keeps every mail (`scripts/peers/smtp-sink.py`, aiosmtpd)
+//! and a MariaDB server (Debian's mariadb-server) for a Portus database.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -334,6 +335,97 @@ impl SmtpSink {
 }
 
 impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A throwaway MariaDB server in a directory of its own, on a loopback
+/// port, holding an empty database `portus` that the user `portus`
+/// (password `portus`) may use. Starts in about a second.
+pub struct MariaDb {
+    pub port: u16,
+    socket: PathBuf,
+    child: Child,
+}
+
+impl MariaDb {
+    /// `None` (after a loud skip message) when MariaDB is not installed
+    /// outside CI.
+    pub fn start(dir: &Path) -> Option<MariaDb> {
+        if !require("mariadbd") || !require("mariadb-install-db") || !require("mariadb") {
+            return None;
+        }
+        let data = dir.join("mariadb");
+        let me = run("id", &["-un"], &[], None).text().trim().to_owned();
+        run(
+            "mariadb-install-db",
+            &[
+                "--no-defaults",
+                &format!("--datadir={}", data.display()),
+                &format!("--user={me}"),
+                "--auth-root-authentication-method=socket",
+                "--skip-test-db",
+            ],
+            &[],
+            None,
+        )
+        .assert_ok();
+        let port = free_port();
+        let socket = dir.join("mariadb.sock");
+        let log = std::fs::File::create(dir.join("mariadb.log")).expect("MariaDB log");
+        let child = Command::new("mariadbd")
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--socket={}", socket.display()))
+            .arg(format!("--pid-file={}", dir.join("mariadb.pid").display()))
+            .arg(format!("--port={port}"))
+            .args(["--bind-address=127.0.0.1", "--skip-name-resolve"])
+            .arg(format!("--user={me}"))
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start mariadbd");
+        let server = MariaDb {
+            port,
+            socket,
+            child,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !server.sql(None, "SELECT 1").ok() {
+            assert!(
+                Instant::now() < deadline,
+                "MariaDB did not answer in 20 s: {}",
+                std::fs::read_to_string(dir.join("mariadb.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+            .sql(
+                None,
+                "CREATE DATABASE portus; CREATE USER 'portus'@'127.0.0.1' IDENTIFIED BY 'portus'; \
+                 GRANT ALL ON portus.* TO 'portus'@'127.0.0.1';",
+            )
+            .assert_ok();
+        Some(server)
+    }
+
+    /// Runs `sql` as the server's administrator, in `database` if given.
+    pub fn sql(&self, database: Option<&str>, sql: &str) -> crate::Run {
+        let socket = format!("--socket={}", self.socket.display());
+        let mut args = vec![socket.as_str(), "-u", "root"];
+        args.extend(database);
+        run("mariadb", &args, &[], Some(sql))
+    }
+
+    /// The URL Portunus reads the `portus` database by.
+    pub fn url(&self) -> String {
+        format!("mysql://portus:portus@127.0.0.1:{}/portus", self.port)
+    }
+}
+
+impl Drop for MariaDb {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -27,6 +27,7 @@ mod m20261130_000020_activity_namespaces;
 mod m20261130_000021_repository_name_trigrams;
 mod m20261130_000022_namespace_repository_count;
 mod m20261201_000023_webhooks;
+mod m20261201_000024_portus_imports;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000021_repository_name_trigrams::Migration),
             Box::new(m20261130_000022_namespace_repository_count::Migration),
             Box::new(m20261201_000023_webhooks::Migration),
+            Box::new(m20261201_000024_portus_imports::Migration),
         ]
     }
 }

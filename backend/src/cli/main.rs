@@ -66,6 +66,18 @@ enum Command {
         #[arg(long)]
         fresh: bool,
     },
+    /// Bring users (with their passwords), teams, namespaces, repositories,
+    /// tags, stars, comments and webhooks over from a Portus database, which
+    /// is only read. Running it again changes nothing.
+    ImportPortus {
+        /// The Portus database: mysql://USER:PASSWORD@HOST/DATABASE (also
+        /// mariadb://) or postgres://USER:PASSWORD@HOST/DATABASE.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// Print what would be brought, transformed and skipped; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Look into the registry directly, as Portunus's internal identity.
     #[command(subcommand)]
     Registry(registry::RegistryCommand),
@@ -116,6 +128,31 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Openapi => Ok(()),
         Command::Registry(command) => registry::run(config, command).await,
         Command::Ldap(command) => ldap::run(config, command).await,
+        Command::ImportPortus { from, dry_run } => {
+            let state = portunus::app::init(config).await.map_err(describe)?;
+            let source = portunus::import::source::Source::connect(&from)
+                .await
+                .map_err(describe)?;
+            let mut say = |line: String| println!("{line}");
+            portunus::import::portus::import(
+                &state.db,
+                state.catalog.registry_id,
+                &source,
+                state.webhooks.key(),
+                dry_run,
+                &mut say,
+            )
+            .await
+            .map_err(describe)?;
+            if dry_run {
+                println!("dry run: nothing was written; run again without --dry-run to import");
+            } else {
+                println!(
+                    "imported; run `portunus sync` next, so that the registry confirms the tags and Portunus reads their details"
+                );
+            }
+            Ok(())
+        }
         Command::Sync {
             dry_run,
             delete,

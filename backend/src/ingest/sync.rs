@@ -340,13 +340,16 @@ async fn sync_repository(
     for name in names {
         summary.tags += 1;
         let existing = known.iter().find(|t| t.name == name);
-        if let Some(existing) = existing.filter(|t| trusted(t, trusted_since)) {
+        // A tag known by its digest alone (as an import from Portus brings
+        // it) is described in full, keeping who pushed it and when.
+        let complete = existing.filter(|t| !t.media_type.is_empty());
+        if let Some(existing) = complete.filter(|t| trusted(t, trusted_since)) {
             summary.unchanged += 1;
             unchanged_ids.push(existing.id);
             continue;
         }
         // A HEAD is enough to see that a known tag did not move.
-        if let Some(existing) = existing {
+        if let Some(existing) = complete {
             match catalog.registry.manifest_digest(path, &name).await {
                 Ok(digest) if digest == existing.digest => {
                     summary.unchanged += 1;

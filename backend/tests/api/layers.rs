@@ -20,6 +20,7 @@ const LAYERS: &[&str] = &[
     "registry",
     "catalog",
     "ingest",
+    "import",
     "http",
     "app",
 ];

@@ -12,15 +12,6 @@ use serde_json::{Value, json};
 
 use crate::sync::{eventually, tags_of};
 
-fn repository_id(api: &Api, name: &str) -> i64 {
-    let page = api.call("GET", &format!("/repositories?q={name}"), None);
-    page["items"]
-        .as_array()
-        .and_then(|items| items.iter().find(|r| r["name"] == name))
-        .and_then(|r| r["id"].as_i64())
-        .unwrap_or_else(|| panic!("{name} is not listed: {page}"))
-}
-
 fn manifest_size(stack: &Stack, token: &str, repo: &str, digest: &str) -> usize {
     reqwest::blocking::Client::new()
         .get(format!(
@@ -97,7 +88,7 @@ fn artifacts_show_with_their_image_and_the_cli_deletes_one_tag() {
     let api = Api::sign_in(&stack, "alice");
     let id = eventually(Duration::from_secs(10), || {
         tags_of(&api, "alice/app").filter(|t| t.len() == 3)?;
-        Some(repository_id(&api, "alice/app"))
+        Some(api.repository_id("alice/app"))
     })
     .expect("two tags and the signature tag recorded");
     let images = eventually(Duration::from_secs(10), || {
@@ -308,8 +299,8 @@ fn retention_deletes_exactly_what_its_preview_listed_on_demand_and_on_schedule()
         tags_of(&api, "alice/nightly").filter(|t| t.len() == 3)
     })
     .expect("all tags recorded");
-    let app = repository_id(&api, "alice/app");
-    let nightly = repository_id(&api, "alice/nightly");
+    let app = api.repository_id("alice/app");
+    let nightly = api.repository_id("alice/nightly");
 
     // On demand: the preview names the tags, the run deletes exactly those.
     let rule = json!({"enabled": false, "keep_newest": 2});

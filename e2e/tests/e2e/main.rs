@@ -14,6 +14,7 @@ mod deployment;
 pub mod docker;
 mod events;
 mod health;
+mod import;
 mod ldap;
 mod oidc;
 pub mod podman;

@@ -26,7 +26,7 @@ fn two_processes_on_one_database_share_the_key_and_apply_each_push_once() {
     if !require("docker-registry") {
         return;
     }
-    let Some(database) = postgres_database() else {
+    let Some(database) = postgres_database("replicas") else {
         return;
     };
     let mut stack = Stack::start(&[

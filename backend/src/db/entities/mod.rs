@@ -7,6 +7,7 @@ pub mod comment;
 pub mod namespace;
 pub mod oidc_login;
 pub mod password_reset;
+pub mod portus_import;
 pub mod refresh_token;
 pub mod registry;
 pub mod registry_event;
