@@ -1,6 +1,8 @@
 //! What `portunus import-portus` brought from a Portus database: each
 //! Portus row (by table and id) and the Portunus row it became or was
-//! linked to, so running the import again changes nothing.
+//! linked to, so running the import again changes nothing; and for an
+//! application token brought from Portus, its bcrypt hash, until its
+//! first use stores it as every other token is stored.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -16,6 +18,12 @@ enum PortusImports {
     PortusId,
     PortunusId,
     ImportedAt,
+}
+
+#[derive(DeriveIden)]
+enum ApplicationTokens {
+    Table,
+    PortusHash,
 }
 
 #[async_trait::async_trait]
@@ -41,10 +49,24 @@ impl MigrationTrait for Migration {
                 .unique()
                 .to_owned(),
         )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(ApplicationTokens::Table)
+                .add_column(string_null(ApplicationTokens::PortusHash))
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(ApplicationTokens::Table)
+                .drop_column(ApplicationTokens::PortusHash)
+                .to_owned(),
+        )
+        .await?;
         m.drop_table(Table::drop().table(PortusImports::Table).to_owned())
             .await
     }

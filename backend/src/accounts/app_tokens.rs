@@ -2,12 +2,14 @@
 //! and stored only as SHA-256 (a slow hash adds nothing for random secrets).
 //! Accepted as the password in `docker login` and as `Authorization: Bearer`
 //! on the REST API. Listed and revoked by their user or an admin only.
+//! Tokens brought from Portus have no `ptn_` prefix and arrive as
+//! passwords: see [`authenticate_portus`].
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use portunus_shared::api;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -223,6 +225,69 @@ pub async fn authenticate(
     else {
         return Ok(None);
     };
+    admit(db, token).await
+}
+
+/// How many unused Portus tokens of one user are tried (Portus kept at
+/// most five per user), each a bcrypt check on the hashing threads.
+const MAX_PORTUS_TOKENS: u64 = 5;
+
+/// The user and scope behind `secret` if it is one of `username`'s tokens
+/// brought from Portus (see `import::portus`): one used here before,
+/// stored since as SHA-256 like every token, or one not used yet, checked
+/// against Portus's bcrypt hash and then stored as SHA-256, so only its
+/// first use costs a bcrypt check.
+pub async fn authenticate_portus(
+    db: &impl ConnectionTrait,
+    username: &str,
+    secret: &str,
+) -> Result<Option<(user::Model, TokenScope)>> {
+    if looks_like_token(secret) || secret.len() > 128 {
+        return Ok(None);
+    }
+    let Some(owner) = crate::accounts::users::find_by_name(db, username).await? else {
+        return Ok(None);
+    };
+    let theirs = || {
+        application_token::Entity::find()
+            .filter(application_token::Column::UserId.eq(owner.id))
+            .filter(application_token::Column::PortusHash.is_not_null())
+    };
+    let hashed = hash(secret);
+    let used = theirs()
+        .filter(application_token::Column::TokenHash.eq(hashed.as_str()))
+        .one(db)
+        .await?;
+    if let Some(token) = used {
+        return admit(db, token).await;
+    }
+    let waiting = theirs()
+        .filter(application_token::Column::PortusHash.ne(""))
+        .order_by_asc(application_token::Column::Id)
+        .limit(MAX_PORTUS_TOKENS)
+        .all(db)
+        .await?;
+    for token in waiting {
+        let bcrypt = token.portus_hash.clone();
+        if crate::crypto::password::verify_blocking(secret.to_owned(), bcrypt).await? {
+            // Stored as every token from now on; an empty mark keeps it
+            // recognisable without its prefix.
+            let mut stored: application_token::ActiveModel = token.into();
+            stored.token_hash = Set(hashed);
+            stored.portus_hash = Set(Some(String::new()));
+            let token = stored.update(db).await?;
+            return admit(db, token).await;
+        }
+    }
+    Ok(None)
+}
+
+/// The enabled owner and scope of a found token, unless it expired; notes
+/// its use (to the minute).
+async fn admit(
+    db: &impl ConnectionTrait,
+    token: application_token::Model,
+) -> Result<Option<(user::Model, TokenScope)>> {
     let now = Utc::now();
     if token.expires_at.is_some_and(|t| t <= now) {
         return Ok(None);

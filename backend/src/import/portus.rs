@@ -3,8 +3,10 @@
 //! teams and roles, namespaces (personal ones become the users' personal
 //! namespaces, the global one the global namespace) with their visibility
 //! and description, repositories, tags (who pushed them and when; the next
-//! catalog sync reads the rest from the registry), stars, comments and
-//! webhooks (their passwords and headers sealed, a new signing secret).
+//! catalog sync reads the rest from the registry), stars, comments,
+//! webhooks (their passwords and headers sealed, a new signing secret) and
+//! application tokens (checked against Portus's bcrypt hash at their first
+//! use, see `accounts::app_tokens::authenticate_portus`).
 //!
 //! Everything happens in one transaction. Each Portus row brought (made
 //! here, or linked to what was already here under that name) is recorded
@@ -28,7 +30,8 @@ use crate::audit::Actor;
 use crate::catalog::repositories;
 use crate::crypto::sealing::SealingKey;
 use crate::db::entities::{
-    comment, namespace, portus_import, repository, star, tag, team, team_member, user, webhook,
+    application_token, comment, namespace, portus_import, repository, star, tag, team, team_member,
+    user, webhook,
 };
 use crate::error::Result;
 
@@ -79,6 +82,7 @@ pub async fn import(
     run.stars().await?;
     run.comments().await?;
     run.webhooks().await?;
+    run.application_tokens().await?;
     let summary = run.summary;
     if dry_run {
         txn.rollback().await?;
@@ -119,6 +123,7 @@ impl Run<'_> {
         let kinds = match kind {
             "repository" => "repositories".to_owned(),
             "team_member" => "team members".to_owned(),
+            "application_token" => "application tokens".to_owned(),
             other => format!("{other}s"),
         };
         let line = format!(
@@ -834,6 +839,68 @@ impl Run<'_> {
             self.remember("webhook", id, made.id, false).await?;
         }
         self.report("webhook");
+        Ok(())
+    }
+
+    async fn application_tokens(&mut self) -> Result<()> {
+        let rows = self
+            .rows(
+                "application_tokens",
+                &["id", "application", "token_hash", "user_id"],
+            )
+            .await?;
+        for row in rows {
+            let Some(id) = row.int("id") else { continue };
+            if let Seen::Already = self.seen("application_token", id).await? {
+                continue;
+            }
+            let name: String = row
+                .text("application")
+                .unwrap_or("Portus token")
+                .chars()
+                .take(80)
+                .collect();
+            let user = self.mapped_from(&row, "user_id", "user").await?;
+            let (Some(user), Some(bcrypt)) = (user, row.text("token_hash")) else {
+                self.skip(
+                    "application_token",
+                    format!("{name:?}: its user was not imported, or it has no hash"),
+                );
+                continue;
+            };
+            let taken = application_token::Entity::find()
+                .filter(application_token::Column::UserId.eq(user))
+                .filter(application_token::Column::Name.eq(name.as_str()))
+                .one(self.txn)
+                .await?;
+            if taken.is_some() {
+                self.skip(
+                    "application_token",
+                    format!("{name:?}: its user has a token of that name here"),
+                );
+                continue;
+            }
+            let made = application_token::ActiveModel {
+                user_id: Set(user),
+                name: Set(name),
+                // Never a SHA-256 (those are hex): replaced at the first use.
+                token_hash: Set(format!(
+                    "portus-unused-{}",
+                    crate::crypto::secrets::random_hex(16)
+                )),
+                portus_hash: Set(Some(bcrypt.to_owned())),
+                scope: Set(None),
+                expires_at: Set(None),
+                last_used_at: Set(None),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(self.txn)
+            .await?;
+            self.remember("application_token", id, made.id, false)
+                .await?;
+        }
+        self.report("application_token");
         Ok(())
     }
 }

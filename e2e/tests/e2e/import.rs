@@ -3,16 +3,20 @@
 //! hashes) loaded into a throwaway MariaDB and into PostgreSQL. The dry run
 //! says what it would do and writes nothing; the import brings users (who
 //! then log in with their Portus passwords), teams and roles, namespaces,
-//! repositories, tags, stars, comments and webhooks, and says what it
-//! skipped and why; a second run changes nothing.
+//! repositories, tags, stars, comments, webhooks and application tokens
+//! (which `docker login` then takes), and says what it skipped and why; a
+//! second run changes nothing.
 
 use std::process::Command;
 
 use portunus_e2e::peers::MariaDb;
 use portunus_e2e::{
-    Api, Stack, output_of, postgres_database, require, token_login, workspace_root,
+    Api, Stack, output_of, postgres_database, require, run, token_login, workspace_root,
 };
 use serde_json::Value;
+
+/// The application token of alice's in the fixture (Portus stored its bcrypt).
+const PORTUS_TOKEN: &str = "PortusToken123";
 
 fn fixture() -> String {
     std::fs::read_to_string(workspace_root().join("e2e/fixtures/portus.sql"))
@@ -92,6 +96,7 @@ fn import_and_check(from: &str) {
         "stars: 2 created, 0 linked to what was here, 0 from an earlier import, 0 skipped",
         "comments: 1 created, 0 linked to what was here, 0 from an earlier import, 0 skipped",
         "webhooks: 1 created, 0 linked to what was here, 0 from an earlier import, 0 skipped",
+        "application tokens: 1 created, 0 linked to what was here, 0 from an earlier import, 0 skipped",
         "user \"dave\" signed in through a directory or provider in Portus; configure [ldap] or [oidc] and they sign in the same way",
     ] {
         has(&done, line);
@@ -103,6 +108,27 @@ fn import_and_check(from: &str) {
     assert_eq!(token_login(&stack, "alice", "alice-portus-pw").0, 200);
     assert_eq!(token_login(&stack, "alice", "wrong-password").0, 401);
     assert_eq!(token_login(&stack, "bob", "bob-portus-pw").0, 200);
+    // Alice's Portus token: bcrypt at its first use, SHA-256 after; hers only.
+    assert_eq!(token_login(&stack, "alice", PORTUS_TOKEN).0, 200);
+    assert_eq!(token_login(&stack, "alice", PORTUS_TOKEN).0, 200);
+    assert_eq!(token_login(&stack, "bob", PORTUS_TOKEN).0, 401);
+    assert_eq!(token_login(&stack, "alice", "PortusToken124").0, 401);
+    if crate::docker::engine_available() {
+        let config = tempfile::tempdir().expect("docker config dir");
+        run(
+            "docker",
+            &[
+                "login",
+                "-u",
+                "alice",
+                "--password-stdin",
+                &stack.registry(),
+            ],
+            &[("DOCKER_CONFIG", config.path())],
+            Some(PORTUS_TOKEN),
+        )
+        .assert_ok();
+    }
     let admin = Api::sign_in_with(&stack, "admin", "admin-portus-pw");
     let me = admin.call("GET", "/me", None);
     assert_eq!(me["admin"], true, "Portus's administrator stays one: {me}");

@@ -17,6 +17,9 @@ pub struct Model {
     pub expires_at: Option<DateTimeUtc>,
     pub last_used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// A token brought from Portus and not used since: Portus's bcrypt of
+    /// the secret (`token_hash` holds a placeholder until the first use).
+    pub portus_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

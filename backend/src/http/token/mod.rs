@@ -459,6 +459,20 @@ async fn check_credentials(
             )),
         };
     }
+    // Tokens brought from Portus come as passwords; a password verified
+    // recently needs no look at them.
+    if !state
+        .credentials
+        .was_verified(&creds.username, &creds.password)
+        && let Some((user, scope)) =
+            app_tokens::authenticate_portus(&state.db, &creds.username, &creds.password).await?
+    {
+        return Ok(Authenticated {
+            subject: Subject::user(&user, Some(scope)),
+            refreshable: None,
+            presented_refresh: None,
+        });
+    }
     let attempt = Attempt {
         username: &creds.username,
         address: &from.0,
