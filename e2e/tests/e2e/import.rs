@@ -97,6 +97,8 @@ fn import_and_check(from: &str) {
         "comments: 1 created, 0 linked to what was here, 0 from an earlier import, 0 skipped",
         "webhooks: 1 created, 0 linked to what was here, 0 from an earlier import, 0 skipped",
         "application tokens: 1 created, 0 linked to what was here, 0 from an earlier import, 0 skipped",
+        "activities: 4 created, 0 linked to what was here, 0 from an earlier import, 1 skipped",
+        "skip 1 activities: its Repository is gone and the activity does not name it",
         "user \"dave\" signed in through a directory or provider in Portus; configure [ldap] or [oidc] and they sign in the same way",
     ] {
         has(&done, line);
@@ -178,6 +180,17 @@ fn import_and_check(from: &str) {
             ("bob".to_owned(), "contributor".to_owned())
         ]
     );
+
+    // The activity log, Portus's history at its own times.
+    let pushes = root.call("GET", "/activities?key=repository.push", None);
+    assert_eq!(pushes["total"], 1, "{pushes}");
+    assert_eq!(pushes["items"][0]["actor"], "alice");
+    assert_eq!(pushes["items"][0]["target"], "alice/app:latest");
+    assert_eq!(pushes["items"][0]["created_at"], "2019-04-02T10:00:00Z");
+    let deleted = root.call("GET", "/activities?key=repository.delete", None);
+    assert_eq!(deleted["items"][0]["target"], "web/retired", "{deleted}");
+    let joined = root.call("GET", "/activities?key=team.add_member", None);
+    assert_eq!(joined["items"][0]["target"], "web", "{joined}");
 
     // The webhook, its password and header sealed.
     let hooks = alice.call("GET", "/namespaces/web/webhooks", None);
