@@ -1,0 +1,194 @@
+//! Bringing a Portus database's content into Portunus: users (their
+//! Devise bcrypt hashes kept, upgraded to argon2id at their next sign-in),
+//! teams and roles, namespaces (personal ones become the users' personal
+//! namespaces, the global one the global namespace) with their visibility
+//! and description, repositories, tags (who pushed them and when; the next
+//! catalog sync reads the rest from the registry), stars, comments,
+//! webhooks (their passwords and headers sealed, a new signing secret) and
+//! application tokens (checked against Portus's bcrypt hash at their first
+//! use, see `accounts::app_tokens::authenticate_portus`) and the activity
+//! log (keys mapped to Portunus's, written as they were: no webhook hears
+//! of the past).
+//!
+//! Everything happens in one transaction. Each Portus row brought (made
+//! here, or linked to what was already here under that name) is recorded
+//! in `portus_imports`, so a second run changes nothing. A dry run does
+//! the same and rolls back: what it prints is exactly what a run would do.
+//! Every name that is skipped, and why, is said.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set, TransactionTrait,
+};
+
+use super::source::{Row, Source};
+use crate::audit::Actor;
+use crate::crypto::sealing::SealingKey;
+use crate::db::entities::portus_import;
+use crate::error::Result;
+
+mod catalog;
+mod history;
+mod hooks;
+mod people;
+
+/// What one kind of row came to.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// Made in Portunus.
+    pub created: u64,
+    /// Already here under the same name: linked, left as it was.
+    pub linked: u64,
+    /// Brought by an earlier run.
+    pub already: u64,
+    /// Not brought (each said why).
+    pub skipped: u64,
+}
+
+/// What an import did (or, in a dry run, would do), by kind of row.
+pub type Summary = BTreeMap<&'static str, Tally>;
+
+/// Imports what `source` holds into `db`; `say` gets a line for every name
+/// transformed, linked or skipped, and one per kind at its end.
+pub async fn import(
+    db: &DatabaseConnection,
+    registry_id: i64,
+    source: &Source,
+    sealing: &SealingKey,
+    dry_run: bool,
+    say: &mut (dyn FnMut(String) + Send),
+) -> Result<Summary> {
+    let txn = db.begin().await?;
+    let mut run = Run {
+        txn: &txn,
+        registry_id,
+        source,
+        sealing,
+        say,
+        summary: Summary::new(),
+        actor: Actor {
+            id: None,
+            name: "portus-import".into(),
+        },
+    };
+    run.users().await?;
+    run.teams().await?;
+    run.namespaces().await?;
+    run.repositories().await?;
+    run.tags().await?;
+    run.stars().await?;
+    run.comments().await?;
+    run.webhooks().await?;
+    run.application_tokens().await?;
+    run.activities().await?;
+    let summary = run.summary;
+    if dry_run {
+        txn.rollback().await?;
+    } else {
+        txn.commit().await?;
+    }
+    Ok(summary)
+}
+
+struct Run<'a> {
+    txn: &'a DatabaseTransaction,
+    registry_id: i64,
+    source: &'a Source,
+    sealing: &'a SealingKey,
+    say: &'a mut (dyn FnMut(String) + Send),
+    summary: Summary,
+    actor: Actor,
+}
+
+/// Where a Portus row stands before it is brought.
+enum Seen {
+    Already,
+    New,
+}
+
+impl Run<'_> {
+    fn tally(&mut self, kind: &'static str) -> &mut Tally {
+        self.summary.entry(kind).or_default()
+    }
+
+    fn skip(&mut self, kind: &'static str, what: String) {
+        (self.say)(format!("skip {kind} {what}"));
+        self.tally(kind).skipped += 1;
+    }
+
+    fn report(&mut self, kind: &'static str) {
+        let t = self.tally(kind);
+        let kinds = match kind {
+            "repository" => "repositories".to_owned(),
+            "team_member" => "team members".to_owned(),
+            "application_token" => "application tokens".to_owned(),
+            "activity" => "activities".to_owned(),
+            other => format!("{other}s"),
+        };
+        let line = format!(
+            "{kinds}: {} created, {} linked to what was here, {} from an earlier import, {} skipped",
+            t.created, t.linked, t.already, t.skipped
+        );
+        (self.say)(line);
+    }
+
+    /// The Portunus id a Portus row of `kind` became, if it was brought.
+    async fn mapped(&self, kind: &str, portus_id: i64) -> Result<Option<i64>> {
+        Ok(portus_import::Entity::find()
+            .filter(portus_import::Column::Kind.eq(kind))
+            .filter(portus_import::Column::PortusId.eq(portus_id))
+            .one(self.txn)
+            .await?
+            .map(|m| m.portunus_id))
+    }
+
+    /// The Portunus id of the `kind` row that `row`'s `column` names.
+    async fn mapped_from(&self, row: &Row, column: &str, kind: &str) -> Result<Option<i64>> {
+        match row.int(column) {
+            Some(portus_id) => self.mapped(kind, portus_id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the row was brought by an earlier run (counted so).
+    async fn seen(&mut self, kind: &'static str, portus_id: i64) -> Result<Seen> {
+        if self.mapped(kind, portus_id).await?.is_some() {
+            self.tally(kind).already += 1;
+            return Ok(Seen::Already);
+        }
+        Ok(Seen::New)
+    }
+
+    /// Records that Portus's row became (`linked`: was matched to) ours.
+    async fn remember(
+        &mut self,
+        kind: &'static str,
+        portus_id: i64,
+        portunus_id: i64,
+        linked: bool,
+    ) -> Result<()> {
+        portus_import::ActiveModel {
+            kind: Set(kind.to_owned()),
+            portus_id: Set(portus_id),
+            portunus_id: Set(portunus_id),
+            imported_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(self.txn)
+        .await?;
+        let tally = self.tally(kind);
+        if linked {
+            tally.linked += 1;
+        } else {
+            tally.created += 1;
+        }
+        Ok(())
+    }
+
+    async fn rows(&self, table: &str, columns: &[&str]) -> Result<Vec<Row>> {
+        self.source.rows(table, columns).await
+    }
+}
