@@ -17,6 +17,7 @@ enum PortusImports {
     Kind,
     PortusId,
     PortunusId,
+    Linked,
     ImportedAt,
 }
 
@@ -36,6 +37,9 @@ impl MigrationTrait for Migration {
                 .col(string(PortusImports::Kind))
                 .col(big_integer(PortusImports::PortusId))
                 .col(big_integer(PortusImports::PortunusId))
+                // Matched by name to what was here before: never given
+                // Portus's rights or credentials.
+                .col(boolean(PortusImports::Linked).default(false))
                 .col(timestamp_with_time_zone(PortusImports::ImportedAt))
                 .to_owned(),
         )

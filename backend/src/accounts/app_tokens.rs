@@ -228,6 +228,16 @@ pub async fn authenticate(
     admit(db, token).await
 }
 
+/// Whether `secret` has the shape of Portus's tokens (Devise's
+/// `friendly_token`: 20 URL-safe Base64 characters), so that other
+/// passwords never cost a bcrypt check.
+fn looks_like_portus_token(secret: &str) -> bool {
+    secret.len() == 20
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// How many unused Portus tokens of one user are tried (Portus kept at
 /// most five per user), each a bcrypt check on the hashing threads.
 const MAX_PORTUS_TOKENS: u64 = 5;
@@ -242,7 +252,7 @@ pub async fn authenticate_portus(
     username: &str,
     secret: &str,
 ) -> Result<Option<(user::Model, TokenScope)>> {
-    if looks_like_token(secret) || secret.len() > 128 {
+    if !looks_like_portus_token(secret) {
         return Ok(None);
     }
     let Some(owner) = crate::accounts::users::find_by_name(db, username).await? else {

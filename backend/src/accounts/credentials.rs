@@ -410,7 +410,14 @@ async fn upgrade_hash(
     else {
         return Ok(user);
     };
-    let new = password::hash_blocking(password.to_owned()).await?;
+    // Best effort: a busy hashing pool leaves it for the next login.
+    let new = match password::hash_blocking(password.to_owned()).await {
+        Ok(new) => new,
+        Err(e) => {
+            tracing::info!(user = %user.username, error = %e, "password hash not upgraded this time");
+            return Ok(user);
+        }
+    };
     let updated = user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(new.clone()))
         .filter(user::Column::Id.eq(user.id))

@@ -49,6 +49,12 @@ impl WebhookSettings {
                 self.max_attempts
             ));
         }
+        if !(1..=3600).contains(&self.first_retry_seconds) {
+            return Err(format!(
+                "webhooks.first_retry_seconds = {} is outside 1..=3600",
+                self.first_retry_seconds
+            ));
+        }
         Ok(())
     }
 }

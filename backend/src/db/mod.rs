@@ -291,6 +291,11 @@ impl WriteTransaction {
     pub async fn commit(self) -> Result<(), DbErr> {
         self.txn.commit().await
     }
+
+    /// Undoes everything it did (as dropping it does, but waited for).
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
 }
 
 impl std::ops::Deref for WriteTransaction {

@@ -152,7 +152,8 @@ fn check_events(events: &[WebhookEvent]) -> Result<String> {
         .join(","))
 }
 
-fn check_headers(
+/// The extra headers as stored, or why they cannot be (also for imports).
+pub(crate) fn check_headers(
     headers: &[api::WebhookHeader],
     basic_auth: bool,
 ) -> Result<Vec<(String, String)>> {
@@ -383,7 +384,11 @@ pub async fn update(
         row.headers_sealed = Set(seal_headers(sender, &checked));
         changed.push("headers");
     } else if has_auth && hook.basic_username.is_none() {
-        let current = super::sender::extra_headers(sender, &hook).map_err(Error::Internal)?;
+        let current = super::sender::extra_headers(sender, &hook).map_err(|e| {
+            Error::InvalidInput(format!(
+                "{e}; give the headers again with the basic authentication"
+            ))
+        })?;
         if current.iter().any(|(name, _)| name == "authorization") {
             return Err(Error::InvalidInput(
                 "the webhook sends an Authorization header: remove it to use basic authentication"

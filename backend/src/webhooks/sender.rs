@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use sha2::Sha256;
 
@@ -50,6 +50,9 @@ impl Sender {
             .connect_timeout(Duration::from_secs(settings.timeout_seconds.min(10)))
             .timeout(Duration::from_secs(settings.timeout_seconds))
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy from the environment would reach what the resolver
+            // refuses.
+            .no_proxy()
             .user_agent(concat!("Portunus-Webhook/", env!("CARGO_PKG_VERSION")))
             .dns_resolver(Arc::new(GuardedResolver {
                 allow_private: settings.allow_private_targets,
@@ -139,6 +142,9 @@ pub async fn send_due(
             .col_expr(Column::ClaimedUntil, Expr::value(now + lease))
             .filter(Column::Id.eq(delivery.id))
             .filter(Column::State.eq("pending"))
+            // As read: not sent meanwhile by another process.
+            .filter(Column::Attempts.eq(delivery.attempts))
+            .filter(Column::NextAttemptAt.lte(now))
             .filter(unclaimed.clone())
             .exec(db)
             .await?;
@@ -360,20 +366,32 @@ async fn record(
             "webhook delivery not delivered"
         );
     }
-    let mut row: webhook_delivery::ActiveModel = delivery.into();
-    row.attempts = Set(attempts);
-    row.state = Set(state.into());
-    row.next_attempt_at = Set(next);
-    row.claimed_by = Set(None);
-    row.claimed_until = Set(None);
-    row.last_attempt_at = Set(Some(now));
-    row.response_status = Set(outcome.status.map(i32::from));
-    row.response_excerpt = Set(outcome.excerpt);
-    row.error = Set(outcome.error);
-    row.duration_ms = Set(Some(
-        i64::try_from(outcome.duration.as_millis()).unwrap_or(i64::MAX),
-    ));
-    row.update(db).await?;
+    // Only while this process holds the claim (the row may also be gone
+    // with its webhook).
+    use webhook_delivery::Column;
+    let excerpt = outcome.excerpt;
+    let duration = i64::try_from(outcome.duration.as_millis()).unwrap_or(i64::MAX);
+    webhook_delivery::Entity::update_many()
+        .col_expr(Column::Attempts, Expr::value(attempts))
+        .col_expr(Column::State, Expr::value(state))
+        .col_expr(Column::NextAttemptAt, Expr::value(next))
+        .col_expr(Column::ClaimedBy, Expr::value(None::<String>))
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(None::<chrono::DateTime<Utc>>),
+        )
+        .col_expr(Column::LastAttemptAt, Expr::value(Some(now)))
+        .col_expr(
+            Column::ResponseStatus,
+            Expr::value(outcome.status.map(i32::from)),
+        )
+        .col_expr(Column::ResponseExcerpt, Expr::value(excerpt))
+        .col_expr(Column::Error, Expr::value(outcome.error))
+        .col_expr(Column::DurationMs, Expr::value(Some(duration)))
+        .filter(Column::Id.eq(delivery.id))
+        .filter(Column::ClaimedBy.eq(holder_id()))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -63,6 +63,10 @@ pub fn is_public(ip: IpAddr) -> bool {
         IpAddr::V4(v4) => is_public_v4(v4),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => is_public_v4(v4),
+            // IPv4-compatible (::a.b.c.d), deprecated but still routed by some.
+            None if v6.segments()[..6] == [0; 6] => {
+                v6.to_ipv4().is_some_and(is_public_v4) && !v6.is_loopback()
+            }
             None => is_public_v6(v6),
         },
     }
@@ -80,6 +84,8 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || a == 0
         // Shared address space (carrier-grade NAT), 100.64.0.0/10.
         || (a == 100 && (64..128).contains(&b))
+        // IETF protocol assignments, 192.0.0.0/24.
+        || (a == 192 && b == 0 && ip.octets()[2] == 0)
         // Benchmarking, 198.18.0.0/15; reserved, 240.0.0.0/4.
         || (a == 198 && (b == 18 || b == 19))
         || a >= 240)
@@ -90,10 +96,19 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
     !(ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
-        // Unique local fc00::/7, link-local fe80::/10, documentation 2001:db8::/32.
+        // Unique local fc00::/7, link-local fe80::/10, site-local fec0::/10,
+        // documentation 2001:db8::/32, NAT64 64:ff9b::/96 and 64:ff9b:1::/48
+        // (they reach IPv4 addresses), 6to4 2002::/16, discard 100::/64,
+        // IETF assignments 2001::/23.
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
-        || (first == 0x2001 && second == 0x0db8))
+        || (first & 0xffc0) == 0xfec0
+        || (first == 0x2001 && second == 0x0db8)
+        || (first == 0x0064 && second == 0xff9b)
+        || (first == 0x0064 && second == 0xff9b + 1)
+        || first == 0x2002
+        || (first == 0x0100 && ip.segments()[1..4] == [0, 0, 0])
+        || (first == 0x2001 && second < 0x0200))
 }
 
 /// Resolves names for the webhook client, keeping only the addresses a
@@ -115,9 +130,11 @@ impl Resolve for GuardedResolver {
                 .filter(|a| allow_private || is_public(a.ip()))
                 .collect();
             if allowed.is_empty() {
-                let reason = match found.first() {
-                    None => format!("{host} resolves to no address"),
-                    Some(first) => private_refusal(&format!("{host} ({})", first.ip())),
+                // Without the address: its receiver's owners read this.
+                let reason = if found.is_empty() {
+                    format!("{host} resolves to no address")
+                } else {
+                    private_refusal(&host)
                 };
                 return Err(reason.into());
             }
@@ -143,6 +160,12 @@ mod tests {
             "http://[::1]/",
             "http://[fd00::1]/",
             "http://[::ffff:127.0.0.1]/",
+            "http://[::127.0.0.1]/",
+            "http://[::10.0.0.1]/",
+            "http://[64:ff9b::a00:1]/",
+            "http://[2002:a00:1::1]/",
+            "http://[fec0::1]/",
+            "http://192.0.0.8/",
             "http://100.64.0.1/",
             "http://0.0.0.0/",
             "http://localhost:8080/",

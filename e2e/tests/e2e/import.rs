@@ -16,7 +16,7 @@ use portunus_e2e::{
 use serde_json::Value;
 
 /// The application token of alice's in the fixture (Portus stored its bcrypt).
-const PORTUS_TOKEN: &str = "PortusToken123";
+const PORTUS_TOKEN: &str = "Ps2xQ8-kLm_zR4vT9yWa";
 
 fn fixture() -> String {
     std::fs::read_to_string(workspace_root().join("e2e/fixtures/portus.sql"))
@@ -50,6 +50,7 @@ fn has(output: &str, line: &str) {
 /// The lines every import of the fixture prints, whatever was there.
 const SKIPPED: &[&str] = &[
     "skip user \"bad name\": user name \"bad name\": only letters, digits, '.', '_', '-' and '@' are allowed, not ' '",
+    "skip user \"portus\": Portus's own API account (portus:create_api_account); Portunus reads the registry with tokens it signs itself",
     "skip team \"Bad Team!\": team name \"Bad Team!\": use 1 to 80 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit",
     "skip team_member of Portus user 6: the user was not imported",
     "skip namespace \"legacy\": its team was not imported",
@@ -74,7 +75,7 @@ fn import_and_check(from: &str) {
     }
     has(
         &preview,
-        "users: 5 created, 0 linked to what was here, 0 from an earlier import, 1 skipped",
+        "users: 5 created, 0 linked to what was here, 0 from an earlier import, 2 skipped",
     );
     has(
         &preview,
@@ -87,7 +88,7 @@ fn import_and_check(from: &str) {
         has(&done, line);
     }
     for line in [
-        "users: 5 created, 0 linked to what was here, 0 from an earlier import, 1 skipped",
+        "users: 5 created, 0 linked to what was here, 0 from an earlier import, 2 skipped",
         "teams: 1 created, 0 linked to what was here, 0 from an earlier import, 1 skipped",
         "team members: 2 created, 0 linked to what was here, 0 from an earlier import, 1 skipped",
         "namespaces: 5 created, 0 linked to what was here, 0 from an earlier import, 1 skipped",
@@ -114,7 +115,7 @@ fn import_and_check(from: &str) {
     assert_eq!(token_login(&stack, "alice", PORTUS_TOKEN).0, 200);
     assert_eq!(token_login(&stack, "alice", PORTUS_TOKEN).0, 200);
     assert_eq!(token_login(&stack, "bob", PORTUS_TOKEN).0, 401);
-    assert_eq!(token_login(&stack, "alice", "PortusToken124").0, 401);
+    assert_eq!(token_login(&stack, "alice", "Ps2xQ8-kLm_zR4vT9yWb").0, 401);
     if crate::docker::engine_available() {
         let config = tempfile::tempdir().expect("docker config dir");
         run(
@@ -204,7 +205,7 @@ fn import_and_check(from: &str) {
     let again = import(&stack, from, false);
     has(
         &again,
-        "users: 0 created, 0 linked to what was here, 5 from an earlier import, 1 skipped",
+        "users: 0 created, 0 linked to what was here, 5 from an earlier import, 2 skipped",
     );
     has(
         &again,
@@ -253,4 +254,45 @@ fn a_portus_database_on_postgresql_imports_alike() {
         String::from_utf8_lossy(&loaded.stderr)
     );
     import_and_check(&url);
+}
+
+/// An account that was here before, under the same name (whatever its
+/// case), may be someone else: it is linked, and gets neither Portus's
+/// password, team roles, namespace settings nor application tokens.
+#[test]
+fn an_account_that_was_here_gets_no_portus_rights() {
+    if !require("docker-registry") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(mariadb) = MariaDb::start(dir.path()) else {
+        return;
+    };
+    mariadb.sql(Some("portus"), &fixture()).assert_ok();
+    let stack = Stack::start(&[]);
+    stack.create_user("root");
+    stack.create_user("Bob");
+    let root = Api::sign_in(&stack, "root");
+    let before = root.call("GET", "/namespaces/bob", None);
+    let done = import(&stack, &mariadb.url(), false);
+    for line in [
+        "user \"bob\" is here already (as \"Bob\"): linked, left as it is",
+        "users: 4 created, 1 linked to what was here, 0 from an earlier import, 2 skipped",
+        "skip team_member of Portus user 3: the team or the account was here before the import (add them by hand)",
+        "team members: 1 created, 0 linked to what was here, 0 from an earlier import, 2 skipped",
+    ] {
+        has(&done, line);
+    }
+    assert_eq!(
+        token_login(&stack, "Bob", "bob-portus-pw").0,
+        401,
+        "Portus bob's password is not Bob's"
+    );
+    assert_eq!(
+        root.team_members("web"),
+        [("alice".to_owned(), "owner".to_owned())]
+    );
+    let after = root.call("GET", "/namespaces/bob", None);
+    assert_eq!(after["visibility"], before["visibility"], "{after}");
+    assert_eq!(after["description"], before["description"]);
 }

@@ -13,6 +13,8 @@ pub struct Model {
     pub kind: String,
     pub portus_id: i64,
     pub portunus_id: i64,
+    /// Matched by name to a row that was here before the import.
+    pub linked: bool,
     pub imported_at: DateTimeUtc,
 }
 

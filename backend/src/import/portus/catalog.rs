@@ -55,6 +55,19 @@ impl Run<'_> {
                     .await?
             } else if let Some(owner) = owners.get(&id) {
                 match self.mapped("user", *owner).await? {
+                    Some(user_id) if self.is_linked("user", user_id).await? => {
+                        // Someone's who was here before: left as it is.
+                        let theirs = namespace::Entity::find()
+                            .filter(namespace::Column::PersonalUserId.eq(user_id))
+                            .one(self.txn)
+                            .await?;
+                        if let Some(theirs) = theirs {
+                            self.remember("namespace", id, theirs.id, true).await?;
+                        } else {
+                            self.skip("namespace", format!("{name:?}: its user has none here"));
+                        }
+                        continue;
+                    }
                     Some(user_id) => {
                         namespace::Entity::find()
                             .filter(namespace::Column::PersonalUserId.eq(user_id))
@@ -73,8 +86,9 @@ impl Run<'_> {
                 None
             };
             if let Some(here) = here {
-                // The global and personal namespaces are made by Portunus;
-                // they take Portus's settings (the global one stays public).
+                // The global namespace, and the personal ones of the
+                // accounts this import made, take Portus's settings (the
+                // global one stays public; a description is not replaced).
                 let mut settings: namespace::ActiveModel = here.clone().into();
                 if !here.global {
                     settings.visibility = Set(visibility.to_owned());

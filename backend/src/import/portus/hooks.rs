@@ -7,6 +7,8 @@ use super::{Run, Seen};
 use crate::db::entities::webhook;
 use crate::error::Result;
 use crate::import::source::Row;
+use crate::webhooks::manage::check_headers;
+use portunus_shared::api;
 
 impl Run<'_> {
     pub(super) async fn webhooks(&mut self) -> Result<()> {
@@ -52,18 +54,28 @@ impl Run<'_> {
                     "webhook {name:?}: Portus sent it as GET or a form; Portunus POSTs JSON (README, \"Webhooks\"): check the receiver"
                 ));
             }
-            let own: Vec<(String, String)> = headers
+            // Basic authentication only with both parts, as Portus sent it.
+            let basic = row.text("username").zip(row.text("password"));
+            let given: Vec<api::WebhookHeader> = headers
                 .iter()
                 .filter(|h| h.int("webhook_id") == Some(id))
                 .filter_map(|h| {
-                    Some((
-                        h.text("name")?.to_ascii_lowercase(),
-                        h.text("value")?.to_owned(),
-                    ))
+                    Some(api::WebhookHeader {
+                        name: h.text("name")?.to_owned(),
+                        value: h.text("value").unwrap_or_default().to_owned(),
+                    })
                 })
                 .collect();
+            let own = match check_headers(&given, basic.is_some()) {
+                Ok(own) => own,
+                Err(e) => {
+                    (self.say)(format!(
+                        "webhook {name:?}: its headers are left out ({e}); set them again"
+                    ));
+                    Vec::new()
+                }
+            };
             let secret = format!("whsec_{}", crate::crypto::secrets::random_hex(24));
-            let username = row.text("username").map(str::to_owned);
             let now = Utc::now();
             let made = webhook::ActiveModel {
                 namespace_id: Set(Some(ns)),
@@ -76,10 +88,8 @@ impl Run<'_> {
                     self.sealing
                         .seal(&serde_json::to_string(&own).unwrap_or_default())
                 })),
-                basic_password_sealed: Set(username
-                    .as_ref()
-                    .map(|_| self.sealing.seal(row.text("password").unwrap_or_default()))),
-                basic_username: Set(username),
+                basic_password_sealed: Set(basic.map(|(_, password)| self.sealing.seal(password))),
+                basic_username: Set(basic.map(|(user, _)| user.to_owned())),
                 created_by_id: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),

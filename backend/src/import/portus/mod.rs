@@ -21,13 +21,13 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 
 use super::source::{Row, Source};
 use crate::audit::Actor;
 use crate::crypto::sealing::SealingKey;
-use crate::db::entities::portus_import;
+use crate::db::entities::{namespace, portus_import, repository, team, user};
 use crate::error::Result;
 
 mod catalog;
@@ -61,7 +61,7 @@ pub async fn import(
     dry_run: bool,
     say: &mut (dyn FnMut(String) + Send),
 ) -> Result<Summary> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut run = Run {
         txn: &txn,
         registry_id,
@@ -136,13 +136,50 @@ impl Run<'_> {
     }
 
     /// The Portunus id a Portus row of `kind` became, if it was brought.
+    /// A user, team, namespace or repository deleted here since is
+    /// forgotten (and brought again), so nothing is made to point at it.
     async fn mapped(&self, kind: &str, portus_id: i64) -> Result<Option<i64>> {
-        Ok(portus_import::Entity::find()
+        let Some(found) = portus_import::Entity::find()
             .filter(portus_import::Column::Kind.eq(kind))
             .filter(portus_import::Column::PortusId.eq(portus_id))
             .one(self.txn)
             .await?
-            .map(|m| m.portunus_id))
+        else {
+            return Ok(None);
+        };
+        let id = found.portunus_id;
+        let exists = match kind {
+            "user" => user::Entity::find_by_id(id).one(self.txn).await?.is_some(),
+            "team" => team::Entity::find_by_id(id).one(self.txn).await?.is_some(),
+            "namespace" => namespace::Entity::find_by_id(id)
+                .one(self.txn)
+                .await?
+                .is_some(),
+            "repository" => repository::Entity::find_by_id(id)
+                .one(self.txn)
+                .await?
+                .is_some(),
+            _ => true,
+        };
+        if !exists {
+            portus_import::Entity::delete_by_id(found.id)
+                .exec(self.txn)
+                .await?;
+            return Ok(None);
+        }
+        Ok(Some(id))
+    }
+
+    /// Whether the Portunus `kind` row `portunus_id` was here before the
+    /// import (matched by name), so Portus's rights are not given to it.
+    async fn is_linked(&self, kind: &str, portunus_id: i64) -> Result<bool> {
+        Ok(portus_import::Entity::find()
+            .filter(portus_import::Column::Kind.eq(kind))
+            .filter(portus_import::Column::PortunusId.eq(portunus_id))
+            .filter(portus_import::Column::Linked.eq(true))
+            .one(self.txn)
+            .await?
+            .is_some())
     }
 
     /// The Portunus id of the `kind` row that `row`'s `column` names.
@@ -174,6 +211,7 @@ impl Run<'_> {
             kind: Set(kind.to_owned()),
             portus_id: Set(portus_id),
             portunus_id: Set(portunus_id),
+            linked: Set(linked),
             imported_at: Set(Utc::now()),
             ..Default::default()
         }

@@ -42,6 +42,13 @@ impl Run<'_> {
                 self.skip("user", format!("{name:?}: {e}"));
                 continue;
             }
+            if name == "portus" {
+                self.skip(
+                    "user",
+                    format!("{name:?}: Portus's own API account (portus:create_api_account); Portunus reads the registry with tokens it signs itself"),
+                );
+                continue;
+            }
             if names::is_reserved_username(name) {
                 self.skip(
                     "user",
@@ -71,7 +78,16 @@ impl Run<'_> {
             let account = Account {
                 username: name.to_owned(),
                 email,
-                password_hash: row.text("encrypted_password").map(str::to_owned),
+                // A directory's or provider's users signed in there (Portus
+                // kept a copy of the directory password); bots use tokens.
+                password_hash: row
+                    .text("encrypted_password")
+                    .filter(|_| {
+                        !row.flag("bot")
+                            && row.text("ldap_name").is_none()
+                            && row.text("provider").is_none()
+                    })
+                    .map(str::to_owned),
                 admin: row.flag("admin"),
                 bot: row.flag("bot"),
                 bootstrap: false,
@@ -140,8 +156,15 @@ impl Run<'_> {
                 .one(self.txn)
                 .await?;
             if let Some(here) = here {
+                if here.hidden {
+                    self.skip(
+                        "team",
+                        format!("{name:?}: the name is a personal team here"),
+                    );
+                    continue;
+                }
                 (self.say)(format!(
-                    "team {name:?} is here already: linked, left as it is"
+                    "team {name:?} is here already: linked, left as it is (Portus's members are not added to it)"
                 ));
                 self.remember("team", id, here.id, true).await?;
                 continue;
@@ -189,6 +212,15 @@ impl Run<'_> {
                 );
                 continue;
             };
+            // Rights are given only to teams and accounts this import
+            // made: a name that was here may be someone else.
+            if self.is_linked("team", team_id).await? || self.is_linked("user", user_id).await? {
+                self.skip(
+                    "team_member",
+                    format!("of Portus user {portus_user}: the team or the account was here before the import (add them by hand)"),
+                );
+                continue;
+            }
             let role = match row.int("role") {
                 Some(2) => Role::Owner,
                 Some(1) => Role::Contributor,
@@ -244,6 +276,15 @@ impl Run<'_> {
                 );
                 continue;
             };
+            if self.is_linked("user", user).await? {
+                self.skip(
+                    "application_token",
+                    format!(
+                        "{name:?}: its account was here before the import, and may be someone else"
+                    ),
+                );
+                continue;
+            }
             let taken = application_token::Entity::find()
                 .filter(application_token::Column::UserId.eq(user))
                 .filter(application_token::Column::Name.eq(name.as_str()))
