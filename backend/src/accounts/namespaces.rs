@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use portunus_shared::api;
 use portunus_shared::names::validate_namespace;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, Set,
@@ -18,7 +19,7 @@ use crate::audit::{self, Actor, Target};
 use crate::authz::{NamespaceFacts, Role, Subject, Visibility, facts, rest, visibility};
 use crate::config::PolicySettings;
 use crate::db::Paging;
-use crate::db::entities::{namespace, team, user};
+use crate::db::entities::{namespace, team, user, webhook};
 use crate::db::people::people_of;
 use crate::error::{Error, Result};
 
@@ -296,12 +297,21 @@ pub async fn update(
         }
         let team = teams::find_managed(&txn, by, &team_name).await?;
         if team.id != ns.team_id {
+            // The webhooks' receivers were chosen by the former team: they
+            // wait, disabled, until the new team's owners check them.
+            let paused = webhook::Entity::update_many()
+                .col_expr(webhook::Column::Enabled, Expr::value(false))
+                .filter(webhook::Column::NamespaceId.eq(ns.id))
+                .filter(webhook::Column::Enabled.eq(true))
+                .exec(&txn)
+                .await?
+                .rows_affected;
             audit::record(
                 &txn,
                 &actor(by),
                 "namespace.change_team",
                 target(&ns),
-                Some(json!({"to": team.name})),
+                Some(json!({"to": team.name, "webhooks_disabled": paused})),
             )
             .await?;
             active.team_id = Set(team.id);

@@ -633,3 +633,57 @@ async fn bad_webhooks_are_refused_with_the_reason_and_change_nothing() {
         missing.assert_client_error(404, "no such webhook");
     }
 }
+
+/// A namespace given to another team keeps its webhooks, disabled: their
+/// receivers were the former team's choice.
+#[tokio::test]
+async fn a_namespace_moved_to_another_team_pauses_its_webhooks() {
+    for kit in kits_with(|_| {}).await {
+        let (root, _) = people(&kit).await;
+        for team in ["first", "second"] {
+            kit.call(&root, "POST", "/api/v1/teams", Some(json!({"name": team})))
+                .await
+                .assert_status(201, team);
+        }
+        let ns = json!({"name": "proj", "team": "first", "visibility": "private"});
+        kit.call(&root, "POST", "/api/v1/namespaces", Some(ns))
+            .await
+            .assert_status(201, "namespace");
+        let hook = json!({"name": "ci", "url": "https://ci.example.org/hook", "events": ["push"]});
+        let made = create(&kit, &root, "/api/v1/namespaces/proj/webhooks", hook).await;
+        made.assert_status(201, kit.backend);
+        let id = made.json()["webhook"]["id"].as_i64().unwrap();
+        let path = format!("/api/v1/webhooks/{id}");
+        let described = json!({"description": "still first's"});
+        kit.call(&root, "PATCH", "/api/v1/namespaces/proj", Some(described))
+            .await
+            .assert_status(200, "other changes");
+        let kept = kit.call(&root, "GET", &path, None).await;
+        assert_eq!(
+            kept.json()["enabled"],
+            true,
+            "a description changes nothing"
+        );
+        kit.call(
+            &root,
+            "PATCH",
+            "/api/v1/namespaces/proj",
+            Some(json!({"team": "second"})),
+        )
+        .await
+        .assert_status(200, "moved");
+        let paused = kit.call(&root, "GET", &path, None).await;
+        assert_eq!(paused.json()["enabled"], false, "{}", paused.text);
+        let log = kit
+            .call(
+                &root,
+                "GET",
+                "/api/v1/activities?key=namespace.change_team",
+                None,
+            )
+            .await;
+        let params: Value =
+            serde_json::from_str(log.json()["items"][0]["parameters"].as_str().unwrap()).unwrap();
+        assert_eq!(params, json!({"to": "second", "webhooks_disabled": 1}));
+    }
+}
