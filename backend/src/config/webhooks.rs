@@ -13,6 +13,9 @@ pub struct WebhookSettings {
     /// The wait before the second attempt, in seconds; it doubles for each
     /// further one (up to an hour).
     pub first_retry_seconds: u64,
+    /// How long finished deliveries (delivered or failed) stay in the log,
+    /// in days.
+    pub keep_deliveries_days: u32,
     /// Whether webhooks may reach loopback, private (RFC 1918, ULA),
     /// link-local and other non-public addresses. Off, a namespace owner
     /// cannot make Portunus probe the network it runs in.
@@ -29,6 +32,7 @@ impl Default for WebhookSettings {
             timeout_seconds: 10,
             max_attempts: 8,
             first_retry_seconds: 30,
+            keep_deliveries_days: 30,
             allow_private_targets: false,
             key_path: String::new(),
         }
@@ -47,6 +51,12 @@ impl WebhookSettings {
             return Err(format!(
                 "webhooks.max_attempts = {} is outside 1..=50",
                 self.max_attempts
+            ));
+        }
+        if !(1..=3650).contains(&self.keep_deliveries_days) {
+            return Err(format!(
+                "webhooks.keep_deliveries_days = {} is outside 1..=3650",
+                self.keep_deliveries_days
             ));
         }
         if !(1..=3600).contains(&self.first_retry_seconds) {

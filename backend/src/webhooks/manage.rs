@@ -347,7 +347,19 @@ pub async fn update(
         changed.push("name");
     }
     if let Some(url) = &change.url {
-        row.url = Set(check_url_for(sender, url)?.to_string());
+        let url = check_url_for(sender, url)?;
+        // The credentials were given for one receiver: another host gets
+        // them only if they are given again (or it gets none).
+        let credentials = hook.basic_username.is_some() || hook.headers_sealed.is_some();
+        let restated = (change.basic_auth.is_some() || change.remove_basic_auth == Some(true))
+            && change.headers.is_some();
+        if credentials && url.host_str() != Some(host_of(&hook.url).as_str()) && !restated {
+            return Err(Error::InvalidInput(format!(
+                "the receiver moves to another host ({}): give its basic authentication (or remove_basic_auth) and its headers again with the new URL, so they go only where they were meant to",
+                url.host_str().unwrap_or_default()
+            )));
+        }
+        row.url = Set(url.to_string());
         changed.push("url");
     }
     if let Some(events) = &change.events {

@@ -94,9 +94,20 @@ impl Sender {
     }
 }
 
-/// Sends deliveries as they come due, until the process ends.
+/// Sends deliveries as they come due, until the process ends; once an
+/// hour, forgets finished ones past `webhooks.keep_deliveries_days`.
 pub async fn run(db: DatabaseConnection, sender: Arc<Sender>) {
+    let mut pruned_at: Option<Instant> = None;
     loop {
+        if pruned_at.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
+            pruned_at = Some(Instant::now());
+            let days = sender.settings.keep_deliveries_days;
+            match prune(&db, Utc::now(), days).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deliveries = n, days, "old webhook deliveries forgotten"),
+                Err(e) => tracing::warn!(error = %e, "cannot prune webhook deliveries"),
+            }
+        }
         match send_due(&db, &sender, Utc::now()).await {
             Ok(n) if n as u64 == BATCH => continue,
             Ok(_) => {}
@@ -109,6 +120,20 @@ pub async fn run(db: DatabaseConnection, sender: Arc<Sender>) {
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
         }
     }
+}
+
+/// Deletes deliveries finished (delivered or failed) more than `days`
+/// before `now`; pending ones stay whatever their age. Any process may
+/// run it: it deletes only what every process would.
+pub async fn prune(db: &DatabaseConnection, now: DateTime<Utc>, days: u32) -> Result<u64> {
+    use webhook_delivery::Column;
+    let before = now - chrono::Duration::days(i64::from(days));
+    let done = webhook_delivery::Entity::delete_many()
+        .filter(Column::State.ne("pending"))
+        .filter(Column::LastAttemptAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
 }
 
 /// Claims and sends the deliveries due at `now`; returns how many it sent.

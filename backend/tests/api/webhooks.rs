@@ -687,3 +687,63 @@ async fn a_namespace_moved_to_another_team_pauses_its_webhooks() {
         assert_eq!(params, json!({"to": "second", "webhooks_disabled": 1}));
     }
 }
+
+/// Credentials set for one receiver do not follow its URL to another host
+/// unless they are given again; finished deliveries leave the log after
+/// `keep_deliveries_days`, pending ones stay.
+#[tokio::test]
+async fn credentials_stay_with_their_host_and_old_deliveries_go() {
+    for kit in kits_for_receivers(8).await {
+        let (_, alice) = people(&kit).await;
+        let hook = receiver(Behaviour::Answers).await;
+        let body = json!({
+            "name": "ci", "url": hook.url, "events": ["push"],
+            "basic_auth": {"username": "ci", "password": "pa55"},
+        });
+        let made = create(&kit, &alice, "/api/v1/namespaces/alice/webhooks", body).await;
+        made.assert_status(201, kit.backend);
+        let id = made.json()["webhook"]["id"].as_i64().unwrap();
+        let path = format!("/api/v1/webhooks/{id}");
+        let elsewhere = json!({"url": "https://collector.example.net/hook"});
+        let refused = kit.call(&alice, "PATCH", &path, Some(elsewhere)).await;
+        refused.assert_client_error(400, "another host, credentials not restated");
+        assert!(refused.text.contains("another host"), "{}", refused.text);
+        let same_host = hook.url.replace("/hook", "/other");
+        kit.call(&alice, "PATCH", &path, Some(json!({"url": same_host})))
+            .await
+            .assert_status(200, "the same host keeps them");
+        let restated = json!({
+            "url": "https://collector.example.net/hook", "remove_basic_auth": true, "headers": [],
+        });
+        let moved = kit.call(&alice, "PATCH", &path, Some(restated)).await;
+        moved.assert_status(200, "restated");
+        assert!(moved.json().get("basic_auth_username").is_none());
+
+        // Old deliveries go, pending ones stay.
+        let back = json!({"url": hook.url});
+        kit.call(&alice, "PATCH", &path, Some(back))
+            .await
+            .assert_status(200, "back to the receiver");
+        for _ in 0..2 {
+            kit.call(&alice, "POST", &format!("{path}/ping"), None)
+                .await
+                .assert_status(201, "ping");
+        }
+        let now = Utc::now();
+        assert_eq!(
+            send_due(&kit.state.db, &kit.state.webhooks, now)
+                .await
+                .unwrap(),
+            2
+        );
+        kit.call(&alice, "POST", &format!("{path}/ping"), None)
+            .await
+            .assert_status(201, "a third, not sent");
+        let prune = |at| portunus::webhooks::sender::prune(&kit.state.db, at, 30);
+        assert_eq!(prune(now + Duration::days(29)).await.unwrap(), 0);
+        assert_eq!(prune(now + Duration::days(31)).await.unwrap(), 2);
+        let left = deliveries(&kit, &alice, id).await;
+        assert_eq!(left.len(), 1, "the pending one stays");
+        assert_eq!(left[0]["state"], "pending");
+    }
+}
