@@ -231,7 +231,7 @@ pub async fn authenticate(
 /// Whether `secret` has the shape of Portus's tokens (Devise's
 /// `friendly_token`: 20 URL-safe Base64 characters), so that other
 /// passwords never cost a bcrypt check.
-fn looks_like_portus_token(secret: &str) -> bool {
+pub fn looks_like_portus_token(secret: &str) -> bool {
     secret.len() == 20
         && secret
             .bytes()

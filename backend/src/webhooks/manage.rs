@@ -219,7 +219,7 @@ fn seal_headers(sender: &Sender, headers: &[(String, String)]) -> Option<String>
 }
 
 /// A new random signing secret.
-fn new_secret() -> String {
+pub(crate) fn new_secret() -> String {
     format!("whsec_{}", crate::crypto::secrets::random_hex(24))
 }
 

@@ -8,6 +8,17 @@ fn docker(config: &Path, args: &[&str]) -> Run {
     run("docker", args, &[("DOCKER_CONFIG", config)], None)
 }
 
+/// `docker login` to `registry` as `user`, the password on standard input,
+/// keeping what docker saves in `config`.
+pub(crate) fn docker_login(config: &Path, registry: &str, user: &str, password: &str) -> Run {
+    run(
+        "docker",
+        &["login", "-u", user, "--password-stdin", registry],
+        &[("DOCKER_CONFIG", config)],
+        Some(&format!("{password}\n")),
+    )
+}
+
 /// Whether a Docker engine answers; `just test` starts one (scripts/ensure-dockerd).
 pub fn engine_available() -> bool {
     if !require("docker") {
@@ -43,14 +54,7 @@ fn docker_login_push_pull_and_refusal() {
     let config = stack.path("docker-config");
     std::fs::create_dir_all(&config).expect("docker config dir");
 
-    let login = |password: &str| {
-        run(
-            "docker",
-            &["login", "-u", "alice", "--password-stdin", &registry],
-            &[("DOCKER_CONFIG", &config)],
-            Some(&format!("{password}\n")),
-        )
-    };
+    let login = |password: &str| docker_login(&config, &registry, "alice", password);
     login("wrong-password").assert_refused();
     login(PASSWORD).assert_ok();
     // docker keeps the refresh token as its identity token, not the password...

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use portunus_e2e::peers::MariaDb;
 use portunus_e2e::{
-    Api, Stack, output_of, postgres_database, require, run, token_login, workspace_root,
+    Api, Stack, output_of, postgres_database, require, token_login, workspace_root,
 };
 use serde_json::Value;
 
@@ -118,19 +118,8 @@ fn import_and_check(from: &str) {
     assert_eq!(token_login(&stack, "alice", "Ps2xQ8-kLm_zR4vT9yWb").0, 401);
     if crate::docker::engine_available() {
         let config = tempfile::tempdir().expect("docker config dir");
-        run(
-            "docker",
-            &[
-                "login",
-                "-u",
-                "alice",
-                "--password-stdin",
-                &stack.registry(),
-            ],
-            &[("DOCKER_CONFIG", config.path())],
-            Some(PORTUS_TOKEN),
-        )
-        .assert_ok();
+        crate::docker::docker_login(config.path(), &stack.registry(), "alice", PORTUS_TOKEN)
+            .assert_ok();
     }
     let admin = Api::sign_in_with(&stack, "admin", "admin-portus-pw");
     let me = admin.call("GET", "/me", None);
@@ -215,16 +204,23 @@ fn import_and_check(from: &str) {
     assert_eq!(root.call("GET", "/repositories", None)["total"], 3);
 }
 
+/// A throwaway MariaDB in `dir` holding the fixture; `None` as
+/// [`MariaDb::start`] says.
+fn portus_on_mariadb(dir: &tempfile::TempDir) -> Option<MariaDb> {
+    let mariadb = MariaDb::start(dir.path())?;
+    mariadb.sql(Some("portus"), &fixture()).assert_ok();
+    Some(mariadb)
+}
+
 #[test]
 fn a_portus_database_on_mariadb_imports_and_its_users_log_in() {
     if !require("docker-registry") {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let Some(mariadb) = MariaDb::start(dir.path()) else {
+    let Some(mariadb) = portus_on_mariadb(&dir) else {
         return;
     };
-    mariadb.sql(Some("portus"), &fixture()).assert_ok();
     import_and_check(&mariadb.url());
 }
 
@@ -265,10 +261,9 @@ fn an_account_that_was_here_gets_no_portus_rights() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let Some(mariadb) = MariaDb::start(dir.path()) else {
+    let Some(mariadb) = portus_on_mariadb(&dir) else {
         return;
     };
-    mariadb.sql(Some("portus"), &fixture()).assert_ok();
     let stack = Stack::start(&[]);
     stack.create_user("root");
     stack.create_user("Bob");

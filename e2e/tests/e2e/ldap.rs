@@ -195,18 +195,7 @@ fn a_directory_outage_names_the_directory_and_locks_nobody_out() {
     if crate::docker::engine_available() {
         let config = stack.path("docker-config");
         std::fs::create_dir_all(&config).expect("docker config dir");
-        let refused = run(
-            "docker",
-            &[
-                "login",
-                "-u",
-                "alice",
-                "--password-stdin",
-                &stack.registry(),
-            ],
-            &[("DOCKER_CONFIG", &config)],
-            Some("alicepw\n"),
-        );
+        let refused = crate::docker::docker_login(&config, &stack.registry(), "alice", "alicepw");
         refused.assert_refused();
         let shown = refused.text();
         let expected = format!("the LDAP directory {} could not be reached", slapd.url());

@@ -459,11 +459,12 @@ async fn check_credentials(
             )),
         };
     }
-    // Tokens brought from Portus come as passwords; a password verified
-    // recently needs no look at them.
-    if !state
-        .credentials
-        .was_verified(&creds.username, &creds.password)
+    // Tokens brought from Portus come as passwords; only a secret of their
+    // shape that is no recently verified password is looked up.
+    if app_tokens::looks_like_portus_token(&creds.password)
+        && !state
+            .credentials
+            .was_verified(&creds.username, &creds.password)
         && let Some((user, scope)) =
             app_tokens::authenticate_portus(&state.db, &creds.username, &creds.password).await?
     {

@@ -6,7 +6,7 @@ use chrono::Utc;
 use portunus_shared::names;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-use super::{Run, Seen};
+use super::Run;
 use crate::catalog::repositories;
 use crate::db::entities::{comment, namespace, repository, star, tag, user};
 use crate::error::Result;
@@ -38,7 +38,7 @@ impl Run<'_> {
             let (Some(id), Some(name)) = (row.int("id"), row.text("name")) else {
                 continue;
             };
-            if let Seen::Already = self.seen("namespace", id).await? {
+            if self.already("namespace", id).await? {
                 continue;
             }
             let visibility = match row.int("visibility") {
@@ -166,7 +166,7 @@ impl Run<'_> {
             let (Some(id), Some(name)) = (row.int("id"), row.text("name")) else {
                 continue;
             };
-            if let Seen::Already = self.seen("repository", id).await? {
+            if self.already("repository", id).await? {
                 continue;
             }
             if row.flag("marked") {
@@ -230,7 +230,7 @@ impl Run<'_> {
             let (Some(id), Some(name)) = (row.int("id"), row.text("name")) else {
                 continue;
             };
-            if let Seen::Already = self.seen("tag", id).await? {
+            if self.already("tag", id).await? {
                 continue;
             }
             let repo = self
@@ -297,7 +297,7 @@ impl Run<'_> {
             .await?;
         for row in rows {
             let Some(id) = row.int("id") else { continue };
-            if let Seen::Already = self.seen("star", id).await? {
+            if self.already("star", id).await? {
                 continue;
             }
             let user = self.mapped_from(&row, "user_id", "user").await?;
@@ -352,7 +352,7 @@ impl Run<'_> {
             .await?;
         for row in rows {
             let Some(id) = row.int("id") else { continue };
-            if let Seen::Already = self.seen("comment", id).await? {
+            if self.already("comment", id).await? {
                 continue;
             }
             let repo = self

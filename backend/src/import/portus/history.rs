@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
-use super::{Run, Seen};
+use super::Run;
 use crate::catalog::repositories;
 use crate::db::entities::{activity, namespace, repository, team, user};
 use crate::error::Result;
@@ -33,7 +33,7 @@ impl Run<'_> {
             let (Some(id), Some(key)) = (row.int("id"), row.text("key")) else {
                 continue;
             };
-            if let Seen::Already = self.seen("activity", id).await? {
+            if self.already("activity", id).await? {
                 continue;
             }
             let parameters = ruby_hash(row.text("parameters").unwrap_or_default());

@@ -3,11 +3,11 @@
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, Set};
 
-use super::{Run, Seen};
+use super::Run;
 use crate::db::entities::webhook;
 use crate::error::Result;
 use crate::import::source::Row;
-use crate::webhooks::manage::check_headers;
+use crate::webhooks::manage::{check_headers, new_secret};
 use portunus_shared::api;
 
 impl Run<'_> {
@@ -33,7 +33,7 @@ impl Run<'_> {
             .await?;
         for row in rows {
             let Some(id) = row.int("id") else { continue };
-            if let Seen::Already = self.seen("webhook", id).await? {
+            if self.already("webhook", id).await? {
                 continue;
             }
             let name = row.text("name").unwrap_or("Portus webhook").to_owned();
@@ -75,7 +75,7 @@ impl Run<'_> {
                     Vec::new()
                 }
             };
-            let secret = format!("whsec_{}", crate::crypto::secrets::random_hex(24));
+            let secret = new_secret();
             let now = Utc::now();
             let made = webhook::ActiveModel {
                 namespace_id: Set(Some(ns)),

@@ -103,12 +103,6 @@ struct Run<'a> {
     actor: Actor,
 }
 
-/// Where a Portus row stands before it is brought.
-enum Seen {
-    Already,
-    New,
-}
-
 impl Run<'_> {
     fn tally(&mut self, kind: &'static str) -> &mut Tally {
         self.summary.entry(kind).or_default()
@@ -191,12 +185,12 @@ impl Run<'_> {
     }
 
     /// Whether the row was brought by an earlier run (counted so).
-    async fn seen(&mut self, kind: &'static str, portus_id: i64) -> Result<Seen> {
-        if self.mapped(kind, portus_id).await?.is_some() {
+    async fn already(&mut self, kind: &'static str, portus_id: i64) -> Result<bool> {
+        let brought = self.mapped(kind, portus_id).await?.is_some();
+        if brought {
             self.tally(kind).already += 1;
-            return Ok(Seen::Already);
         }
-        Ok(Seen::New)
+        Ok(brought)
     }
 
     /// Records that Portus's row became (`linked`: was matched to) ours.

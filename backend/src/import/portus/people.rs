@@ -6,7 +6,7 @@ use portunus_shared::domain::Role;
 use portunus_shared::names;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-use super::{Run, Seen};
+use super::Run;
 use crate::accounts::users::{self, Account};
 use crate::db::entities::{application_token, team, team_member, user};
 use crate::error::Result;
@@ -35,7 +35,7 @@ impl Run<'_> {
             let (Some(id), Some(name)) = (row.int("id"), row.text("username")) else {
                 continue;
             };
-            if let Seen::Already = self.seen("user", id).await? {
+            if self.already("user", id).await? {
                 continue;
             }
             if let Err(e) = names::validate_username(name) {
@@ -144,7 +144,7 @@ impl Run<'_> {
             if row.flag("hidden") {
                 continue;
             }
-            if let Seen::Already = self.seen("team", id).await? {
+            if self.already("team", id).await? {
                 continue;
             }
             if let Err(e) = names::validate_team_name(name) {
@@ -202,7 +202,7 @@ impl Run<'_> {
             let Some(team_id) = self.mapped("team", portus_team).await? else {
                 continue;
             };
-            if let Seen::Already = self.seen("team_member", id).await? {
+            if self.already("team_member", id).await? {
                 continue;
             }
             let Some(user_id) = self.mapped("user", portus_user).await? else {
@@ -259,7 +259,7 @@ impl Run<'_> {
             .await?;
         for row in rows {
             let Some(id) = row.int("id") else { continue };
-            if let Seen::Already = self.seen("application_token", id).await? {
+            if self.already("application_token", id).await? {
                 continue;
             }
             let name: String = row
