@@ -79,7 +79,9 @@ async fn sync_pass(
         fresh: true,
         trust_confirmed_within: trust,
     };
-    match portunus::ingest::sync::run_pass(&state.catalog, options, |_| {}).await {
+    match portunus::ingest::sync::run_pass(&state.registries.configured().catalog, options, |_| {})
+        .await
+    {
         Ok(summary) => summary,
         Err(e) => {
             eprintln!("sync failed: {e}");
@@ -143,7 +145,7 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let client = state.catalog.registry.clone();
+    let client = state.registries.configured().catalog.registry.clone();
     let present = client.catalog().await.map(|c| c.len()).unwrap_or(0);
     if present < repos {
         eprintln!("filling the registry with {repos} repositories x {tags} tags");
@@ -230,7 +232,7 @@ async fn main() {
                 });
             if let Err(e) = portunus::catalog::repositories::list(
                 &state.db,
-                state.catalog.registry_id,
+                &[state.registries.configured().id],
                 &portunus::authz::Subject::user(&viewer, None),
                 None,
                 None,
@@ -266,7 +268,7 @@ async fn list_viewer(
             bootstrap: true,
             password_by_mail: false,
         };
-        users::create(&state.db, state.catalog.registry_id, new, &actor)
+        users::create(&state.db, new, &actor)
             .await
             .map_err(|e| e.to_string())?;
     }

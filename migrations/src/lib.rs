@@ -28,6 +28,7 @@ mod m20261130_000021_repository_name_trigrams;
 mod m20261130_000022_namespace_repository_count;
 mod m20261201_000023_webhooks;
 mod m20261201_000024_portus_imports;
+mod m20261201_000025_several_registries;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000022_namespace_repository_count::Migration),
             Box::new(m20261201_000023_webhooks::Migration),
             Box::new(m20261201_000024_portus_imports::Migration),
+            Box::new(m20261201_000025_several_registries::Migration),
         ]
     }
 }

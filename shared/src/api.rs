@@ -156,6 +156,9 @@ pub struct MemberRole {
 pub struct Namespace {
     pub id: i64,
     pub name: String,
+    /// The registry it belongs to, by name (`default` is `[registry]`).
+    #[serde(default)]
+    pub registry: String,
     /// The owning team.
     pub team: String,
     pub visibility: Visibility,
@@ -179,6 +182,9 @@ pub struct Namespace {
 pub struct NewNamespace {
     pub name: String,
     pub team: String,
+    /// The registry it belongs to, by name; default: the configured one.
+    #[serde(default)]
+    pub registry: Option<String>,
     /// Default: `private`.
     pub visibility: Option<Visibility>,
     pub description: Option<String>,
@@ -366,6 +372,12 @@ pub struct Repository {
     /// The full name, as in `docker pull REGISTRY/NAME:TAG`.
     pub name: String,
     pub namespace: String,
+    /// The registry holding it, by name (`default` is `[registry]`).
+    #[serde(default)]
+    pub registry: String,
+    /// `host:port` of that registry, as in `docker pull HOST/NAME:TAG`.
+    #[serde(default)]
+    pub registry_host: String,
     /// Markdown, as written.
     pub description: String,
     /// The description rendered as sanitized HTML (empty in lists).
@@ -639,6 +651,67 @@ pub struct RegistryStatus {
     /// When the last catalog sync ended, and how.
     pub last_sync_at: Option<String>,
     pub last_sync_outcome: Option<String>,
+}
+
+/// A registry Portunus authorizes for (administrators).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct Registry {
+    /// Its name in Portunus (`default` is the one in the configuration file).
+    pub name: String,
+    /// Where Portunus reaches its HTTP API.
+    pub url: String,
+    /// The service name its tokens carry: its `auth.token.service`.
+    pub service: String,
+    /// Other names clients reach it by, besides the host of `url`.
+    pub hostnames: Vec<String>,
+    /// Whether it is the configured registry (`[registry]`), which only
+    /// the configuration file changes.
+    pub configured: bool,
+    /// How it answers now, and how its last catalog sync ended.
+    pub status: RegistryStatus,
+}
+
+/// A registry to add.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct NewRegistry {
+    /// Lowercase letters, digits and dashes, like `europe`.
+    pub name: String,
+    /// Where Portunus reaches its HTTP API, like `https://registry-eu.example.org`.
+    pub url: String,
+    /// The service name for its tokens; its `auth.token.service` must equal it.
+    pub service: String,
+    /// Other names clients reach it by (`host` or `host:port`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(default))]
+    pub hostnames: Vec<String>,
+    /// Add it even if it does not answer now.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(default))]
+    pub skip_check: bool,
+}
+
+/// Changes to a registry; what is absent stays.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct RegistryUpdate {
+    pub url: Option<String>,
+    pub service: Option<String>,
+    pub hostnames: Option<Vec<String>>,
+    /// Take a new URL even if nothing answers there now.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(default))]
+    pub skip_check: bool,
+}
+
+/// A registry with its notification secret, shown when it is made or
+/// replaced; `portunus registry-config --registry NAME` prints it too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct RegistryWithSecret {
+    pub registry: Registry,
+    pub notification_secret: String,
 }
 
 /// How many of something happened on one day.

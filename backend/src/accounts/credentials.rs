@@ -233,8 +233,6 @@ pub struct PasswordCheck<'a> {
     pub lockout: Lockout,
     /// The LDAP directory, when one is configured.
     pub ldap: Option<&'a Ldap>,
-    /// The registry whose namespaces new directory accounts get.
-    pub registry_id: i64,
 }
 
 /// Whose word decides a password.
@@ -338,7 +336,7 @@ pub async fn authenticate(
     // its reservation back.
     let checked = match (judge, check.ldap) {
         (Judge::Directory, Some(ldap)) => {
-            let asked = ask_directory(db, &check, ldap, attempt, password).await;
+            let asked = ask_directory(db, ldap, attempt, password).await;
             // It may have brought the account and its teams in step.
             check.epoch.moved();
             asked
@@ -437,7 +435,6 @@ async fn upgrade_hash(
 /// the password (created or brought in step with the directory).
 async fn ask_directory(
     db: &DatabaseConnection,
-    check: &PasswordCheck<'_>,
     ldap: &Ldap,
     attempt: Attempt<'_>,
     password: &str,
@@ -447,7 +444,7 @@ async fn ask_directory(
         Verdict::Rejected => return Ok(None),
     };
     let source = ldap_accounts::source(ldap);
-    let user = directory::admit(db, check.registry_id, source, &person, attempt.now).await?;
+    let user = directory::admit(db, source, &person, attempt.now).await?;
     Ok(Some(user))
 }
 

@@ -99,7 +99,6 @@ pub async fn members_of(
 /// brought in step with what the directory says.
 pub async fn admit(
     db: &DatabaseConnection,
-    registry_id: i64,
     source: Source<'_>,
     person: &Person,
     now: DateTime<Utc>,
@@ -123,7 +122,7 @@ pub async fn admit(
         None => {
             let account = match linkable(&txn, source, person).await? {
                 Some(local) => link(&txn, source, local).await?,
-                None => create(&txn, registry_id, source, person).await?,
+                None => create(&txn, source, person).await?,
             };
             let identity = user_identity::ActiveModel {
                 user_id: Set(account.id),
@@ -210,7 +209,6 @@ async fn link(
 
 async fn create(
     txn: &DatabaseTransaction,
-    registry_id: i64,
     source: Source<'_>,
     person: &Person,
 ) -> Result<user::Model> {
@@ -237,7 +235,7 @@ async fn create(
         id: None,
         name: format!("{DIRECTORY_ACTOR} ({})", source.provider),
     };
-    Ok(users::insert(txn, registry_id, account, &by).await?.user)
+    Ok(users::insert(txn, account, &by).await?.user)
 }
 
 /// Applies what the directory says of `person` to `account`: enabled

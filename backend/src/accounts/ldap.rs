@@ -38,17 +38,12 @@ pub struct Pass {
 }
 
 /// Checks every LDAP account against the directory at `now`.
-pub async fn check_all(
-    db: &DatabaseConnection,
-    ldap: &Ldap,
-    registry_id: i64,
-    now: DateTime<Utc>,
-) -> Result<Pass> {
+pub async fn check_all(db: &DatabaseConnection, ldap: &Ldap, now: DateTime<Utc>) -> Result<Pass> {
     let mut pass = Pass::default();
     for (identity, account) in directory::members_of(db, PROVIDER).await? {
         match ldap.look_up(&identity.subject).await? {
             Some(person) => {
-                directory::admit(db, registry_id, source(ldap), &person, now).await?;
+                directory::admit(db, source(ldap), &person, now).await?;
             }
             None => {
                 if directory::suspend(db, &identity, &account, now).await? {
@@ -69,7 +64,6 @@ pub async fn recheck(
     db: &DatabaseConnection,
     epoch: &Epoch,
     ldap: Option<&Ldap>,
-    registry_id: i64,
     account: user::Model,
     now: DateTime<Utc>,
 ) -> Result<Option<user::Model>> {
@@ -87,7 +81,7 @@ pub async fn recheck(
     }
     let found = ldap.look_up(&identity.subject).await?;
     let result = match found {
-        Some(person) => Some(directory::admit(db, registry_id, source(ldap), &person, now).await?),
+        Some(person) => Some(directory::admit(db, source(ldap), &person, now).await?),
         None => {
             directory::suspend(db, &identity, &account, now).await?;
             None

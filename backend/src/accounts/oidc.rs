@@ -107,14 +107,13 @@ pub struct Callback {
 pub async fn finish(
     db: &DatabaseConnection,
     oidc: &Oidc,
-    registry_id: i64,
     callback: Callback,
     browser_secret: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(user::Model, String)> {
     let outcome = async {
         let (person, return_to) = answer(db, oidc, callback, browser_secret, now).await?;
-        let user = directory::admit(db, registry_id, source(oidc), &person, now).await?;
+        let user = directory::admit(db, source(oidc), &person, now).await?;
         if !user.enabled {
             return Err(Error::Forbidden(
                 "this account is disabled; ask an administrator to enable it".into(),

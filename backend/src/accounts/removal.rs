@@ -44,7 +44,7 @@ pub async fn remove(
     require_admin(subject)?;
     // Everything that could refuse is checked before images are erased.
     let (_, personal) = removable(db, name).await?;
-    if let (PersonalNamespace::EraseImages, Some(ns)) = (&choice, &personal) {
+    if let (PersonalNamespace::EraseImages, false) = (&choice, personal.is_empty()) {
         if !policy.delete_enabled {
             return Err(Error::Forbidden(
                 "deleting is disabled here (policy.delete_enabled): move the namespace to a team instead (move_namespace_to=TEAM)".into(),
@@ -52,12 +52,15 @@ pub async fn remove(
         }
         // Nobody pushes as the account while its images go.
         disable(db, actor, name).await?;
-        registry.erase_under(actor, ns).await?;
+        for ns in &personal {
+            registry.erase_under(actor, ns).await?;
+        }
     }
     let txn = crate::db::begin_write(db).await?;
     let (target_user, personal) = removable(&txn, name).await?;
     audit::record(&txn, actor, "user.delete", Target::user(&target_user), None).await?;
-    if let Some(ns) = personal {
+    // One personal namespace per registry, all of the personal team.
+    if let Some(ns) = personal.first() {
         let personal_team = team::Entity::find_by_id(ns.team_id)
             .one(&txn)
             .await?
@@ -66,10 +69,10 @@ pub async fn remove(
             })?;
         match &choice {
             PersonalNamespace::MoveTo(heir) => {
-                teams::hand_over(&txn, subject, actor, &personal_team, vec![ns], heir).await?;
+                teams::hand_over(&txn, subject, actor, &personal_team, personal, heir).await?;
             }
             PersonalNamespace::DeleteIfEmpty | PersonalNamespace::EraseImages => {
-                vacancy::require_vacant(&txn, registry, std::slice::from_ref(&ns))
+                vacancy::require_vacant(&txn, registry, &personal)
                     .await
                     .map_err(|e| match e {
                         Error::Conflict(why) => Error::Conflict(format!(
@@ -77,7 +80,10 @@ pub async fn remove(
                         )),
                         other => other,
                     })?;
-                namespace::Entity::delete_by_id(ns.id).exec(&txn).await?;
+                namespace::Entity::delete_many()
+                    .filter(namespace::Column::Id.is_in(personal.iter().map(|ns| ns.id)))
+                    .exec(&txn)
+                    .await?;
             }
         }
         team::Entity::delete_by_id(personal_team.id)
@@ -102,12 +108,13 @@ async fn disable(db: &DatabaseConnection, actor: &Actor, name: &str) -> Result<(
     Ok(())
 }
 
-/// The account `name` and its personal namespace, unless removing it is
-/// refused: it is the last administrator or the last owner of a team.
+/// The account `name` and its personal namespaces (one per registry),
+/// unless removing it is refused: it is the last administrator or the last
+/// owner of a team.
 async fn removable(
     db: &impl ConnectionTrait,
     name: &str,
-) -> Result<(user::Model, Option<namespace::Model>)> {
+) -> Result<(user::Model, Vec<namespace::Model>)> {
     let target_user = find_by_name(db, name)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no user {name:?}")))?;
@@ -125,7 +132,7 @@ async fn removable(
     }
     let personal = namespace::Entity::find()
         .filter(namespace::Column::PersonalUserId.eq(target_user.id))
-        .one(db)
+        .all(db)
         .await?;
     Ok((target_user, personal))
 }

@@ -17,7 +17,7 @@ use crate::audit::{self, Actor, Target};
 use crate::authz::{Role, Subject, Visibility, rest};
 use crate::crypto::password;
 use crate::db::Paging;
-use crate::db::entities::{namespace, team, team_member, user, user_identity};
+use crate::db::entities::{namespace, registry, team, team_member, user, user_identity};
 use crate::db::filters::name_contains;
 use crate::error::{Error, Result};
 
@@ -56,12 +56,7 @@ pub struct CreatedUser {
 /// in one transaction. A `bootstrap` account becomes admin when there is
 /// none yet; otherwise only an explicit `admin` request (by an admin or the
 /// operator's CLI) makes one. Bots are never admins.
-pub async fn create(
-    db: &DatabaseConnection,
-    registry_id: i64,
-    new: NewUser,
-    actor: &Actor,
-) -> Result<CreatedUser> {
+pub async fn create(db: &DatabaseConnection, new: NewUser, actor: &Actor) -> Result<CreatedUser> {
     check_name(&new.username)?;
     let password_hash = if new.bot || new.password_by_mail {
         None
@@ -79,7 +74,7 @@ pub async fn create(
         bot: new.bot,
         bootstrap: new.bootstrap,
     };
-    let created = insert(&txn, registry_id, account, actor).await?;
+    let created = insert(&txn, account, actor).await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -100,7 +95,6 @@ pub(crate) struct Account {
 /// neither) within `txn`, refusing taken and reserved names.
 pub(crate) async fn insert(
     txn: &DatabaseTransaction,
-    registry_id: i64,
     new: Account,
     actor: &Actor,
 ) -> Result<CreatedUser> {
@@ -146,7 +140,7 @@ pub(crate) async fn insert(
     .await?;
     let namespace = match new.bot {
         true => None,
-        false => Some(create_personal_namespace(txn, registry_id, &created).await?),
+        false => Some(create_personal_namespace(txn, &created).await?),
     };
     let target = Target::user(&created);
     let params =
@@ -237,7 +231,6 @@ pub(crate) async fn display_name_taken(
 /// account is made for its owner to choose one through a mailed link.
 pub async fn create_by(
     db: &DatabaseConnection,
-    registry_id: i64,
     by: &user::Model,
     new: api::NewUser,
     mail: bool,
@@ -266,16 +259,16 @@ pub async fn create_by(
         bootstrap: false,
         password_by_mail,
     };
-    create(db, registry_id, new, &Actor::of(by)).await
+    create(db, new, &Actor::of(by)).await
 }
 
-/// The hidden personal team (owned by `user`) and private personal namespace.
+/// The hidden personal team (owned by `user`) and a private personal
+/// namespace of that name in every registry.
 async fn create_personal_namespace(
     db: &impl ConnectionTrait,
-    registry_id: i64,
     user: &user::Model,
 ) -> Result<String> {
-    let name = free_namespace_name(db, registry_id, &user.username).await?;
+    let name = free_namespace_name(db, &user.username).await?;
     let now = Utc::now();
     let team = team::ActiveModel {
         name: Set(name.clone()),
@@ -295,19 +288,28 @@ async fn create_personal_namespace(
     }
     .insert(db)
     .await?;
-    namespace::ActiveModel {
-        registry_id: Set(registry_id),
-        name: Set(name.clone()),
-        team_id: Set(team.id),
-        visibility: Set(Visibility::Private.as_str().into()),
-        description: Set(String::new()),
-        global: Set(false),
-        personal_user_id: Set(Some(user.id)),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    let registries: Vec<i64> = registry::Entity::find()
+        .select_only()
+        .column(registry::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let namespaces = registries
+        .into_iter()
+        .map(|registry_id| namespace::ActiveModel {
+            registry_id: Set(registry_id),
+            name: Set(name.clone()),
+            team_id: Set(team.id),
+            visibility: Set(Visibility::Private.as_str().into()),
+            description: Set(String::new()),
+            global: Set(false),
+            personal_user_id: Set(Some(user.id)),
+            created_at: Set(now),
+            ..Default::default()
+        });
+    namespace::Entity::insert_many(namespaces)
+        .exec_without_returning(db)
+        .await?;
     Ok(name)
 }
 
@@ -327,13 +329,9 @@ pub(crate) fn normalise_email(email: Option<String>) -> Result<Option<String>> {
     Ok(Some(email))
 }
 
-/// The personal namespace name for `username`, with `-2`, `-3`... appended
+/// The personal namespace name for `username` (free in every registry), with `-2`, `-3`... appended
 /// when that namespace or team name is already taken.
-async fn free_namespace_name(
-    db: &impl ConnectionTrait,
-    registry_id: i64,
-    username: &str,
-) -> Result<String> {
+async fn free_namespace_name(db: &impl ConnectionTrait, username: &str) -> Result<String> {
     let base = namespace_for_username(username).ok_or_else(|| {
         Error::InvalidInput(format!(
             "the user name {username:?} has no letters or digits to name a namespace after"
@@ -345,8 +343,8 @@ async fn free_namespace_name(
         } else {
             format!("{base}-{n}")
         };
+        // In any registry: the personal namespace has this name in each.
         let namespace_taken = namespace::Entity::find()
-            .filter(namespace::Column::RegistryId.eq(registry_id))
             .filter(namespace::Column::Name.eq(candidate.as_str()))
             .one(db)
             .await?

@@ -23,8 +23,12 @@ const NAMED: usize = 5;
 
 /// What the registry itself holds, and erasing it.
 pub trait RegistryContent {
-    /// The repositories under `namespace` (`NAMESPACE/...`) that have tags.
-    fn tagged_under(&self, namespace: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// The repositories under `ns` (`NAMESPACE/...` in its registry) that
+    /// have tags.
+    fn tagged_under(
+        &self,
+        ns: &namespace::Model,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
 
     /// Deletes every image under `ns` from the registry and forgets its
     /// repositories, recorded as done by `actor`; returns their full names.
@@ -45,7 +49,7 @@ pub async fn require_vacant(
     for ns in doomed {
         let known = known_tagged(db, ns).await?;
         let held = if known.is_empty() {
-            registry.tagged_under(&ns.name).await.map_err(|e| match e {
+            registry.tagged_under(ns).await.map_err(|e| match e {
                 Error::Unavailable(_) => Error::Unavailable(format!(
                     "Portunus cannot ask the registry whether it still holds images under {}/, so nothing was deleted; retry when the registry answers",
                     ns.name

@@ -15,7 +15,7 @@ use poem::listener::{Acceptor, Listener, TcpListener};
 use crate::accounts::credentials::CredentialCache;
 use crate::accounts::setup::Setup;
 use crate::authz::facts_cache::FactsCache;
-use crate::catalog::Catalog;
+use crate::catalog::registries::Registries;
 use crate::config::Config;
 use crate::crypto::secrets;
 use crate::crypto::signing::TokenSigner;
@@ -30,7 +30,6 @@ use crate::http::routes;
 use crate::http::state::{AppState, SharedState};
 use crate::ingest::Events;
 use crate::mail::Mailer;
-use crate::registry::RegistryClient;
 
 /// Creates `data_dir` if needed and makes it and the SQLite database in it
 /// readable by this user only: they hold password hashes and keys.
@@ -76,7 +75,6 @@ pub async fn init(config: Config) -> Result<SharedState> {
     let signer = Arc::new(
         TokenSigner::load_or_generate(&config).map_err(|e| Error::Internal(e.to_string()))?,
     );
-    let registry = RegistryClient::new(&config.registry.url, signer.clone(), config.token.clone());
     let notification_secret = secrets::notification_secret(&config)?;
     // Several processes may start at once on an empty database.
     let txn = db::begin_write(&db).await?;
@@ -84,10 +82,8 @@ pub async fn init(config: Config) -> Result<SharedState> {
     let registry_id = crate::catalog::ensure_registry(&txn, &config).await?;
     crate::accounts::namespaces::ensure_global(&txn, registry_id).await?;
     txn.commit().await?;
-    let events = Events {
-        registry_names: config.registry_hostnames(),
-        ..Events::default()
-    };
+    let registries =
+        Registries::load(db.clone(), &config, signer.clone(), notification_secret).await?;
     let ldap = Ldap::from_settings(&config.ldap)
         .map_err(|e| Error::InvalidInput(format!("invalid configuration: {e}")))?
         .map(Arc::new);
@@ -99,18 +95,13 @@ pub async fn init(config: Config) -> Result<SharedState> {
         .map_err(|e| Error::InvalidInput(format!("invalid configuration: {e}")))?
         .map(Arc::new);
     Ok(Arc::new(AppState {
-        catalog: Catalog {
-            db: db.clone(),
-            registry,
-            registry_id,
-        },
+        registries: Arc::new(registries),
         db,
         signer,
         credentials: CredentialCache::new(Duration::from_secs(300), 10_000),
         epoch: Epoch::new(Duration::from_millis(config.token.changes_elsewhere_ms)),
         facts: FactsCache::new(10_000),
-        notification_secret,
-        events: Arc::new(events),
+        events: Arc::new(Events::default()),
         webhooks,
         setup: Setup::default(),
         limits: RateLimits::new(config.rate_limits.clone()),
@@ -137,7 +128,7 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
         tracing::warn!(error = %e, "cannot tell whether an administrator exists");
     }
     tokio::spawn(crate::ingest::process::run(
-        state.catalog.clone(),
+        state.registries.clone(),
         state.events.clone(),
     ));
     tokio::spawn(crate::webhooks::sender::run(
@@ -150,7 +141,7 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
     tokio::spawn(prune_sign_in_guards(state.clone()));
     tokio::spawn(check_directory_accounts(state.clone()));
     tokio::spawn(crate::catalog::retention::scheduled(
-        state.catalog.clone(),
+        state.registries.clone(),
         state.config.policy.clone(),
         state.config.retention_interval_seconds,
     ));
@@ -198,9 +189,7 @@ async fn check_directory_accounts(state: SharedState) {
             continue;
         }
         let now = chrono::Utc::now();
-        match crate::accounts::ldap::check_all(&state.db, &ldap, state.catalog.registry_id, now)
-            .await
-        {
+        match crate::accounts::ldap::check_all(&state.db, &ldap, now).await {
             Ok(pass) => tracing::info!(
                 checked = pass.checked,
                 suspended = pass.suspended,
@@ -268,10 +257,14 @@ async fn scheduled_sync(state: SharedState) {
         // One process at a time syncs (several may share the database); a
         // sync at start by one of them is enough for all.
         if leases::my_turn(&state.db, leases::names::CATALOG_SYNC, period).await {
-            match crate::ingest::sync::run_recorded(&state.catalog, options, |_| {}).await {
-                Ok(summary) => tracing::info!(?summary, "catalog sync done"),
-                Err(e) => {
-                    tracing::warn!(error = %e, "catalog sync failed; events still keep Portunus current")
+            // Each registry in turn; one that fails leaves the others synced.
+            for served in state.registries.all().iter() {
+                let registry = served.name.as_str();
+                match crate::ingest::sync::run_recorded(&served.catalog, options, |_| {}).await {
+                    Ok(summary) => tracing::info!(registry, ?summary, "catalog sync done"),
+                    Err(e) => {
+                        tracing::warn!(registry, error = %e, "catalog sync failed; events still keep Portunus current")
+                    }
                 }
             }
             leases::my_turn(&state.db, leases::names::CATALOG_SYNC, period).await;

@@ -271,7 +271,7 @@ pub async fn erase_namespace(
         .into_iter()
         .map(|repo| (full_name(ns, &repo), Some(repo)))
         .collect();
-    for full in catalog.tagged_under(&ns.name).await? {
+    for full in catalog.tagged_under(ns).await? {
         doomed.entry(full).or_insert(None);
     }
     for (full, repo) in &doomed {

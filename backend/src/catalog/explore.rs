@@ -3,7 +3,7 @@
 //! protected namespace shows here.
 
 use portunus_shared::api;
-use sea_orm::EntityTrait;
+use sea_orm::{DatabaseConnection, EntityTrait};
 
 use crate::authz::{Subject, facts, rest};
 use crate::catalog::Catalog;
@@ -26,7 +26,8 @@ fn require_enabled(enabled: bool) -> Result<()> {
 
 /// Public repositories whose name contains `q`, in `sort` order.
 pub async fn list(
-    catalog: &Catalog,
+    db: &DatabaseConnection,
+    registry_ids: &[i64],
     enabled: bool,
     q: Option<&str>,
     sort: RepositorySort,
@@ -34,7 +35,7 @@ pub async fn list(
 ) -> Result<api::RepositoryPage> {
     require_enabled(enabled)?;
     let listing = Listing {
-        registry_id: catalog.registry_id,
+        registry_ids,
         audience: &Subject::anonymous(),
         q,
         namespace: None,
@@ -42,7 +43,7 @@ pub async fn list(
         sort,
         paging,
     };
-    repositories::page_of(&catalog.db, &listing).await
+    repositories::page_of(db, &listing).await
 }
 
 /// A public repository with its images.

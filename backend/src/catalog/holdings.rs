@@ -6,6 +6,7 @@
 
 use crate::accounts::vacancy::RegistryContent;
 use crate::audit::Actor;
+use crate::catalog::registries::Registries;
 use crate::catalog::{Catalog, deletion};
 use crate::db::entities::namespace;
 use crate::error::Result;
@@ -14,13 +15,32 @@ use crate::registry::RegistryError;
 /// Names read per catalog request.
 const PAGE: u32 = 100;
 
+/// Each namespace is asked about in its own registry.
+impl RegistryContent for Registries {
+    async fn erase_under(&self, actor: &Actor, ns: &namespace::Model) -> Result<Vec<String>> {
+        self.holding_namespace(ns)
+            .await?
+            .catalog
+            .erase_under(actor, ns)
+            .await
+    }
+
+    async fn tagged_under(&self, ns: &namespace::Model) -> Result<Vec<String>> {
+        self.holding_namespace(ns)
+            .await?
+            .catalog
+            .tagged_under(ns)
+            .await
+    }
+}
+
 impl RegistryContent for Catalog {
     async fn erase_under(&self, actor: &Actor, ns: &namespace::Model) -> Result<Vec<String>> {
         deletion::erase_namespace(self, actor, ns).await
     }
 
-    async fn tagged_under(&self, namespace: &str) -> Result<Vec<String>> {
-        let prefix = format!("{namespace}/");
+    async fn tagged_under(&self, ns: &namespace::Model) -> Result<Vec<String>> {
+        let prefix = format!("{}/", ns.name);
         let mut tagged = Vec::new();
         let mut last = prefix.clone();
         loop {

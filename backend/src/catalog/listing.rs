@@ -18,7 +18,8 @@ use crate::error::Result;
 /// What to list.
 #[derive(Debug, Clone)]
 pub struct Listing<'a> {
-    pub registry_id: i64,
+    /// The registries whose repositories are listed.
+    pub registry_ids: &'a [i64],
     /// Who the list is for: they see what [`visibility::namespaces`] lets
     /// them (anonymous visitors: public namespaces only), narrowed to what
     /// their token reaches ([`visibility::token_reach`]).
@@ -59,10 +60,11 @@ fn namespaces_of(listing: &Listing, select: &mut SelectStatement) {
     // before it sees parameters, and not knowing that every namespace is
     // in this registry, it would walk namespaces first and sort all
     // repositories for an order by last push.
-    select.and_where(
-        Expr::col((n(), namespace::Column::RegistryId))
-            .eq(Expr::cust(listing.registry_id.to_string())),
-    );
+    let registry = Expr::col((n(), namespace::Column::RegistryId));
+    select.and_where(match listing.registry_ids {
+        [one] => registry.eq(Expr::cust(one.to_string())),
+        several => registry.is_in(several.iter().map(|id| Expr::cust(id.to_string()))),
+    });
     if let Some(visible) = visibility::namespaces(
         listing.audience,
         (n(), namespace::Column::Visibility),
@@ -151,7 +153,7 @@ async fn count(
 /// can answer.
 async fn candidates(db: &DatabaseConnection, listing: &Listing<'_>) -> Result<Option<Vec<i64>>> {
     match listing.name_filter() {
-        Some(q) => name_index::candidates(db, listing.registry_id, q).await,
+        Some(q) => name_index::candidates(db, listing.registry_ids, q).await,
         None => Ok(None),
     }
 }

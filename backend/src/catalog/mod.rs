@@ -13,8 +13,11 @@ pub mod listing;
 pub mod markdown;
 pub mod name_index;
 pub mod overview;
+pub mod registries;
+pub mod registry_admin;
 pub mod repositories;
 pub mod retention;
+pub mod status;
 pub mod synced;
 
 use chrono::Utc;
@@ -25,7 +28,7 @@ use sea_orm::{
 
 use crate::config::Config;
 use crate::db::entities::registry;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::registry::RegistryClient;
 
 /// Name of the registry row that the configured `registry.url` describes.
@@ -42,19 +45,43 @@ pub struct Catalog {
     pub registry_id: i64,
 }
 
-/// The row of the configured registry, made or updated to its current
-/// host; returns its id.
+/// The row of the configured registry, made or updated to what
+/// `[registry]` and `token.service` say now; returns its id.
 pub async fn ensure_registry(db: &impl ConnectionTrait, config: &Config) -> Result<i64> {
     let hostname = config.registry_host();
+    let service = config.token.service.clone();
+    let hostnames = serde_json::to_string(&config.registry.hostnames)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let taken = registry::Entity::find()
+        .filter(registry::Column::Service.eq(service.as_str()))
+        .filter(registry::Column::Name.ne(DEFAULT_REGISTRY))
+        .one(db)
+        .await?;
+    if let Some(other) = taken {
+        return Err(Error::InvalidInput(format!(
+            "token.service {service:?} is the service of the registry {:?} added through the API; give the configured registry another service name, or remove or rename that registry's service first",
+            other.name
+        )));
+    }
     let existing = registry::Entity::find()
         .filter(registry::Column::Name.eq(DEFAULT_REGISTRY))
         .one(db)
         .await?;
     let row = match existing {
-        Some(row) if row.hostname == hostname => row,
+        Some(row)
+            if row.hostname == hostname
+                && row.url == config.registry.url
+                && row.service.as_deref() == Some(service.as_str())
+                && row.hostnames == hostnames =>
+        {
+            row
+        }
         Some(row) => {
             let mut active: registry::ActiveModel = row.into();
             active.hostname = Set(hostname);
+            active.url = Set(config.registry.url.clone());
+            active.service = Set(Some(service));
+            active.hostnames = Set(hostnames);
             active.update(db).await?
         }
         None => {
@@ -66,6 +93,10 @@ pub async fn ensure_registry(db: &impl ConnectionTrait, config: &Config) -> Resu
                 sync_checkpoint: Set(None),
                 last_sync_at: Set(None),
                 last_sync_outcome: Set(None),
+                url: Set(config.registry.url.clone()),
+                service: Set(Some(service)),
+                hostnames: Set(hostnames),
+                notification_secret: Set(None),
                 ..Default::default()
             }
             .insert(db)

@@ -19,12 +19,12 @@ use crate::error::Result;
 /// order finds the first page sooner.
 const MOST: usize = 1_000;
 
-/// The ids of every repository of `registry_id` whose full name may
+/// The ids of every repository of these registries whose full name may
 /// contain `q` (and maybe of a few more), or `None` when the index cannot
 /// tell.
 pub async fn candidates(
     db: &impl ConnectionTrait,
-    registry_id: i64,
+    registry_ids: &[i64],
     q: &str,
 ) -> Result<Option<Vec<i64>>> {
     let q = q.to_lowercase();
@@ -37,7 +37,7 @@ pub async fn candidates(
     if tail.chars().count() < 3 || tail.contains('\\') {
         return Ok(None);
     }
-    if !q.contains('/') && namespace_names_hold(db, registry_id, &q).await? {
+    if !q.contains('/') && namespace_names_hold(db, registry_ids, &q).await? {
         return Ok(None);
     }
     let sql = match db.get_database_backend() {
@@ -60,17 +60,17 @@ pub async fn candidates(
     Ok((ids.len() <= MOST).then_some(ids))
 }
 
-/// Whether the name of a namespace of `registry_id` (not the global one,
+/// Whether the name of a namespace of these registries (not the global one,
 /// whose name is no part of full names) contains `q`.
 async fn namespace_names_hold(
     db: &impl ConnectionTrait,
-    registry_id: i64,
+    registry_ids: &[i64],
     q: &str,
 ) -> Result<bool> {
     let any = Query::select()
         .expr(Expr::val(1))
         .from(namespace::Entity)
-        .and_where(Expr::col(namespace::Column::RegistryId).eq(registry_id))
+        .and_where(Expr::col(namespace::Column::RegistryId).is_in(registry_ids.iter().copied()))
         .and_where(Expr::col(namespace::Column::Global).eq(false))
         .and_where(name_contains(namespace::Column::Name, q))
         .limit(1)
@@ -83,7 +83,7 @@ mod tests {
     use super::*;
 
     async fn found(db: &sea_orm::DatabaseConnection, q: &str) -> Option<Vec<i64>> {
-        let mut ids = candidates(db, 1, q).await.expect("search");
+        let mut ids = candidates(db, &[1], q).await.expect("search");
         if let Some(ids) = ids.as_mut() {
             ids.sort_unstable();
         }

@@ -382,8 +382,14 @@ pub async fn summarize_many(
         }
         None => HashMap::new(),
     };
+    // A handful of rows: the name and host of each registry.
+    let registries = crate::accounts::namespaces::registry_rows(db).await?;
     let mut out = Vec::with_capacity(found.len());
     for (ns, repo) in found {
+        let (registry, registry_host) = registries
+            .get(&ns.registry_id)
+            .map(|r| (r.name.clone(), r.hostname.clone()))
+            .unwrap_or_default();
         let facts = facts::of(ns, roles.get(&ns.team_id).copied())?;
         let may_manage = rest::may_manage_namespace(who, &facts);
         let (count, newest) = tag_stats.get(&repo.id).copied().unwrap_or((0, None));
@@ -391,6 +397,8 @@ pub async fn summarize_many(
             id: repo.id,
             name: full_name(ns, repo),
             namespace: ns.name.clone(),
+            registry,
+            registry_host,
             description: repo.description.clone(),
             description_html: String::new(),
             may_manage,
@@ -490,7 +498,7 @@ pub async fn describe_as(
 #[allow(clippy::too_many_arguments)] // one per filter, as the API takes them
 pub async fn list(
     db: &DatabaseConnection,
-    registry_id: i64,
+    registry_ids: &[i64],
     who: &Subject,
     q: Option<&str>,
     namespace: Option<&str>,
@@ -499,7 +507,7 @@ pub async fn list(
     paging: Paging,
 ) -> Result<api::RepositoryPage> {
     let listing = crate::catalog::listing::Listing {
-        registry_id,
+        registry_ids,
         audience: who,
         q,
         namespace,
@@ -515,13 +523,13 @@ pub async fn list(
 /// `q`, by name, without counting the rest (for search).
 pub async fn first_matches(
     db: &DatabaseConnection,
-    registry_id: i64,
+    registry_ids: &[i64],
     who: &Subject,
     q: &str,
     limit: u64,
 ) -> Result<Vec<api::Repository>> {
     let listing = crate::catalog::listing::Listing {
-        registry_id,
+        registry_ids,
         audience: who,
         q: Some(q),
         namespace: None,

@@ -6,6 +6,8 @@
 //! Scheduled runs claim each rule in the database first, so several
 //! Portunus processes never run the same rule at once.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use portunus_shared::api;
 use regex::Regex;
@@ -16,6 +18,7 @@ use crate::audit::{self, Actor, Target};
 use crate::authz::Subject;
 use crate::catalog::Catalog;
 use crate::catalog::deletion::Removal;
+use crate::catalog::registries::Registries;
 use crate::catalog::repositories::{self, full_name, timestamp};
 use crate::config::PolicySettings;
 use crate::db::entities::{namespace, repository, retention_rule, tag, user};
@@ -469,7 +472,7 @@ pub struct Pass {
 /// Runs every enabled rule whose last run is at least `interval` old, each
 /// claimed first so that concurrent Portunus processes split the work.
 pub async fn run_due(
-    catalog: &Catalog,
+    registries: &Registries,
     policy: &PolicySettings,
     interval: std::time::Duration,
 ) -> Result<Pass> {
@@ -488,28 +491,31 @@ pub async fn run_due(
                     .add(retention_rule::Column::LastRunAt.lt(due_before)),
             )
     };
-    let rules = due(retention_rule::Entity::find()).all(&catalog.db).await?;
+    let db = &registries.configured().catalog.db;
+    let rules = due(retention_rule::Entity::find()).all(db).await?;
     let actor = Actor {
         id: None,
         name: "portunus-retention".into(),
     };
     for row in rules {
-        if !claim(&catalog.db, &row, now).await? {
+        if !claim(db, &row, now).await? {
             continue;
         }
         let Some(repo) = repository::Entity::find_by_id(row.repository_id)
-            .one(&catalog.db)
+            .one(db)
             .await?
         else {
             continue;
         };
         let Some(ns) = namespace::Entity::find_by_id(repo.namespace_id)
-            .one(&catalog.db)
+            .one(db)
             .await?
         else {
             continue;
         };
         let full = full_name(&ns, &repo);
+        let served = registries.holding_namespace(&ns).await?;
+        let catalog = &served.catalog;
         if !author_may_still_delete(catalog, policy, &row, &ns, &full).await? {
             tracing::warn!(repository = %full, "retention rule skipped: whoever set it may no longer delete there; an owner should save it again");
             pass.skipped += 1;
@@ -533,7 +539,7 @@ pub async fn run_due(
 }
 
 /// Runs due rules every `retention_interval_seconds` until the process ends.
-pub async fn scheduled(catalog: Catalog, policy: PolicySettings, seconds: u64) {
+pub async fn scheduled(registries: Arc<Registries>, policy: PolicySettings, seconds: u64) {
     if seconds == 0 {
         return;
     }
@@ -541,11 +547,12 @@ pub async fn scheduled(catalog: Catalog, policy: PolicySettings, seconds: u64) {
     let pause = interval.min(std::time::Duration::from_secs(600));
     loop {
         // One process at a time runs the passes (several may share the database).
-        if leases::my_turn(&catalog.db, leases::names::RETENTION, pause).await {
-            if let Err(e) = run_due(&catalog, &policy, interval).await {
+        let db = registries.configured().catalog.db.clone();
+        if leases::my_turn(&db, leases::names::RETENTION, pause).await {
+            if let Err(e) = run_due(&registries, &policy, interval).await {
                 tracing::warn!(error = %e, "retention pass failed; will retry");
             }
-            leases::my_turn(&catalog.db, leases::names::RETENTION, pause).await;
+            leases::my_turn(&db, leases::names::RETENTION, pause).await;
         }
         tokio::time::sleep(pause).await;
     }

@@ -82,14 +82,9 @@ pub async fn run(config: Config, command: LdapCommand) -> Result<(), String> {
         LdapCommand::Sync => {
             let state = portunus::app::init(config).await.map_err(describe)?;
             let now = chrono::Utc::now();
-            let pass = portunus::accounts::ldap::check_all(
-                &state.db,
-                &ldap,
-                state.catalog.registry_id,
-                now,
-            )
-            .await
-            .map_err(describe)?;
+            let pass = portunus::accounts::ldap::check_all(&state.db, &ldap, now)
+                .await
+                .map_err(describe)?;
             println!(
                 "checked {} directory accounts; {} disabled because the directory no longer knows them",
                 pass.checked, pass.suspended

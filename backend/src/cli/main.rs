@@ -45,6 +45,10 @@ enum Command {
         /// registry:2) or 3 (registry:3).
         #[arg(long, default_value = "2", value_name = "2|3")]
         distribution: portunus::registry::config_file::Distribution,
+        /// The registry added through the API (or the web UI) to configure;
+        /// without it, the configured one (`[registry]`).
+        #[arg(long, value_name = "NAME")]
+        registry: Option<String>,
     },
     /// Print the OpenAPI description of the REST API (what openapi.yaml holds).
     Openapi,
@@ -65,6 +69,9 @@ enum Command {
         /// Start over instead of resuming a pass that was cut short.
         #[arg(long)]
         fresh: bool,
+        /// Only this registry (by name); without it, every registry in turn.
+        #[arg(long, value_name = "NAME")]
+        registry: Option<String>,
     },
     /// Bring users (with their passwords), teams, namespaces, repositories,
     /// tags, stars, comments and webhooks over from a Portus database, which
@@ -79,8 +86,7 @@ enum Command {
         dry_run: bool,
     },
     /// Look into the registry directly, as Portunus's internal identity.
-    #[command(subcommand)]
-    Registry(registry::RegistryCommand),
+    Registry(registry::RegistryArgs),
     /// Try the LDAP settings (`[ldap]`) and keep directory accounts in step.
     #[command(subcommand)]
     Ldap(ldap::LdapCommand),
@@ -136,7 +142,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let mut say = |line: String| println!("{line}");
             portunus::import::portus::import(
                 &state.db,
-                state.catalog.registry_id,
+                state.registries.configured().id,
                 &source,
                 state.webhooks.key(),
                 dry_run,
@@ -159,8 +165,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             concurrency,
             json,
             fresh,
+            registry,
         } => {
             let state = portunus::app::init(config).await.map_err(describe)?;
+            let chosen = match registry {
+                Some(name) => vec![
+                    state
+                        .registries
+                        .named_or_configured(Some(&name))
+                        .await
+                        .map_err(describe)?,
+                ],
+                None => state.registries.all().to_vec(),
+            };
             let options = portunus::ingest::sync::Options {
                 delete,
                 dry_run,
@@ -169,52 +186,33 @@ async fn run(cli: Cli) -> Result<(), String> {
                 // By hand: every known tag is asked about.
                 trust_confirmed_within: None,
             };
-            let on_terminal = std::io::stderr().is_terminal();
-            let began = std::time::Instant::now();
-            let mut announced = false;
-            let mut shown_tenth = u64::MAX;
-            let summary = portunus::ingest::sync::run_recorded(&state.catalog, options, |s| {
-                if !announced {
-                    announced = true;
-                    if let Some(after) = &s.resumed_after {
-                        eprintln!(
-                            "sync: resuming an interrupted pass after {after} (--fresh starts over)"
-                        );
-                    }
+            let several = chosen.len() > 1;
+            let mut summaries = Vec::new();
+            for served in &chosen {
+                if several && !json {
+                    println!("registry {} ({}):", served.name, served.url);
                 }
-                let tenth = s.repositories * 10 / s.catalog.max(1);
-                if on_terminal {
-                    eprint!("\r{}", s.progress_line(began.elapsed()));
-                } else if tenth != shown_tenth {
-                    shown_tenth = tenth;
-                    eprintln!("{}", s.progress_line(began.elapsed()));
+                let summary = sync_one(&served.catalog, options).await.map_err(describe)?;
+                if !json {
+                    print_summary(&summary, dry_run);
                 }
-            })
-            .await
-            .map_err(describe)?;
-            if on_terminal {
-                eprintln!();
+                summaries.push((served.name.clone(), summary));
             }
             if json {
+                // One registry: its summary, as before; several: by name.
+                let value = match summaries.as_slice() {
+                    [(_, one)] => serde_json::to_value(one).unwrap_or_default(),
+                    all => serde_json::Value::Object(
+                        all.iter()
+                            .map(|(name, s)| {
+                                (name.clone(), serde_json::to_value(s).unwrap_or_default())
+                            })
+                            .collect(),
+                    ),
+                };
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&summary).unwrap_or_default()
-                );
-            } else {
-                let verb = if dry_run { "would be" } else { "were" };
-                println!(
-                    "{} repositories, {} tags: {} {verb} added, {} {verb} updated, {} unchanged, {} {verb} removed{}",
-                    summary.repositories,
-                    summary.tags,
-                    summary.added,
-                    summary.updated,
-                    summary.unchanged,
-                    summary.removed,
-                    if summary.failed > 0 {
-                        format!(", {} could not be read (see the log)", summary.failed)
-                    } else {
-                        String::new()
-                    }
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
                 );
             }
             Ok(())
@@ -228,21 +226,100 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::RegistryConfig {
             storage_dir,
             distribution,
+            registry,
         } => {
-            portunus::app::adopt_shared_secrets(&config)
-                .await
-                .map_err(describe)?;
-            let yaml = portunus::registry::config_file::render(
-                &config,
-                storage_dir.as_deref(),
-                distribution,
-            )
-            .map_err(describe)?;
+            use portunus::registry::config_file::{Target, render};
+            let target = match registry {
+                None => {
+                    portunus::app::adopt_shared_secrets(&config)
+                        .await
+                        .map_err(describe)?;
+                    Target::configured(&config).map_err(describe)?
+                }
+                Some(name) => {
+                    let served = served_registry(&config, &name).await?;
+                    match served.configured {
+                        true => Target::configured(&config).map_err(describe)?,
+                        false => Target {
+                            name: Some(served.name.clone()),
+                            host: served.host(),
+                            service: served.service.clone(),
+                            notification_secret: served.notification_secret().to_owned(),
+                        },
+                    }
+                }
+            };
+            let yaml =
+                render(&config, &target, storage_dir.as_deref(), distribution).map_err(describe)?;
             print!("{yaml}");
             Ok(())
         }
         Command::User(command) => user::run(config, command).await,
     }
+}
+
+/// One sync pass over `catalog`'s registry, showing progress on stderr.
+async fn sync_one(
+    catalog: &portunus::catalog::Catalog,
+    options: portunus::ingest::sync::Options,
+) -> Result<portunus::ingest::sync::Summary, Error> {
+    let on_terminal = std::io::stderr().is_terminal();
+    let began = std::time::Instant::now();
+    let mut announced = false;
+    let mut shown_tenth = u64::MAX;
+    let summary = portunus::ingest::sync::run_recorded(catalog, options, |s| {
+        if !announced {
+            announced = true;
+            if let Some(after) = &s.resumed_after {
+                eprintln!("sync: resuming an interrupted pass after {after} (--fresh starts over)");
+            }
+        }
+        let tenth = s.repositories * 10 / s.catalog.max(1);
+        if on_terminal {
+            eprint!("\r{}", s.progress_line(began.elapsed()));
+        } else if tenth != shown_tenth {
+            shown_tenth = tenth;
+            eprintln!("{}", s.progress_line(began.elapsed()));
+        }
+    })
+    .await?;
+    if on_terminal {
+        eprintln!();
+    }
+    Ok(summary)
+}
+
+fn print_summary(summary: &portunus::ingest::sync::Summary, dry_run: bool) {
+    let verb = if dry_run { "would be" } else { "were" };
+    println!(
+        "{} repositories, {} tags: {} {verb} added, {} {verb} updated, {} unchanged, {} {verb} removed{}",
+        summary.repositories,
+        summary.tags,
+        summary.added,
+        summary.updated,
+        summary.unchanged,
+        summary.removed,
+        if summary.failed > 0 {
+            format!(", {} could not be read (see the log)", summary.failed)
+        } else {
+            String::new()
+        }
+    );
+}
+
+/// The registry `name` as a started Portunus serves it.
+pub(crate) async fn served_registry(
+    config: &Config,
+    name: &str,
+) -> Result<std::sync::Arc<portunus::catalog::registries::Served>, String> {
+    let state = portunus::app::init(config.clone())
+        .await
+        .map_err(describe)?;
+    state
+        .registries
+        .named_or_configured(Some(name))
+        .await
+        .map_err(describe)
 }
 
 pub(crate) fn describe(e: Error) -> String {

@@ -1,11 +1,20 @@
 //! `portunus registry`: looking into the registry directly, as Portunus's
 //! internal identity.
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use portunus::audit::Actor;
 use portunus::config::Config;
 
 use crate::describe;
+
+#[derive(Args)]
+pub struct RegistryArgs {
+    /// Which registry, by name (default: the configured one).
+    #[arg(long, global = true, value_name = "NAME")]
+    registry: Option<String>,
+    #[command(subcommand)]
+    command: RegistryCommand,
+}
 
 #[derive(Subcommand)]
 pub enum RegistryCommand {
@@ -47,7 +56,12 @@ fn split_reference(reference: &str) -> Result<(&str, &str), String> {
 }
 
 /// `portunus registry delete REPO:TAG`
-async fn delete_tag_command(config: Config, reference: &str, json: bool) -> Result<(), String> {
+async fn delete_tag_command(
+    config: Config,
+    registry: Option<&str>,
+    reference: &str,
+    json: bool,
+) -> Result<(), String> {
     if reference.contains('@') {
         return Err(format!(
             "{reference}: name a tag (REPO:TAG); deleting by digest would take every tag on that image"
@@ -55,8 +69,13 @@ async fn delete_tag_command(config: Config, reference: &str, json: bool) -> Resu
     }
     let (repository, tag) = split_reference(reference)?;
     let state = portunus::app::init(config).await.map_err(describe)?;
+    let served = state
+        .registries
+        .named_or_configured(registry)
+        .await
+        .map_err(describe)?;
     let digest =
-        portunus::catalog::deletion::remove_tag(&state.catalog, &Actor::cli(), repository, tag)
+        portunus::catalog::deletion::remove_tag(&served.catalog, &Actor::cli(), repository, tag)
             .await
             .map_err(describe)?;
     if json {
@@ -73,20 +92,29 @@ async fn delete_tag_command(config: Config, reference: &str, json: bool) -> Resu
     Ok(())
 }
 
-pub async fn run(config: Config, command: RegistryCommand) -> Result<(), String> {
-    portunus::app::adopt_shared_secrets(&config)
-        .await
-        .map_err(describe)?;
-    let signer = portunus::crypto::signing::TokenSigner::load_or_generate(&config)
-        .map_err(|e| e.to_string())?;
-    let client = portunus::registry::RegistryClient::new(
-        &config.registry.url,
-        std::sync::Arc::new(signer),
-        config.token.clone(),
-    );
-    let failed = |e: portunus::registry::RegistryError| {
-        format!("{e} (registry.url is {})", config.registry.url)
+pub async fn run(config: Config, args: RegistryArgs) -> Result<(), String> {
+    let RegistryArgs { registry, command } = args;
+    let (client, url) = match registry.as_deref() {
+        None => {
+            portunus::app::adopt_shared_secrets(&config)
+                .await
+                .map_err(describe)?;
+            let signer = portunus::crypto::signing::TokenSigner::load_or_generate(&config)
+                .map_err(|e| e.to_string())?;
+            let client = portunus::registry::RegistryClient::new(
+                &config.registry.url,
+                std::sync::Arc::new(signer),
+                config.token.clone(),
+            );
+            (client, format!("registry.url is {}", config.registry.url))
+        }
+        Some(name) => {
+            let served = crate::served_registry(&config, name).await?;
+            let url = format!("the registry {name:?} is at {}", served.url);
+            (served.catalog.registry.clone(), url)
+        }
     };
+    let failed = |e: portunus::registry::RegistryError| format!("{e} ({url})");
     let print_json = |value: &serde_json::Value| {
         println!(
             "{}",
@@ -113,7 +141,7 @@ pub async fn run(config: Config, command: RegistryCommand) -> Result<(), String>
             }
         }
         RegistryCommand::Delete { reference, json } => {
-            delete_tag_command(config.clone(), &reference, json).await?;
+            delete_tag_command(config.clone(), registry.as_deref(), &reference, json).await?;
         }
         RegistryCommand::Manifest { reference, json } => {
             let (repository, reference) = split_reference(&reference)?;

@@ -220,7 +220,7 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), String> {
             };
             removal::remove(
                 db,
-                &state.catalog,
+                state.registries.as_ref(),
                 &operator,
                 &actor,
                 &name,
@@ -259,7 +259,7 @@ async fn create(
         bootstrap: true,
         password_by_mail: false,
     };
-    let created = users::create(&state.db, state.catalog.registry_id, new, &Actor::cli())
+    let created = users::create(&state.db, new, &Actor::cli())
         .await
         .map_err(describe)?;
     let role = if created.user.admin {

@@ -13,6 +13,21 @@ pub fn is_known(host: &str, known: &[String]) -> bool {
     known.iter().any(|k| given.matches(&Name::parse(k)))
 }
 
+/// `host[:port]` of `url`, as people type it in `docker login`; the text
+/// itself when it is no URL.
+pub fn of_url(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_owned();
+            Some(match u.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| url.to_owned())
+}
+
 /// Checks a configured name: a host, or host:port, without scheme or path.
 pub fn check(entry: &str) -> Result<(), String> {
     let name = Name::parse(entry);

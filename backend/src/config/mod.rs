@@ -413,16 +413,7 @@ impl Config {
 
     /// `host:port` of the registry, as people type it in `docker login`.
     pub fn registry_host(&self) -> String {
-        url::Url::parse(&self.registry.url)
-            .ok()
-            .and_then(|u| {
-                let host = u.host_str()?.to_owned();
-                Some(match u.port() {
-                    Some(port) => format!("{host}:{port}"),
-                    None => host,
-                })
-            })
-            .unwrap_or_else(|| self.registry.url.clone())
+        hosts::of_url(&self.registry.url)
     }
 }
 

@@ -14,6 +14,7 @@ use poem::{IntoResponse, Response, handler};
 use sea_orm::DbBackend;
 use serde::Serialize;
 
+use crate::catalog::registries::Served;
 use crate::db::SchemaState;
 use crate::http::state::SharedState;
 
@@ -25,7 +26,10 @@ const REGISTRY_WAIT: Duration = Duration::from_secs(3);
 struct Readiness {
     ready: bool,
     database: DatabaseCheck,
+    /// The configured registry.
     registry: RegistryCheck,
+    /// Every registry, the configured one first.
+    registries: Vec<RegistryCheck>,
 }
 
 #[derive(Serialize)]
@@ -40,8 +44,9 @@ struct DatabaseCheck {
     error: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct RegistryCheck {
+    name: String,
     url: String,
     reachable: bool,
     /// The `Docker-Distribution-Api-Version` it answered with.
@@ -59,7 +64,14 @@ pub fn health() -> Json<serde_json::Value> {
 /// `GET /ready`
 #[handler]
 pub async fn ready(Data(state): Data<&SharedState>) -> Response {
-    let (database, registry) = tokio::join!(database(state), registry(state));
+    let all = state.registries.all();
+    let (database, mut registries) = tokio::join!(
+        database(state),
+        futures::future::join_all(all.iter().map(|served| registry(served)))
+    );
+    let configured = all.iter().position(|s| s.configured).unwrap_or_default();
+    let registry = registries.remove(configured);
+    registries.insert(0, registry.clone());
     let ready = database.reachable && database.error.is_none();
     let status = if ready {
         StatusCode::OK
@@ -70,6 +82,7 @@ pub async fn ready(Data(state): Data<&SharedState>) -> Response {
         ready,
         database,
         registry,
+        registries,
     })
     .with_status(status)
     .into_response()
@@ -109,8 +122,8 @@ async fn database(state: &SharedState) -> DatabaseCheck {
     }
 }
 
-async fn registry(state: &SharedState) -> RegistryCheck {
-    let client = &state.catalog.registry;
+async fn registry(served: &Served) -> RegistryCheck {
+    let client = &served.catalog.registry;
     let (reachable, api_version, answer) =
         match tokio::time::timeout(REGISTRY_WAIT, client.probe()).await {
             Ok(Ok((version, took))) => (
@@ -126,6 +139,7 @@ async fn registry(state: &SharedState) -> RegistryCheck {
             ),
         };
     RegistryCheck {
+        name: served.name.clone(),
         url: client.base().to_owned(),
         reachable,
         api_version,

@@ -10,6 +10,7 @@ use crate::accounts::recovery::Post;
 use crate::accounts::setup::Setup;
 use crate::authz::facts_cache::FactsCache;
 use crate::catalog::Catalog;
+use crate::catalog::registries::Registries;
 use crate::config::Config;
 use crate::crypto::signing::TokenSigner;
 use crate::db::epoch::Epoch;
@@ -25,15 +26,14 @@ pub struct AppState {
     pub config: Config,
     /// The database (the same pool as `catalog.db`).
     pub db: DatabaseConnection,
-    /// The configured registry and what Portunus records of it.
-    pub catalog: Catalog,
+    /// The registries served, each with what Portunus records of it.
+    pub registries: Arc<Registries>,
     pub signer: Arc<TokenSigner>,
     pub credentials: CredentialCache,
     /// When what `credentials` and `facts` remember is stale.
     pub epoch: Epoch,
     /// Namespace facts remembered between token requests.
     pub facts: FactsCache,
-    pub notification_secret: String,
     /// The registry event pipeline: counters, wake-ups, registry names.
     pub events: Arc<Events>,
     /// Outgoing webhooks: the sealing key, the client, the sender's bell.
@@ -60,8 +60,18 @@ impl AppState {
             epoch: &self.epoch,
             lockout: Lockout::of(&self.config),
             ldap: self.ldap.as_deref(),
-            registry_id: self.catalog.registry_id,
         }
+    }
+
+    /// What Portunus records of the registry holding repository `id`, and
+    /// its client (404 when there is no such repository).
+    pub async fn catalog_of_repository(&self, id: i64) -> crate::error::Result<Catalog> {
+        Ok(self
+            .registries
+            .holding_repository(id)
+            .await?
+            .catalog
+            .clone())
     }
 
     /// How mail goes out, when it does.

@@ -1,6 +1,6 @@
 //! The registry notification endpoint, `POST /v2/webhooks/events` (Portus's
-//! path, so a registry configured for Portus works unchanged). It checks the
-//! shared secret and the media type, then has `ingest` store every event;
+//! path, so a registry configured for Portus works unchanged). It finds the
+//! registry by the secret it sent (each has its own), checks the media type, then has `ingest` store every event;
 //! only then does it answer 2xx.
 
 use poem::http::{StatusCode, header};
@@ -36,19 +36,19 @@ pub async fn receive(req: &Request, body: Body, Data(state): Data<&SharedState>)
 }
 
 async fn accept(req: &Request, body: Body, state: &SharedState) -> Response {
-    let expected = format!("Bearer {}", state.notification_secret);
     let given = req
         .headers()
         .get(header::AUTHORIZATION)
         .map(|v| v.as_bytes())
         .unwrap_or_default();
-    if !crate::crypto::secrets::same(given, expected.as_bytes()) {
+    // Each registry has a secret of its own: the secret says who sent it.
+    let Some(sender) = state.registries.by_notification(given).await else {
         return refuse(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "missing or wrong notification secret; configure the endpoint from `portunus registry-config`",
+            "missing or wrong notification secret; configure the endpoint from `portunus registry-config [--registry NAME]`",
         );
-    }
+    };
     let media_type = req
         .content_type()
         .unwrap_or_default()
@@ -71,7 +71,7 @@ async fn accept(req: &Request, body: Body, state: &SharedState) -> Response {
         Ok(events) => events,
         Err(message) => return refuse(StatusCode::BAD_REQUEST, "invalid_input", &message),
     };
-    match ingest::store(&state.db, state.catalog.registry_id, &events).await {
+    match ingest::store(&state.db, sender.id, &events).await {
         Ok(stored) => {
             Counters::add(&state.events.counters.events_stored, stored);
             Counters::add(

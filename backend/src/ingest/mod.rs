@@ -3,13 +3,12 @@
 //! endpoint answers, so the registry retries until nothing is lost;
 //! `process` turns stored events into repositories and tags, `sync` walks
 //! the registry's catalog for what events missed, `inspect` reads events
-//! back for administrators, `status` says how the registry is doing. Imports `catalog`, `accounts`, `audit`,
+//! back for administrators. Imports `catalog`, `accounts`, `audit`,
 //! `registry`, `config`, `db`, `error`.
 
 pub mod counters;
 pub mod inspect;
 pub mod process;
-pub mod status;
 pub mod sync;
 
 use chrono::Utc;
@@ -30,9 +29,6 @@ pub struct Events {
     pub counters: Counters,
     /// Wakes the processor when new events are stored.
     pub waiting: tokio::sync::Notify,
-    /// Every name the registry is known by (`Config::registry_hostnames`),
-    /// worked out once rather than for each event.
-    pub registry_names: Vec<String>,
 }
 
 /// An event worth storing: its id, action and the original JSON.

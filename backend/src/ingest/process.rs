@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use crate::accounts::users;
 use crate::audit::{self, Actor, Target};
 use crate::catalog::Catalog;
+use crate::catalog::registries::{Registries, Served};
 use crate::catalog::repositories;
 use crate::config::hosts;
 use crate::db::entities::{registry_event, repository};
@@ -44,29 +45,25 @@ const RENEW_AFTER: Duration = Duration::from_secs(5);
 /// Processes events until the process ends: at once when the notification
 /// endpoint stored some, and every few seconds in any case (restart-safe:
 /// whatever was stored but not processed is picked up).
-pub async fn run(catalog: Catalog, events: std::sync::Arc<Events>) {
-    match release_held(&catalog, &events.registry_names).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(
-            events = n,
-            "registry events held for an unknown host are released: the host is now configured"
-        ),
-        Err(e) => tracing::warn!(error = %e, "cannot release held registry events"),
+pub async fn run(registries: std::sync::Arc<Registries>, events: std::sync::Arc<Events>) {
+    for served in registries.all().iter() {
+        match release_held(served).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                events = n,
+                registry = %served.name,
+                "registry events held for an unknown host are released: the host is now configured"
+            ),
+            Err(e) => tracing::warn!(error = %e, "cannot release held registry events"),
+        }
     }
+    let db = registries.configured().catalog.db.clone();
     let holder = leases::holder_id();
     let mut renewed: Option<Instant> = None;
     loop {
         // A lease held for a while yet costs no write to renew.
         if renewed.is_none_or(|at| at.elapsed() >= RENEW_AFTER) {
-            match leases::acquire(
-                &catalog.db,
-                leases::names::EVENTS,
-                &holder,
-                LEASE,
-                Utc::now(),
-            )
-            .await
-            {
+            match leases::acquire(&db, leases::names::EVENTS, &holder, LEASE, Utc::now()).await {
                 Ok(true) => renewed = Some(Instant::now()),
                 Ok(false) => {
                     // Another process applies events; stand by in case it dies.
@@ -82,8 +79,8 @@ pub async fn run(catalog: Catalog, events: std::sync::Arc<Events>) {
                 }
             }
         }
-        match process_pending(&catalog, &events).await {
-            Ok(n) if n as u64 == BATCH => continue,
+        match process_all(&registries, &events).await {
+            Ok(true) => continue,
             Ok(_) => {
                 let woken = tokio::time::timeout(IDLE_WAIT, events.waiting.notified()).await;
                 if woken.is_ok() {
@@ -101,14 +98,36 @@ pub async fn run(catalog: Catalog, events: std::sync::Arc<Events>) {
     }
 }
 
-/// Processes one batch of unprocessed events, in order; returns how many
+/// Processes a batch of each registry's unprocessed events; `true` when
+/// one of them was full (more are waiting), an error when one registry's
+/// batch stopped (the others are done).
+pub async fn process_all(registries: &Registries, events: &Events) -> Result<bool> {
+    let mut full = false;
+    let mut failed = None;
+    // A registry that cannot be reached does not hold up the others.
+    for served in registries.all().iter() {
+        match process_pending(served, events).await {
+            Ok(n) => full |= n as u64 == BATCH,
+            Err(e) => failed = Some(e),
+        }
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(full),
+    }
+}
+
+/// Processes one batch of a registry's unprocessed events, in order; returns how many
 /// were done. What each comes to is worked out first (asking the registry
 /// where needed), then all are written in one transaction, or one by one
 /// when one of them cannot be written with the others. Stops early (with an
 /// error) at the first event that needs the registry when it cannot be
 /// reached; the events before it are done.
-pub async fn process_pending(catalog: &Catalog, events: &Events) -> Result<usize> {
+pub async fn process_pending(served: &Served, events: &Events) -> Result<usize> {
+    let catalog = &served.catalog;
+    let names = served.names();
     let pending = registry_event::Entity::find()
+        .filter(registry_event::Column::RegistryId.eq(served.id))
         .filter(registry_event::Column::ProcessedAt.is_null())
         .filter(registry_event::Column::HeldHost.is_null())
         .order_by_asc(registry_event::Column::Id)
@@ -118,7 +137,7 @@ pub async fn process_pending(catalog: &Catalog, events: &Events) -> Result<usize
     let mut steps = Vec::with_capacity(pending.len());
     let mut unreachable = None;
     for event in pending {
-        match prepare(catalog, events, &event).await {
+        match prepare(catalog, &names, &event).await {
             Ok(step) => steps.push((event, step)),
             Err(reason) => {
                 unreachable = Some(reason);
@@ -126,9 +145,13 @@ pub async fn process_pending(catalog: &Catalog, events: &Events) -> Result<usize
             }
         }
     }
-    if !steps.is_empty() && !write_together(catalog, events, &steps).await? {
+    let counted = Counted {
+        events,
+        names: &names,
+    };
+    if !steps.is_empty() && !write_together(catalog, &counted, &steps).await? {
         for (event, step) in &steps {
-            write_alone(catalog, events, event, step).await?;
+            write_alone(catalog, &counted, event, step).await?;
         }
     }
     match unreachable {
@@ -211,7 +234,7 @@ enum Step {
 /// it is to be retried later.
 async fn prepare(
     catalog: &Catalog,
-    events: &Events,
+    names: &[String],
     event: &registry_event::Model,
 ) -> std::result::Result<Step, String> {
     let payload: Value = match serde_json::from_str(&event.payload) {
@@ -242,7 +265,7 @@ async fn prepare(
     };
     if let Some(host) = text(&payload, &["request", "host"])
         && effective
-        && !hosts::is_known(host, &events.registry_names)
+        && !hosts::is_known(host, names)
     {
         let Some(reference) = digest.as_deref().or(tag.as_deref()) else {
             return Ok(Step::Mark(Some("the event names no tag or digest".into())));
@@ -457,8 +480,15 @@ async fn apply(
 }
 
 /// Counts (and for the unusual, logs) what a written step did.
-fn count(events: &Events, event: &registry_event::Model, step: &Step) {
-    let counters = &events.counters;
+/// Where what was applied is counted, and the names the registry has
+/// (for the warning about a held event).
+struct Counted<'a> {
+    events: &'a Events,
+    names: &'a [String],
+}
+
+fn count(counted: &Counted, event: &registry_event::Model, step: &Step) {
+    let counters = &counted.events.counters;
     match step {
         Step::Fail(reason) => {
             tracing::info!(event = %event.event_id, %reason, "registry event not applied");
@@ -468,7 +498,7 @@ fn count(events: &Events, event: &registry_event::Model, step: &Step) {
             tracing::warn!(
                 event = %event.event_id,
                 %host,
-                known = ?events.registry_names,
+                known = ?counted.names,
                 "registry event held: it names a registry host Portunus does not know and the registry does not confirm it; \
                  if clients reach the registry by that name, add it to registry.hostnames and restart"
             );
@@ -483,7 +513,7 @@ fn count(events: &Events, event: &registry_event::Model, step: &Step) {
 /// the others (another process applied it, or its effect is refused).
 async fn write_together(
     catalog: &Catalog,
-    events: &Events,
+    events: &Counted<'_>,
     steps: &[(registry_event::Model, Step)],
 ) -> Result<bool> {
     let txn = crate::db::begin_write(&catalog.db).await?;
@@ -543,7 +573,7 @@ async fn write_together(
 /// (nothing to gain from retrying it) leaves the event marked with why.
 async fn write_alone(
     catalog: &Catalog,
-    events: &Events,
+    events: &Counted<'_>,
     event: &registry_event::Model,
     step: &Step,
 ) -> Result<()> {
@@ -573,25 +603,28 @@ async fn write_alone(
 }
 
 /// Makes held events whose host is now configured wait for processing again.
-async fn release_held(catalog: &Catalog, known: &[String]) -> Result<u64> {
+async fn release_held(served: &Served) -> Result<u64> {
+    let (catalog, known) = (&served.catalog, served.names());
     let held_hosts: Vec<Option<String>> = registry_event::Entity::find()
         .select_only()
         .column(registry_event::Column::HeldHost)
         .distinct()
         .filter(registry_event::Column::ProcessedAt.is_null())
         .filter(registry_event::Column::HeldHost.is_not_null())
+        .filter(registry_event::Column::RegistryId.eq(served.id))
         .into_tuple()
         .all(&catalog.db)
         .await?;
     let mut released = 0;
     for host in held_hosts.into_iter().flatten() {
-        if hosts::is_known(&host, known) {
+        if hosts::is_known(&host, &known) {
             released += registry_event::Entity::update_many()
                 .col_expr(
                     registry_event::Column::HeldHost,
                     sea_orm::sea_query::Expr::value(Option::<String>::None),
                 )
                 .filter(registry_event::Column::HeldHost.eq(host))
+                .filter(registry_event::Column::RegistryId.eq(served.id))
                 .exec(&catalog.db)
                 .await?
                 .rows_affected;

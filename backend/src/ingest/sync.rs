@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 
 use crate::catalog::Catalog;
 use crate::catalog::{repositories, synced};
-use crate::db::entities::{registry, tag};
+use crate::db::entities::{namespace, registry, repository, tag};
 use crate::error::{Error, Result};
 use crate::registry::RegistryError;
 
@@ -160,7 +160,7 @@ async fn count_catalog(catalog: &Catalog, after: Option<&str>) -> Result<u64> {
     }
 }
 
-/// [`run_pass`], remembering when it ended and how (see [`last_outcome`]);
+/// [`run_pass`], remembering when it ended and how (see [`crate::catalog::status::last_sync`]);
 /// a dry run changes nothing and is not remembered.
 pub async fn run_recorded(
     catalog: &Catalog,
@@ -184,14 +184,6 @@ pub async fn run_recorded(
             .await?;
     }
     result
-}
-
-/// When the last recorded pass ended, and how.
-pub async fn last_outcome(catalog: &Catalog) -> Result<Option<(DateTime<Utc>, String)>> {
-    let row = registry::Entity::find_by_id(catalog.registry_id)
-        .one(&catalog.db)
-        .await?;
-    Ok(row.and_then(|r| Some((r.last_sync_at?, r.last_sync_outcome?))))
 }
 
 /// One full pass over the catalog, resuming an interrupted one (same marks,
@@ -420,7 +412,22 @@ async fn forget_unseen(
     started: DateTime<Utc>,
     dry_run: bool,
 ) -> Result<u64> {
+    use sea_orm::sea_query::ExprTrait;
+    // Only this registry's tags: the others have passes of their own.
+    let of_this_registry = Query::select()
+        .column((repository::Entity, repository::Column::Id))
+        .from(repository::Entity)
+        .inner_join(
+            namespace::Entity,
+            Expr::col((namespace::Entity, namespace::Column::Id))
+                .equals((repository::Entity, repository::Column::NamespaceId)),
+        )
+        .and_where(
+            Expr::col((namespace::Entity, namespace::Column::RegistryId)).eq(catalog.registry_id),
+        )
+        .to_owned();
     let unseen = Condition::all()
+        .add(tag::Column::RepositoryId.in_subquery(of_this_registry))
         .add(tag::Column::SyncGeneration.lt(generation))
         .add(
             Condition::any()

@@ -42,21 +42,59 @@ impl std::str::FromStr for Distribution {
     }
 }
 
-/// Renders the registry configuration; creates the signing key and secrets
-/// first if this is the first run, so the file is complete.
+/// What differs between the registries one Portunus serves.
+pub struct Target {
+    /// `None` for the configured registry; an added one's name.
+    pub name: Option<String>,
+    /// `host:port` it listens on.
+    pub host: String,
+    pub service: String,
+    pub notification_secret: String,
+}
+
+impl Target {
+    /// The configured registry (`[registry]`); creates its notification
+    /// secret on the first run.
+    pub fn configured(config: &Config) -> Result<Target> {
+        Ok(Target {
+            name: None,
+            host: config.registry_host(),
+            service: config.token.service.clone(),
+            notification_secret: notification_secret(config)?,
+        })
+    }
+
+    /// `base` in the data directory, with the registry's name after it
+    /// for an added one (its storage and HTTP secret are its own).
+    fn data_name(&self, base: &str) -> String {
+        match &self.name {
+            None => base.to_owned(),
+            Some(name) => format!("{base}-{name}"),
+        }
+    }
+}
+
+/// Renders the configuration of `target`; creates the signing key and
+/// secrets first if this is the first run, so the file is complete.
 pub fn render(
     config: &Config,
+    target: &Target,
     storage_dir: Option<&Path>,
     distribution: Distribution,
 ) -> Result<String> {
     let signer =
         TokenSigner::load_or_generate(config).map_err(|e| Error::Internal(e.to_string()))?;
-    let secret = notification_secret(config)?;
-    let http_secret_path = config.data_dir.join("registry-http-secret");
+    let secret = &target.notification_secret;
+    let http_secret_path = config
+        .data_dir
+        .join(target.data_name("registry-http-secret"));
     let http_secret = load_or_create_secret(&http_secret_path).map_err(|e| {
         Error::Internal(format!("cannot create {}: {e}", http_secret_path.display()))
     })?;
-    let storage = storage_dir.map_or_else(|| config.data_dir.join("registry"), Path::to_path_buf);
+    let storage = storage_dir.map_or_else(
+        || config.data_dir.join(target.data_name("registry")),
+        Path::to_path_buf,
+    );
     let (title, algorithms, ignored) = match distribution {
         Distribution::V2 => (
             "Docker Distribution 2.x configuration",
@@ -108,10 +146,10 @@ notifications:
       {ignored}
 "#,
         storage = q(&absolute(&storage).display().to_string()),
-        addr = q(&config.registry_host()),
+        addr = q(&target.host),
         http_secret = q(&http_secret),
         realm = q(&config.token_realm()),
-        service = q(&config.token.service),
+        service = q(&target.service),
         issuer = q(&config.token.issuer),
         cert = q(&absolute(&config.certificate_path()).display().to_string()),
         events = q(&config.events_url()),
@@ -130,7 +168,13 @@ mod tests {
             data_dir: dir.path().to_owned(),
             ..Config::default()
         };
-        let yaml = render(&config, None, Distribution::V2).unwrap();
+        let yaml = render(
+            &config,
+            &Target::configured(&config).unwrap(),
+            None,
+            Distribution::V2,
+        )
+        .unwrap();
         let secret = notification_secret(&config).unwrap();
         for expected in [
             "realm: \"http://127.0.0.1:8080/v2/token\"",
@@ -150,6 +194,33 @@ mod tests {
     }
 
     #[test]
+    fn an_added_registry_gets_its_own_address_service_secret_and_storage() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            data_dir: dir.path().to_owned(),
+            ..Config::default()
+        };
+        let target = Target {
+            name: Some("europe".into()),
+            host: "127.0.0.1:5001".into(),
+            service: "registry-europe".into(),
+            notification_secret: "s3cret".into(),
+        };
+        let yaml = render(&config, &target, None, Distribution::V2).unwrap();
+        let storage = dir.path().join("registry-europe");
+        for expected in [
+            "addr: \"127.0.0.1:5001\"",
+            "service: \"registry-europe\"",
+            "Authorization: [\"Bearer s3cret\"]",
+            &format!("rootdirectory: \"{}\"", storage.display()),
+        ] {
+            assert!(yaml.contains(expected), "missing {expected} in\n{yaml}");
+        }
+        assert!(dir.path().join("registry-http-secret-europe").is_file());
+        assert!(!dir.path().join("registry-http-secret").exists());
+    }
+
+    #[test]
     fn the_3x_form_names_the_key_algorithm_and_ignores_blobs_its_way() {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config {
@@ -157,7 +228,13 @@ mod tests {
             ..Config::default()
         };
         config.token.algorithm = crate::config::KeyAlgorithm::Rs256;
-        let yaml = render(&config, None, Distribution::V3).unwrap();
+        let yaml = render(
+            &config,
+            &Target::configured(&config).unwrap(),
+            None,
+            Distribution::V3,
+        )
+        .unwrap();
         assert!(
             yaml.starts_with("# Distribution 3.x configuration"),
             "{yaml}"
@@ -175,7 +252,13 @@ mod tests {
         assert!(!yaml.contains("ignoredmediatypes"), "{yaml}");
         // The key on disk decides, not the setting for new keys.
         config.token.algorithm = crate::config::KeyAlgorithm::Es256;
-        let again = render(&config, None, Distribution::V3).unwrap();
+        let again = render(
+            &config,
+            &Target::configured(&config).unwrap(),
+            None,
+            Distribution::V3,
+        )
+        .unwrap();
         assert!(again.contains("signingalgorithms: [\"RS256\"]"), "{again}");
         assert_eq!("3".parse::<Distribution>(), Ok(Distribution::V3));
         assert!(

@@ -11,7 +11,7 @@
 use jsonwebtoken::jwk::{Jwk, ThumbprintHash};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use portunus::config::KeyAlgorithm;
-use portunus::registry::config_file::{Distribution, render};
+use portunus::registry::config_file::{Distribution, Target, render};
 use serde_json::Value;
 use x509_parser::prelude::*;
 use x509_parser::public_key::PublicKey;
@@ -157,7 +157,13 @@ impl Registry3 {
 }
 
 fn registry_for(kit: &Kit) -> Registry3 {
-    let yaml = render(&kit.state.config, None, Distribution::V3).expect("config renders");
+    let yaml = render(
+        &kit.state.config,
+        &Target::configured(&kit.state.config).expect("target"),
+        None,
+        Distribution::V3,
+    )
+    .expect("config renders");
     Registry3::configured_by(&yaml)
 }
 

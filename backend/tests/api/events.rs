@@ -10,7 +10,10 @@ const MEDIA_TYPE: &str = "application/vnd.docker.distribution.events.v1+json";
 
 /// Sends `envelope` to the notification endpoint as the registry does.
 async fn notify(kit: &crate::kit::Kit, envelope: &serde_json::Value) -> crate::kit::Answer {
-    let secret = format!("Bearer {}", kit.state.notification_secret);
+    let secret = format!(
+        "Bearer {}",
+        kit.state.registries.configured().notification_secret()
+    );
     kit.send(
         kit.client
             .post("/v2/webhooks/events")
@@ -24,7 +27,10 @@ async fn notify(kit: &crate::kit::Kit, envelope: &serde_json::Value) -> crate::k
 #[tokio::test]
 async fn events_are_stored_once_and_only_with_the_secret() {
     for kit in kits().await {
-        let secret = format!("Bearer {}", kit.state.notification_secret);
+        let secret = format!(
+            "Bearer {}",
+            kit.state.registries.configured().notification_secret()
+        );
         let envelope = json!({"events": [
             {"id": "e1", "action": "push", "target": {"repository": "alice/app", "tag": "1"}},
             {"id": "e2", "action": "pull", "target": {"repository": "alice/app"}},
@@ -112,8 +118,11 @@ async fn administrators_see_pending_and_failed_events() {
     let answer = notify(&kit, &envelope).await;
     answer.assert_status(200, "answer");
     // No registry answers in API tests: the push waits, nothing is lost.
-    let outcome =
-        portunus::ingest::process::process_pending(&kit.state.catalog, &kit.state.events).await;
+    let outcome = portunus::ingest::process::process_pending(
+        &kit.state.registries.configured(),
+        &kit.state.events,
+    )
+    .await;
     assert!(outcome.is_err(), "the unreachable registry stops the batch");
 
     let root = kit.sign_in("root").await;
@@ -221,9 +230,12 @@ async fn portunus_own_throwaway_pushes_are_never_recorded() {
     let stored = notify(&kit, &envelope).await;
     stored.assert_status(200, "stored");
     // No registry runs here: a push anyone else made would wait for it.
-    let done = portunus::ingest::process::process_pending(&kit.state.catalog, &kit.state.events)
-        .await
-        .expect("processed without asking the registry");
+    let done = portunus::ingest::process::process_pending(
+        &kit.state.registries.configured(),
+        &kit.state.events,
+    )
+    .await
+    .expect("processed without asking the registry");
     assert_eq!(done, 1);
     let event = registry_event::Entity::find()
         .one(&kit.state.db)
@@ -252,10 +264,12 @@ async fn a_batch_of_events_is_applied_in_one_pass_each_with_its_outcome() {
         ]});
         let stored = notify(&kit, &envelope).await;
         stored.assert_status(200, "stored");
-        let done =
-            portunus::ingest::process::process_pending(&kit.state.catalog, &kit.state.events)
-                .await
-                .expect("nothing asks the registry");
+        let done = portunus::ingest::process::process_pending(
+            &kit.state.registries.configured(),
+            &kit.state.events,
+        )
+        .await
+        .expect("nothing asks the registry");
         assert_eq!(done, 4, "{}", kit.backend);
         let mut rows = registry_event::Entity::find()
             .all(&kit.state.db)
@@ -283,10 +297,12 @@ async fn a_batch_of_events_is_applied_in_one_pass_each_with_its_outcome() {
             "{}",
             kit.backend
         );
-        let again =
-            portunus::ingest::process::process_pending(&kit.state.catalog, &kit.state.events)
-                .await
-                .expect("nothing left");
+        let again = portunus::ingest::process::process_pending(
+            &kit.state.registries.configured(),
+            &kit.state.events,
+        )
+        .await
+        .expect("nothing left");
         assert_eq!(again, 0, "{}", kit.backend);
     }
 }
@@ -322,10 +338,12 @@ async fn the_latest_pull_of_each_tag_stays() {
             pull("after", json!({"tag": "2"}), 5),
         ]});
         notify(&kit, &envelope).await.assert_status(200, "stored");
-        let done =
-            portunus::ingest::process::process_pending(&kit.state.catalog, &kit.state.events)
-                .await
-                .expect("nothing asks the registry");
+        let done = portunus::ingest::process::process_pending(
+            &kit.state.registries.configured(),
+            &kit.state.events,
+        )
+        .await
+        .expect("nothing asks the registry");
         assert_eq!(done, 6, "{}", kit.backend);
         let errors: Vec<Option<String>> = registry_event::Entity::find()
             .all(&kit.state.db)

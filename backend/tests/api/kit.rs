@@ -154,14 +154,9 @@ impl Kit {
             bootstrap: true,
             password_by_mail: false,
         };
-        users::create(
-            &self.state.db,
-            self.state.catalog.registry_id,
-            new,
-            &Actor::cli(),
-        )
-        .await
-        .expect("user created")
+        users::create(&self.state.db, new, &Actor::cli())
+            .await
+            .expect("user created")
     }
 
     pub async fn send(&self, request: TestRequestBuilder<'_, BoxEndpoint<'static>>) -> Answer {
@@ -331,7 +326,7 @@ impl Kit {
     ) -> i64 {
         let repo = portunus::catalog::repositories::ensure(
             &self.state.db,
-            self.state.catalog.registry_id,
+            self.state.registries.configured().id,
             path,
             None,
         )

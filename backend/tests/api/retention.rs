@@ -21,7 +21,7 @@ async fn rules_are_for_those_who_may_delete_and_previews_change_nothing() {
         } = kit.cast().await;
         let repo = repositories::ensure(
             &kit.state.db,
-            kit.state.catalog.registry_id,
+            kit.state.registries.configured().id,
             "web/app",
             None,
         )
@@ -159,7 +159,7 @@ async fn scheduled_runs_act_only_while_the_rules_author_may_delete() {
 
         // Olivia owns the team: the run goes ahead (and fails, no registry here).
         let pass = portunus::catalog::retention::run_due(
-            &kit.state.catalog,
+            &kit.state.registries,
             &kit.state.config.policy,
             hour,
         )
@@ -193,7 +193,7 @@ async fn scheduled_runs_act_only_while_the_rules_author_may_delete() {
         .await
         .unwrap();
         let pass = portunus::catalog::retention::run_due(
-            &kit.state.catalog,
+            &kit.state.registries,
             &kit.state.config.policy,
             hour,
         )
@@ -202,7 +202,7 @@ async fn scheduled_runs_act_only_while_the_rules_author_may_delete() {
         assert_eq!((pass.ran, pass.skipped, pass.failed), (0, 1, 0), "{pass:?}");
         // Not due again within the interval.
         let pass = portunus::catalog::retention::run_due(
-            &kit.state.catalog,
+            &kit.state.registries,
             &kit.state.config.policy,
             hour,
         )

@@ -536,13 +536,8 @@ async fn concurrent_first_accounts_make_exactly_one_administrator() {
                     bootstrap: true,
                     password_by_mail: false,
                 };
-                portunus::accounts::users::create(
-                    &state.db,
-                    state.catalog.registry_id,
-                    new,
-                    &portunus::audit::Actor::cli(),
-                )
-                .await
+                portunus::accounts::users::create(&state.db, new, &portunus::audit::Actor::cli())
+                    .await
             })
         });
         let mut admins = 0;
@@ -574,7 +569,7 @@ async fn several_processes_may_start_at_once_on_one_database() {
             };
             portunus::app::init(config)
                 .await
-                .map(|s| s.catalog.registry_id)
+                .map(|s| s.registries.configured().id)
         })
     });
     let mut ids = Vec::new();

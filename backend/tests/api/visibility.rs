@@ -19,7 +19,7 @@ use crate::kit::kits;
 async fn sql_filters_list_exactly_what_the_rules_let_each_subject_see() {
     for kit in kits().await {
         let db = &kit.state.db;
-        let registry_id = kit.state.catalog.registry_id;
+        let registry_id = kit.state.registries.configured().id;
         let policy = &kit.state.config.policy;
         let root = kit.create_user("root").await.user;
         assert!(root.admin, "{}: the first account administers", kit.backend);
@@ -50,6 +50,7 @@ async fn sql_filters_list_exactly_what_the_rules_let_each_subject_see() {
                     team: name.clone(),
                     visibility: Some(*visibility),
                     description: None,
+                    registry: None,
                 };
                 namespaces::create(db, registry_id, &root, new, policy)
                     .await

@@ -205,6 +205,7 @@ fn Namespaces(
             team: team_name.get_value(),
             visibility: visibility.get().parse().ok(),
             description: None,
+            registry: None,
         };
         spawn_local(async move {
             report(api::create_namespace(new).await.map(|_| ()));

@@ -18,6 +18,16 @@ pub struct Model {
     pub last_sync_at: Option<DateTimeUtc>,
     /// How it ended, in words (`ok: ...` or `failed: ...`).
     pub last_sync_outcome: Option<String>,
+    /// Where Portunus reaches the registry's HTTP API.
+    pub url: String,
+    /// The service name its tokens carry (`aud`); `None` only on rows
+    /// from before several registries.
+    pub service: Option<String>,
+    /// Other names clients reach it by, as a JSON array of `host[:port]`.
+    pub hostnames: String,
+    /// Its notification secret, sealed; `None` for the configured registry
+    /// (its secret is the one every process shares).
+    pub notification_secret: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,9 +13,9 @@ use super::auth::Auth;
 use super::error::ApiResult;
 use crate::audit::feed;
 use crate::catalog::overview;
+use crate::catalog::status;
 use crate::db::Paging;
 use crate::http::state::SharedState;
-use crate::ingest::status;
 
 pub struct DashboardApi;
 
@@ -49,10 +49,17 @@ impl DashboardApi {
         &self,
         state: Data<&SharedState>,
         auth: Auth,
+        /// Which registry, by name (default: the configured one).
+        registry: Query<Option<String>>,
     ) -> ApiResult<Json<RegistryStatus>> {
         let who = auth.principal().subject();
-        let host = state.config.registry_host();
-        Ok(Json(status::of(&state.catalog, &who, &host).await?))
+        let served = state
+            .registries
+            .named_or_configured(registry.0.as_deref())
+            .await?;
+        Ok(Json(
+            status::of(&served.catalog, &who, &served.host()).await?,
+        ))
     }
 
     /// How many accounts, teams, namespaces, repositories, tags and held

@@ -35,7 +35,8 @@ impl ExploreApi {
         let sort = sort.0.unwrap_or_default();
         Ok(Json(
             explore::list(
-                &state.catalog,
+                &state.db,
+                &state.registries.ids_named(None).await?,
                 state.config.explore,
                 q.0.as_deref(),
                 sort,
@@ -57,7 +58,12 @@ impl ExploreApi {
         id: Path<i64>,
     ) -> ApiResult<Json<ExploredRepository>> {
         Ok(Json(
-            explore::show(&state.catalog, state.config.explore, id.0).await?,
+            explore::show(
+                &state.catalog_of_repository(id.0).await?,
+                state.config.explore,
+                id.0,
+            )
+            .await?,
         ))
     }
 }

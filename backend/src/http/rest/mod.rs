@@ -13,6 +13,7 @@ mod namespaces;
 mod oidc;
 mod permissions;
 mod recovery;
+mod registries;
 mod repositories;
 mod responses;
 mod retention;
@@ -85,6 +86,8 @@ pub enum ApiTags {
     Dashboard,
     /// Outgoing webhooks: what happens in a namespace, posted to your URL.
     Webhooks,
+    /// The registries Portunus authorizes for (administrators).
+    Registries,
 }
 
 /// The OpenAPI service; `server_url` goes into the spec's `servers`.
@@ -104,7 +107,11 @@ pub fn service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
             activities::ActivitiesApi,
             dashboard::DashboardApi,
             repositories::RepositoriesApi,
-            (retention::RetentionApi, webhooks::WebhooksApi),
+            (
+                retention::RetentionApi,
+                webhooks::WebhooksApi,
+                registries::RegistriesApi,
+            ),
             search::SearchApi,
             explore::ExploreApi,
         ),

@@ -26,15 +26,18 @@ impl NamespacesApi {
         &self,
         state: Data<&SharedState>,
         auth: Auth,
+        /// Only the namespaces of this registry (by name; default: all).
+        registry: Query<Option<String>>,
         /// Page number, from 1.
         page: Query<Option<u64>>,
         /// Entries per page, 1 to 500 (default 50).
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<NamespacePage>> {
         let paging = Paging::new(page.0, per_page.0)?;
+        let registries = state.registries.ids_named(registry.0.as_deref()).await?;
         let (items, total) = namespaces::list(
             &state.db,
-            state.catalog.registry_id,
+            &registries,
             &auth.principal().subject(),
             None,
             paging,
@@ -56,14 +59,12 @@ impl NamespacesApi {
         body: Json<NewNamespace>,
     ) -> ApiResult<Created<Namespace>> {
         let by = auth.principal().for_changes()?;
-        let ns = namespaces::create(
-            &state.db,
-            state.catalog.registry_id,
-            by,
-            body.0,
-            &state.config.policy,
-        )
-        .await?;
+        let registry = state
+            .registries
+            .named_or_configured(body.registry.as_deref())
+            .await?;
+        let ns =
+            namespaces::create(&state.db, registry.id, by, body.0, &state.config.policy).await?;
         Ok(Created::Created(Json(with_html(
             namespaces::describe(&state.db, &ns, &auth.principal().subject()).await?,
         ))))
@@ -80,14 +81,16 @@ impl NamespacesApi {
         state: Data<&SharedState>,
         auth: Auth,
         name: Path<String>,
+        /// The registry, by name (default: the configured one, `default`).
+        registry: Query<Option<String>>,
     ) -> ApiResult<Json<Namespace>> {
-        let (ns, _) = namespaces::find_visible(
-            &state.db,
-            state.catalog.registry_id,
-            &auth.principal().subject(),
-            &name,
-        )
-        .await?;
+        let registry = state
+            .registries
+            .named_or_configured(registry.0.as_deref())
+            .await?;
+        let (ns, _) =
+            namespaces::find_visible(&state.db, registry.id, &auth.principal().subject(), &name)
+                .await?;
         Ok(Json(with_html(
             namespaces::describe(&state.db, &ns, &auth.principal().subject()).await?,
         )))
@@ -105,11 +108,16 @@ impl NamespacesApi {
         state: Data<&SharedState>,
         auth: Auth,
         name: Path<String>,
+        /// The registry, by name (default: the configured one, `default`).
+        registry: Query<Option<String>>,
         body: Json<NamespaceUpdate>,
     ) -> ApiResult<Json<Namespace>> {
         let by = auth.principal().for_changes()?;
-        let ns =
-            namespaces::update(&state.db, state.catalog.registry_id, by, &name, body.0).await?;
+        let registry = state
+            .registries
+            .named_or_configured(registry.0.as_deref())
+            .await?;
+        let ns = namespaces::update(&state.db, registry.id, by, &name, body.0).await?;
         Ok(Json(with_html(
             namespaces::describe(&state.db, &ns, &auth.principal().subject()).await?,
         )))
@@ -126,12 +134,18 @@ impl NamespacesApi {
         state: Data<&SharedState>,
         auth: Auth,
         name: Path<String>,
+        /// The registry, by name (default: the configured one, `default`).
+        registry: Query<Option<String>>,
     ) -> ApiResult<Done> {
         let by = auth.principal().for_changes()?;
+        let registry = state
+            .registries
+            .named_or_configured(registry.0.as_deref())
+            .await?;
         namespaces::delete(
             &state.db,
-            &state.catalog,
-            state.catalog.registry_id,
+            state.registries.as_ref(),
+            registry.id,
             by,
             &name,
             &state.config.policy,

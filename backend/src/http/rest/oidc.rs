@@ -115,16 +115,7 @@ impl OidcApi {
         let header = |name| request.headers().get(name).and_then(|v| v.to_str().ok());
         let secret = browser_secret(header(poem::http::header::COOKIE));
         let now = chrono::Utc::now();
-        let registry_id = state.catalog.registry_id;
-        let finished = oidc::finish(
-            &state.db,
-            provider,
-            registry_id,
-            callback,
-            secret.as_deref(),
-            now,
-        )
-        .await;
+        let finished = oidc::finish(&state.db, provider, callback, secret.as_deref(), now).await;
         let signed_in = match finished {
             Ok((user, return_to)) => {
                 let address = request.data::<ClientAddress>().map(|a| a.0.as_str());

@@ -33,13 +33,19 @@ impl PermissionsApi {
         repository: Query<String>,
         /// User to ask about (default: you).
         user: Query<Option<String>>,
+        /// The registry, by name (default: the configured one, `default`).
+        registry: Query<Option<String>>,
     ) -> ApiResult<Json<Permissions>> {
+        let registry = state
+            .registries
+            .named_or_configured(registry.0.as_deref())
+            .await?;
         let principal = auth.principal();
         let asker = Subject::user(&principal.user, principal.token_scope.clone());
         Ok(Json(
             explain(
                 &state.db,
-                state.catalog.registry_id,
+                registry.id,
                 &state.config.policy,
                 &asker,
                 user.0.as_deref(),

@@ -38,6 +38,8 @@ impl RepositoriesApi {
         q: Query<Option<String>>,
         /// Only repositories in the namespace of this name.
         namespace: Query<Option<String>>,
+        /// Only repositories of this registry (by name; default: all).
+        registry: Query<Option<String>>,
         /// Only repositories you starred.
         starred: Query<Option<bool>>,
         /// `name` (default), `recent` (last pushed first) or `stars` (most starred first).
@@ -51,7 +53,7 @@ impl RepositoriesApi {
         Ok(Json(
             repositories::list(
                 &state.db,
-                state.catalog.registry_id,
+                &state.registries.ids_named(registry.0.as_deref()).await?,
                 &auth.principal().subject(),
                 q.0.as_deref(),
                 namespace.0.as_deref(),
@@ -201,7 +203,8 @@ impl RepositoriesApi {
         id: Path<i64>,
     ) -> ApiResult<Done> {
         let by = auth.principal().for_changes()?;
-        deletion::delete_repository(&state.catalog, &state.config.policy, by, id.0).await?;
+        let catalog = state.catalog_of_repository(id.0).await?;
+        deletion::delete_repository(&catalog, &state.config.policy, by, id.0).await?;
         Ok(Done::Done)
     }
 
@@ -219,9 +222,10 @@ impl RepositoriesApi {
         id: Path<i64>,
         tag: Path<String>,
     ) -> ApiResult<Json<TagDetails>> {
+        let catalog = state.catalog_of_repository(id.0).await?;
+        let subject = auth.principal().subject();
         Ok(Json(
-            repositories::tag_details(&state.catalog, &auth.principal().subject(), id.0, &tag)
-                .await?,
+            repositories::tag_details(&catalog, &subject, id.0, &tag).await?,
         ))
     }
 
@@ -240,7 +244,8 @@ impl RepositoriesApi {
         tag: Path<String>,
     ) -> ApiResult<Done> {
         let by = auth.principal().for_changes()?;
-        deletion::delete_tag(&state.catalog, &state.config.policy, by, id.0, &tag).await?;
+        let catalog = state.catalog_of_repository(id.0).await?;
+        deletion::delete_tag(&catalog, &state.config.policy, by, id.0, &tag).await?;
         Ok(Done::Done)
     }
 

@@ -51,7 +51,14 @@ impl RetentionApi {
     ) -> ApiResult<Json<RetentionSetting>> {
         let by = auth.principal().for_changes()?;
         Ok(Json(
-            retention::set(&state.catalog, &state.config.policy, by, id.0, &rule).await?,
+            retention::set(
+                &state.catalog_of_repository(id.0).await?,
+                &state.config.policy,
+                by,
+                id.0,
+                &rule,
+            )
+            .await?,
         ))
     }
 
@@ -68,7 +75,7 @@ impl RetentionApi {
         id: Path<i64>,
     ) -> ApiResult<Done> {
         retention::remove(
-            &state.catalog,
+            &state.catalog_of_repository(id.0).await?,
             &state.config.policy,
             auth.principal().for_changes()?,
             id.0,
@@ -128,7 +135,13 @@ impl RetentionApi {
     ) -> ApiResult<Json<RetentionPreview>> {
         let by = auth.principal().for_changes()?;
         Ok(Json(
-            retention::run_now(&state.catalog, &state.config.policy, by, id.0).await?,
+            retention::run_now(
+                &state.catalog_of_repository(id.0).await?,
+                &state.config.policy,
+                by,
+                id.0,
+            )
+            .await?,
         ))
     }
 }

@@ -39,22 +39,11 @@ impl SearchApi {
         }
         let who = &auth.principal().subject();
         let paging = Paging::new(Some(1), Some(LIMIT as u64))?;
+        let registries = state.registries.ids_named(None).await?;
         // Four independent reads, each on its own connection.
         let (repositories, (mut namespaces, _), (teams, _), people) = tokio::try_join!(
-            repositories::first_matches(
-                &state.db,
-                state.catalog.registry_id,
-                who,
-                &needle,
-                LIMIT as u64,
-            ),
-            namespaces::list(
-                &state.db,
-                state.catalog.registry_id,
-                who,
-                Some(&needle),
-                paging,
-            ),
+            repositories::first_matches(&state.db, &registries, who, &needle, LIMIT as u64,),
+            namespaces::list(&state.db, &registries, who, Some(&needle), paging,),
             teams::list(&state.db, who, Some(&needle), paging),
             users::find_people(&state.db, who, &needle, LIMIT as u64),
         )?;

@@ -140,7 +140,7 @@ impl SessionApi {
             id: None,
             name: username,
         };
-        let created = users::create(&state.db, state.catalog.registry_id, new, &actor).await?;
+        let created = users::create(&state.db, new, &actor).await?;
         let notice = created.namespace_notice.clone();
         let user = me_of(&state, created.user).await?;
         Ok(Created::Ok(Json(SignedUp {

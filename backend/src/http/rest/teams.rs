@@ -103,7 +103,7 @@ impl TeamsApi {
         let by = auth.principal().for_changes()?;
         teams::delete(
             &state.db,
-            &state.catalog,
+            state.registries.as_ref(),
             by,
             &name,
             namespaces,

@@ -60,8 +60,7 @@ impl UsersApi {
     ) -> ApiResult<Created<SignedUp>> {
         let by = auth.principal().for_changes()?;
         let mail = state.post();
-        let registry_id = state.catalog.registry_id;
-        let created = users::create_by(&state.db, registry_id, by, body.0, mail.is_some()).await?;
+        let created = users::create_by(&state.db, by, body.0, mail.is_some()).await?;
         if let Some(post) = mail
             && created.user.password_hash.is_none()
             && !created.user.bot
@@ -149,7 +148,7 @@ impl UsersApi {
         let by = auth.principal().for_changes()?;
         removal::remove(
             &state.db,
-            &state.catalog,
+            state.registries.as_ref(),
             &Subject::user(by, None),
             &Actor::of(by),
             &username,

@@ -32,9 +32,15 @@ impl WebhooksApi {
         state: Data<&SharedState>,
         auth: Auth,
         name: Path<String>,
+        /// The namespace's registry, by name (default: the configured one).
+        registry: Query<Option<String>>,
     ) -> ApiResult<Json<Vec<Webhook>>> {
         let who = auth.principal().subject();
-        let registry = state.catalog.registry_id;
+        let registry = state
+            .registries
+            .named_or_configured(registry.0.as_deref())
+            .await?
+            .id;
         Ok(Json(
             manage::list(&state.db, &state.webhooks, registry, &who, Some(&name)).await?,
         ))
@@ -52,10 +58,16 @@ impl WebhooksApi {
         state: Data<&SharedState>,
         auth: Auth,
         name: Path<String>,
+        /// The namespace's registry, by name (default: the configured one).
+        registry: Query<Option<String>>,
         body: Json<NewWebhook>,
     ) -> ApiResult<Created<WebhookWithSecret>> {
         let by = auth.principal().for_changes()?;
-        let registry = state.catalog.registry_id;
+        let registry = state
+            .registries
+            .named_or_configured(registry.0.as_deref())
+            .await?
+            .id;
         let made = manage::create(
             &state.db,
             &state.webhooks,
@@ -80,7 +92,7 @@ impl WebhooksApi {
         auth: Auth,
     ) -> ApiResult<Json<Vec<Webhook>>> {
         let who = auth.principal().subject();
-        let registry = state.catalog.registry_id;
+        let registry = state.registries.configured().id;
         Ok(Json(
             manage::list(&state.db, &state.webhooks, registry, &who, None).await?,
         ))
@@ -100,7 +112,7 @@ impl WebhooksApi {
         body: Json<NewWebhook>,
     ) -> ApiResult<Created<WebhookWithSecret>> {
         let by = auth.principal().for_changes()?;
-        let registry = state.catalog.registry_id;
+        let registry = state.registries.configured().id;
         let made = manage::create(&state.db, &state.webhooks, registry, by, None, body.0).await?;
         Ok(Created::Created(Json(made)))
     }

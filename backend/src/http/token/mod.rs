@@ -227,15 +227,29 @@ async fn answer(
     request: TokenRequest,
     oauth: bool,
 ) -> Result<String, TokenError> {
-    let service = state.config.token.service.as_str();
-    if let Some(asked) = &request.service
-        && asked != service
-    {
-        return Err(TokenError::bad_request(
-            "invalid_request",
-            format!("unknown service {asked:?}; this Portunus issues tokens for {service:?}"),
-        ));
-    }
+    // The service names the registry; without one, the configured registry.
+    let registry = match &request.service {
+        None => state.registries.configured(),
+        Some(asked) => match state.registries.by_service(asked).await {
+            Some(registry) => registry,
+            None => {
+                let known: Vec<String> = state
+                    .registries
+                    .all()
+                    .iter()
+                    .map(|r| format!("{:?}", r.service))
+                    .collect();
+                return Err(TokenError::bad_request(
+                    "invalid_request",
+                    format!(
+                        "unknown service {asked:?}; this Portunus issues tokens for {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        },
+    };
+    let service = registry.service.as_str();
     let who = match &request.grant {
         Grant::Basic(None) if request.scopes.is_empty() => {
             return Err(TokenError::unauthorized(
@@ -264,9 +278,7 @@ async fn answer(
                 // check is older than `ldap.cache_seconds`.
                 let now = chrono::Utc::now();
                 let ldap = state.ldap.as_deref();
-                let registry_id = state.catalog.registry_id;
-                let Some(user) =
-                    ldap::recheck(&state.db, &state.epoch, ldap, registry_id, user, now).await?
+                let Some(user) = ldap::recheck(&state.db, &state.epoch, ldap, user, now).await?
                 else {
                     return Err(TokenError::unauthorized(
                         "the directory no longer knows this account, so its refresh tokens ended; ask an administrator",
@@ -302,7 +314,7 @@ async fn answer(
         )
         .await?;
     }
-    let access = granted_access(state, &who.subject, &request.scopes).await?;
+    let access = granted_access(state, registry.id, &who.subject, &request.scopes).await?;
     let refresh_token = match (&who.refreshable, request.offline) {
         (Some(user), true) => {
             let client = request.client_id.as_deref().unwrap_or("unknown");
@@ -330,7 +342,7 @@ async fn answer(
     });
     let mut response = issue(
         &state.signer,
-        &state.config.token,
+        &registry.token,
         who.subject.username.as_deref().unwrap_or_default(),
         access,
         chrono::Utc::now(),
@@ -345,6 +357,7 @@ async fn answer(
 /// and what the policy allows; resources with nothing granted are left out.
 async fn granted_access(
     state: &SharedState,
+    registry_id: i64,
     subject: &Subject,
     scopes: &[Scope],
 ) -> Result<Vec<AccessEntry>, Error> {
@@ -352,7 +365,6 @@ async fn granted_access(
     let epoch = state.epoch.current(&state.db, Instant::now()).await;
     for scope in scopes {
         let facts = if scope.resource_type == "repository" {
-            let registry_id = state.catalog.registry_id;
             let (db, name) = (&state.db, &scope.name);
             state
                 .facts

@@ -59,6 +59,7 @@ impl Run<'_> {
                         // Someone's who was here before: left as it is.
                         let theirs = namespace::Entity::find()
                             .filter(namespace::Column::PersonalUserId.eq(user_id))
+                            .filter(namespace::Column::RegistryId.eq(self.registry_id))
                             .one(self.txn)
                             .await?;
                         if let Some(theirs) = theirs {
@@ -71,6 +72,7 @@ impl Run<'_> {
                     Some(user_id) => {
                         namespace::Entity::find()
                             .filter(namespace::Column::PersonalUserId.eq(user_id))
+                            .filter(namespace::Column::RegistryId.eq(self.registry_id))
                             .one(self.txn)
                             .await?
                     }

@@ -92,7 +92,7 @@ impl Run<'_> {
                 bot: row.flag("bot"),
                 bootstrap: false,
             };
-            let made = users::insert(self.txn, self.registry_id, account, &self.actor).await?;
+            let made = users::insert(self.txn, account, &self.actor).await?;
             let mut stored: user::ActiveModel = made.user.clone().into();
             stored.enabled = Set(row.flag("enabled"));
             if let Some(at) = row.time("created_at") {
