@@ -135,6 +135,32 @@ impl Stack {
         Stack::start(&env)
     }
 
+    /// Starts another `docker-registry` on `port`, configured by `portunus
+    /// registry-config --registry NAME` (the registry must have been added
+    /// through the API with that address); stopped with the stack.
+    pub fn start_registry(&mut self, name: &str, port: u16) -> String {
+        let output = self
+            .portunus()
+            .args(["registry-config", "--registry", name, "--storage-dir"])
+            .arg(self.path(&format!("storage-{name}")))
+            .output()
+            .expect("run portunus registry-config --registry");
+        assert!(
+            output.status.success(),
+            "registry-config --registry {name} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let config = String::from_utf8(output.stdout).expect("UTF-8 config");
+        let yml = self.path(&format!("registry-{name}.yml"));
+        std::fs::write(&yml, &config).expect("write the registry's config");
+        let mut registry = Command::new("docker-registry");
+        registry.arg("serve").arg(&yml);
+        let child = self.spawn_logged(registry, &format!("registry-{name}"), port);
+        // Before Portunus: `stop_portunus` stops the last child.
+        self.children.insert(1, child);
+        config
+    }
+
     /// Stops Portunus (the registry keeps running).
     pub fn stop_portunus(&mut self) {
         if let Some(mut portunus) = self.children.pop() {

@@ -3,7 +3,16 @@
 //! (`service`, unique), the other names clients reach it by (`hostnames`,
 //! a JSON array) and its notification secret, sealed (`notification_secret`;
 //! empty for the configured registry, whose secret is the shared one).
+//!
+//! A user has a personal namespace in every registry, so
+//! `namespaces.personal_user_id` is unique per registry instead of once.
+//! PostgreSQL drops the constraint; SQLite cannot drop a column's UNIQUE,
+//! so its table is rebuilt the way SQLite documents (copy, drop, rename;
+//! migrations run with foreign keys off, so dropping the table deletes
+//! nothing that refers to it, and are checked before they commit), with its
+//! indexes and triggers made again.
 
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -44,10 +53,28 @@ impl MigrationTrait for Migration {
                 .unique()
                 .to_owned(),
         )
-        .await
+        .await?;
+        personal_namespace_per_registry(m).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // A personal namespace per user again only where there is one registry.
+        for index in ["namespaces_registry_personal", "namespaces_personal_user"] {
+            m.drop_index(
+                Index::drop()
+                    .name(index)
+                    .table(Namespaces::Table)
+                    .to_owned(),
+            )
+            .await?;
+        }
+        if m.get_database_backend() == DbBackend::Postgres {
+            m.get_connection()
+                .execute_unprepared(
+                    "ALTER TABLE namespaces ADD CONSTRAINT namespaces_personal_user_id_key UNIQUE (personal_user_id)",
+                )
+                .await?;
+        }
         m.drop_index(
             Index::drop()
                 .name("registries_service")
@@ -71,4 +98,87 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+#[derive(DeriveIden)]
+enum Namespaces {
+    Table,
+    RegistryId,
+    PersonalUserId,
+}
+
+/// The columns of `namespaces`, in order, as the SQLite rebuild copies them.
+const NAMESPACE_COLUMNS: &str = "id, registry_id, name, team_id, visibility, description, global, personal_user_id, created_at, repository_count";
+
+/// `namespaces` as migrations 1 to 24 left it in SQLite, without the
+/// UNIQUE on `personal_user_id`.
+const SQLITE_NAMESPACES: &str = r#"CREATE TABLE "namespaces_rebuilt" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "registry_id" integer NOT NULL, "name" varchar NOT NULL, "team_id" integer NOT NULL, "visibility" varchar NOT NULL, "description" text NOT NULL DEFAULT '', "global" boolean NOT NULL DEFAULT FALSE, "personal_user_id" integer NULL, "created_at" timestamp_with_timezone_text NOT NULL, repository_count BIGINT NOT NULL DEFAULT 0, FOREIGN KEY ("registry_id") REFERENCES "registries" ("id") ON DELETE CASCADE, FOREIGN KEY ("team_id") REFERENCES "teams" ("id") ON DELETE RESTRICT, FOREIGN KEY ("personal_user_id") REFERENCES "users" ("id") ON DELETE CASCADE )"#;
+
+async fn personal_namespace_per_registry(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let db = m.get_connection();
+    match m.get_database_backend() {
+        DbBackend::Postgres => {
+            db.execute_unprepared(
+                "ALTER TABLE namespaces DROP CONSTRAINT IF EXISTS namespaces_personal_user_id_key",
+            )
+            .await?;
+        }
+        _ => {
+            // The table's indexes and every trigger that names it (also
+            // other tables': renaming checks them, and the table is briefly
+            // gone), made again after the copy.
+            let kept: Vec<(String, String, String)> = db
+                .query_all_raw(Statement::from_string(
+                    DbBackend::Sqlite,
+                    "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND \
+                     ((type = 'index' AND tbl_name = 'namespaces') OR \
+                      (type = 'trigger' AND (tbl_name = 'namespaces' OR sql LIKE '%namespaces%')))",
+                ))
+                .await?
+                .iter()
+                .map(|row| {
+                    Ok((
+                        row.try_get_by_index(0)?,
+                        row.try_get_by_index(1)?,
+                        row.try_get_by_index(2)?,
+                    ))
+                })
+                .collect::<Result<_, DbErr>>()?;
+            for (kind, name, _) in &kept {
+                if kind == "trigger" {
+                    db.execute_unprepared(&format!("DROP TRIGGER \"{name}\""))
+                        .await?;
+                }
+            }
+            db.execute_unprepared(SQLITE_NAMESPACES).await?;
+            db.execute_unprepared(&format!(
+                "INSERT INTO namespaces_rebuilt ({NAMESPACE_COLUMNS}) SELECT {NAMESPACE_COLUMNS} FROM namespaces"
+            ))
+            .await?;
+            db.execute_unprepared("DROP TABLE namespaces").await?;
+            db.execute_unprepared("ALTER TABLE namespaces_rebuilt RENAME TO namespaces")
+                .await?;
+            for (_, _, sql) in kept {
+                db.execute_unprepared(&sql).await?;
+            }
+        }
+    }
+    for (name, columns) in [
+        (
+            "namespaces_registry_personal",
+            vec![Namespaces::RegistryId, Namespaces::PersonalUserId],
+        ),
+        ("namespaces_personal_user", vec![Namespaces::PersonalUserId]),
+    ] {
+        let mut index = Index::create();
+        index.name(name).table(Namespaces::Table);
+        for column in columns {
+            index.col(column);
+        }
+        if name == "namespaces_registry_personal" {
+            index.unique();
+        }
+        m.create_index(index.to_owned()).await?;
+    }
+    Ok(())
 }

@@ -73,6 +73,9 @@ where
 /// connection of its own: the write lock is taken before the schema is
 /// read, so a second process waits for the first and then finds nothing
 /// pending, where two plain runs would both create the same tables.
+/// Foreign keys are off while it runs, as SQLite's way of changing a
+/// table (copy, drop, rename) needs: dropping a table would otherwise
+/// delete what refers to it. They are checked before the commit.
 async fn migrate_sqlite(url: &str) -> Result<(), DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -81,15 +84,36 @@ async fn migrate_sqlite(url: &str) -> Result<(), DbErr> {
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .busy_timeout(std::time::Duration::from_secs(120))
-                .foreign_keys(true)
+                .foreign_keys(false)
         });
     let conn = Database::connect(options).await?;
     conn.execute_unprepared("BEGIN IMMEDIATE").await?;
-    let result = Migrator::up(&conn, None).await;
+    let result = match Migrator::up(&conn, None).await {
+        Ok(()) => foreign_keys_hold(&conn).await,
+        failed => failed,
+    };
     let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
     conn.execute_unprepared(end).await?;
     conn.close().await?;
     result
+}
+
+/// Refuses when a row refers to one that does not exist.
+async fn foreign_keys_hold(conn: &DatabaseConnection) -> Result<(), DbErr> {
+    let broken = conn
+        .query_all_raw(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "PRAGMA foreign_key_check",
+        ))
+        .await?;
+    match broken.first() {
+        None => Ok(()),
+        Some(row) => Err(DbErr::Migration(format!(
+            "the migrated database has {} row(s) referring to rows that do not exist (first in table {:?}); nothing was changed",
+            broken.len(),
+            row.try_get_by_index::<String>(0).unwrap_or_default()
+        ))),
+    }
 }
 
 /// How the database's schema compares with this build's migrations.
@@ -446,7 +470,10 @@ mod migration_tests {
     /// Applies the migrations before `name`, runs `before` on that schema,
     /// then applies the rest.
     async fn across(name: &str, before: &str) -> DatabaseConnection {
-        let db = Database::connect("sqlite::memory:").await.expect("connect");
+        // As `migrate_sqlite` runs them: foreign keys off.
+        let mut options = ConnectOptions::new("sqlite::memory:");
+        options.map_sqlx_sqlite_opts(|o| o.foreign_keys(false));
+        let db = Database::connect(options).await.expect("connect");
         let position = Migrator::migrations()
             .iter()
             .position(|m| m.name() == name)
@@ -501,6 +528,69 @@ mod migration_tests {
         .await
         .expect("changes");
         assert_eq!(counts().await, [2, 1], "a move, a removal and an addition");
+    }
+
+    #[tokio::test]
+    async fn namespaces_keep_their_rows_counts_and_triggers_and_a_user_gets_one_per_registry() {
+        let people = "INSERT INTO users (id, username, admin, enabled, bot, created_at, updated_at) \
+            VALUES (7, 'ann', false, true, false, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'); \
+            UPDATE namespaces SET personal_user_id = 7 WHERE id = 2; \
+            INSERT INTO webhooks (id, namespace_id, name, url, events, enabled, secret_sealed, created_at, updated_at) \
+            VALUES (1, 1, 'ci', 'https://ci.example.org', 'push', true, 'v1.x', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')";
+        let db = across(
+            "m20261201_000025_several_registries",
+            &format!("{} {people}", fixtures::CATALOG),
+        )
+        .await;
+        let count = |sql: &'static str| {
+            let db = db.clone();
+            async move {
+                let row = db
+                    .query_one_raw(Statement::from_string(DatabaseBackend::Sqlite, sql))
+                    .await
+                    .expect("read")
+                    .expect("a row");
+                row.try_get_by_index::<i64>(0).expect("a number")
+            }
+        };
+        assert_eq!(count("SELECT count(*) FROM repositories").await, 3);
+        assert_eq!(count("SELECT count(*) FROM webhooks").await, 1);
+        assert_eq!(
+            count("SELECT repository_count FROM namespaces WHERE id = 1").await,
+            2
+        );
+        let epoch = count("SELECT value FROM authz_epoch").await;
+        db.execute_unprepared(
+            "INSERT INTO registries (id, name, hostname, created_at) VALUES (2, 'europe', 'e', '2026-01-01T00:00:00Z'); \
+             INSERT INTO namespaces (id, registry_id, name, team_id, visibility, personal_user_id, created_at) \
+             VALUES (3, 2, 'shop', 1, 'private', 7, '2026-01-01T00:00:00Z'); \
+             INSERT INTO repositories (id, namespace_id, name, created_at) VALUES (4, 1, 'web2', '2026-01-01T00:00:00Z')",
+        )
+        .await
+        .expect("a second personal namespace, in another registry");
+        assert_eq!(
+            count("SELECT repository_count FROM namespaces WHERE id = 1").await,
+            3,
+            "the repository count triggers are back"
+        );
+        assert!(
+            count("SELECT value FROM authz_epoch").await > epoch,
+            "so is the epoch's"
+        );
+        let twice = db
+            .execute_unprepared(
+                "INSERT INTO namespaces (registry_id, name, team_id, visibility, personal_user_id, created_at) \
+                 VALUES (2, 'shop-2', 1, 'private', 7, '2026-01-01T00:00:00Z')",
+            )
+            .await;
+        assert!(twice.is_err(), "one personal namespace per registry");
+        let odd = db
+            .execute_unprepared(
+                "INSERT INTO namespaces (registry_id, name, team_id, visibility, created_at) \
+                 VALUES (2, 'odd', 1, 'secret', '2026-01-01T00:00:00Z')",
+            )
+            .await;
+        assert!(odd.is_err(), "the visibility check is back");
     }
 
     #[tokio::test]

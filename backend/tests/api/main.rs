@@ -18,6 +18,7 @@ mod openapi;
 mod outage;
 mod people;
 mod recovery;
+mod registries;
 mod repositories;
 mod retention;
 mod scoped;

@@ -19,6 +19,7 @@ mod ldap;
 mod oidc;
 pub mod podman;
 pub mod recovery;
+mod registries;
 mod replicas;
 mod schemathesis;
 mod setup;
