@@ -220,6 +220,13 @@ pub fn activity(key: &str, target: &str, parameters: Option<&str>) -> (ActivityK
             K::Other,
             format!("re-sent a delivery of the webhook {target}"),
         ),
+        "registry.create" => (K::Other, format!("added the registry {target}")),
+        "registry.update" => (K::Other, format!("changed the registry {target}")),
+        "registry.delete" => (K::Other, format!("removed the registry {target}")),
+        "registry.replace_secret" => (
+            K::Other,
+            format!("replaced the notification secret of the registry {target}"),
+        ),
         _ => (K::Other, format!("did {key} on {target}")),
     };
     (kind, text)
