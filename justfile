@@ -61,4 +61,4 @@ fmt:
 # Refresh the README's screenshots from the browser tests' own.
 screenshots: build-ui build
     cd e2e && cargo test --test e2e browser
-    for page in dashboard dashboard-admin dashboard-dark dashboard-phone repository tag explore namespace team profile audit-log users webhooks; do cp "target/e2e-$page.png" "docs/screenshots/$page.png"; done
+    for page in dashboard dashboard-admin dashboard-dark dashboard-phone repository tag explore namespace team profile audit-log users webhooks registries; do cp "target/e2e-$page.png" "docs/screenshots/$page.png"; done

@@ -11,6 +11,7 @@ use portunus_shared::api::{
     RetentionRule, RetentionSetting, SearchResults, ServerInfo, SignIn, SignUp, SignedUp,
     TagDetails, Team, TeamPage, TeamUpdate, User, UserPage, UserUpdate, WebSession,
 };
+use portunus_shared::api::{NewRegistry, Registry, RegistryWithSecret};
 use portunus_shared::api::{
     NewWebhook, Webhook, WebhookDelivery, WebhookDeliveryPage, WebhookUpdate, WebhookWithSecret,
 };
@@ -183,10 +184,17 @@ pub async fn revoke_token(id: i64) -> Result<(), ApiError> {
 }
 
 /// Why the signed-in user (or, for admins, `user`) may or may not act on `repository`.
-pub async fn permissions(repository: &str, user: Option<&str>) -> Result<Permissions, ApiError> {
+pub async fn permissions(
+    repository: &str,
+    user: Option<&str>,
+    registry: Option<&str>,
+) -> Result<Permissions, ApiError> {
     let mut query = vec![("repository", repository)];
     if let Some(user) = user.filter(|u| !u.is_empty()) {
         query.push(("user", user));
+    }
+    if let Some(registry) = registry {
+        query.push(("registry", registry));
     }
     call(Request::get(&url("/permissions")).query(query), NO_BODY).await
 }
@@ -450,20 +458,47 @@ pub async fn create_namespace(new: NewNamespace) -> Result<Namespace, ApiError> 
     call(Request::post(&url("/namespaces")), Some(&new)).await
 }
 
-pub async fn namespace(name: &str) -> Result<Namespace, ApiError> {
-    call(Request::get(&url(&format!("/namespaces/{name}"))), NO_BODY).await
+/// A namespace as the API names it: its name in its registry (`None`:
+/// the configured one, `default`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceRef {
+    pub name: String,
+    pub registry: Option<String>,
 }
 
-pub async fn delete_namespace(name: &str) -> Result<(), ApiError> {
-    call_empty(Request::delete(&url(&format!("/namespaces/{name}")))).await
+impl NamespaceRef {
+    /// The namespace `name` of registry `registry`, as the API lists it.
+    pub fn of(name: &str, registry: &str) -> NamespaceRef {
+        NamespaceRef {
+            name: name.to_owned(),
+            registry: (!registry.is_empty() && registry != "default").then(|| registry.to_owned()),
+        }
+    }
+
+    /// `/namespaces/NAME{rest}`, with `?registry=` when not the default.
+    fn path(&self, rest: &str) -> String {
+        let registry = self
+            .registry
+            .as_deref()
+            .map(|r| format!("?registry={}", encode(r)))
+            .unwrap_or_default();
+        format!("/namespaces/{}{rest}{registry}", encode(&self.name))
+    }
 }
 
-pub async fn update_namespace(name: &str, change: NamespaceUpdate) -> Result<Namespace, ApiError> {
-    call(
-        Request::patch(&url(&format!("/namespaces/{name}"))),
-        Some(&change),
-    )
-    .await
+pub async fn namespace(ns: &NamespaceRef) -> Result<Namespace, ApiError> {
+    call(Request::get(&url(&ns.path(""))), NO_BODY).await
+}
+
+pub async fn delete_namespace(ns: &NamespaceRef) -> Result<(), ApiError> {
+    call_empty(Request::delete(&url(&ns.path("")))).await
+}
+
+pub async fn update_namespace(
+    ns: &NamespaceRef,
+    change: NamespaceUpdate,
+) -> Result<Namespace, ApiError> {
+    call(Request::patch(&url(&ns.path(""))), Some(&change)).await
 }
 
 /// A page of the accounts whose name contains `q` (administrators).
@@ -553,6 +588,28 @@ pub async fn registry_status() -> Result<RegistryStatus, ApiError> {
     call(Request::get(&url("/registry")), NO_BODY).await
 }
 
+/// Every registry with how it answers now (administrators).
+pub async fn registries() -> Result<Vec<Registry>, ApiError> {
+    call(Request::get(&url("/registries")), NO_BODY).await
+}
+
+pub async fn create_registry(new: NewRegistry) -> Result<RegistryWithSecret, ApiError> {
+    call(Request::post(&url("/registries")), Some(&new)).await
+}
+
+pub async fn delete_registry(name: &str) -> Result<(), ApiError> {
+    call_empty(Request::delete(&url(&format!(
+        "/registries/{}",
+        encode(name)
+    ))))
+    .await
+}
+
+pub async fn replace_registry_secret(name: &str) -> Result<RegistryWithSecret, ApiError> {
+    let path = format!("/registries/{}/secret", encode(name));
+    call(Request::post(&url(&path)), NO_BODY).await
+}
+
 /// The installation's figures (administrators).
 pub async fn overview() -> Result<Overview, ApiError> {
     call(Request::get(&url("/overview")), NO_BODY).await
@@ -568,7 +625,13 @@ pub enum Shelf {
 }
 
 /// A page of the repositories on `shelf`, last pushed first.
-pub async fn shelf(shelf: Shelf, namespace: &str, page: u64) -> Result<RepositoryPage, ApiError> {
+/// `registry` narrows it to one registry (by name).
+pub async fn shelf(
+    shelf: Shelf,
+    namespace: &str,
+    registry: Option<&str>,
+    page: u64,
+) -> Result<RepositoryPage, ApiError> {
     let page = page.to_string();
     let mut query = vec![
         ("sort", "recent"),
@@ -579,6 +642,9 @@ pub async fn shelf(shelf: Shelf, namespace: &str, page: u64) -> Result<Repositor
         Shelf::All => {}
         Shelf::Starred => query.push(("starred", "true")),
         Shelf::InNamespace => query.push(("namespace", namespace)),
+    }
+    if let Some(registry) = registry {
+        query.push(("registry", registry));
     }
     call(Request::get(&url("/repositories")).query(query), NO_BODY).await
 }
@@ -648,23 +714,23 @@ pub fn encode(text: &str) -> String {
 }
 
 /// Where a list of webhooks lives: a namespace's, or the global ones.
-fn webhooks_path(namespace: Option<&str>) -> String {
+fn webhooks_path(namespace: Option<&NamespaceRef>) -> String {
     match namespace {
-        Some(name) => format!("/namespaces/{name}/webhooks"),
+        Some(ns) => ns.path("/webhooks"),
         None => "/webhooks".to_owned(),
     }
 }
 
-pub async fn webhooks(namespace: Option<String>) -> Result<Vec<Webhook>, ApiError> {
-    let path = webhooks_path(namespace.as_deref());
+pub async fn webhooks(namespace: Option<NamespaceRef>) -> Result<Vec<Webhook>, ApiError> {
+    let path = webhooks_path(namespace.as_ref());
     call(Request::get(&url(&path)), NO_BODY).await
 }
 
 pub async fn create_webhook(
-    namespace: Option<String>,
+    namespace: Option<NamespaceRef>,
     new: NewWebhook,
 ) -> Result<WebhookWithSecret, ApiError> {
-    let path = webhooks_path(namespace.as_deref());
+    let path = webhooks_path(namespace.as_ref());
     call(Request::post(&url(&path)), Some(&new)).await
 }
 

@@ -79,6 +79,7 @@ fn TopBar() -> impl IntoView {
                         }>
                             <A href="/admin/users">"Users and bots"</A>
                             <A href="/admin/activities">"Audit log"</A>
+                            <A href="/admin/registries">"Registries"</A>
                             <A href="/admin/events">"Registry events"</A>
                             <A href="/admin/webhooks">"Webhooks"</A>
                         </div>

@@ -7,9 +7,9 @@ use portunus_shared::api::Activity;
 
 use crate::pages::{
     AuditLogPage, ExplorePage, ExploredRepositoryPage, ForgotPasswordPage, GlobalWebhooksPage,
-    Home, NamespacePage, NamespacesPage, PermissionsPage, ProfilePage, RegistryEventsPage,
-    RepositoriesPage, RepositoryPage, ResetPasswordPage, SearchPage, SignInPage, SignUpPage,
-    TagPage, TeamPage, TeamsPage, TokensPage, UsersPage,
+    Home, NamespacePage, NamespacesPage, PermissionsPage, ProfilePage, RegistriesPage,
+    RegistryEventsPage, RepositoriesPage, RepositoryPage, ResetPasswordPage, SearchPage,
+    SignInPage, SignUpPage, TagPage, TeamPage, TeamsPage, TokensPage, UsersPage,
 };
 
 /// A page of the web UI with what its path names.
@@ -27,6 +27,7 @@ pub enum Route {
     ExploredRepository(i64),
     Search,
     RegistryEvents,
+    Registries,
     Users,
     AuditLog,
     GlobalWebhooks,
@@ -34,6 +35,8 @@ pub enum Route {
     Team(String),
     Namespaces,
     Namespace(String),
+    /// A namespace of a registry added through the API: (registry, name).
+    RegistryNamespace(String, String),
     Tokens,
     Permissions,
     Profile,
@@ -65,6 +68,7 @@ impl Route {
             ["explore", r] => id(r).map_or(Route::NotFound, Route::ExploredRepository),
             ["search"] => Route::Search,
             ["admin", "events"] => Route::RegistryEvents,
+            ["admin", "registries"] => Route::Registries,
             ["admin", "users"] => Route::Users,
             ["admin", "activities"] => Route::AuditLog,
             ["admin", "webhooks"] => Route::GlobalWebhooks,
@@ -72,6 +76,9 @@ impl Route {
             ["teams", name] => Route::Team((*name).to_owned()),
             ["namespaces"] => Route::Namespaces,
             ["namespaces", name] => Route::Namespace((*name).to_owned()),
+            ["registries", registry, "namespaces", name] => {
+                Route::RegistryNamespace((*registry).to_owned(), (*name).to_owned())
+            }
             ["tokens"] => Route::Tokens,
             ["permissions"] => Route::Permissions,
             ["profile"] => Route::Profile,
@@ -94,6 +101,7 @@ impl Route {
             Route::ExploredRepository(id) => format!("/explore/{id}"),
             Route::Search => "/search".to_owned(),
             Route::RegistryEvents => "/admin/events".to_owned(),
+            Route::Registries => "/admin/registries".to_owned(),
             Route::Users => "/admin/users".to_owned(),
             Route::AuditLog => "/admin/activities".to_owned(),
             Route::GlobalWebhooks => "/admin/webhooks".to_owned(),
@@ -101,10 +109,23 @@ impl Route {
             Route::Team(name) => format!("/teams/{}", encode(name)),
             Route::Namespaces => "/namespaces".to_owned(),
             Route::Namespace(name) => format!("/namespaces/{}", encode(name)),
+            Route::RegistryNamespace(registry, name) => format!(
+                "/registries/{}/namespaces/{}",
+                encode(registry),
+                encode(name)
+            ),
             Route::Tokens => "/tokens".to_owned(),
             Route::Permissions => "/permissions".to_owned(),
             Route::Profile => "/profile".to_owned(),
             Route::NotFound => "/not-found".to_owned(),
+        }
+    }
+
+    /// The page of a namespace.
+    pub fn of_namespace(ns: &crate::api::NamespaceRef) -> Route {
+        match &ns.registry {
+            None => Route::Namespace(ns.name.clone()),
+            Some(registry) => Route::RegistryNamespace(registry.clone(), ns.name.clone()),
         }
     }
 
@@ -146,13 +167,17 @@ impl Route {
             Route::ExploredRepository(id) => view! { <ExploredRepositoryPage id /> }.into_any(),
             Route::Search => view! { <SearchPage /> }.into_any(),
             Route::RegistryEvents => view! { <RegistryEventsPage /> }.into_any(),
+            Route::Registries => view! { <RegistriesPage /> }.into_any(),
             Route::Users => view! { <UsersPage /> }.into_any(),
             Route::AuditLog => view! { <AuditLogPage /> }.into_any(),
             Route::GlobalWebhooks => view! { <GlobalWebhooksPage /> }.into_any(),
             Route::Teams => view! { <TeamsPage /> }.into_any(),
             Route::Team(name) => view! { <TeamPage name /> }.into_any(),
             Route::Namespaces => view! { <NamespacesPage /> }.into_any(),
-            Route::Namespace(name) => view! { <NamespacePage name /> }.into_any(),
+            Route::Namespace(name) => view! { <NamespacePage name registry=None /> }.into_any(),
+            Route::RegistryNamespace(registry, name) => {
+                view! { <NamespacePage name registry=Some(registry) /> }.into_any()
+            }
             Route::Tokens => view! { <TokensPage /> }.into_any(),
             Route::Permissions => view! { <PermissionsPage /> }.into_any(),
             Route::Profile => view! { <ProfilePage /> }.into_any(),
@@ -236,6 +261,8 @@ mod tests {
             Route::Tag(3, "v1.0+build".to_owned()),
             Route::Team("qa team/ü".to_owned()),
             Route::Namespace("ops".to_owned()),
+            Route::RegistryNamespace("europe".to_owned(), "ops".to_owned()),
+            Route::Registries,
             Route::ExploredRepository(9),
             Route::AuditLog,
             Route::GlobalWebhooks,

@@ -155,9 +155,26 @@ async fn personal_namespace_per_registry(m: &SchemaManager<'_>) -> Result<(), Db
                 "INSERT INTO namespaces_rebuilt ({NAMESPACE_COLUMNS}) SELECT {NAMESPACE_COLUMNS} FROM namespaces"
             ))
             .await?;
+            // The highest id ever given, so that the ids of namespaces
+            // deleted before are not given again (activities keep them).
+            let highest = db
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Sqlite,
+                    "SELECT seq FROM sqlite_sequence WHERE name = 'namespaces'",
+                ))
+                .await?
+                .map(|row| row.try_get_by_index::<i64>(0))
+                .transpose()?
+                .unwrap_or(0);
             db.execute_unprepared("DROP TABLE namespaces").await?;
             db.execute_unprepared("ALTER TABLE namespaces_rebuilt RENAME TO namespaces")
                 .await?;
+            db.execute_unprepared(&format!(
+                "DELETE FROM sqlite_sequence WHERE name = 'namespaces'; \
+                 INSERT INTO sqlite_sequence (name, seq) \
+                 SELECT 'namespaces', max({highest}, coalesce(max(id), 0)) FROM namespaces"
+            ))
+            .await?;
             for (_, _, sql) in kept {
                 db.execute_unprepared(&sql).await?;
             }

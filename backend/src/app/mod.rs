@@ -136,6 +136,12 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
         state.webhooks.clone(),
     ));
     tokio::spawn(db::upkeep(state.config.database_url()));
+    tokio::spawn(
+        state
+            .registries
+            .clone()
+            .keep_current(Duration::from_secs(3)),
+    );
     db::warn_without_name_index(&state.db).await;
     tokio::spawn(scheduled_sync(state.clone()));
     tokio::spawn(prune_sign_in_guards(state.clone()));

@@ -14,7 +14,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
-use crate::db::entities::{activity, namespace, webhook, webhook_delivery};
+use crate::db::entities::{activity, namespace, registry, webhook, webhook_delivery};
 use crate::error::Result;
 
 /// The webhook event an activity key belongs to, if any.
@@ -99,15 +99,24 @@ pub async fn enqueue(db: &impl ConnectionTrait, activity: &activity::Model) -> R
     if hooks.is_empty() {
         return Ok(());
     }
-    let namespace = match activity.namespace_id {
-        Some(id) => namespace::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .filter(|ns| !ns.global)
-            .map(|ns| ns.name),
+    let ns = match activity.namespace_id {
+        Some(id) => namespace::Entity::find_by_id(id).one(db).await?,
         None => None,
     };
-    let body = payload(activity, event, namespace.as_deref()).to_string();
+    let held_by = match &ns {
+        Some(ns) => registry::Entity::find_by_id(ns.registry_id).one(db).await?,
+        None => None,
+    };
+    let place = Place {
+        namespace: ns
+            .as_ref()
+            .filter(|ns| !ns.global)
+            .map(|ns| ns.name.as_str()),
+        registry: held_by
+            .as_ref()
+            .map(|r| (r.name.as_str(), r.hostname.as_str())),
+    };
+    let body = payload(activity, event, &place).to_string();
     let rows = hooks.iter().map(|hook| {
         delivery(
             hook.id,
@@ -123,9 +132,18 @@ pub async fn enqueue(db: &impl ConnectionTrait, activity: &activity::Model) -> R
     Ok(())
 }
 
+/// Where an activity happened: its namespace (not the global one) and the
+/// registry holding it (name, host).
+#[derive(Default)]
+pub struct Place<'a> {
+    pub namespace: Option<&'a str>,
+    pub registry: Option<(&'a str, &'a str)>,
+}
+
 /// The JSON body every webhook gets for `activity` (documented in the
 /// README, "Webhooks").
-pub fn payload(activity: &activity::Model, event: WebhookEvent, namespace: Option<&str>) -> Value {
+pub fn payload(activity: &activity::Model, event: WebhookEvent, place: &Place) -> Value {
+    let namespace = place.namespace;
     let mut body = json!({
         "id": activity.id,
         "event": event.as_str(),
@@ -136,6 +154,10 @@ pub fn payload(activity: &activity::Model, event: WebhookEvent, namespace: Optio
         "target": {"type": activity.target_type, "name": activity.target_name},
         "parameters": activity.parameters.clone().unwrap_or(Value::Null),
     });
+    if let Some((name, host)) = place.registry {
+        body["registry"] = json!(name);
+        body["registry_host"] = json!(host);
+    }
     if activity.target_type == "repository" {
         let (repository, tag, digest) = split_reference(&activity.target_name);
         body["repository"] = json!(repository);

@@ -26,11 +26,17 @@ impl RegistryContent for Registries {
     }
 
     async fn tagged_under(&self, ns: &namespace::Model) -> Result<Vec<String>> {
-        self.holding_namespace(ns)
-            .await?
-            .catalog
-            .tagged_under(ns)
-            .await
+        let served = self.holding_namespace(ns).await?;
+        served.catalog.tagged_under(ns).await.map_err(|e| match e {
+            // Which registry, when there are several.
+            crate::error::Error::Unavailable(_) if self.several() => {
+                crate::error::Error::Unavailable(format!(
+                    "Portunus cannot ask the registry {:?} ({}) whether it still holds images under {}/, so nothing was deleted; retry when it answers, or remove that registry if it is gone",
+                    served.name, served.url, ns.name
+                ))
+            }
+            other => other,
+        })
     }
 }
 

@@ -2,10 +2,10 @@
 //! row `default`) and those administrators added (`registry_rows`). Each
 //! comes with the client that reaches it and the token settings its tokens
 //! carry (its own service name). The set is read from the database at
-//! start, again after this process changes a row, and again when it is
-//! asked for a service, id or notification secret it does not know (at
-//! most once a second), which is how a registry added through another
-//! process is found.
+//! start, again after this process changes a row, every few seconds
+//! (`keep_current`: what another process changed), and when it is asked for
+//! a service, id or notification secret it does not know (at most once a
+//! second: a registry just added elsewhere is found at once).
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -117,6 +117,18 @@ impl Registries {
             set: RwLock::new(set),
             last_miss_reload: Mutex::new(None),
         })
+    }
+
+    /// Reads the rows again every `period`, so that what another process
+    /// changed (a registry added, its secret replaced, one removed) is
+    /// served here too within that time.
+    pub async fn keep_current(self: Arc<Self>, period: Duration) {
+        loop {
+            tokio::time::sleep(period).await;
+            if let Err(e) = self.reload().await {
+                tracing::warn!(error = %e, "cannot read the registries again; serving them as they were");
+            }
+        }
     }
 
     /// A client for a registry at `url` that is not (yet) served, to ask
@@ -277,7 +289,16 @@ impl Makings {
         let mut all = Vec::with_capacity(rows.len());
         for row in rows {
             let kept = before.iter().find(|s| s.id == row.id);
-            all.push(self.serve(row, kept)?);
+            let name = row.name.clone();
+            match self.serve(row, kept) {
+                Ok(served) => all.push(served),
+                // One registry whose secret this process cannot open (another
+                // sealing key) is left out; the others are served.
+                Err(e) if name != DEFAULT_REGISTRY => {
+                    tracing::error!(registry = %name, error = %e, "registry not served")
+                }
+                Err(e) => return Err(e),
+            }
         }
         let configured =
             all.iter().find(|s| s.configured).cloned().ok_or_else(|| {

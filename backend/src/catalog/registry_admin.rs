@@ -11,7 +11,7 @@ use portunus_shared::api;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set,
+    PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
 
 use crate::accounts::namespaces;
@@ -80,6 +80,8 @@ pub async fn create(
     }
     let secret = random_hex(32);
     let txn = crate::db::begin_write(db).await?;
+    // Accounts made meanwhile get their personal namespace here too.
+    crate::db::serialize(&txn, crate::db::locks::ACCOUNTS).await?;
     let row = registry::ActiveModel {
         name: Set(new.name.clone()),
         hostname: Set(hosts::of_url(&url)),
@@ -112,9 +114,33 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    registries.reload().await?;
+    // The secret is shown this once: it is answered even if describing the
+    // new registry fails.
+    let registry = match registries.reload().await {
+        Ok(()) => get(registries, &who, &new.name).await,
+        Err(e) => Err(e),
+    };
+    let registry = registry.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, registry = %new.name, "added, but cannot describe the registry yet");
+        api::Registry {
+            name: new.name.clone(),
+            url: url.clone(),
+            service: service.clone(),
+            hostnames: hostnames.clone(),
+            configured: false,
+            status: api::RegistryStatus {
+                url,
+                host: row.hostname.clone(),
+                reachable: false,
+                answer: "not asked yet".into(),
+                api_version: None,
+                last_sync_at: None,
+                last_sync_outcome: None,
+            },
+        }
+    });
     Ok(api::RegistryWithSecret {
-        registry: get(registries, &who, &new.name).await?,
+        registry,
         notification_secret: secret,
     })
 }
@@ -166,7 +192,8 @@ pub async fn update(
         )
         .filter(registry::Column::Id.eq(served.id))
         .exec(&txn)
-        .await?;
+        .await
+        .map_err(|e| taken_or(e, name))?;
     let params = serde_json::json!({ "url": url, "service": service, "hostnames": hostnames });
     let target = Target::new("registry", Some(served.id), name);
     audit::record(
@@ -232,6 +259,16 @@ pub async fn remove(
     require_admin(&Subject::user(by, None))?;
     let served = changeable(registries, name).await?;
     let txn = crate::db::begin_write(db).await?;
+    // On PostgreSQL, nothing is put into its namespaces until this ends
+    // (a repository insert waits for these row locks); SQLite writes one
+    // at a time anyway.
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        namespace::Entity::find()
+            .filter(namespace::Column::RegistryId.eq(served.id))
+            .lock_exclusive()
+            .all(&txn)
+            .await?;
+    }
     let of_registry = Query::select()
         .column(namespace::Column::Id)
         .from(namespace::Entity)
@@ -417,10 +454,11 @@ async fn check_free(
     Ok(())
 }
 
-/// Asks the registry at `url` for its API root.
+/// Asks the registry at `url` for its API root, without a token: nothing
+/// Portunus signs goes to an address before it is saved.
 async fn require_reachable(url: &str, registries: &Registries) -> Result<()> {
     let probe = registries.client_for(url);
-    match probe.probe().await {
+    match probe.answers_unsigned().await {
         Ok(_) => Ok(()),
         Err(e) => Err(Error::InvalidInput(format!(
             "the registry at {url} does not answer Portunus ({e}); check the URL, or set skip_check to add it anyway"

@@ -535,6 +535,9 @@ mod migration_tests {
         let people = "INSERT INTO users (id, username, admin, enabled, bot, created_at, updated_at) \
             VALUES (7, 'ann', false, true, false, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'); \
             UPDATE namespaces SET personal_user_id = 7 WHERE id = 2; \
+            INSERT INTO namespaces (id, registry_id, name, team_id, visibility, created_at) \
+            VALUES (40, 1, 'gone', 1, 'private', '2026-01-01T00:00:00Z'); \
+            DELETE FROM namespaces WHERE id = 40; \
             INSERT INTO webhooks (id, namespace_id, name, url, events, enabled, secret_sealed, created_at, updated_at) \
             VALUES (1, 1, 'ci', 'https://ci.example.org', 'push', true, 'v1.x', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')";
         let db = across(
@@ -591,6 +594,16 @@ mod migration_tests {
             )
             .await;
         assert!(odd.is_err(), "the visibility check is back");
+        db.execute_unprepared(
+            "INSERT INTO namespaces (registry_id, name, team_id, visibility, created_at) \
+             VALUES (2, 'fresh', 1, 'private', '2026-01-01T00:00:00Z')",
+        )
+        .await
+        .expect("a new namespace");
+        assert!(
+            count("SELECT id FROM namespaces WHERE name = 'fresh'").await > 40,
+            "a deleted namespace's id is not given again"
+        );
     }
 
     #[tokio::test]

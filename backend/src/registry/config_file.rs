@@ -64,12 +64,13 @@ impl Target {
         })
     }
 
-    /// `base` in the data directory, with the registry's name after it
-    /// for an added one (its storage and HTTP secret are its own).
-    fn data_name(&self, base: &str) -> String {
+    /// Where `base` lives in the data directory: beside everything else
+    /// for the configured registry, in `registries/NAME/` for an added one
+    /// (its storage and HTTP secret are its own).
+    fn data_path(&self, data_dir: &Path, base: &str) -> PathBuf {
         match &self.name {
-            None => base.to_owned(),
-            Some(name) => format!("{base}-{name}"),
+            None => data_dir.join(base),
+            Some(name) => data_dir.join("registries").join(name).join(base),
         }
     }
 }
@@ -85,14 +86,16 @@ pub fn render(
     let signer =
         TokenSigner::load_or_generate(config).map_err(|e| Error::Internal(e.to_string()))?;
     let secret = &target.notification_secret;
-    let http_secret_path = config
-        .data_dir
-        .join(target.data_name("registry-http-secret"));
+    let http_secret_path = target.data_path(&config.data_dir, "registry-http-secret");
+    if let Some(dir) = http_secret_path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Internal(format!("cannot create {}: {e}", dir.display())))?;
+    }
     let http_secret = load_or_create_secret(&http_secret_path).map_err(|e| {
         Error::Internal(format!("cannot create {}: {e}", http_secret_path.display()))
     })?;
     let storage = storage_dir.map_or_else(
-        || config.data_dir.join(target.data_name("registry")),
+        || target.data_path(&config.data_dir, "registry"),
         Path::to_path_buf,
     );
     let (title, algorithms, ignored) = match distribution {
@@ -207,7 +210,7 @@ mod tests {
             notification_secret: "s3cret".into(),
         };
         let yaml = render(&config, &target, None, Distribution::V2).unwrap();
-        let storage = dir.path().join("registry-europe");
+        let storage = dir.path().join("registries/europe/registry");
         for expected in [
             "addr: \"127.0.0.1:5001\"",
             "service: \"registry-europe\"",
@@ -216,7 +219,11 @@ mod tests {
         ] {
             assert!(yaml.contains(expected), "missing {expected} in\n{yaml}");
         }
-        assert!(dir.path().join("registry-http-secret-europe").is_file());
+        assert!(
+            dir.path()
+                .join("registries/europe/registry-http-secret")
+                .is_file()
+        );
         assert!(!dir.path().join("registry-http-secret").exists());
     }
 

@@ -280,6 +280,27 @@ impl RegistryClient {
         ))
     }
 
+    /// Asks the base endpoint without a token, as a client's first request
+    /// does (a registry answers 401, or 200, with its API version header):
+    /// for checking an address before Portunus signs anything for it.
+    pub async fn answers_unsigned(&self) -> Result<String, RegistryError> {
+        let response = self
+            .http
+            .get(format!("{}/v2/", self.base))
+            .send()
+            .await
+            .map_err(|e| RegistryError::Unreachable(self.base.clone(), e.to_string()))?;
+        let status = response.status().as_u16();
+        match (status, header(&response, "docker-distribution-api-version")) {
+            (200 | 401, Some(version)) => Ok(version),
+            (status, _) => Err(RegistryError::Status {
+                status,
+                what: "GET /v2/ without a token (a registry answers 401 or 200 with a Docker-Distribution-Api-Version header)".into(),
+                body: String::new(),
+            }),
+        }
+    }
+
     /// The URL Portunus reaches the registry at.
     pub fn base(&self) -> &str {
         &self.base

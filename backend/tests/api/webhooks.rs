@@ -303,6 +303,8 @@ async fn webhooks_are_signed_delivered_and_logged() {
                     body["event"].as_str()
                 );
                 assert_eq!(body["namespace"], "alice");
+                assert_eq!(body["registry"], "default");
+                assert_eq!(body["registry_host"], "127.0.0.1:9");
                 assert_eq!(body["actor"], "alice");
             }
             let push = bodies.iter().find(|b| b["event"] == "push").unwrap();

@@ -708,7 +708,7 @@ async fn browsing_repositories_and_deleting_a_tag() {
     page.click("#signout-link").await;
     page.sign_in("root", PASSWORD).await;
     page.open_admin("/admin/events").await;
-    let now = page.text_of("#registry-reachable").await;
+    let now = page.text_of("#registry-status .registry-reachable").await;
     assert!(
         now.contains("✔ reachable") && now.contains("answered in"),
         "{now}"

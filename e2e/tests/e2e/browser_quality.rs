@@ -60,7 +60,8 @@ fn signed_in_pages(repository: &str) -> Vec<Visit> {
         visit("/profile", "#session-list"),
         visit("/admin/users", "#user-list"),
         visit("/admin/activities", "#audit-list"),
-        visit("/admin/events", "#registry-reachable"),
+        visit("/admin/events", "#registry-status .registry-reachable"),
+        visit("/admin/registries", "#registry-list .registry-reachable"),
         visit("/admin/webhooks", "#webhook-list"),
     ]
 }

@@ -8,6 +8,7 @@ mod authorization;
 mod browser;
 mod browser_home;
 mod browser_quality;
+mod browser_registries;
 mod browser_webhooks;
 mod cli;
 mod deployment;

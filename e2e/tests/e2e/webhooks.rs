@@ -125,6 +125,8 @@ fn pushes_and_deletes_reach_a_webhook_signed() {
         assert_eq!(body["digest"], digest.as_str());
         assert_eq!(body["actor"], "alice");
         assert_eq!(body["namespace"], "alice");
+        assert_eq!(body["registry"], "default");
+        assert_eq!(body["registry_host"], stack.registry().as_str());
         assert_eq!(
             request.header("x-portunus-signature-256"),
             Some(signature_of(&secret, &request.body).as_str()),

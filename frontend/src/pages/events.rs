@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use portunus_shared::domain::EventState;
 
 use super::choices;
+use super::registries::StatusTable;
 use super::require_sign_in;
 use super::{Loaded, When};
 use crate::api;
@@ -73,23 +74,8 @@ fn RegistryCard() -> impl IntoView {
     view! {
         <div class="card" id="registry-status">
             <h1>"Registry"</h1>
-            <Loaded resource=status show=move |s| {
-                let (mark, class) = if s.reachable { ("✔ reachable", "allowed") } else { ("✘ unreachable", "denied") };
-                view! {
-                    <table>
-                        <tbody>
-                            <tr><th>"Clients use"</th><td><code>{s.host.clone()}</code></td></tr>
-                            <tr><th>"Portunus reaches it at"</th><td><code>{s.url.clone()}</code></td></tr>
-                            <tr class=class><th>"Now"</th><td id="registry-reachable"><span class="mark">{mark}</span> " " {s.answer.clone()}</td></tr>
-                            <tr><th>"API"</th><td>{s.api_version.clone().unwrap_or_else(|| "unknown".into())}</td></tr>
-                            <tr><th>"Last catalog sync"</th><td id="registry-last-sync">{match (s.last_sync_at.clone(), s.last_sync_outcome.clone()) {
-                                (Some(at), Some(outcome)) => view! { <When at=at /> ": " {outcome} }.into_any(),
-                                _ => view! { "none yet (" <code>"portunus sync"</code> " or " <code>"registry.sync"</code> ")" }.into_any(),
-                            }}</td></tr>
-                        </tbody>
-                    </table>
-                }.into_any()
-            } />
+            <Loaded resource=status show=move |s| view! { <StatusTable status=s /> }.into_any() />
+            <p class="muted">"Every registry: " <a href="/admin/registries">"Registries"</a></p>
         </div>
     }
 }

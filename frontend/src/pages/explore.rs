@@ -24,11 +24,6 @@ pub fn ExplorePage() -> impl IntoView {
 #[component]
 pub fn ExploredRepositoryPage(id: i64) -> impl IntoView {
     let found = Fetch::new(move || api::explore_repository(id));
-    let info = Fetch::new(api::info);
-    let registry = move || match info.get() {
-        Some(Ok(info)) => info.registry,
-        _ => "REGISTRY".to_owned(),
-    };
     view! {
         <div class="card">
             <Loaded resource=found show=move |found| {
@@ -36,7 +31,7 @@ pub fn ExploredRepositoryPage(id: i64) -> impl IntoView {
                         view! {
                             <h1 id="repository-name">{r.name.clone()}</h1>
                             <div id="description" class="markdown" inner_html=r.description_html></div>
-                            <ImageTable images=found.images pull=format!("{}/{}", registry(), r.name) />
+                            <ImageTable images=found.images pull=format!("{}/{}", r.registry_host, r.name) />
                         }.into_any()
                     }
                 />

@@ -160,7 +160,7 @@ fn Shelves(namespace: String) -> impl IntoView {
     let namespace = StoredValue::new(namespace);
     let listed = Fetch::new(move || {
         let (shelf, page) = (shelf.get(), page.get());
-        async move { api::shelf(shelf, &namespace.get_value(), page).await }
+        async move { api::shelf(shelf, &namespace.get_value(), None, page).await }
     });
     let tab = move |which: Shelf, label: &'static str, id: &'static str| {
         view! {

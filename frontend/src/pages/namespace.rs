@@ -13,16 +13,17 @@ use super::images::PagedRepositories;
 use super::permissions::Verdicts;
 use super::webhooks::Webhooks;
 use super::{ErrorNote, Loaded, choices, require_sign_in};
-use crate::api::{self, Shelf};
+use crate::api::{self, NamespaceRef, Shelf};
 
+/// `/namespaces/NAME` (the configured registry's) or
+/// `/registries/REGISTRY/namespaces/NAME`.
 #[component]
-pub fn NamespacePage(name: String) -> impl IntoView {
+pub fn NamespacePage(name: String, registry: Option<String>) -> impl IntoView {
     require_sign_in();
-    let name = StoredValue::new(name);
-    let name = move || name.get_value();
+    let key = StoredValue::new(NamespaceRef { name, registry });
     let found = Fetch::new(move || {
-        let name = name();
-        async move { api::namespace(&name).await }
+        let key = key.get_value();
+        async move { api::namespace(&key).await }
     });
     view! {
         <Loaded resource=found show=move |ns| view! { <Details ns=ns on_change=move || found.refetch() /> }.into_any() />
@@ -51,10 +52,11 @@ fn meaning(visibility: Visibility, team: &str) -> String {
 #[component]
 fn Details(ns: Namespace, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
-    let name = StoredValue::new(ns.name.clone());
+    let key = NamespaceRef::of(&ns.name, &ns.registry);
+    let stored_key = StoredValue::new(key.clone());
     let update = move |change: NamespaceUpdate| {
         spawn_local(async move {
-            match api::update_namespace(&name.get_value(), change).await {
+            match api::update_namespace(&stored_key.get_value(), change).await {
                 Ok(_) => {
                     error.set(None);
                     on_change();
@@ -87,6 +89,7 @@ fn Details(ns: Namespace, on_change: impl Fn() + Copy + Send + Sync + 'static) -
     view! {
         <div class="card">
             <h1 id="namespace-name">{ns.name.clone()}</h1>
+            {key.registry.clone().map(|r| view! { <p class="muted" id="namespace-registry">"In the registry " <strong>{r}</strong></p> })}
             <p>{owner} ". " <span id="namespace-role">{role}</span></p>
             <label for="namespace-visibility">"Visibility"</label>
             {visibility}
@@ -95,10 +98,10 @@ fn Details(ns: Namespace, on_change: impl Fn() + Copy + Send + Sync + 'static) -
             {(ns.may_manage && ns.personal_of.is_none()).then(|| view! { <MoveToTeam current=ns.team.clone() update=update /> })}
             <ErrorNote error=error />
         </div>
-        <Repositories namespace=ns.name.clone() />
-        <Access namespace=ns.name.clone() />
-        {ns.may_manage.then(|| view! { <Webhooks namespace=Some(ns.name.clone()) /> })}
-        {(ns.may_manage && ns.personal_of.is_none() && !ns.global).then(|| view! { <Delete namespace=ns.name.clone() /> })}
+        <Repositories namespace=ns.name.clone() registry=ns.registry.clone() />
+        <Access namespace=key.clone() />
+        {ns.may_manage.then(|| view! { <Webhooks namespace=Some(key.clone()) /> })}
+        {(ns.may_manage && ns.personal_of.is_none() && !ns.global).then(|| view! { <Delete namespace=key.clone() /> })}
     }
 }
 
@@ -176,12 +179,13 @@ fn MoveToTeam(
 
 /// The namespace's repositories, last pushed first, a page at a time.
 #[component]
-fn Repositories(namespace: String) -> impl IntoView {
+fn Repositories(namespace: String, registry: String) -> impl IntoView {
     let page = RwSignal::new(1_u64);
-    let namespace = StoredValue::new(namespace);
+    let namespace = StoredValue::new((namespace, registry));
     let listed = Fetch::new(move || {
         let page = page.get();
-        async move { api::shelf(Shelf::InNamespace, &namespace.get_value(), page).await }
+        let (name, registry) = namespace.get_value();
+        async move { api::shelf(Shelf::InNamespace, &name, Some(&registry), page).await }
     });
     view! {
         <div class="card">
@@ -193,13 +197,17 @@ fn Repositories(namespace: String) -> impl IntoView {
 
 /// What you may do in the namespace, and the rule behind each answer.
 #[component]
-fn Access(namespace: String) -> impl IntoView {
+fn Access(namespace: NamespaceRef) -> impl IntoView {
     // Any repository of the namespace is decided alike.
-    let repository = format!("{namespace}/example");
-    let heading = format!("What you may do with the repositories in {namespace}");
+    let repository = format!("{}/example", namespace.name);
+    let heading = format!(
+        "What you may do with the repositories in {}",
+        namespace.name
+    );
+    let registry = namespace.registry;
     let verdicts = Fetch::new(move || {
-        let repository = repository.clone();
-        async move { api::permissions(&repository, None).await }
+        let (repository, registry) = (repository.clone(), registry.clone());
+        async move { api::permissions(&repository, None, registry.as_deref()).await }
     });
     view! {
         <div class="card" id="namespace-access">
@@ -210,7 +218,7 @@ fn Access(namespace: String) -> impl IntoView {
 
 /// Deleting the namespace, after saying what that does.
 #[component]
-fn Delete(namespace: String) -> impl IntoView {
+fn Delete(namespace: NamespaceRef) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     let name = StoredValue::new(namespace);
@@ -218,7 +226,7 @@ fn Delete(namespace: String) -> impl IntoView {
         let question = format!(
             "Delete the namespace {}? Its description, settings and rules go; \
              it is refused while repositories under it still hold images.",
-            name.get_value()
+            name.get_value().name
         );
         if !window().confirm_with_message(&question).unwrap_or(false) {
             return;

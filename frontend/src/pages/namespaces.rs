@@ -33,16 +33,21 @@ pub fn NamespacesPage() -> impl IntoView {
                             <thead><tr><th>"Namespace"</th><th>"Team"</th><th>"Who may pull"</th></tr></thead>
                             <tbody>
                                 {spaces.into_iter().filter(|n| !n.global).map(|n| {
-                                    let name = n.name.clone();
+                                    let key = api::NamespaceRef::of(&n.name, &n.registry);
+                                    let href = crate::routes::Route::of_namespace(&key).path();
+                                    let shown = match &key.registry {
+                                        Some(registry) => format!("{} ({registry})", n.name),
+                                        None => n.name.clone(),
+                                    };
                                     let current = n.visibility;
                                     let label = format!("Who may pull from {}", n.name);
                                     let visibility = if n.may_manage {
                                         view! {
                                             <select class="visibility" aria-label=label on:change=move |ev| {
                                                 let change = NamespaceUpdate { team: None, visibility: event_target_value(&ev).parse().ok(), description: None };
-                                                let name = name.clone();
+                                                let key = key.clone();
                                                 spawn_local(async move {
-                                                    match api::update_namespace(&name, change).await {
+                                                    match api::update_namespace(&key, change).await {
                                                         Ok(_) => { error.set(None); list.refetch(); }
                                                         Err(e) => error.set(Some(e.message)),
                                                     }
@@ -60,7 +65,7 @@ pub fn NamespacesPage() -> impl IntoView {
                                     };
                                     view! {
                                         <tr data-namespace=n.name.clone()>
-                                            <td><a href=format!("/namespaces/{}", n.name)><strong>{n.name.clone()}</strong></a><br/><span class="muted">{n.description.clone()}</span></td>
+                                            <td><a href=href><strong>{shown}</strong></a><br/><span class="muted">{n.description.clone()}</span></td>
                                             <td>{team}</td>
                                             <td>{visibility}</td>
                                         </tr>

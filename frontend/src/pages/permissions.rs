@@ -18,8 +18,12 @@ pub fn PermissionsPage() -> impl IntoView {
     let check = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         spawn_local(async move {
-            let result =
-                api::permissions(&repository.get_untracked(), Some(&user.get_untracked())).await;
+            let result = api::permissions(
+                &repository.get_untracked(),
+                Some(&user.get_untracked()),
+                None,
+            )
+            .await;
             answer.set(Some(result.map_err(|e| e.message)));
         });
     };

@@ -35,12 +35,7 @@ pub fn RepositoryPage(id: i64) -> impl IntoView {
     let id = move || id;
     let repository = Fetch::new(move || api::repository(id()));
     let images = Fetch::new(move || api::images(id()));
-    let info = Fetch::new(api::info);
     let error = RwSignal::new(None::<String>);
-    let registry = move || match info.get() {
-        Some(Ok(info)) => info.registry,
-        _ => "REGISTRY".to_owned(),
-    };
     // Deletes the tags named, one after the other, and reports the first refusal.
     let delete_tags = move |tags: Vec<String>| {
         spawn_local(async move {
@@ -93,7 +88,7 @@ pub fn RepositoryPage(id: i64) -> impl IntoView {
                         });
                         view! {
                             <h1 id="repository-name">{r.name.clone()}</h1>
-                            <p class="muted">"In namespace " <a id="repository-namespace" href=format!("/namespaces/{}", r.namespace)>{r.namespace.clone()}</a></p>
+                            <p class="muted">"In namespace " <a id="repository-namespace" href=crate::routes::Route::of_namespace(&api::NamespaceRef::of(&r.namespace, &r.registry)).path()>{r.namespace.clone()}</a>{(r.registry != "default").then(|| format!(" of the registry {}", r.registry))}</p>
                             <button id="star" class="small" on:click=toggle>
                                 {if starred { "★ Starred" } else { "☆ Star" }} " · " {r.stars}
                             </button>
@@ -106,11 +101,12 @@ pub fn RepositoryPage(id: i64) -> impl IntoView {
                 })}
                 {move || images.get().map(|result| match result {
                     Ok(list) => {
-                        let (name, may_delete) = repository.get().and_then(|r| r.ok()).map(|r| (r.name, r.may_delete)).unwrap_or_default();
+                        // Pulled from the registry that holds it.
+                        let (pull, may_delete) = repository.get().and_then(|r| r.ok()).map(|r| (format!("{}/{}", r.registry_host, r.name), r.may_delete)).unwrap_or_default();
                         view! {
                             <ImageTable
                                 images=list
-                                pull=format!("{}/{}", registry(), name)
+                                pull=pull
                                 on_delete=may_delete.then_some(on_delete)
                                 selected=may_delete.then_some(selected)
                                 details=format!("/repositories/{}/tags", id())

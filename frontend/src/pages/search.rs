@@ -58,7 +58,7 @@ pub fn SearchPage() -> impl IntoView {
                             <h2>"Namespaces"</h2>
                             <ul id="search-namespaces">
                                 {r.namespaces.into_iter().map(|n| view! {
-                                    <li><strong>{n.name}</strong> " · team " {n.team} " · " {n.visibility.to_string()}</li>
+                                    <li><strong>{n.name}</strong> {(n.registry != "default").then(|| format!(" ({})", n.registry))} " · team " {n.team} " · " {n.visibility.to_string()}</li>
                                 }).collect_view()}
                             </ul>
                         })}

@@ -21,16 +21,18 @@ pub fn TagPage(id: i64, tag: String) -> impl IntoView {
         async move { api::tag_details(id, &tag).await }
     });
     let repository = Fetch::new(move || api::repository(id()));
-    let info = Fetch::new(api::info);
     // `ns/app:tag` once the repository is known, and its `docker pull` line.
     let name = move || match repository.get() {
         Some(Ok(r)) => format!("{}:{}", r.name, tag()),
         _ => tag(),
     };
-    let pull = move || match (repository.get(), info.get()) {
-        (Some(Ok(r)), Some(Ok(i))) => {
-            Some(format!("docker pull {}/{}:{}", i.registry, r.name, tag()))
-        }
+    let pull = move || match repository.get() {
+        Some(Ok(r)) => Some(format!(
+            "docker pull {}/{}:{}",
+            r.registry_host,
+            r.name,
+            tag()
+        )),
         _ => None,
     };
     view! {

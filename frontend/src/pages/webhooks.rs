@@ -54,7 +54,7 @@ fn outcome(d: &WebhookDelivery) -> (String, &'static str) {
 }
 
 #[component]
-pub fn Webhooks(namespace: Option<String>) -> impl IntoView {
+pub fn Webhooks(namespace: Option<api::NamespaceRef>) -> impl IntoView {
     let namespace = StoredValue::new(namespace);
     let hooks = Fetch::new(move || api::webhooks(namespace.get_value()));
     let secret = RwSignal::new(None::<(String, String)>);
@@ -65,7 +65,7 @@ pub fn Webhooks(namespace: Option<String>) -> impl IntoView {
         Some(_) => "Webhooks",
         None => "Global webhooks",
     };
-    let intro = match namespace.get_value() {
+    let intro = match namespace.get_value().map(|ns| ns.name) {
         Some(ns) => format!(
             "Portunus POSTs what happens in {ns} to these URLs, signed with each webhook's secret (README, \"Webhooks\")."
         ),
@@ -108,7 +108,7 @@ pub fn Webhooks(namespace: Option<String>) -> impl IntoView {
 
 #[component]
 fn AddWebhook(
-    namespace: Option<String>,
+    namespace: Option<api::NamespaceRef>,
     on_added: impl Fn(String, String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let namespace = StoredValue::new(namespace);
