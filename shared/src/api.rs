@@ -86,6 +86,27 @@ pub struct ServerInfo {
     pub oidc: Option<String>,
     /// Whether "forgot your password?" works here (mail is configured).
     pub password_reset: bool,
+    /// Every registry people push to, the configured one (`default`) first.
+    #[serde(default)]
+    pub registries: Vec<RegistryName>,
+}
+
+/// A registry as clients know it: its name in Portunus and its host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct RegistryName {
+    pub name: String,
+    /// `host:port`, as used in `docker login` and image names.
+    pub host: String,
+}
+
+/// A namespace named with its registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct NamespaceInRegistry {
+    pub name: String,
+    /// The registry's name (`default` is `[registry]`).
+    pub registry: String,
 }
 
 /// A team: members with roles, owning namespaces.
@@ -101,6 +122,9 @@ pub struct Team {
     pub members: Vec<TeamMember>,
     /// Names of the namespaces the team owns.
     pub namespaces: Vec<String>,
+    /// The same namespaces with the registry each belongs to.
+    #[serde(default)]
+    pub namespaces_in_registries: Vec<NamespaceInRegistry>,
     /// Whether you may change the team, its members and namespaces (its
     /// owners, administrators).
     pub may_manage: bool,

@@ -101,8 +101,10 @@ pub async fn describe_many(
     let namespaces = namespace::Entity::find()
         .filter(namespace::Column::TeamId.is_in(ids))
         .order_by_asc(namespace::Column::Name)
+        .order_by_asc(namespace::Column::RegistryId)
         .all(db)
         .await?;
+    let registries = crate::accounts::namespaces::registry_rows(db).await?;
     let mut out = Vec::with_capacity(found.len());
     for team in found {
         let mut listed = Vec::new();
@@ -129,6 +131,17 @@ pub async fn describe_many(
                 .iter()
                 .filter(|n| n.team_id == team.id)
                 .map(|n| n.name.clone())
+                .collect(),
+            namespaces_in_registries: namespaces
+                .iter()
+                .filter(|n| n.team_id == team.id)
+                .map(|n| api::NamespaceInRegistry {
+                    name: n.name.clone(),
+                    registry: registries
+                        .get(&n.registry_id)
+                        .map(|r| r.name.clone())
+                        .unwrap_or_default(),
+                })
                 .collect(),
             may_manage: rest::may_manage_team(who, role),
         });

@@ -226,7 +226,6 @@ async fn prune_sign_in_guards(state: SharedState) {
 /// Runs catalog syncs as `registry.sync` says.
 async fn scheduled_sync(state: SharedState) {
     use crate::config::SyncStrategy;
-    use sea_orm::{EntityTrait, PaginatorTrait};
     let strategy = state.config.registry.sync;
     let options = crate::ingest::sync::Options {
         delete: strategy == SyncStrategy::UpdateDelete,
@@ -245,17 +244,7 @@ async fn scheduled_sync(state: SharedState) {
     };
     let run_once = match strategy {
         SyncStrategy::Off => return,
-        SyncStrategy::Initial => {
-            let known = crate::db::entities::repository::Entity::find()
-                .count(&state.db)
-                .await
-                .unwrap_or(1);
-            if known > 0 {
-                return;
-            }
-            true
-        }
-        SyncStrategy::OnStart => true,
+        SyncStrategy::Initial | SyncStrategy::OnStart => true,
         SyncStrategy::Update | SyncStrategy::UpdateDelete => false,
     };
     let period = Duration::from_secs(state.config.registry.sync_interval_seconds.max(60));
@@ -266,6 +255,14 @@ async fn scheduled_sync(state: SharedState) {
             // Each registry in turn; one that fails leaves the others synced.
             for served in state.registries.all().iter() {
                 let registry = served.name.as_str();
+                // `initial`: only a registry Portunus knows nothing of yet.
+                if strategy == SyncStrategy::Initial
+                    && crate::catalog::repositories::any_in_registry(&state.db, served.id)
+                        .await
+                        .unwrap_or(true)
+                {
+                    continue;
+                }
                 match crate::ingest::sync::run_recorded(&served.catalog, options, |_| {}).await {
                     Ok(summary) => tracing::info!(registry, ?summary, "catalog sync done"),
                     Err(e) => {

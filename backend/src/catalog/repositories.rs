@@ -28,6 +28,21 @@ pub fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// Whether Portunus records any repository in registry `registry_id`.
+pub async fn any_in_registry(db: &impl ConnectionTrait, registry_id: i64) -> Result<bool> {
+    use sea_orm::sea_query::ExprTrait;
+    let of_registry = sea_orm::sea_query::Query::select()
+        .column(namespace::Column::Id)
+        .from(namespace::Entity)
+        .and_where(sea_orm::sea_query::Expr::col(namespace::Column::RegistryId).eq(registry_id))
+        .to_owned();
+    Ok(repository::Entity::find()
+        .filter(repository::Column::NamespaceId.in_subquery(of_registry))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// The repository row for a registry path, creating it (and its namespace,
 /// when an administrator pushed into a new one) if needed.
 pub async fn ensure(

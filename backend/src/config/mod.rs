@@ -189,8 +189,8 @@ pub struct RegistryConfig {
     /// random secret generated once, kept in the database for every process
     /// on it, and written to `notification-secret` in `data_dir`.
     pub notification_secret: String,
-    /// When to compare Portunus with the registry's catalog: `initial` (once,
-    /// when Portunus knows no repositories), `on-start` (at every start),
+    /// When to compare Portunus with each registry's catalog: `initial` (at
+    /// start, for a registry it knows no repositories of), `on-start` (at every start),
     /// `update` (at start and every `sync_interval_seconds`, never deleting),
     /// `update-delete` (the same, also forgetting what the registry lost), or `off`.
     pub sync: SyncStrategy,

@@ -268,6 +268,29 @@ async fn an_added_registry_has_everyones_namespace_its_tokens_and_its_secret() {
         kit.call(&cast.olivia, "POST", "/api/v1/namespaces", Some(team_ns))
             .await
             .assert_status(201, ctx);
+        // The team names its namespaces with their registries; everyone
+        // learns the registries' hosts from /info.
+        let team = kit
+            .call(&cast.olivia, "GET", "/api/v1/teams/web", None)
+            .await;
+        team.assert_status(200, ctx);
+        assert_eq!(
+            team.json()["namespaces_in_registries"],
+            json!([
+                {"name": "shop", "registry": "europe"},
+                {"name": "web", "registry": "default"},
+            ]),
+            "{ctx}"
+        );
+        let info = kit.call(&As::Nobody, "GET", "/api/v1/info", None).await;
+        assert_eq!(
+            info.json()["registries"],
+            json!([
+                {"name": "default", "host": "127.0.0.1:9"},
+                {"name": "europe", "host": "127.0.0.1:7"},
+            ]),
+            "{ctx}"
+        );
         let refused = kit
             .call(&cast.root, "DELETE", "/api/v1/registries/europe", None)
             .await;

@@ -2,7 +2,8 @@
 //! adds one (refused while nothing answers there, then added without the
 //! check), sees its notification secret once with the command that
 //! configures it, and sees it reachable once that registry runs; a user
-//! finds their personal namespace in it.
+//! finds their personal namespace in it, and a team owner makes a
+//! namespace there.
 
 use portunus_e2e::{PASSWORD, Stack, free_port};
 
@@ -81,5 +82,33 @@ async fn a_registry_is_added_configured_and_shown_reachable() {
         "In the registry europe"
     );
     page.text_of("#namespace-access").await;
+
+    // A team's owner chooses the registry of a new namespace.
+    // (A blocking client: off the browser's runtime.)
+    tokio::task::block_in_place(|| {
+        portunus_e2e::Api::sign_in(&stack, "alice").call(
+            "POST",
+            "/teams",
+            Some(serde_json::json!({"name": "acme"})),
+        )
+    });
+    page.client
+        .goto(&format!("{}/teams/acme", stack.portunus_url()))
+        .await
+        .expect("open the team");
+    page.fill("#namespace-name", "acme").await;
+    page.wait_for("#namespace-registry")
+        .await
+        .select_by_value("europe")
+        .await
+        .expect("choose the registry");
+    page.click("#create-namespace button[type='submit']").await;
+    assert_eq!(page.text_of("#team-namespaces").await, "acme (europe)");
+    page.click("#team-namespaces a").await;
+    assert_eq!(
+        page.text_of("#namespace-registry").await,
+        "In the registry europe"
+    );
+    assert_eq!(page.text_of("#namespace-name").await, "acme");
     page.client.close().await.expect("close the browser");
 }

@@ -198,14 +198,22 @@ fn Namespaces(
     let team_name = StoredValue::new(team.name.clone());
     let name = RwSignal::new(String::new());
     let visibility = RwSignal::new("private".to_owned());
+    let registry = RwSignal::new(String::new());
+    // With several registries, the new namespace's is chosen.
+    let info = crate::fetch::Fetch::new(api::info);
+    let registries = move || match info.get() {
+        Some(Ok(info)) if info.registries.len() > 1 => info.registries,
+        _ => Vec::new(),
+    };
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let chosen = registry.get();
         let new = NewNamespace {
             name: name.get(),
             team: team_name.get_value(),
             visibility: visibility.get().parse().ok(),
             description: None,
-            registry: None,
+            registry: (!chosen.is_empty()).then_some(chosen),
         };
         spawn_local(async move {
             report(api::create_namespace(new).await.map(|_| ()));
@@ -214,12 +222,20 @@ fn Namespaces(
     };
     view! {
         <h2>"Namespaces"</h2>
-        {if team.namespaces.is_empty() {
+        {if team.namespaces_in_registries.is_empty() {
             view! { <p class="muted">"This team owns no namespace yet."</p> }.into_any()
         } else {
             view! {
                 <ul id="team-namespaces">
-                    {team.namespaces.into_iter().map(|n| view! { <li><a href=format!("/namespaces/{n}")>{n.clone()}</a></li> }).collect_view()}
+                    {team.namespaces_in_registries.into_iter().map(|n| {
+                        let key = api::NamespaceRef::of(&n.name, &n.registry);
+                        let href = crate::routes::Route::of_namespace(&key).path();
+                        let shown = match key.registry {
+                            Some(registry) => format!("{} ({registry})", n.name),
+                            None => n.name,
+                        };
+                        view! { <li><a href=href>{shown}</a></li> }
+                    }).collect_view()}
                 </ul>
             }.into_any()
         }}
@@ -230,6 +246,17 @@ fn Namespaces(
                 <select id="namespace-visibility" aria-label="Who may pull from the new namespace" bind:value=visibility>
                     {choices::<Visibility>(None)}
                 </select>
+                {move || {
+                    let all = registries();
+                    (!all.is_empty()).then(|| view! {
+                        <select id="namespace-registry" aria-label="The registry it belongs to" bind:value=registry>
+                            {all.into_iter().map(|r| {
+                                let value = if r.name == "default" { String::new() } else { r.name.clone() };
+                                view! { <option value=value>{format!("in {} ({})", r.name, r.host)}</option> }
+                            }).collect_view()}
+                        </select>
+                    })
+                }}
                 <button type="submit">"Create namespace"</button>
             </form>
         })}

@@ -3,7 +3,7 @@
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::payload::Json;
-use portunus_shared::api::ServerInfo;
+use portunus_shared::api::{RegistryName, ServerInfo};
 
 use super::ApiTags;
 use crate::http::state::SharedState;
@@ -25,6 +25,15 @@ impl InfoApi {
             ldap: state.ldap.is_some(),
             oidc: state.oidc.as_ref().map(|o| o.settings().name.clone()),
             password_reset: state.mailer.is_some(),
+            registries: state
+                .registries
+                .all()
+                .iter()
+                .map(|r| RegistryName {
+                    name: r.name.clone(),
+                    host: r.host(),
+                })
+                .collect(),
         })
     }
 }
