@@ -627,6 +627,9 @@ pub struct RegistryEvent {
     pub id: i64,
     /// The registry's own event id.
     pub event_id: String,
+    /// The registry that sent it, by name.
+    #[serde(default)]
+    pub registry: String,
     pub action: String,
     pub repository: Option<String>,
     pub tag: Option<String>,

@@ -47,6 +47,7 @@ pub async fn page(
     };
     let paginator = query.paginate(db, paging.per_page);
     let total = paginator.num_items().await?;
+    let registries = crate::accounts::namespaces::registry_rows(db).await?;
     let items = paginator
         .fetch_page(paging.page - 1)
         .await?
@@ -56,6 +57,11 @@ pub async fn page(
             api::RegistryEvent {
                 id: e.id,
                 event_id: e.event_id,
+                registry: e
+                    .registry_id
+                    .and_then(|id| registries.get(&id))
+                    .map(|r| r.name.clone())
+                    .unwrap_or_default(),
                 action: e.action,
                 repository: field(&payload, &["target", "repository"]),
                 tag: field(&payload, &["target", "tag"]),

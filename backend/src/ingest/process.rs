@@ -36,6 +36,9 @@ const IDLE_WAIT: Duration = Duration::from_secs(2);
 /// How long after the first new event the batch is read.
 const SETTLE: Duration = Duration::from_millis(25);
 const RETRY_WAIT: Duration = Duration::from_secs(5);
+/// How often held events are looked at again (their registry may have
+/// learned their host meanwhile).
+const RELEASE_EVERY: Duration = Duration::from_secs(30);
 /// How long the lease lasts unless renewed.
 const LEASE: Duration = Duration::from_secs(20);
 /// How old the lease may get before a batch renews it (well before it ends,
@@ -46,21 +49,17 @@ const RENEW_AFTER: Duration = Duration::from_secs(5);
 /// endpoint stored some, and every few seconds in any case (restart-safe:
 /// whatever was stored but not processed is picked up).
 pub async fn run(registries: std::sync::Arc<Registries>, events: std::sync::Arc<Events>) {
-    for served in registries.all().iter() {
-        match release_held(served).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(
-                events = n,
-                registry = %served.name,
-                "registry events held for an unknown host are released: the host is now configured"
-            ),
-            Err(e) => tracing::warn!(error = %e, "cannot release held registry events"),
-        }
-    }
     let db = registries.configured().catalog.db.clone();
     let holder = leases::holder_id();
     let mut renewed: Option<Instant> = None;
+    let mut released: Option<Instant> = None;
     loop {
+        // A host added to a registry (in the file, or through the API for
+        // an added one) lets what it held through, without a restart.
+        if released.is_none_or(|at| at.elapsed() >= RELEASE_EVERY) {
+            released = Some(Instant::now());
+            release_all_held(&registries).await;
+        }
         // A lease held for a while yet costs no write to renew.
         if renewed.is_none_or(|at| at.elapsed() >= RENEW_AFTER) {
             match leases::acquire(&db, leases::names::EVENTS, &holder, LEASE, Utc::now()).await {
@@ -94,6 +93,22 @@ pub async fn run(registries: std::sync::Arc<Registries>, events: std::sync::Arc<
                 tracing::warn!(error = %e, "registry events wait: will retry");
                 tokio::time::sleep(RETRY_WAIT).await;
             }
+        }
+    }
+}
+
+/// Makes the held events of every registry whose host it is now known by
+/// wait for processing again.
+async fn release_all_held(registries: &Registries) {
+    for served in registries.all().iter() {
+        match release_held(served).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                events = n,
+                registry = %served.name,
+                "registry events held for an unknown host are released: the host is now configured"
+            ),
+            Err(e) => tracing::warn!(error = %e, "cannot release held registry events"),
         }
     }
 }
@@ -500,7 +515,7 @@ fn count(counted: &Counted, event: &registry_event::Model, step: &Step) {
                 %host,
                 known = ?counted.names,
                 "registry event held: it names a registry host Portunus does not know and the registry does not confirm it; \
-                 if clients reach the registry by that name, add it to registry.hostnames and restart"
+                 if clients reach the registry by that name, add it to its host names (registry.hostnames, or PATCH /api/v1/registries/NAME for an added one)"
             );
             Counters::add(&counters.events_held, 1);
         }

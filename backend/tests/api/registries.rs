@@ -232,6 +232,20 @@ async fn an_added_registry_has_everyones_namespace_its_tokens_and_its_secret() {
             .expect("event")
             .expect("stored");
         assert_eq!(stored.registry_id, Some(europe_id), "{ctx}");
+        let listed = kit
+            .call(&cast.root, "GET", "/api/v1/registry/events?state=all", None)
+            .await;
+        listed.assert_status(200, ctx);
+        let senders: Vec<(String, String)> = listed.json()["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|e| {
+                let text = |key: &str| e[key].as_str().unwrap_or_default().to_owned();
+                (text("event_id"), text("registry"))
+            })
+            .collect();
+        assert_eq!(senders, [("eu-1".to_owned(), "europe".to_owned())], "{ctx}");
 
         // A new secret replaces the old one at once.
         let renewed = kit

@@ -26,7 +26,7 @@ pub fn RegistryEventsPage() -> impl IntoView {
         <RegistryCard />
         <div class="card">
             <h1>"Registry events"</h1>
-            <p class="muted">"Every notification is stored before the registry is answered. Pending ones wait to be applied; failed ones could not be; held ones name a registry host that is not one of registry.url's or registry.hostnames."</p>
+            <p class="muted">"Every notification is stored before the registry is answered. Pending ones wait to be applied; failed ones could not be; held ones name a host that is not one of their registry's names."</p>
             <select id="event-state" aria-label="Events in this state" bind:value=state>
                 {choices::<EventState>(None)}
             </select>
@@ -35,7 +35,7 @@ pub fn RegistryEventsPage() -> impl IntoView {
                     p => view! {
                         <p class="muted">{format!("{} in all, newest first", p.total)}</p>
                         <table id="event-list">
-                            <thead><tr><th>"Received"</th><th>"What"</th><th>"By"</th><th>"Outcome"</th></tr></thead>
+                            <thead><tr><th>"Received"</th><th>"Registry"</th><th>"What"</th><th>"By"</th><th>"Outcome"</th></tr></thead>
                             <tbody>
                                 {p.items.into_iter().map(|e| {
                                     let what = format!(
@@ -45,7 +45,7 @@ pub fn RegistryEventsPage() -> impl IntoView {
                                         e.tag.map(|t| format!(":{t}")).unwrap_or_default()
                                     );
                                     let outcome = match (&e.held_host, &e.error, &e.processed_at) {
-                                        (Some(host), _, _) => format!("held: host {host} is unknown; add it to registry.hostnames and restart"),
+                                        (Some(host), _, _) => format!("held: host {host} is unknown; add it to the registry's host names (registry.hostnames, or the Registries page)"),
                                         (_, Some(error), _) => format!("not applied: {error}"),
                                         (_, None, Some(at)) => format!("applied {at}"),
                                         _ => "waiting".to_owned(),
@@ -53,6 +53,7 @@ pub fn RegistryEventsPage() -> impl IntoView {
                                     view! {
                                         <tr data-event=e.event_id.clone()>
                                             <td><When at=e.received_at /></td>
+                                            <td>{e.registry.clone()}</td>
                                             <td><code>{what}</code></td>
                                             <td>{e.actor.unwrap_or_default()}</td>
                                             <td>{outcome}</td>
