@@ -38,7 +38,8 @@ enum Command {
     User(user::UserCommand),
     /// Print a Docker Distribution config.yml that trusts this Portunus.
     RegistryConfig {
-        /// Where the registry stores images (default: DATA_DIR/registry).
+        /// Where the registry stores images (default: DATA_DIR/registry, or
+        /// DATA_DIR/registries/NAME/registry with --registry).
         #[arg(long)]
         storage_dir: Option<PathBuf>,
         /// The registry's major version: 2 (Debian's docker-registry,
