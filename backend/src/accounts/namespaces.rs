@@ -96,17 +96,6 @@ pub async fn describe(
         .ok_or_else(|| Error::Internal(format!("namespace {} vanished", ns.id)))
 }
 
-/// Every registry row by id: a handful, read whole to name the registry
-/// of what is listed.
-pub async fn registry_rows(db: &impl ConnectionTrait) -> Result<HashMap<i64, registry::Model>> {
-    Ok(registry::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect())
-}
-
 /// The wire form of several namespaces as `who` sees them: four queries,
 /// not four per namespace.
 pub async fn describe_many(
@@ -128,7 +117,7 @@ pub async fn describe_many(
         .map(|t| (t.id, t.name))
         .collect();
     let people = people_of(db, found.iter().filter_map(|n| n.personal_user_id)).await?;
-    let registries = registry_rows(db).await?;
+    let registries = registry::all_by_id(db).await?;
     found
         .iter()
         .map(|ns| {

@@ -104,7 +104,7 @@ pub async fn describe_many(
         .order_by_asc(namespace::Column::RegistryId)
         .all(db)
         .await?;
-    let registries = crate::accounts::namespaces::registry_rows(db).await?;
+    let registries = crate::db::entities::registry::all_by_id(db).await?;
     let mut out = Vec::with_capacity(found.len());
     for team in found {
         let mut listed = Vec::new();

@@ -296,21 +296,61 @@ async fn create_personal_namespace(
         .await?;
     let namespaces = registries
         .into_iter()
-        .map(|registry_id| namespace::ActiveModel {
-            registry_id: Set(registry_id),
-            name: Set(name.clone()),
-            team_id: Set(team.id),
-            visibility: Set(Visibility::Private.as_str().into()),
-            description: Set(String::new()),
-            global: Set(false),
-            personal_user_id: Set(Some(user.id)),
-            created_at: Set(now),
-            ..Default::default()
-        });
+        .map(|registry_id| personal_namespace_row(registry_id, &name, team.id, user.id, now));
     namespace::Entity::insert_many(namespaces)
         .exec_without_returning(db)
         .await?;
     Ok(name)
+}
+
+/// The private personal namespace `name` of `user_id`, owned by their
+/// personal team `team_id`, in registry `registry_id`.
+fn personal_namespace_row(
+    registry_id: i64,
+    name: &str,
+    team_id: i64,
+    user_id: i64,
+    now: chrono::DateTime<Utc>,
+) -> namespace::ActiveModel {
+    namespace::ActiveModel {
+        registry_id: Set(registry_id),
+        name: Set(name.to_owned()),
+        team_id: Set(team_id),
+        visibility: Set(Visibility::Private.as_str().into()),
+        description: Set(String::new()),
+        global: Set(false),
+        personal_user_id: Set(Some(user_id)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Gives every account of registry `from` its personal namespace in
+/// registry `to` (a new one); returns how many.
+pub(crate) async fn copy_personal_namespaces(
+    db: &impl ConnectionTrait,
+    from: i64,
+    to: i64,
+) -> Result<u64> {
+    let personal = namespace::Entity::find()
+        .filter(namespace::Column::RegistryId.eq(from))
+        .filter(namespace::Column::PersonalUserId.is_not_null())
+        .all(db)
+        .await?;
+    let now = Utc::now();
+    // In slices, well under every database's limit of bound values.
+    for chunk in personal.chunks(500) {
+        let rows = chunk.iter().filter_map(|ns| {
+            let user_id = ns.personal_user_id?;
+            Some(personal_namespace_row(
+                to, &ns.name, ns.team_id, user_id, now,
+            ))
+        });
+        namespace::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(personal.len() as u64)
 }
 
 pub(crate) fn normalise_email(email: Option<String>) -> Result<Option<String>> {

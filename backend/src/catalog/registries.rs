@@ -1,5 +1,5 @@
 //! The registries this process serves: the configured one (`[registry]`,
-//! row `default`) and those administrators added (`registry_rows`). Each
+//! row `default`) and those administrators added (`registry_admin`). Each
 //! comes with the client that reaches it and the token settings its tokens
 //! carry (its own service name). The set is read from the database at
 //! start, again after this process changes a row, every few seconds
@@ -37,6 +37,8 @@ pub struct Served {
     /// The configured registry (`[registry]`), which the API cannot change.
     pub configured: bool,
     notification_secret: String,
+    /// `Bearer SECRET`, as the registry sends it (empty: accepts nothing).
+    notification_header: String,
     /// Its rows in the database and its client.
     pub catalog: Catalog,
     /// Token settings with its service name, for what Portunus signs for it.
@@ -58,11 +60,8 @@ impl Served {
 
     /// Whether an `Authorization` header carries its notification secret.
     pub fn sent_notification(&self, authorization: &[u8]) -> bool {
-        if self.notification_secret.is_empty() {
-            return false;
-        }
-        let expected = format!("Bearer {}", self.notification_secret);
-        crate::crypto::secrets::same(authorization, expected.as_bytes())
+        !self.notification_header.is_empty()
+            && crate::crypto::secrets::same(authorization, self.notification_header.as_bytes())
     }
 
     /// Its notification secret, for the registry's configuration file.
@@ -344,6 +343,10 @@ impl Makings {
             url: row.url,
             hostnames,
             configured,
+            notification_header: match notification_secret.is_empty() {
+                true => String::new(),
+                false => format!("Bearer {notification_secret}"),
+            },
             notification_secret,
             catalog: Catalog {
                 db: self.db.clone(),

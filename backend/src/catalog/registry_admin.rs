@@ -14,7 +14,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
 
-use crate::accounts::namespaces;
+use crate::accounts::{namespaces, users};
 use crate::audit::{self, Actor, Target};
 use crate::authz::{Subject, rest};
 use crate::catalog::registries::{Registries, Served};
@@ -100,7 +100,8 @@ pub async fn create(
     .await
     .map_err(|e| taken_or(e, &new.name))?;
     namespaces::ensure_global(&txn, row.id).await?;
-    let personal = give_everyone_a_namespace(&txn, registries.configured().id, row.id).await?;
+    let personal =
+        users::copy_personal_namespaces(&txn, registries.configured().id, row.id).await?;
     let params = serde_json::json!({
         "url": url, "service": service, "hostnames": hostnames, "personal_namespaces": personal,
     });
@@ -322,36 +323,6 @@ async fn changeable(registries: &Registries, name: &str) -> Result<std::sync::Ar
         )));
     }
     Ok(served)
-}
-
-/// Copies every personal namespace of registry `from` into registry `to`
-/// (same name, same personal team, private); returns how many.
-async fn give_everyone_a_namespace(db: &impl ConnectionTrait, from: i64, to: i64) -> Result<u64> {
-    let personal = namespace::Entity::find()
-        .filter(namespace::Column::RegistryId.eq(from))
-        .filter(namespace::Column::PersonalUserId.is_not_null())
-        .all(db)
-        .await?;
-    let count = personal.len() as u64;
-    let now = Utc::now();
-    // In slices, well under every database's limit of bound values.
-    for chunk in personal.chunks(500) {
-        let rows = chunk.iter().map(|ns| namespace::ActiveModel {
-            registry_id: Set(to),
-            name: Set(ns.name.clone()),
-            team_id: Set(ns.team_id),
-            visibility: Set(portunus_shared::domain::Visibility::Private.as_str().into()),
-            description: Set(String::new()),
-            global: Set(false),
-            personal_user_id: Set(ns.personal_user_id),
-            created_at: Set(now),
-            ..Default::default()
-        });
-        namespace::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(count)
 }
 
 fn check_name(name: &str) -> Result<()> {

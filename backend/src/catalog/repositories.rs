@@ -398,7 +398,7 @@ pub async fn summarize_many(
         None => HashMap::new(),
     };
     // A handful of rows: the name and host of each registry.
-    let registries = crate::accounts::namespaces::registry_rows(db).await?;
+    let registries = crate::db::entities::registry::all_by_id(db).await?;
     let mut out = Vec::with_capacity(found.len());
     for (ns, repo) in found {
         let (registry, registry_host) = registries

@@ -47,7 +47,7 @@ pub async fn page(
     };
     let paginator = query.paginate(db, paging.per_page);
     let total = paginator.num_items().await?;
-    let registries = crate::accounts::namespaces::registry_rows(db).await?;
+    let registries = crate::db::entities::registry::all_by_id(db).await?;
     let items = paginator
         .fetch_page(paging.page - 1)
         .await?

@@ -528,7 +528,7 @@ fn count(counted: &Counted, event: &registry_event::Model, step: &Step) {
 /// the others (another process applied it, or its effect is refused).
 async fn write_together(
     catalog: &Catalog,
-    events: &Counted<'_>,
+    counted: &Counted<'_>,
     steps: &[(registry_event::Model, Step)],
 ) -> Result<bool> {
     let txn = crate::db::begin_write(&catalog.db).await?;
@@ -579,7 +579,7 @@ async fn write_together(
     }
     txn.commit().await?;
     for (event, step) in steps {
-        count(events, event, step);
+        count(counted, event, step);
     }
     Ok(true)
 }
@@ -588,7 +588,7 @@ async fn write_together(
 /// (nothing to gain from retrying it) leaves the event marked with why.
 async fn write_alone(
     catalog: &Catalog,
-    events: &Counted<'_>,
+    counted: &Counted<'_>,
     event: &registry_event::Model,
     step: &Step,
 ) -> Result<()> {
@@ -596,7 +596,7 @@ async fn write_alone(
     let failed = match write(&txn, catalog.registry_id, event, step).await {
         Ok(()) => {
             txn.commit().await?;
-            count(events, event, step);
+            count(counted, event, step);
             return Ok(());
         }
         // Another process applied it meanwhile; what this one did is undone.
@@ -609,7 +609,7 @@ async fn write_alone(
     match write(&txn, catalog.registry_id, event, &failed).await {
         Ok(()) => {
             txn.commit().await?;
-            count(events, event, &failed);
+            count(counted, event, &failed);
             Ok(())
         }
         Err(Failure::AlreadyApplied) => Ok(()),

@@ -34,3 +34,16 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Every registry row by id: a handful, read whole to name the registry
+/// of what is listed.
+pub async fn all_by_id(
+    db: &impl ConnectionTrait,
+) -> Result<std::collections::HashMap<i64, Model>, DbErr> {
+    Ok(Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect())
+}
