@@ -113,6 +113,22 @@ pub async fn init(config: Config) -> Result<SharedState> {
     }))
 }
 
+/// Applies the migrations the database lacks, as a start would but without
+/// serving (`portunus migrate`), calling `on_step` after each; answers
+/// their names.
+pub async fn migrate(
+    config: &Config,
+    on_step: &mut (dyn FnMut(&db::migrate::Step) + Send),
+) -> Result<Vec<String>> {
+    keep_private(&config.data_dir)?;
+    let (db, applied) = db::connect_and_migrate(&config.database_url(), on_step).await?;
+    db.close().await?;
+    if config.database_url.is_empty() {
+        keep_private(&config.data_dir)?;
+    }
+    Ok(applied)
+}
+
 /// For commands that sign or configure without serving (`portunus
 /// registry-config`, `portunus registry ...`): the key and secrets every
 /// process on the configured database uses, in `data_dir`.

@@ -4,6 +4,7 @@
 
 mod input;
 mod ldap;
+mod migrate;
 mod registry;
 mod user;
 
@@ -33,6 +34,13 @@ struct Cli {
 enum Command {
     /// Run the server: REST API, registry token endpoint, notifications and web UI.
     Serve,
+    /// Apply the database migrations this release brings (every start does
+    /// it too), so that an upgrade can happen before the servers start.
+    Migrate {
+        /// Only say which migrations would run; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Manage user accounts.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -133,6 +141,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
     match cli.command {
         Command::Openapi => Ok(()),
+        Command::Migrate { dry_run } => migrate::run(config, dry_run).await,
         Command::Registry(command) => registry::run(config, command).await,
         Command::Ldap(command) => ldap::run(config, command).await,
         Command::ImportPortus { from, dry_run } => {

@@ -5,9 +5,11 @@ pub mod entities;
 pub mod epoch;
 pub mod filters;
 pub mod leases;
+pub mod migrate;
 pub mod paging;
 pub mod people;
 
+pub use migrate::{SchemaState, schema_state};
 pub use paging::Paging;
 
 use portunus_migrations::{Migrator, MigratorTrait};
@@ -16,8 +18,21 @@ use sea_orm::{
     DatabaseTransaction, DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
 };
 
-/// Connects to `url` and brings the schema up to date.
+/// Connects to `url` and brings the schema up to date, saying each
+/// migration it applies in the log.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    // Boxed: the migrations' futures are deep, and every caller's would
+    // carry them.
+    let (db, _) = Box::pin(connect_and_migrate(url, &mut migrate::log_step)).await?;
+    Ok(db)
+}
+
+/// [`connect`], calling `on_step` after each migration applied; also
+/// answers their names.
+pub async fn connect_and_migrate(
+    url: &str,
+    on_step: &mut (dyn FnMut(&migrate::Step) + Send),
+) -> Result<(DatabaseConnection, Vec<String>), DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options.sqlx_logging(false);
     if url.starts_with("sqlite:") {
@@ -32,21 +47,21 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         });
     }
     // Several processes starting at once (replicas, or `portunus user ...`
-    // beside a starting server) must not migrate side by side.
+    // beside a starting server) must not migrate side by side: a session
+    // is one process's at a time.
     let memory = url.contains(":memory:") || url.contains("mode=memory");
+    let mut applied = Vec::new();
     if url.starts_with("sqlite:") && !memory {
-        while_busy(|| migrate_sqlite(url)).await?;
+        let session = while_busy(|| migrate::Session::begin(url)).await?;
+        applied = session.run(on_step).await?;
     }
     let db = while_busy(|| Database::connect(options.clone())).await?;
     if db.get_database_backend() == DatabaseBackend::Postgres {
-        let txn = db.begin().await?;
-        serialize(&txn, locks::MIGRATIONS).await?;
-        Migrator::up(&txn, None).await?;
-        txn.commit().await?;
+        applied = migrate::Session::on(&db).await?.run(on_step).await?;
     } else if memory {
         Migrator::up(&db, None).await?;
     }
-    Ok(db)
+    Ok((db, applied))
 }
 
 /// Runs `attempt` again while SQLite answers "database is locked" without
@@ -67,96 +82,6 @@ where
         }
     }
     attempt().await
-}
-
-/// Migrates a SQLite file inside one `BEGIN IMMEDIATE` transaction on a
-/// connection of its own: the write lock is taken before the schema is
-/// read, so a second process waits for the first and then finds nothing
-/// pending, where two plain runs would both create the same tables.
-/// Foreign keys are off while it runs, as SQLite's way of changing a
-/// table (copy, drop, rename) needs: dropping a table would otherwise
-/// delete what refers to it. They are checked before the commit.
-async fn migrate_sqlite(url: &str) -> Result<(), DbErr> {
-    let mut options = ConnectOptions::new(url.to_owned());
-    options
-        .sqlx_logging(false)
-        .max_connections(1)
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .busy_timeout(std::time::Duration::from_secs(120))
-                .foreign_keys(false)
-        });
-    let conn = Database::connect(options).await?;
-    conn.execute_unprepared("BEGIN IMMEDIATE").await?;
-    let result = match Migrator::up(&conn, None).await {
-        Ok(()) => foreign_keys_hold(&conn).await,
-        failed => failed,
-    };
-    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-    conn.execute_unprepared(end).await?;
-    conn.close().await?;
-    result
-}
-
-/// Refuses when a row refers to one that does not exist.
-async fn foreign_keys_hold(conn: &DatabaseConnection) -> Result<(), DbErr> {
-    let broken = conn
-        .query_all_raw(Statement::from_string(
-            DatabaseBackend::Sqlite,
-            "PRAGMA foreign_key_check",
-        ))
-        .await?;
-    match broken.first() {
-        None => Ok(()),
-        Some(row) => Err(DbErr::Migration(format!(
-            "the migrated database has {} row(s) referring to rows that do not exist (first in table {:?}); nothing was changed",
-            broken.len(),
-            row.try_get_by_index::<String>(0).unwrap_or_default()
-        ))),
-    }
-}
-
-/// How the database's schema compares with this build's migrations.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SchemaState {
-    /// Migrations this build knows that the database has not had.
-    pub pending: Vec<String>,
-    /// Migrations the database has had that this build does not know: a
-    /// newer Portunus migrated it.
-    pub unknown: Vec<String>,
-}
-
-/// Reads which migrations the database has had (creates nothing).
-pub async fn schema_state(db: &DatabaseConnection) -> Result<SchemaState, DbErr> {
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT version FROM seaql_migrations",
-        ))
-        .await?;
-    let applied = rows
-        .iter()
-        .map(|row| row.try_get::<String>("", "version"))
-        .collect::<Result<std::collections::HashSet<_>, _>>()?;
-    let known: Vec<String> = Migrator::migrations()
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect();
-    Ok(SchemaState {
-        pending: known
-            .iter()
-            .filter(|name| !applied.contains(*name))
-            .cloned()
-            .collect(),
-        unknown: {
-            let mut unknown: Vec<String> = applied
-                .into_iter()
-                .filter(|name| !known.contains(name))
-                .collect();
-            unknown.sort();
-            unknown
-        },
-    })
 }
 
 /// What a SQLite database needs now and then, for as long as the server
@@ -470,7 +395,7 @@ mod migration_tests {
     /// Applies the migrations before `name`, runs `before` on that schema,
     /// then applies the rest.
     async fn across(name: &str, before: &str) -> DatabaseConnection {
-        // As `migrate_sqlite` runs them: foreign keys off.
+        // As a migration session runs them: foreign keys off.
         let mut options = ConnectOptions::new("sqlite::memory:");
         options.map_sqlx_sqlite_opts(|o| o.foreign_keys(false));
         let db = Database::connect(options).await.expect("connect");

@@ -24,6 +24,7 @@ mod retention;
 mod scoped;
 mod session;
 mod token;
+mod upgrade;
 mod users;
 mod visibility;
 mod webhooks;
