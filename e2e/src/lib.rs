@@ -92,6 +92,24 @@ pub fn portunus_bin() -> PathBuf {
     bin
 }
 
+/// The `portunus` binary of the release of 2026-11-22 (or of `commit`),
+/// built once from this repository's history by `scripts/previous-release`
+/// (`scripts/install-tools test` builds it ahead); `None` after a loud skip
+/// message when it cannot be built outside CI.
+pub fn previous_release(commit: Option<&str>) -> Option<PathBuf> {
+    let mut command = Command::new(workspace_root().join("scripts/previous-release"));
+    command.args(commit).stderr(Stdio::inherit());
+    let output = command.output().expect("run scripts/previous-release");
+    if !output.status.success() {
+        let message = "scripts/previous-release could not build the earlier release (see above)";
+        assert!(!in_ci(), "{message}");
+        eprintln!("\n!!! SKIPPED: {message} !!!\n");
+        return None;
+    }
+    let path = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    Some(PathBuf::from(path))
+}
+
 /// A running registry and Portunus, stopped when dropped.
 pub struct Stack {
     pub dir: tempfile::TempDir,
@@ -99,14 +117,24 @@ pub struct Stack {
     pub portunus_port: u16,
     /// Extra `PORTUNUS_*` settings given to every `portunus` command.
     env: Vec<(String, String)>,
+    /// The `portunus` binary its commands run: this build's, or an
+    /// earlier release's ([`Stack::start_release`]).
+    bin: PathBuf,
     children: Vec<Child>,
 }
 
 impl Stack {
     /// Starts both; `extra_env` adds Portunus settings (`PORTUNUS_*`).
     pub fn start(extra_env: &[(&str, &str)]) -> Stack {
+        Stack::start_release(portunus_bin(), extra_env)
+    }
+
+    /// [`Stack::start`] with the `portunus` binary `bin` (an earlier
+    /// release's, from [`previous_release`]).
+    pub fn start_release(bin: PathBuf, extra_env: &[(&str, &str)]) -> Stack {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut stack = Stack {
+            bin,
             registry_port: free_port(),
             portunus_port: free_port(),
             dir,
@@ -178,6 +206,12 @@ impl Stack {
         }
     }
 
+    /// Makes the `portunus` commands that follow run `bin` (a restart
+    /// starts it), as an upgrade replaces the binary.
+    pub fn replace_binary(&mut self, bin: PathBuf) {
+        self.bin = bin;
+    }
+
     /// Starts Portunus again on the same port and data.
     pub fn restart_portunus(&mut self) {
         let mut portunus = self.portunus();
@@ -243,7 +277,7 @@ impl Stack {
 
     /// A `portunus` command with this stack's configuration.
     pub fn portunus(&self) -> Command {
-        let mut command = Command::new(portunus_bin());
+        let mut command = Command::new(&self.bin);
         command
             .env("PORTUNUS_DATA_DIR", self.path("data"))
             .env(
@@ -698,10 +732,20 @@ pub fn registry_token(stack: &Stack, user: &str, scopes: &[&str]) -> String {
 
 /// [`registry_token`] from the Portunus process at `portunus_url`.
 pub fn registry_token_from(portunus_url: &str, user: &str, scopes: &[&str]) -> String {
+    registry_token_with(portunus_url, user, PASSWORD, scopes)
+}
+
+/// [`registry_token_from`] with `password` (or an application token).
+pub fn registry_token_with(
+    portunus_url: &str,
+    user: &str,
+    password: &str,
+    scopes: &[&str],
+) -> String {
     let query: String = scopes.iter().map(|s| format!("&scope={s}")).collect();
     let answer: serde_json::Value = reqwest::blocking::Client::new()
         .get(format!("{portunus_url}/v2/token?service=registry{query}"))
-        .basic_auth(user, Some(PASSWORD))
+        .basic_auth(user, Some(password))
         .send()
         .and_then(|r| r.json())
         .expect("token");

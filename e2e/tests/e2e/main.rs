@@ -25,5 +25,6 @@ mod replicas;
 mod schemathesis;
 mod setup;
 mod sync;
+mod upgrade;
 mod vacancy;
 mod webhooks;
