@@ -315,9 +315,15 @@ impl Stack {
 
     /// Creates a user through the CLI, the password on standard input.
     pub fn create_user(&self, name: &str) -> String {
+        self.create_user_with(name, &[])
+    }
+
+    /// [`Stack::create_user`] with more arguments (`--local`, `--admin`).
+    pub fn create_user_with(&self, name: &str, extra: &[&str]) -> String {
         let mut child = self
             .portunus()
             .args(["user", "create", name])
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -473,6 +479,8 @@ impl Run {
         self
     }
 
+    /// Asserts that the client failed because it was refused (its output
+    /// says so), not for another reason (a network error, a missing image).
     #[track_caller]
     pub fn assert_refused(&self) -> &Self {
         assert!(
@@ -481,9 +489,50 @@ impl Run {
             self.command,
             self.text()
         );
+        self.assert_failed_saying(REFUSAL_WORDS)
+    }
+
+    /// Asserts that the client failed because what it asked for is not
+    /// there (deleted, erased), not because it was refused.
+    #[track_caller]
+    pub fn assert_missing(&self) -> &Self {
+        self.assert_failed_saying(&["manifest unknown", "not found"])
+    }
+
+    /// Asserts that the client failed and its output says one of `words`
+    /// (in lower case).
+    #[track_caller]
+    pub fn assert_failed_saying(&self, words: &[&str]) -> &Self {
+        assert!(
+            !self.ok(),
+            "`{}` should have failed:\n{}",
+            self.command,
+            self.text()
+        );
+        let said = self.text().to_lowercase();
+        assert!(
+            words.iter().any(|word| said.contains(word)),
+            "`{}` failed, but saying none of {words:?}:\n{}",
+            self.command,
+            self.text()
+        );
         self
     }
 }
+
+/// What registry clients (docker, podman, skopeo, ctr) say when the
+/// registry or the token endpoint refuses them, in lower case.
+const REFUSAL_WORDS: &[&str] = &[
+    "unauthorized",
+    "denied",
+    "requested access",
+    "invalid username/password",
+    "authentication required",
+    "insufficient_scope",
+    "401",
+    "403",
+    "forbidden",
+];
 
 /// Runs `program args...` with extra environment, capturing its output.
 pub fn run(program: &str, args: &[&str], env: &[(&str, &Path)], stdin: Option<&str>) -> Run {

@@ -29,6 +29,8 @@ mod m20261130_000022_namespace_repository_count;
 mod m20261201_000023_webhooks;
 mod m20261201_000024_portus_imports;
 mod m20261201_000025_several_registries;
+mod m20261207_000026_epoch_on_locks_only;
+mod m20261207_000027_webhook_attempts;
 
 pub struct Migrator;
 
@@ -61,6 +63,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000023_webhooks::Migration),
             Box::new(m20261201_000024_portus_imports::Migration),
             Box::new(m20261201_000025_several_registries::Migration),
+            Box::new(m20261207_000026_epoch_on_locks_only::Migration),
+            Box::new(m20261207_000027_webhook_attempts::Migration),
         ]
     }
 }

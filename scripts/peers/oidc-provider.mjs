@@ -5,7 +5,9 @@
 // One confidential client, test-client / test-secret, PKCE required. Its
 // login form accepts any name with any password; the name becomes `sub`
 // and `preferred_username`. Groups: alice admins+developers, bob admins,
-// carol developers, anyone else users. Claims go into the ID token too.
+// carol developers, anyone else users. The address is NAME@example.org,
+// verified unless the name starts with "unverified". Claims go into the ID
+// token too.
 const { default: Provider } = await import(process.env.OIDC_PROVIDER_MODULE);
 
 const port = Number(process.env.PORT || 9000);
@@ -31,7 +33,7 @@ const provider = new Provider(issuer, {
     claims: async () => ({
       sub,
       email: `${sub}@example.org`,
-      email_verified: true,
+      email_verified: !sub.startsWith('unverified'),
       name: sub.charAt(0).toUpperCase() + sub.slice(1),
       preferred_username: sub,
       groups: groups[sub] ?? ['users'],

@@ -937,4 +937,23 @@ pub struct WebhookDelivery {
     pub resend_of: Option<i64>,
     /// The request body, exactly as sent.
     pub payload: String,
+    /// Every attempt so far, the first first.
+    #[serde(default)]
+    pub history: Vec<WebhookAttempt>,
+}
+
+/// One attempt of a webhook delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct WebhookAttempt {
+    /// 1 for the first.
+    pub number: i32,
+    pub attempted_at: String,
+    /// The receiver's HTTP status, when it answered.
+    pub response_status: Option<i32>,
+    /// The start of the receiver's answer (1 KiB).
+    pub response_excerpt: Option<String>,
+    /// Why it failed, when it got no answer or a non-2xx one.
+    pub error: Option<String>,
+    pub duration_ms: i64,
 }

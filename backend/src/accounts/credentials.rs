@@ -233,6 +233,11 @@ pub struct PasswordCheck<'a> {
     pub lockout: Lockout,
     /// The LDAP directory, when one is configured.
     pub ldap: Option<&'a Ldap>,
+    /// An explicit sign-in (the web UI's, the OAuth2 password grant): a
+    /// directory account's password goes to the directory even if it said
+    /// yes within `ldap.cache_seconds`, so that group changes apply at
+    /// once. Registry logins (`false`) may take the remembered answer.
+    pub ask_directory: bool,
 }
 
 /// Whose word decides a password.
@@ -299,6 +304,12 @@ pub async fn authenticate(
     attempt: Attempt<'_>,
     password: &str,
 ) -> Result<std::result::Result<user::Model, Failure>> {
+    // A name as typed, with spaces around it, is the same name (a
+    // directory ignores them too).
+    let attempt = Attempt {
+        username: attempt.username.trim(),
+        ..attempt
+    };
     let lockout = check.lockout;
     let epoch = check.epoch.current(db, Instant::now()).await;
     let admit = |user: user::Model| {
@@ -306,16 +317,20 @@ pub async fn authenticate(
         check.cache.admit(name, password, address, epoch, &user);
         Ok(Ok(user))
     };
-    if let Some(user) = check
-        .cache
-        .admitted(attempt.username, password, attempt.address, epoch)
+    let directory_asked_anew = check.ask_directory && check.ldap.is_some();
+    if !directory_asked_anew
+        && let Some(user) = check
+            .cache
+            .admitted(attempt.username, password, attempt.address, epoch)
     {
         return Ok(Ok(user));
     }
     let found = users::find_by_name(db, attempt.username).await?;
     let judge = judge_of(db, &check, found.as_ref()).await?;
     let binding = found.as_ref().and_then(|u| cache_binding(judge, u));
-    if let Some(binding) = &binding
+    let remembered = !(directory_asked_anew && judge == Judge::Directory);
+    if remembered
+        && let Some(binding) = &binding
         && check.cache.is_known(attempt.username, password, binding)
     {
         // Verified recently: no attempt to count, only a lock to respect.
@@ -345,7 +360,14 @@ pub async fn authenticate(
     };
     let user = match checked {
         Ok(Some(right)) => right,
-        Ok(None) => return Ok(Err(wrong_password(db, lockout, attempt, number).await?)),
+        Ok(None) => {
+            let failure = wrong_password(db, lockout, attempt, number).await?;
+            if let Failure::Locked { .. } = failure {
+                // What this process let in from there is stale now.
+                check.epoch.moved();
+            }
+            return Ok(Err(failure));
+        }
         Err(e) => {
             lockout.release(db, attempt).await?;
             return Err(e);

@@ -11,7 +11,7 @@ use crate::accounts::directory::{self, Link, Source};
 use crate::db::entities::user;
 use crate::db::epoch::Epoch;
 use crate::directory::ldap::Ldap;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The provider name of LDAP identities.
 pub const PROVIDER: &str = "ldap";
@@ -27,6 +27,23 @@ pub fn source(ldap: &Ldap) -> Source<'_> {
             true => Link::SameName,
             false => Link::Never,
         },
+    }
+}
+
+/// Refuses a local account named like a person the directory knows: that
+/// person would find their name taken (or sign in against a stranger's
+/// password), and grants made to the name would go to the stranger. A
+/// directory that cannot answer refuses too (it cannot say the name is
+/// free); without a directory every name is free.
+pub async fn refuse_directory_name(ldap: Option<&Ldap>, username: &str) -> Result<()> {
+    let Some(ldap) = ldap else {
+        return Ok(());
+    };
+    match ldap.look_up(username.trim()).await? {
+        Some(_) => Err(Error::Conflict(format!(
+            "{username:?} is a user of the LDAP directory: they sign in with their directory password, which makes their account; choose another name"
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -52,11 +52,13 @@ pub struct Attempt<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// The name a count is kept under: cut, and in lower case, since a
-/// directory finds `Alice` and `alice` alike (and account names differ in
-/// more than case), so case variants share one count.
+/// The name a count is kept under: without surrounding spaces, cut, and in
+/// lower case, since a directory finds ` Alice` and `alice` alike (and
+/// account names differ in more than case), so every way of typing one
+/// name shares one count.
 fn name_key(username: &str) -> String {
     username
+        .trim()
         .chars()
         .take(MAX_KEY_CHARS)
         .collect::<String>()

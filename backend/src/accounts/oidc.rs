@@ -5,7 +5,10 @@
 //! admits the person as `accounts::directory` does for every directory.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 use serde_json::json;
 
 use crate::accounts::credentials::record_failure;
@@ -22,6 +25,11 @@ pub const PROVIDER: &str = "oidc";
 
 /// How long a begun sign-in may take.
 const PENDING_LIFETIME: Duration = Duration::minutes(10);
+
+/// Most sign-ins kept waiting for the provider's answer; past it the
+/// oldest are forgotten (anyone may start one, so a flood must not grow
+/// the table without bound, nor lock real sign-ins out).
+const MOST_PENDING: u64 = 10_000;
 
 /// The rules of the OpenID Provider as a source of accounts.
 pub fn source(oidc: &Oidc) -> Source<'_> {
@@ -75,6 +83,7 @@ pub async fn begin(
         .filter(oidc_login::Column::CreatedAt.lt(now - PENDING_LIFETIME))
         .exec(db)
         .await?;
+    keep_at_most(db, MOST_PENDING - 1).await?;
     oidc_login::ActiveModel {
         state_hash: Set(sha256_hex(&started.state)),
         browser_hash: Set(sha256_hex(&browser_secret)),
@@ -89,6 +98,27 @@ pub async fn begin(
         authorize_url: started.authorize_url,
         browser_secret,
     })
+}
+
+/// Forgets the oldest pending sign-ins beyond `most`.
+async fn keep_at_most(db: &DatabaseConnection, most: u64) -> Result<()> {
+    let pending = oidc_login::Entity::find().count(db).await?;
+    if pending <= most {
+        return Ok(());
+    }
+    let oldest: Vec<String> = oidc_login::Entity::find()
+        .select_only()
+        .column(oidc_login::Column::StateHash)
+        .order_by_asc(oidc_login::Column::CreatedAt)
+        .limit(pending - most)
+        .into_tuple()
+        .all(db)
+        .await?;
+    oidc_login::Entity::delete_many()
+        .filter(oidc_login::Column::StateHash.is_in(oldest))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// What the provider sent the browser back with.
@@ -201,7 +231,39 @@ async fn answer(
 
 #[cfg(test)]
 mod tests {
-    use super::safe_return;
+    use super::*;
+
+    #[tokio::test]
+    async fn pending_sign_ins_beyond_the_most_forget_the_oldest() {
+        for (backend, db) in crate::db::fixtures::databases().await {
+            let start = Utc::now();
+            for i in 0..5 {
+                oidc_login::ActiveModel {
+                    state_hash: Set(format!("state{i}")),
+                    browser_hash: Set(String::new()),
+                    nonce: Set(String::new()),
+                    pkce_verifier: Set(String::new()),
+                    return_to: Set("/".into()),
+                    created_at: Set(start + Duration::seconds(i)),
+                }
+                .insert(&db)
+                .await
+                .expect("a pending sign-in");
+            }
+            keep_at_most(&db, 3).await.expect("kept");
+            let mut left: Vec<String> = oidc_login::Entity::find()
+                .all(&db)
+                .await
+                .expect("read")
+                .into_iter()
+                .map(|p| p.state_hash)
+                .collect();
+            left.sort();
+            assert_eq!(left, ["state2", "state3", "state4"], "{backend}");
+            keep_at_most(&db, 3).await.expect("nothing to forget");
+            assert_eq!(oidc_login::Entity::find().count(&db).await.unwrap(), 3);
+        }
+    }
 
     #[test]
     fn only_paths_of_this_site_are_returned_to() {

@@ -106,6 +106,7 @@ pub async fn init(config: Config) -> Result<SharedState> {
         setup: Setup::default(),
         limits: RateLimits::new(config.rate_limits.clone()),
         stored_figures: Default::default(),
+        registry_checks: Default::default(),
         ldap,
         oidc,
         mailer,

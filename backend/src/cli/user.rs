@@ -32,6 +32,11 @@ pub enum UserCommand {
         /// application tokens (create them with the API: POST /api/v1/users/NAME/tokens).
         #[arg(long, conflicts_with = "admin")]
         bot: bool,
+        /// Create it although the LDAP directory has a user of this name
+        /// (who then cannot sign in with the directory's password unless
+        /// ldap.link_local_accounts lets the directory take the account over).
+        #[arg(long)]
+        local: bool,
     },
     /// List every account, by name.
     List {
@@ -82,9 +87,10 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), String> {
         admin,
         email,
         bot,
+        local,
     } = command
     {
-        return create(config, name, admin, email, bot).await;
+        return create(config, name, admin, email, bot, local).await;
     }
     let password = match &command {
         UserCommand::SetPassword { .. } => {
@@ -242,13 +248,24 @@ async fn create(
     admin: bool,
     email: Option<String>,
     bot: bool,
+    local: bool,
 ) -> Result<(), String> {
+    let state = portunus::app::init(config).await.map_err(describe)?;
+    if !local {
+        portunus::accounts::ldap::refuse_directory_name(state.ldap.as_deref(), &name)
+            .await
+            .map_err(|e| {
+                format!(
+                    "{}; or give --local to make a local account anyway",
+                    describe(e)
+                )
+            })?;
+    }
     let password = if bot {
         String::new()
     } else {
         read_password().map_err(|e| format!("cannot read the password: {e}"))?
     };
-    let state = portunus::app::init(config).await.map_err(describe)?;
     let new = NewUser {
         username: name,
         password,

@@ -13,6 +13,10 @@ pub struct LdapSettings {
     pub url: String,
     /// Upgrade an `ldap://` connection with StartTLS before binding.
     pub start_tls: bool,
+    /// Allow `ldap://` without StartTLS: passwords cross the network in
+    /// clear. Refused at start unless this says so (a directory on the same
+    /// machine, or a network trusted for it).
+    pub allow_plaintext: bool,
     /// PEM file of the CA(s) that sign the server's certificate; empty
     /// means the system's trusted CAs.
     pub ca_file: String,
@@ -64,6 +68,7 @@ impl Default for LdapSettings {
         LdapSettings {
             url: String::new(),
             start_tls: false,
+            allow_plaintext: false,
             ca_file: String::new(),
             verify_certificates: true,
             timeout_seconds: 5,
@@ -114,6 +119,12 @@ impl LdapSettings {
             return Err(
                 "ldap.start_tls is for ldap:// URLs; an ldaps:// URL is TLS already".into(),
             );
+        }
+        if url.scheme() == "ldap" && !self.start_tls && !self.allow_plaintext {
+            return Err(format!(
+                "ldap.url {:?} without ldap.start_tls sends passwords in clear: set ldap.start_tls = true (or use ldaps://), or ldap.allow_plaintext = true for a directory on this machine or a network you trust",
+                self.url
+            ));
         }
         if !self.ca_file.is_empty() && !std::path::Path::new(&self.ca_file).is_file() {
             return Err(format!("ldap.ca_file {:?} does not exist", self.ca_file));
@@ -287,6 +298,7 @@ mod tests {
     fn ldap(change: impl FnOnce(&mut LdapSettings)) -> Result<(), String> {
         let mut settings = LdapSettings {
             url: "ldap://127.0.0.1:389".into(),
+            start_tls: true,
             user_base: "ou=people,dc=example,dc=org".into(),
             ..LdapSettings::default()
         };
@@ -299,8 +311,9 @@ mod tests {
         assert_eq!(ldap(|_| {}), Ok(()));
         assert_eq!(LdapSettings::default().validate(), Ok(()), "off");
         type Case = (fn(&mut LdapSettings), &'static str);
-        let cases: [Case; 6] = [
+        let cases: [Case; 7] = [
             (|s| s.url = "http://x".into(), "is not an LDAP URL"),
+            (|s| s.start_tls = false, "sends passwords in clear"),
             (
                 |s| {
                     s.url = "ldaps://x:636".into();

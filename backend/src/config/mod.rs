@@ -91,6 +91,9 @@ pub struct RateLimitSettings {
     pub failed_logins_per_minute: u32,
     /// "Forgot your password?" requests (`POST /api/v1/password-reset`).
     pub password_resets_per_hour: u32,
+    /// Changes of one's own e-mail address (`PATCH /api/v1/users/NAME`,
+    /// not by administrators): each says whether an address is taken.
+    pub email_changes_per_hour: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -100,6 +103,7 @@ impl Default for RateLimitSettings {
             sign_ups_per_hour: 10,
             failed_logins_per_minute: 30,
             password_resets_per_hour: 5,
+            email_changes_per_hour: 20,
         }
     }
 }

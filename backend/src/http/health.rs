@@ -4,23 +4,31 @@
 //! holds exactly the migrations this build knows. How the registry answers is
 //! reported beside it but does not decide: tokens are signed and the web UI
 //! works without it, and a registry that is down is no reason for a load
-//! balancer to drop every Portunus replica.
+//! balancer to drop every Portunus replica. Anyone learns whether it is
+//! ready and the names of what it checked; addresses, answers, versions and
+//! errors go to administrators (session cookie) and to holders of
+//! `metrics_token`. The registries are asked at most every
+//! [`REGISTRIES_MAX_AGE`], however often anyone asks.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use poem::http::StatusCode;
 use poem::web::{Data, Json};
-use poem::{IntoResponse, Response, handler};
+use poem::{IntoResponse, Request, Response, handler};
 use sea_orm::DbBackend;
 use serde::Serialize;
 
 use crate::catalog::registries::Served;
 use crate::db::SchemaState;
+use crate::http::rest::auth::presented_session;
 use crate::http::state::SharedState;
 
 /// Longest wait for the database, and for the registry.
 const DATABASE_WAIT: Duration = Duration::from_secs(2);
 const REGISTRY_WAIT: Duration = Duration::from_secs(3);
+
+/// How long the registries' answers are served before they are asked again.
+pub const REGISTRIES_MAX_AGE: Duration = Duration::from_secs(5);
 
 #[derive(Serialize)]
 struct Readiness {
@@ -44,15 +52,47 @@ struct DatabaseCheck {
     error: Option<String>,
 }
 
+/// How one registry answered. What is past `reachable` is shown only to
+/// administrators and holders of `metrics_token`.
 #[derive(Serialize, Clone)]
-struct RegistryCheck {
+pub struct RegistryCheck {
     name: String,
-    url: String,
     reachable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
     /// The `Docker-Distribution-Api-Version` it answered with.
+    #[serde(skip_serializing_if = "Option::is_none")]
     api_version: Option<String>,
     /// How long it took, or why it did not answer.
-    answer: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answer: Option<String>,
+}
+
+impl RegistryCheck {
+    /// The name and whether it answered, nothing more.
+    fn outline(self) -> RegistryCheck {
+        RegistryCheck {
+            url: None,
+            api_version: None,
+            answer: None,
+            ..self
+        }
+    }
+}
+
+/// Whether `req` may see the details: an administrator's session, or
+/// `metrics_token`.
+async fn may_see_details(req: &Request, state: &SharedState) -> bool {
+    if crate::http::metrics::bears_metrics_token(req, state) {
+        return true;
+    }
+    let Some(cookie) = presented_session(req) else {
+        return false;
+    };
+    matches!(
+        crate::accounts::sessions::user_of(&state.db, cookie, chrono::Utc::now()).await,
+        Ok(Some((user, _))) if user.admin
+    )
 }
 
 /// `GET /health`
@@ -63,16 +103,29 @@ pub fn health() -> Json<serde_json::Value> {
 
 /// `GET /ready`
 #[handler]
-pub async fn ready(Data(state): Data<&SharedState>) -> Response {
-    let all = state.registries.all();
-    let (database, mut registries) = tokio::join!(
-        database(state),
-        futures::future::join_all(all.iter().map(|served| registry(served)))
-    );
-    let configured = all.iter().position(|s| s.configured).unwrap_or_default();
-    let registry = registries.remove(configured);
-    registries.insert(0, registry.clone());
+pub async fn ready(req: &Request, Data(state): Data<&SharedState>) -> Response {
+    let asked = state
+        .registry_checks
+        .get(Instant::now(), REGISTRIES_MAX_AGE, || async {
+            Ok::<_, std::convert::Infallible>(registries(state).await)
+        });
+    let (mut database, registries, details) =
+        tokio::join!(database(state), asked, may_see_details(req, state));
+    let mut registries = registries.unwrap_or_else(|never| match never {});
     let ready = database.reachable && database.error.is_none();
+    if !details {
+        registries = registries.into_iter().map(RegistryCheck::outline).collect();
+        if !database.reachable {
+            database.error = Some(
+                "the database does not answer (administrators see why here, or in the log)".into(),
+            );
+        }
+    }
+    let Some(registry) = registries.first().cloned() else {
+        return Json(serde_json::json!({"ready": false, "error": "no registry is configured"}))
+            .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            .into_response();
+    };
     let status = if ready {
         StatusCode::OK
     } else {
@@ -122,6 +175,18 @@ async fn database(state: &SharedState) -> DatabaseCheck {
     }
 }
 
+/// Every registry's answer, the configured one first.
+async fn registries(state: &SharedState) -> Vec<RegistryCheck> {
+    let all = state.registries.all();
+    let mut checks = futures::future::join_all(all.iter().map(|served| registry(served))).await;
+    let configured = all.iter().position(|s| s.configured).unwrap_or_default();
+    if configured < checks.len() {
+        let first = checks.remove(configured);
+        checks.insert(0, first);
+    }
+    checks
+}
+
 async fn registry(served: &Served) -> RegistryCheck {
     let client = &served.catalog.registry;
     let (reachable, api_version, answer) =
@@ -140,9 +205,9 @@ async fn registry(served: &Served) -> RegistryCheck {
         };
     RegistryCheck {
         name: served.name.clone(),
-        url: client.base().to_owned(),
+        url: Some(client.base().to_owned()),
         reachable,
         api_version,
-        answer,
+        answer: Some(answer),
     }
 }

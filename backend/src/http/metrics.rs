@@ -16,25 +16,29 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
+/// Whether `req` carries `Authorization: Bearer METRICS_TOKEN` (never
+/// when no `metrics_token` is set).
+pub(crate) fn bears_metrics_token(req: &Request, state: &SharedState) -> bool {
+    let token = &state.config.metrics_token;
+    let given = req
+        .headers()
+        .get(poem::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    !token.is_empty() && crate::crypto::secrets::same(given.as_bytes(), token.as_bytes())
+}
+
 /// `GET /metrics`
 #[handler]
 pub async fn render(req: &Request, Data(state): Data<&SharedState>) -> Response {
-    let token = &state.config.metrics_token;
-    if !token.is_empty() {
-        let given = req
-            .headers()
-            .get(poem::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or_default();
-        if !crate::crypto::secrets::same(given.as_bytes(), token.as_bytes()) {
-            return poem::web::Json(serde_json::json!({
-                "code": "unauthorized",
-                "message": "metrics need Authorization: Bearer METRICS_TOKEN (metrics_token in the configuration)"
-            }))
-            .with_status(poem::http::StatusCode::UNAUTHORIZED)
-            .into_response();
-        }
+    if !state.config.metrics_token.is_empty() && !bears_metrics_token(req, state) {
+        return poem::web::Json(serde_json::json!({
+            "code": "unauthorized",
+            "message": "metrics need Authorization: Bearer METRICS_TOKEN (metrics_token in the configuration)"
+        }))
+        .with_status(poem::http::StatusCode::UNAUTHORIZED)
+        .into_response();
     }
     let m = &state.events.counters;
     let mut out = String::new();

@@ -11,7 +11,9 @@ pub mod content_policy;
 pub mod health;
 pub mod metrics;
 pub mod rate_limit;
+pub mod remembered;
 pub mod rest;
+pub mod same_origin;
 pub mod spa;
 pub mod state;
 pub mod stored_figures;
@@ -42,6 +44,7 @@ pub fn routes(state: SharedState) -> impl Endpoint {
     let api = rest::service(&state.config.public_url);
     let max_body_bytes = state.config.max_body_bytes;
     let address_header: Arc<str> = state.config.client_address_header.as_str().into();
+    let own_origin = same_origin::own_origin(&state.config.public_url);
     let docs = rest::docs(&api);
     docs.into_iter()
         .fold(Route::new(), |routes, (path, endpoint)| {
@@ -50,7 +53,10 @@ pub fn routes(state: SharedState) -> impl Endpoint {
         .nest(
             rest::API_PREFIX,
             api.around(rest::auth::outage_is_not_unauthorized)
-                .around(changes_move_the_epoch),
+                .around(changes_move_the_epoch)
+                .around(move |endpoint, request| {
+                    same_origin::refuse_cross_site(endpoint, request, own_origin.clone())
+                }),
         )
         .at("/v2/token", get(token::get_token).post(token::post_token))
         .at("/v2/webhooks/events", post(webhooks::receive))
@@ -76,9 +82,10 @@ pub fn routes(state: SharedState) -> impl Endpoint {
 }
 
 /// Moves the authorization epoch after every REST request that may have
-/// changed something (all but reads; the OpenID Connect callback creates
-/// and updates accounts), so token answers never reuse what this process
-/// has changed.
+/// changed something (all but reads and refusals: a 4xx changes nothing
+/// that token answers depend on; the OpenID Connect callback creates and
+/// updates accounts), so token answers never reuse what this process has
+/// changed.
 async fn changes_move_the_epoch<E: Endpoint>(
     endpoint: Arc<E>,
     request: Request,
@@ -90,7 +97,14 @@ async fn changes_move_the_epoch<E: Endpoint>(
         .call(request)
         .await
         .map(IntoResponse::into_response);
-    if !reads && let Some(state) = state {
+    let refused = match &answer {
+        Ok(response) => response.status().is_client_error(),
+        Err(error) => error.status().is_client_error(),
+    };
+    if !reads
+        && !refused
+        && let Some(state) = state
+    {
         state.epoch.moved();
     }
     answer

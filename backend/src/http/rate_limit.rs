@@ -2,8 +2,11 @@
 //! and account spraying use: sign-ins, sign-ups and failed logins at the
 //! token endpoint (`[rate_limits]`). Each address has a bucket per kind that
 //! holds the allowance of one period and refills evenly; an empty bucket
-//! answers 429 with `Retry-After`. Buckets live in this process's memory
-//! (several replicas each allow the full rate) and their number is bounded.
+//! answers 429 with `Retry-After`. An IPv6 client counts by its /64 (one
+//! host usually holds a whole /64, and would otherwise have billions of
+//! buckets). Buckets live in this process's memory (several replicas each
+//! allow the full rate) and their number is bounded: past it, the buckets
+//! touched longest ago go first.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -22,6 +25,9 @@ pub enum Limited {
     SignUp,
     FailedLogin,
     PasswordReset,
+    /// Changes of one's own e-mail address (each tells whether an address
+    /// is taken).
+    ProfileChange,
 }
 
 impl Limited {
@@ -31,6 +37,7 @@ impl Limited {
             Limited::SignUp => "sign-ups",
             Limited::FailedLogin => "failed logins",
             Limited::PasswordReset => "password-reset requests",
+            Limited::ProfileChange => "changes of e-mail address",
         }
     }
 }
@@ -43,13 +50,36 @@ struct Bucket {
 pub struct RateLimits {
     settings: RateLimitSettings,
     buckets: Mutex<HashMap<(Limited, String), Bucket>>,
+    /// Most buckets kept ([`MAX_BUCKETS`]).
+    most: usize,
+}
+
+/// What an address is counted as: an IPv6 address by its /64, others as
+/// they are.
+fn counted_as(address: &str) -> String {
+    match address.parse::<std::net::Ipv6Addr>() {
+        Ok(v6) if v6.to_ipv4_mapped().is_none() => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            format!("{}/64", std::net::Ipv6Addr::from(prefix))
+        }
+        Ok(v6) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_default(),
+        Err(_) => address.to_owned(),
+    }
 }
 
 impl RateLimits {
     pub fn new(settings: RateLimitSettings) -> RateLimits {
+        RateLimits::holding(settings, MAX_BUCKETS)
+    }
+
+    fn holding(settings: RateLimitSettings, most: usize) -> RateLimits {
         RateLimits {
             settings,
             buckets: Mutex::new(HashMap::new()),
+            most,
         }
     }
 
@@ -60,6 +90,7 @@ impl RateLimits {
             Limited::SignUp => (self.settings.sign_ups_per_hour, 3600),
             Limited::FailedLogin => (self.settings.failed_logins_per_minute, 60),
             Limited::PasswordReset => (self.settings.password_resets_per_hour, 3600),
+            Limited::ProfileChange => (self.settings.email_changes_per_hour, 3600),
         };
         (count > 0).then(|| (f64::from(count), Duration::from_secs(period)))
     }
@@ -67,11 +98,6 @@ impl RateLimits {
     /// Spends one `kind` of `address` at `now`, or refuses when none is left.
     pub fn spend(&self, kind: Limited, address: &str, now: Instant) -> Result<()> {
         self.take(kind, address, now, 1.0)
-    }
-
-    /// Refuses when none of `kind` is left for `address`, without spending.
-    pub fn admit(&self, kind: Limited, address: &str, now: Instant) -> Result<()> {
-        self.take(kind, address, now, 0.0)
     }
 
     /// Gives back one `kind` of `address` spent at `now` for something
@@ -88,17 +114,28 @@ impl RateLimits {
         let Ok(mut buckets) = self.buckets.lock() else {
             return Ok(());
         };
-        if buckets.len() >= MAX_BUCKETS {
+        let key = (kind, counted_as(address));
+        if buckets.len() >= self.most && !buckets.contains_key(&key) {
             // A bucket untouched for a whole period is full again: forget it.
             buckets.retain(|(kind, _), b| {
                 self.allowance(*kind)
                     .is_some_and(|(_, period)| now.saturating_duration_since(b.at) < period)
             });
-            if buckets.len() >= MAX_BUCKETS {
-                buckets.clear();
+            if buckets.len() >= self.most {
+                // Still full (a flood from many addresses): the tenth
+                // touched longest ago goes, not the recent ones.
+                let mut times: Vec<Instant> = buckets.values().map(|b| b.at).collect();
+                let cut = times.len() / 10;
+                let (_, oldest_kept, _) = times.select_nth_unstable(cut);
+                let oldest_kept = *oldest_kept;
+                buckets.retain(|_, b| b.at >= oldest_kept);
+                if buckets.len() >= self.most {
+                    // All touched at one moment: that moment goes too.
+                    buckets.retain(|_, b| b.at > oldest_kept);
+                }
             }
         }
-        let bucket = buckets.entry((kind, address.to_owned())).or_insert(Bucket {
+        let bucket = buckets.entry(key).or_insert(Bucket {
             tokens: capacity,
             at: now,
         });
@@ -130,6 +167,7 @@ mod tests {
             sign_ups_per_hour: 0,
             failed_logins_per_minute: per_minute,
             password_resets_per_hour: 0,
+            email_changes_per_hour: 0,
         })
     }
 
@@ -170,6 +208,56 @@ mod tests {
         assert!(
             limits.spend(Limited::SignIn, "a", much_later).is_err(),
             "never more than full"
+        );
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64() {
+        assert_eq!(counted_as("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(counted_as("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(counted_as("203.0.113.7"), "203.0.113.7");
+        let limits = limits(1);
+        let now = Instant::now();
+        assert!(
+            limits
+                .spend(Limited::SignIn, "2001:db8:1:2::1", now)
+                .is_ok()
+        );
+        assert!(
+            limits
+                .spend(Limited::SignIn, "2001:db8:1:2:ffff::9", now)
+                .is_err(),
+            "the same /64"
+        );
+        assert!(
+            limits
+                .spend(Limited::SignIn, "2001:db8:1:3::1", now)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_full_table_forgets_the_buckets_touched_longest_ago() {
+        let limits = RateLimits::holding(limits(1).settings, 100);
+        let start = Instant::now();
+        // A hundred addresses, each at its own moment, each out of allowance.
+        for i in 0..100u64 {
+            let at = start + Duration::from_millis(i);
+            let address = format!("10.0.0.{i}");
+            assert!(limits.spend(Limited::SignIn, &address, at).is_ok());
+            assert!(limits.spend(Limited::SignIn, &address, at).is_err());
+        }
+        // One more: the table is full, the tenth touched longest ago goes.
+        let later = start + Duration::from_millis(200);
+        assert!(limits.spend(Limited::SignIn, "10.0.1.1", later).is_ok());
+        assert_eq!(limits.buckets.lock().unwrap().len(), 91);
+        assert!(
+            limits.spend(Limited::SignIn, "10.0.0.0", later).is_ok(),
+            "the oldest was forgotten (full again)"
+        );
+        assert!(
+            limits.spend(Limited::SignIn, "10.0.0.99", later).is_err(),
+            "the newest was kept, out of allowance"
         );
     }
 

@@ -16,7 +16,9 @@ use crate::crypto::signing::TokenSigner;
 use crate::db::epoch::Epoch;
 use crate::directory::ldap::Ldap;
 use crate::directory::oidc::Oidc;
+use crate::http::health::RegistryCheck;
 use crate::http::rate_limit::RateLimits;
+use crate::http::remembered::Remembered;
 use crate::http::stored_figures::StoredFigures;
 use crate::ingest::Events;
 use crate::mail::Mailer;
@@ -44,6 +46,8 @@ pub struct AppState {
     pub limits: RateLimits,
     /// What `/metrics` last counted in the database.
     pub stored_figures: StoredFigures,
+    /// The registries' last answers to `/ready`.
+    pub registry_checks: Remembered<Vec<RegistryCheck>>,
     /// The LDAP directory, when `[ldap]` is configured.
     pub ldap: Option<Arc<Ldap>>,
     /// The OpenID Provider, when `[oidc]` is configured.
@@ -53,13 +57,25 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// What a password check needs: the cache, the lockout rule, the directory.
+    /// What a registry login's password check needs: the cache, the
+    /// lockout rule, the directory (whose answers it may take from the
+    /// cache for `ldap.cache_seconds`).
     pub fn password_check(&self) -> PasswordCheck<'_> {
         PasswordCheck {
             cache: &self.credentials,
             epoch: &self.epoch,
             lockout: Lockout::of(&self.config),
             ldap: self.ldap.as_deref(),
+            ask_directory: false,
+        }
+    }
+
+    /// [`AppState::password_check`] for an explicit sign-in (web UI, OAuth2
+    /// password grant), which always asks the directory.
+    pub fn sign_in_check(&self) -> PasswordCheck<'_> {
+        PasswordCheck {
+            ask_directory: true,
+            ..self.password_check()
         }
     }
 

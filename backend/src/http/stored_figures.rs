@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::db::entities::{registry_event, repository, tag, user};
+use crate::http::remembered::Remembered;
 
 /// How long counted figures are served before they are counted again.
 pub const FIGURES_MAX_AGE: Duration = Duration::from_secs(15);
@@ -18,21 +19,12 @@ type Figures = [(&'static str, u64); 6];
 
 /// The last counted figures and when they were counted.
 #[derive(Default)]
-pub struct StoredFigures(tokio::sync::Mutex<Option<(Instant, Figures)>>);
+pub struct StoredFigures(Remembered<Figures>);
 
 impl StoredFigures {
     /// The figures, counted again when older than [`FIGURES_MAX_AGE`] at `now`.
     pub async fn get(&self, db: &DatabaseConnection, now: Instant) -> Result<Figures, DbErr> {
-        // Held across the count, so parallel scrapes count once.
-        let mut last = self.0.lock().await;
-        if let Some((at, figures)) = *last
-            && now.saturating_duration_since(at) < FIGURES_MAX_AGE
-        {
-            return Ok(figures);
-        }
-        let figures = count(db).await?;
-        *last = Some((now, figures));
-        Ok(figures)
+        self.0.get(now, FIGURES_MAX_AGE, || count(db)).await
     }
 }
 

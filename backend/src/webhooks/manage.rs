@@ -25,7 +25,7 @@ use crate::accounts::namespaces;
 use crate::audit::{self, Actor, Target, outbox};
 use crate::authz::{Subject, facts, rest};
 use crate::db::Paging;
-use crate::db::entities::{namespace, user, webhook, webhook_delivery};
+use crate::db::entities::{namespace, user, webhook, webhook_attempt, webhook_delivery};
 use crate::db::people::people_of;
 use crate::error::{Error, Result};
 
@@ -348,15 +348,17 @@ pub async fn update(
     }
     if let Some(url) = &change.url {
         let url = check_url_for(sender, url)?;
-        // The credentials were given for one receiver: another host gets
-        // them only if they are given again (or it gets none).
+        // The credentials were given for one receiver: another origin
+        // (scheme, host or port) gets them only if they are given again
+        // (or it gets none).
         let credentials = hook.basic_username.is_some() || hook.headers_sealed.is_some();
         let restated = (change.basic_auth.is_some() || change.remove_basic_auth == Some(true))
             && change.headers.is_some();
-        if credentials && url.host_str() != Some(host_of(&hook.url).as_str()) && !restated {
+        let same_origin = url::Url::parse(&hook.url).is_ok_and(|old| old.origin() == url.origin());
+        if credentials && !same_origin && !restated {
             return Err(Error::InvalidInput(format!(
-                "the receiver moves to another host ({}): give its basic authentication (or remove_basic_auth) and its headers again with the new URL, so they go only where they were meant to",
-                url.host_str().unwrap_or_default()
+                "the receiver moves to another origin ({}): give its basic authentication (or remove_basic_auth) and its headers again with the new URL, so they go only where they were meant to",
+                url.origin().ascii_serialization()
             )));
         }
         row.url = Set(url.to_string());
@@ -497,7 +499,34 @@ pub async fn deliveries(
         .offset(window.offset)
         .all(db)
         .await?;
-    let items = window.in_order(rows).into_iter().map(view).collect();
+    let ids: Vec<i64> = rows.iter().map(|d| d.id).collect();
+    let mut histories: HashMap<i64, Vec<api::WebhookAttempt>> = HashMap::new();
+    for attempt in webhook_attempt::Entity::find()
+        .filter(webhook_attempt::Column::DeliveryId.is_in(ids))
+        .order_by_asc(webhook_attempt::Column::Number)
+        .all(db)
+        .await?
+    {
+        histories
+            .entry(attempt.delivery_id)
+            .or_default()
+            .push(api::WebhookAttempt {
+                number: attempt.number,
+                attempted_at: time(attempt.attempted_at),
+                response_status: attempt.response_status,
+                response_excerpt: attempt.response_excerpt,
+                error: attempt.error,
+                duration_ms: attempt.duration_ms,
+            });
+    }
+    let items = window
+        .in_order(rows)
+        .into_iter()
+        .map(|d| {
+            let history = histories.remove(&d.id).unwrap_or_default();
+            api::WebhookDelivery { history, ..view(d) }
+        })
+        .collect();
     Ok(paging.page_of(items, total))
 }
 
@@ -539,7 +568,8 @@ pub async fn resend(
     Ok(view(again))
 }
 
-/// Queues a test delivery (`ping`), also for a disabled webhook.
+/// Queues a test delivery (`ping`); a disabled webhook sends nothing, tests
+/// included.
 pub async fn ping(
     db: &DatabaseConnection,
     sender: &Sender,
@@ -547,6 +577,11 @@ pub async fn ping(
     id: i64,
 ) -> Result<api::WebhookDelivery> {
     let (hook, ns) = managed(db, &Subject::user(by, None), id).await?;
+    if !hook.enabled {
+        return Err(Error::Conflict(
+            "the webhook is disabled and sends nothing, tests included: enable it first".into(),
+        ));
+    }
     let now = Utc::now();
     let payload = json!({
         "event": "ping",
@@ -585,6 +620,7 @@ fn view(d: webhook_delivery::Model) -> api::WebhookDelivery {
         duration_ms: d.duration_ms,
         resend_of: d.resend_of,
         payload: d.payload,
+        history: Vec::new(),
     }
 }
 

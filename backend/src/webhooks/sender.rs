@@ -14,15 +14,15 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use sha2::Sha256;
 
 use super::target::{GuardedResolver, check_url};
 use crate::config::{Config, WebhookSettings};
 use crate::crypto::sealing::SealingKey;
-use crate::db::entities::{webhook, webhook_delivery};
+use crate::db::entities::{webhook, webhook_attempt, webhook_delivery};
 use crate::db::leases::holder_id;
 use crate::error::{Error, Result};
 
@@ -365,7 +365,7 @@ fn describe(error: &reqwest::Error) -> String {
 }
 
 async fn record(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     sender: &Sender,
     delivery: webhook_delivery::Model,
     outcome: Outcome,
@@ -392,11 +392,12 @@ async fn record(
         );
     }
     // Only while this process holds the claim (the row may also be gone
-    // with its webhook).
+    // with its webhook); the attempt is kept beside it in the same turn.
     use webhook_delivery::Column;
     let excerpt = outcome.excerpt;
     let duration = i64::try_from(outcome.duration.as_millis()).unwrap_or(i64::MAX);
-    webhook_delivery::Entity::update_many()
+    let txn = crate::db::begin_write(db).await?;
+    let recorded = webhook_delivery::Entity::update_many()
         .col_expr(Column::Attempts, Expr::value(attempts))
         .col_expr(Column::State, Expr::value(state))
         .col_expr(Column::NextAttemptAt, Expr::value(next))
@@ -410,13 +411,28 @@ async fn record(
             Column::ResponseStatus,
             Expr::value(outcome.status.map(i32::from)),
         )
-        .col_expr(Column::ResponseExcerpt, Expr::value(excerpt))
-        .col_expr(Column::Error, Expr::value(outcome.error))
+        .col_expr(Column::ResponseExcerpt, Expr::value(excerpt.clone()))
+        .col_expr(Column::Error, Expr::value(outcome.error.clone()))
         .col_expr(Column::DurationMs, Expr::value(Some(duration)))
         .filter(Column::Id.eq(delivery.id))
         .filter(Column::ClaimedBy.eq(holder_id()))
-        .exec(db)
+        .exec(&*txn)
         .await?;
+    if recorded.rows_affected == 1 {
+        webhook_attempt::ActiveModel {
+            delivery_id: Set(delivery.id),
+            number: Set(attempts),
+            attempted_at: Set(now),
+            response_status: Set(outcome.status.map(i32::from)),
+            response_excerpt: Set(excerpt),
+            error: Set(outcome.error),
+            duration_ms: Set(duration),
+            ..Default::default()
+        }
+        .insert(&*txn)
+        .await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 

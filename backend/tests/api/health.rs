@@ -20,15 +20,29 @@ async fn ready_says_what_the_database_and_the_registry_answer() {
             body["database"],
             json!({"backend": kit.backend, "reachable": true, "pending_migrations": [], "unknown_migrations": []}),
         );
-        // No registry listens in the API tests: reported, but not deciding.
+        // No registry listens in the API tests: reported, but not deciding;
+        // to anyone, by name only.
         assert_eq!(
-            body["registry"]["url"], "http://127.0.0.1:9",
+            body["registry"],
+            json!({"name": "default", "reachable": false}),
             "{}",
             kit.backend
         );
-        assert_eq!(body["registry"]["reachable"], false, "{}", kit.backend);
-        assert_eq!(body["registry"]["api_version"], serde_json::Value::Null);
-        let why = body["registry"]["answer"].as_str().unwrap_or_default();
+        assert_eq!(body["registries"], json!([body["registry"]]));
+        // Administrators see where it is and what it answered; others not.
+        kit.create_user("root").await;
+        kit.create_user("alice").await;
+        let alice = kit.sign_in("alice").await;
+        let hidden = kit.call(&alice, "GET", "/ready", None).await.json();
+        assert_eq!(hidden["registry"], body["registry"], "not for alice");
+        let root = kit.sign_in("root").await;
+        let detailed = kit.call(&root, "GET", "/ready", None).await.json();
+        assert_eq!(
+            detailed["registry"]["url"], "http://127.0.0.1:9",
+            "{detailed}"
+        );
+        assert_eq!(detailed["registry"]["reachable"], false);
+        let why = detailed["registry"]["answer"].as_str().unwrap_or_default();
         assert!(why.contains("127.0.0.1:9"), "{}: {why}", kit.backend);
 
         // A database a newer Portunus migrated, then one that lacks a migration.
@@ -73,7 +87,60 @@ async fn without_the_database_the_process_is_alive_but_not_ready() {
     let body = ready.json();
     assert_eq!(body["ready"], false);
     assert_eq!(body["database"]["reachable"], false);
-    assert!(body["database"]["error"].is_string(), "{body}");
+    assert_eq!(
+        body["database"]["error"],
+        "the database does not answer (administrators see why here, or in the log)",
+        "no database error to anyone"
+    );
+}
+
+#[tokio::test]
+async fn the_metrics_token_shows_readys_details_and_registries_are_asked_once_in_a_while() {
+    let kit = Kit::with_config("sqlite", None, |c| c.metrics_token = "m3trics".into()).await;
+    let ready = |token: Option<&'static str>| {
+        let kit = &kit;
+        async move {
+            let mut request = kit.client.get("/ready");
+            if let Some(token) = token {
+                request = request.header("Authorization", format!("Bearer {token}"));
+            }
+            kit.send(request).await.json()
+        }
+    };
+    assert!(ready(None).await["registry"].get("answer").is_none());
+    assert!(
+        ready(Some("wrong")).await["registry"]
+            .get("answer")
+            .is_none()
+    );
+    let first = ready(Some("m3trics")).await;
+    let answer = first["registry"]["answer"].as_str().unwrap().to_owned();
+    assert!(answer.contains("127.0.0.1:9"), "{first}");
+    // Asked again within the period: the same answer, not a new call.
+    let again = ready(Some("m3trics")).await;
+    assert_eq!(again["registry"]["answer"], answer.as_str());
+    let asked_at = std::time::Instant::now();
+    let remembered = kit
+        .state
+        .registry_checks
+        .get(
+            asked_at,
+            portunus::http::health::REGISTRIES_MAX_AGE,
+            || async { Err::<Vec<_>, _>("asked again") },
+        )
+        .await;
+    assert!(remembered.is_ok(), "served from memory within the period");
+    let later = asked_at + portunus::http::health::REGISTRIES_MAX_AGE;
+    let asked = kit
+        .state
+        .registry_checks
+        .get(
+            later,
+            portunus::http::health::REGISTRIES_MAX_AGE,
+            || async { Err::<Vec<_>, _>("asked again") },
+        )
+        .await;
+    assert_eq!(asked.err(), Some("asked again"), "and asked after it");
 }
 
 #[tokio::test]

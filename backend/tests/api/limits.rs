@@ -5,7 +5,7 @@
 use portunus::config::RateLimitSettings;
 use serde_json::json;
 
-use crate::kit::{Answer, Kit, PASSWORD, basic};
+use crate::kit::{Answer, As, Kit, PASSWORD, basic};
 
 async fn limited_kit() -> Kit {
     let kit = Kit::with_config("sqlite", None, |c| {
@@ -14,6 +14,7 @@ async fn limited_kit() -> Kit {
             sign_ups_per_hour: 2,
             failed_logins_per_minute: 2,
             password_resets_per_hour: 2,
+            email_changes_per_hour: 2,
         };
         c.client_address_header = "X-Real-IP".into();
     })
@@ -77,26 +78,51 @@ async fn failed_logins_past_the_allowance_wait_and_good_ones_never_count() {
             .await
             .assert_status(401, &format!("failure {i}"));
     }
-    let refused = docker_login(&kit, "203.0.113.1", PASSWORD).await;
-    refused.assert_status(429, "even the right password, before any check");
+    // Alice's password was verified a moment ago: the flood from her
+    // address does not hold her back (a CI job behind a shared NAT).
+    docker_login(&kit, "203.0.113.1", PASSWORD)
+        .await
+        .assert_status(200, "credentials verified within the cache lifetime");
+    // Bob's was not: it may be a guess, and waits.
+    kit.create_user("bob").await;
+    let bob = kit.client.get("/v2/token?service=registry");
+    let refused = kit
+        .send(
+            bob.header("X-Real-IP", "203.0.113.1")
+                .header("Authorization", basic("bob", PASSWORD)),
+        )
+        .await;
+    refused.assert_status(429, "a password not verified lately, before any check");
     assert_eq!(retry_after(&refused), 30);
     assert_eq!(refused.json()["errors"][0]["code"], "TOOMANYREQUESTS");
-    docker_login(&kit, "198.51.100.2", PASSWORD)
+    docker_login(&kit, "198.51.100.2", "a-wrong-guess")
         .await
-        .assert_status(200, "another address");
+        .assert_status(401, "another address");
+    // IPv6 clients count by their /64: another address in it waits too.
+    for i in 0..2 {
+        docker_login(&kit, "2001:db8:1:2::1", "a-wrong-guess")
+            .await
+            .assert_status(401, &format!("IPv6 failure {i}"));
+    }
+    docker_login(&kit, "2001:db8:1:2:ffff::9", "a-wrong-guess")
+        .await
+        .assert_status(429, "the same /64");
+    docker_login(&kit, "2001:db8:1:3::1", "a-wrong-guess")
+        .await
+        .assert_status(401, "another /64");
 }
 
 #[tokio::test]
 async fn sign_ups_past_the_allowance_wait() {
     let kit = limited_kit().await;
-    for name in ["bob", "bad name"] {
+    for (name, expected) in [("bob", 201), ("bad name", 400)] {
         let body = json!({"username": name, "password": PASSWORD});
         let request = kit
             .client
             .post("/api/v1/signup")
             .header("X-Real-IP", "203.0.113.1");
         let answer = kit.send(request.body_json(&body)).await;
-        assert!(answer.status.as_u16() != 429, "{name}: {}", answer.text);
+        answer.assert_status(expected, name);
     }
     let body = json!({"username": "carol", "password": PASSWORD});
     let request = kit
@@ -169,5 +195,65 @@ async fn many_logins_at_once_with_an_application_token_are_not_limited() {
     }
     docker_login(&kit, "203.0.113.1", &secret)
         .await
-        .assert_status(429, "an address out of allowance waits");
+        .assert_status(
+            200,
+            "a valid token is no guess: the flood does not hold it back",
+        );
+    docker_login(
+        &kit,
+        "203.0.113.1",
+        "ptn_0000000000000000000000000000000000",
+    )
+    .await
+    .assert_status(401, "a wrong one is refused (and counted)");
+}
+
+#[tokio::test]
+async fn changes_of_ones_own_address_past_the_allowance_wait() {
+    let kit = limited_kit().await; // alice, the first account: the administrator
+    kit.create_user("bob").await;
+    kit.create_user("carol").await;
+    let alice = kit.sign_in("alice").await;
+    let bob = kit.sign_in("bob").await;
+    let As::Cookie(cookie) = &bob else {
+        unreachable!()
+    };
+    let change = |email: &str| {
+        let request = kit
+            .client
+            .patch("/api/v1/users/bob")
+            .header("X-Real-IP", "203.0.113.1")
+            .header("Cookie", cookie)
+            .body_json(&json!({ "email": email }));
+        kit.send(request)
+    };
+    for email in ["carol@example.org", "c@example.org", "carol@example.org"] {
+        kit.call(
+            &alice,
+            "PATCH",
+            "/api/v1/users/carol",
+            Some(json!({ "email": email })),
+        )
+        .await
+        .assert_status(200, "an administrator is not limited");
+    }
+    change("carol@example.org")
+        .await
+        .assert_client_error(409, "taken");
+    change("bob@example.org").await.assert_status(200, "free");
+    let refused = change("robert@example.org").await;
+    refused.assert_status(429, "the third in an hour");
+    assert!(
+        refused.text.contains("changes of e-mail address"),
+        "{}",
+        refused.text
+    );
+    kit.call(
+        &bob,
+        "PATCH",
+        "/api/v1/users/bob",
+        Some(json!({"display_name": "Bob"})),
+    )
+    .await
+    .assert_status(200, "other changes are not limited");
 }

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::kit::{Kit, PASSWORD, kits};
+use crate::kit::{As, Kit, PASSWORD, kits};
 
 fn session_cookie(answer: &crate::kit::Answer) -> String {
     let set_cookie = answer
@@ -488,5 +488,46 @@ async fn people_list_their_sessions_and_end_any_of_them() {
         );
         let left = kit.call(&laptop, "GET", "/api/v1/me/sessions", None).await;
         assert_eq!(left.json().as_array().map(Vec::len), Some(1));
+    }
+}
+
+#[tokio::test]
+async fn changes_with_the_session_cookie_come_only_from_portunus_pages() {
+    for kit in kits().await {
+        kit.create_user("root").await;
+        let root = kit.sign_in("root").await;
+        let As::Cookie(cookie) = &root else {
+            unreachable!()
+        };
+        let team = |name: &str, origin: &str| {
+            kit.client
+                .post("/api/v1/teams")
+                .header("Cookie", cookie)
+                .header("Origin", origin)
+                .body_json(&json!({"name": name}))
+        };
+        let forged = kit.send(team("forged", "https://evil.example")).await;
+        forged.assert_client_error(403, "another site's page");
+        assert!(forged.text.contains("not of Portunus"), "{}", forged.text);
+        let sibling = kit
+            .send(
+                kit.client
+                    .delete("/api/v1/session")
+                    .header("Cookie", cookie)
+                    .header("Sec-Fetch-Site", "same-site"),
+            )
+            .await;
+        sibling.assert_client_error(403, "a sibling site, no Origin");
+        let teams = kit.call(&root, "GET", "/api/v1/teams", None).await;
+        assert!(
+            !teams.text.contains("forged"),
+            "nothing was made: {}",
+            teams.text
+        );
+
+        let own = portunus::http::same_origin::own_origin(&kit.state.config.public_url);
+        kit.send(team("real", &own))
+            .await
+            .assert_status(201, "Portunus's own page");
     }
 }

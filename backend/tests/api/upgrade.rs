@@ -488,6 +488,20 @@ const SEEDS: &[Seed] = &[
         ]],
     },
     Seed {
+        table: "webhook_attempts",
+        once: false,
+        rows: &[&[
+            (
+                "delivery_id",
+                "(SELECT id FROM webhook_deliveries WHERE delivery_id = 'delivery-{g}')",
+            ),
+            ("number", "1"),
+            ("attempted_at", AT),
+            ("response_status", "204"),
+            ("duration_ms", "12"),
+        ]],
+    },
+    Seed {
         table: "portus_imports",
         once: false,
         rows: &[&[

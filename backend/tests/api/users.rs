@@ -253,14 +253,16 @@ async fn bots_have_tokens_only() {
         assert_eq!(answer.json()["user"]["namespace"], serde_json::Value::Null);
         // Give it a team role and a token; it pushes with the token only.
         kit.call(&root, "POST", "/api/v1/teams", Some(json!({"name": "ops"})))
-            .await;
+            .await
+            .assert_status(201, "team");
         kit.call(
             &root,
             "POST",
             "/api/v1/namespaces",
             Some(json!({"name": "ops", "team": "ops"})),
         )
-        .await;
+        .await
+        .assert_status(201, "namespace");
         assert_eq!(
             kit.call(
                 &root,
@@ -283,15 +285,16 @@ async fn bots_have_tokens_only() {
             .status,
             200
         );
-        let token = kit
+        let made = kit
             .call(
                 &root,
                 "POST",
                 "/api/v1/users/ci-bot/tokens",
                 Some(json!({"name": "deploy"})),
             )
-            .await
-            .json();
+            .await;
+        made.assert_status(201, "token");
+        let token = made.json();
         let secret = token["secret"].as_str().unwrap();
         let answer = kit
             .send(
@@ -301,6 +304,16 @@ async fn bots_have_tokens_only() {
             )
             .await;
         answer.assert_status(200, "answer");
+        let jwt = answer.json()["token"].as_str().unwrap().to_owned();
+        let claims = data_encoding::BASE64URL_NOPAD
+            .decode(jwt.split('.').nth(1).unwrap().as_bytes())
+            .unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(&claims).unwrap();
+        assert_eq!(
+            claims["access"],
+            json!([{"type": "repository", "name": "ops/app", "actions": ["pull", "push"]}]),
+            "the contributor bot pushes with its token"
+        );
         let empty = kit
             .send(
                 kit.client
@@ -481,14 +494,43 @@ async fn the_audit_log_filters_pages_and_exports() {
             .call(&alice, "GET", "/api/v1/activities?per_page=500", None)
             .await
             .json();
-        assert!(
-            mine["items"]
+        let entries = |page: &serde_json::Value, actor: Option<&str>| -> Vec<(i64, String)> {
+            page["items"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .all(|a| a["actor"] == "alice")
+                .filter(|a| actor.is_none_or(|name| a["actor"] == name))
+                .map(|a| {
+                    (
+                        a["id"].as_i64().unwrap(),
+                        a["key"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        };
+        let alices = entries(&all, Some("alice"));
+        let alices_keys: Vec<&str> = alices.iter().map(|(_, key)| key.as_str()).collect();
+        assert_eq!(
+            alices_keys,
+            [
+                "auth.registry_login",
+                "auth.registry_login_failed",
+                "team.create",
+                "auth.sign_in"
+            ],
+            "what alice did, newest first"
         );
-        assert!(mine["total"].as_u64().unwrap() < all["total"].as_u64().unwrap());
+        // A failed login under her name may be anyone's: not hers to see.
+        let own: Vec<(i64, String)> = alices
+            .into_iter()
+            .filter(|(_, key)| key != "auth.registry_login_failed")
+            .collect();
+        assert_eq!(
+            entries(&mine, None),
+            own,
+            "exactly alice's own, and none of the others' ({} in all)",
+            all["total"]
+        );
 
         let csv = kit
             .call(&root, "GET", "/api/v1/activities.csv?key=team.create", None)
@@ -585,18 +627,7 @@ async fn wrong_passwords_lock_an_account_for_a_while_and_admins_unlock_it() {
     let kit = crate::kit::Kit::with_config("sqlite", None, low_lockout).await;
     kit.create_user("root").await;
     kit.create_user("alice").await;
-    let sign_in = |password: &'static str| {
-        let kit = &kit;
-        async move {
-            kit.call(
-                &As::Nobody,
-                "POST",
-                "/api/v1/session",
-                Some(json!({"username": "alice", "password": password})),
-            )
-            .await
-        }
-    };
+    let sign_in = |password: &'static str| sign_in_as(&kit, "alice", password);
     let docker_login = || async {
         kit.send(
             kit.client
@@ -780,6 +811,17 @@ async fn sign_in_from(
     // Up to "until": two locks a second apart read alike.
     let message = message.split(" until ").next().unwrap_or("").to_owned();
     (answer.status.as_u16(), message)
+}
+
+/// `POST /session` as `username` with `password`, from no address in particular.
+async fn sign_in_as(kit: &crate::kit::Kit, username: &str, password: &str) -> crate::kit::Answer {
+    kit.call(
+        &As::Nobody,
+        "POST",
+        "/api/v1/session",
+        Some(json!({"username": username, "password": password})),
+    )
+    .await
 }
 
 /// Three wrong passwords lock for an hour.
@@ -1059,5 +1101,90 @@ async fn erasing_a_removed_accounts_images_needs_deletes_enabled_and_one_choice(
         kit.call(&root, "GET", "/api/v1/users/alice", None)
             .await
             .assert_status(200, "alice is still there");
+    }
+}
+
+#[tokio::test]
+async fn every_way_of_typing_a_name_counts_towards_one_lockout() {
+    let kit = crate::kit::Kit::with_config("sqlite", None, low_lockout).await;
+    kit.create_user("root").await;
+    kit.create_user("carol").await;
+    let sign_in =
+        |username: &'static str, password: &'static str| sign_in_as(&kit, username, password);
+    // Surrounding spaces are no part of a name: the right password signs in.
+    sign_in(" carol ", PASSWORD)
+        .await
+        .assert_status(200, "carol with spaces around");
+    // Three wrong passwords (the limit), each typed differently.
+    for variant in ["carol ", " Carol", "CAROL\t"] {
+        sign_in(variant, "wrong-password-1")
+            .await
+            .assert_status(401, variant);
+    }
+    let refused = sign_in("carol", PASSWORD).await;
+    refused.assert_status(401, "carol is locked");
+    assert!(
+        refused.text.contains("refused until"),
+        "one count for every way of typing carol: {}",
+        refused.text
+    );
+}
+
+#[tokio::test]
+async fn wrong_passwords_move_the_authorization_epoch_only_when_they_lock() {
+    use sea_orm::ConnectionTrait;
+    for kit in lockout_kits().await {
+        let db = &kit.state.db;
+        let stored = || async {
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT value FROM authz_epoch",
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<i64>(0).unwrap()
+        };
+        // Read the stored counter afresh each time (as an hour later would).
+        let hour = std::time::Duration::from_secs(3600);
+        let mut clock = std::time::Instant::now();
+        let mut epoch = async || {
+            clock += hour;
+            kit.state.epoch.current(db, clock).await
+        };
+        let docker_login = |password: &'static str| {
+            let kit = &kit;
+            async move {
+                let request = kit
+                    .client
+                    .get("/v2/token?service=registry")
+                    .header("X-Real-IP", "203.0.113.9")
+                    .header("Authorization", basic("alice", password));
+                kit.send(request).await.status.as_u16()
+            }
+        };
+        let (stored_before, local_before) = (stored().await, epoch().await);
+        assert_eq!(docker_login(PASSWORD).await, 200);
+        assert_eq!(
+            sign_in_from(&kit, "203.0.113.9", "alice", "a-wrong-guess")
+                .await
+                .0,
+            401
+        );
+        assert_eq!(docker_login("a-wrong-guess").await, 401);
+        assert_eq!(
+            (stored().await, epoch().await),
+            (stored_before, local_before),
+            "{}: a login and two wrong passwords change nothing token answers depend on",
+            kit.backend
+        );
+        assert_eq!(docker_login("a-wrong-guess").await, 401, "the third locks");
+        assert!(
+            stored().await > stored_before,
+            "{}: a lock moves it",
+            kit.backend
+        );
+        assert!(epoch().await > local_before);
     }
 }

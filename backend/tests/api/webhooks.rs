@@ -395,6 +395,28 @@ async fn a_failing_receiver_is_retried_later_and_a_failed_delivery_can_be_resent
         assert_eq!(second["state"], "failed", "max_attempts = 2: {second}");
         assert_eq!(second["attempts"], 2);
         assert!(second.get("next_attempt_at").is_none());
+        // Each attempt is kept, not only the last.
+        let history = second["history"].as_array().expect("a history");
+        let seen: Vec<(i64, i64, String)> = history
+            .iter()
+            .map(|a| {
+                (
+                    a["number"].as_i64().unwrap(),
+                    a["response_status"].as_i64().unwrap(),
+                    a["attempted_at"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let at = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        assert_eq!(
+            seen,
+            [
+                (1, 503, at(start)),
+                (2, 503, at(start + Duration::seconds(30)))
+            ],
+            "{second}"
+        );
+        assert_eq!(history[0]["response_excerpt"], "busy");
         assert_eq!(send(start + Duration::hours(5)).await.unwrap(), 0);
 
         let resent = kit
@@ -411,6 +433,8 @@ async fn a_failing_receiver_is_retried_later_and_a_failed_delivery_can_be_resent
         let log = deliveries(&kit, &alice, id).await;
         assert_eq!(log.len(), 2);
         assert_eq!(log[0]["state"], "delivered", "{}", log[0]);
+        assert_eq!(log[0]["history"].as_array().map(Vec::len), Some(1));
+        assert_eq!(log[0]["history"][0]["response_status"], 200);
         assert_eq!(log[0]["payload"], second["payload"], "the same body again");
         assert_ne!(log[0]["delivery_id"], second["delivery_id"]);
         let seen = hook.seen();
@@ -621,11 +645,7 @@ async fn bad_webhooks_are_refused_with_the_reason_and_change_nothing() {
             assert!(answer.text.contains(needle), "{body}: {}", answer.text);
         }
         let unknown_event = create(&kit, &alice, path, with("events", json!(["pull"]))).await;
-        assert!(
-            unknown_event.status.is_client_error(),
-            "{}",
-            unknown_event.text
-        );
+        unknown_event.assert_client_error(400, "an event there is not");
         let listed = kit.call(&alice, "GET", path, None).await;
         listed.assert_status(200, "list");
         assert_eq!(listed.json(), json!([]), "nothing was made");
@@ -694,7 +714,7 @@ async fn a_namespace_moved_to_another_team_pauses_its_webhooks() {
 /// unless they are given again; finished deliveries leave the log after
 /// `keep_deliveries_days`, pending ones stay.
 #[tokio::test]
-async fn credentials_stay_with_their_host_and_old_deliveries_go() {
+async fn credentials_stay_with_their_origin_and_old_deliveries_go() {
     for kit in kits_for_receivers(8).await {
         let (_, alice) = people(&kit).await;
         let hook = receiver(Behaviour::Answers).await;
@@ -706,14 +726,56 @@ async fn credentials_stay_with_their_host_and_old_deliveries_go() {
         made.assert_status(201, kit.backend);
         let id = made.json()["webhook"]["id"].as_i64().unwrap();
         let path = format!("/api/v1/webhooks/{id}");
-        let elsewhere = json!({"url": "https://collector.example.net/hook"});
-        let refused = kit.call(&alice, "PATCH", &path, Some(elsewhere)).await;
-        refused.assert_client_error(400, "another host, credentials not restated");
-        assert!(refused.text.contains("another host"), "{}", refused.text);
-        let same_host = hook.url.replace("/hook", "/other");
-        kit.call(&alice, "PATCH", &path, Some(json!({"url": same_host})))
+        let port = hook
+            .url
+            .split(':')
+            .nth(2)
+            .unwrap()
+            .trim_end_matches("/hook");
+        for elsewhere in [
+            "https://collector.example.net/hook".to_owned(),
+            format!("http://127.0.0.1:{}/hook", port.parse::<u16>().unwrap() + 1),
+            hook.url.replace("http://", "https://"),
+        ] {
+            let refused = kit
+                .call(&alice, "PATCH", &path, Some(json!({"url": elsewhere})))
+                .await;
+            refused.assert_client_error(400, &format!("{elsewhere}, credentials not restated"));
+            assert!(refused.text.contains("another origin"), "{}", refused.text);
+        }
+        let same_origin = hook.url.replace("/hook", "/other");
+        kit.call(&alice, "PATCH", &path, Some(json!({"url": same_origin})))
             .await
-            .assert_status(200, "the same host keeps them");
+            .assert_status(200, "the same origin keeps them");
+        kit.call(&alice, "POST", &format!("{path}/ping"), None)
+            .await
+            .assert_status(201, "ping");
+        assert_eq!(
+            send_due(&kit.state.db, &kit.state.webhooks, Utc::now())
+                .await
+                .unwrap(),
+            1
+        );
+        {
+            let seen = hook.seen();
+            let last = seen.last().expect("the ping arrived");
+            assert!(last.head.starts_with("POST /other "), "{}", last.head);
+            assert_eq!(
+                last.header("authorization").as_deref(),
+                Some("Basic Y2k6cGE1NQ=="),
+                "the credentials went with it"
+            );
+        }
+        let disabled = json!({"enabled": false});
+        kit.call(&alice, "PATCH", &path, Some(disabled))
+            .await
+            .assert_status(200, "disabled");
+        kit.call(&alice, "POST", &format!("{path}/ping"), None)
+            .await
+            .assert_client_error(409, "no ping to a disabled webhook");
+        kit.call(&alice, "PATCH", &path, Some(json!({"enabled": true})))
+            .await
+            .assert_status(200, "enabled");
         let restated = json!({
             "url": "https://collector.example.net/hook", "remove_basic_auth": true, "headers": [],
         });
@@ -743,7 +805,7 @@ async fn credentials_stay_with_their_host_and_old_deliveries_go() {
             .assert_status(201, "a third, not sent");
         let prune = |at| portunus::webhooks::sender::prune(&kit.state.db, at, 30);
         assert_eq!(prune(now + Duration::days(29)).await.unwrap(), 0);
-        assert_eq!(prune(now + Duration::days(31)).await.unwrap(), 2);
+        assert_eq!(prune(now + Duration::days(31)).await.unwrap(), 3);
         let left = deliveries(&kit, &alice, id).await;
         assert_eq!(left.len(), 1, "the pending one stays");
         assert_eq!(left[0]["state"], "pending");

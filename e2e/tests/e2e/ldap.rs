@@ -3,7 +3,9 @@
 //! flag both ways, TLS refusals, and directory outages.
 
 use portunus_e2e::peers::{BASE, Slapd};
-use portunus_e2e::{Api, Stack, layer_tar, require, run, token_login};
+use portunus_e2e::{
+    Api, Stack, layer_tar, registry_token_with, require, run, token_claims, token_login,
+};
 use serde_json::{Value, json};
 
 use crate::podman::Podman;
@@ -196,10 +198,8 @@ fn a_directory_outage_names_the_directory_and_locks_nobody_out() {
         let config = stack.path("docker-config");
         std::fs::create_dir_all(&config).expect("docker config dir");
         let refused = crate::docker::docker_login(&config, &stack.registry(), "alice", "alicepw");
-        refused.assert_refused();
-        let shown = refused.text();
         let expected = format!("the LDAP directory {} could not be reached", slapd.url());
-        assert!(shown.contains(&expected), "{shown}");
+        refused.assert_failed_saying(&[&expected.to_lowercase()]);
     }
     if require("podman") {
         let podman = Podman::new(&stack, "alice");
@@ -354,6 +354,103 @@ fn oauth_token(stack: &Stack, form: &[(&str, &str)]) -> (u16, Value) {
     (status, response.json().unwrap_or(Value::Null))
 }
 
+/// The actions carol's token gets on `dev/app` for `form` (a token request).
+fn carols_rights_on_dev_app(stack: &Stack, form: &[(&str, &str)]) -> Value {
+    let (status, answer) = oauth_token(stack, form);
+    assert_eq!(status, 200, "{answer}");
+    let token = answer["access_token"].as_str().expect("a token");
+    token_claims(token)["access"].clone()
+}
+
+#[test]
+fn a_sign_in_applies_the_directorys_groups_at_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Registry logins take the directory's remembered answer for an hour.
+    let Some((slapd, stack)) = start(&dir, &[("PORTUNUS_LDAP__CACHE_SECONDS", "3600")]) else {
+        return;
+    };
+    stack.create_user("root");
+    let root = Api::sign_in(&stack, "root");
+    assert_eq!(token_login(&stack, "carol", "carolpw").0, 200);
+    assert_eq!(
+        root.team_members("developers"),
+        [("carol".to_owned(), "contributor".to_owned())]
+    );
+    root.call(
+        "POST",
+        "/namespaces",
+        Some(json!({"name": "dev", "team": "developers"})),
+    );
+    let grant = [
+        ("grant_type", "password"),
+        ("username", "carol"),
+        ("password", "carolpw"),
+        ("service", "registry"),
+        ("client_id", "e2e"),
+        ("scope", "repository:dev/app:pull,push"),
+    ];
+    let push = json!([{"type": "repository", "name": "dev/app", "actions": ["pull", "push"]}]);
+    assert_eq!(carols_rights_on_dev_app(&stack, &grant), push);
+
+    // Out of the group: the web UI's sign-in asks the directory although
+    // its yes is remembered, and she is out of the team at once.
+    slapd.modify(&format!(
+        "dn: cn=developers,ou=groups,{BASE}\nchangetype: modify\ndelete: memberUid\nmemberUid: carol\n"
+    ));
+    Api::sign_in_with(&stack, "carol", "carolpw");
+    assert_eq!(root.team_members("developers"), []);
+    let registry_login = registry_token_with(
+        &stack.portunus_url(),
+        "carol",
+        "carolpw",
+        &["repository:dev/app:pull,push"],
+    );
+    assert_eq!(token_claims(&registry_login)["access"], json!([]));
+
+    // Back in it: the OAuth2 password grant asks the directory too.
+    slapd.modify(&format!(
+        "dn: cn=developers,ou=groups,{BASE}\nchangetype: modify\nadd: memberUid\nmemberUid: carol\n"
+    ));
+    assert_eq!(carols_rights_on_dev_app(&stack, &grant), push);
+    assert_eq!(
+        root.team_members("developers"),
+        [("carol".to_owned(), "contributor".to_owned())]
+    );
+}
+
+#[test]
+fn names_of_directory_users_cannot_be_signed_up_for() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((_slapd, stack)) = start(&dir, &[]) else {
+        return;
+    };
+    stack.create_user("root");
+    let sign_up = |username: &str| {
+        let response = reqwest::blocking::Client::new()
+            .post(format!("{}/api/v1/signup", stack.portunus_url()))
+            .json(&json!({"username": username, "password": "a-long-password-1"}))
+            .send()
+            .expect("sign-up");
+        (
+            response.status().as_u16(),
+            response.text().unwrap_or_default(),
+        )
+    };
+    // bob never signed in here: his name is still his.
+    let (status, said) = sign_up("bob");
+    assert_eq!(status, 409, "{said}");
+    assert!(said.contains("is a user of the LDAP directory"), "{said}");
+    let (status, said) = sign_up(" Bob ");
+    assert_eq!(status, 409, "the directory finds Bob as bob: {said}");
+    assert_eq!(
+        token_login(&stack, "bob", "bobpw").0,
+        200,
+        "bob's own sign-in"
+    );
+    let (status, said) = sign_up("dave");
+    assert_eq!(status, 201, "a name the directory does not know: {said}");
+}
+
 #[test]
 fn refresh_tokens_of_directory_users_end_when_the_directory_forgets_them() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -417,10 +514,29 @@ fn local_accounts_can_be_limited_to_administrators_and_taken_over_by_rule() {
         return;
     };
     stack.create_user("root");
-    stack.create_user("alice"); // a local account with the name of a directory user
+    // A local account with the name of a directory user, made on purpose.
+    let refused = stack
+        .portunus()
+        .args(["user", "create", "alice"])
+        .output()
+        .expect("run portunus user create");
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("is a user of the LDAP directory") && said.contains("--local"),
+        "{said}"
+    );
+    stack.create_user_with("alice", &["--local"]);
     // By default the local alice signs in with her local password, and the
     // directory's alice is refused rather than handed her account.
     assert_eq!(token_login(&stack, "alice", portunus_e2e::PASSWORD).0, 200);
+    assert_eq!(token_login(&stack, "alice", "alicepw").0, 401);
+    let local = Api::sign_in(&stack, "alice").call("GET", "/me", None);
+    assert_eq!(
+        local["directory"],
+        Value::Null,
+        "still the local account: {local}"
+    );
     let (status, body) = token_login(&stack, "bob", "bobpw");
     assert_eq!(status, 200, "{body}");
 

@@ -193,23 +193,47 @@ fn a_local_account_is_taken_over_only_by_verified_e_mail_when_allowed() {
 
     // With the rule on, the provider's verified address finds the local
     // account that has it (robert's, whatever bob's name says).
-    root.call(
-        "POST",
-        "/users",
-        Some(serde_json::json!({"username": "robert", "password": portunus_e2e::PASSWORD, "email": "bob@example.org"})),
-    );
+    for (name, email) in [
+        ("robert", "bob@example.org"),
+        ("dana", "unverified-dana@example.org"),
+    ] {
+        root.call(
+            "POST",
+            "/users",
+            Some(serde_json::json!({"username": name, "password": portunus_e2e::PASSWORD, "email": email})),
+        );
+    }
     stack.stop_portunus();
     stack.set_env("PORTUNUS_OIDC__LINK_BY_VERIFIED_EMAIL", "true");
     stack.restart_portunus();
-    let browser = self::browser();
-    let callback = through_the_provider(&stack, &browser, "bob");
+
+    // An address the provider does not vouch for takes over nothing: the
+    // sign-in gets an account of its own.
+    let me = signed_in_through_the_provider(&stack, "unverified-dana");
+    assert_eq!(me["username"], "unverified-dana", "{me}");
+    let root = Api::sign_in(&stack, "root");
+    let dana = root.call("GET", "/users/dana", None);
+    assert_eq!(
+        dana["directory"],
+        serde_json::Value::Null,
+        "dana stays local: {dana}"
+    );
+    Api::sign_in(&stack, "dana");
+
+    let me = signed_in_through_the_provider(&stack, "bob");
+    assert_eq!(me["username"], "robert");
+    assert_eq!(me["directory"], "oidc");
+}
+
+/// Signs `name` in through the provider in a new browser; answers `/me`.
+fn signed_in_through_the_provider(stack: &Stack, name: &str) -> serde_json::Value {
+    let browser = browser();
+    let callback = through_the_provider(stack, &browser, name);
     let done = browser.get(&callback).send().expect("callback");
     assert_eq!(location(&done), "/tokens");
-    let me: serde_json::Value = browser
+    browser
         .get(format!("{}/api/v1/me", stack.portunus_url()))
         .send()
         .and_then(|r| r.json())
-        .expect("me");
-    assert_eq!(me["username"], "robert");
-    assert_eq!(me["directory"], "oidc");
+        .expect("me")
 }

@@ -159,7 +159,7 @@ fn podman_login_push_and_refusals() {
         Some(&creds),
         &empty_auth,
     )
-    .assert_refused();
+    .assert_missing();
 }
 
 #[test]

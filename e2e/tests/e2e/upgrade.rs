@@ -5,8 +5,9 @@
 //! registry. Then it stops, this build's `portunus migrate --dry-run`
 //! says what would run and changes nothing, `portunus migrate` runs it,
 //! and this build serves the same data: the same sign-ins, the same
-//! listing, the same token answers, pulls and pushes through the registry
-//! that never stopped, and events recorded as before.
+//! listing, the same token answers, the web UI session and docker's
+//! refresh token from before, pulls and pushes through the registry that
+//! never stopped, and events recorded as before.
 
 use std::collections::BTreeMap;
 
@@ -58,9 +59,18 @@ fn migrate(stack: &Stack, args: &[&str]) -> String {
     text
 }
 
-/// What the earlier release is given, through its API and the registry;
-/// answers the application token's secret.
-fn fill(stack: &Stack) -> String {
+/// What the earlier release handed out that must work after the upgrade.
+struct Handed {
+    /// The application token's secret (pull on crew/app only).
+    token: String,
+    /// A refresh token from a `docker login`.
+    refresh: String,
+    /// Alice's web UI session.
+    session: Api,
+}
+
+/// What the earlier release is given, through its API and the registry.
+fn fill(stack: &Stack) -> Handed {
     for name in ["admin", "alice", "bob"] {
         stack.create_user(name);
     }
@@ -94,7 +104,23 @@ fn fill(stack: &Stack) -> String {
     alice.tags_once("crew/app", 2);
     alice.tags_once("crew-pub/site", 1);
     alice.tags_once("alice/tool", 1);
-    token["secret"].as_str().expect("a secret").to_owned()
+    let login: Value = reqwest::blocking::Client::new()
+        .get(format!(
+            "{}/v2/token?service=registry&offline_token=true&client_id=docker",
+            stack.portunus_url()
+        ))
+        .basic_auth("alice", Some(PASSWORD))
+        .send()
+        .and_then(|r| r.json())
+        .expect("a docker login");
+    Handed {
+        token: token["secret"].as_str().expect("a secret").to_owned(),
+        refresh: login["refresh_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a refresh token: {login}"))
+            .to_owned(),
+        session: alice,
+    }
 }
 
 /// The upgrade of `stack`, started with the earlier release, to this build.
@@ -131,7 +157,7 @@ fn upgrade_with_data(database: Option<&str>) {
         .map(|url| vec![("PORTUNUS_DATABASE_URL", url)])
         .unwrap_or_default();
     let mut stack = Stack::start_release(release, &settings);
-    let token = fill(&stack);
+    let handed = fill(&stack);
     let before = listing(&Api::sign_in(&stack, "alice"));
     assert_eq!(
         before,
@@ -159,7 +185,7 @@ fn upgrade_with_data(database: Option<&str>) {
         "repository:crew-pub/site:pull,push",
     ];
     assert_eq!(
-        access(&stack, "alice", &token, &scopes),
+        access(&stack, "alice", &handed.token, &scopes),
         json!([{"type": "repository", "name": "crew/app", "actions": ["pull"]}]),
         "the application token keeps its scope"
     );
@@ -175,6 +201,33 @@ fn upgrade_with_data(database: Option<&str>) {
         listing(&Api::sign_in(&stack, "bob")),
         BTreeMap::from([("crew-pub/site".to_owned(), 1), ("crew/app".to_owned(), 2)]),
         "alice's personal namespace stays hers"
+    );
+
+    assert_eq!(
+        handed.session.call("GET", "/me", None)["username"],
+        "alice",
+        "a web UI session from before the upgrade"
+    );
+    let refreshed = reqwest::blocking::Client::new()
+        .post(format!("{}/v2/token", stack.portunus_url()))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("service", "registry"),
+            ("client_id", "docker"),
+            ("refresh_token", handed.refresh.as_str()),
+            ("scope", "repository:crew/app:pull"),
+        ])
+        .send()
+        .expect("a refresh");
+    assert_eq!(
+        refreshed.status().as_u16(),
+        200,
+        "docker's refresh token from before"
+    );
+    let refreshed: Value = refreshed.json().expect("JSON");
+    assert_eq!(
+        token_claims(refreshed["access_token"].as_str().expect("a token"))["access"],
+        json!([{"type": "repository", "name": "crew/app", "actions": ["pull"]}])
     );
 
     // The registry, which never stopped, takes this build's tokens (the

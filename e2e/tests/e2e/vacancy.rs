@@ -216,7 +216,7 @@ fn a_removed_accounts_images_are_erased_or_moved_as_the_administrator_chooses() 
         "--tls-verify=false",
         &format!("{registry}/alice/app:1"),
     ])
-    .assert_refused();
+    .assert_missing();
     let token = registry_token(&stack, "alice", &["repository:alice/app:pull"]);
     assert_eq!(manifest(&stack, &token, "alice/app", "1").0, 404);
     assert_eq!(

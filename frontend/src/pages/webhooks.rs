@@ -53,6 +53,36 @@ fn outcome(d: &WebhookDelivery) -> (String, &'static str) {
     }
 }
 
+/// Every attempt of a delivery, first first: its status (or "no answer")
+/// coloured by outcome, when, how long and why in its tooltip.
+fn attempts(d: &WebhookDelivery) -> AnyView {
+    if d.history.is_empty() {
+        return d.attempts.to_string().into_any();
+    }
+    d.history
+        .iter()
+        .map(|a| {
+            let answered = a.response_status.is_some_and(|s| (200..300).contains(&s));
+            let class = if answered { "badge good" } else { "badge bad" };
+            let text = a
+                .response_status
+                .map_or_else(|| "no answer".to_owned(), |s| s.to_string());
+            let title = format!(
+                "attempt {} at {}, {} ms{}",
+                a.number,
+                a.attempted_at,
+                a.duration_ms,
+                a.error
+                    .as_ref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            );
+            view! { <span class=class title=title data-attempt=a.number>{text}</span> " " }
+        })
+        .collect_view()
+        .into_any()
+}
+
 #[component]
 pub fn Webhooks(namespace: Option<api::NamespaceRef>) -> impl IntoView {
     let namespace = StoredValue::new(namespace);
@@ -264,7 +294,9 @@ fn WebhookEntry(
                 {last.map_or_else(|| view! { "none yet" }.into_any(), IntoAny::into_any)}
             </p>
             <div class="actions">
-                <button class="small webhook-ping" on:click=move |_| act("ping")>"Send a test"</button>
+                <button class="small webhook-ping" disabled=!hook.enabled
+                    title=(!hook.enabled).then_some("A disabled webhook sends nothing, tests included: enable it first")
+                    on:click=move |_| act("ping")>"Send a test"</button>
                 " " <button class="small webhook-log" on:click=move |_| toggle_log()>
                     {move || if log_open() { "Hide deliveries" } else { "Deliveries" }}
                 </button>
@@ -320,7 +352,7 @@ fn DeliveryLog(id: i64) -> impl IntoView {
                                         <td><When at=d.created_at.clone() /></td>
                                         <td title=d.delivery_id.clone()>{d.action.clone()}</td>
                                         <td><span class=format!("badge {class}")>{text}</span></td>
-                                        <td>{d.attempts}</td>
+                                        <td class="attempts">{attempts(&d)}</td>
                                         <td>{d.duration_ms.map(|ms| format!("{ms} ms")).unwrap_or_default()}</td>
                                         <td><button class="small" on:click=move |_| resend(delivery)>"Re-send"</button></td>
                                     </tr>

@@ -22,6 +22,7 @@ pub mod team_member;
 pub mod user;
 pub mod user_identity;
 pub mod webhook;
+pub mod webhook_attempt;
 pub mod webhook_delivery;
 
 /// A value of a closed set read from a text column: one outside the set

@@ -21,6 +21,19 @@ use crate::http::state::SharedState;
 
 pub const SESSION_COOKIE: &str = "portunus_session";
 
+/// The session cookie's value in `req`, taken by its exact name.
+pub fn presented_session(req: &Request) -> Option<&str> {
+    req.headers()
+        .get_all(poem::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            (name.trim() == SESSION_COOKIE).then(|| value.trim())
+        })
+}
+
 /// The signed-in user behind a request.
 #[derive(Debug, Clone)]
 pub struct Principal {

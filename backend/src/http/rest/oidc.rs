@@ -3,6 +3,8 @@
 //! sends the browser to the web UI's sign-in page with the reason in
 //! `?error=`, which the page shows.
 
+use std::time::Instant;
+
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::Query;
@@ -14,6 +16,7 @@ use crate::accounts::oidc::{self, Callback};
 use crate::accounts::sessions::Origin;
 use crate::error::{Error, Result};
 use crate::http::client_address::ClientAddress;
+use crate::http::rate_limit::Limited;
 use crate::http::state::SharedState;
 
 pub struct OidcApi;
@@ -52,12 +55,23 @@ impl OidcApi {
     /// Begin signing in through the OpenID Provider (`[oidc]`): redirects
     /// to it. `return_to` is the web UI path to go to afterwards.
     #[oai(path = "/oidc/login", method = "get", operation_id = "oidc_login")]
-    async fn login(&self, state: Data<&SharedState>, return_to: Query<Option<String>>) -> Redirect {
-        let begun: Result<_> = match &state.oidc {
-            None => Err(Error::NotFound(
+    async fn login(
+        &self,
+        state: Data<&SharedState>,
+        from: Data<&ClientAddress>,
+        return_to: Query<Option<String>>,
+    ) -> Redirect {
+        // Each start keeps a row until the provider answers: counted as a
+        // sign-in of the address.
+        let allowed = state
+            .limits
+            .spend(Limited::SignIn, &from.0.0, Instant::now());
+        let begun: Result<_> = match (&state.oidc, allowed) {
+            (_, Err(e)) => Err(e),
+            (None, _) => Err(Error::NotFound(
                 "sign-in through an OpenID Provider is not configured here ([oidc])".into(),
             )),
-            Some(provider) => {
+            (Some(provider), Ok(())) => {
                 oidc::begin(
                     &state.db,
                     provider,

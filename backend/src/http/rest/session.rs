@@ -64,7 +64,7 @@ impl SessionApi {
             address: &from.0.0,
             now: chrono::Utc::now(),
         };
-        let user = credentials::sign_in(&state.db, state.password_check(), attempt, &password)
+        let user = credentials::sign_in(&state.db, state.sign_in_check(), attempt, &password)
             .await?
             .map_err(|failure| ApiError::unauthorized(failure.message()))?;
         let origin = sessions::Origin {
@@ -127,6 +127,7 @@ impl SessionApi {
             }
             Some(_) => true,
         };
+        crate::accounts::ldap::refuse_directory_name(state.ldap.as_deref(), &username).await?;
         let new = NewUser {
             username: username.clone(),
             password,

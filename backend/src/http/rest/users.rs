@@ -1,5 +1,7 @@
 //! `/users` (administrators) and `/me/password`: accounts and bots.
 
+use std::time::Instant;
+
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
@@ -19,6 +21,7 @@ use crate::authz::Subject;
 use crate::db::Paging;
 use crate::error::Error;
 use crate::http::client_address::ClientAddress;
+use crate::http::rate_limit::Limited;
 use crate::http::state::SharedState;
 
 pub struct UsersApi;
@@ -106,10 +109,18 @@ impl UsersApi {
     async fn update(
         &self,
         state: Data<&SharedState>,
+        from: Data<&ClientAddress>,
         auth: Auth,
         username: Path<String>,
         body: Json<UserUpdate>,
     ) -> ApiResult<Json<User>> {
+        // A refused address says it is taken: trying addresses one after
+        // the other is limited (administrators see the accounts anyway).
+        if body.0.email.is_some() && !auth.principal().user.admin {
+            state
+                .limits
+                .spend(Limited::ProfileChange, &from.0.0, Instant::now())?;
+        }
         let updated = users::update(
             &state.db,
             auth.principal().for_changes()?,

@@ -226,7 +226,7 @@ impl WebhooksApi {
         Ok(Created::Created(Json(queued)))
     }
 
-    /// Send a test event (`ping`), also to a disabled webhook.
+    /// Send a test event (`ping`); refused (409) for a disabled webhook.
     #[oai(
         path = "/webhooks/:id/ping",
         method = "post",

@@ -261,8 +261,12 @@ async fn answer(
             refreshable: None,
             presented_refresh: None,
         },
-        Grant::Basic(Some(creds)) | Grant::Password(creds) => {
-            authenticate(state, from, creds, request.account.as_deref()).await?
+        Grant::Basic(Some(creds)) => {
+            authenticate(state, from, creds, request.account.as_deref(), false).await?
+        }
+        // The OAuth2 password grant is an explicit sign-in.
+        Grant::Password(creds) => {
+            authenticate(state, from, creds, request.account.as_deref(), true).await?
         }
         Grant::Refresh(secret) => match refresh_tokens::redeem(
             &state.db,
@@ -386,19 +390,22 @@ async fn granted_access(
 }
 
 /// Checks a user name with a password or an application token; failures
-/// are audited.
+/// are audited. `explicit` for a sign-in (the OAuth2 password grant) that
+/// asks the directory anew.
 async fn authenticate(
     state: &SharedState,
     from: &ClientAddress,
     creds: &Credentials,
     account: Option<&str>,
+    explicit: bool,
 ) -> Result<Authenticated, TokenError> {
     // A password that may be a guess spends before any check, so parallel
     // guesses cannot all slip through; only those that turn out wrong keep
     // it spent. Passwords verified recently and application tokens (random
-    // 128-bit secrets nobody guesses) spend only when wrong, so a CI fleet
-    // behind one address logging in at once is not held up; an address out
-    // of allowance is refused all the same.
+    // 128-bit secrets nobody guesses) spend only when wrong and are let
+    // through even when the address is out of allowance: a CI fleet behind
+    // one address logging in at once, or a flood of wrong passwords from
+    // someone else behind the same NAT, holds none of them up.
     let spend_first = !app_tokens::looks_like_token(&creds.password)
         && !state
             .credentials
@@ -407,12 +414,8 @@ async fn authenticate(
         state
             .limits
             .spend(Limited::FailedLogin, &from.0, Instant::now())?;
-    } else {
-        state
-            .limits
-            .admit(Limited::FailedLogin, &from.0, Instant::now())?;
     }
-    let result = check_credentials(state, from, creds, account).await;
+    let result = check_credentials(state, from, creds, account, explicit).await;
     let refused = matches!(&result, Err(e) if e.code == "UNAUTHORIZED");
     match (spend_first, refused) {
         (true, false) => state
@@ -429,8 +432,8 @@ async fn authenticate(
     if let Err(e) = &result
         && refused
     {
-        // The count of wrong passwords, or a lock, changed here.
-        state.epoch.moved();
+        // A lock set here has moved the epoch already; a count of wrong
+        // passwords is no reason to forget what every login remembers.
         let params = json!({ "reason": e.message });
         credentials::record_failure(
             &state.db,
@@ -448,6 +451,7 @@ async fn check_credentials(
     from: &ClientAddress,
     creds: &Credentials,
     account: Option<&str>,
+    explicit: bool,
 ) -> Result<Authenticated, TokenError> {
     if let Some(account) = account
         && account != creds.username
@@ -491,9 +495,11 @@ async fn check_credentials(
         address: &from.0,
         now: chrono::Utc::now(),
     };
-    match credentials::authenticate(&state.db, state.password_check(), attempt, &creds.password)
-        .await?
-    {
+    let check = match explicit {
+        true => state.sign_in_check(),
+        false => state.password_check(),
+    };
+    match credentials::authenticate(&state.db, check, attempt, &creds.password).await? {
         Ok(user) => Ok(Authenticated {
             subject: Subject::user(&user, None),
             refreshable: Some(user),
