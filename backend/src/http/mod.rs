@@ -45,6 +45,7 @@ pub fn routes(state: SharedState) -> impl Endpoint {
     let max_body_bytes = state.config.max_body_bytes;
     let address_header: Arc<str> = state.config.client_address_header.as_str().into();
     let own_origin = same_origin::own_origin(&state.config.public_url);
+    let allowed = Arc::new(rest::allow::AllowedMethods::of(&api.spec()));
     let docs = rest::docs(&api);
     docs.into_iter()
         .fold(Route::new(), |routes, (path, endpoint)| {
@@ -56,6 +57,9 @@ pub fn routes(state: SharedState) -> impl Endpoint {
                 .around(changes_move_the_epoch)
                 .around(move |endpoint, request| {
                     same_origin::refuse_cross_site(endpoint, request, own_origin.clone())
+                })
+                .around(move |endpoint, request| {
+                    rest::allow::add_allow(endpoint, request, allowed.clone())
                 }),
         )
         .at("/v2/token", get(token::get_token).post(token::post_token))

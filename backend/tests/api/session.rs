@@ -531,3 +531,21 @@ async fn changes_with_the_session_cookie_come_only_from_portunus_pages() {
             .assert_status(201, "Portunus's own page");
     }
 }
+
+#[tokio::test]
+async fn a_wrong_method_is_told_the_right_ones() {
+    let kit = Kit::new("sqlite", None).await;
+    kit.create_user("root").await;
+    for (request, allowed) in [
+        (kit.client.put("/api/v1/info"), "GET"),
+        (kit.client.post("/api/v1/users/root"), "GET, PATCH, DELETE"),
+        (kit.client.get("/api/v1/webhooks/7/ping"), "POST"),
+    ] {
+        let answer = kit.send(request).await;
+        answer.assert_client_error(405, allowed);
+        assert_eq!(
+            answer.headers.get("allow").and_then(|v| v.to_str().ok()),
+            Some(allowed)
+        );
+    }
+}

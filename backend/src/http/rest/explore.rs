@@ -27,8 +27,10 @@ impl ExploreApi {
         /// `name` (default), `recent` (last pushed first) or `stars` (most starred first).
         sort: Query<Option<RepositorySort>>,
         /// Page number, from 1.
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
         page: Query<Option<u64>>,
         /// Entries per page, 1 to 500 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<RepositoryPage>> {
         let paging = Paging::new(page.0, per_page.0)?;

@@ -3,6 +3,7 @@
 //! handlers stay thin and call the domain modules.
 
 mod activities;
+pub mod allow;
 pub mod auth;
 mod dashboard;
 pub mod error;

@@ -45,8 +45,10 @@ impl RepositoriesApi {
         /// `name` (default), `recent` (last pushed first) or `stars` (most starred first).
         sort: Query<Option<RepositorySort>>,
         /// Page number, from 1.
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
         page: Query<Option<u64>>,
         /// Entries per page, 1 to 500 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<RepositoryPage>> {
         let paging = Paging::new(page.0, per_page.0)?;
@@ -264,8 +266,10 @@ impl RepositoriesApi {
         auth: Auth,
         #[oai(name = "state")] which: Query<Option<EventState>>,
         /// Page number, from 1.
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
         page: Query<Option<u64>>,
         /// Entries per page, 1 to 500 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<RegistryEventPage>> {
         let paging = Paging::new(page.0, per_page.0)?;

@@ -26,8 +26,10 @@ impl TeamsApi {
         state: Data<&SharedState>,
         auth: Auth,
         /// Page number, from 1.
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
         page: Query<Option<u64>>,
         /// Entries per page, 1 to 500 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         per_page: Query<Option<u64>>,
     ) -> ApiResult<Json<TeamPage>> {
         let paging = Paging::new(page.0, per_page.0)?;
