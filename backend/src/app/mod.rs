@@ -107,6 +107,7 @@ pub async fn init(config: Config) -> Result<SharedState> {
         limits: RateLimits::new(config.rate_limits.clone()),
         stored_figures: Default::default(),
         registry_checks: Default::default(),
+        issued_tokens: Default::default(),
         ldap,
         oidc,
         mailer,

@@ -62,6 +62,15 @@ pub async fn render(req: &Request, Data(state): Data<&SharedState>) -> Response 
             counter.load(Ordering::Relaxed)
         );
     }
+    family(
+        &mut out,
+        "portunus_tokens_issued_total",
+        "counter",
+        "Registry tokens issued by this process, by the grant that asked for them.",
+    );
+    for (grant, n) in state.issued_tokens.each() {
+        let _ = writeln!(out, "portunus_tokens_issued_total{{grant=\"{grant}\"}} {n}");
+    }
     match state.stored_figures.get(&state.db, Instant::now()).await {
         Ok(figures) => {
             family(

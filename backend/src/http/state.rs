@@ -20,6 +20,7 @@ use crate::http::health::RegistryCheck;
 use crate::http::rate_limit::RateLimits;
 use crate::http::remembered::Remembered;
 use crate::http::stored_figures::StoredFigures;
+use crate::http::token::issued::IssuedTokens;
 use crate::ingest::Events;
 use crate::mail::Mailer;
 use crate::webhooks::Sender;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub stored_figures: StoredFigures,
     /// The registries' last answers to `/ready`.
     pub registry_checks: Remembered<Vec<RegistryCheck>>,
+    /// Registry tokens issued by this process, by grant (`/metrics`).
+    pub issued_tokens: IssuedTokens,
     /// The LDAP directory, when `[ldap]` is configured.
     pub ldap: Option<Arc<Ldap>>,
     /// The OpenID Provider, when `[oidc]` is configured.

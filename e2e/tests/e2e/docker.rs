@@ -19,6 +19,35 @@ pub(crate) fn docker_login(config: &Path, registry: &str, user: &str, password: 
     )
 }
 
+/// How many tokens `stack` has issued for each grant, from `/metrics`.
+fn issued(stack: &Stack) -> std::collections::BTreeMap<String, u64> {
+    let text = reqwest::blocking::get(format!("{}/metrics", stack.portunus_url()))
+        .and_then(|r| r.text())
+        .expect("GET /metrics");
+    text.lines()
+        .filter_map(|line| line.strip_prefix("portunus_tokens_issued_total{grant=\""))
+        .filter_map(|rest| {
+            let (grant, count) = rest.split_once("\"} ")?;
+            Some((grant.to_owned(), count.parse().ok()?))
+        })
+        .collect()
+}
+
+/// How many more tokens each grant got between two readings of [`issued`].
+fn grants_since(
+    before: &std::collections::BTreeMap<String, u64>,
+    stack: &Stack,
+) -> Vec<(String, u64)> {
+    issued(stack)
+        .into_iter()
+        .map(|(grant, n)| {
+            let more = n - before.get(&grant).copied().unwrap_or(0);
+            (grant, more)
+        })
+        .filter(|(_, more)| *more > 0)
+        .collect()
+}
+
 /// Whether a Docker engine answers; `just test` starts one (scripts/ensure-dockerd).
 pub fn engine_available() -> bool {
     if !require("docker") {
@@ -74,13 +103,17 @@ fn docker_login_push_pull_and_refusal() {
     docker(&config, &["tag", &local, &mine]).assert_ok();
     docker(&config, &["tag", &local, &theirs]).assert_ok();
 
+    let before = issued(&stack);
     docker(&config, &["push", &mine]).assert_ok();
-    // ...and pushes with the OAuth2 refresh grant.
-    let log = stack.portunus_log();
-    assert!(
-        log.lines()
-            .any(|l| l.contains("method=POST uri=/v2/token") && l.contains("200 OK")),
-        "docker used POST grant_type=refresh_token:\n{log}"
+    // ...and pushes with the OAuth2 refresh grant, nothing else.
+    let used: Vec<String> = grants_since(&before, &stack)
+        .into_iter()
+        .map(|(grant, _)| grant)
+        .collect();
+    assert_eq!(
+        used,
+        ["refresh_token"],
+        "docker's push asked with its refresh token"
     );
     docker(&config, &["push", &theirs]).assert_refused();
     docker(&config, &["rmi", &mine, &theirs]).assert_ok();
@@ -121,6 +154,7 @@ fn containerd_pushes_with_the_oauth2_password_grant() {
         &target,
     ])
     .assert_ok();
+    let before = issued(&stack);
     ctr(&[
         "images",
         "push",
@@ -130,6 +164,15 @@ fn containerd_pushes_with_the_oauth2_password_grant() {
         &target,
     ])
     .assert_ok();
+    let used: Vec<String> = grants_since(&before, &stack)
+        .into_iter()
+        .map(|(grant, _)| grant)
+        .collect();
+    assert_eq!(
+        used,
+        ["password"],
+        "containerd asked with the OAuth2 password grant"
+    );
     let denied = format!("{}/root/ctr:1", stack.registry());
     ctr(&["images", "tag", &target, &denied]).assert_ok();
     ctr(&[
@@ -141,12 +184,6 @@ fn containerd_pushes_with_the_oauth2_password_grant() {
         &denied,
     ])
     .assert_refused();
-    let log = stack.portunus_log();
-    assert!(
-        log.lines()
-            .any(|l| l.contains("method=POST uri=/v2/token") && l.contains("200 OK")),
-        "containerd used POST grant_type=password:\n{log}"
-    );
     let _ = ctr(&[
         "images",
         "rm",

@@ -5,6 +5,7 @@
 //! malformed input gets a 4xx JSON answer carrying the registry's error list
 //! (which docker shows) and the OAuth2 `error` fields.
 
+pub mod issued;
 mod request;
 
 use std::time::Instant;
@@ -354,7 +355,9 @@ async fn answer(
     .map_err(|e| Error::Internal(e.to_string()))?;
     response.refresh_token = refresh_token;
     response.scope = granted_scope;
-    serde_json::to_string(&response).map_err(|e| Error::Internal(e.to_string()).into())
+    let answer = serde_json::to_string(&response).map_err(|e| Error::Internal(e.to_string()))?;
+    state.issued_tokens.count(&request.grant);
+    Ok(answer)
 }
 
 /// What `subject` is granted of `scopes`: the intersection of what was asked
