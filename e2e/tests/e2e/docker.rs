@@ -33,18 +33,12 @@ fn issued(stack: &Stack) -> std::collections::BTreeMap<String, u64> {
         .collect()
 }
 
-/// How many more tokens each grant got between two readings of [`issued`].
-fn grants_since(
-    before: &std::collections::BTreeMap<String, u64>,
-    stack: &Stack,
-) -> Vec<(String, u64)> {
+/// The grants that issued tokens since `before` (a reading of [`issued`]).
+fn grants_since(before: &std::collections::BTreeMap<String, u64>, stack: &Stack) -> Vec<String> {
     issued(stack)
         .into_iter()
-        .map(|(grant, n)| {
-            let more = n - before.get(&grant).copied().unwrap_or(0);
-            (grant, more)
-        })
-        .filter(|(_, more)| *more > 0)
+        .filter(|(grant, n)| *n > before.get(grant).copied().unwrap_or(0))
+        .map(|(grant, _)| grant)
         .collect()
 }
 
@@ -106,12 +100,8 @@ fn docker_login_push_pull_and_refusal() {
     let before = issued(&stack);
     docker(&config, &["push", &mine]).assert_ok();
     // ...and pushes with the OAuth2 refresh grant, nothing else.
-    let used: Vec<String> = grants_since(&before, &stack)
-        .into_iter()
-        .map(|(grant, _)| grant)
-        .collect();
     assert_eq!(
-        used,
+        grants_since(&before, &stack),
         ["refresh_token"],
         "docker's push asked with its refresh token"
     );
@@ -164,12 +154,8 @@ fn containerd_pushes_with_the_oauth2_password_grant() {
         &target,
     ])
     .assert_ok();
-    let used: Vec<String> = grants_since(&before, &stack)
-        .into_iter()
-        .map(|(grant, _)| grant)
-        .collect();
     assert_eq!(
-        used,
+        grants_since(&before, &stack),
         ["password"],
         "containerd asked with the OAuth2 password grant"
     );
