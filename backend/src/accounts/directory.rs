@@ -19,7 +19,7 @@ use crate::accounts::{teams, users};
 use crate::audit::{self, Actor, Target};
 use crate::authz::Role;
 use crate::config::GroupMapping;
-use crate::db::entities::{team, team_member, user, user_identity};
+use crate::db::entities::{application_token, team, team_member, user, user_identity};
 use crate::directory::{Group, Person};
 use crate::error::{Error, Result};
 
@@ -186,13 +186,25 @@ async fn has_identity(txn: &DatabaseTransaction, user_id: i64, provider: &str) -
     Ok(identity_of(txn, user_id, provider).await?.is_some())
 }
 
-/// Takes over a local account: it keeps everything but its password.
+/// Takes over a local account: it keeps its name, namespace, teams and
+/// history, but not its password nor any way in that was made before
+/// (sessions, refresh tokens, application tokens): whoever made the local
+/// account, the directory's person now holds it alone.
 async fn link(
     txn: &DatabaseTransaction,
     source: Source<'_>,
     local: user::Model,
 ) -> Result<user::Model> {
-    let params = json!({ "directory": source.provider, "issuer": source.issuer });
+    crate::accounts::sessions::end_everywhere(txn, local.id).await?;
+    let tokens = application_token::Entity::delete_many()
+        .filter(application_token::Column::UserId.eq(local.id))
+        .exec(txn)
+        .await?;
+    let params = json!({
+        "directory": source.provider,
+        "issuer": source.issuer,
+        "tokens_revoked": tokens.rows_affected,
+    });
     audit::record(
         txn,
         &actor(),

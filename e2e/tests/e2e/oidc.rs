@@ -203,6 +203,14 @@ fn a_local_account_is_taken_over_only_by_verified_e_mail_when_allowed() {
             Some(serde_json::json!({"username": name, "password": portunus_e2e::PASSWORD, "email": email})),
         );
     }
+    // Whoever made robert's account signed in and made a token: a link
+    // must leave them neither.
+    let before = Api::sign_in(&stack, "robert");
+    let token = before.call("POST", "/tokens", Some(serde_json::json!({"name": "kept"})))["secret"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    assert_eq!(portunus_e2e::token_login(&stack, "robert", &token).0, 200);
     stack.stop_portunus();
     stack.set_env("PORTUNUS_OIDC__LINK_BY_VERIFIED_EMAIL", "true");
     stack.restart_portunus();
@@ -223,6 +231,16 @@ fn a_local_account_is_taken_over_only_by_verified_e_mail_when_allowed() {
     let me = signed_in_through_the_provider(&stack, "bob");
     assert_eq!(me["username"], "robert");
     assert_eq!(me["directory"], "oidc");
+    assert_eq!(
+        before.status("GET", "/me"),
+        401,
+        "the session made before the link ended"
+    );
+    assert_eq!(
+        portunus_e2e::token_login(&stack, "robert", &token).0,
+        401,
+        "and so did the application token"
+    );
 }
 
 /// Signs `name` in through the provider in a new browser; answers `/me`.
