@@ -53,10 +53,11 @@ fn outcome(d: &WebhookDelivery) -> (String, &'static str) {
     }
 }
 
-/// Every attempt of a delivery, first first: its status (or "no answer")
-/// coloured by outcome, when, how long and why in its tooltip.
+/// How many attempts a delivery took; when more than one, each of them,
+/// first first: its status (or "no answer") coloured by outcome, when,
+/// how long and why in its tooltip.
 fn attempts(d: &WebhookDelivery) -> AnyView {
-    if d.history.is_empty() {
+    if d.history.len() <= 1 {
         return d.attempts.to_string().into_any();
     }
     d.history
