@@ -54,7 +54,11 @@ async fn sign_ins_past_the_allowance_wait() {
     assert_eq!(statuses.map(|s| s.as_u16()), [401, 200, 401]);
     let refused = sign_in(&kit, "203.0.113.1", PASSWORD).await;
     refused.assert_status(429, "the fourth in a minute");
-    assert_eq!(retry_after(&refused), 20, "one comes back every 20 s");
+    // One comes back every 20 s (the arithmetic is the rate limiter's unit
+    // test, with the time passed in); the hashing of the passwords above
+    // took real time, which counts towards the wait.
+    let wait = retry_after(&refused);
+    assert!((10..=20).contains(&wait), "Retry-After {wait}");
     assert!(
         refused.text.contains("too many sign-ins"),
         "{}",
@@ -93,7 +97,11 @@ async fn failed_logins_past_the_allowance_wait_and_good_ones_never_count() {
         )
         .await;
     refused.assert_status(429, "a password not verified lately, before any check");
-    assert_eq!(retry_after(&refused), 30);
+    let wait = retry_after(&refused);
+    assert!(
+        (20..=30).contains(&wait),
+        "one comes back every 30 s: {wait}"
+    );
     assert_eq!(refused.json()["errors"][0]["code"], "TOOMANYREQUESTS");
     docker_login(&kit, "198.51.100.2", "a-wrong-guess")
         .await
@@ -131,7 +139,11 @@ async fn sign_ups_past_the_allowance_wait() {
         .header("X-Real-IP", "203.0.113.1");
     let refused = kit.send(request.body_json(&body)).await;
     refused.assert_status(429, "the third attempt in an hour");
-    assert_eq!(retry_after(&refused), 1800);
+    let wait = retry_after(&refused);
+    assert!(
+        (1700..=1800).contains(&wait),
+        "one comes back every 30 minutes: {wait}"
+    );
 }
 
 /// The statuses of twenty `docker login`s with `password` from one
