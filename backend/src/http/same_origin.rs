@@ -1,11 +1,13 @@
 //! Refuses cross-site requests that ride on the web UI's session cookie. A
 //! POST, PUT, PATCH or DELETE to the API that carries the cookie (and no
 //! bearer token) must come from Portunus's own pages: its `Origin` is the
-//! origin of `public_url`, or, when a browser sent no `Origin`, its
-//! `Sec-Fetch-Site` says the same origin. Anything else (another site, a
-//! sibling subdomain) gets 403 saying so, before any handler runs.
-//! Clients that send neither header are no browser a forged page could
-//! drive (scripts, registry clients) and pass.
+//! origin of `public_url`, or names the very host the request was sent to
+//! (`Host`: the page was loaded from where it posts, as when Portunus is
+//! opened as `localhost` rather than `127.0.0.1`); when a browser sent no
+//! `Origin`, its `Sec-Fetch-Site` must say the same origin. Anything else
+//! (another site, a sibling subdomain) gets 403 saying so, before any
+//! handler runs. Clients that send neither header are no browser a forged
+//! page could drive (scripts, registry clients) and pass.
 
 use std::sync::Arc;
 
@@ -38,8 +40,9 @@ fn cross_site(request: &Request, own: &str) -> Option<String> {
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
+    let host = text("host");
     match (text("origin"), text("sec-fetch-site")) {
-        (Some(origin), _) if origin == own => None,
+        (Some(origin), _) if origin == own || names_host(origin, host) => None,
         (Some(origin), _) => Some(format!(
             "refused: this request came from a page of {origin}, not of Portunus ({own}); changes with the session cookie are taken only from Portunus's own pages (use an application token from elsewhere)"
         )),
@@ -48,6 +51,13 @@ fn cross_site(request: &Request, own: &str) -> Option<String> {
             "refused: the browser says this request came from another site ({site}); changes with the session cookie are taken only from Portunus's own pages"
         )),
     }
+}
+
+/// Whether `origin` (`scheme://host[:port]`) names `host` (the `Host`
+/// header: `host[:port]`), in any case.
+fn names_host(origin: &str, host: Option<&str>) -> bool {
+    let authority = origin.split_once("://").map_or("", |(_, rest)| rest);
+    host.is_some_and(|host| !host.is_empty() && authority.eq_ignore_ascii_case(host))
 }
 
 /// The middleware: [`cross_site`] requests get 403, others go on.
@@ -97,6 +107,30 @@ mod tests {
             "its own page, no Origin"
         );
         assert!(!refused(&[COOKIE]), "no browser");
+        assert!(
+            !refused(&[
+                COOKIE,
+                ("origin", "http://localhost:8080"),
+                ("host", "localhost:8080")
+            ]),
+            "a page of the host the request went to (not public_url's name for it)"
+        );
+        assert!(
+            refused(&[
+                COOKIE,
+                ("origin", "https://evil.example"),
+                ("host", "registry.example.org")
+            ]),
+            "another host's page"
+        );
+        assert!(
+            refused(&[
+                COOKIE,
+                ("origin", "http://localhost:8081"),
+                ("host", "localhost:8080")
+            ]),
+            "another port is another origin"
+        );
         assert!(refused(&[COOKIE, ("origin", "https://evil.example")]));
         assert!(
             refused(&[COOKIE, ("origin", "https://other.registry.example.org")]),
