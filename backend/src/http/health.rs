@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::catalog::registries::Served;
 use crate::db::SchemaState;
+use crate::http::readiness::RegistryCheck;
 use crate::http::rest::auth::presented_session;
 use crate::http::state::SharedState;
 
@@ -50,34 +51,6 @@ struct DatabaseCheck {
     unknown_migrations: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
-}
-
-/// How one registry answered. What is past `reachable` is shown only to
-/// administrators and holders of `metrics_token`.
-#[derive(Serialize, Clone)]
-pub struct RegistryCheck {
-    name: String,
-    reachable: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    url: Option<String>,
-    /// The `Docker-Distribution-Api-Version` it answered with.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    api_version: Option<String>,
-    /// How long it took, or why it did not answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    answer: Option<String>,
-}
-
-impl RegistryCheck {
-    /// The name and whether it answered, nothing more.
-    fn outline(self) -> RegistryCheck {
-        RegistryCheck {
-            url: None,
-            api_version: None,
-            answer: None,
-            ..self
-        }
-    }
 }
 
 /// Whether `req` may see the details: an administrator's session, or
@@ -203,11 +176,11 @@ async fn registry(served: &Served) -> RegistryCheck {
                 format!("no answer within {} s", REGISTRY_WAIT.as_secs()),
             ),
         };
-    RegistryCheck {
-        name: served.name.clone(),
-        url: Some(client.base().to_owned()),
+    RegistryCheck::answered(
+        served.name.clone(),
+        client.base().to_owned(),
         reachable,
         api_version,
-        answer: Some(answer),
-    }
+        answer,
+    )
 }

@@ -9,8 +9,10 @@
 pub mod client_address;
 pub mod content_policy;
 pub mod health;
+pub mod issued_tokens;
 pub mod metrics;
 pub mod rate_limit;
+pub mod readiness;
 pub mod remembered;
 pub mod rest;
 pub mod same_origin;

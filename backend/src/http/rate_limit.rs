@@ -27,7 +27,7 @@ pub enum Limited {
     PasswordReset,
     /// Changes of one's own e-mail address (each tells whether an address
     /// is taken).
-    ProfileChange,
+    EmailChange,
 }
 
 impl Limited {
@@ -37,7 +37,7 @@ impl Limited {
             Limited::SignUp => "sign-ups",
             Limited::FailedLogin => "failed logins",
             Limited::PasswordReset => "password-reset requests",
-            Limited::ProfileChange => "changes of e-mail address",
+            Limited::EmailChange => "changes of e-mail address",
         }
     }
 }
@@ -90,7 +90,7 @@ impl RateLimits {
             Limited::SignUp => (self.settings.sign_ups_per_hour, 3600),
             Limited::FailedLogin => (self.settings.failed_logins_per_minute, 60),
             Limited::PasswordReset => (self.settings.password_resets_per_hour, 3600),
-            Limited::ProfileChange => (self.settings.email_changes_per_hour, 3600),
+            Limited::EmailChange => (self.settings.email_changes_per_hour, 3600),
         };
         (count > 0).then(|| (f64::from(count), Duration::from_secs(period)))
     }

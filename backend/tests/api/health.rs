@@ -119,27 +119,17 @@ async fn the_metrics_token_shows_readys_details_and_registries_are_asked_once_in
     // Asked again within the period: the same answer, not a new call.
     let again = ready(Some("m3trics")).await;
     assert_eq!(again["registry"]["answer"], answer.as_str());
+    // Whether the registries are asked again at `at` (this asking fails).
+    let age = portunus::http::health::REGISTRIES_MAX_AGE;
+    let ask_at = |at| {
+        kit.state
+            .registry_checks
+            .get(at, age, || async { Err::<Vec<_>, _>("asked again") })
+    };
     let asked_at = std::time::Instant::now();
-    let remembered = kit
-        .state
-        .registry_checks
-        .get(
-            asked_at,
-            portunus::http::health::REGISTRIES_MAX_AGE,
-            || async { Err::<Vec<_>, _>("asked again") },
-        )
-        .await;
+    let remembered = ask_at(asked_at).await;
     assert!(remembered.is_ok(), "served from memory within the period");
-    let later = asked_at + portunus::http::health::REGISTRIES_MAX_AGE;
-    let asked = kit
-        .state
-        .registry_checks
-        .get(
-            later,
-            portunus::http::health::REGISTRIES_MAX_AGE,
-            || async { Err::<Vec<_>, _>("asked again") },
-        )
-        .await;
+    let asked = ask_at(asked_at + age).await;
     assert_eq!(asked.err(), Some("asked again"), "and asked after it");
 }
 

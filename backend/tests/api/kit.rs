@@ -72,19 +72,40 @@ pub async fn kits() -> Vec<Kit> {
 /// [`kits`] with the configuration changed by `adjust`.
 pub async fn kits_with(adjust: impl Fn(&mut Config)) -> Vec<Kit> {
     let mut kits = vec![Kit::with_config("sqlite", None, &adjust).await];
+    if let Some(database) = fresh_postgres().await {
+        kits.push(Kit::with_config("postgres", Some(database), &adjust).await)
+    }
+    kits
+}
+
+/// A new, empty database on the PostgreSQL server that
+/// `PORTUNUS_TEST_DATABASE_URL` names; `None` (said loudly) when it is not
+/// set outside CI, a failure under CI.
+pub async fn fresh_postgres() -> Option<String> {
     match std::env::var("PORTUNUS_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => {
-            let database = fresh_postgres_database(&url).await;
-            kits.push(Kit::with_config("postgres", Some(database), &adjust).await)
-        }
+        Ok(url) if !url.is_empty() => Some(fresh_postgres_database(&url).await),
         _ if under_ci() => panic!(
             "PORTUNUS_TEST_DATABASE_URL is not set under CI: PostgreSQL must be tested; `just test` runs the tests inside scripts/with-postgres"
         ),
-        _ => eprintln!(
-            "PORTUNUS_TEST_DATABASE_URL is not set: PostgreSQL is NOT tested in this run (just test sets it)"
-        ),
+        _ => {
+            eprintln!(
+                "PORTUNUS_TEST_DATABASE_URL is not set: PostgreSQL is NOT tested in this run (just test sets it)"
+            );
+            None
+        }
     }
-    kits
+}
+
+/// The `access` claim of the registry token in a token endpoint's answer
+/// (200 asserted), read without checking its signature (the token tests do).
+pub fn token_access(answer: &Answer) -> Value {
+    answer.assert_status(200, "a token");
+    let token = answer.json()["token"].as_str().expect("a token").to_owned();
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = data_encoding::BASE64URL_NOPAD
+        .decode(payload.as_bytes())
+        .expect("base64url");
+    serde_json::from_slice::<Value>(&bytes).expect("claims")["access"].clone()
 }
 
 /// Whether this runs under CI, where a missing database fails the tests.

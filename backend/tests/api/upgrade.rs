@@ -17,7 +17,7 @@ use portunus::db::migrate::Session;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use serde_json::{Value, json};
 
-use crate::kit::{As, Kit, PASSWORD, basic, fresh_postgres_database};
+use crate::kit::{As, Kit, PASSWORD, basic, fresh_postgres, token_access};
 
 /// One row of a table, as column and SQL value; `{g}` stands for the
 /// generation (how many migrations have run before it is written),
@@ -786,18 +786,6 @@ fn names(page: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// The `access` claim of a registry token, read without checking its
-/// signature (the token tests do that).
-fn access(answer: &crate::kit::Answer) -> Value {
-    answer.assert_status(200, "a token");
-    let token = answer.json()["token"].as_str().expect("a token").to_owned();
-    let payload = token.split('.').nth(1).expect("a JWT");
-    let bytes = data_encoding::BASE64URL_NOPAD
-        .decode(payload.as_bytes())
-        .expect("base64url");
-    serde_json::from_slice::<Value>(&bytes).expect("claims")["access"].clone()
-}
-
 /// What generation `g`'s rows mean after the upgrade, as the started
 /// application reads them.
 async fn rows_still_mean_the_same(kit: &Kit, g: usize) {
@@ -828,7 +816,7 @@ async fn rows_still_mean_the_same(kit: &Kit, g: usize) {
     };
     let by_password = token_for(basic(&format!("ann{g}"), PASSWORD)).await;
     assert_eq!(
-        access(&by_password),
+        token_access(&by_password),
         json!([
             {"type": "repository", "name": format!("crew{g}/app"), "actions": ["pull", "push"]},
             {"type": "repository", "name": format!("crew{g}-pub/site"), "actions": ["pull", "push"]},
@@ -838,7 +826,7 @@ async fn rows_still_mean_the_same(kit: &Kit, g: usize) {
     );
     let by_token = token_for(basic(&format!("ann{g}"), &token_secret(g))).await;
     assert_eq!(
-        access(&by_token),
+        token_access(&by_token),
         json!([{"type": "repository", "name": format!("crew{g}/app"), "actions": ["pull"]}]),
         "her token reads crew{g}/app only ({})",
         kit.backend
@@ -869,16 +857,8 @@ async fn rows_still_mean_the_same(kit: &Kit, g: usize) {
 #[tokio::test]
 async fn every_migration_keeps_the_rows_it_finds_and_they_mean_the_same_after() {
     let mut databases = vec![("sqlite", None)];
-    match std::env::var("PORTUNUS_TEST_DATABASE_URL") {
-        Ok(base) if !base.is_empty() => {
-            databases.push(("postgres", Some(fresh_postgres_database(&base).await)))
-        }
-        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") => {
-            panic!("PORTUNUS_TEST_DATABASE_URL is not set under CI: PostgreSQL must be tested")
-        }
-        _ => eprintln!(
-            "PORTUNUS_TEST_DATABASE_URL is not set: the upgrade is NOT tested on PostgreSQL in this run"
-        ),
+    if let Some(database) = fresh_postgres().await {
+        databases.push(("postgres", Some(database)));
     }
     for (backend, postgres) in databases {
         let dir = tempfile::tempdir().expect("a directory");

@@ -47,6 +47,15 @@ fn activities(api: &Api, key: &str) -> Vec<(String, String, Value)> {
         .collect()
 }
 
+/// Carol, in the directory's "developers" group, is the mapped team's
+/// contributor, and alone in it.
+fn assert_carol_develops(root: &Api) {
+    assert_eq!(
+        root.team_members("developers"),
+        [("carol".to_owned(), "contributor".to_owned())]
+    );
+}
+
 #[test]
 fn directory_users_push_and_their_groups_decide_teams_both_ways() {
     if !require("podman") {
@@ -74,10 +83,7 @@ fn directory_users_push_and_their_groups_decide_teams_both_ways() {
     assert_eq!(me["directory"], "ldap");
     let listed = root.call("GET", "/users?q=carol", None);
     assert_eq!(listed["items"][0]["directory"], "ldap", "{listed}");
-    assert_eq!(
-        root.team_members("developers"),
-        [("carol".to_owned(), "contributor".to_owned())]
-    );
+    assert_carol_develops(&root);
     root.call(
         "POST",
         "/namespaces",
@@ -372,10 +378,7 @@ fn a_sign_in_applies_the_directorys_groups_at_once() {
     stack.create_user("root");
     let root = Api::sign_in(&stack, "root");
     assert_eq!(token_login(&stack, "carol", "carolpw").0, 200);
-    assert_eq!(
-        root.team_members("developers"),
-        [("carol".to_owned(), "contributor".to_owned())]
-    );
+    assert_carol_develops(&root);
     root.call(
         "POST",
         "/namespaces",
@@ -412,10 +415,7 @@ fn a_sign_in_applies_the_directorys_groups_at_once() {
         "dn: cn=developers,ou=groups,{BASE}\nchangetype: modify\nadd: memberUid\nmemberUid: carol\n"
     ));
     assert_eq!(carols_rights_on_dev_app(&stack, &grant), push);
-    assert_eq!(
-        root.team_members("developers"),
-        [("carol".to_owned(), "contributor".to_owned())]
-    );
+    assert_carol_develops(&root);
 }
 
 #[test]
@@ -582,8 +582,5 @@ fn direct_binds_need_no_service_account() {
     assert_eq!(token_login(&stack, "carol", "carolpw").0, 200);
     // Her groups are read as herself.
     let root = Api::sign_in(&stack, "root");
-    assert_eq!(
-        root.team_members("developers"),
-        [("carol".to_owned(), "contributor".to_owned())]
-    );
+    assert_carol_develops(&root);
 }

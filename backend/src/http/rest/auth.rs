@@ -21,17 +21,22 @@ use crate::http::state::SharedState;
 
 pub const SESSION_COOKIE: &str = "portunus_session";
 
-/// The session cookie's value in `req`, taken by its exact name.
-pub fn presented_session(req: &Request) -> Option<&str> {
+/// The value of cookie `name` in `req`, taken by its exact name.
+pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers()
         .get_all(poem::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .find_map(|pair| {
-            let (name, value) = pair.split_once('=')?;
-            (name.trim() == SESSION_COOKIE).then(|| value.trim())
+            let (given, value) = pair.split_once('=')?;
+            (given.trim() == name).then(|| value.trim())
         })
+}
+
+/// The session cookie's value in `req`.
+pub fn presented_session(req: &Request) -> Option<&str> {
+    cookie(req, SESSION_COOKIE)
 }
 
 /// The signed-in user behind a request.

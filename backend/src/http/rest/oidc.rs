@@ -11,7 +11,7 @@ use poem_openapi::param::Query;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::ApiTags;
-use super::auth::{session_cookie, start_session};
+use super::auth::{cookie, session_cookie, start_session};
 use crate::accounts::oidc::{self, Callback};
 use crate::accounts::sessions::Origin;
 use crate::error::{Error, Result};
@@ -41,13 +41,6 @@ fn to_sign_in_page(error: &Error) -> Redirect {
         .append_pair("error", &error.to_string())
         .finish();
     Redirect::Found(format!("/signin?{query}"), None)
-}
-
-fn browser_secret(cookies: Option<&str>) -> Option<String> {
-    cookies?.split(';').find_map(|pair| {
-        let (name, value) = pair.trim().split_once('=')?;
-        (name == BROWSER_COOKIE).then(|| value.to_owned())
-    })
 }
 
 #[OpenApi(tag = "ApiTags::Session")]
@@ -127,9 +120,9 @@ impl OidcApi {
             error_description: error_description.0,
         };
         let header = |name| request.headers().get(name).and_then(|v| v.to_str().ok());
-        let secret = browser_secret(header(poem::http::header::COOKIE));
+        let secret = cookie(request, BROWSER_COOKIE);
         let now = chrono::Utc::now();
-        let finished = oidc::finish(&state.db, provider, callback, secret.as_deref(), now).await;
+        let finished = oidc::finish(&state.db, provider, callback, secret, now).await;
         let signed_in = match finished {
             Ok((user, return_to)) => {
                 let address = request.data::<ClientAddress>().map(|a| a.0.as_str());

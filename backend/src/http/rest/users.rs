@@ -121,7 +121,7 @@ impl UsersApi {
         if body.0.email.is_some() && !auth.principal().user.admin {
             state
                 .limits
-                .spend(Limited::ProfileChange, &from.0.0, Instant::now())?;
+                .spend(Limited::EmailChange, &from.0.0, Instant::now())?;
         }
         let updated = users::update(
             &state.db,

@@ -5,7 +5,6 @@
 //! malformed input gets a 4xx JSON answer carrying the registry's error list
 //! (which docker shows) and the OAuth2 `error` fields.
 
-pub mod issued;
 mod request;
 
 use std::time::Instant;
@@ -356,7 +355,7 @@ async fn answer(
     response.refresh_token = refresh_token;
     response.scope = granted_scope;
     let answer = serde_json::to_string(&response).map_err(|e| Error::Internal(e.to_string()))?;
-    state.issued_tokens.count(&request.grant);
+    state.issued_tokens.count(request.grant.kind());
     Ok(answer)
 }
 

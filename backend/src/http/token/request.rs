@@ -6,6 +6,8 @@ use poem::http::HeaderValue;
 use portunus_shared::names::MAX_USERNAME_LEN;
 use portunus_shared::scope::{Scope, parse_scopes};
 
+use crate::http::issued_tokens::GrantKind;
+
 /// Most scopes one request may carry; real clients send a handful.
 const MAX_SCOPES: usize = 64;
 
@@ -24,6 +26,18 @@ pub enum Grant {
     Password(Credentials),
     /// POST `grant_type=refresh_token`.
     Refresh(String),
+}
+
+impl Grant {
+    /// Which kind of grant this is, as `/metrics` counts them.
+    pub fn kind(&self) -> GrantKind {
+        match self {
+            Grant::Basic(Some(_)) => GrantKind::Basic,
+            Grant::Basic(None) => GrantKind::Anonymous,
+            Grant::Password(_) => GrantKind::Password,
+            Grant::Refresh(_) => GrantKind::RefreshToken,
+        }
+    }
 }
 
 #[derive(Debug)]

@@ -6,7 +6,14 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::request::Grant;
+/// The grant a token was asked for with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantKind {
+    Basic,
+    Anonymous,
+    Password,
+    RefreshToken,
+}
 
 #[derive(Default)]
 pub struct IssuedTokens {
@@ -18,12 +25,12 @@ pub struct IssuedTokens {
 
 impl IssuedTokens {
     /// Counts one token issued for `grant`.
-    pub(super) fn count(&self, grant: &Grant) {
+    pub fn count(&self, grant: GrantKind) {
         let counter = match grant {
-            Grant::Basic(Some(_)) => &self.basic,
-            Grant::Basic(None) => &self.anonymous,
-            Grant::Password(_) => &self.password,
-            Grant::Refresh(_) => &self.refresh_token,
+            GrantKind::Basic => &self.basic,
+            GrantKind::Anonymous => &self.anonymous,
+            GrantKind::Password => &self.password,
+            GrantKind::RefreshToken => &self.refresh_token,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
