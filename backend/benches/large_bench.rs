@@ -105,6 +105,7 @@ async fn seed(db: &DatabaseConnection, registry_id: i64) {
             id: Set(u),
             username: Set(name_of(u)),
             email: Set(Some(format!("{}@example.com", name_of(u)))),
+            email_verified_at: Set(None),
             display_name: Set((u % 3 == 0).then(|| format!("Person {u}"))),
             password_hash: Set(Some(hash.clone())),
             admin: Set(u == 2),

@@ -332,6 +332,20 @@ impl SmtpSink {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+
+    /// Waits for exactly `count` mails ([`Self::wait_for`]) and takes them
+    /// away: the next count starts from none.
+    pub fn take(&self, count: usize) -> Vec<String> {
+        let mails = self.wait_for(count);
+        assert_eq!(mails.len(), count, "{mails:?}");
+        for entry in std::fs::read_dir(&self.dir).expect("the mail directory") {
+            let path = entry.expect("a mail").path();
+            if path.extension().is_some_and(|e| e == "eml") {
+                std::fs::remove_file(&path).expect("remove a mail");
+            }
+        }
+        mails
+    }
 }
 
 impl Drop for SmtpSink {

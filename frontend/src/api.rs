@@ -3,13 +3,13 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use portunus_shared::api::{
-    Accepted, ActivityPage, ApplicationToken, Comment, CreatedApplicationToken, ErrorBody,
-    ExploredRepository, Image, Me, MemberRole, Namespace, NamespacePage, NamespaceUpdate,
-    NewApplicationToken, NewComment, NewNamespace, NewTeam, NewUser, Overview, PasswordChange,
-    PasswordReset, PasswordResetRequest, Permissions, Person, RefreshTokenInfo, RegistryEventPage,
-    RegistryStatus, Repository, RepositoryDescription, RepositoryPage, RetentionPreview,
-    RetentionRule, RetentionSetting, SearchResults, ServerInfo, SignIn, SignUp, SignedUp,
-    TagDetails, Team, TeamPage, TeamUpdate, User, UserPage, UserUpdate, WebSession,
+    Accepted, ActivityPage, ApplicationToken, Comment, CreatedApplicationToken, EmailConfirmation,
+    ErrorBody, ExploredRepository, Image, Me, MemberRole, Namespace, NamespacePage,
+    NamespaceUpdate, NewApplicationToken, NewComment, NewNamespace, NewTeam, NewUser, Overview,
+    PasswordChange, PasswordReset, PasswordResetRequest, Permissions, Person, RefreshTokenInfo,
+    RegistryEventPage, RegistryStatus, Repository, RepositoryDescription, RepositoryPage,
+    RetentionPreview, RetentionRule, RetentionSetting, SearchResults, ServerInfo, SignIn, SignUp,
+    SignedUp, TagDetails, Team, TeamPage, TeamUpdate, User, UserPage, UserUpdate, WebSession,
 };
 use portunus_shared::api::{NewRegistry, Registry, RegistryWithSecret};
 use portunus_shared::api::{
@@ -144,6 +144,22 @@ pub async fn complete_password_reset(token: String, new_password: String) -> Res
         new_password,
     };
     send_empty(Request::post(&url("/password-reset/complete")), &reset).await
+}
+
+/// Mails `username`'s address a new link that confirms it.
+pub async fn send_email_confirmation(username: &str) -> Result<Accepted, ApiError> {
+    let path = format!("/users/{username}/email-confirmation");
+    call(Request::post(&url(&path)), NO_BODY).await
+}
+
+/// Confirms an e-mail address with the secret of a mailed link.
+pub async fn confirm_email(token: String) -> Result<(), ApiError> {
+    let confirmation = EmailConfirmation { token };
+    send_empty(
+        Request::post(&url("/email-confirmation/complete")),
+        &confirmation,
+    )
+    .await
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {

@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use portunus_shared::api::Activity;
 
 use crate::pages::{
-    AuditLogPage, ExplorePage, ExploredRepositoryPage, ForgotPasswordPage, GlobalWebhooksPage,
-    Home, NamespacePage, NamespacesPage, PermissionsPage, ProfilePage, RegistriesPage,
-    RegistryEventsPage, RepositoriesPage, RepositoryPage, ResetPasswordPage, SearchPage,
-    SignInPage, SignUpPage, TagPage, TeamPage, TeamsPage, TokensPage, UsersPage,
+    AuditLogPage, ConfirmEmailPage, ExplorePage, ExploredRepositoryPage, ForgotPasswordPage,
+    GlobalWebhooksPage, Home, NamespacePage, NamespacesPage, PermissionsPage, ProfilePage,
+    RegistriesPage, RegistryEventsPage, RepositoriesPage, RepositoryPage, ResetPasswordPage,
+    SearchPage, SignInPage, SignUpPage, TagPage, TeamPage, TeamsPage, TokensPage, UsersPage,
 };
 
 /// A page of the web UI with what its path names.
@@ -20,6 +20,7 @@ pub enum Route {
     SignUp,
     ForgotPassword,
     ResetPassword,
+    ConfirmEmail,
     Repositories,
     Repository(i64),
     Tag(i64, String),
@@ -59,6 +60,7 @@ impl Route {
             ["signup"] => Route::SignUp,
             ["forgot-password"] => Route::ForgotPassword,
             ["reset-password"] => Route::ResetPassword,
+            ["confirm-email"] => Route::ConfirmEmail,
             ["repositories"] => Route::Repositories,
             ["repositories", r] => id(r).map_or(Route::NotFound, Route::Repository),
             ["repositories", r, "tags", tag] => {
@@ -94,6 +96,7 @@ impl Route {
             Route::SignUp => "/signup".to_owned(),
             Route::ForgotPassword => "/forgot-password".to_owned(),
             Route::ResetPassword => "/reset-password".to_owned(),
+            Route::ConfirmEmail => "/confirm-email".to_owned(),
             Route::Repositories => "/repositories".to_owned(),
             Route::Repository(id) => format!("/repositories/{id}"),
             Route::Tag(id, tag) => format!("/repositories/{id}/tags/{}", encode(tag)),
@@ -160,6 +163,7 @@ impl Route {
             Route::SignUp => view! { <SignUpPage /> }.into_any(),
             Route::ForgotPassword => view! { <ForgotPasswordPage /> }.into_any(),
             Route::ResetPassword => view! { <ResetPasswordPage /> }.into_any(),
+            Route::ConfirmEmail => view! { <ConfirmEmailPage /> }.into_any(),
             Route::Repositories => view! { <RepositoriesPage /> }.into_any(),
             Route::Repository(id) => view! { <RepositoryPage id /> }.into_any(),
             Route::Tag(id, tag) => view! { <TagPage id tag /> }.into_any(),

@@ -31,6 +31,7 @@ mod m20261201_000024_portus_imports;
 mod m20261201_000025_several_registries;
 mod m20261207_000026_epoch_on_locks_only;
 mod m20261207_000027_webhook_attempts;
+mod m20261207_000028_email_confirmation;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000025_several_registries::Migration),
             Box::new(m20261207_000026_epoch_on_locks_only::Migration),
             Box::new(m20261207_000027_webhook_attempts::Migration),
+            Box::new(m20261207_000028_email_confirmation::Migration),
         ]
     }
 }

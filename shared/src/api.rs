@@ -35,6 +35,11 @@ pub struct Me {
     pub id: i64,
     pub username: String,
     pub email: Option<String>,
+    /// Whether `email` was confirmed by a mailed link (or vouched for by
+    /// the account's directory).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(default))]
+    pub email_verified: bool,
     pub display_name: Option<String>,
     pub admin: bool,
     /// The directory the account belongs to: `ldap` (its password is the
@@ -292,6 +297,11 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub email: Option<String>,
+    /// Whether `email` was confirmed by a mailed link (or vouched for by
+    /// the account's directory).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(default))]
+    pub email_verified: bool,
     pub display_name: Option<String>,
     pub admin: bool,
     pub enabled: bool,
@@ -352,6 +362,14 @@ pub struct PasswordReset {
     /// What follows `#token=` in the link.
     pub token: String,
     pub new_password: String,
+}
+
+/// An e-mail address confirmed by the secret of a link sent to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
+pub struct EmailConfirmation {
+    /// What follows `#token=` in the link.
+    pub token: String,
 }
 
 /// A request taken; the message says what happens next.

@@ -151,11 +151,15 @@ async fn linkable(
     source: Source<'_>,
     person: &Person,
 ) -> Result<Option<user::Model>> {
+    // Both sides must have proven the address: the provider's person, and
+    // the local account by a mailed link (else whoever signed up with the
+    // address would hand the person an account they prepared).
     if source.link == Link::VerifiedEmail
         && person.email_verified
         && let Some(email) = &person.email
         && let Some(local) = user::Entity::find()
             .filter(user::Column::Email.eq(email.as_str()))
+            .filter(user::Column::EmailVerifiedAt.is_not_null())
             .filter(user::Column::Bot.eq(false))
             .one(txn)
             .await?
@@ -237,6 +241,10 @@ async fn create(
     };
     let account = users::Account {
         username: person.username.clone(),
+        email_verified_at: email
+            .as_ref()
+            .filter(|_| person.email_verified)
+            .map(|_| Utc::now()),
         email,
         password_hash: None,
         admin: false,
@@ -270,13 +278,25 @@ async fn bring_in_step(
         active.enabled = Set(true);
         changed = true;
     }
-    if let Ok(Some(email)) = users::normalise_email(person.email.clone())
-        && account.email.as_deref() != Some(email.as_str())
-        && !users::email_taken(txn, &email, Some(account.id)).await?
-    {
-        audit::record(txn, &actor(), "user.change_email", target(), None).await?;
-        active.email = Set(Some(email));
-        changed = true;
+    if let Ok(Some(email)) = users::normalise_email(person.email.clone()) {
+        // The directory's word proves an address when it says so (an LDAP
+        // entry always does).
+        let vouched = person.email_verified.then_some(now);
+        if account.email.as_deref() != Some(email.as_str())
+            && !users::email_taken(txn, &email, Some(account.id)).await?
+        {
+            audit::record(txn, &actor(), "user.change_email", target(), None).await?;
+            crate::accounts::email_confirmation::void_links(txn, account.id).await?;
+            active.email = Set(Some(email));
+            active.email_verified_at = Set(vouched);
+            changed = true;
+        } else if account.email.as_deref() == Some(email.as_str())
+            && account.email_verified_at.is_none()
+            && vouched.is_some()
+        {
+            active.email_verified_at = Set(vouched);
+            changed = true;
+        }
     }
     if let Some(display_name) = person
         .display_name

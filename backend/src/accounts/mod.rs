@@ -8,10 +8,12 @@
 pub mod app_tokens;
 pub mod credentials;
 pub mod directory;
+pub mod email_confirmation;
 pub mod ldap;
 pub mod lockout;
 pub mod namespaces;
 pub mod oidc;
+pub mod post;
 pub mod recovery;
 pub mod refresh_tokens;
 pub mod removal;

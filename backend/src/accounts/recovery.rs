@@ -9,13 +9,13 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
-use crate::accounts::{credentials, users};
+use crate::accounts::post::Post;
+use crate::accounts::{credentials, email_confirmation, users};
 use crate::audit::{self, Actor, Target};
-use crate::config::MailSettings;
 use crate::crypto::secrets::{random_hex, sha256_hex};
 use crate::db::entities::{password_reset, user};
 use crate::error::{Error, Result};
-use crate::mail::{Mail, Mailer};
+use crate::mail::Mail;
 
 /// What a link is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,30 +35,14 @@ impl Purpose {
     }
 }
 
-/// Where mail goes from, and what it links to.
-#[derive(Clone, Copy)]
-pub struct Post<'a> {
-    pub mailer: &'a Mailer,
-    pub settings: &'a MailSettings,
-    /// The web UI's address (`public_url`).
-    pub public_url: &'a str,
-}
+/// The page a link opens.
+const PAGE: &str = "/reset-password";
 
-impl Post<'_> {
-    fn link(&self, secret: &str) -> String {
-        // In the fragment: browsers never send it, so it stays out of logs
-        // and Referer headers.
-        format!(
-            "{}/reset-password#token={secret}",
-            self.public_url.trim_end_matches('/')
-        )
-    }
-
-    fn lifetime(&self, purpose: Purpose) -> Duration {
-        match purpose {
-            Purpose::Reset => Duration::minutes(i64::from(self.settings.reset_link_minutes)),
-            Purpose::Welcome => Duration::hours(i64::from(self.settings.welcome_link_hours)),
-        }
+/// How long a link for `purpose` works.
+fn lifetime(post: Post<'_>, purpose: Purpose) -> Duration {
+    match purpose {
+        Purpose::Reset => Duration::minutes(i64::from(post.settings.reset_link_minutes)),
+        Purpose::Welcome => Duration::hours(i64::from(post.settings.welcome_link_hours)),
     }
 }
 
@@ -160,7 +144,7 @@ async fn issue(
         user_id: Set(user.id),
         purpose: Set(purpose.as_str().into()),
         created_at: Set(now),
-        expires_at: Set(now + post.lifetime(purpose)),
+        expires_at: Set(now + lifetime(post, purpose)),
     }
     .insert(db)
     .await?;
@@ -193,7 +177,7 @@ pub async fn welcome(
              Then sign in to the web UI, and log in to the registry with\n  docker login {registry} -u {name}\n",
             name = user.username,
             url = post.public_url,
-            link = post.link(&secret),
+            link = post.link(PAGE, &secret),
         ),
     };
     post.mailer.send(mail).await.map_err(Error::Unavailable)
@@ -243,6 +227,15 @@ pub async fn complete(
         _ => "user.reset_password",
     };
     credentials::store_password(&txn, &user, hash, &Actor::of(&user), key).await?;
+    // The link went to the account's address (changing it voids links),
+    // so following it proves the address too.
+    if let Some(email) = user
+        .email
+        .as_deref()
+        .filter(|_| user.email_verified_at.is_none())
+    {
+        email_confirmation::mark_confirmed(&txn, user.id, email, now).await?;
+    }
     txn.commit().await?;
     if let Some(post) = post {
         notify_change(post, &user).await;
@@ -286,7 +279,7 @@ fn reset_mail(post: Post<'_>, user: &user::Model, secret: &str) -> Mail {
             name = user.username,
             url = post.public_url,
             minutes = post.settings.reset_link_minutes,
-            link = post.link(secret),
+            link = post.link(PAGE, secret),
         ),
     }
 }

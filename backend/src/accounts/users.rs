@@ -12,7 +12,7 @@ use sea_orm::{
     DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use crate::accounts::lockout;
+use crate::accounts::{email_confirmation, lockout};
 use crate::audit::{self, Actor, Target};
 use crate::authz::{Role, Subject, Visibility, rest};
 use crate::crypto::password;
@@ -69,6 +69,7 @@ pub async fn create(db: &DatabaseConnection, new: NewUser, actor: &Actor) -> Res
     let account = Account {
         username: new.username,
         email,
+        email_verified_at: None,
         password_hash,
         admin: new.admin,
         bot: new.bot,
@@ -85,6 +86,8 @@ pub async fn create(db: &DatabaseConnection, new: NewUser, actor: &Actor) -> Res
 pub(crate) struct Account {
     pub username: String,
     pub email: Option<String>,
+    /// When a directory vouched for `email`; `None`: to be confirmed.
+    pub email_verified_at: Option<chrono::DateTime<Utc>>,
     pub password_hash: Option<String>,
     pub admin: bool,
     pub bot: bool,
@@ -127,6 +130,7 @@ pub(crate) async fn insert(
     let created = user::ActiveModel {
         username: Set(new.username.clone()),
         email: Set(new.email),
+        email_verified_at: Set(new.email_verified_at),
         display_name: Set(None),
         password_hash: Set(new.password_hash),
         admin: Set(admin),
@@ -472,6 +476,7 @@ fn to_api(
         id: u.id,
         username: u.username.clone(),
         email: u.email.clone(),
+        email_verified: u.email.is_some() && u.email_verified_at.is_some(),
         display_name: u.display_name.clone(),
         admin: u.admin,
         enabled: u.enabled,
@@ -680,6 +685,8 @@ pub async fn update_as(
         if email != target_user.email {
             audit::record(&txn, actor, "user.change_email", target(), None).await?;
             active.email = Set(email);
+            active.email_verified_at = Set(None);
+            email_confirmation::void_links(&txn, target_user.id).await?;
         }
     }
     if let Some(display_name) = change.display_name {

@@ -1,6 +1,6 @@
 //! `[mail]`: the SMTP server Portunus sends mail through (password
-//! recovery, set-your-password links, password-change notices). Off while
-//! `host` is empty.
+//! recovery, set-your-password links, password-change notices, links that
+//! confirm e-mail addresses). Off while `host` is empty.
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,8 @@ pub struct MailSettings {
     /// How long the set-your-password link of an account an administrator
     /// created works, in hours.
     pub welcome_link_hours: u32,
+    /// How long a link that confirms an e-mail address works, in hours.
+    pub confirm_link_hours: u32,
     /// Whether people get a mail when their password changes.
     pub notify_password_change: bool,
 }
@@ -46,6 +48,7 @@ impl Default for MailSettings {
             from: "Portunus <portunus@localhost>".into(),
             reset_link_minutes: 60,
             welcome_link_hours: 72,
+            confirm_link_hours: 48,
             notify_password_change: true,
         }
     }
@@ -76,6 +79,12 @@ impl MailSettings {
             return Err(format!(
                 "mail.welcome_link_hours is {}; 1 to 720 (30 days) is allowed",
                 self.welcome_link_hours
+            ));
+        }
+        if !(1..=30 * 24).contains(&self.confirm_link_hours) {
+            return Err(format!(
+                "mail.confirm_link_hours is {}; 1 to 720 (30 days) is allowed",
+                self.confirm_link_hours
             ));
         }
         if self.username.is_empty() != self.password.is_empty() {

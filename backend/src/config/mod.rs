@@ -343,6 +343,14 @@ impl Config {
         self.ldap.validate().map_err(ConfigError::Invalid)?;
         self.oidc.validate().map_err(ConfigError::Invalid)?;
         self.mail.validate().map_err(ConfigError::Invalid)?;
+        // Only addresses proven by a mailed link may be linked by; without
+        // mail none is, and the rule would link nothing (or, before
+        // addresses were confirmed, whoever typed the address in).
+        if self.oidc.enabled() && self.oidc.link_by_verified_email && !self.mail.enabled() {
+            return invalid(
+                "oidc.link_by_verified_email links only to local accounts whose e-mail address was confirmed by a mailed link, and without [mail] none can be: configure [mail] (mail.host), or set oidc.link_by_verified_email = false".into(),
+            );
+        }
         self.webhooks.validate().map_err(ConfigError::Invalid)?;
         for name in &self.registry.hostnames {
             hosts::check(name).map_err(ConfigError::Invalid)?;
@@ -485,6 +493,28 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("listn"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's signature
+    fn linking_by_e_mail_needs_mail_to_confirm_addresses() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("PORTUNUS_OIDC__ISSUER", "https://id.example.org");
+            jail.set_env("PORTUNUS_OIDC__CLIENT_ID", "portunus");
+            jail.set_env("PORTUNUS_OIDC__CLIENT_SECRET", "secret");
+            jail.set_env("PORTUNUS_OIDC__LINK_BY_VERIFIED_EMAIL", "true");
+            let err = Config::load_from(None, Env::prefixed("PORTUNUS_"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("oidc.link_by_verified_email") && err.contains("[mail]"),
+                "{err}"
+            );
+            jail.set_env("PORTUNUS_MAIL__HOST", "127.0.0.1");
+            let c = Config::load_from(None, Env::prefixed("PORTUNUS_")).unwrap();
+            assert!(c.oidc.link_by_verified_email);
             Ok(())
         });
     }

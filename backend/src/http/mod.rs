@@ -8,6 +8,7 @@
 
 pub mod client_address;
 pub mod content_policy;
+pub mod cookies;
 pub mod health;
 pub mod issued_tokens;
 pub mod metrics;
@@ -47,6 +48,7 @@ pub fn routes(state: SharedState) -> impl Endpoint {
     let max_body_bytes = state.config.max_body_bytes;
     let address_header: Arc<str> = state.config.client_address_header.as_str().into();
     let own_origin = same_origin::own_origin(&state.config.public_url);
+    let own_cookies = cookies::Cookies::of(&state.config.public_url);
     let allowed = Arc::new(rest::allow::AllowedMethods::of(&api.spec()));
     let docs = rest::docs(&api);
     docs.into_iter()
@@ -70,6 +72,7 @@ pub fn routes(state: SharedState) -> impl Endpoint {
         .at("/health", get(health::health))
         .at("/ready", get(health::ready))
         .nest("/", spa::endpoint(&state.config))
+        .around(move |endpoint, request| cookies::canonical(endpoint, request, own_cookies))
         .around(move |endpoint, request| limit_body(endpoint, request, max_body_bytes))
         .around(move |endpoint, request| {
             client_address::record(endpoint, request, address_header.clone())

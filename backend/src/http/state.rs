@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::accounts::credentials::{CredentialCache, PasswordCheck};
 use crate::accounts::lockout::Lockout;
-use crate::accounts::recovery::Post;
+use crate::accounts::post::Post;
 use crate::accounts::setup::Setup;
 use crate::authz::facts_cache::FactsCache;
 use crate::catalog::Catalog;

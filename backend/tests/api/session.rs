@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::kit::{As, Kit, PASSWORD, kits};
+use crate::kit::{As, Kit, PASSWORD, kits, kits_with};
 
 fn session_cookie(answer: &crate::kit::Answer) -> String {
     let set_cookie = answer
@@ -547,5 +547,49 @@ async fn a_wrong_method_is_told_the_right_ones() {
             answer.headers.get("allow").and_then(|v| v.to_str().ok()),
             Some(allowed)
         );
+    }
+}
+
+#[tokio::test]
+async fn behind_https_only_a_cookie_pinned_to_the_host_is_a_session() {
+    for kit in kits_with(|c| c.public_url = "https://portunus.example.org".into()).await {
+        kit.create_user("alice").await;
+        kit.create_user("mallory").await;
+        let signed_in = kit
+            .call(
+                &As::Nobody,
+                "POST",
+                "/api/v1/session",
+                Some(json!({"username": "alice", "password": PASSWORD})),
+            )
+            .await;
+        signed_in.assert_status(200, "sign in");
+        let set = signed_in.headers["set-cookie"].to_str().unwrap().to_owned();
+        assert!(set.starts_with("__Host-portunus_session="), "{set}");
+        assert!(
+            set.contains("; Path=/;") && set.ends_with("; Secure"),
+            "{set}"
+        );
+        assert!(!set.contains("Domain"), "{set}");
+        let alices = set.split(';').next().unwrap().to_owned();
+        let As::Cookie(mallorys) = kit.sign_in("mallory").await else {
+            unreachable!()
+        };
+        // What a sibling subdomain can set: the name without the prefix.
+        let planted = mallorys.replace("__Host-", "");
+        for (cookie, status, who) in [
+            (alices.clone(), 200, Some("alice")),
+            (planted.clone(), 401, None),
+            (format!("{planted}; {alices}"), 200, Some("alice")),
+            (format!("{alices}; {planted}"), 200, Some("alice")),
+        ] {
+            let me = kit
+                .call(&As::Cookie(cookie.clone()), "GET", "/api/v1/me", None)
+                .await;
+            me.assert_status(status, &cookie);
+            if let Some(who) = who {
+                assert_eq!(me.json()["username"], who, "{cookie}");
+            }
+        }
     }
 }

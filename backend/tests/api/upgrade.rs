@@ -406,6 +406,17 @@ const SEEDS: &[Seed] = &[
         ]],
     },
     Seed {
+        table: "email_confirmations",
+        once: false,
+        rows: &[&[
+            ("token_hash", "'confirm{g}'"),
+            ("user_id", ANN),
+            ("email", "'ann{g}@example.org'"),
+            ("created_at", AT),
+            ("expires_at", AT),
+        ]],
+    },
+    Seed {
         table: "password_resets",
         once: false,
         rows: &[&[

@@ -362,7 +362,7 @@ async fn reset_in_the_browser(stack: &Stack, smtp: &SmtpSink) {
             .contains("on its way")
     );
     let mails = tokio::task::block_in_place(|| smtp.wait_for(1));
-    let link = crate::recovery::link_in(&mails[0]);
+    let link = crate::recovery::link_in(&mails[0], crate::recovery::RESET);
     page.client.goto(&link).await.expect("follow the link");
     page.fill("#new-password", "chosen-in-the-browser").await;
     page.fill("#repeat-password", "chosen-in-the-browser").await;
@@ -373,6 +373,57 @@ async fn reset_in_the_browser(stack: &Stack, smtp: &SmtpSink) {
             .await
             .contains("Your password is set")
     );
+    page.client.close().await.expect("close the browser");
+}
+
+#[test]
+fn an_address_is_confirmed_from_the_profile_page() {
+    if !browser_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some((smtp, stack, root)) = crate::recovery::mail_stack(&dir) else {
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(confirm_in_the_browser(&stack, &smtp));
+    assert_eq!(
+        root.call("GET", "/users/alice", None)["email_verified"],
+        true
+    );
+}
+
+async fn confirm_in_the_browser(stack: &Stack, smtp: &SmtpSink) {
+    let (page, _driver) = open_browser(stack).await;
+    page.client
+        .goto(&format!("{}/signin", stack.portunus_url()))
+        .await
+        .expect("open the sign-in page");
+    page.sign_in("alice", portunus_e2e::PASSWORD).await;
+    page.wait_for("#signed-in-as").await;
+    page.client
+        .goto(&format!("{}/profile", stack.portunus_url()))
+        .await
+        .expect("open the profile");
+    assert!(page.text_of("#email-state").await.contains("Not confirmed"));
+    page.click("#send-confirmation").await;
+    assert!(
+        page.text_of("#confirmation-sent")
+            .await
+            .contains("on its way to alice@example.org")
+    );
+    page.screenshot("profile-unconfirmed").await;
+    let mails = tokio::task::block_in_place(|| smtp.take(1));
+    let link = crate::recovery::link_in(&mails[0], crate::recovery::CONFIRM);
+    page.client.goto(&link).await.expect("follow the link");
+    assert!(
+        page.text_of("#email-confirmed")
+            .await
+            .contains("is confirmed")
+    );
+    page.screenshot("email-confirmed").await;
+    page.click("#email-confirmed a").await;
+    assert!(page.text_of("#email-state").await.contains("Confirmed"));
     page.client.close().await.expect("close the browser");
 }
 

@@ -3,8 +3,10 @@
 //! groups deciding the administrator flag, and a name that a local
 //! account holds.
 
-use portunus_e2e::peers::OpenIdProvider;
+use portunus_e2e::peers::{OpenIdProvider, SmtpSink};
 use portunus_e2e::{Api, Stack};
+
+use crate::recovery::{CONFIRM, create_with_address, is_confirmation_to, post, token_in};
 use reqwest::blocking::Client;
 
 /// A browser's cookie jar without its redirect-following.
@@ -37,11 +39,16 @@ fn next(response: &reqwest::blocking::Response) -> String {
 
 /// Starts a stack whose `[oidc]` is a provider started next to it.
 fn start() -> Option<(OpenIdProvider, Stack)> {
+    start_with(Vec::new())
+}
+
+/// [`start`] with `settings` too.
+fn start_with(mut settings: Vec<(&'static str, String)>) -> Option<(OpenIdProvider, Stack)> {
     if !portunus_e2e::require("docker-registry") {
         return None;
     }
     let port = OpenIdProvider::reserve_port();
-    let settings = OpenIdProvider::settings(port);
+    settings.extend(OpenIdProvider::settings(port));
     let stack = Stack::start_with(&settings);
     let callback = format!("{}/api/v1/oidc/callback", stack.portunus_url());
     let provider = OpenIdProvider::start(port, &callback, &stack.path("op.log"))?;
@@ -165,8 +172,12 @@ fn callbacks_are_single_use_bound_to_the_browser_and_checked() {
 }
 
 #[test]
-fn a_local_account_is_taken_over_only_by_verified_e_mail_when_allowed() {
-    let Some((_provider, mut stack)) = start() else {
+fn a_local_account_is_taken_over_only_by_a_confirmed_address_when_allowed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(smtp) = SmtpSink::start(&dir.path().join("mail")) else {
+        return;
+    };
+    let Some((_provider, mut stack)) = start_with(smtp.settings()) else {
         return;
     };
     stack.create_user("root");
@@ -192,17 +203,27 @@ fn a_local_account_is_taken_over_only_by_verified_e_mail_when_allowed() {
     );
 
     // With the rule on, the provider's verified address finds the local
-    // account that has it (robert's, whatever bob's name says).
+    // account whose owner confirmed it by the mailed link (robert's,
+    // whatever bob's name says). Mallory typed carol's address in and
+    // cannot confirm it.
     for (name, email) in [
         ("robert", "bob@example.org"),
         ("dana", "unverified-dana@example.org"),
+        ("mallory", "carol@example.org"),
     ] {
-        root.call(
-            "POST",
-            "/users",
-            Some(serde_json::json!({"username": name, "password": portunus_e2e::PASSWORD, "email": email})),
-        );
+        create_with_address(&root, name, email);
     }
+    let mails = smtp.take(3);
+    let to_bob = mails
+        .iter()
+        .find(|m| is_confirmation_to(m, "bob@example.org"))
+        .expect("a confirmation link for bob@example.org");
+    let body = serde_json::json!({"token": token_in(to_bob, CONFIRM)});
+    let (status, answer) = post(&stack, "/email-confirmation/complete", body);
+    assert_eq!(status, 204, "{answer}");
+    let prepared = Api::sign_in(&stack, "mallory");
+    let mallorys = prepared.call("POST", "/tokens", Some(serde_json::json!({"name": "bait"})));
+    let mallorys = mallorys["secret"].as_str().expect("a token").to_owned();
     // Whoever made robert's account signed in and made a token: a link
     // must leave them neither.
     let before = Api::sign_in(&stack, "robert");
@@ -227,6 +248,19 @@ fn a_local_account_is_taken_over_only_by_verified_e_mail_when_allowed() {
         "dana stays local: {dana}"
     );
     Api::sign_in(&stack, "dana");
+
+    // An address the provider vouches for, but its local holder never
+    // confirmed: no takeover either way. Carol gets an account of her own
+    // (without the address mallory holds); mallory keeps hers.
+    let me = signed_in_through_the_provider(&stack, "carol");
+    assert_eq!(me["username"], "carol", "{me}");
+    assert_eq!(me["email"], serde_json::Value::Null, "{me}");
+    assert_eq!(
+        portunus_e2e::token_login(&stack, "mallory", &mallorys).0,
+        200
+    );
+    let mallory = Api::sign_in(&stack, "root").call("GET", "/users/mallory", None);
+    assert_eq!(mallory["directory"], serde_json::Value::Null, "{mallory}");
 
     let me = signed_in_through_the_provider(&stack, "bob");
     assert_eq!(me["username"], "robert");

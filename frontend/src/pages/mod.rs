@@ -31,7 +31,7 @@ pub use namespace::NamespacePage;
 pub use namespaces::NamespacesPage;
 pub use permissions::PermissionsPage;
 pub use profile::ProfilePage;
-pub use recovery::{ForgotPasswordPage, ResetPasswordPage};
+pub use recovery::{ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage};
 pub use registries::RegistriesPage;
 pub use repositories::{RepositoriesPage, RepositoryPage};
 pub use search::{SearchBox, SearchPage};

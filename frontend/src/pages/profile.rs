@@ -34,6 +34,8 @@ pub fn ProfilePage() -> impl IntoView {
 fn Account(me: Me) -> impl IntoView {
     let display_name = RwSignal::new(me.display_name.clone().unwrap_or_default());
     let email = RwSignal::new(me.email.clone().unwrap_or_default());
+    // Whether the saved address is confirmed; `None`: no address saved.
+    let verified = RwSignal::new(me.email.as_ref().map(|_| me.email_verified));
     let shown = RwSignal::new(person(&me.username, me.display_name.as_deref()));
     let error = RwSignal::new(None::<String>);
     let saved = RwSignal::new(false);
@@ -52,6 +54,7 @@ fn Account(me: Me) -> impl IntoView {
             match api::update_user(&username, change).await {
                 Ok(user) => {
                     shown.set(person(&user.username, user.display_name.as_deref()));
+                    verified.set(user.email.as_ref().map(|_| user.email_verified));
                     saved.set(true);
                 }
                 Err(e) => error.set(Some(e.message)),
@@ -75,6 +78,7 @@ fn Account(me: Me) -> impl IntoView {
                 <input id="display-name" maxlength="100" bind:value=display_name />
                 <label for="email">"E-mail address (for password resets)"</label>
                 <input id="email" type="email" bind:value=email />
+                <AddressState username=me.username.clone() verified=verified />
                 <button id="save-profile" type="submit">"Save"</button>
                 <Show when=move || saved.get()>
                     <span id="profile-saved" class="muted" role="status">" Saved."</span>
@@ -82,6 +86,43 @@ fn Account(me: Me) -> impl IntoView {
             </form>
             <ErrorNote error=error />
         </div>
+    }
+}
+
+/// Whether the saved address is confirmed, and a button that mails the
+/// link again while it is not.
+#[component]
+fn AddressState(username: String, verified: RwSignal<Option<bool>>) -> impl IntoView {
+    let sent = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<String>);
+    let send = move |_| {
+        error.set(None);
+        let username = username.clone();
+        spawn_local(async move {
+            match api::send_email_confirmation(&username).await {
+                Ok(accepted) => sent.set(Some(accepted.message)),
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    view! {
+        {move || match verified.get() {
+            None => ().into_any(),
+            Some(true) => view! {
+                <p id="email-state"><span class="badge good">"✓ Confirmed"</span></p>
+            }.into_any(),
+            Some(false) => view! {
+                <p id="email-state" class="note">
+                    <span class="badge bad">"Not confirmed"</span>
+                    " Follow the link we mailed to this address. Until then it cannot link your account to a sign-in through your organisation's identity provider. "
+                    <button id="send-confirmation" type="button" class="small" on:click=send.clone()>"Send the link again"</button>
+                </p>
+            }.into_any(),
+        }}
+        <Show when=move || sent.get().is_some()>
+            <p id="confirmation-sent" class="muted" role="status">{move || sent.get().unwrap_or_default()}"."</p>
+        </Show>
+        <ErrorNote error=error />
     }
 }
 

@@ -1,6 +1,7 @@
-//! "Forgot your password?": asking for a link by mail, and the page the
-//! link opens to choose a new password (its secret is in the URL's
-//! fragment, which browsers never send to a server).
+//! Pages mailed links open: "forgot your password?" (asking for a link,
+//! and the page it opens to choose a new password) and the confirmation
+//! of an e-mail address. A link's secret is in the URL's fragment, which
+//! browsers never send to a server.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -96,6 +97,31 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     <input id="repeat-password" type="password" required autocomplete="new-password" bind:value=repeated />
                     <button id="reset-submit" type="submit">"Set the password"</button>
                 </form>
+            </Show>
+            <ErrorNote error=error />
+        </div>
+    }
+}
+
+/// Confirms the address the link was mailed to as soon as it opens.
+#[component]
+pub fn ConfirmEmailPage() -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(false);
+    let token = token_in_address();
+    spawn_local(async move {
+        match api::confirm_email(token).await {
+            Ok(()) => done.set(true),
+            Err(e) => error.set(Some(e.message)),
+        }
+    });
+    view! {
+        <div class="card">
+            <h1>"Confirm your e-mail address"</h1>
+            <Show when=move || done.get()>
+                <p id="email-confirmed" role="status">
+                    "✓ Your e-mail address is confirmed. " <a href="/profile">"Your profile"</a>
+                </p>
             </Show>
             <ErrorNote error=error />
         </div>

@@ -96,7 +96,7 @@ fn AccountRow(
     let (enabled, admin) = (user.enabled, user.admin);
     view! {
         <tr data-user=user.username.clone()>
-            <td><strong>{person(&user.username, user.display_name.as_deref())}</strong><br/><span class="muted">{user.email.clone().unwrap_or_default()}</span></td>
+            <td><strong>{person(&user.username, user.display_name.as_deref())}</strong><br/><span class="muted">{user.email.clone().unwrap_or_default()}</span>{(user.email.is_some() && !user.email_verified).then(|| view! { " " <span class="badge muted" title="the address was not confirmed by a mailed link">"unconfirmed"</span> })}</td>
             <td>{status(&user)}</td>
             <td class="actions">
                 <button class="small" on:click=move |_| change(UserUpdate { enabled: Some(!enabled), ..UserUpdate::default() })>

@@ -4,6 +4,7 @@ pub mod activity;
 pub mod application_token;
 pub mod artifact;
 pub mod comment;
+pub mod email_confirmation;
 pub mod namespace;
 pub mod oidc_login;
 pub mod password_reset;

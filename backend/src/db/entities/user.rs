@@ -10,6 +10,9 @@ pub struct Model {
     #[sea_orm(unique)]
     pub username: String,
     pub email: Option<String>,
+    /// When the present `email` was confirmed by a mailed link or vouched
+    /// for by a directory; `None`: unconfirmed.
+    pub email_verified_at: Option<DateTimeUtc>,
     pub display_name: Option<String>,
     /// argon2id PHC string; `None` for accounts that cannot sign in with a password.
     pub password_hash: Option<String>,

@@ -17,26 +17,12 @@ use crate::accounts::{app_tokens, sessions};
 use crate::authz::{Subject, TokenScope, rest};
 use crate::db::entities::user;
 use crate::error::{Error, Result};
+use crate::http::cookies::{self, Cookies};
 use crate::http::state::SharedState;
-
-pub const SESSION_COOKIE: &str = "portunus_session";
-
-/// The value of cookie `name` in `req`, taken by its exact name.
-pub fn cookie<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers()
-        .get_all(poem::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (given, value) = pair.split_once('=')?;
-            (given.trim() == name).then(|| value.trim())
-        })
-}
 
 /// The session cookie's value in `req`.
 pub fn presented_session(req: &Request) -> Option<&str> {
-    cookie(req, SESSION_COOKIE)
+    cookies::value(req, cookies::SESSION)
 }
 
 /// The signed-in user behind a request.
@@ -192,17 +178,9 @@ pub async fn outage_is_not_unauthorized<E: Endpoint>(
 
 /// The `Set-Cookie` value for a session token (empty token: clear the cookie).
 pub fn session_cookie(state: &SharedState, token: &str) -> String {
-    let secure = if state.config.public_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
+    let max_age = match token.is_empty() {
+        true => 0,
+        false => state.config.session_lifetime_seconds,
     };
-    let max_age = if token.is_empty() {
-        0
-    } else {
-        state.config.session_lifetime_seconds
-    };
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-    )
+    Cookies::of(&state.config.public_url).set(cookies::SESSION, token, max_age, "Strict")
 }

@@ -70,6 +70,7 @@ pub async fn me_of(state: &SharedState, user: user::Model) -> Result<Me> {
     Ok(Me {
         id: user.id,
         username: user.username,
+        email_verified: user.email.is_some() && user.email_verified_at.is_some(),
         email: user.email,
         display_name: user.display_name,
         admin: user.admin,

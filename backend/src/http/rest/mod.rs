@@ -6,6 +6,7 @@ mod activities;
 pub mod allow;
 pub mod auth;
 mod dashboard;
+mod email;
 pub mod error;
 mod explore;
 mod info;
@@ -112,6 +113,7 @@ pub fn service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
                 retention::RetentionApi,
                 webhooks::WebhooksApi,
                 registries::RegistriesApi,
+                email::EmailApi,
             ),
             search::SearchApi,
             explore::ExploreApi,

@@ -11,18 +11,16 @@ use poem_openapi::param::Query;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use super::ApiTags;
-use super::auth::{cookie, session_cookie, start_session};
+use super::auth::{session_cookie, start_session};
 use crate::accounts::oidc::{self, Callback};
 use crate::accounts::sessions::Origin;
 use crate::error::{Error, Result};
 use crate::http::client_address::ClientAddress;
+use crate::http::cookies::{self, Cookies};
 use crate::http::rate_limit::Limited;
 use crate::http::state::SharedState;
 
 pub struct OidcApi;
-
-/// The cookie that binds a begun sign-in to the browser that began it.
-const BROWSER_COOKIE: &str = "portunus_oidc";
 
 #[derive(ApiResponse)]
 enum Redirect {
@@ -76,14 +74,12 @@ impl OidcApi {
         };
         match begun {
             Ok(begun) => {
-                let secure = match state.config.public_url.starts_with("https://") {
-                    true => "; Secure",
-                    false => "",
-                };
                 // Lax: the provider's redirect back is a cross-site navigation.
-                let cookie = format!(
-                    "{BROWSER_COOKIE}={}; Path=/api/v1/oidc; HttpOnly; SameSite=Lax; Max-Age=600{secure}",
-                    begun.browser_secret
+                let cookie = Cookies::of(&state.config.public_url).set(
+                    cookies::OIDC_BROWSER,
+                    &begun.browser_secret,
+                    600,
+                    "Lax",
                 );
                 Redirect::Found(begun.authorize_url, Some(cookie))
             }
@@ -120,7 +116,7 @@ impl OidcApi {
             error_description: error_description.0,
         };
         let header = |name| request.headers().get(name).and_then(|v| v.to_str().ok());
-        let secret = cookie(request, BROWSER_COOKIE);
+        let secret = cookies::value(request, cookies::OIDC_BROWSER);
         let now = chrono::Utc::now();
         let finished = oidc::finish(&state.db, provider, callback, secret, now).await;
         let signed_in = match finished {

@@ -5,13 +5,13 @@
 use std::time::Instant;
 
 use poem::web::Data;
+use poem_openapi::OpenApi;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, OpenApi};
 use portunus_shared::api::{Accepted, PasswordReset, PasswordResetRequest};
 
 use super::ApiTags;
 use super::error::{ApiError, ApiResult};
-use super::responses::Done;
+use super::responses::{Done, Taken};
 use crate::accounts::recovery;
 use crate::error::Error;
 use crate::http::client_address::ClientAddress;
@@ -19,13 +19,6 @@ use crate::http::rate_limit::Limited;
 use crate::http::state::SharedState;
 
 pub struct RecoveryApi;
-
-#[derive(ApiResponse)]
-enum Taken {
-    /// Taken; if it names an account with an address, a mail is on its way.
-    #[oai(status = 202)]
-    Accepted(Json<Accepted>),
-}
 
 fn mail_off() -> ApiError {
     Error::NotFound(

@@ -3,6 +3,7 @@
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
 use poem_openapi::types::{ParseFromJSON, ToJSON};
+use portunus_shared::api::Accepted;
 
 /// Something was created.
 #[derive(ApiResponse)]
@@ -18,4 +19,12 @@ pub enum Done {
     /// Done.
     #[oai(status = 204)]
     Done,
+}
+
+/// Taken; the work (a mail, say) happens afterwards.
+#[derive(ApiResponse)]
+pub enum Taken {
+    /// Taken; the message says what happens next.
+    #[oai(status = 202)]
+    Accepted(Json<Accepted>),
 }

@@ -142,6 +142,7 @@ impl SessionApi {
             name: username,
         };
         let created = users::create(&state.db, new, &actor).await?;
+        super::email::confirm_in_background(&state, &created.user);
         let notice = created.namespace_notice.clone();
         let user = me_of(&state, created.user).await?;
         Ok(Created::Ok(Json(SignedUp {

@@ -9,6 +9,7 @@ use poem_openapi::payload::Json;
 use portunus_shared::api::{NewUser, PasswordChange, SignedUp, User, UserPage, UserUpdate};
 
 use super::auth::Auth;
+use super::email::confirm_in_background;
 use super::error::ApiResult;
 use super::me::me_of;
 use super::responses::{Created, Done};
@@ -81,6 +82,9 @@ impl UsersApi {
                     ))
                 })?;
         }
+        if created.user.password_hash.is_some() {
+            confirm_in_background(&state, &created.user);
+        }
         let notice = created.namespace_notice.clone();
         let user = me_of(&state, created.user).await?;
         Ok(Created::Created(Json(SignedUp {
@@ -123,6 +127,7 @@ impl UsersApi {
                 .limits
                 .spend(Limited::EmailChange, &from.0.0, Instant::now())?;
         }
+        let address_given = body.0.email.is_some();
         let updated = users::update(
             &state.db,
             auth.principal().for_changes()?,
@@ -130,6 +135,9 @@ impl UsersApi {
             body.0,
         )
         .await?;
+        if address_given {
+            confirm_in_background(&state, &updated);
+        }
         Ok(Json(users::describe(&state.db, &updated).await?))
     }
 

@@ -78,6 +78,8 @@ impl Run<'_> {
             let account = Account {
                 username: name.to_owned(),
                 email,
+                // Portus never confirmed addresses: their owners do here.
+                email_verified_at: None,
                 // A directory's or provider's users signed in there (Portus
                 // kept a copy of the directory password); bots use tokens.
                 password_hash: row
