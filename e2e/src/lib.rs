@@ -346,6 +346,23 @@ impl Stack {
     pub fn portunus_log(&self) -> String {
         std::fs::read_to_string(self.path("portunus.log")).unwrap_or_default()
     }
+
+    /// Waits (20 s at most) for a line of Portunus's log that contains
+    /// `text`; returns it.
+    pub fn wait_for_log(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(line) = self.portunus_log().lines().find(|l| l.contains(text)) {
+                return line.to_owned();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line with {text:?}:\n{}",
+                self.portunus_log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 /// A Portunus process started by [`Stack::start_replica`]; stopped when

@@ -237,6 +237,10 @@ pub struct NewApplicationToken {
     /// Namespaces (`team`) or repositories (`team/app`) it may reach; empty
     /// or absent: everything its user may reach.
     pub resources: Option<Vec<String>>,
+    /// The registry those resources are in (its name, as `/info` lists
+    /// them; absent: `default`). Only with `resources`: a token of a
+    /// namespace reaches it in that registry alone.
+    pub registry: Option<String>,
     /// `read` (pull), `write` (pull, push) or `delete` (the default: everything).
     pub access: Option<TokenAccess>,
     /// When it stops working (RFC 3339); absent: never.
@@ -252,6 +256,8 @@ pub struct ApplicationToken {
     /// The user it acts as.
     pub user: String,
     pub resources: Vec<String>,
+    /// The registry `resources` are in; absent when it reaches everything.
+    pub registry: Option<String>,
     pub access: TokenAccess,
     pub expires_at: Option<String>,
     pub last_used_at: Option<String>,

@@ -5,6 +5,8 @@
 //! Tokens brought from Portus have no `ptn_` prefix and arrive as
 //! passwords: see [`authenticate_portus`].
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use portunus_shared::api;
 use sea_orm::{
@@ -16,7 +18,7 @@ use serde_json::json;
 use crate::audit::{self, Actor, Target};
 use crate::authz::{Subject, TokenAccess, TokenScope, rest};
 use crate::crypto::secrets::{random_hex, sha256_hex};
-use crate::db::entities::{application_token, user};
+use crate::db::entities::{application_token, registry, user};
 use crate::error::{Error, Result};
 
 /// Every secret starts with this, so secret scanners and people recognise it.
@@ -40,27 +42,71 @@ fn timestamp(t: DateTime<Utc>) -> String {
 
 /// The scope stored with a token; tokens without one reach everything. A
 /// stored scope that cannot be read is an error, never "everything".
-pub fn scope_of(token: &application_token::Model) -> Result<TokenScope> {
-    match &token.scope {
-        None => Ok(TokenScope {
+/// Limited scopes stored before tokens named their registry have none
+/// (see [`of_default_registry`]).
+fn stored_scope(token: &application_token::Model) -> Result<TokenScope> {
+    let Some(stored) = &token.scope else {
+        return Ok(TokenScope {
             resources: Vec::new(),
             access: TokenAccess::Delete,
-        }),
-        Some(stored) => serde_json::from_value(stored.clone()).map_err(|e| {
-            Error::Internal(format!(
-                "application token {} has an unreadable scope: {e}",
-                token.id
-            ))
-        }),
-    }
+            registry_id: None,
+        });
+    };
+    serde_json::from_value(stored.clone()).map_err(|e| {
+        Error::Internal(format!(
+            "application token {} has an unreadable scope: {e}",
+            token.id
+        ))
+    })
 }
 
-pub fn describe(token: &application_token::Model, owner: &str) -> Result<api::ApplicationToken> {
-    let scope = scope_of(token)?;
+/// Whether `scope` is limited and was stored before tokens named their
+/// registry: its resources are in the default registry.
+fn of_default_registry(scope: &TokenScope) -> bool {
+    scope.limited() && scope.registry_id.is_none()
+}
+
+/// The registries by id, their names as values.
+async fn registry_names(db: &impl ConnectionTrait) -> Result<BTreeMap<i64, String>> {
+    Ok(registry::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect())
+}
+
+/// The id of the registry named `name`.
+async fn registry_named(db: &impl ConnectionTrait, name: &str) -> Result<i64> {
+    registry::Entity::find()
+        .filter(registry::Column::Name.eq(name))
+        .one(db)
+        .await?
+        .map(|r| r.id)
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "there is no registry {name:?} (GET /api/v1/info lists them)"
+            ))
+        })
+}
+
+/// The wire form of `token` of `owner`, naming its registry from `names`.
+fn describe(
+    token: &application_token::Model,
+    owner: &str,
+    names: &BTreeMap<i64, String>,
+) -> Result<api::ApplicationToken> {
+    let mut scope = stored_scope(token)?;
+    if of_default_registry(&scope) {
+        scope.registry_id = names
+            .iter()
+            .find_map(|(id, name)| (name == registry::DEFAULT).then_some(*id));
+    }
     Ok(api::ApplicationToken {
         id: token.id,
         name: token.name.clone(),
         user: owner.to_owned(),
+        registry: scope.registry_id.and_then(|id| names.get(&id).cloned()),
         resources: scope.resources,
         access: scope.access,
         expires_at: token.expires_at.map(timestamp),
@@ -69,14 +115,33 @@ pub fn describe(token: &application_token::Model, owner: &str) -> Result<api::Ap
     })
 }
 
-fn parse_scope(new: &api::NewApplicationToken) -> Result<TokenScope> {
+async fn parse_scope(
+    db: &impl ConnectionTrait,
+    new: &api::NewApplicationToken,
+) -> Result<TokenScope> {
     let access = new.access.unwrap_or(TokenAccess::Delete);
     let resources = new.resources.clone().unwrap_or_default();
     for resource in &resources {
         portunus_shared::names::parse_repository_path(resource)
             .map_err(|e| Error::InvalidInput(format!("resource {resource:?}: {e}")))?;
     }
-    Ok(TokenScope { resources, access })
+    let registry_id = match (&new.registry, resources.is_empty()) {
+        (Some(name), true) => {
+            return Err(Error::InvalidInput(format!(
+                "registry {name:?} limits only a token limited to resources there; give resources, or leave registry out for a token that reaches every registry"
+            )));
+        }
+        (_, true) => None,
+        (name, false) => {
+            let name = name.as_deref().unwrap_or(registry::DEFAULT);
+            Some(registry_named(db, name).await?)
+        }
+    };
+    Ok(TokenScope {
+        resources,
+        access,
+        registry_id,
+    })
 }
 
 /// Creates a token acting as `owner`; `by` is `owner` or an admin.
@@ -93,7 +158,7 @@ pub async fn create(
             "a token name has 1 to 80 characters".into(),
         ));
     }
-    let scope = parse_scope(&new)?;
+    let scope = parse_scope(db, &new).await?;
     let expires_at = match new.expires_at.as_deref() {
         None => None,
         Some(text) => {
@@ -152,7 +217,7 @@ pub async fn create(
     )
     .await?;
     Ok(api::CreatedApplicationToken {
-        token: describe(&token, &owner.username)?,
+        token: describe(&token, &owner.username, &registry_names(db).await?)?,
         secret,
     })
 }
@@ -175,13 +240,14 @@ pub async fn list(
     owner: &user::Model,
 ) -> Result<Vec<api::ApplicationToken>> {
     ensure_may_manage(who, owner)?;
+    let names = registry_names(db).await?;
     application_token::Entity::find()
         .filter(application_token::Column::UserId.eq(owner.id))
         .order_by_asc(application_token::Column::Id)
         .all(db)
         .await?
         .iter()
-        .map(|t| describe(t, &owner.username))
+        .map(|t| describe(t, &owner.username, &names))
         .collect()
 }
 
@@ -308,7 +374,10 @@ async fn admit(
     if !owner.enabled {
         return Ok(None);
     }
-    let scope = scope_of(&token)?;
+    let mut scope = stored_scope(&token)?;
+    if of_default_registry(&scope) {
+        scope.registry_id = Some(registry_named(db, registry::DEFAULT).await?);
+    }
     if token
         .last_used_at
         .is_none_or(|t| now - t > LAST_USED_RESOLUTION)

@@ -191,9 +191,12 @@ pub async fn list(
     ) {
         query = query.filter(visible);
     }
-    if let Some(reached) =
-        visibility::token_reach_namespaces(who, namespace::Column::Name, namespace::Column::Global)
-    {
+    if let Some(reached) = visibility::token_reach_namespaces(
+        who,
+        namespace::Column::Name,
+        namespace::Column::Global,
+        namespace::Column::RegistryId,
+    ) {
         query = query.filter(reached);
     }
     if let Some(q) = q.filter(|q| !q.is_empty()) {

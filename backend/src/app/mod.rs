@@ -164,6 +164,7 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
     tokio::spawn(scheduled_sync(state.clone()));
     tokio::spawn(prune_sign_in_guards(state.clone()));
     tokio::spawn(check_directory_accounts(state.clone()));
+    tokio::spawn(warn_of_ambiguous_groups(state.clone()));
     tokio::spawn(crate::catalog::retention::scheduled(
         state.registries.clone(),
         state.config.policy.clone(),
@@ -193,6 +194,25 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
         }
     }
     served
+}
+
+/// Warns once at start of every mapped LDAP group given by a bare name
+/// that several groups of the directory have: membership in any of them
+/// grants what the name maps to.
+async fn warn_of_ambiguous_groups(state: SharedState) {
+    let Some(ldap) = state.ldap.clone() else {
+        return;
+    };
+    match ldap.ambiguous_groups().await {
+        Ok(ambiguous) => {
+            for (name, dns) in ambiguous {
+                tracing::warn!("{}", Ldap::ambiguity(&name, &dns));
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e.0, "cannot check whether the mapped LDAP groups are ambiguous")
+        }
+    }
 }
 
 /// Every `ldap.sync_interval_seconds`, checks every LDAP account against

@@ -46,7 +46,7 @@ pub async fn explain(
     if asker
         .token_scope
         .as_ref()
-        .is_some_and(|s| s.limited() && !s.covers(repository))
+        .is_some_and(|s| s.limited() && !s.covers_in(registry_id, repository))
     {
         // A limited token learns nothing about what lies outside it.
         return Err(Error::NotFound(format!(

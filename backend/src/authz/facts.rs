@@ -72,6 +72,7 @@ pub fn of(ns: &namespace::Model, role: Option<Role>) -> Result<NamespaceFacts> {
         (false, None) => NamespaceKind::Team,
     };
     Ok(NamespaceFacts {
+        registry_id: ns.registry_id,
         kind,
         visibility: ns.visibility()?,
         role,

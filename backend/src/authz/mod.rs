@@ -30,6 +30,13 @@ pub struct TokenScope {
     /// The strongest action allowed: `pull` (read), `push` (write) or
     /// `delete` (write and delete).
     pub access: TokenAccess,
+    /// The registry (its id) whose `resources` a limited token reaches:
+    /// `acme` in one registry is not `acme` in another. Tokens made before
+    /// tokens named one have none stored; reading them gives the default
+    /// registry's (`accounts::app_tokens`). A limited scope without one
+    /// reaches nothing; an unlimited one reaches every registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_id: Option<i64>,
 }
 
 impl TokenScope {
@@ -40,6 +47,17 @@ impl TokenScope {
                     || (repository.starts_with(r.as_str())
                         && repository[r.len()..].starts_with('/'))
             })
+    }
+
+    /// Whether the token reaches anything in the registry `registry_id`.
+    pub fn in_registry(&self, registry_id: i64) -> bool {
+        !self.limited() || self.registry_id == Some(registry_id)
+    }
+
+    /// Whether the token covers the repository `repository` of the
+    /// registry `registry_id`.
+    pub fn covers_in(&self, registry_id: i64, repository: &str) -> bool {
+        self.in_registry(registry_id) && self.covers(repository)
     }
 
     /// Whether the token is limited to some repositories or namespaces.
@@ -137,6 +155,8 @@ pub enum NamespaceKind {
 /// What the policy needs to know about the namespace of a repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NamespaceFacts {
+    /// The registry the namespace is in.
+    pub registry_id: i64,
     pub kind: NamespaceKind,
     pub visibility: Visibility,
     /// The subject's role in the namespace's team, if a member.

@@ -21,7 +21,7 @@ use portunus_shared::names::parse_repository_path;
 use portunus_shared::scope::Scope;
 use serde::Serialize;
 
-use super::{NamespaceFacts, NamespaceKind, Role, Subject, Visibility};
+use super::{NamespaceFacts, NamespaceKind, Role, Subject, TokenScope, Visibility};
 use crate::config::{PolicySettings, PushPolicy};
 
 /// The registry actions Portunus knows. Anything else is never granted.
@@ -239,8 +239,14 @@ fn decide_repository(
                 .unwrap_or_else(|| may_delete(subject, settings, facts))
         }
     };
+    // A limited token reaches its resources in its own registry: a
+    // namespace not there (or in another registry) is out of it.
+    let reached = |scope: &TokenScope| match facts {
+        Some(facts) => scope.covers_in(facts.registry_id, name),
+        None => !scope.limited(),
+    };
     match &subject.token_scope {
-        Some(scope) if decision.0 && !(scope.covers(name) && scope.allows(action)) => {
+        Some(scope) if decision.0 && !(reached(scope) && scope.allows(action)) => {
             (false, Rule::TokenScope)
         }
         _ => decision,

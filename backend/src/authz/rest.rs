@@ -67,7 +67,7 @@ pub fn may_see_named_namespace(
         && subject
             .token_scope
             .as_ref()
-            .is_none_or(|s| s.reaches_namespace(name))
+            .is_none_or(|s| s.in_registry(facts.registry_id) && s.reaches_namespace(name))
 }
 
 /// Whether `subject` may see the repository `full_name` in a namespace
@@ -78,7 +78,7 @@ pub fn may_see_repository(subject: &Subject, facts: &NamespaceFacts, full_name: 
         && subject
             .token_scope
             .as_ref()
-            .is_none_or(|s| s.covers(full_name))
+            .is_none_or(|s| s.covers_in(facts.registry_id, full_name))
 }
 
 /// Whether `subject` may change or delete a namespace, describe its
@@ -206,6 +206,7 @@ mod tests {
                     Some(Role::Owner),
                 ] {
                     out.push(NamespaceFacts {
+                        registry_id: 1,
                         kind,
                         visibility: *visibility,
                         role,
@@ -279,6 +280,7 @@ mod tests {
             limited.token_scope = Some(TokenScope {
                 resources: vec!["me".into()],
                 access: TokenAccess::Delete,
+                registry_id: Some(1),
             });
             for facts in namespaces() {
                 assert!(!may_manage_webhooks(&limited, Some(&facts)), "{who}");
@@ -370,8 +372,10 @@ mod tests {
         let scope = |resources: &[&str]| TokenScope {
             resources: resources.iter().map(|r| (*r).to_owned()).collect(),
             access: TokenAccess::Read,
+            registry_id: Some(1),
         };
         let public = NamespaceFacts {
+            registry_id: 1,
             kind: NamespaceKind::Team,
             visibility: Visibility::Public,
             role: None,
@@ -397,6 +401,19 @@ mod tests {
             assert!(
                 may_see_named_namespace(&subject, &public, None),
                 "{who}: 'tools' may be a global repository"
+            );
+            // The same names in another registry are other namespaces.
+            let elsewhere = NamespaceFacts {
+                registry_id: 2,
+                ..public
+            };
+            assert!(
+                !may_see_repository(&subject, &elsewhere, "web/app"),
+                "{who}"
+            );
+            assert!(
+                !may_see_named_namespace(&subject, &elsewhere, Some("web")),
+                "{who}"
             );
             assert!(!may_see_account(&subject, ME), "{who}");
             assert!(!may_look_up_people(&subject), "{who}");
@@ -428,6 +445,7 @@ mod tests {
                 let scope = TokenScope {
                     resources: resources.clone(),
                     access: *access,
+                    registry_id: None,
                 };
                 assert_eq!(
                     may_change_with(Some(&scope)),

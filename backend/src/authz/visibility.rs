@@ -62,8 +62,13 @@ fn starts_with(text: SimpleExpr, prefix: &str) -> SimpleExpr {
 
 /// The condition under which the subject's token covers the repository
 /// whose full name (`NAMESPACE/NAME`, or `NAME` in the global namespace)
-/// is `full_name` ([`super::TokenScope::covers`]); `None` when it covers all.
-pub fn token_reach(subject: &Subject, full_name: SimpleExpr) -> Option<SimpleExpr> {
+/// is `full_name` in the registry `registry`
+/// ([`super::TokenScope::covers_in`]); `None` when it covers all.
+pub fn token_reach(
+    subject: &Subject,
+    full_name: SimpleExpr,
+    registry: impl IntoColumnRef,
+) -> Option<SimpleExpr> {
     let scope = subject.token_scope.as_ref().filter(|s| s.limited())?;
     let covered = scope.resources.iter().map(|r| {
         full_name
@@ -71,16 +76,28 @@ pub fn token_reach(subject: &Subject, full_name: SimpleExpr) -> Option<SimpleExp
             .eq(r.as_str())
             .or(starts_with(full_name.clone(), &format!("{r}/")))
     });
-    Some(covered.fold(Expr::value(false), |any, one| any.or(one)))
+    let covered = covered.fold(Expr::value(false), |any, one| any.or(one));
+    Some(in_its_registry(scope, registry).and(covered))
+}
+
+/// The condition that a row's `registry` is the one a limited token's
+/// resources are in.
+fn in_its_registry(scope: &super::TokenScope, registry: impl IntoColumnRef) -> SimpleExpr {
+    match scope.registry_id {
+        Some(id) => Expr::col(registry).eq(id),
+        None => Expr::value(false),
+    }
 }
 
 /// The condition under which the subject's token reaches a repository in
 /// the namespace with this name and global flag
-/// ([`super::TokenScope::reaches_namespace`]); `None` when it reaches all.
+/// ([`super::TokenScope::reaches_namespace`]) in the registry `registry`;
+/// `None` when it reaches all.
 pub fn token_reach_namespaces(
     subject: &Subject,
     name: impl IntoColumnRef + Copy,
     global: impl IntoColumnRef,
+    registry: impl IntoColumnRef,
 ) -> Option<SimpleExpr> {
     let scope = subject.token_scope.as_ref().filter(|s| s.limited())?;
     let named: Vec<&str> = scope
@@ -93,5 +110,5 @@ pub fn token_reach_namespaces(
     if global_reached {
         reached = reached.or(Expr::col(global).eq(true));
     }
-    Some(reached)
+    Some(in_its_registry(scope, registry).and(reached))
 }

@@ -103,7 +103,11 @@ fn filtered(
         // name order passes over empty namespaces by their count alone.
         .and_where(Expr::col((n(), namespace::Column::RepositoryCount)).gt(0));
     namespaces_of(listing, &mut select);
-    if let Some(reached) = visibility::token_reach(listing.audience, Expr::cust(FULL_NAME)) {
+    if let Some(reached) = visibility::token_reach(
+        listing.audience,
+        Expr::cust(FULL_NAME),
+        (n(), namespace::Column::RegistryId),
+    ) {
         select.and_where(reached);
     }
     if let Some(user_id) = listing.starred_by {

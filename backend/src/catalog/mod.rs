@@ -31,8 +31,7 @@ use crate::db::entities::registry;
 use crate::error::{Error, Result};
 use crate::registry::RegistryClient;
 
-/// Name of the registry row that the configured `registry.url` describes.
-pub const DEFAULT_REGISTRY: &str = "default";
+pub use crate::db::entities::registry::DEFAULT as DEFAULT_REGISTRY;
 
 /// One registry as Portunus works with it: the database that records what
 /// it holds (rows under `registry_id`) and the client that reads and

@@ -3,6 +3,7 @@
 
 use clap::Subcommand;
 use portunus::config::Config;
+use portunus::directory::ldap::Ldap;
 
 use crate::describe;
 use crate::input::read_password_once;
@@ -26,7 +27,7 @@ pub enum LdapCommand {
 
 /// `portunus ldap check USER` and `portunus ldap sync`
 pub async fn run(config: Config, command: LdapCommand) -> Result<(), String> {
-    let Some(ldap) = portunus::directory::ldap::Ldap::from_settings(&config.ldap)? else {
+    let Some(ldap) = Ldap::from_settings(&config.ldap)? else {
         return Err("LDAP is off: set ldap.url (see config.example.toml)".into());
     };
     match command {
@@ -76,6 +77,17 @@ pub async fn run(config: Config, command: LdapCommand) -> Result<(), String> {
             }
             if roles.is_empty() && !mapping.teams.is_empty() {
                 println!("team:         (none of the mapped groups)");
+            }
+            match ldap.ambiguous_groups().await {
+                Ok(ambiguous) => {
+                    for (name, dns) in ambiguous {
+                        println!("WARNING {}", Ldap::ambiguity(&name, &dns));
+                    }
+                }
+                Err(e) => println!(
+                    "WARNING cannot tell whether the mapped groups are ambiguous: {}",
+                    e.0
+                ),
             }
             Ok(())
         }

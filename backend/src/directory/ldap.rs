@@ -425,6 +425,54 @@ impl Ldap {
         Ok((person, entry.dn))
     }
 
+    /// The mapped groups (`ldap.groups`) written as a bare name that name
+    /// more than one group under `ldap.group_base`, with the DNs of each:
+    /// such a name grants what it maps to through any of them.
+    pub async fn ambiguous_groups(&self) -> Result<Vec<(String, Vec<String>)>, Unavailable> {
+        let s = &self.settings;
+        let mapping = &s.groups;
+        let mut bare: Vec<&str> = std::iter::once(mapping.admin_group.as_str())
+            .chain(mapping.teams.iter().map(|t| t.group.as_str()))
+            .filter(|g| !g.is_empty() && !super::is_dn(g))
+            .collect();
+        bare.sort_unstable();
+        bare.dedup();
+        if bare.is_empty() || s.group_base.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut ldap = self.connect().await?;
+        self.bind_service(&mut ldap).await?;
+        let mut ambiguous = Vec::new();
+        for name in bare {
+            let filter = format!("({}={})", s.group_name_attribute, ldap_escape(name));
+            let found = self
+                .search(
+                    &mut ldap,
+                    &s.group_base,
+                    Scope::Subtree,
+                    &filter,
+                    vec![s.group_name_attribute.as_str()],
+                )
+                .await?;
+            if found.len() > 1 {
+                let mut dns: Vec<String> = found.into_iter().map(|e| e.dn).collect();
+                dns.sort();
+                ambiguous.push((name.to_owned(), dns));
+            }
+        }
+        let _ = ldap.unbind().await;
+        Ok(ambiguous)
+    }
+
+    /// What to tell an operator of a bare group name (`ambiguous_groups`).
+    pub fn ambiguity(name: &str, dns: &[String]) -> String {
+        format!(
+            "ldap.groups names {name:?} by its name alone, and {} groups of the directory have it ({}): members of any of them get what it maps to; write the DN of the one you mean",
+            dns.len(),
+            dns.join("; ")
+        )
+    }
+
     async fn groups(
         &self,
         ldap: &mut Connection,

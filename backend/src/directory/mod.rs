@@ -46,7 +46,7 @@ impl Group {
 }
 
 /// Whether a configured group is written as a DN (`attribute=value,...`).
-fn is_dn(configured: &str) -> bool {
+pub fn is_dn(configured: &str) -> bool {
     configured.split_once('=').is_some_and(|(attribute, _)| {
         !attribute.is_empty()
             && attribute

@@ -331,3 +331,135 @@ async fn an_added_registry_has_everyones_namespace_its_tokens_and_its_secret() {
         assert_eq!(notify(&kit, &fresh, "eu-5").await, 401, "{ctx}");
     }
 }
+
+#[tokio::test]
+async fn a_token_limited_to_a_namespace_reaches_it_in_its_registry_only() {
+    use portunus::db::entities::application_token;
+    use sea_orm::{ActiveModelTrait, Set};
+
+    for kit in kits().await {
+        let cast = kit.cast().await;
+        let ctx = kit.backend;
+        kit.call(&cast.root, "POST", "/api/v1/registries", Some(europe()))
+            .await
+            .assert_status(201, ctx);
+        // `web` is the web team's in both registries: two namespaces.
+        let web_in_europe = json!({"name": "web", "team": "web", "registry": "europe"});
+        kit.call(
+            &cast.olivia,
+            "POST",
+            "/api/v1/namespaces",
+            Some(web_in_europe),
+        )
+        .await
+        .assert_status(201, ctx);
+
+        let make = |body: Value| kit.call(&cast.olivia, "POST", "/api/v1/tokens", Some(body));
+        let mut secrets = Vec::new();
+        for (name, registry, shown) in [
+            ("home", None, "default"),
+            ("away", Some("europe"), "europe"),
+            ("legacy", None, "default"),
+        ] {
+            let mut body = json!({"name": name, "resources": ["web"], "access": "write"});
+            if let Some(registry) = registry {
+                body["registry"] = json!(registry);
+            }
+            let made = make(body).await;
+            made.assert_status(201, ctx);
+            let made = made.json();
+            assert_eq!(made["token"]["registry"], shown, "{ctx} {name}: {made}");
+            secrets.push(made["secret"].as_str().expect("secret").to_owned());
+        }
+        // A token stored before tokens named their registry.
+        let legacy = application_token::Entity::find()
+            .filter(application_token::Column::Name.eq("legacy"))
+            .one(&kit.state.db)
+            .await
+            .expect("read")
+            .expect("the legacy token");
+        let mut legacy: application_token::ActiveModel = legacy.into();
+        legacy.scope = Set(Some(json!({"resources": ["web"], "access": "write"})));
+        legacy
+            .update(&kit.state.db)
+            .await
+            .expect("as stored before");
+        let listed = kit.call(&cast.olivia, "GET", "/api/v1/tokens", None).await;
+        let registries: Vec<Value> = listed
+            .json()
+            .as_array()
+            .expect("tokens")
+            .iter()
+            .map(|t| t["registry"].clone())
+            .collect();
+        assert_eq!(
+            registries,
+            [json!("default"), json!("europe"), json!("default")],
+            "{ctx}"
+        );
+
+        for (body, why) in [
+            (
+                json!({"name": "x", "resources": ["web"], "registry": "nowhere"}),
+                "no such registry",
+            ),
+            (
+                json!({"name": "x", "registry": "europe"}),
+                "a registry without resources",
+            ),
+        ] {
+            make(body)
+                .await
+                .assert_client_error(400, &format!("{ctx}: {why}"));
+        }
+
+        // The token endpoint: push on `web` in its own registry only.
+        for (secret, home, away) in [
+            (&secrets[0], json!(["pull", "push"]), json!([])),
+            (&secrets[1], json!([]), json!(["pull", "push"])),
+            (&secrets[2], json!(["pull", "push"]), json!([])),
+        ] {
+            for (service, expected) in [("registry", home), ("registry-europe", away)] {
+                let uri = format!("/v2/token?service={service}&scope=repository:web/app:pull,push");
+                let auth = basic("olivia", secret);
+                let answer = kit
+                    .send(kit.client.get(uri).header("Authorization", auth))
+                    .await;
+                let access = crate::kit::token_access(&answer);
+                let actions = access.get(0).map_or(json!([]), |a| a["actions"].clone());
+                assert_eq!(actions, expected, "{ctx} {service}");
+            }
+        }
+
+        // The REST API: the namespace in its own registry only.
+        for (secret, registry) in [(&secrets[0], "default"), (&secrets[1], "europe")] {
+            let seen = kit
+                .call(
+                    &As::Bearer(secret.clone()),
+                    "GET",
+                    "/api/v1/namespaces",
+                    None,
+                )
+                .await;
+            seen.assert_status(200, ctx);
+            let seen: Vec<(String, String)> = seen.json()["items"]
+                .as_array()
+                .expect("namespaces")
+                .iter()
+                .map(|n| {
+                    (
+                        n["name"].as_str().unwrap_or_default().to_owned(),
+                        n["registry"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect();
+            // (`web` may also name a repository of the global namespace.)
+            assert!(
+                seen.contains(&("web".to_owned(), registry.to_owned())),
+                "{ctx}: {seen:?}"
+            );
+            assert!(seen.iter().all(|(_, r)| r == registry), "{ctx}: {seen:?}");
+            assert_eq!(seen.len(), 2, "{ctx}: {seen:?}");
+        }
+    }
+}

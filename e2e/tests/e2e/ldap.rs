@@ -265,7 +265,7 @@ fn tls_to_the_directory_is_checked() {
 #[test]
 fn the_check_command_explains_each_step() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let Some((_slapd, stack)) = start(&dir, &[]) else {
+    let Some((slapd, mut stack)) = start(&dir, &[]) else {
         return;
     };
     let check = |args: &[&str], stdin: Option<&str>| {
@@ -290,6 +290,7 @@ fn the_check_command_explains_each_step() {
         "{out}"
     );
 
+    assert!(!out.contains("WARNING"), "{out}");
     let (ok, out) = check(&["carol", "--password"], Some("wrong\n"));
     assert!(!ok);
     assert!(
@@ -299,6 +300,24 @@ fn the_check_command_explains_each_step() {
     let (ok, out) = check(&["nobody"], None);
     assert!(!ok);
     assert!(out.contains("FAILED  find the user: no entry"), "{out}");
+
+    // A second `developers` elsewhere under the group base: the bare name
+    // in the mapping is ambiguous, and both the check and the server say so.
+    slapd.modify(&format!(
+        "dn: ou=archive,ou=groups,{BASE}\nchangetype: add\nobjectClass: organizationalUnit\nou: archive\n\n\
+         dn: cn=developers,ou=archive,ou=groups,{BASE}\nchangetype: add\nobjectClass: posixGroup\ncn: developers\ngidNumber: 5001\n"
+    ));
+    let (ok, out) = check(&["alice"], None);
+    assert!(ok, "{out}");
+    let warning = format!(
+        "WARNING ldap.groups names \"developers\" by its name alone, and 2 groups of the directory have it (cn=developers,ou=archive,ou=groups,{BASE}; cn=developers,ou=groups,{BASE})"
+    );
+    assert!(out.contains(&warning), "{out}");
+
+    stack.stop_portunus();
+    stack.restart_portunus();
+    let logged = stack.wait_for_log("by its name alone");
+    assert!(logged.contains("cn=developers,ou=archive"), "{logged}");
 }
 
 #[test]

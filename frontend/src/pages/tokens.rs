@@ -29,6 +29,7 @@ pub fn TokensPage() -> impl IntoView {
     };
     let name = RwSignal::new(String::new());
     let resources = RwSignal::new(String::new());
+    let registry = RwSignal::new(String::new());
     let access = RwSignal::new("write".to_owned());
     let expires = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -46,6 +47,7 @@ pub fn TokensPage() -> impl IntoView {
             .collect();
         let new = NewApplicationToken {
             name: name.get_untracked(),
+            registry: Some(registry.get_untracked()).filter(|r| !r.is_empty() && !list.is_empty()),
             resources: (!list.is_empty()).then_some(list),
             access: access.get_untracked().parse().ok(),
             // The end of the chosen day, UTC.
@@ -102,6 +104,18 @@ pub fn TokensPage() -> impl IntoView {
                 <input id="token-name" required placeholder="ci-deploy" bind:value=name />
                 <label for="token-resources">"Limited to (namespaces or repositories, comma-separated; empty: everything)"</label>
                 <input id="token-resources" placeholder="team/app" bind:value=resources />
+                {move || match info.get() {
+                    Some(Ok(i)) if i.registries.len() > 1 => view! {
+                        <label for="token-registry">"In registry (a limited token reaches its namespaces there only)"</label>
+                        <select id="token-registry" bind:value=registry>
+                            {i.registries.into_iter().map(|r| {
+                                let label = format!("{} ({})", r.name, r.host);
+                                view! { <option value=r.name>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                    }.into_any(),
+                    _ => ().into_any(),
+                }}
                 <label for="token-access">"Access"</label>
                 <select id="token-access" bind:value=access>
                     {choices::<TokenAccess>(None)}
@@ -130,7 +144,11 @@ fn TokenTable(
             <tbody>
                 {list.into_iter().map(|t| {
                     let id = t.id;
-                    let reaches = if t.resources.is_empty() { "everything you can".to_owned() } else { t.resources.join(", ") };
+                    let reaches = match &t.registry {
+                        _ if t.resources.is_empty() => "everything you can".to_owned(),
+                        Some(registry) if registry != "default" => format!("{} in {registry}", t.resources.join(", ")),
+                        _ => t.resources.join(", "),
+                    };
                     let revoke = move |_| spawn_local(async move {
                         if api::revoke_token(id).await.is_ok() { on_revoke() }
                     });

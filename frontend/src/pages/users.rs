@@ -278,6 +278,7 @@ fn BotTokens(bot: String) -> impl IntoView {
         let new = NewApplicationToken {
             name: name.get_untracked(),
             resources: None,
+            registry: None,
             access: None,
             expires_at: None,
         };

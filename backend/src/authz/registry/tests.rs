@@ -133,6 +133,7 @@ fn every_combination_matches_the_rules() {
                         role(who)
                     };
                     let facts = NamespaceFacts {
+                        registry_id: 1,
                         kind,
                         visibility,
                         role,
@@ -180,6 +181,7 @@ fn granted(subject: &Subject, scope: &str, facts: Option<NamespaceFacts>) -> Vec
 
 fn team(visibility: Visibility, role: Option<Role>) -> Option<NamespaceFacts> {
     Some(NamespaceFacts {
+        registry_id: 1,
         kind: NamespaceKind::Team,
         visibility,
         role,
@@ -192,6 +194,7 @@ fn anchor_cases() {
     let admin = subject(Who::Admin);
     let anon = Subject::anonymous();
     let personal = Some(NamespaceFacts {
+        registry_id: 1,
         kind: NamespaceKind::Personal { owner: ME },
         visibility: Visibility::Private,
         role: Some(Role::Owner),
@@ -269,6 +272,7 @@ fn anchor_cases() {
 #[test]
 fn application_token_scopes_narrow_access() {
     let owner_facts = NamespaceFacts {
+        registry_id: 1,
         kind: NamespaceKind::Team,
         visibility: Visibility::Private,
         role: Some(Role::Owner),
@@ -278,6 +282,7 @@ fn application_token_scopes_narrow_access() {
         token_scope: Some(TokenScope {
             resources: resources.iter().map(|r| r.to_string()).collect(),
             access,
+            registry_id: Some(1),
         }),
         ..subject(Who::Owner)
     };
@@ -300,8 +305,35 @@ fn application_token_scopes_narrow_access() {
         granted(&ns_reader, "repository:team/deep/app:pull,push", owner),
         ["pull"]
     );
+    // `team` in another registry is another namespace: out of reach, as
+    // is a namespace the registry does not have; a token of every
+    // repository reaches every registry.
+    let elsewhere = Some(NamespaceFacts {
+        registry_id: 2,
+        ..owner_facts
+    });
+    assert_eq!(
+        granted(&ns_reader, "repository:team/app:pull", elsewhere),
+        Vec::<String>::new()
+    );
+    let admin_reader = Subject {
+        admin: true,
+        ..scoped(&["team"], TokenAccess::Read)
+    };
+    assert_eq!(
+        granted(&admin_reader, "repository:team/app:pull", None),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        granted(&admin_reader, "repository:team/app:pull", owner),
+        ["pull"]
+    );
     let everything = scoped(&[], TokenAccess::Delete);
     assert_eq!(granted(&everything, "repository:team/app:*", owner), ["*"]);
+    assert_eq!(
+        granted(&everything, "repository:team/app:*", elsewhere),
+        ["*"]
+    );
     // A token never adds rights its user lacks.
     let viewer_facts = Some(NamespaceFacts {
         role: Some(Role::Viewer),

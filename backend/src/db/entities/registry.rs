@@ -2,6 +2,9 @@
 
 use sea_orm::entity::prelude::*;
 
+/// Name of the registry row that the configured `registry.url` describes.
+pub const DEFAULT: &str = "default";
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "registries")]
 pub struct Model {
