@@ -17,6 +17,7 @@ use crate::accounts::setup::Setup;
 use crate::authz::facts_cache::FactsCache;
 use crate::catalog::registries::Registries;
 use crate::config::Config;
+use crate::crypto::sealing::SealingKey;
 use crate::crypto::secrets;
 use crate::crypto::signing::TokenSigner;
 use crate::db;
@@ -30,6 +31,7 @@ use crate::http::routes;
 use crate::http::state::{AppState, SharedState};
 use crate::ingest::Events;
 use crate::mail::Mailer;
+use sea_orm::DatabaseConnection;
 
 /// Creates `data_dir` if needed and makes it and the SQLite database in it
 /// readable by this user only: they hold password hashes and keys.
@@ -82,6 +84,7 @@ pub async fn init(config: Config) -> Result<SharedState> {
     let registry_id = crate::catalog::ensure_registry(&txn, &config).await?;
     crate::accounts::namespaces::ensure_global(&txn, registry_id).await?;
     txn.commit().await?;
+    seal_in_place(&db, &config).await?;
     let registries =
         Registries::load(db.clone(), &config, signer.clone(), notification_secret).await?;
     let ldap = Ldap::from_settings(&config.ldap)
@@ -138,6 +141,23 @@ pub async fn adopt_shared_secrets(config: &Config) -> Result<()> {
     keep_private(&config.data_dir)?;
     let db = db::connect(&config.database_url()).await?;
     shared_secrets::adopt(&db, config).await
+}
+
+/// Seals again, each for its column and row, the secrets sealed before
+/// sealed values were bound to their place (`crypto::sealing`).
+async fn seal_in_place(db: &DatabaseConnection, config: &Config) -> Result<()> {
+    let key = SealingKey::load_or_create(&config.webhook_key_path())
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let registries = crate::catalog::registries::seal_unplaced(db, &key).await?;
+    let webhooks = crate::webhooks::sealed::seal_unplaced(db, &key).await?;
+    if registries + webhooks > 0 {
+        tracing::info!(
+            registries,
+            webhooks,
+            "sealed the stored secrets again, each for its own column and row"
+        );
+    }
+    Ok(())
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.

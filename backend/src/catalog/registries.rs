@@ -11,11 +11,14 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use crate::catalog::{Catalog, DEFAULT_REGISTRY};
 use crate::config::{Config, TokenConfig, hosts};
-use crate::crypto::sealing::SealingKey;
+use crate::crypto::sealing::{Place, SealingKey, is_placed};
 use crate::crypto::signing::TokenSigner;
 use crate::db::entities::{namespace, registry, repository};
 use crate::error::{Error, Result};
@@ -90,6 +93,44 @@ pub struct Registries {
     makings: Makings,
     set: RwLock<Set>,
     last_miss_reload: Mutex<Option<Instant>>,
+}
+
+/// Where a registry's notification secret is sealed.
+pub fn secret_place(id: i64) -> Place<'static> {
+    Place {
+        table: "registries",
+        column: "notification_secret",
+        row: id,
+    }
+}
+
+/// Seals again for its place every notification secret sealed before
+/// places; how many. One another process sealed again meanwhile is left
+/// as that one wrote it.
+pub async fn seal_unplaced(db: &impl ConnectionTrait, key: &SealingKey) -> Result<u64> {
+    let mut sealed_again = 0;
+    for row in registry::Entity::find().all(db).await? {
+        let Some(old) = row.notification_secret.filter(|v| !is_placed(v)) else {
+            continue;
+        };
+        let plain = key.open_unplaced(&old).map_err(|e| {
+            Error::Internal(format!(
+                "the notification secret of registry {:?}: {e}",
+                row.name
+            ))
+        })?;
+        let updated = registry::Entity::update_many()
+            .col_expr(
+                registry::Column::NotificationSecret,
+                Expr::value(key.seal(secret_place(row.id), &plain)),
+            )
+            .filter(registry::Column::Id.eq(row.id))
+            .filter(registry::Column::NotificationSecret.eq(old))
+            .exec(db)
+            .await?;
+        sealed_again += updated.rows_affected;
+    }
+    Ok(sealed_again)
 }
 
 impl Registries {
@@ -316,7 +357,7 @@ impl Makings {
             .clone()
             .unwrap_or_else(|| self.token.service.clone());
         let notification_secret = match &row.notification_secret {
-            Some(sealed) => self.key.open(sealed).map_err(|e| {
+            Some(sealed) => self.key.open(secret_place(row.id), sealed).map_err(|e| {
                 Error::Internal(format!(
                     "the notification secret of registry {:?}: {e}",
                     row.name

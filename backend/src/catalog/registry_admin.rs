@@ -17,7 +17,7 @@ use sea_orm::{
 use crate::accounts::{namespaces, users};
 use crate::audit::{self, Actor, Target};
 use crate::authz::{Subject, rest};
-use crate::catalog::registries::{Registries, Served};
+use crate::catalog::registries::{Registries, Served, secret_place};
 use crate::catalog::{DEFAULT_REGISTRY, status};
 use crate::config::hosts;
 use crate::crypto::secrets::random_hex;
@@ -93,12 +93,14 @@ pub async fn create(
         url: Set(url.clone()),
         service: Set(Some(service.clone())),
         hostnames: Set(serde_json::to_string(&hostnames).unwrap_or_else(|_| "[]".into())),
-        notification_secret: Set(Some(registries.sealing_key().seal(&secret))),
+        // Sealed once the row has its id, which it is sealed for.
+        notification_secret: Set(None),
         ..Default::default()
     }
     .insert(&txn)
     .await
     .map_err(|e| taken_or(e, &new.name))?;
+    store_secret(&txn, registries, row.id, &secret).await?;
     namespaces::ensure_global(&txn, row.id).await?;
     let personal =
         users::copy_personal_namespaces(&txn, registries.configured().id, row.id).await?;
@@ -223,14 +225,7 @@ pub async fn replace_secret(
     let served = changeable(registries, name).await?;
     let secret = random_hex(32);
     let txn = crate::db::begin_write(db).await?;
-    registry::Entity::update_many()
-        .col_expr(
-            registry::Column::NotificationSecret,
-            Expr::value(registries.sealing_key().seal(&secret)),
-        )
-        .filter(registry::Column::Id.eq(served.id))
-        .exec(&txn)
-        .await?;
+    store_secret(&txn, registries, served.id, &secret).await?;
     let target = Target::new("registry", Some(served.id), name);
     audit::record(
         &txn,
@@ -447,4 +442,20 @@ fn taken_or(e: sea_orm::DbErr, name: &str) -> Error {
     } else {
         e.into()
     }
+}
+
+/// Stores `secret` sealed as the notification secret of registry `id`.
+async fn store_secret(
+    txn: &impl ConnectionTrait,
+    registries: &Registries,
+    id: i64,
+    secret: &str,
+) -> Result<()> {
+    let sealed = registries.sealing_key().seal(secret_place(id), secret);
+    registry::Entity::update_many()
+        .col_expr(registry::Column::NotificationSecret, Expr::value(sealed))
+        .filter(registry::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }

@@ -20,6 +20,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::Sender;
+use super::sealed::{self, Sealed, Secrets};
 use super::target::check_url;
 use crate::accounts::namespaces;
 use crate::audit::{self, Actor, Target, outbox};
@@ -210,14 +211,6 @@ fn check_url_for(sender: &Sender, url: &str) -> Result<url::Url> {
     check_url(url, sender.settings().allow_private_targets).map_err(Error::InvalidInput)
 }
 
-fn seal_headers(sender: &Sender, headers: &[(String, String)]) -> Option<String> {
-    (!headers.is_empty()).then(|| {
-        sender
-            .key()
-            .seal(&serde_json::to_string(headers).unwrap_or_default())
-    })
-}
-
 /// A new random signing secret.
 pub(crate) fn new_secret() -> String {
     format!("whsec_{}", crate::crypto::secrets::random_hex(24))
@@ -266,13 +259,9 @@ pub async fn create(
         url: Set(checked.url.to_string()),
         events: Set(checked.events),
         enabled: Set(new.enabled.unwrap_or(true)),
-        secret_sealed: Set(sender.key().seal(&secret)),
-        headers_sealed: Set(seal_headers(sender, &headers)),
+        // Sealed once the row has its id (`sealed::store`).
+        secret_sealed: Set(String::new()),
         basic_username: Set(new.basic_auth.as_ref().map(|a| a.username.clone())),
-        basic_password_sealed: Set(new
-            .basic_auth
-            .as_ref()
-            .map(|a| sender.key().seal(&a.password))),
         created_by_id: Set(Some(by.id)),
         created_at: Set(now),
         updated_at: Set(now),
@@ -280,6 +269,12 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    let secrets = Secrets {
+        secret: &secret,
+        headers: &headers,
+        basic_password: new.basic_auth.as_ref().map(|a| a.password.as_str()),
+    };
+    let hook = sealed::store(&txn, sender.key(), hook, secrets).await?;
     let params = json!({
         "namespace": ns.as_ref().map(|n| n.name.clone()),
         "host": host_of(&hook.url),
@@ -381,7 +376,8 @@ pub async fn update(
     if let Some(auth) = &change.basic_auth {
         check_basic_auth(auth)?;
         row.basic_username = Set(Some(auth.username.clone()));
-        row.basic_password_sealed = Set(Some(sender.key().seal(&auth.password)));
+        let sealed = Sealed::BasicPassword.seal(sender.key(), hook.id, &auth.password);
+        row.basic_password_sealed = Set(Some(sealed));
         changed.push("basic_auth");
     } else if removes_auth {
         row.basic_username = Set(None);
@@ -395,7 +391,7 @@ pub async fn update(
     };
     if let Some(headers) = &change.headers {
         let checked = check_headers(headers, has_auth)?;
-        row.headers_sealed = Set(seal_headers(sender, &checked));
+        row.headers_sealed = Set(sealed::seal_headers(sender.key(), hook.id, &checked));
         changed.push("headers");
     } else if has_auth && hook.basic_username.is_none() {
         let current = super::sender::extra_headers(sender, &hook).map_err(|e| {
@@ -460,8 +456,9 @@ pub async fn replace_secret(
     let txn = crate::db::begin_write(db).await?;
     let (hook, ns) = managed(&txn, &Subject::user(by, None), id).await?;
     let secret = new_secret();
+    let sealed = Sealed::Secret.seal(sender.key(), hook.id, &secret);
     let mut row: webhook::ActiveModel = hook.into();
-    row.secret_sealed = Set(sender.key().seal(&secret));
+    row.secret_sealed = Set(sealed);
     row.updated_at = Set(Utc::now());
     let hook = row.update(&txn).await?;
     audit::record(
@@ -665,7 +662,7 @@ async fn describe_many(
         .map(|hook| {
             let header_names = match super::sender::extra_headers(sender, &hook) {
                 Ok(headers) => headers.into_iter().map(|(name, _)| name).collect(),
-                Err(_) => vec!["(sealed with another key: set them again)".into()],
+                Err(_) => vec!["(cannot be opened here: set them again)".into()],
             };
             api::Webhook {
                 id: hook.id,

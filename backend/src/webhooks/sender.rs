@@ -19,6 +19,7 @@ use sea_orm::{
 };
 use sha2::Sha256;
 
+use super::sealed::Sealed;
 use super::target::{GuardedResolver, check_url};
 use crate::config::{Config, WebhookSettings};
 use crate::crypto::sealing::SealingKey;
@@ -247,10 +248,10 @@ fn request(
     delivery: &webhook_delivery::Model,
 ) -> std::result::Result<reqwest::RequestBuilder, String> {
     let url = check_url(&hook.url, sender.settings.allow_private_targets)?;
-    let secret = sender
-        .key
-        .open(&hook.secret_sealed)
-        .map_err(|e| e.to_string())?;
+    let secret = Sealed::Secret
+        .open(&sender.key, hook)
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
     let mut request = sender
         .client
         .post(url)
@@ -264,8 +265,10 @@ fn request(
     for (name, value) in extra_headers(sender, hook)? {
         request = request.header(name, value);
     }
-    if let (Some(user), Some(sealed)) = (&hook.basic_username, &hook.basic_password_sealed) {
-        let password = sender.key.open(sealed).map_err(|e| e.to_string())?;
+    let password = Sealed::BasicPassword
+        .open(&sender.key, hook)
+        .map_err(|e| e.to_string())?;
+    if let (Some(user), Some(password)) = (&hook.basic_username, password) {
         request = request.basic_auth(user, Some(password));
     }
     Ok(request.body(delivery.payload.clone()))
@@ -276,10 +279,12 @@ pub fn extra_headers(
     sender: &Sender,
     hook: &webhook::Model,
 ) -> std::result::Result<Vec<(String, String)>, String> {
-    let Some(sealed) = &hook.headers_sealed else {
+    let Some(json) = Sealed::Headers
+        .open(&sender.key, hook)
+        .map_err(|e| e.to_string())?
+    else {
         return Ok(Vec::new());
     };
-    let json = sender.key.open(sealed).map_err(|e| e.to_string())?;
     serde_json::from_str(&json).map_err(|e| format!("the stored headers are damaged: {e}"))
 }
 

@@ -381,3 +381,21 @@ pub fn basic(user: &str, password: &str) -> String {
         data_encoding::BASE64.encode(format!("{user}:{password}").as_bytes())
     )
 }
+
+/// `plain` sealed as values were before they were sealed for their place
+/// (`v1.`: AES-256-GCM with no associated data) with the kit's key.
+pub fn sealed_for_no_place(kit: &Kit, plain: &str) -> String {
+    use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+    let hex = std::fs::read_to_string(kit.state.config.webhook_key_path()).expect("the key");
+    let bytes = data_encoding::HEXLOWER_PERMISSIVE
+        .decode(hex.trim().as_bytes())
+        .expect("hex");
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &bytes).expect("a key"));
+    let nonce = [5u8; NONCE_LEN];
+    let mut body = plain.as_bytes().to_vec();
+    key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut body)
+        .expect("sealed");
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&body);
+    format!("v1.{}", data_encoding::BASE64URL_NOPAD.encode(&out))
+}

@@ -23,6 +23,18 @@ fn europe() -> Value {
     })
 }
 
+/// Adds `europe` as `root`; its notification secret.
+async fn add_europe(kit: &Kit, root: &As) -> String {
+    let made = kit
+        .call(root, "POST", "/api/v1/registries", Some(europe()))
+        .await;
+    made.assert_status(201, kit.backend);
+    made.json()["notification_secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned()
+}
+
 /// The claims of a token, unverified (the token tests verify signatures).
 fn claims(token: &str) -> Value {
     let payload = token.split('.').nth(1).expect("a JWT");
@@ -340,9 +352,7 @@ async fn a_token_limited_to_a_namespace_reaches_it_in_its_registry_only() {
     for kit in kits().await {
         let cast = kit.cast().await;
         let ctx = kit.backend;
-        kit.call(&cast.root, "POST", "/api/v1/registries", Some(europe()))
-            .await
-            .assert_status(201, ctx);
+        add_europe(&kit, &cast.root).await;
         // `web` is the web team's in both registries: two namespaces.
         let web_in_europe = json!({"name": "web", "team": "web", "registry": "europe"});
         kit.call(
@@ -461,5 +471,38 @@ async fn a_token_limited_to_a_namespace_reaches_it_in_its_registry_only() {
             assert!(seen.iter().all(|(_, r)| r == registry), "{ctx}: {seen:?}");
             assert_eq!(seen.len(), 2, "{ctx}: {seen:?}");
         }
+    }
+}
+
+#[tokio::test]
+async fn a_notification_secret_sealed_before_places_is_sealed_again_and_works() {
+    use portunus::crypto::sealing::SealingKey;
+    use portunus::db::entities::registry;
+    use sea_orm::{ActiveModelTrait, Set};
+
+    for kit in kits().await {
+        let cast = kit.cast().await;
+        let ctx = kit.backend;
+        let secret = add_europe(&kit, &cast.root).await;
+        let row = registry::Entity::find()
+            .filter(registry::Column::Name.eq("europe"))
+            .one(&kit.state.db)
+            .await
+            .expect("read")
+            .expect("europe");
+        assert!(
+            row.notification_secret
+                .as_deref()
+                .is_some_and(|s| s.starts_with("v2.")),
+            "{ctx}"
+        );
+        let mut old: registry::ActiveModel = row.into();
+        old.notification_secret = Set(Some(crate::kit::sealed_for_no_place(&kit, &secret)));
+        old.update(&kit.state.db).await.expect("as stored before");
+        let key = SealingKey::load_or_create(&kit.state.config.webhook_key_path()).unwrap();
+        let again = portunus::catalog::registries::seal_unplaced(&kit.state.db, &key).await;
+        assert_eq!(again.expect("sealed again"), 1, "{ctx}");
+        kit.state.registries.reload().await.expect("reload");
+        assert_eq!(notify(&kit, &secret, "eu-again").await, 200, "{ctx}");
     }
 }

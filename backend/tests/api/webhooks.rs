@@ -811,3 +811,101 @@ async fn credentials_stay_with_their_origin_and_old_deliveries_go() {
         assert_eq!(left[0]["state"], "pending");
     }
 }
+
+#[tokio::test]
+async fn a_sealed_value_opens_only_in_its_own_column_and_row() {
+    use portunus::crypto::sealing::SealingKey;
+    use portunus::db::entities::webhook;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+
+    for kit in kits_for_receivers(8).await {
+        let (_, alice) = people(&kit).await;
+        let hook = receiver(Behaviour::Answers).await;
+        let mut ids = Vec::new();
+        for (name, headers) in [
+            (
+                "victim",
+                json!([{"name": "X-Api-Key", "value": "victims-key"}]),
+            ),
+            ("bait", json!([{"name": "X-Bait", "value": "nothing"}])),
+        ] {
+            let body =
+                json!({"name": name, "url": hook.url, "events": ["push"], "headers": headers});
+            let made = create(&kit, &alice, "/api/v1/namespaces/alice/webhooks", body).await;
+            made.assert_status(201, kit.backend);
+            ids.push(made.json()["webhook"]["id"].as_i64().unwrap());
+        }
+        let row = |id: i64| webhook::Entity::find_by_id(id).one(&kit.state.db);
+        let victim = row(ids[0]).await.unwrap().unwrap();
+        let bait = row(ids[1]).await.unwrap().unwrap();
+        assert!(
+            victim.secret_sealed.starts_with("v2."),
+            "{}",
+            victim.secret_sealed
+        );
+
+        // Someone who can write the database (not the key) moves the
+        // victim's headers into the bait's row: they do not open there, so
+        // a ping of the bait carries no one's key.
+        let mut moved: webhook::ActiveModel = bait.clone().into();
+        moved.headers_sealed = Set(victim.headers_sealed.clone());
+        moved.update(&kit.state.db).await.unwrap();
+        let shown = kit
+            .call(&alice, "GET", &format!("/api/v1/webhooks/{}", ids[1]), None)
+            .await;
+        shown.assert_status(200, "the bait");
+        assert_eq!(
+            shown.json()["header_names"],
+            json!(["(cannot be opened here: set them again)"]),
+            "{}",
+            kit.backend
+        );
+        kit.call(
+            &alice,
+            "POST",
+            &format!("/api/v1/webhooks/{}/ping", ids[1]),
+            None,
+        )
+        .await
+        .assert_status(201, "ping");
+        send_due(&kit.state.db, &kit.state.webhooks, Utc::now())
+            .await
+            .unwrap();
+        assert!(
+            hook.seen().iter().all(|s| s.header("x-api-key").is_none()),
+            "the victim's key went nowhere"
+        );
+        let tried = deliveries(&kit, &alice, ids[1]).await;
+        assert!(
+            tried[0]["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("cannot be opened")),
+            "{tried:?}"
+        );
+
+        // Values sealed before places are sealed again for theirs, once.
+        let mut old: webhook::ActiveModel = victim.clone().into();
+        old.secret_sealed = Set(crate::kit::sealed_for_no_place(&kit, "whsec_from_before"));
+        old.headers_sealed = Set(Some(crate::kit::sealed_for_no_place(
+            &kit,
+            r#"[["X-Api-Key","victims-key"]]"#,
+        )));
+        old.update(&kit.state.db).await.unwrap();
+        let key = SealingKey::load_or_create(&kit.state.config.webhook_key_path()).unwrap();
+        let again = portunus::webhooks::sealed::seal_unplaced(&kit.state.db, &key).await;
+        assert_eq!(again.unwrap(), 2, "{}", kit.backend);
+        let again = portunus::webhooks::sealed::seal_unplaced(&kit.state.db, &key).await;
+        assert_eq!(again.unwrap(), 0, "nothing left to seal again");
+        let resealed = row(ids[0]).await.unwrap().unwrap();
+        assert!(resealed.secret_sealed.starts_with("v2."));
+        let sealed = portunus::webhooks::sealed::Sealed::Secret;
+        assert_eq!(
+            sealed.open(&key, &resealed).unwrap().as_deref(),
+            Some("whsec_from_before")
+        );
+        let shown = kit
+            .call(&alice, "GET", &format!("/api/v1/webhooks/{}", ids[0]), None)
+            .await;
+        assert_eq!(shown.json()["header_names"], json!(["X-Api-Key"]));
+    }
+}

@@ -8,6 +8,7 @@ use crate::db::entities::webhook;
 use crate::error::Result;
 use crate::import::source::Row;
 use crate::webhooks::manage::{check_headers, new_secret};
+use crate::webhooks::sealed::{self, Secrets};
 use portunus_shared::api;
 
 impl Run<'_> {
@@ -83,12 +84,7 @@ impl Run<'_> {
                 url: Set(url.to_owned()),
                 events: Set("push,delete".into()),
                 enabled: Set(row.flag("enabled")),
-                secret_sealed: Set(self.sealing.seal(&secret)),
-                headers_sealed: Set((!own.is_empty()).then(|| {
-                    self.sealing
-                        .seal(&serde_json::to_string(&own).unwrap_or_default())
-                })),
-                basic_password_sealed: Set(basic.map(|(_, password)| self.sealing.seal(password))),
+                secret_sealed: Set(String::new()),
                 basic_username: Set(basic.map(|(user, _)| user.to_owned())),
                 created_by_id: Set(None),
                 created_at: Set(now),
@@ -97,6 +93,12 @@ impl Run<'_> {
             }
             .insert(self.txn)
             .await?;
+            let secrets = Secrets {
+                secret: &secret,
+                headers: &own,
+                basic_password: basic.map(|(_, password)| password),
+            };
+            let made = sealed::store(self.txn, self.sealing, made, secrets).await?;
             (self.say)(format!(
                 "webhook {name:?}: its deliveries are now signed (X-Portunus-Signature-256); its owners replace the secret to learn it"
             ));
