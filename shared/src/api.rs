@@ -54,7 +54,13 @@ pub struct Me {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct SignUp {
+    #[cfg_attr(
+        feature = "openapi",
+        oai(validator(pattern = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"))
+    )]
     pub username: String,
+    /// 8 to 128 characters.
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 8, max_length = 128)))]
     pub password: String,
     pub email: Option<String>,
     /// The setup code the server printed at start while there is no
@@ -158,6 +164,12 @@ pub struct Person {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct NewTeam {
+    /// 1 to 80 letters, digits, spaces, `.`, `_` and `-`, starting with a
+    /// letter or digit.
+    #[cfg_attr(
+        feature = "openapi",
+        oai(validator(pattern = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}$"))
+    )]
     pub name: String,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", oai(default))]
@@ -168,6 +180,10 @@ pub struct NewTeam {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct TeamUpdate {
+    #[cfg_attr(
+        feature = "openapi",
+        oai(validator(pattern = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}$"))
+    )]
     pub name: Option<String>,
     pub description: Option<String>,
 }
@@ -209,10 +225,20 @@ pub struct Namespace {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct NewNamespace {
+    /// Lowercase letters and digits, joined by single `.`, `_` or `-`.
+    #[cfg_attr(
+        feature = "openapi",
+        oai(validator(max_length = 255, pattern = r"^[a-z0-9]+([._-][a-z0-9]+)*$"))
+    )]
     pub name: String,
+    #[cfg_attr(
+        feature = "openapi",
+        oai(validator(pattern = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}$"))
+    )]
     pub team: String,
     /// The registry it belongs to, by name; default: the configured one.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 255)))]
     pub registry: Option<String>,
     /// Default: `private`.
     pub visibility: Option<Visibility>,
@@ -223,6 +249,10 @@ pub struct NewNamespace {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct NamespaceUpdate {
+    #[cfg_attr(
+        feature = "openapi",
+        oai(validator(pattern = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}$"))
+    )]
     pub team: Option<String>,
     pub visibility: Option<Visibility>,
     pub description: Option<String>,
@@ -232,7 +262,12 @@ pub struct NamespaceUpdate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct NewApplicationToken {
-    /// A name to recognise it by, unique per user (e.g. `ci-deploy`).
+    /// A name to recognise it by, unique per user (e.g. `ci-deploy`): at
+    /// most 80 characters, not only spaces.
+    #[cfg_attr(
+        feature = "openapi",
+        oai(validator(max_length = 80, pattern = r"[^\s\u0085]"))
+    )]
     pub name: String,
     /// Namespaces (`team`) or repositories (`team/app`) it may reach; empty
     /// or absent: everything its user may reach.
@@ -240,6 +275,7 @@ pub struct NewApplicationToken {
     /// The registry those resources are in (its name, as `/info` lists
     /// them; absent: `default`). Only with `resources`: a token of a
     /// namespace reaches it in that registry alone.
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 1, max_length = 255)))]
     pub registry: Option<String>,
     /// `read` (pull), `write` (pull, push) or `delete` (the default: everything).
     pub access: Option<TokenAccess>,
@@ -325,9 +361,17 @@ pub struct User {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct NewUser {
+    /// 1 to 64 letters, digits, `.`, `_`, `-` and `@`, starting with a
+    /// letter or digit.
+    #[cfg_attr(
+        feature = "openapi",
+        oai(validator(pattern = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"))
+    )]
     pub username: String,
-    /// Required unless `bot` is set, or `[mail]` is configured and `email`
-    /// given: then the person gets a link to choose their password.
+    /// 8 to 128 characters. Required unless `bot` is set, or `[mail]` is
+    /// configured and `email` given: then the person gets a link to choose
+    /// their password.
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 8, max_length = 128)))]
     pub password: Option<String>,
     pub email: Option<String>,
     #[serde(default)]
@@ -390,6 +434,8 @@ pub struct Accepted {
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct PasswordChange {
     pub current_password: String,
+    /// 8 to 128 characters.
+    #[cfg_attr(feature = "openapi", oai(validator(min_length = 8, max_length = 128)))]
     pub new_password: String,
 }
 
@@ -466,10 +512,27 @@ pub struct ExploredRepository {
 pub struct RetentionRule {
     /// Whether the scheduled runs apply it (a preview works either way).
     pub enabled: bool,
+    /// Keep this many newest tags (1 to 100000). A rule needs this,
+    /// `older_than_days`, or both.
+    #[cfg_attr(
+        feature = "openapi",
+        oai(validator(minimum(value = "1"), maximum(value = "100000")))
+    )]
     pub keep_newest: Option<i32>,
+    /// Delete tags pushed more than this many days ago (1 to 36500).
+    #[cfg_attr(
+        feature = "openapi",
+        oai(validator(minimum(value = "1"), maximum(value = "36500")))
+    )]
     pub older_than_days: Option<i32>,
     /// A regular expression the whole tag name must match, e.g. `pr-.*`.
+    #[cfg_attr(feature = "openapi", oai(validator(max_length = 255)))]
     pub tag_pattern: Option<String>,
+    /// Keep tags pulled within this many days (1 to 36500).
+    #[cfg_attr(
+        feature = "openapi",
+        oai(validator(minimum(value = "1"), maximum(value = "36500")))
+    )]
     pub keep_pulled_within_days: Option<i32>,
 }
 
@@ -540,7 +603,11 @@ pub struct Comment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct NewComment {
-    /// Markdown, 1 to 10,000 characters.
+    /// Markdown, 1 to 10,000 characters, not only spaces.
+    #[cfg_attr(
+        feature = "openapi",
+        oai(validator(max_length = 10000, pattern = r"[^\s\u0085]"))
+    )]
     pub body: String,
 }
 

@@ -300,7 +300,7 @@ pub async fn update(
     }
     if let Some(team_name) = change.team {
         if ns.personal_user_id.is_some() || ns.global {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::Conflict(format!(
                 "the team of {name:?} cannot change: it is a personal or the global namespace"
             )));
         }
@@ -366,7 +366,7 @@ pub async fn delete(
         ));
     }
     if ns.global || ns.personal_user_id.is_some() {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::Conflict(format!(
             "{name:?} is a personal or the global namespace; those cannot be deleted"
         )));
     }

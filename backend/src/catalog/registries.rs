@@ -113,12 +113,12 @@ pub async fn seal_unplaced(db: &impl ConnectionTrait, key: &SealingKey) -> Resul
         let Some(old) = row.notification_secret.filter(|v| !is_placed(v)) else {
             continue;
         };
-        let plain = key.open_unplaced(&old).map_err(|e| {
-            Error::Internal(format!(
-                "the notification secret of registry {:?}: {e}",
-                row.name
-            ))
-        })?;
+        // One that does not open (another key) stays as it is; the
+        // registry says so when it is served.
+        let Ok(plain) = key.open_unplaced(&old) else {
+            tracing::warn!(registry = %row.name, "its notification secret cannot be opened with this process's key; it stays as it is");
+            continue;
+        };
         let updated = registry::Entity::update_many()
             .col_expr(
                 registry::Column::NotificationSecret,

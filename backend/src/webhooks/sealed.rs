@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 use crate::crypto::sealing::{Place, SealingError, SealingKey, is_placed};
 use crate::db::entities::webhook;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A sealed column of `webhooks`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,9 +111,12 @@ pub async fn seal_unplaced(db: &impl ConnectionTrait, key: &SealingKey) -> Resul
             let Some(old) = column.of(&hook).filter(|v| !is_placed(v)) else {
                 continue;
             };
-            let plain = key.open_unplaced(old).map_err(|e| {
-                Error::Internal(format!("webhook {} ({}): {e}", hook.id, hook.name))
-            })?;
+            // One that does not open (another key) stays as it is: its
+            // deliveries fail saying so, and its owners set it again.
+            let Ok(plain) = key.open_unplaced(old) else {
+                tracing::warn!(webhook = hook.id, name = %hook.name, "a sealed value of this webhook cannot be opened with this process's key; it stays as it is");
+                continue;
+            };
             let updated = webhook::Entity::update_many()
                 .col_expr(
                     column.column(),

@@ -395,7 +395,7 @@ async fn team_management_rules() {
             kit.call(&root, "DELETE", "/api/v1/namespaces/oscar", None)
                 .await
                 .status,
-            400
+            409
         );
 
         let keys: Vec<String> = {

@@ -58,3 +58,26 @@ fn closed_sets_are_enums_in_the_spec() {
         "{typed} of {sort_parameters} sort parameters are typed"
     );
 }
+
+#[test]
+fn every_pattern_of_the_description_is_explained_in_words() {
+    use portunus::http::rest::error::PATTERNS;
+    let spec = include_str!("../../../openapi.yaml");
+    let patterns: std::collections::BTreeSet<String> = spec
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("pattern: "))
+        .map(
+            |p| match p.strip_prefix('\'').and_then(|p| p.strip_suffix('\'')) {
+                Some(quoted) => quoted.replace("''", "'"),
+                None => p.to_owned(),
+            },
+        )
+        .collect();
+    assert_eq!(patterns.len(), PATTERNS.len(), "{patterns:?}");
+    for pattern in patterns {
+        assert!(
+            PATTERNS.iter().any(|(known, _)| *known == pattern),
+            "openapi.yaml has the pattern {pattern}, which refusals cannot put in words: add it to PATTERNS"
+        );
+    }
+}

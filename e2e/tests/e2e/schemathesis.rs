@@ -1,13 +1,15 @@
 //! schemathesis, a property-based API tester, against a running Portunus
 //! with the checked-in `openapi.yaml`: every operation, as an
-//! administrator, as a user and anonymously, checking for server errors,
-//! answers that do not match their schema and statuses the description
-//! does not list. Zero failures is the bar.
+//! administrator, as a user and anonymously, with every check but one
+//! (see below): server errors, answers that do not match their schema,
+//! statuses the description does not list, schema-valid requests refused
+//! (`schemathesis.toml` names the operations whose rules the description
+//! cannot state). Zero failures is the bar.
 
 use portunus_e2e::{Api, Stack, push_small_image, registry_token, require, run, workspace_root};
 
 /// Generated cases per operation and identity.
-const EXAMPLES: &str = "30";
+const EXAMPLES: &str = "40";
 
 #[test]
 fn the_api_answers_as_its_description_says() {
@@ -15,7 +17,7 @@ fn the_api_answers_as_its_description_says() {
         return;
     }
     let stack = Stack::start(&[]);
-    for user in ["root", "alice"] {
+    for user in ["root", "alice", "bob"] {
         stack.create_user(user);
     }
     let token = registry_token(&stack, "alice", &["repository:alice/app:pull,push"]);
@@ -33,18 +35,30 @@ fn the_api_answers_as_its_description_says() {
     ] {
         let cookie = api.map(Api::cookie);
         let mut args = vec![
+            "--config-file".to_owned(),
+            workspace_root()
+                .join("schemathesis.toml")
+                .display()
+                .to_string(),
             "run".to_owned(),
             spec.display().to_string(),
             format!("--url={url}"),
-            "--checks=not_a_server_error,status_code_conformance,response_schema_conformance"
-                .to_owned(),
+            // Every check but negative_data_rejection: poem-openapi reads a
+            // JSON number or boolean given for a string field as its text
+            // (`{"name": 12}` names a team "12"), which that check counts
+            // as accepting what the description forbids.
+            "--checks=all".to_owned(),
+            "--exclude-checks=negative_data_rejection".to_owned(),
+            // Not the stateful phase: chaining calls, it soon disables or
+            // deletes the account the run signs in with (anyone may disable
+            // their own), and the rest would go on anonymously.
             "--phases=examples,coverage,fuzzing".to_owned(),
             format!("--max-examples={EXAMPLES}"),
             // Signing out, or ending one of one's sessions by its id, would
             // end the session the run signs in with.
             "--exclude-operation-id=sign_out".to_owned(),
             "--exclude-operation-id=end_my_session".to_owned(),
-            "--seed=1".to_owned(),
+            "--seed=7".to_owned(),
             "--no-color".to_owned(),
             "--suppress-health-check=all".to_owned(),
             format!("--report-dir={}", report.join(who).display()),

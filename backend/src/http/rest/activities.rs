@@ -1,5 +1,6 @@
 //! `/activities`: the audit log, paginated or as CSV.
 
+use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::Query;
 use poem_openapi::payload::{Json, PlainText};
@@ -31,16 +32,16 @@ fn filter(
     target_type: Query<Option<String>>,
     target: Query<Option<String>>,
     key: Query<Option<String>>,
-    since: Query<Option<String>>,
-    until: Query<Option<String>>,
+    since: Query<Option<DateTime<Utc>>>,
+    until: Query<Option<DateTime<Utc>>>,
 ) -> Filter {
     Filter {
         actor: actor.0,
         target_type: target_type.0,
         target: target.0,
         key: key.0,
-        since: since.0,
-        until: until.0,
+        since: since.0.map(|t| t.to_rfc3339()),
+        until: until.0.map(|t| t.to_rfc3339()),
     }
 }
 
@@ -60,8 +61,8 @@ impl ActivitiesApi {
         target_type: Query<Option<String>>,
         target: Query<Option<String>>,
         key: Query<Option<String>>,
-        since: Query<Option<String>>,
-        until: Query<Option<String>>,
+        since: Query<Option<DateTime<Utc>>>,
+        until: Query<Option<DateTime<Utc>>>,
         /// Page number, from 1.
         #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
         page: Query<Option<u64>>,
@@ -91,8 +92,8 @@ impl ActivitiesApi {
         target_type: Query<Option<String>>,
         target: Query<Option<String>>,
         key: Query<Option<String>>,
-        since: Query<Option<String>>,
-        until: Query<Option<String>>,
+        since: Query<Option<DateTime<Utc>>>,
+        until: Query<Option<DateTime<Utc>>>,
     ) -> ApiResult<Csv> {
         let filter = filter(actor, target_type, target, key, since, until);
         let body = activities::csv(&state.db, &auth.principal().subject(), &filter).await?;

@@ -52,6 +52,8 @@ impl DashboardApi {
         state: Data<&SharedState>,
         auth: Auth,
         /// Which registry, by name (default: the configured one).
+        /// The registry, by name (absent: `default`).
+        #[oai(validator(min_length = 1, max_length = 255))]
         registry: Query<Option<String>>,
     ) -> ApiResult<Json<RegistryStatus>> {
         let who = auth.principal().subject();

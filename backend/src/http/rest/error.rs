@@ -161,7 +161,7 @@ pub async fn to_json(error: poem::Error) -> Response {
                 "internal error; the server log has details".to_owned(),
             )
         }
-        _ => ("bad_request", message),
+        _ => ("bad_request", readable(&message)),
     };
     let body = ErrorBody {
         code: code.to_owned(),
@@ -170,9 +170,111 @@ pub async fn to_json(error: poem::Error) -> Response {
     poem::web::Json(body).with_status(status).into_response()
 }
 
+/// The patterns the API description gives strings, with what each asks
+/// for in words (every `pattern` in openapi.yaml is here; a test checks).
+pub const PATTERNS: &[(&str, &str)] = &[
+    (
+        "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}$",
+        "be 1 to 80 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit",
+    ),
+    (
+        "^[a-z0-9]+([._-][a-z0-9]+)*$",
+        "be lowercase letters and digits, joined by single '.', '_' or '-'",
+    ),
+    (
+        "^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$",
+        "be 1 to 64 letters, digits, '.', '_', '-' or '@', starting with a letter or digit",
+    ),
+    (
+        "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*$",
+        "be a repository name: lowercase letters and digits joined by '.', '_', '__' or dashes, its parts separated by '/'",
+    ),
+    ("[^\\s\\u0085]", "not be empty or only spaces"),
+];
+
+/// poem-openapi's refusal of a value the API description forbids, in
+/// words: `field \`name\` verification failed. pattern("...")` becomes
+/// "name must be lowercase letters and digits, ...". Other messages pass
+/// as they are.
+fn readable(message: &str) -> String {
+    let Some((before, rule)) = message.split_once("verification failed. ") else {
+        if let Some(name) = message
+            .strip_prefix("failed to parse parameter `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(name, _)| name)
+            .filter(|_| message.contains("date-time"))
+        {
+            return format!("{name} must be an RFC 3339 time like 2026-11-22T00:00:00Z");
+        }
+        return message.to_owned();
+    };
+    let Some(field) = before.rsplit('`').nth(1) else {
+        return message.to_owned();
+    };
+    let bound = |prefix: &str| {
+        rule.strip_prefix(prefix)
+            .and_then(|r| r.split([',', ')']).next())
+            .map(str::to_owned)
+    };
+    let wanted = if let Some(n) = bound("minLength(") {
+        format!("have at least {n} characters")
+    } else if let Some(n) = bound("maxLength(") {
+        format!("have at most {n} characters")
+    } else if let Some(n) = bound("minimum(") {
+        format!("be at least {n}")
+    } else if let Some(n) = bound("maximum(") {
+        format!("be at most {n}")
+    } else if let Some(pattern) = rule
+        .strip_prefix("pattern(\"")
+        .and_then(|r| r.strip_suffix("\")"))
+    {
+        // The message shows the pattern as Rust's Debug does: `\\` for `\`.
+        let pattern = pattern.replace("\\\\", "\\");
+        match PATTERNS.iter().find(|(p, _)| *p == pattern) {
+            Some((_, words)) => (*words).to_owned(),
+            None => format!("match {pattern}"),
+        }
+    } else {
+        return message.to_owned();
+    };
+    format!("{field} must {wanted} (see the API description, openapi.yaml)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_of_the_description_say_what_is_wanted() {
+        for (message, expected) in [
+            (
+                "parse request payload error: failed to parse \"SignUp\": field `password` verification failed. minLength(8)",
+                "password must have at least 8 characters",
+            ),
+            (
+                "failed to parse parameter `q`: verification failed. minLength(1)",
+                "q must have at least 1 characters",
+            ),
+            (
+                "parse request payload error: failed to parse \"RetentionRule\": field `keep_newest` verification failed. minimum(1, exclusive: false)",
+                "keep_newest must be at least 1",
+            ),
+            (
+                "parse request payload error: failed to parse \"NewNamespace\": field `name` verification failed. pattern(\"^[a-z0-9]+([._-][a-z0-9]+)*$\")",
+                "name must be lowercase letters and digits, joined by single '.', '_' or '-'",
+            ),
+        ] {
+            let said = readable(message);
+            assert!(said.starts_with(expected), "{said}");
+        }
+        assert_eq!(
+            readable(
+                "failed to parse parameter `since`: failed to parse \"string_date-time\": input contains invalid characters"
+            ),
+            "since must be an RFC 3339 time like 2026-11-22T00:00:00Z"
+        );
+        assert_eq!(readable("something else"), "something else");
+    }
 
     #[test]
     fn busy_and_outages_are_503_and_busy_says_when_to_retry() {

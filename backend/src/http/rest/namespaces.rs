@@ -27,6 +27,8 @@ impl NamespacesApi {
         state: Data<&SharedState>,
         auth: Auth,
         /// Only the namespaces of this registry (by name; default: all).
+        /// The registry, by name (absent: `default`).
+        #[oai(validator(min_length = 1, max_length = 255))]
         registry: Query<Option<String>>,
         /// Page number, from 1.
         #[oai(validator(minimum(value = "1"), maximum(value = "1000000")))]
@@ -84,6 +86,8 @@ impl NamespacesApi {
         auth: Auth,
         name: Path<String>,
         /// The registry, by name (default: the configured one, `default`).
+        /// The registry, by name (absent: `default`).
+        #[oai(validator(min_length = 1, max_length = 255))]
         registry: Query<Option<String>>,
     ) -> ApiResult<Json<Namespace>> {
         let registry = state
@@ -111,6 +115,8 @@ impl NamespacesApi {
         auth: Auth,
         name: Path<String>,
         /// The registry, by name (default: the configured one, `default`).
+        /// The registry, by name (absent: `default`).
+        #[oai(validator(min_length = 1, max_length = 255))]
         registry: Query<Option<String>>,
         body: Json<NamespaceUpdate>,
     ) -> ApiResult<Json<Namespace>> {
@@ -137,6 +143,8 @@ impl NamespacesApi {
         auth: Auth,
         name: Path<String>,
         /// The registry, by name (default: the configured one, `default`).
+        /// The registry, by name (absent: `default`).
+        #[oai(validator(min_length = 1, max_length = 255))]
         registry: Query<Option<String>>,
     ) -> ApiResult<Done> {
         let by = auth.principal().for_changes()?;

@@ -30,10 +30,16 @@ impl PermissionsApi {
         state: Data<&SharedState>,
         auth: Auth,
         /// Full repository name, e.g. `team/app`.
+        #[oai(validator(
+            max_length = 255,
+            pattern = r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$"
+        ))]
         repository: Query<String>,
         /// User to ask about (default: you).
         user: Query<Option<String>>,
         /// The registry, by name (default: the configured one, `default`).
+        /// The registry, by name (absent: `default`).
+        #[oai(validator(min_length = 1, max_length = 255))]
         registry: Query<Option<String>>,
     ) -> ApiResult<Json<Permissions>> {
         let registry = state

@@ -39,6 +39,8 @@ impl RepositoriesApi {
         /// Only repositories in the namespace of this name.
         namespace: Query<Option<String>>,
         /// Only repositories of this registry (by name; default: all).
+        /// The registry, by name (absent: `default`).
+        #[oai(validator(min_length = 1, max_length = 255))]
         registry: Query<Option<String>>,
         /// Only repositories you starred.
         starred: Query<Option<bool>>,

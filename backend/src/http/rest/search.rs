@@ -31,7 +31,7 @@ impl SearchApi {
         &self,
         state: Data<&SharedState>,
         auth: Auth,
-        q: Query<String>,
+        #[oai(validator(min_length = 1, max_length = 255))] q: Query<String>,
     ) -> ApiResult<Json<SearchResults>> {
         let needle = q.0.trim().to_lowercase();
         if needle.is_empty() || needle.len() > 255 {

@@ -92,7 +92,11 @@ impl TeamsApi {
         state: Data<&SharedState>,
         auth: Auth,
         name: Path<String>,
+        /// A team to give the namespaces to; not with `delete_namespaces`.
+        #[oai(validator(min_length = 1, max_length = 255))]
         move_namespaces_to: Query<Option<String>>,
+        /// Delete the namespaces (they must be empty); not with
+        /// `move_namespaces_to`.
         delete_namespaces: Query<Option<bool>>,
     ) -> ApiResult<Done> {
         let params = ("move_namespaces_to", "delete_namespaces");

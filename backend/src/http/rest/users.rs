@@ -157,7 +157,11 @@ impl UsersApi {
         state: Data<&SharedState>,
         auth: Auth,
         username: Path<String>,
+        /// A team to give the personal namespace to; not with `delete_images`.
+        #[oai(validator(min_length = 1, max_length = 255))]
         move_namespace_to: Query<Option<String>>,
+        /// Erase the personal namespace's images; not with
+        /// `move_namespace_to`.
         delete_images: Query<Option<bool>>,
     ) -> ApiResult<Done> {
         let params = ("move_namespace_to", "delete_images");

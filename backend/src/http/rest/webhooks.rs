@@ -33,6 +33,8 @@ impl WebhooksApi {
         auth: Auth,
         name: Path<String>,
         /// The namespace's registry, by name (default: the configured one).
+        /// The registry, by name (absent: `default`).
+        #[oai(validator(min_length = 1, max_length = 255))]
         registry: Query<Option<String>>,
     ) -> ApiResult<Json<Vec<Webhook>>> {
         let who = auth.principal().subject();
@@ -59,6 +61,8 @@ impl WebhooksApi {
         auth: Auth,
         name: Path<String>,
         /// The namespace's registry, by name (default: the configured one).
+        /// The registry, by name (absent: `default`).
+        #[oai(validator(min_length = 1, max_length = 255))]
         registry: Query<Option<String>>,
         body: Json<NewWebhook>,
     ) -> ApiResult<Created<WebhookWithSecret>> {
