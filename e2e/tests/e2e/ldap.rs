@@ -459,8 +459,10 @@ fn names_of_directory_users_cannot_be_signed_up_for() {
     let (status, said) = sign_up("bob");
     assert_eq!(status, 409, "{said}");
     assert!(said.contains("is a user of the LDAP directory"), "{said}");
-    let (status, said) = sign_up(" Bob ");
+    let (status, said) = sign_up("Bob");
     assert_eq!(status, 409, "the directory finds Bob as bob: {said}");
+    let (status, said) = sign_up(" bob ");
+    assert_eq!(status, 400, "no user name has spaces around it: {said}");
     assert_eq!(
         token_login(&stack, "bob", "bobpw").0,
         200,

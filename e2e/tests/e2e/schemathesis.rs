@@ -4,7 +4,8 @@
 //! (see below): server errors, answers that do not match their schema,
 //! statuses the description does not list, schema-valid requests refused
 //! (`schemathesis.toml` names the operations whose rules the description
-//! cannot state). Zero failures is the bar.
+//! cannot state), and chains of calls (the stateful phase). Zero failures
+//! is the bar.
 
 use portunus_e2e::{Api, Stack, push_small_image, registry_token, require, run, workspace_root};
 
@@ -49,10 +50,7 @@ fn the_api_answers_as_its_description_says() {
             // as accepting what the description forbids.
             "--checks=all".to_owned(),
             "--exclude-checks=negative_data_rejection".to_owned(),
-            // Not the stateful phase: chaining calls, it soon disables or
-            // deletes the account the run signs in with (anyone may disable
-            // their own), and the rest would go on anonymously.
-            "--phases=examples,coverage,fuzzing".to_owned(),
+            "--phases=examples,coverage,fuzzing,stateful".to_owned(),
             format!("--max-examples={EXAMPLES}"),
             // Signing out, or ending one of one's sessions by its id, would
             // end the session the run signs in with.
@@ -68,10 +66,16 @@ fn the_api_answers_as_its_description_says() {
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let answer = run("st", &args, &[], None);
+        let summary = answer.text();
         assert!(
             answer.ok(),
-            "schemathesis found failures as {who}:\n{}",
-            answer.text()
+            "schemathesis found failures as {who}:\n{summary}"
+        );
+        // The phase that chains calls by the ids they answer ran, rather
+        // than being skipped for want of links.
+        assert!(
+            summary.contains("✅ Stateful"),
+            "the stateful phase did not run as {who}:\n{summary}"
         );
         // Had a generated call ended the session, the rest of the run would
         // have gone on anonymously, testing less than it says.

@@ -237,7 +237,7 @@ fn readable(message: &str) -> String {
     } else {
         return message.to_owned();
     };
-    format!("{field} must {wanted} (see the API description, openapi.yaml)")
+    format!("{field} must {wanted}")
 }
 
 #[cfg(test)]
