@@ -445,3 +445,73 @@ impl Drop for MariaDb {
         let _ = self.child.wait();
     }
 }
+
+/// A TCP forwarder on a loopback port to `upstream` (PostgreSQL, say),
+/// which a test can cut: then it still takes connections but answers
+/// nothing and drops the ones it carried, as a database host that went
+/// away does. [`Forwarder::restore`] carries traffic again.
+pub struct Forwarder {
+    pub port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    carried: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Forwarder {
+    pub fn start(upstream: std::net::SocketAddr) -> Forwarder {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let port = listener.local_addr().expect("its address").port();
+        let forwarder = Forwarder {
+            port,
+            cut: Default::default(),
+            carried: Default::default(),
+        };
+        let (cut, carried) = (forwarder.cut.clone(), forwarder.carried.clone());
+        std::thread::spawn(move || {
+            // Taken while cut: held open, never answered.
+            let mut held = Vec::new();
+            for client in listener.incoming().flatten() {
+                if cut.load(Ordering::SeqCst) {
+                    held.push(client);
+                    continue;
+                }
+                let Ok(server) = std::net::TcpStream::connect(upstream) else {
+                    continue;
+                };
+                let streams = [&client, &server].map(|s| s.try_clone().expect("clone a stream"));
+                carried.lock().expect("streams").extend(streams);
+                for (mut from, mut to) in [
+                    (
+                        client.try_clone().expect("clone"),
+                        server.try_clone().expect("clone"),
+                    ),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        forwarder
+    }
+
+    /// The address to give clients instead of the upstream's.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// From now on nothing gets through, and what was connected is dropped.
+    pub fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for stream in self.carried.lock().expect("streams").drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Carries new connections again.
+    pub fn restore(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}

@@ -27,6 +27,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Ok(db)
 }
 
+/// Longest a request waits for a connection to a PostgreSQL server.
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// [`connect`], calling `on_step` after each migration applied; also
 /// answers their names.
 pub async fn connect_and_migrate(
@@ -35,6 +38,12 @@ pub async fn connect_and_migrate(
 ) -> Result<(DatabaseConnection, Vec<String>), DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
     options.sqlx_logging(false);
+    if url.starts_with("postgres") {
+        // A request waits this long at most for a connection: a database
+        // server that stops answering is a 503 within seconds, not a
+        // client held for the pool's default half minute.
+        options.acquire_timeout(ACQUIRE_TIMEOUT);
+    }
     if url.starts_with("sqlite:") {
         // Per connection of the pool, not just the first one.
         options.max_connections(8).map_sqlx_sqlite_opts(|o| {

@@ -34,6 +34,7 @@ async fn a_database_outage_is_a_503_never_a_401() {
         let answer = kit.call(who, "GET", "/api/v1/teams", None).await;
         answer.assert_status(503, what);
         assert_eq!(answer.json()["code"], "database_unavailable", "{what}");
+        assert!(answer.headers.contains_key("retry-after"), "{what}");
     }
     let signing_in = kit
         .call(

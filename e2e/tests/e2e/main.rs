@@ -18,6 +18,7 @@ mod health;
 mod import;
 mod ldap;
 mod oidc;
+mod outage;
 pub mod podman;
 pub mod recovery;
 mod registries;

@@ -170,6 +170,10 @@ pub async fn outage_is_not_unauthorized<E: Endpoint>(
                 message: "the database is unavailable; retry in a moment".into(),
             })
             .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            .with_header(
+                poem::http::header::RETRY_AFTER,
+                crate::crypto::password::RETRY_AFTER_SECONDS,
+            )
             .into_response())
         }
         _ => answer,

@@ -105,7 +105,7 @@ impl From<Error> for ApiError {
                         "database_unavailable",
                         "the database is unavailable; retry in a moment",
                     ),
-                    None,
+                    Some(password::RETRY_AFTER_SECONDS),
                 )
             }
             Error::Database(_) | Error::Internal(_) => {
