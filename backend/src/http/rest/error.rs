@@ -286,10 +286,13 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let closed = sea_orm::DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout);
-        assert!(matches!(
-            ApiError::from(Error::Database(closed)),
-            ApiError::Unavailable(_, None)
-        ));
+        match ApiError::from(Error::Database(closed)) {
+            ApiError::Unavailable(body, retry) => {
+                assert_eq!(body.0.code, "database_unavailable");
+                assert_eq!(retry, Some(password::RETRY_AFTER_SECONDS));
+            }
+            other => panic!("{other:?}"),
+        }
         let refused = sea_orm::DbErr::RecordNotFound("x".into());
         assert!(matches!(
             ApiError::from(Error::Database(refused)),
