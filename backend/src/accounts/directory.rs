@@ -286,7 +286,7 @@ async fn bring_in_step(
             && !users::email_taken(txn, &email, Some(account.id)).await?
         {
             audit::record(txn, &actor(), "user.change_email", target(), None).await?;
-            crate::accounts::email_confirmation::void_links(txn, account.id).await?;
+            users::void_mailed_links(txn, account.id).await?;
             active.email = Set(Some(email));
             active.email_verified_at = Set(vouched);
             changed = true;

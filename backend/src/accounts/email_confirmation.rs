@@ -5,7 +5,8 @@
 //!
 //! A link confirms the one address it was mailed to, once, until it
 //! expires (`mail.confirm_link_hours`); changing the address unconfirms
-//! it and voids every link mailed before, the password-reset ones too.
+//! it and voids every link mailed before, the password-reset ones too
+//! (`users::void_mailed_links`).
 //! Following a set-your-password or reset link proves the address as
 //! well. An account gets at most [`MOST_PER_HOUR`] links an hour, so the
 //! "send it again" button cannot flood a mailbox.
@@ -19,9 +20,11 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::accounts::post::Post;
+use crate::accounts::users;
 use crate::audit::{self, Actor, Target};
+use crate::authz::Subject;
 use crate::crypto::secrets::{random_hex, sha256_hex};
-use crate::db::entities::{email_confirmation, password_reset, user};
+use crate::db::entities::{email_confirmation, user};
 use crate::error::{Error, Result};
 use crate::mail::Mail;
 
@@ -84,6 +87,29 @@ pub async fn send(
     };
     post.mailer.send(mail).await.map_err(Error::Unavailable)?;
     Ok(true)
+}
+
+/// Mails account `username` a new link at `now`, as asked by `who` (the
+/// account itself or an administrator); the address it went to.
+pub async fn send_again(
+    db: &DatabaseConnection,
+    post: Post<'_>,
+    who: &Subject,
+    username: &str,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let user = users::find_visible(db, who, username).await?;
+    let Some(email) = user.email.clone() else {
+        return Err(Error::Conflict(format!(
+            "the account {:?} has no e-mail address to confirm; set one first",
+            user.username
+        )));
+    };
+    if user.email_verified_at.is_some() {
+        return Err(Error::Conflict(format!("{email} is confirmed already")));
+    }
+    send(db, post, &user, now).await?;
+    Ok(email)
 }
 
 /// Whether `user` has an address that a link could confirm.
@@ -149,18 +175,4 @@ pub(crate) async fn mark_confirmed(
         .exec(db)
         .await?;
     Ok(updated.rows_affected == 1)
-}
-
-/// Voids every link mailed to account `user_id` (its address changed):
-/// confirmation links and password-reset links alike.
-pub(crate) async fn void_links(db: &impl ConnectionTrait, user_id: i64) -> Result<()> {
-    email_confirmation::Entity::delete_many()
-        .filter(email_confirmation::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    password_reset::Entity::delete_many()
-        .filter(password_reset::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(())
 }

@@ -12,12 +12,14 @@ use sea_orm::{
     DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use crate::accounts::{email_confirmation, lockout};
+use crate::accounts::lockout;
 use crate::audit::{self, Actor, Target};
 use crate::authz::{Role, Subject, Visibility, rest};
 use crate::crypto::password;
 use crate::db::Paging;
-use crate::db::entities::{namespace, registry, team, team_member, user, user_identity};
+use crate::db::entities::{
+    email_confirmation, namespace, password_reset, registry, team, team_member, user, user_identity,
+};
 use crate::db::filters::name_contains;
 use crate::error::{Error, Result};
 
@@ -686,7 +688,7 @@ pub async fn update_as(
             audit::record(&txn, actor, "user.change_email", target(), None).await?;
             active.email = Set(email);
             active.email_verified_at = Set(None);
-            email_confirmation::void_links(&txn, target_user.id).await?;
+            void_mailed_links(&txn, target_user.id).await?;
         }
     }
     if let Some(display_name) = change.display_name {
@@ -713,4 +715,18 @@ pub async fn update_as(
     })?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// Voids every link mailed to account `user_id` (its address changed):
+/// confirmation links and password-reset links alike.
+pub(crate) async fn void_mailed_links(db: &impl ConnectionTrait, user_id: i64) -> Result<()> {
+    email_confirmation::Entity::delete_many()
+        .filter(email_confirmation::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    password_reset::Entity::delete_many()
+        .filter(password_reset::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -12,7 +12,7 @@ use super::ApiTags;
 use super::auth::Auth;
 use super::error::ApiResult;
 use super::responses::{Done, Taken};
-use crate::accounts::{email_confirmation, users};
+use crate::accounts::email_confirmation;
 use crate::authz::Subject;
 use crate::db::entities::user;
 use crate::error::Error;
@@ -60,19 +60,11 @@ impl EmailApi {
         username: Path<String>,
     ) -> ApiResult<Taken> {
         let by = auth.principal().for_changes()?;
-        let user = users::find_visible(&state.db, &Subject::user(by, None), &username).await?;
-        let Some(email) = user.email.clone() else {
-            return Err(Error::Conflict(format!(
-                "the account {:?} has no e-mail address to confirm; set one first",
-                user.username
-            ))
-            .into());
-        };
-        if user.email_verified_at.is_some() {
-            return Err(Error::Conflict(format!("{email} is confirmed already")).into());
-        }
         let post = state.post().ok_or_else(mail_off)?;
-        email_confirmation::send(&state.db, post, &user, chrono::Utc::now()).await?;
+        let who = Subject::user(by, None);
+        let email =
+            email_confirmation::send_again(&state.db, post, &who, &username, chrono::Utc::now())
+                .await?;
         Ok(Taken::Accepted(Json(Accepted {
             message: format!("a link that confirms the address is on its way to {email}"),
         })))
