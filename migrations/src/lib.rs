@@ -32,6 +32,7 @@ mod m20261201_000025_several_registries;
 mod m20261207_000026_epoch_on_locks_only;
 mod m20261207_000027_webhook_attempts;
 mod m20261207_000028_email_confirmation;
+mod m20261207_000029_epoch_on_what_grants;
 
 pub struct Migrator;
 
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000026_epoch_on_locks_only::Migration),
             Box::new(m20261207_000027_webhook_attempts::Migration),
             Box::new(m20261207_000028_email_confirmation::Migration),
+            Box::new(m20261207_000029_epoch_on_what_grants::Migration),
         ]
     }
 }

@@ -276,11 +276,17 @@ pub async fn revoke(db: &DatabaseConnection, by: &user::Model, id: i64) -> Resul
     Ok(())
 }
 
+/// Whom a live application token lets in, and how far.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// Its owner, enabled.
+    pub user: user::Model,
+    pub scope: TokenScope,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
 /// The enabled user and scope behind a secret, if it is a live token.
-pub async fn authenticate(
-    db: &impl ConnectionTrait,
-    secret: &str,
-) -> Result<Option<(user::Model, TokenScope)>> {
+pub async fn authenticate(db: &impl ConnectionTrait, secret: &str) -> Result<Option<Verified>> {
     if !looks_like_token(secret) || secret.len() > 128 {
         return Ok(None);
     }
@@ -317,7 +323,7 @@ pub async fn authenticate_portus(
     db: &impl ConnectionTrait,
     username: &str,
     secret: &str,
-) -> Result<Option<(user::Model, TokenScope)>> {
+) -> Result<Option<Verified>> {
     if !looks_like_portus_token(secret) {
         return Ok(None);
     }
@@ -363,9 +369,10 @@ pub async fn authenticate_portus(
 async fn admit(
     db: &impl ConnectionTrait,
     token: application_token::Model,
-) -> Result<Option<(user::Model, TokenScope)>> {
+) -> Result<Option<Verified>> {
     let now = Utc::now();
-    if token.expires_at.is_some_and(|t| t <= now) {
+    let expires_at = token.expires_at;
+    if expires_at.is_some_and(|t| t <= now) {
         return Ok(None);
     }
     let Some(owner) = user::Entity::find_by_id(token.user_id).one(db).await? else {
@@ -386,5 +393,9 @@ async fn admit(
         active.last_used_at = Set(Some(now));
         active.update(db).await?;
     }
-    Ok(Some((owner, scope)))
+    Ok(Some(Verified {
+        user: owner,
+        scope,
+        expires_at,
+    }))
 }

@@ -12,6 +12,12 @@
 //! epoch stands, nothing that decides a sign-in (the account, its directory
 //! identity, the address's sign-in lock) has changed, so the same
 //! credentials from the same address are let in without reading anything.
+//!
+//! Application and refresh tokens verified at the token endpoint are
+//! remembered the same way ([`CredentialCache::remember_token`]): not to
+//! skip their check, which costs one indexed read, but so that while the
+//! database is away, what was verified at the last epoch read may still
+//! pull (`http::token::standby`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -33,6 +39,7 @@ use crate::accounts::ldap::{self as ldap_accounts, PROVIDER as LDAP};
 use crate::accounts::lockout::{Attempt, Lockout, Reservation};
 use crate::accounts::users;
 use crate::audit::{self, Actor, Target};
+use crate::authz::Subject;
 use crate::config::LocalAccounts;
 use crate::crypto::password;
 use crate::db::entities::{session, user};
@@ -59,6 +66,16 @@ pub struct CredentialCache {
     pub ttl: Duration,
     capacity: usize,
     entries: Mutex<HashMap<Fingerprint, Entry>>,
+    tokens: Mutex<HashMap<Fingerprint, TokenEntry>>,
+}
+
+/// Who an application or refresh token let in, at which epoch.
+struct TokenEntry {
+    expires: Instant,
+    epoch: u64,
+    subject: Subject,
+    /// When the token itself stops working, if it does.
+    valid_until: Option<DateTime<Utc>>,
 }
 
 impl CredentialCache {
@@ -70,6 +87,7 @@ impl CredentialCache {
             ttl,
             capacity,
             entries: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
         }
     }
 
@@ -116,12 +134,7 @@ impl CredentialCache {
         let Ok(mut entries) = self.entries.lock() else {
             return;
         };
-        if entries.len() >= self.capacity {
-            entries.retain(|_, e| e.expires > now);
-            if entries.len() >= self.capacity {
-                entries.clear();
-            }
-        }
+        make_room(&mut entries, self.capacity, |e| e.expires > now);
         entries.insert(
             fingerprint,
             Entry {
@@ -173,6 +186,64 @@ impl CredentialCache {
             entry
                 .admitted
                 .insert(address.to_owned(), (epoch, user.clone()));
+        }
+    }
+}
+
+impl CredentialCache {
+    /// Remembers for `ttl` that `secret`, an application or refresh token
+    /// presented for registry `service`, let `subject` in as read at
+    /// `epoch`; the token itself ends at `valid_until`.
+    pub fn remember_token(
+        &self,
+        service: &str,
+        secret: &str,
+        epoch: u64,
+        subject: &Subject,
+        valid_until: Option<DateTime<Utc>>,
+    ) {
+        let fingerprint = self.fingerprint(&format!("\0{service}"), secret);
+        let now = Instant::now();
+        let Ok(mut tokens) = self.tokens.lock() else {
+            return;
+        };
+        make_room(&mut tokens, self.capacity, |e| e.expires > now);
+        let entry = TokenEntry {
+            expires: now + self.ttl,
+            epoch,
+            subject: subject.clone(),
+            valid_until,
+        };
+        tokens.insert(fingerprint, entry);
+    }
+
+    /// Whom `secret` let in for `service` at `epoch`, if that is
+    /// remembered and the token has not ended by `now`.
+    pub fn token_subject(
+        &self,
+        service: &str,
+        secret: &str,
+        epoch: u64,
+        now: DateTime<Utc>,
+    ) -> Option<Subject> {
+        let fingerprint = self.fingerprint(&format!("\0{service}"), secret);
+        let tokens = self.tokens.lock().ok()?;
+        tokens
+            .get(&fingerprint)
+            .filter(|e| e.expires > Instant::now() && e.epoch == epoch)
+            .filter(|e| e.valid_until.is_none_or(|until| now < until))
+            .map(|e| e.subject.clone())
+    }
+}
+
+/// Room for one more entry in `map`, which holds at most `capacity`:
+/// what is no longer `live` goes first, and if that is not enough,
+/// everything.
+fn make_room<V>(map: &mut HashMap<Fingerprint, V>, capacity: usize, live: impl Fn(&V) -> bool) {
+    if map.len() >= capacity {
+        map.retain(|_, v| live(v));
+        if map.len() >= capacity {
+            map.clear();
         }
     }
 }
@@ -311,7 +382,7 @@ pub async fn authenticate(
         ..attempt
     };
     let lockout = check.lockout;
-    let epoch = check.epoch.current(db, Instant::now()).await;
+    let epoch = check.epoch.current(db, Instant::now()).await?;
     let admit = |user: user::Model| {
         let (name, address) = (attempt.username, attempt.address);
         check.cache.admit(name, password, address, epoch, &user);
@@ -662,5 +733,42 @@ mod tests {
             cache.remember(&format!("u{i}"), "p", "h", Duration::from_secs(60));
         }
         assert!(cache.entries.lock().unwrap().len() <= 2);
+    }
+
+    #[test]
+    fn a_token_is_remembered_for_its_service_at_its_epoch_until_it_ends() {
+        let cache = CredentialCache::new(Duration::from_secs(60), 10);
+        let subject = Subject {
+            user_id: Some(7),
+            username: Some("alice".into()),
+            ..Subject::default()
+        };
+        let now = Utc::now();
+        let ends = now + chrono::Duration::seconds(30);
+        cache.remember_token("registry", "secret", 3, &subject, Some(ends));
+        let found = cache.token_subject("registry", "secret", 3, now);
+        assert_eq!(found.and_then(|s| s.user_id), Some(7));
+        assert!(
+            cache.token_subject("other", "secret", 3, now).is_none(),
+            "service"
+        );
+        assert!(
+            cache.token_subject("registry", "secreT", 3, now).is_none(),
+            "secret"
+        );
+        assert!(
+            cache.token_subject("registry", "secret", 4, now).is_none(),
+            "epoch"
+        );
+        assert!(
+            cache.token_subject("registry", "secret", 3, ends).is_none(),
+            "ended"
+        );
+        let cache = CredentialCache::new(Duration::ZERO, 10);
+        cache.remember_token("registry", "secret", 3, &subject, None);
+        assert!(
+            cache.token_subject("registry", "secret", 3, now).is_none(),
+            "expired"
+        );
     }
 }

@@ -104,6 +104,8 @@ pub async fn init(config: Config) -> Result<SharedState> {
         credentials: CredentialCache::new(Duration::from_secs(300), 10_000),
         epoch: Epoch::new(Duration::from_millis(config.token.changes_elsewhere_ms)),
         facts: FactsCache::new(10_000),
+        database: Default::default(),
+        deferred_audit: Default::default(),
         events: Arc::new(Events::default()),
         webhooks,
         setup: Setup::default(),
@@ -174,6 +176,11 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
         state.webhooks.clone(),
     ));
     tokio::spawn(db::upkeep(state.config.database_url()));
+    tokio::spawn(db::watch::keep_watch(
+        state.config.database_url(),
+        state.database.clone(),
+    ));
+    tokio::spawn(write_deferred_audit(state.clone()));
     tokio::spawn(
         state
             .registries
@@ -261,6 +268,26 @@ async fn check_directory_accounts(state: SharedState) {
             ),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot check the directory accounts; retrying at the next interval")
+            }
+        }
+    }
+}
+
+/// Records the registry logins answered while the database was away, once
+/// it answers again (looked at every second).
+async fn write_deferred_audit(state: SharedState) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if state.deferred_audit.is_empty() || state.database.down().is_some() {
+            continue;
+        }
+        match state.deferred_audit.write(&state.db).await {
+            Ok(n) => tracing::info!(
+                recorded = n,
+                "recorded the registry logins answered while the database was away"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot record the logins answered while the database was away yet")
             }
         }
     }

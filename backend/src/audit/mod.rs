@@ -2,6 +2,7 @@
 //! action key, target and parameters.
 
 pub mod activities;
+pub mod backlog;
 pub mod feed;
 pub mod outbox;
 
@@ -92,6 +93,19 @@ pub async fn record(
     target: Target<'_>,
     parameters: Option<serde_json::Value>,
 ) -> Result<()> {
+    let now = chrono::Utc::now();
+    record_at(db, actor, key, target, parameters, now).await
+}
+
+/// [`record`], for something done at `at` (not now: see [`backlog`]).
+pub async fn record_at(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    key: &str,
+    target: Target<'_>,
+    parameters: Option<serde_json::Value>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     let recorded = activity::ActiveModel {
         actor_id: Set(actor.id),
         actor_name: Set(actor.name.clone()),
@@ -101,7 +115,7 @@ pub async fn record(
         target_name: Set(target.name.to_owned()),
         namespace_id: Set(target.namespace_id),
         parameters: Set(parameters),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(at),
         ..Default::default()
     }
     .insert(db)

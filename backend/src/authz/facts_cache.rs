@@ -40,19 +40,11 @@ impl FactsCache {
         subject: &Subject,
         repository: &str,
     ) -> Result<Option<NamespaceFacts>> {
-        let Ok(path) = parse_repository_path(repository) else {
+        let Some(key) = key(registry_id, subject, repository) else {
             return Ok(None);
         };
-        let key = (
-            registry_id,
-            subject.user_id,
-            path.namespace.map(str::to_owned),
-        );
-        if let Ok(entries) = self.entries.lock()
-            && let Some((at, known)) = entries.get(&key)
-            && *at == epoch
-        {
-            return Ok(*known);
+        if let Some(known) = self.at(epoch, &key) {
+            return Ok(known);
         }
         let known = facts::repository_facts(db, registry_id, subject, repository).await?;
         if let Ok(mut entries) = self.entries.lock() {
@@ -63,4 +55,38 @@ impl FactsCache {
         }
         Ok(known)
     }
+
+    /// What [`FactsCache::repository_facts`] remembered from `epoch`,
+    /// without asking the database: `None` when it remembers nothing.
+    pub fn remembered(
+        &self,
+        epoch: u64,
+        registry_id: i64,
+        subject: &Subject,
+        repository: &str,
+    ) -> Option<Option<NamespaceFacts>> {
+        match key(registry_id, subject, repository) {
+            Some(key) => self.at(epoch, &key),
+            None => Some(None),
+        }
+    }
+
+    fn at(&self, epoch: u64, key: &Key) -> Option<Option<NamespaceFacts>> {
+        let entries = self.entries.lock().ok()?;
+        match entries.get(key) {
+            Some((at, known)) if *at == epoch => Some(*known),
+            _ => None,
+        }
+    }
+}
+
+/// Where the facts about `repository` for `subject` are kept; `None` for a
+/// name that is no repository path (no facts).
+fn key(registry_id: i64, subject: &Subject, repository: &str) -> Option<Key> {
+    let path = parse_repository_path(repository).ok()?;
+    Some((
+        registry_id,
+        subject.user_id,
+        path.namespace.map(str::to_owned),
+    ))
 }

@@ -9,6 +9,10 @@
 //! `recheck`: changes made through this process move the epoch at once
 //! ([`Epoch::moved`]), changes made elsewhere (another replica, the command
 //! line) within `recheck`.
+//!
+//! While the database is away, [`Epoch::standing`] is the epoch as of the
+//! last read that worked (and the changes made here since): what was
+//! remembered at it is what this process knew to be true then.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -25,6 +29,9 @@ pub struct Epoch {
     /// When the stored counter was last read; `None` before the first read
     /// and after a failed one.
     read_at: Mutex<Option<Instant>>,
+    /// The epoch as of the last read that worked (moved with the changes
+    /// made here since), and when that read was.
+    standing: Mutex<Option<(u64, Instant)>>,
     recheck: Duration,
 }
 
@@ -34,6 +41,7 @@ impl Epoch {
             local: AtomicU64::new(0),
             stored: AtomicI64::new(i64::MIN),
             read_at: Mutex::new(None),
+            standing: Mutex::new(None),
             recheck,
         }
     }
@@ -41,30 +49,52 @@ impl Epoch {
     /// Says that this process has just changed something: whatever was
     /// remembered before is stale.
     pub fn moved(&self) {
-        self.local.fetch_add(1, Ordering::SeqCst);
+        let now = self.local.fetch_add(1, Ordering::SeqCst) + 1;
+        // What is read from here on is read after the change: it stands
+        // as long as the last read of the stored counter does.
+        if let Ok(mut standing) = self.standing.lock()
+            && let Some((epoch, _)) = standing.as_mut()
+        {
+            *epoch = now;
+        }
     }
 
     /// The epoch as of `now`, reading the stored counter when the last read
     /// is `recheck` old. A counter that cannot be read moves the epoch, so
-    /// nothing remembered is trusted while the database is away.
-    pub async fn current(&self, db: &impl ConnectionTrait, now: Instant) -> u64 {
+    /// that nothing remembered is trusted as current while the database is
+    /// away, and is the error.
+    pub async fn current(&self, db: &impl ConnectionTrait, now: Instant) -> Result<u64, DbErr> {
         if self.claim_read(now) {
             match stored(db).await {
                 Ok(value) => {
                     if self.stored.swap(value, Ordering::SeqCst) != value {
                         self.moved();
                     }
+                    if let Ok(mut standing) = self.standing.lock() {
+                        *standing = Some((self.local.load(Ordering::SeqCst), now));
+                    }
                 }
                 Err(e) => {
-                    tracing::debug!(error = %e, "cannot read the authorization epoch");
-                    self.moved();
+                    self.local.fetch_add(1, Ordering::SeqCst);
                     if let Ok(mut read_at) = self.read_at.lock() {
                         *read_at = None;
                     }
+                    return Err(e);
                 }
             }
         }
-        self.local.load(Ordering::SeqCst)
+        Ok(self.local.load(Ordering::SeqCst))
+    }
+
+    /// The epoch as of the last read of the stored counter that worked
+    /// (and the changes made through this process since), if that read is
+    /// younger than `within` at `now`: what a failed read since moved it
+    /// from is what this process last knew to be true.
+    pub fn standing(&self, now: Instant, within: Duration) -> Option<u64> {
+        let standing = *self.standing.lock().ok()?;
+        standing
+            .filter(|(_, at)| now.saturating_duration_since(*at) < within)
+            .map(|(epoch, _)| epoch)
     }
 
     /// Whether the caller is the one to read the stored counter now.
@@ -115,18 +145,27 @@ mod tests {
         let db = database().await;
         let epoch = Epoch::new(Duration::from_millis(100));
         let start = Instant::now();
-        let first = epoch.current(&db, start).await;
+        let first = epoch.current(&db, start).await.expect("read");
         change_elsewhere(
             &db,
             "INSERT INTO users (username, created_at, updated_at) \
              VALUES ('alice', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
         )
         .await;
-        let within = epoch.current(&db, start + Duration::from_millis(99)).await;
-        let after = epoch.current(&db, start + Duration::from_millis(100)).await;
+        let within = epoch
+            .current(&db, start + Duration::from_millis(99))
+            .await
+            .expect("read");
+        let after = epoch
+            .current(&db, start + Duration::from_millis(100))
+            .await
+            .expect("read");
         assert_eq!(within, first, "not read again within recheck");
         assert_ne!(after, first, "the insert moved the stored counter");
-        let unchanged = epoch.current(&db, start + Duration::from_millis(200)).await;
+        let unchanged = epoch
+            .current(&db, start + Duration::from_millis(200))
+            .await
+            .expect("read");
         assert_eq!(unchanged, after, "nothing changed since");
     }
 
@@ -135,9 +174,9 @@ mod tests {
         let db = database().await;
         let epoch = Epoch::new(Duration::from_secs(3600));
         let now = Instant::now();
-        let first = epoch.current(&db, now).await;
+        let first = epoch.current(&db, now).await.expect("read");
         epoch.moved();
-        assert_ne!(epoch.current(&db, now).await, first);
+        assert_ne!(epoch.current(&db, now).await.expect("read"), first);
     }
 
     #[tokio::test]
@@ -151,10 +190,10 @@ mod tests {
              VALUES ('alice', '10.0.0.1', 1, NULL, '2026-01-01T00:00:00Z')",
         )
         .await;
-        let before = epoch.current(&db, now).await;
+        let before = epoch.current(&db, now).await.expect("read");
         change_elsewhere(&db, "DELETE FROM sign_in_guards").await;
         assert_eq!(
-            epoch.current(&db, now).await,
+            epoch.current(&db, now).await.expect("read"),
             before,
             "clearing allows more"
         );
@@ -164,6 +203,44 @@ mod tests {
              VALUES ('alice', '10.0.0.1', 5, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
         )
         .await;
-        assert_ne!(epoch.current(&db, now).await, before, "a lock allows less");
+        assert_ne!(
+            epoch.current(&db, now).await.expect("read"),
+            before,
+            "a lock allows less"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_last_good_read_stands_with_the_changes_made_here() {
+        let db = database().await;
+        let away = Database::connect("sqlite::memory:").await.expect("connect");
+        let epoch = Epoch::new(Duration::ZERO);
+        let start = Instant::now();
+        let minute = Duration::from_secs(60);
+        assert_eq!(epoch.standing(start, minute), None, "nothing read yet");
+        let read = epoch.current(&db, start).await.expect("read");
+        assert!(
+            epoch.current(&away, start).await.is_err(),
+            "no counter there"
+        );
+        assert_ne!(
+            epoch.current(&db, start).await.expect("read"),
+            read,
+            "a failed read moves it"
+        );
+        let later = start + Duration::from_secs(59);
+        let read = epoch.current(&db, start).await.expect("read");
+        assert!(epoch.current(&away, later).await.is_err());
+        assert_eq!(epoch.standing(later, minute), Some(read), "still stands");
+        assert_eq!(epoch.standing(start + minute, minute), None, "too old");
+        epoch.moved();
+        let moved = epoch.standing(later, minute);
+        assert!(moved.is_some_and(|m| m != read), "changed here: {moved:?}");
+        assert!(epoch.current(&away, later).await.is_err());
+        assert_eq!(
+            epoch.standing(later, minute),
+            moved,
+            "read after the change"
+        );
     }
 }

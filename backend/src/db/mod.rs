@@ -8,6 +8,7 @@ pub mod leases;
 pub mod migrate;
 pub mod paging;
 pub mod people;
+pub mod watch;
 
 pub use migrate::{SchemaState, schema_state};
 pub use paging::Paging;

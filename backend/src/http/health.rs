@@ -62,6 +62,10 @@ async fn may_see_details(req: &Request, state: &SharedState) -> bool {
     let Some(cookie) = presented_session(req) else {
         return false;
     };
+    if state.database.down().is_some() {
+        // Sessions are in the database.
+        return false;
+    }
     matches!(
         crate::accounts::sessions::user_of(&state.db, cookie, chrono::Utc::now()).await,
         Ok(Some((user, _))) if user.admin
@@ -120,6 +124,16 @@ async fn database(state: &SharedState) -> DatabaseCheck {
         DbBackend::Postgres => "postgres",
         _ => "other",
     };
+    if let Some(down) = state.database.down() {
+        // Known from the probe: answered without waiting again.
+        return DatabaseCheck {
+            backend,
+            reachable: false,
+            pending_migrations: Vec::new(),
+            unknown_migrations: Vec::new(),
+            error: Some(format!("{}: {}", down.describe(), down.cause)),
+        };
+    }
     let read = tokio::time::timeout(DATABASE_WAIT, crate::db::schema_state(&state.db));
     let (reachable, schema, error) = match read.await {
         Ok(Ok(schema)) => {
@@ -139,6 +153,9 @@ async fn database(state: &SharedState) -> DatabaseCheck {
             Some(format!("no answer within {} s", DATABASE_WAIT.as_secs())),
         ),
     };
+    if !reachable {
+        state.database.suspect();
+    }
     DatabaseCheck {
         backend,
         reachable,

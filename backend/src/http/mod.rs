@@ -2,13 +2,14 @@
 //! thin handler per route: the REST API (`rest`, under `/api/v1`), the
 //! registry token endpoint (`token`), the registry notification endpoint
 //! (`webhooks`), `/metrics`, `/health` and `/ready` (`health`), and the
-//! web UI (`spa`). Handlers parse, make
+//! web UI (`spa`); while the database is away, `database_away`. Handlers parse, make
 //! one domain call and map its result; they may import every domain
 //! layer below, and nothing imports them but `app`.
 
 pub mod client_address;
 pub mod content_policy;
 pub mod cookies;
+pub mod database_away;
 pub mod health;
 pub mod issued_tokens;
 pub mod metrics;
@@ -19,6 +20,7 @@ pub mod rest;
 pub mod same_origin;
 pub mod spa;
 pub mod state;
+pub mod status;
 pub mod stored_figures;
 pub mod token;
 pub mod webhooks;
@@ -58,6 +60,7 @@ pub fn routes(state: SharedState) -> impl Endpoint {
         .nest(
             rest::API_PREFIX,
             api.around(rest::auth::outage_is_not_unauthorized)
+                .around(database_away::answer_at_once)
                 .around(changes_move_the_epoch)
                 .around(move |endpoint, request| {
                     same_origin::refuse_cross_site(endpoint, request, own_origin.clone())
@@ -67,7 +70,10 @@ pub fn routes(state: SharedState) -> impl Endpoint {
                 }),
         )
         .at("/v2/token", get(token::get_token).post(token::post_token))
-        .at("/v2/webhooks/events", post(webhooks::receive))
+        .at(
+            "/v2/webhooks/events",
+            post(webhooks::receive).around(database_away::answer_at_once),
+        )
         .at("/metrics", get(metrics::render))
         .at("/health", get(health::health))
         .at("/ready", get(health::ready))
@@ -92,9 +98,11 @@ pub fn routes(state: SharedState) -> impl Endpoint {
 
 /// Moves the authorization epoch after every REST request that may have
 /// changed something (all but reads and refusals: a 4xx changes nothing
-/// that token answers depend on; the OpenID Connect callback creates and
+/// that token answers depend on, nor does a 503, which failed for want of
+/// the database or the registry; the OpenID Connect callback creates and
 /// updates accounts), so token answers never reuse what this process has
-/// changed.
+/// changed. (Moving it for requests refused during a database outage
+/// would end the pulls answered from memory, `token::standby`.)
 async fn changes_move_the_epoch<E: Endpoint>(
     endpoint: Arc<E>,
     request: Request,
@@ -106,10 +114,8 @@ async fn changes_move_the_epoch<E: Endpoint>(
         .call(request)
         .await
         .map(IntoResponse::into_response);
-    let refused = match &answer {
-        Ok(response) => response.status().is_client_error(),
-        Err(error) => error.status().is_client_error(),
-    };
+    let status = status::of(&answer);
+    let refused = status.is_client_error() || status == StatusCode::SERVICE_UNAVAILABLE;
     if !reads
         && !refused
         && let Some(state) = state

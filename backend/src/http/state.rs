@@ -8,12 +8,14 @@ use crate::accounts::credentials::{CredentialCache, PasswordCheck};
 use crate::accounts::lockout::Lockout;
 use crate::accounts::post::Post;
 use crate::accounts::setup::Setup;
+use crate::audit::backlog::Backlog;
 use crate::authz::facts_cache::FactsCache;
 use crate::catalog::Catalog;
 use crate::catalog::registries::Registries;
 use crate::config::Config;
 use crate::crypto::signing::TokenSigner;
 use crate::db::epoch::Epoch;
+use crate::db::watch::Watch;
 use crate::directory::ldap::Ldap;
 use crate::directory::oidc::Oidc;
 use crate::http::issued_tokens::IssuedTokens;
@@ -37,6 +39,10 @@ pub struct AppState {
     pub epoch: Epoch,
     /// Namespace facts remembered between token requests.
     pub facts: FactsCache,
+    /// Whether the database answers, as the probe last found it.
+    pub database: Arc<Watch>,
+    /// Registry logins answered while the database was away, to record.
+    pub deferred_audit: Backlog,
     /// The registry event pipeline: counters, wake-ups, registry names.
     pub events: Arc<Events>,
     /// Outgoing webhooks: the sealing key, the client, the sender's bell.

@@ -1145,7 +1145,7 @@ async fn wrong_passwords_move_the_authorization_epoch_only_when_they_lock() {
         let mut clock = std::time::Instant::now();
         let mut epoch = async || {
             clock += hour;
-            kit.state.epoch.current(db, clock).await
+            kit.state.epoch.current(db, clock).await.expect("the epoch")
         };
         let docker_login = |password: &'static str| {
             let kit = &kit;
@@ -1180,5 +1180,65 @@ async fn wrong_passwords_move_the_authorization_epoch_only_when_they_lock() {
             kit.backend
         );
         assert!(epoch().await > local_before);
+    }
+}
+
+#[tokio::test]
+async fn the_authorization_epoch_moves_with_what_grants_and_only_with_it() {
+    use sea_orm::ConnectionTrait;
+    for kit in crate::kit::kits().await {
+        let db = &kit.state.db;
+        let stored = || async {
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    "SELECT value FROM authz_epoch",
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<i64>(0).unwrap()
+        };
+        let run = |sql: &'static str| async move {
+            db.execute_unprepared(sql).await.expect(sql);
+        };
+        kit.create_user("alice").await;
+        let alice = kit.sign_in("alice").await;
+        let created = kit
+            .call(
+                &alice,
+                "POST",
+                "/api/v1/tokens",
+                Some(json!({"name": "ci"})),
+            )
+            .await;
+        created.assert_status(201, "a token");
+        let before = stored().await;
+        run("INSERT INTO repositories (namespace_id, name, created_at) \
+             SELECT id, 'counted', '2026-01-01T00:00:00Z' FROM namespaces WHERE global")
+        .await;
+        run("UPDATE namespaces SET description = 'shop' WHERE global").await;
+        assert_eq!(
+            stored().await,
+            before,
+            "{}: a repository and a description grant nothing",
+            kit.backend
+        );
+        let id = created.json()["token"]["id"].as_i64().expect("its id");
+        kit.call(&alice, "DELETE", &format!("/api/v1/tokens/{id}"), None)
+            .await
+            .assert_status(204, "revoked");
+        let revoked = stored().await;
+        assert!(
+            revoked > before,
+            "{}: a revoked token moves it",
+            kit.backend
+        );
+        run("UPDATE namespaces SET visibility = 'public' WHERE global").await;
+        assert!(
+            stored().await > revoked,
+            "{}: a namespace's visibility moves it",
+            kit.backend
+        );
     }
 }

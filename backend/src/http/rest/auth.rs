@@ -7,17 +7,16 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::{Duration, Utc};
 use poem::http::StatusCode;
-use poem::web::Json;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::{ApiKey, Bearer};
-use portunus_shared::api::ErrorBody;
 
 use crate::accounts::{app_tokens, sessions};
 use crate::authz::{Subject, TokenScope, rest};
 use crate::db::entities::user;
 use crate::error::{Error, Result};
 use crate::http::cookies::{self, Cookies};
+use crate::http::rest::error::ApiError;
 use crate::http::state::SharedState;
 
 /// The session cookie's value in `req`.
@@ -83,14 +82,14 @@ pub struct TokenAuth(pub Principal);
 
 async fn check_token(req: &Request, bearer: Bearer) -> Option<Principal> {
     let state = req.data::<SharedState>()?;
-    let (user, scope) = noting_outage(
+    let verified = noting_outage(
         req,
         app_tokens::authenticate(&state.db, &bearer.token).await,
     )??;
     Some(Principal {
-        user,
+        user: verified.user,
         session_hash: None,
-        token_scope: Some(scope),
+        token_scope: Some(verified.scope),
     })
 }
 
@@ -158,23 +157,14 @@ pub async fn outage_is_not_unauthorized<E: Endpoint>(
         .call(request)
         .await
         .map(IntoResponse::into_response);
-    let unauthorized = match &answer {
-        Ok(response) => response.status() == StatusCode::UNAUTHORIZED,
-        Err(e) => e.status() == StatusCode::UNAUTHORIZED,
-    };
+    let unauthorized = crate::http::status::of(&answer) == StatusCode::UNAUTHORIZED;
     match outage.0.get() {
         Some(cause) if unauthorized => {
             tracing::error!(error = %cause, "credentials could not be checked: the database failed");
-            Ok(Json(ErrorBody {
-                code: "database_unavailable".into(),
-                message: "the database is unavailable; retry in a moment".into(),
-            })
-            .with_status(StatusCode::SERVICE_UNAVAILABLE)
-            .with_header(
-                poem::http::header::RETRY_AFTER,
-                crate::crypto::password::RETRY_AFTER_SECONDS,
+            Ok(
+                ApiError::database_unavailable("the database is unavailable; retry in a moment")
+                    .into_response(),
             )
-            .into_response())
         }
         _ => answer,
     }

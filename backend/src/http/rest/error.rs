@@ -72,6 +72,14 @@ impl ApiError {
     pub fn forbidden(message: impl Into<String>) -> ApiError {
         ApiError::Forbidden(body("forbidden", message))
     }
+
+    /// 503 `database_unavailable`, with `Retry-After`.
+    pub fn database_unavailable(message: impl Into<String>) -> ApiError {
+        ApiError::Unavailable(
+            body("database_unavailable", message),
+            Some(password::RETRY_AFTER_SECONDS),
+        )
+    }
 }
 
 impl From<Error> for ApiError {
@@ -100,13 +108,7 @@ impl From<Error> for ApiError {
             }
             e if e.is_outage() => {
                 tracing::error!(error = %e, "the database is unavailable");
-                ApiError::Unavailable(
-                    body(
-                        "database_unavailable",
-                        "the database is unavailable; retry in a moment",
-                    ),
-                    Some(password::RETRY_AFTER_SECONDS),
-                )
+                ApiError::database_unavailable("the database is unavailable; retry in a moment")
             }
             Error::Database(_) | Error::Internal(_) => {
                 tracing::error!(error = %e, "request failed");

@@ -6,7 +6,9 @@
 //! (which docker shows) and the OAuth2 `error` fields.
 
 mod request;
+mod standby;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use poem::http::{StatusCode, header};
@@ -23,6 +25,7 @@ use crate::accounts::lockout::Attempt;
 use crate::accounts::refresh_tokens;
 use crate::audit::{self, Actor, Target};
 use crate::authz::{self, Subject};
+use crate::catalog::registries::Served;
 use crate::crypto::password;
 use crate::db::entities::user;
 use crate::error::Error;
@@ -42,6 +45,8 @@ pub struct TokenError {
     message: String,
     /// Seconds for `Retry-After` (503 and 429 answers).
     retry_after: Option<u64>,
+    /// The database did not answer: [`standby`] may answer instead.
+    database_away: bool,
 }
 
 impl TokenError {
@@ -52,6 +57,7 @@ impl TokenError {
             oauth,
             message: message.into(),
             retry_after: None,
+            database_away: false,
         }
     }
 
@@ -62,6 +68,19 @@ impl TokenError {
             oauth: "invalid_grant",
             message: message.into(),
             retry_after: None,
+            database_away: false,
+        }
+    }
+
+    /// A 503 saying that the database is away and what is still answered.
+    fn database_away(message: String) -> TokenError {
+        TokenError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "UNAVAILABLE",
+            oauth: "temporarily_unavailable",
+            message,
+            retry_after: Some(password::RETRY_AFTER_SECONDS),
+            database_away: true,
         }
     }
 
@@ -99,6 +118,7 @@ impl From<Error> for TokenError {
             oauth: "temporarily_unavailable",
             message,
             retry_after: Some(retry_after),
+            database_away: false,
         };
         match e {
             Error::Busy(message) => unavailable(
@@ -126,20 +146,21 @@ impl From<Error> for TokenError {
             }
             e if e.is_outage() => {
                 tracing::error!(error = %e, "token request failed: a service is unavailable");
-                let message = match e {
+                match e {
                     // Names the service (the LDAP directory, say).
                     Error::Unavailable(message) | Error::DirectoryUnavailable(message) => {
-                        format!("{message}; retry in a moment")
+                        TokenError {
+                            code: "UNAVAILABLE",
+                            ..unavailable(
+                                format!("{message}; retry in a moment"),
+                                password::RETRY_AFTER_SECONDS,
+                                StatusCode::SERVICE_UNAVAILABLE,
+                            )
+                        }
                     }
-                    _ => "Portunus cannot reach its database; retry in a moment".into(),
-                };
-                TokenError {
-                    code: "UNAVAILABLE",
-                    ..unavailable(
-                        message,
-                        password::RETRY_AFTER_SECONDS,
-                        StatusCode::SERVICE_UNAVAILABLE,
-                    )
+                    _ => TokenError::database_away(
+                        "Portunus cannot reach its database; retry in a moment".into(),
+                    ),
                 }
             }
             // A sign-in the rules refuse (a directory account whose name
@@ -150,6 +171,7 @@ impl From<Error> for TokenError {
                 oauth: "access_denied",
                 message,
                 retry_after: None,
+                database_away: false,
             },
             e => TokenError {
                 status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -157,6 +179,7 @@ impl From<Error> for TokenError {
                 oauth: "server_error",
                 message: e.to_string(),
                 retry_after: None,
+                database_away: false,
             },
         }
     }
@@ -227,28 +250,58 @@ async fn answer(
     request: TokenRequest,
     oauth: bool,
 ) -> Result<String, TokenError> {
-    // The service names the registry; without one, the configured registry.
-    let registry = match &request.service {
-        None => state.registries.configured(),
-        Some(asked) => match state.registries.by_service(asked).await {
-            Some(registry) => registry,
-            None => {
-                let known: Vec<String> = state
-                    .registries
-                    .all()
-                    .iter()
-                    .map(|r| format!("{:?}", r.service))
-                    .collect();
-                return Err(TokenError::bad_request(
-                    "invalid_request",
-                    format!(
-                        "unknown service {asked:?}; this Portunus issues tokens for {}",
-                        known.join(", ")
-                    ),
-                ));
-            }
-        },
+    let registry = registry_asked(state, &request).await?;
+    let down = state.database.down();
+    if down.is_none() {
+        match exchange(state, from, &request, &registry, oauth).await {
+            Err(e) if e.database_away => state.database.suspect(),
+            answer => return answer,
+        }
+    }
+    standby::answer(state, from, &request, &registry, oauth, down.as_ref())
+}
+
+/// The registry the request names by its service; without one, the
+/// configured registry.
+async fn registry_asked(
+    state: &SharedState,
+    request: &TokenRequest,
+) -> Result<Arc<Served>, TokenError> {
+    let Some(asked) = &request.service else {
+        return Ok(state.registries.configured());
     };
+    if let Some(registry) = state.registries.by_service(asked).await {
+        return Ok(registry);
+    }
+    let known: Vec<String> = state
+        .registries
+        .all()
+        .iter()
+        .map(|r| format!("{:?}", r.service))
+        .collect();
+    Err(TokenError::bad_request(
+        "invalid_request",
+        format!(
+            "unknown service {asked:?}; this Portunus issues tokens for {}",
+            known.join(", ")
+        ),
+    ))
+}
+
+/// The token for `request`, with everything read from the database.
+async fn exchange(
+    state: &SharedState,
+    from: &ClientAddress,
+    request: &TokenRequest,
+    registry: &Served,
+    oauth: bool,
+) -> Result<String, TokenError> {
+    // Read first: whatever is remembered below is tagged with it.
+    let epoch = state
+        .epoch
+        .current(&state.db, Instant::now())
+        .await
+        .map_err(Error::from)?;
     let service = registry.service.as_str();
     let who = match &request.grant {
         Grant::Basic(None) if request.scopes.is_empty() => {
@@ -262,11 +315,13 @@ async fn answer(
             presented_refresh: None,
         },
         Grant::Basic(Some(creds)) => {
-            authenticate(state, from, creds, request.account.as_deref(), false).await?
+            let login = Login::new(creds, request.account.as_deref(), service, epoch);
+            authenticate(state, from, login, false).await?
         }
         // The OAuth2 password grant is an explicit sign-in.
         Grant::Password(creds) => {
-            authenticate(state, from, creds, request.account.as_deref(), true).await?
+            let login = Login::new(creds, request.account.as_deref(), service, epoch);
+            authenticate(state, from, login, true).await?
         }
         Grant::Refresh(secret) => match refresh_tokens::redeem(
             &state.db,
@@ -288,8 +343,12 @@ async fn answer(
                         "the directory no longer knows this account, so its refresh tokens ended; ask an administrator",
                     ));
                 };
+                let subject = Subject::user(&user, None);
+                state
+                    .credentials
+                    .remember_token(service, secret, epoch, &subject, None);
                 Authenticated {
-                    subject: Subject::user(&user, None),
+                    subject,
                     refreshable: None,
                     presented_refresh: Some(secret.clone()),
                 }
@@ -318,7 +377,7 @@ async fn answer(
         )
         .await?;
     }
-    let access = granted_access(state, registry.id, &who.subject, &request.scopes).await?;
+    let access = granted_access(state, epoch, registry.id, &who.subject, &request.scopes).await?;
     let refresh_token = match (&who.refreshable, request.offline) {
         (Some(user), true) => {
             let client = request.client_id.as_deref().unwrap_or("unknown");
@@ -337,6 +396,28 @@ async fn answer(
         }
         _ => who.presented_refresh,
     };
+    let holder = who.subject.username.as_deref().unwrap_or_default();
+    mint(
+        state,
+        registry,
+        request,
+        holder,
+        access,
+        refresh_token,
+        oauth,
+    )
+}
+
+/// The signed token for `holder` with `access`, as the answer's JSON.
+fn mint(
+    state: &SharedState,
+    registry: &Served,
+    request: &TokenRequest,
+    holder: &str,
+    access: Vec<AccessEntry>,
+    refresh_token: Option<String>,
+    oauth: bool,
+) -> Result<String, TokenError> {
     let granted_scope = oauth.then(|| {
         access
             .iter()
@@ -347,7 +428,7 @@ async fn answer(
     let mut response = issue(
         &state.signer,
         &registry.token,
-        who.subject.username.as_deref().unwrap_or_default(),
+        holder,
         access,
         chrono::Utc::now(),
     )
@@ -363,12 +444,12 @@ async fn answer(
 /// and what the policy allows; resources with nothing granted are left out.
 async fn granted_access(
     state: &SharedState,
+    epoch: u64,
     registry_id: i64,
     subject: &Subject,
     scopes: &[Scope],
 ) -> Result<Vec<AccessEntry>, Error> {
     let mut access = Vec::with_capacity(scopes.len());
-    let epoch = state.epoch.current(&state.db, Instant::now()).await;
     for scope in scopes {
         let facts = if scope.resource_type == "repository" {
             let (db, name) = (&state.db, &scope.name);
@@ -394,13 +475,39 @@ async fn granted_access(
 /// Checks a user name with a password or an application token; failures
 /// are audited. `explicit` for a sign-in (the OAuth2 password grant) that
 /// asks the directory anew.
+/// A user name with a password or token, as presented for a registry.
+struct Login<'a> {
+    creds: &'a Credentials,
+    /// The `account` parameter, which must be the same name.
+    account: Option<&'a str>,
+    service: &'a str,
+    /// The authorization epoch read before anything else.
+    epoch: u64,
+}
+
+impl<'a> Login<'a> {
+    fn new(
+        creds: &'a Credentials,
+        account: Option<&'a str>,
+        service: &'a str,
+        epoch: u64,
+    ) -> Login<'a> {
+        Login {
+            creds,
+            account,
+            service,
+            epoch,
+        }
+    }
+}
+
 async fn authenticate(
     state: &SharedState,
     from: &ClientAddress,
-    creds: &Credentials,
-    account: Option<&str>,
+    login: Login<'_>,
     explicit: bool,
 ) -> Result<Authenticated, TokenError> {
+    let creds = login.creds;
     // A password that may be a guess spends before any check, so parallel
     // guesses cannot all slip through; only those that turn out wrong keep
     // it spent. Passwords verified recently and application tokens (random
@@ -417,7 +524,7 @@ async fn authenticate(
             .limits
             .spend(Limited::FailedLogin, &from.0, Instant::now())?;
     }
-    let result = check_credentials(state, from, creds, account, explicit).await;
+    let result = check_credentials(state, from, &login, explicit).await;
     let refused = matches!(&result, Err(e) if e.code == "UNAUTHORIZED");
     match (spend_first, refused) {
         (true, false) => state
@@ -451,11 +558,11 @@ async fn authenticate(
 async fn check_credentials(
     state: &SharedState,
     from: &ClientAddress,
-    creds: &Credentials,
-    account: Option<&str>,
+    login: &Login<'_>,
     explicit: bool,
 ) -> Result<Authenticated, TokenError> {
-    if let Some(account) = account
+    let creds = login.creds;
+    if let Some(account) = login.account
         && account != creds.username
     {
         return Err(TokenError::unauthorized(format!(
@@ -465,29 +572,36 @@ async fn check_credentials(
     if validate_username(&creds.username).is_err() {
         return Err(TokenError::unauthorized("invalid user name or password"));
     }
-    if app_tokens::looks_like_token(&creds.password) {
-        return match app_tokens::authenticate(&state.db, &creds.password).await? {
-            Some((user, scope)) if user.username == creds.username => Ok(Authenticated {
-                subject: Subject::user(&user, Some(scope)),
-                refreshable: None,
-                presented_refresh: None,
-            }),
-            _ => Err(TokenError::unauthorized(
-                "invalid, expired or revoked application token (or it belongs to another user)",
-            )),
-        };
-    }
-    // Tokens brought from Portus come as passwords; only a secret of their
-    // shape that is no recently verified password is looked up.
-    if app_tokens::looks_like_portus_token(&creds.password)
+    let verified = if app_tokens::looks_like_token(&creds.password) {
+        let verified = app_tokens::authenticate(&state.db, &creds.password).await?;
+        match verified.filter(|v| v.user.username == creds.username) {
+            Some(verified) => Some(verified),
+            None => {
+                return Err(TokenError::unauthorized(
+                    "invalid, expired or revoked application token (or it belongs to another user)",
+                ));
+            }
+        }
+    } else if app_tokens::looks_like_portus_token(&creds.password)
         && !state
             .credentials
             .was_verified(&creds.username, &creds.password)
-        && let Some((user, scope)) =
-            app_tokens::authenticate_portus(&state.db, &creds.username, &creds.password).await?
     {
+        // Tokens brought from Portus come as passwords; only a secret of
+        // their shape that is no recently verified password is looked up.
+        app_tokens::authenticate_portus(&state.db, &creds.username, &creds.password).await?
+    } else {
+        None
+    };
+    if let Some(verified) = verified {
+        let subject = Subject::user(&verified.user, Some(verified.scope));
+        let (service, secret) = (login.service, &creds.password);
+        let until = verified.expires_at;
+        state
+            .credentials
+            .remember_token(service, secret, login.epoch, &subject, until);
         return Ok(Authenticated {
-            subject: Subject::user(&user, Some(scope)),
+            subject,
             refreshable: None,
             presented_refresh: None,
         });

@@ -1,0 +1,164 @@
+//! Token answers while the database is away (`db::watch`): pulls go on.
+//! What this process verified at the last authorization epoch it read
+//! (`db::epoch`), at most the credential cache's lifetime ago, still counts
+//! for pulls: a user name and password let in from the same address, an
+//! application token, a refresh token, and the namespace facts each
+//! repository's answer was worked out from. Nothing else is answered (a
+//! 503 says what is): no push or delete, no password or token not seen
+//! then, no namespace not asked for then, no new account, no refresh
+//! token issued. A registry
+//! login answered so is recorded in the audit log once the database is
+//! back, with the time it happened.
+
+use std::time::Instant;
+
+use serde_json::json;
+
+use super::{Grant, TokenError, TokenRequest, mint};
+use crate::accounts::app_tokens;
+use crate::audit::{Actor, Target};
+use crate::authz::{self, Subject};
+use crate::catalog::registries::Served;
+use crate::crypto::mint::AccessEntry;
+use crate::db::watch::Down;
+use crate::http::client_address::ClientAddress;
+use crate::http::rate_limit::Limited;
+use crate::http::state::SharedState;
+
+/// The only action granted while the database is away.
+const PULL: &str = "pull";
+
+/// The answer to `request` from what is remembered; `down` is the outage
+/// as the probe knows it (`None`: this request found it first).
+pub(super) fn answer(
+    state: &SharedState,
+    from: &ClientAddress,
+    request: &TokenRequest,
+    registry: &Served,
+    oauth: bool,
+    down: Option<&Down>,
+) -> Result<String, TokenError> {
+    let away = |until: &str| {
+        let what = down.map_or_else(
+            || "Portunus cannot reach its database".into(),
+            Down::describe,
+        );
+        TokenError::database_away(format!("{what}{until}; retry in a moment"))
+    };
+    let Some(epoch) = state.epoch.standing(Instant::now(), state.credentials.ttl) else {
+        return Err(away(""));
+    };
+    let refused: Vec<&str> = request
+        .scopes
+        .iter()
+        .flat_map(|s| &s.actions)
+        .filter(|a| *a != PULL)
+        .map(String::as_str)
+        .collect();
+    if !refused.is_empty() {
+        return Err(away(&format!(
+            ": until it is back only pulls are answered, not {}",
+            refused.join(", ")
+        )));
+    }
+    if matches!(request.grant, Grant::Basic(None)) && request.scopes.is_empty() {
+        return Err(TokenError::unauthorized(
+            "authentication required: log in with a user name and password",
+        ));
+    }
+    let Some(subject) = remembered(state, from, request, &registry.service, epoch) else {
+        state
+            .limits
+            .spend(Limited::FailedLogin, &from.0, Instant::now())?;
+        return Err(away(&format!(
+            ": until it is back only credentials used here in the last {} minutes are accepted",
+            minutes(state)
+        )));
+    };
+    let mut access = Vec::with_capacity(request.scopes.len());
+    for scope in &request.scopes {
+        let facts = match scope.resource_type.as_str() {
+            "repository" => {
+                let remembered = state
+                    .facts
+                    .remembered(epoch, registry.id, &subject, &scope.name);
+                let Some(facts) = remembered else {
+                    return Err(away(&format!(
+                        ": until it is back only namespaces used through it in the last {} minutes are answered",
+                        minutes(state)
+                    )));
+                };
+                facts
+            }
+            _ => None,
+        };
+        let policy = &state.config.policy;
+        let actions: Vec<String> = authz::granted_actions(&subject, policy, scope, facts.as_ref())
+            .into_iter()
+            .filter(|a| a == PULL)
+            .collect();
+        if !actions.is_empty() {
+            access.push(AccessEntry {
+                resource_type: scope.resource_type.clone(),
+                name: scope.name.clone(),
+                actions,
+            });
+        }
+    }
+    if request.scopes.is_empty()
+        && let (Some(id), Some(name)) = (subject.user_id, subject.username.as_deref())
+    {
+        let params = json!({"client_id": request.client_id, "database_away": true});
+        state.deferred_audit.defer(
+            &Actor::user(id, name),
+            "auth.registry_login",
+            Target::new("user", Some(id), name),
+            Some(params),
+            chrono::Utc::now(),
+        );
+    }
+    let holder = subject.username.as_deref().unwrap_or_default();
+    tracing::info!(holder, "token answered from memory: the database is away");
+    mint(state, registry, request, holder, access, None, oauth)
+}
+
+/// Who the request is from, as remembered at `epoch`; `None` when its
+/// credentials were not verified then.
+fn remembered(
+    state: &SharedState,
+    from: &ClientAddress,
+    request: &TokenRequest,
+    service: &str,
+    epoch: u64,
+) -> Option<Subject> {
+    let now = chrono::Utc::now();
+    match &request.grant {
+        Grant::Basic(None) => Some(Subject::anonymous()),
+        Grant::Refresh(secret) => state.credentials.token_subject(service, secret, epoch, now),
+        Grant::Basic(Some(creds)) | Grant::Password(creds) => {
+            let (name, secret) = (creds.username.trim(), creds.password.as_str());
+            if request
+                .account
+                .as_deref()
+                .is_some_and(|a| a != creds.username)
+            {
+                return None;
+            }
+            let named = |s: &Subject| s.username.as_deref() == Some(name);
+            let token = (app_tokens::looks_like_token(secret)
+                || app_tokens::looks_like_portus_token(secret))
+            .then(|| state.credentials.token_subject(service, secret, epoch, now))
+            .flatten()
+            .filter(named);
+            token.or_else(|| {
+                let user = state.credentials.admitted(name, secret, &from.0, epoch)?;
+                Some(Subject::user(&user, None))
+            })
+        }
+    }
+}
+
+/// How long what was verified counts, in minutes.
+fn minutes(state: &SharedState) -> u64 {
+    state.credentials.ttl.as_secs() / 60
+}
