@@ -4,6 +4,7 @@
 //! HTTP server. The
 //! top layer: it may import everything, nothing imports it.
 
+pub mod backup;
 pub mod shared_secrets;
 
 use std::sync::Arc;

@@ -2,6 +2,7 @@
 //! configuration and the OpenAPI description. A thin layer over the
 //! library; each group of subcommands has its module.
 
+mod backup;
 mod input;
 mod ldap;
 mod migrate;
@@ -40,6 +41,19 @@ enum Command {
         /// Only say which migrations would run; change nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Copy the database (SQLite, online; PostgreSQL: says how to pg_dump
+    /// it), the keys and the configuration into a new directory, while
+    /// Portunus runs.
+    Backup {
+        /// A new or empty directory.
+        dir: PathBuf,
+    },
+    /// Put a backup made by `portunus backup` into an empty data
+    /// directory (the configuration in effect says where each file goes).
+    Restore {
+        /// The backup's directory.
+        dir: PathBuf,
     },
     /// Manage user accounts.
     #[command(subcommand)]
@@ -141,6 +155,8 @@ async fn run(cli: Cli) -> Result<(), String> {
     let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
     match cli.command {
         Command::Openapi => Ok(()),
+        Command::Backup { dir } => backup::make(config, cli.config.as_deref(), &dir).await,
+        Command::Restore { dir } => backup::restore(config, &dir).await,
         Command::Migrate { dry_run } => migrate::run(config, dry_run).await,
         Command::Registry(command) => registry::run(config, command).await,
         Command::Ldap(command) => ldap::run(config, command).await,

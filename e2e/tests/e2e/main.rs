@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod authorization;
+mod backup;
 mod browser;
 mod browser_home;
 mod browser_quality;

@@ -18,7 +18,7 @@ use crate::sync::eventually;
 #[derive(Clone)]
 pub(crate) struct Received {
     headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Received {
@@ -66,7 +66,7 @@ pub(crate) fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
     (url, got)
 }
 
-fn signature_of(secret: &str, body: &[u8]) -> String {
+pub(crate) fn signature_of(secret: &str, body: &[u8]) -> String {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body);
     format!(
