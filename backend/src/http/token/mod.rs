@@ -296,7 +296,7 @@ async fn exchange(
     registry: &Served,
     oauth: bool,
 ) -> Result<String, TokenError> {
-    // Read first: whatever is remembered below is tagged with it.
+    // Read first: the tokens verified below are remembered at it.
     let epoch = state
         .epoch
         .current(&state.db, Instant::now())
@@ -377,7 +377,7 @@ async fn exchange(
         )
         .await?;
     }
-    let access = granted_access(state, epoch, registry.id, &who.subject, &request.scopes).await?;
+    let access = granted_access(state, registry.id, &who.subject, &request.scopes).await?;
     let refresh_token = match (&who.refreshable, request.offline) {
         (Some(user), true) => {
             let client = request.client_id.as_deref().unwrap_or("unknown");
@@ -444,12 +444,14 @@ fn mint(
 /// and what the policy allows; resources with nothing granted are left out.
 async fn granted_access(
     state: &SharedState,
-    epoch: u64,
     registry_id: i64,
     subject: &Subject,
     scopes: &[Scope],
 ) -> Result<Vec<AccessEntry>, Error> {
     let mut access = Vec::with_capacity(scopes.len());
+    // Read again: signing in may have changed what decides (a directory
+    // sign-in brings the person's teams in step).
+    let epoch = state.epoch.current(&state.db, Instant::now()).await?;
     for scope in scopes {
         let facts = if scope.resource_type == "repository" {
             let (db, name) = (&state.db, &scope.name);
