@@ -29,6 +29,12 @@ bench: (tools "bench") build-ui
     cargo build --release -p portunus --bins --benches
     scripts/bench
 
+# Soak Portunus for MINUTES under load and faults (two replicas on PostgreSQL, a registry); writes "Under faults" in BENCHMARKS.md.
+soak minutes="20": (tools "test") build-ui
+    cargo build --release -p portunus --bin portunus
+    cargo build -p portunus-e2e --bin soak
+    scripts/with-postgres env PORTUNUS_BIN="${CARGO_TARGET_DIR:-target}/release/portunus" "${CARGO_TARGET_DIR:-target}/debug/soak" {{minutes}}
+
 # Fuzz the parsers of untrusted input (scopes, token requests, notifications, manifests), SECONDS each.
 fuzz seconds="60":
     scripts/fuzz {{seconds}}

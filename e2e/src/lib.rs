@@ -206,6 +206,14 @@ impl Stack {
         }
     }
 
+    /// Starts the registry again on the same port, configuration and storage.
+    pub fn restart_registry(&mut self) {
+        let mut registry = Command::new("docker-registry");
+        registry.arg("serve").arg(self.path("registry.yml"));
+        let child = self.spawn_logged(registry, "registry", self.registry_port);
+        self.children.insert(0, child);
+    }
+
     /// Makes the `portunus` commands that follow run `bin` (a restart
     /// starts it), as an upgrade replaces the binary.
     pub fn replace_binary(&mut self, bin: PathBuf) {
@@ -373,6 +381,11 @@ pub struct Replica {
 }
 
 impl Replica {
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Ends the process at once, as a crash would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -634,9 +647,18 @@ impl Api {
 
     /// Signs `username` in with `password`.
     pub fn sign_in_with(stack: &Stack, username: &str, password: &str) -> Api {
-        let http = reqwest::blocking::Client::new();
+        Api::sign_in_at(&stack.portunus_url(), username, password)
+    }
+
+    /// Signs `username` in with `password` at the Portunus process at
+    /// `portunus_url` (a replica, say).
+    pub fn sign_in_at(portunus_url: &str, username: &str, password: &str) -> Api {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("HTTP client");
         let response = http
-            .post(format!("{}/api/v1/session", stack.portunus_url()))
+            .post(format!("{portunus_url}/api/v1/session"))
             .json(&serde_json::json!({"username": username, "password": password}))
             .send()
             .expect("sign in");
@@ -653,7 +675,7 @@ impl Api {
             .expect("session cookie")
             .to_owned();
         Api {
-            base: format!("{}/api/v1", stack.portunus_url()),
+            base: format!("{portunus_url}/api/v1"),
             cookie,
             http,
         }
@@ -751,6 +773,16 @@ impl Api {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> (u16, String) {
+        self.try_answer(method, path, body).expect("API request")
+    }
+
+    /// [`Api::answer`], or why no answer came (no connection, say).
+    pub fn try_answer(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<(u16, String), String> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("HTTP method");
         let mut request = self
             .http
@@ -759,9 +791,9 @@ impl Api {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().expect("API request");
+        let response = request.send().map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
-        (status, response.text().unwrap_or_default())
+        Ok((status, response.text().unwrap_or_default()))
     }
 }
 
@@ -827,7 +859,8 @@ pub fn token_claims(token: &str) -> serde_json::Value {
     serde_json::from_slice(&json).expect("JSON claims")
 }
 
-fn sha256_digest(content: &[u8]) -> String {
+/// `sha256:` and the hex SHA-256 of `content`, as the registry names blobs.
+pub fn sha256_digest(content: &[u8]) -> String {
     use std::fmt::Write;
     let hash = <sha2::Sha256 as sha2::Digest>::digest(content);
     let mut hex = String::from("sha256:");

@@ -1,8 +1,9 @@
 //! Peers the tests start on loopback, stopped when dropped: a throwaway
 //! OpenLDAP `slapd` (prepared by `scripts/peers/ldap-setup`), an OpenID
 //! Provider (`scripts/peers/oidc-provider.mjs`, npm oidc-provider), an
-//! SMTP server that keeps every mail (`scripts/peers/smtp-sink.py`, aiosmtpd)
-//! and a MariaDB server (Debian's mariadb-server) for a Portus database.
+//! SMTP server that keeps every mail (`scripts/peers/smtp-sink.py`, aiosmtpd),
+//! a MariaDB server (Debian's mariadb-server) for a Portus database, a TCP
+//! forwarder that can be cut, and a webhook receiver.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -513,5 +514,118 @@ impl Forwarder {
     /// Carries new connections again.
     pub fn restore(&self) {
         self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A request the [`HookReceiver`] got: its headers (names in lower case),
+/// its body, and whether it is answered 204.
+#[derive(Clone)]
+pub struct Received {
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub answered: bool,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// How the [`HookReceiver`] treats what comes in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Mood {
+    /// 204 at once.
+    Answers = 0,
+    /// 204 after three seconds.
+    Slow = 1,
+    /// 500 at once.
+    Fails = 2,
+    /// Closes the connection without a word, as a receiver that is down.
+    Down = 3,
+}
+
+/// An HTTP receiver of webhooks on a free loopback port that keeps every
+/// request; answers 204 unless told otherwise ([`HookReceiver::set`]).
+pub struct HookReceiver {
+    pub url: String,
+    pub received: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    mood: std::sync::Arc<std::sync::atomic::AtomicU8>,
+}
+
+impl HookReceiver {
+    pub fn start() -> HookReceiver {
+        use std::io::{BufRead, BufReader, Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a receiver");
+        let url = format!(
+            "http://{}/portunus",
+            listener.local_addr().expect("address")
+        );
+        let receiver = HookReceiver {
+            url,
+            received: Default::default(),
+            mood: Default::default(),
+        };
+        let (log, mood) = (receiver.received.clone(), receiver.mood.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mood = mood.load(Ordering::SeqCst);
+                if mood == Mood::Down as u8 {
+                    continue;
+                }
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
+                    let mut headers = Vec::new();
+                    let mut line = String::new();
+                    let _ = reader.read_line(&mut line);
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                            break;
+                        }
+                        if let Some((name, value)) = line.split_once(':') {
+                            headers
+                                .push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+                        }
+                    }
+                    let length = headers
+                        .iter()
+                        .find(|(n, _)| n == "content-length")
+                        .and_then(|(_, v)| v.parse().ok())
+                        .unwrap_or(0);
+                    let mut body = vec![0; length];
+                    let _ = reader.read_exact(&mut body);
+                    if mood == Mood::Slow as u8 {
+                        std::thread::sleep(Duration::from_secs(3));
+                    }
+                    let answer: &[u8] = match mood == Mood::Fails as u8 {
+                        true => b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                        false => b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n",
+                    };
+                    // Kept before it is answered: whoever learns of the
+                    // answer finds it here.
+                    log.lock().expect("received").push(Received {
+                        headers,
+                        body,
+                        answered: mood != Mood::Fails as u8,
+                    });
+                    let _ = stream.write_all(answer);
+                });
+            }
+        });
+        receiver
+    }
+
+    /// Treats what comes from now on as `mood` says.
+    pub fn set(&self, mood: Mood) {
+        self.mood
+            .store(mood as u8, std::sync::atomic::Ordering::SeqCst);
     }
 }

@@ -2,68 +2,21 @@
 //! Distribution), whose notifications Portunus applies, reach a receiver
 //! started here as signed POSTs; a tag deleted through Portunus follows.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
+use portunus_e2e::peers::{HookReceiver, Received};
 use portunus_e2e::{Api, Stack, push_small_image, registry_token, require};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::sync::eventually;
 
-/// A request the receiver got: its headers (names in lower case) and body.
-#[derive(Clone)]
-pub(crate) struct Received {
-    headers: Vec<(String, String)>,
-    pub(crate) body: Vec<u8>,
-}
-
-impl Received {
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// An HTTP receiver on a free loopback port that answers 204 to everything.
+/// A receiver that answers 204 to everything: its URL and what it got.
 pub(crate) fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a receiver");
-    let url = format!("http://{}/portunus", listener.local_addr().unwrap());
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let log = got.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
-            let mut headers = Vec::new();
-            let mut line = String::new();
-            let _ = reader.read_line(&mut line);
-            loop {
-                line.clear();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-                    break;
-                }
-                if let Some((name, value)) = line.split_once(':') {
-                    headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-                }
-            }
-            let length = headers
-                .iter()
-                .find(|(n, _)| n == "content-length")
-                .and_then(|(_, v)| v.parse().ok())
-                .unwrap_or(0);
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            log.lock().unwrap().push(Received { headers, body });
-            let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
-        }
-    });
-    (url, got)
+    let receiver = HookReceiver::start();
+    (receiver.url, receiver.received)
 }
 
 pub(crate) fn signature_of(secret: &str, body: &[u8]) -> String {
