@@ -55,19 +55,26 @@ impl Error {
 }
 
 /// Whether the database failed to answer at all, rather than refused what
-/// it was asked.
+/// it was asked: no connection, or a server shutting down, starting or
+/// restarting (SQLSTATE classes 08, connection exceptions, and 57P,
+/// operator intervention).
 fn database_unreachable(e: &DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
     match e {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => matches!(
-            **e,
-            Sqlx::Io(_)
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match &**e {
+                Sqlx::Io(_)
                 | Sqlx::Tls(_)
                 | Sqlx::PoolTimedOut
                 | Sqlx::PoolClosed
-                | Sqlx::WorkerCrashed
-        ),
+                | Sqlx::WorkerCrashed => true,
+                Sqlx::Database(e) => e
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+                _ => false,
+            }
+        }
         _ => false,
     }
 }

@@ -518,12 +518,13 @@ impl Forwarder {
 }
 
 /// A request the [`HookReceiver`] got: its headers (names in lower case),
-/// its body, and whether it is answered 204.
+/// its body, whether it is answered 204, and when it came.
 #[derive(Clone)]
 pub struct Received {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub answered: bool,
+    pub at: Instant,
 }
 
 impl Received {
@@ -615,6 +616,7 @@ impl HookReceiver {
                         headers,
                         body,
                         answered: mood != Mood::Fails as u8,
+                        at: Instant::now(),
                     });
                     let _ = stream.write_all(answer);
                 });
@@ -627,5 +629,134 @@ impl HookReceiver {
     pub fn set(&self, mood: Mood) {
         self.mood
             .store(mood as u8, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A PostgreSQL 15 server of the test's own (a throwaway cluster with
+/// trust authentication on a free loopback port), which the test may stop
+/// as a crash would and start again on the same data.
+pub struct Postgres {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+impl Postgres {
+    /// Makes and starts the cluster; `None` (after a loud skip message)
+    /// when PostgreSQL 15 is not installed outside CI.
+    pub fn start() -> Option<Postgres> {
+        if !require(&format!("{PG_BIN}/initdb")) {
+            return None;
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("portunus-e2e-pg")
+            .tempdir()
+            .expect("a directory for the cluster");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("open the cluster's directory to its server");
+        let postgres = Postgres {
+            dir,
+            port: free_port(),
+        };
+        if postgres.as_root() {
+            let owned = Command::new("chown")
+                .args(["postgres"])
+                .arg(postgres.dir.path())
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(owned, "chown the cluster's directory to postgres");
+        }
+        let data = postgres.data();
+        postgres.pg(
+            "initdb",
+            &["-D", &data, "-A", "trust", "-U", "postgres", "--no-sync"],
+        );
+        postgres.resume();
+        Some(postgres)
+    }
+
+    /// The URL of its `postgres` database.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Stops the server at once, as a crash would (`pg_ctl stop -m immediate`).
+    pub fn stop(&self) {
+        let data = self.data();
+        self.pg("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
+    }
+
+    /// Starts the server (again) on the same port and data.
+    pub fn resume(&self) {
+        let (data, log) = (self.data(), self.path("log"));
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.path().display()
+        );
+        self.pg(
+            "pg_ctl",
+            &["-D", &data, "-l", &log, "-o", &options, "-w", "start"],
+        );
+    }
+
+    fn data(&self) -> String {
+        self.path("data")
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_string_lossy().into_owned()
+    }
+
+    fn as_root(&self) -> bool {
+        Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+    }
+
+    /// PostgreSQL's `tool`, run as the user postgres when this is root;
+    /// nothing it starts holds this process's output.
+    fn command(&self, tool: &str) -> Command {
+        let program = format!("{PG_BIN}/{tool}");
+        let mut command = match self.as_root() {
+            true => {
+                let mut c = Command::new("runuser");
+                c.args(["-u", "postgres", "--", &program]);
+                c
+            }
+            false => Command::new(&program),
+        };
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        command
+    }
+
+    /// Runs `tool` with `args`; panics with the server's log if it fails.
+    fn pg(&self, tool: &str, args: &[&str]) {
+        let status = self
+            .command(tool)
+            .args(args)
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run {tool}: {e}"));
+        assert!(
+            status.success(),
+            "{tool} {args:?} failed; the server's log: {}",
+            std::fs::read_to_string(self.path("log")).unwrap_or_default()
+        );
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.data();
+        let _ = self
+            .command("pg_ctl")
+            .args(["-D", &data, "-m", "immediate", "stop"])
+            .status();
     }
 }

@@ -31,6 +31,11 @@ use crate::error::{Error, Result};
 const EXCERPT_BYTES: usize = 1024;
 /// Deliveries claimed at once.
 const BATCH: u64 = 16;
+/// How long before its claim ends an attempt's outcome stops waiting for
+/// the database to record it.
+const RECORD_MARGIN: Duration = Duration::from_secs(15);
+/// How often recording is tried again while the database is away.
+const RECORD_RETRY: Duration = Duration::from_secs(1);
 
 /// What the sender needs: the key that opens secrets, an HTTP client that
 /// reaches only allowed addresses, the settings, and a bell to ring when
@@ -187,6 +192,9 @@ pub async fn send_due(
         .map(|h| (h.id, h))
         .collect();
     let sent = mine.len();
+    // Recording may wait for the database until shortly before the claim
+    // ends (after that another process may send the delivery again).
+    let claim_ends = Instant::now() + lease.to_std().unwrap_or_default() - RECORD_MARGIN;
     let attempts = mine.into_iter().map(|delivery| {
         let hook = hooks.get(&delivery.webhook_id);
         async move {
@@ -194,7 +202,7 @@ pub async fn send_due(
                 Some(hook) => attempt(sender, hook, &delivery).await,
                 None => Outcome::refused("the webhook was deleted"),
             };
-            record(db, sender, delivery, outcome, now).await
+            record_patiently(db, sender, &delivery, &outcome, now, claim_ends).await
         }
     });
     for result in futures::future::join_all(attempts).await {
@@ -369,11 +377,36 @@ fn describe(error: &reqwest::Error) -> String {
     }
 }
 
+/// [`record`], tried again while the database is away (a restart, say),
+/// until `claim_ends`: an answer the receiver gave is not lost, and so the
+/// delivery not sent twice. A process that dies before it could record
+/// leaves the delivery to be sent again once its claim ends, with the same
+/// `X-Portunus-Delivery`: delivery is at least once, and receivers tell a
+/// repeat by that id.
+async fn record_patiently(
+    db: &DatabaseConnection,
+    sender: &Sender,
+    delivery: &webhook_delivery::Model,
+    outcome: &Outcome,
+    now: DateTime<Utc>,
+    claim_ends: Instant,
+) -> Result<()> {
+    loop {
+        match record(db, sender, delivery, outcome, now).await {
+            Err(e) if e.is_outage() && Instant::now() + RECORD_RETRY < claim_ends => {
+                tracing::warn!(delivery = %delivery.delivery_id, error = %e, "cannot record a webhook delivery's outcome yet; trying again");
+                tokio::time::sleep(RECORD_RETRY).await;
+            }
+            done => return done,
+        }
+    }
+}
+
 async fn record(
     db: &DatabaseConnection,
     sender: &Sender,
-    delivery: webhook_delivery::Model,
-    outcome: Outcome,
+    delivery: &webhook_delivery::Model,
+    outcome: &Outcome,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let attempts = delivery.attempts.saturating_add(1);
@@ -399,7 +432,7 @@ async fn record(
     // Only while this process holds the claim (the row may also be gone
     // with its webhook); the attempt is kept beside it in the same turn.
     use webhook_delivery::Column;
-    let excerpt = outcome.excerpt;
+    let excerpt = outcome.excerpt.clone();
     let duration = i64::try_from(outcome.duration.as_millis()).unwrap_or(i64::MAX);
     let txn = crate::db::begin_write(db).await?;
     let recorded = webhook_delivery::Entity::update_many()
@@ -430,7 +463,7 @@ async fn record(
             attempted_at: Set(now),
             response_status: Set(outcome.status.map(i32::from)),
             response_excerpt: Set(excerpt),
-            error: Set(outcome.error),
+            error: Set(outcome.error.clone()),
             duration_ms: Set(duration),
             ..Default::default()
         }

@@ -1,5 +1,6 @@
-//! A database that goes away, from outside: PostgreSQL behind a forwarder
-//! the test cuts, as a database host that stops answering. Every REST and
+//! A database that goes away, from outside: a PostgreSQL server of the
+//! test's own behind a forwarder the test cuts (a database host that stops
+//! answering), then the server itself stopped and started. Every REST and
 //! token request is answered within two seconds (503 with the reason and
 //! `Retry-After`, never held for the connection pool's half minute), and
 //! `/ready` says so at once. Pulls go on: credentials verified shortly
@@ -12,10 +13,8 @@
 use std::net::ToSocketAddrs;
 use std::time::{Duration, Instant};
 
-use portunus_e2e::peers::Forwarder;
-use portunus_e2e::{
-    Api, PASSWORD, Stack, layer_tar, postgres_database, require, token_claims, token_login,
-};
+use portunus_e2e::peers::{Forwarder, Postgres};
+use portunus_e2e::{Api, PASSWORD, Stack, layer_tar, require, token_claims, token_login};
 use serde_json::{Value, json};
 
 use crate::podman::Podman;
@@ -77,10 +76,10 @@ fn a_database_that_stops_answering_is_answered_within_two_seconds_and_pulls_go_o
     if !require("docker-registry") || !require("podman") {
         return;
     }
-    let Some(database) = postgres_database("outage") else {
+    let Some(server) = Postgres::start() else {
         return;
     };
-    let mut url = url::Url::parse(&database).expect("a database URL");
+    let mut url = url::Url::parse(&server.url()).expect("a database URL");
     let upstream = (url.host_str().expect("a host"), url.port().expect("a port"))
         .to_socket_addrs()
         .expect("the database's address")
@@ -291,4 +290,30 @@ fn a_database_that_stops_answering_is_answered_within_two_seconds_and_pulls_go_o
         before_login - chrono::Duration::seconds(1) <= at && at <= after_login,
         "recorded with the time it happened, not when written: {login}"
     );
+
+    // The server itself stopped, as a crash would: the same, then back.
+    server.stop();
+    let stopped = send(
+        "the repositories, the server stopped",
+        client
+            .get(format!("{base}/api/v1/repositories"))
+            .header("Cookie", alice.cookie()),
+    );
+    assert_eq!(stopped.status, 503, "{}", stopped.body);
+    assert_eq!(stopped.body["code"], "database_unavailable");
+    let pulled = send(
+        "alice's password, the server stopped",
+        pull("alice", PASSWORD, "pull"),
+    );
+    assert_eq!(pulled.status, 200, "{}", pulled.body);
+    assert_eq!(granted(&pulled), alice_app_pull);
+    server.resume();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while alice.status("GET", "/repositories") != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "the server started again, Portunus did not serve"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

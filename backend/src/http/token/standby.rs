@@ -67,9 +67,20 @@ pub(super) fn answer(
         ));
     }
     let Some(subject) = remembered(state, from, request, &registry.service, epoch) else {
-        state
-            .limits
-            .spend(Limited::FailedLogin, &from.0, Instant::now())?;
+        // A password verified here lately but not since the last change is
+        // no guess; anything else counts as a failed login, so that
+        // guesses cannot run here unchecked.
+        let verified = match &request.grant {
+            Grant::Basic(Some(c)) | Grant::Password(c) => state
+                .credentials
+                .was_verified(c.username.trim(), &c.password),
+            _ => false,
+        };
+        if !verified {
+            state
+                .limits
+                .spend(Limited::FailedLogin, &from.0, Instant::now())?;
+        }
         return Err(away(&format!(
             ": until it is back only credentials used here in the last {} minutes are accepted",
             minutes(state)
