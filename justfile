@@ -24,6 +24,13 @@ test: (tools "test") build-ui build
     cargo test -p portunus-frontend --quiet
     @echo "all tests passed"
 
+# The fast loop: formatting, clippy, unit tests and the API tests on SQLite (minutes; `just test` runs everything).
+check:
+    cargo fmt --all -- --check
+    cargo clippy --all-targets --quiet -- -D warnings
+    cargo test --quiet -p portunus-shared -p portunus-migrations -p portunus --lib
+    cargo test --quiet -p portunus --test api
+
 # Measure the token endpoint, signing, events, sync and the web UI's download; writes BENCHMARKS.md.
 bench: (tools "bench") build-ui
     cargo build --release -p portunus --bins --benches
