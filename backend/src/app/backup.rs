@@ -106,12 +106,14 @@ impl Role {
     }
 }
 
-/// The SQLite database file `config` names, if it names one.
+/// The SQLite database file `config` names, if it names one (any form
+/// of `sqlite:` URL the server accepts).
 fn sqlite_path(config: &Config) -> Option<PathBuf> {
     let url = config.database_url();
-    let rest = url.strip_prefix("sqlite://")?;
-    let path = rest.split('?').next().unwrap_or(rest);
-    (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(path))
+    if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    crate::db::migrate::sqlite_file(&url).ok()
 }
 
 /// What a step of a backup or restore says as it goes.
@@ -125,11 +127,21 @@ pub async fn backup(
     dir: &Path,
     say: Say<'_>,
 ) -> Result<Manifest> {
-    prepare_empty(dir)?;
+    let created = prepare_empty(dir)?;
     let made = copy_all(config, config_file, dir, say).await;
     if made.is_err() {
-        // Nothing half made is left to be taken for a backup.
-        let _ = std::fs::remove_dir_all(dir);
+        // Nothing half made is left to be taken for a backup: the
+        // directory was empty (or not there), so what is in it is ours.
+        match created {
+            true => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            false => {
+                for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
     }
     made
 }
@@ -251,16 +263,48 @@ pub async fn restore(config: &Config, dir: &Path, say: Say<'_>) -> Result<Manife
         let Some(to) = file.role.place(config) else {
             continue;
         };
-        if to.exists() {
+        let leftovers = match file.role {
+            // A log left beside the database would be replayed into it.
+            Role::Database => ["-wal", "-shm", "-journal"]
+                .map(|suffix| PathBuf::from(format!("{}{suffix}", to.display())))
+                .to_vec(),
+            _ => Vec::new(),
+        };
+        if let Some(taken) = std::iter::once(&to).chain(&leftovers).find(|p| p.exists()) {
             return Err(Error::Conflict(format!(
                 "{} exists: a restore goes into an empty data directory and overwrites nothing; move it away or set data_dir to a new directory",
-                to.display()
+                taken.display()
             )));
         }
         placed.push((from, to));
     }
     crate::app::keep_private(&config.data_dir)?;
-    for (from, to) in &placed {
+    let restored = place_and_check(config, &manifest, &placed, say).await;
+    if restored.is_err() {
+        // What was put in place is taken back: a restore that fails leaves
+        // the data directory as it found it.
+        for (_, to) in &placed {
+            let _ = std::fs::remove_file(to);
+        }
+    }
+    restored?;
+    if manifest.files.iter().any(|f| f.role == Role::Configuration) {
+        say(format!(
+            "configuration: the file it was made with is {} (not put anywhere: compare it with yours)",
+            dir.join(Role::Configuration.file_name()).display()
+        ));
+    }
+    Ok(manifest)
+}
+
+/// Copies each file to its place, then checks a restored SQLite database.
+async fn place_and_check(
+    config: &Config,
+    manifest: &Manifest,
+    placed: &[(PathBuf, PathBuf)],
+    say: Say<'_>,
+) -> Result<()> {
+    for (from, to) in placed {
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
         }
@@ -290,13 +334,7 @@ pub async fn restore(config: &Config, dir: &Path, say: Say<'_>) -> Result<Manife
             )));
         }
     }
-    if manifest.files.iter().any(|f| f.role == Role::Configuration) {
-        say(format!(
-            "configuration: the file it was made with is {} (not put anywhere: compare it with yours)",
-            dir.join(Role::Configuration.file_name()).display()
-        ));
-    }
-    Ok(manifest)
+    Ok(())
 }
 
 /// The manifest of the backup in `dir`.
@@ -343,10 +381,12 @@ fn keep_to_owner(path: &Path) -> Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| io(path, e))
 }
 
-/// Creates `dir` (readable by this user only), or takes it if empty.
-fn prepare_empty(dir: &Path) -> Result<()> {
+/// Creates `dir` (readable by this user only), or takes it if empty;
+/// answers whether it created it.
+fn prepare_empty(dir: &Path) -> Result<bool> {
     use std::os::unix::fs::PermissionsExt;
-    if dir.exists() {
+    let existed = dir.exists();
+    if existed {
         let mut entries = std::fs::read_dir(dir).map_err(|e| io(dir, e))?;
         if entries.next().is_some() {
             return Err(Error::Conflict(format!(
@@ -356,7 +396,9 @@ fn prepare_empty(dir: &Path) -> Result<()> {
         }
     }
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| io(dir, e))
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| io(dir, e))?;
+    Ok(!existed)
 }
 
 async fn open(url: &str) -> Result<DatabaseConnection> {

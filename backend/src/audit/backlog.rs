@@ -76,7 +76,8 @@ impl Backlog {
     }
 
     /// Records everything waiting, in one transaction, in the order it
-    /// happened; on failure it all waits for the next call.
+    /// happened; if the database is away, it all waits for the next call
+    /// (any other failure drops it, saying so in the log).
     pub async fn write(&self, db: &sea_orm::DatabaseConnection) -> Result<usize> {
         let batch = match self.waiting.lock() {
             Ok(mut waiting) => std::mem::take(&mut *waiting),
@@ -99,6 +100,12 @@ impl Backlog {
         }
         .await;
         if let Err(e) = written {
+            if !e.is_outage() {
+                // Not the database being away: these cannot be written
+                // (the account gone, say); waiting would block the rest.
+                tracing::error!(error = %e, dropped = batch.len(), "cannot record the activities kept while the database was away");
+                return Err(e);
+            }
             if let Ok(mut waiting) = self.waiting.lock() {
                 let newer = std::mem::replace(&mut *waiting, batch);
                 waiting.extend(newer);

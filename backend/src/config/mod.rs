@@ -20,8 +20,7 @@ pub use mail::{MailSecurity, MailSettings};
 pub use webhooks::WebhookSettings;
 
 /// Environment variables with the `PORTUNUS_` prefix that are not config keys.
-const NON_CONFIG_VARIABLES: &[&str] =
-    &["config", "test_database_url", "test_pg_data", "log", "bin"];
+const NON_CONFIG_VARIABLES: &[&str] = &["config", "test_database_url", "log", "bin"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

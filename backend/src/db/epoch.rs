@@ -49,13 +49,16 @@ impl Epoch {
     /// Says that this process has just changed something: whatever was
     /// remembered before is stale.
     pub fn moved(&self) {
-        let now = self.local.fetch_add(1, Ordering::SeqCst) + 1;
         // What is read from here on is read after the change: it stands
-        // as long as the last read of the stored counter does.
-        if let Ok(mut standing) = self.standing.lock()
-            && let Some((epoch, _)) = standing.as_mut()
-        {
-            *epoch = now;
+        // as long as the last read of the stored counter does. Under the
+        // lock, so that of two changes at once the later one stands.
+        if let Ok(mut standing) = self.standing.lock() {
+            let now = self.local.fetch_add(1, Ordering::SeqCst) + 1;
+            if let Some((epoch, _)) = standing.as_mut() {
+                *epoch = (*epoch).max(now);
+            }
+        } else {
+            self.local.fetch_add(1, Ordering::SeqCst);
         }
     }
 

@@ -125,7 +125,13 @@ pub async fn keep_watch(url: String, watch: Arc<Watch>) {
         }
     };
     loop {
-        let change = watch.found(probe(&db).await, Utc::now());
+        let mut outcome = probe(&db).await;
+        if outcome.is_err() && watch.down().is_none() {
+            // Once more before saying so: one lost answer is no outage.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            outcome = probe(&db).await;
+        }
+        let change = watch.found(outcome, Utc::now());
         match change {
             Change::WentAway => tracing::error!(
                 cause = watch.down().map(|d| d.cause).unwrap_or_default(),
@@ -146,10 +152,19 @@ pub async fn keep_watch(url: String, watch: Arc<Watch>) {
     }
 }
 
+/// Whether the database answers. A server that answers with an error of
+/// its own (too many connections for the probe, say) answers: only no
+/// connection, no answer in time, or a server shutting down is away.
 async fn probe(db: &DatabaseConnection) -> Result<(), String> {
     match tokio::time::timeout(PROBE_WAIT, db.execute_unprepared("SELECT 1")).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Err(e)) => {
+            let e = crate::error::Error::from(e);
+            match e.is_outage() {
+                true => Err(e.to_string()),
+                false => Ok(()),
+            }
+        }
         Err(_) => Err(format!("no answer within {} s", PROBE_WAIT.as_secs())),
     }
 }

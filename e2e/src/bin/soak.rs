@@ -124,8 +124,8 @@ struct Setup {
 
 fn set_up() -> Setup {
     let database = postgres_database("soak").expect("run under scripts/with-postgres");
-    let pg_data = std::env::var("PORTUNUS_TEST_PG_DATA")
-        .expect("PORTUNUS_TEST_PG_DATA (scripts/with-postgres sets it)");
+    let pg_data =
+        std::env::var("PG_TEST_DATA").expect("PG_TEST_DATA (scripts/with-postgres sets it)");
     let mut url = url::Url::parse(&database).expect("a database URL");
     let upstream = (url.host_str().expect("a host"), url.port().expect("a port"))
         .to_socket_addrs()

@@ -546,13 +546,15 @@ async fn authenticate(
         // A lock set here has moved the epoch already; a count of wrong
         // passwords is no reason to forget what every login remembers.
         let params = json!({ "reason": e.message });
-        credentials::record_failure(
-            &state.db,
-            &creds.username,
-            "auth.registry_login_failed",
-            Some(params),
-        )
-        .await?;
+        let key = "auth.registry_login_failed";
+        // The refusal stands even if it cannot be recorded: an audit
+        // write that fails must not turn it into an outage (and a pull
+        // answered from memory).
+        if let Err(failed) =
+            credentials::record_failure(&state.db, &creds.username, key, Some(params)).await
+        {
+            tracing::error!(error = %failed, "cannot record a refused registry login");
+        }
     }
     result
 }
