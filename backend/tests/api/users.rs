@@ -1126,20 +1126,9 @@ async fn every_way_of_typing_a_name_counts_towards_one_lockout() {
 
 #[tokio::test]
 async fn wrong_passwords_move_the_authorization_epoch_only_when_they_lock() {
-    use sea_orm::ConnectionTrait;
     for kit in lockout_kits().await {
         let db = &kit.state.db;
-        let stored = || async {
-            let row = db
-                .query_one_raw(sea_orm::Statement::from_string(
-                    db.get_database_backend(),
-                    "SELECT value FROM authz_epoch",
-                ))
-                .await
-                .unwrap()
-                .unwrap();
-            row.try_get_by_index::<i64>(0).unwrap()
-        };
+        let stored = || stored_epoch(db);
         // Read the stored counter afresh each time (as an hour later would).
         let hour = std::time::Duration::from_secs(3600);
         let mut clock = std::time::Instant::now();
@@ -1188,17 +1177,7 @@ async fn the_authorization_epoch_moves_with_what_grants_and_only_with_it() {
     use sea_orm::ConnectionTrait;
     for kit in crate::kit::kits().await {
         let db = &kit.state.db;
-        let stored = || async {
-            let row = db
-                .query_one_raw(sea_orm::Statement::from_string(
-                    db.get_database_backend(),
-                    "SELECT value FROM authz_epoch",
-                ))
-                .await
-                .unwrap()
-                .unwrap();
-            row.try_get_by_index::<i64>(0).unwrap()
-        };
+        let stored = || stored_epoch(db);
         let run = |sql: &'static str| async move {
             db.execute_unprepared(sql).await.expect(sql);
         };
@@ -1241,4 +1220,18 @@ async fn the_authorization_epoch_moves_with_what_grants_and_only_with_it() {
             kit.backend
         );
     }
+}
+
+/// The authorization epoch's stored counter.
+async fn stored_epoch(db: &sea_orm::DatabaseConnection) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT value FROM authz_epoch",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
 }

@@ -119,6 +119,11 @@ fn a_database_that_stops_answering_is_answered_within_two_seconds_and_pulls_go_o
         .build()
         .expect("HTTP client");
     let base = stack.portunus_url();
+    let list_repositories = || {
+        client
+            .get(format!("{base}/api/v1/repositories"))
+            .header("Cookie", alice.cookie())
+    };
     let pull = |user: &str, secret: &str, actions: &str| {
         client
             .get(format!(
@@ -162,12 +167,7 @@ fn a_database_that_stops_answering_is_answered_within_two_seconds_and_pulls_go_o
 
     forwarder.cut();
 
-    let repositories = send(
-        "the repositories with a session",
-        client
-            .get(format!("{base}/api/v1/repositories"))
-            .header("Cookie", alice.cookie()),
-    );
+    let repositories = send("the repositories with a session", list_repositories());
     assert_eq!(repositories.status, 503, "{}", repositories.body);
     assert!(repositories.retry_after, "{}", repositories.body);
     assert_eq!(repositories.body["code"], "database_unavailable");
@@ -222,12 +222,7 @@ fn a_database_that_stops_answering_is_answered_within_two_seconds_and_pulls_go_o
     let ready = send("/ready", client.get(format!("{base}/ready")));
     assert_eq!(ready.status, 503, "{}", ready.body);
     assert_eq!(ready.body["database"]["reachable"], false, "{}", ready.body);
-    let again = send(
-        "the repositories again",
-        client
-            .get(format!("{base}/api/v1/repositories"))
-            .header("Cookie", alice.cookie()),
-    );
+    let again = send("the repositories again", list_repositories());
     assert_eq!(again.status, 503, "{}", again.body);
     let message = again.body["message"].as_str().unwrap_or_default();
     assert!(message.contains("no answer since"), "{message}");
@@ -293,12 +288,7 @@ fn a_database_that_stops_answering_is_answered_within_two_seconds_and_pulls_go_o
 
     // The server itself stopped, as a crash would: the same, then back.
     server.stop();
-    let stopped = send(
-        "the repositories, the server stopped",
-        client
-            .get(format!("{base}/api/v1/repositories"))
-            .header("Cookie", alice.cookie()),
-    );
+    let stopped = send("the repositories, the server stopped", list_repositories());
     assert_eq!(stopped.status, 503, "{}", stopped.body);
     assert_eq!(stopped.body["code"], "database_unavailable");
     let pulled = send(
