@@ -14,6 +14,7 @@ use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
 
 use crate::accounts::credentials::CredentialCache;
+use crate::accounts::rate_limit::RateLimits;
 use crate::accounts::setup::Setup;
 use crate::authz::facts_cache::FactsCache;
 use crate::catalog::registries::Registries;
@@ -27,7 +28,6 @@ use crate::db::leases;
 use crate::directory::ldap::Ldap;
 use crate::directory::oidc::Oidc;
 use crate::error::{Error, Result};
-use crate::http::rate_limit::RateLimits;
 use crate::http::routes;
 use crate::http::state::{AppState, SharedState};
 use crate::ingest::Events;
@@ -110,7 +110,7 @@ pub async fn init(config: Config) -> Result<SharedState> {
         events: Arc::new(Events::default()),
         webhooks,
         setup: Setup::default(),
-        limits: RateLimits::new(config.rate_limits.clone()),
+        limits: RateLimits::new(&config),
         stored_figures: Default::default(),
         registry_checks: Default::default(),
         issued_tokens: Default::default(),

@@ -87,7 +87,7 @@ pub struct RateLimitSettings {
     pub sign_ins_per_minute: u32,
     /// Sign-up attempts (`POST /api/v1/signup`).
     pub sign_ups_per_hour: u32,
-    /// Failed logins at the token endpoint (`docker login` and the others).
+    /// Failed logins, at the token endpoint and in the web UI alike.
     pub failed_logins_per_minute: u32,
     /// "Forgot your password?" requests (`POST /api/v1/password-reset`).
     pub password_resets_per_hour: u32,

@@ -13,7 +13,6 @@ pub mod database_away;
 pub mod health;
 pub mod issued_tokens;
 pub mod metrics;
-pub mod rate_limit;
 pub mod readiness;
 pub mod remembered;
 pub mod rest;

@@ -7,7 +7,9 @@ use sea_orm::DatabaseConnection;
 use crate::accounts::credentials::{CredentialCache, PasswordCheck};
 use crate::accounts::lockout::Lockout;
 use crate::accounts::post::Post;
+use crate::accounts::rate_limit::RateLimits;
 use crate::accounts::setup::Setup;
+use crate::accounts::throttle::Throttle;
 use crate::audit::backlog::Backlog;
 use crate::authz::facts_cache::FactsCache;
 use crate::catalog::Catalog;
@@ -19,7 +21,6 @@ use crate::db::watch::Watch;
 use crate::directory::ldap::Ldap;
 use crate::directory::oidc::Oidc;
 use crate::http::issued_tokens::IssuedTokens;
-use crate::http::rate_limit::RateLimits;
 use crate::http::readiness::RegistryCheck;
 use crate::http::remembered::Remembered;
 use crate::http::stored_figures::StoredFigures;
@@ -97,6 +98,11 @@ impl AppState {
             .await?
             .catalog
             .clone())
+    }
+
+    /// The throttle in front of every password check.
+    pub fn throttle(&self) -> Throttle<'_> {
+        Throttle::new(&self.limits, &self.credentials)
     }
 
     /// How mail goes out, when it does.

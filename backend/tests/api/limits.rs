@@ -8,7 +8,13 @@ use serde_json::json;
 use crate::kit::{Answer, As, Kit, PASSWORD, basic};
 
 async fn limited_kit() -> Kit {
+    limited_kit_locking_after(10).await
+}
+
+/// [`limited_kit`] with a lockout after `attempts` wrong passwords.
+async fn limited_kit_locking_after(attempts: u32) -> Kit {
     let kit = Kit::with_config("sqlite", None, |c| {
+        c.lockout_attempts = attempts;
         c.rate_limits = RateLimitSettings {
             sign_ins_per_minute: 3,
             sign_ups_per_hour: 2,
@@ -178,6 +184,71 @@ async fn many_logins_at_once_with_verified_credentials_are_not_limited() {
     docker_login(&kit, "203.0.113.1", "another-guess")
         .await
         .assert_status(429, "the third guess in a minute");
+}
+
+/// While an address is out of allowance, guesses are refused before any
+/// check, so the lockout never sees them. A remembered password is let
+/// through, so the guesses must end that for their name: otherwise a 200
+/// among quick 429s would tell which guess is the password, at any rate.
+/// After the lockout's allowance of unchecked guesses for a name (4 here),
+/// its right password waits too, at the token endpoint and at the web UI's
+/// sign-in; other names and other addresses do not.
+#[tokio::test]
+async fn guesses_for_a_name_end_its_remembered_passwords_exemption() {
+    let kit = limited_kit_locking_after(4).await;
+    kit.create_user("bob").await;
+    let bob_login = || {
+        let request = kit.client.get("/v2/token?service=registry");
+        let request = request
+            .header("X-Real-IP", "203.0.113.1")
+            .header("Authorization", basic("bob", PASSWORD));
+        kit.send(request)
+    };
+    bob_login()
+        .await
+        .assert_status(200, "bob's password, remembered");
+    docker_login(&kit, "203.0.113.1", PASSWORD)
+        .await
+        .assert_status(200, "alice's password, remembered");
+    for i in 0..2 {
+        docker_login(&kit, "203.0.113.1", "a-wrong-guess")
+            .await
+            .assert_status(401, &format!("checked guess {i}"));
+    }
+    docker_login(&kit, "203.0.113.1", PASSWORD)
+        .await
+        .assert_status(200, "the address is out; alice's name is not");
+    for i in 0..4 {
+        let guess = docker_login(&kit, "203.0.113.1", &format!("unchecked-guess-{i}")).await;
+        guess.assert_status(429, &format!("unchecked guess {i}"));
+        assert!(
+            guess
+                .text
+                .contains("too many failed logins from your address"),
+            "{}",
+            guess.text
+        );
+    }
+    let refused = docker_login(&kit, "203.0.113.1", PASSWORD).await;
+    refused.assert_status(
+        429,
+        "her name is out: the right password waits like a guess",
+    );
+    assert!(
+        refused
+            .text
+            .contains("too many failed logins for this user name"),
+        "{}",
+        refused.text
+    );
+    let web = sign_in(&kit, "203.0.113.1", PASSWORD).await;
+    web.assert_status(429, "the web UI's sign-in shares the allowance");
+    bob_login()
+        .await
+        .assert_status(200, "another name from the address");
+    docker_login(&kit, "198.51.100.2", PASSWORD)
+        .await
+        .assert_status(200, "alice from another address");
 }
 
 /// Application tokens are random secrets: logins with one at once are not

@@ -13,11 +13,11 @@ use poem_openapi::{ApiResponse, OpenApi};
 use super::ApiTags;
 use super::auth::{session_cookie, start_session};
 use crate::accounts::oidc::{self, Callback};
+use crate::accounts::rate_limit::Limited;
 use crate::accounts::sessions::Origin;
 use crate::error::{Error, Result};
 use crate::http::client_address::ClientAddress;
 use crate::http::cookies::{self, Cookies};
-use crate::http::rate_limit::Limited;
 use crate::http::state::SharedState;
 
 pub struct OidcApi;

@@ -12,10 +12,10 @@ use portunus_shared::api::{Accepted, PasswordReset, PasswordResetRequest};
 use super::ApiTags;
 use super::error::{ApiError, ApiResult};
 use super::responses::{Done, Taken};
+use crate::accounts::rate_limit::Limited;
 use crate::accounts::recovery;
 use crate::error::Error;
 use crate::http::client_address::ClientAddress;
-use crate::http::rate_limit::Limited;
 use crate::http::state::SharedState;
 
 pub struct RecoveryApi;

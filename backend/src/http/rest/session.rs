@@ -13,12 +13,13 @@ use super::auth::{SessionAuth, session_cookie, start_session};
 use super::error::{ApiError, ApiResult};
 use super::me::me_of;
 use crate::accounts::lockout::Attempt;
+use crate::accounts::rate_limit::Limited;
+use crate::accounts::throttle::{Door, Outcome};
 use crate::accounts::users::{self, NewUser};
 use crate::accounts::{credentials, sessions};
 use crate::audit::Actor;
 use crate::error::Error;
 use crate::http::client_address::ClientAddress;
-use crate::http::rate_limit::Limited;
 use crate::http::state::SharedState;
 
 pub struct SessionApi;
@@ -56,17 +57,28 @@ impl SessionApi {
         body: Json<SignIn>,
     ) -> ApiResult<SignedIn> {
         let SignIn { username, password } = body.0;
-        state
-            .limits
-            .spend(Limited::SignIn, &from.0.0, Instant::now())?;
+        let (throttle, address) = (state.throttle(), from.0.0.as_str());
+        let admitted = throttle.admit(
+            Door::WebSignIn,
+            address,
+            &username,
+            &password,
+            Instant::now(),
+        )?;
         let attempt = Attempt {
             username: &username,
-            address: &from.0.0,
+            address,
             now: chrono::Utc::now(),
         };
-        let user = credentials::sign_in(&state.db, state.sign_in_check(), attempt, &password)
-            .await?
-            .map_err(|failure| ApiError::unauthorized(failure.message()))?;
+        let checked =
+            credentials::sign_in(&state.db, state.sign_in_check(), attempt, &password).await;
+        let outcome = match &checked {
+            Ok(Ok(_)) => Outcome::Accepted,
+            Ok(Err(_)) => Outcome::Refused,
+            Err(_) => Outcome::Unchecked,
+        };
+        throttle.settle(admitted, outcome, Instant::now());
+        let user = checked?.map_err(|failure| ApiError::unauthorized(failure.message()))?;
         let origin = sessions::Origin {
             client: agent.0.as_deref().unwrap_or_default(),
             address: &from.0.0,

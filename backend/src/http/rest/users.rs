@@ -15,6 +15,7 @@ use super::me::me_of;
 use super::responses::{Created, Done};
 use super::{ApiTags, GivenUp};
 use crate::accounts::lockout::Lockout;
+use crate::accounts::rate_limit::Limited;
 use crate::accounts::removal::{self, PersonalNamespace};
 use crate::accounts::{credentials, recovery, users};
 use crate::audit::Actor;
@@ -22,7 +23,6 @@ use crate::authz::Subject;
 use crate::db::Paging;
 use crate::error::Error;
 use crate::http::client_address::ClientAddress;
-use crate::http::rate_limit::Limited;
 use crate::http::state::SharedState;
 
 pub struct UsersApi;

@@ -23,6 +23,7 @@ use crate::accounts::credentials;
 use crate::accounts::ldap;
 use crate::accounts::lockout::Attempt;
 use crate::accounts::refresh_tokens;
+use crate::accounts::throttle::{Door, Outcome};
 use crate::audit::{self, Actor, Target};
 use crate::authz::{self, Subject};
 use crate::catalog::registries::Served;
@@ -30,7 +31,6 @@ use crate::crypto::password;
 use crate::db::entities::user;
 use crate::error::Error;
 use crate::http::client_address::ClientAddress;
-use crate::http::rate_limit::Limited;
 use crate::http::state::SharedState;
 
 use crate::crypto::mint::{AccessEntry, issue};
@@ -510,36 +510,23 @@ async fn authenticate(
     explicit: bool,
 ) -> Result<Authenticated, TokenError> {
     let creds = login.creds;
-    // A password that may be a guess spends before any check, so parallel
-    // guesses cannot all slip through; only those that turn out wrong keep
-    // it spent. Passwords verified recently and application tokens (random
-    // 128-bit secrets nobody guesses) spend only when wrong and are let
-    // through even when the address is out of allowance: a CI fleet behind
-    // one address logging in at once, or a flood of wrong passwords from
-    // someone else behind the same NAT, holds none of them up.
-    let spend_first = !app_tokens::looks_like_token(&creds.password)
-        && !state
-            .credentials
-            .was_verified(&creds.username, &creds.password);
-    if spend_first {
-        state
-            .limits
-            .spend(Limited::FailedLogin, &from.0, Instant::now())?;
-    }
+    let throttle = state.throttle();
+    let (door, address) = (Door::RegistryLogin, from.0.as_str());
+    let attempt = throttle.admit(
+        door,
+        address,
+        &creds.username,
+        &creds.password,
+        Instant::now(),
+    )?;
     let result = check_credentials(state, from, &login, explicit).await;
     let refused = matches!(&result, Err(e) if e.code == "UNAUTHORIZED");
-    match (spend_first, refused) {
-        (true, false) => state
-            .limits
-            .refund(Limited::FailedLogin, &from.0, Instant::now()),
-        (false, true) => {
-            // Counted now; the answer is a refusal either way.
-            let _ = state
-                .limits
-                .spend(Limited::FailedLogin, &from.0, Instant::now());
-        }
-        _ => {}
-    }
+    let outcome = match &result {
+        Ok(_) => Outcome::Accepted,
+        Err(_) if refused => Outcome::Refused,
+        Err(_) => Outcome::Unchecked,
+    };
+    throttle.settle(attempt, outcome, Instant::now());
     if let Err(e) = &result
         && refused
     {

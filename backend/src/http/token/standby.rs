@@ -16,13 +16,13 @@ use serde_json::json;
 
 use super::{Grant, TokenError, TokenRequest, mint};
 use crate::accounts::app_tokens;
+use crate::accounts::throttle::{Door, Outcome};
 use crate::audit::{Actor, Target};
 use crate::authz::{self, Subject};
 use crate::catalog::registries::Served;
 use crate::crypto::mint::AccessEntry;
 use crate::db::watch::Down;
 use crate::http::client_address::ClientAddress;
-use crate::http::rate_limit::Limited;
 use crate::http::state::SharedState;
 
 /// The only action granted while the database is away.
@@ -66,21 +66,23 @@ pub(super) fn answer(
             "authentication required: log in with a user name and password",
         ));
     }
-    let Some(subject) = remembered(state, from, request, &registry.service, epoch) else {
-        // A password verified here lately but not since the last change is
-        // no guess; anything else counts as a failed login, so that
-        // guesses cannot run here unchecked.
-        let verified = match &request.grant {
-            Grant::Basic(Some(c)) | Grant::Password(c) => state
-                .credentials
-                .was_verified(c.username.trim(), &c.password),
-            _ => false,
-        };
-        if !verified {
-            state
-                .limits
-                .spend(Limited::FailedLogin, &from.0, Instant::now())?;
+    let throttle = state.throttle();
+    let attempt = match &request.grant {
+        Grant::Basic(Some(c)) | Grant::Password(c) => {
+            let (door, address) = (Door::RegistryLogin, from.0.as_str());
+            Some(throttle.admit(door, address, &c.username, &c.password, Instant::now())?)
         }
+        _ => None,
+    };
+    let subject = remembered(state, from, request, &registry.service, epoch);
+    if let Some(attempt) = attempt {
+        let outcome = match subject {
+            Some(_) => Outcome::Accepted,
+            None => Outcome::Unverifiable,
+        };
+        throttle.settle(attempt, outcome, Instant::now());
+    }
+    let Some(subject) = subject else {
         return Err(away(&format!(
             ": until it is back only credentials used here in the last {} minutes are accepted",
             minutes(state)

@@ -1,18 +1,19 @@
 //! How often one client address may try the things that password guessing
-//! and account spraying use: sign-ins, sign-ups and failed logins at the
-//! token endpoint (`[rate_limits]`). Each address has a bucket per kind that
+//! and account spraying use (`[rate_limits]`): sign-ins, sign-ups, failed
+//! logins, password resets, changes of e-mail address; and failed logins
+//! for one user name from one address (`lockout_attempts` per
+//! `lockout_seconds`, see `accounts::throttle`). Each has a bucket that
 //! holds the allowance of one period and refills evenly; an empty bucket
-//! answers 429 with `Retry-After`. An IPv6 client counts by its /64 (one
-//! host usually holds a whole /64, and would otherwise have billions of
-//! buckets). Buckets live in this process's memory (several replicas each
-//! allow the full rate) and their number is bounded: past it, the buckets
+//! is a 429 with `Retry-After`. An IPv6 client counts by its /64 (one host
+//! usually holds a whole /64). Buckets live in this process's memory
+//! (each replica allows the full rate); past [`MAX_BUCKETS`], the ones
 //! touched longest ago go first.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::config::RateLimitSettings;
+use crate::config::{Config, RateLimitSettings};
 use crate::error::{Error, Result};
 
 /// Most buckets kept; past it, full (idle) ones are dropped first.
@@ -24,6 +25,8 @@ pub enum Limited {
     SignIn,
     SignUp,
     FailedLogin,
+    /// Failed logins for one user name from one address.
+    FailedLoginOfName,
     PasswordReset,
     /// Changes of one's own e-mail address (each tells whether an address
     /// is taken).
@@ -36,6 +39,7 @@ impl Limited {
             Limited::SignIn => "sign-ins",
             Limited::SignUp => "sign-ups",
             Limited::FailedLogin => "failed logins",
+            Limited::FailedLoginOfName => "failed logins for this user name",
             Limited::PasswordReset => "password-reset requests",
             Limited::EmailChange => "changes of e-mail address",
         }
@@ -49,6 +53,8 @@ struct Bucket {
 
 pub struct RateLimits {
     settings: RateLimitSettings,
+    /// Failed logins per name and address, and in how long.
+    of_name: (u32, Duration),
     buckets: Mutex<HashMap<(Limited, String), Bucket>>,
     /// Most buckets kept ([`MAX_BUCKETS`]).
     most: usize,
@@ -70,14 +76,39 @@ fn counted_as(address: &str) -> String {
     }
 }
 
+/// The longest user name a bucket key keeps (names are attacker-chosen).
+const MAX_NAME_CHARS: usize = 64;
+
+/// What failed logins for one name from one address count as.
+fn counted_as_name(address: &str, name: &str) -> String {
+    let name: String = name.trim().chars().take(MAX_NAME_CHARS).collect();
+    format!("{} {name}", counted_as(address))
+}
+
+/// The allowance of failed logins per name and address: the lockout's
+/// (`lockout_attempts` per `lockout_seconds`); with lockouts off, the
+/// address's.
+fn of_name(config: &Config) -> (u32, Duration) {
+    match config.lockout_attempts {
+        0 => (
+            config.rate_limits.failed_logins_per_minute,
+            Duration::from_secs(60),
+        ),
+        attempts => (attempts, Duration::from_secs(config.lockout_seconds.max(1))),
+    }
+}
+
 impl RateLimits {
-    pub fn new(settings: RateLimitSettings) -> RateLimits {
-        RateLimits::holding(settings, MAX_BUCKETS)
+    /// The limits of `config`: `[rate_limits]`, and per name and address
+    /// the lockout's allowance (or, with lockouts off, the address's).
+    pub fn new(config: &Config) -> RateLimits {
+        RateLimits::holding(config.rate_limits.clone(), of_name(config), MAX_BUCKETS)
     }
 
-    fn holding(settings: RateLimitSettings, most: usize) -> RateLimits {
+    fn holding(settings: RateLimitSettings, of_name: (u32, Duration), most: usize) -> RateLimits {
         RateLimits {
             settings,
+            of_name,
             buckets: Mutex::new(HashMap::new()),
             most,
         }
@@ -85,28 +116,44 @@ impl RateLimits {
 
     /// How many per how long; `None` when the limit is off.
     fn allowance(&self, kind: Limited) -> Option<(f64, Duration)> {
+        let minute = Duration::from_secs(60);
+        let hour = Duration::from_secs(3600);
         let (count, period) = match kind {
-            Limited::SignIn => (self.settings.sign_ins_per_minute, 60),
-            Limited::SignUp => (self.settings.sign_ups_per_hour, 3600),
-            Limited::FailedLogin => (self.settings.failed_logins_per_minute, 60),
-            Limited::PasswordReset => (self.settings.password_resets_per_hour, 3600),
-            Limited::EmailChange => (self.settings.email_changes_per_hour, 3600),
+            Limited::SignIn => (self.settings.sign_ins_per_minute, minute),
+            Limited::SignUp => (self.settings.sign_ups_per_hour, hour),
+            Limited::FailedLogin => (self.settings.failed_logins_per_minute, minute),
+            Limited::FailedLoginOfName => self.of_name,
+            Limited::PasswordReset => (self.settings.password_resets_per_hour, hour),
+            Limited::EmailChange => (self.settings.email_changes_per_hour, hour),
         };
-        (count > 0).then(|| (f64::from(count), Duration::from_secs(period)))
+        (count > 0).then(|| (f64::from(count), period))
     }
 
     /// Spends one `kind` of `address` at `now`, or refuses when none is left.
     pub fn spend(&self, kind: Limited, address: &str, now: Instant) -> Result<()> {
-        self.take(kind, address, now, 1.0)
+        self.take(kind, counted_as(address), now, 1.0)
     }
 
     /// Gives back one `kind` of `address` spent at `now` for something
     /// that turned out not to count (a login that succeeded).
     pub fn refund(&self, kind: Limited, address: &str, now: Instant) {
-        let _ = self.take(kind, address, now, -1.0);
+        let _ = self.take(kind, counted_as(address), now, -1.0);
     }
 
-    fn take(&self, kind: Limited, address: &str, now: Instant, cost: f64) -> Result<()> {
+    /// Spends one failed login for `name` from `address`.
+    pub fn spend_for_name(&self, address: &str, name: &str, now: Instant) -> Result<()> {
+        let key = counted_as_name(address, name);
+        self.take(Limited::FailedLoginOfName, key, now, 1.0)
+    }
+
+    /// Refuses, as spending would, when `name` has no failed login left
+    /// at `address`; spends nothing.
+    pub fn left_for_name(&self, address: &str, name: &str, now: Instant) -> Result<()> {
+        let key = counted_as_name(address, name);
+        self.take(Limited::FailedLoginOfName, key, now, 0.0)
+    }
+
+    fn take(&self, kind: Limited, counted: String, now: Instant, cost: f64) -> Result<()> {
         let Some((capacity, period)) = self.allowance(kind) else {
             return Ok(());
         };
@@ -114,7 +161,7 @@ impl RateLimits {
         let Ok(mut buckets) = self.buckets.lock() else {
             return Ok(());
         };
-        let key = (kind, counted_as(address));
+        let key = (kind, counted);
         if buckets.len() >= self.most && !buckets.contains_key(&key) {
             // A bucket untouched for a whole period is full again: forget it.
             buckets.retain(|(kind, _), b| {
@@ -161,14 +208,19 @@ impl RateLimits {
 mod tests {
     use super::*;
 
-    fn limits(per_minute: u32) -> RateLimits {
-        RateLimits::new(RateLimitSettings {
+    fn settings(per_minute: u32) -> RateLimitSettings {
+        RateLimitSettings {
             sign_ins_per_minute: per_minute,
             sign_ups_per_hour: 0,
             failed_logins_per_minute: per_minute,
             password_resets_per_hour: 0,
             email_changes_per_hour: 0,
-        })
+        }
+    }
+
+    fn limits(per_minute: u32) -> RateLimits {
+        let of_name = (3, Duration::from_secs(900));
+        RateLimits::holding(settings(per_minute), of_name, MAX_BUCKETS)
     }
 
     fn retry_after(result: Result<()>) -> Option<u64> {
@@ -238,7 +290,7 @@ mod tests {
 
     #[test]
     fn a_full_table_forgets_the_buckets_touched_longest_ago() {
-        let limits = RateLimits::holding(limits(1).settings, 100);
+        let limits = RateLimits::holding(settings(1), (1, Duration::from_secs(60)), 100);
         let start = Instant::now();
         // A hundred addresses, each at its own moment, each out of allowance.
         for i in 0..100u64 {
@@ -281,5 +333,38 @@ mod tests {
                 "sign-ups are off"
             );
         }
+    }
+
+    #[test]
+    fn a_name_has_the_lockout_allowance_at_each_address() {
+        let limits = limits(100);
+        let now = Instant::now();
+        for _ in 0..3 {
+            assert!(limits.spend_for_name("a", "alice", now).is_ok());
+        }
+        assert!(limits.left_for_name("a", "alice", now).is_err(), "out");
+        let refused = limits.spend_for_name("a", " alice ", now);
+        assert_eq!(retry_after(refused), Some(300), "one of 3 per 900 s");
+        assert!(limits.left_for_name("a", "bob", now).is_ok(), "per name");
+        assert!(
+            limits.left_for_name("b", "alice", now).is_ok(),
+            "per address"
+        );
+        assert!(
+            limits.spend(Limited::FailedLogin, "a", now).is_ok(),
+            "the address's own allowance is apart"
+        );
+        for _ in 0..5 {
+            assert!(
+                limits.left_for_name("a", "bob", now).is_ok(),
+                "looking spends nothing"
+            );
+        }
+        let lockouts_off = Config {
+            lockout_attempts: 0,
+            rate_limits: settings(7),
+            ..Config::default()
+        };
+        assert_eq!(of_name(&lockouts_off), (7, Duration::from_secs(60)));
     }
 }
