@@ -8,6 +8,7 @@
 //! |---|---|
 //! | `app` | start-up wiring, background work, serving |
 //! | `http` | routes and thin handlers: REST API, token and notification endpoints, metrics, web UI |
+//! | `issuing` | the token exchange: who asks, what they are granted, the signed token; pulls while the database is away |
 //! | `import` | moving from Portus: reading its database, bringing its content |
 //! | `ingest` | registry events in (store, apply), catalog sync |
 //! | `catalog` | repositories, tags, images, listings, comments, deletion, retention |
@@ -34,6 +35,7 @@ pub mod error;
 pub mod http;
 pub mod import;
 pub mod ingest;
+pub mod issuing;
 pub mod mail;
 pub mod registry;
 pub mod webhooks;

@@ -17,7 +17,7 @@
 //! remembered the same way ([`CredentialCache::remember_token`]): not to
 //! skip their check, which costs one indexed read, but so that while the
 //! database is away, what was verified at the last epoch read may still
-//! pull (`http::token::standby`).
+//! pull (`issuing::standby`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;

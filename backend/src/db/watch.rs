@@ -77,6 +77,13 @@ impl Watch {
         self.suspicion.notify_one();
     }
 
+    /// Says the database went away at `now` (for tests of what answers
+    /// then; the probe says so in a running server).
+    #[cfg(test)]
+    pub fn went_away(&self, cause: &str, now: DateTime<Utc>) {
+        self.found(Err(cause.to_owned()), now);
+    }
+
     /// Records a probe's outcome at `now`.
     fn found(&self, outcome: Result<(), String>, now: DateTime<Utc>) -> Change {
         let Ok(mut down) = self.down.lock() else {

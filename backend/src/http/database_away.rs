@@ -3,7 +3,7 @@
 //! `Retry-After` and `database_unavailable` rather than each waiting for a
 //! connection (the registry keeps its events and sends them again); and an
 //! answer of 503 from them has the probe look at once. The token endpoint
-//! does its own (`token::standby`: pulls go on).
+//! does its own (`issuing::standby`: pulls go on).
 
 use std::sync::Arc;
 

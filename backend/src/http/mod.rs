@@ -11,7 +11,6 @@ pub mod content_policy;
 pub mod cookies;
 pub mod database_away;
 pub mod health;
-pub mod issued_tokens;
 pub mod metrics;
 pub mod readiness;
 pub mod remembered;
@@ -101,7 +100,7 @@ pub fn routes(state: SharedState) -> impl Endpoint {
 /// the database or the registry; the OpenID Connect callback creates and
 /// updates accounts), so token answers never reuse what this process has
 /// changed. (Moving it for requests refused during a database outage
-/// would end the pulls answered from memory, `token::standby`.)
+/// would end the pulls answered from memory, `issuing::standby`.)
 async fn changes_move_the_epoch<E: Endpoint>(
     endpoint: Arc<E>,
     request: Request,

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::accounts::credentials::{CredentialCache, PasswordCheck};
-use crate::accounts::lockout::Lockout;
 use crate::accounts::post::Post;
 use crate::accounts::rate_limit::RateLimits;
 use crate::accounts::setup::Setup;
@@ -20,11 +19,12 @@ use crate::db::epoch::Epoch;
 use crate::db::watch::Watch;
 use crate::directory::ldap::Ldap;
 use crate::directory::oidc::Oidc;
-use crate::http::issued_tokens::IssuedTokens;
 use crate::http::readiness::RegistryCheck;
 use crate::http::remembered::Remembered;
 use crate::http::stored_figures::StoredFigures;
 use crate::ingest::Events;
+use crate::issuing::Issuer;
+use crate::issuing::issued_tokens::IssuedTokens;
 use crate::mail::Mailer;
 use crate::webhooks::Sender;
 
@@ -67,26 +67,27 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// What a registry login's password check needs: the cache, the
-    /// lockout rule, the directory (whose answers it may take from the
-    /// cache for `ldap.cache_seconds`).
-    pub fn password_check(&self) -> PasswordCheck<'_> {
-        PasswordCheck {
-            cache: &self.credentials,
+    /// What issuing registry tokens reads and remembers.
+    pub fn issuer(&self) -> Issuer<'_> {
+        Issuer {
+            config: &self.config,
+            db: &self.db,
+            registries: &self.registries,
+            signer: &self.signer,
+            credentials: &self.credentials,
             epoch: &self.epoch,
-            lockout: Lockout::of(&self.config),
+            facts: &self.facts,
+            limits: &self.limits,
+            database: &self.database,
+            deferred_audit: &self.deferred_audit,
             ldap: self.ldap.as_deref(),
-            ask_directory: false,
         }
     }
 
-    /// [`AppState::password_check`] for an explicit sign-in (web UI, OAuth2
-    /// password grant), which always asks the directory.
+    /// What a web UI sign-in's password check needs: an explicit sign-in,
+    /// which always asks the directory.
     pub fn sign_in_check(&self) -> PasswordCheck<'_> {
-        PasswordCheck {
-            ask_directory: true,
-            ..self.password_check()
-        }
+        self.issuer().password_check(true)
     }
 
     /// What Portunus records of the registry holding repository `id`, and
@@ -102,7 +103,7 @@ impl AppState {
 
     /// The throttle in front of every password check.
     pub fn throttle(&self) -> Throttle<'_> {
-        Throttle::new(&self.limits, &self.credentials)
+        self.issuer().throttle()
     }
 
     /// How mail goes out, when it does.

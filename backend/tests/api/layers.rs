@@ -21,6 +21,7 @@ const LAYERS: &[&str] = &[
     "catalog",
     "ingest",
     "import",
+    "issuing",
     "http",
     "app",
 ];

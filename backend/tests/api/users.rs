@@ -688,7 +688,7 @@ async fn wrong_passwords_lock_an_account_for_a_while_and_admins_unlock_it() {
     let check = |now| {
         portunus::accounts::credentials::authenticate(
             &kit.state.db,
-            kit.state.password_check(),
+            kit.state.issuer().password_check(false),
             Attempt {
                 username: "alice",
                 address: "unknown",

@@ -1,61 +1,21 @@
 //! Reading a token request: query parameters (repeated `scope`, each possibly
-//! holding several space-separated scopes) and the Basic credentials. Returns
-//! a message for the client on malformed input; never panics.
+//! holding several space-separated scopes) and the Basic credentials, or an
+//! OAuth2 form. Returns a message for the client on malformed input; never
+//! panics.
 
 use poem::http::HeaderValue;
 use portunus_shared::names::MAX_USERNAME_LEN;
 use portunus_shared::scope::{Scope, parse_scopes};
 
-use crate::http::issued_tokens::GrantKind;
+use crate::issuing::{Credentials, Grant, TokenRequest};
 
 /// Most scopes one request may carry; real clients send a handful.
 const MAX_SCOPES: usize = 64;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub username: String,
-    pub password: String,
-}
+/// A malformed request: the OAuth2 error code and a message for people.
+pub type Malformed = (&'static str, String);
 
-/// How the client proves who it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Grant {
-    /// GET with HTTP Basic credentials, or none (anonymous).
-    Basic(Option<Credentials>),
-    /// POST `grant_type=password`.
-    Password(Credentials),
-    /// POST `grant_type=refresh_token`.
-    Refresh(String),
-}
-
-impl Grant {
-    /// Which kind of grant this is, as `/metrics` counts them.
-    pub fn kind(&self) -> GrantKind {
-        match self {
-            Grant::Basic(Some(_)) => GrantKind::Basic,
-            Grant::Basic(None) => GrantKind::Anonymous,
-            Grant::Password(_) => GrantKind::Password,
-            Grant::Refresh(_) => GrantKind::RefreshToken,
-        }
-    }
-}
-
-#[derive(Debug)]
-pub struct TokenRequest {
-    pub service: Option<String>,
-    pub account: Option<String>,
-    pub scopes: Vec<Scope>,
-    /// `offline_token=true` (GET) or `access_type=offline` (POST): the client
-    /// wants a refresh token.
-    pub offline: bool,
-    pub client_id: Option<String>,
-    pub grant: Grant,
-}
-
-/// A refused request: the OAuth2 error code and a message for people.
-pub type Refusal = (&'static str, String);
-
-fn invalid(message: impl Into<String>) -> Refusal {
+fn invalid(message: impl Into<String>) -> Malformed {
     ("invalid_request", message.into())
 }
 
@@ -74,7 +34,7 @@ struct Params {
 }
 
 impl Params {
-    fn read(encoded: &[u8]) -> Result<Params, Refusal> {
+    fn read(encoded: &[u8]) -> Result<Params, Malformed> {
         let mut p = Params::default();
         for (key, value) in form_urlencoded::parse(encoded) {
             let value = value.into_owned();
@@ -105,7 +65,7 @@ impl Params {
         Ok(p)
     }
 
-    fn scopes(&self) -> Result<Vec<Scope>, Refusal> {
+    fn scopes(&self) -> Result<Vec<Scope>, Malformed> {
         let (scopes, rejected) = parse_scopes(self.scopes.iter().map(String::as_str));
         for (text, reason) in rejected {
             tracing::debug!(scope = %text, ?reason, "ignoring a malformed scope");
@@ -119,67 +79,68 @@ impl Params {
     }
 }
 
-impl TokenRequest {
-    /// A GET request: query parameters and the Authorization header.
-    pub fn parse(query: &str, authorization: Option<&HeaderValue>) -> Result<TokenRequest, String> {
-        let p = Params::read(query.as_bytes()).map_err(|(_, m)| m)?;
-        let credentials = authorization.map(parse_basic).transpose()?;
-        Ok(TokenRequest {
-            scopes: p.scopes().map_err(|(_, m)| m)?,
-            service: p.service,
-            account: p.account,
-            offline: p.offline,
-            client_id: p.client_id,
-            grant: Grant::Basic(credentials),
-        })
-    }
+/// A GET request: query parameters and the Authorization header.
+pub fn parse_query(
+    query: &str,
+    authorization: Option<&HeaderValue>,
+) -> Result<TokenRequest, String> {
+    let p = Params::read(query.as_bytes()).map_err(|(_, m)| m)?;
+    let credentials = authorization.map(parse_basic).transpose()?;
+    Ok(TokenRequest {
+        scopes: p.scopes().map_err(|(_, m)| m)?,
+        service: p.service,
+        account: p.account,
+        offline: p.offline,
+        client_id: p.client_id,
+        grant: Grant::Basic(credentials),
+    })
+}
 
-    /// A POST request (OAuth2): a form body with `grant_type`.
-    pub fn parse_form(body: &[u8]) -> Result<TokenRequest, Refusal> {
-        let p = Params::read(body)?;
-        if p.service.is_none() || p.client_id.is_none() {
-            return Err(invalid("service and client_id are required"));
-        }
-        let grant = match p.grant_type.as_deref() {
-            Some("password") => match (&p.username, &p.password) {
-                (Some(username), Some(password))
-                    if username.len() <= 4 * MAX_USERNAME_LEN && password.len() <= 1024 =>
-                {
-                    Grant::Password(Credentials {
-                        username: username.clone(),
-                        password: password.clone(),
-                    })
-                }
-                _ => return Err(invalid("grant_type=password needs username and password")),
-            },
-            Some("refresh_token") => match &p.refresh_token {
-                Some(token) => Grant::Refresh(token.clone()),
-                None => return Err(invalid("grant_type=refresh_token needs refresh_token")),
-            },
-            Some(other) => {
-                return Err((
-                    "unsupported_grant_type",
-                    format!(
-                        "grant_type {:?} is not supported: use password or refresh_token",
-                        other.chars().take(40).collect::<String>()
-                    ),
-                ));
-            }
-            None => {
-                return Err(invalid(
-                    "grant_type is required (password or refresh_token)",
-                ));
-            }
-        };
-        Ok(TokenRequest {
-            scopes: p.scopes()?,
-            service: p.service,
-            account: p.account,
-            offline: p.offline,
-            client_id: p.client_id,
-            grant,
-        })
+/// A POST request (OAuth2): a form body with `grant_type`.
+pub fn parse_form(body: &[u8]) -> Result<TokenRequest, Malformed> {
+    let p = Params::read(body)?;
+    if p.service.is_none() || p.client_id.is_none() {
+        return Err(invalid("service and client_id are required"));
     }
+    let grant = match p.grant_type.as_deref() {
+        Some("password") => match (&p.username, &p.password) {
+            (Some(username), Some(password))
+                if username.len() <= 4 * MAX_USERNAME_LEN && password.len() <= 1024 =>
+            {
+                Grant::Password(Credentials {
+                    username: username.clone(),
+                    password: password.clone(),
+                })
+            }
+            _ => return Err(invalid("grant_type=password needs username and password")),
+        },
+        Some("refresh_token") => match &p.refresh_token {
+            Some(token) => Grant::Refresh(token.clone()),
+            None => return Err(invalid("grant_type=refresh_token needs refresh_token")),
+        },
+        Some(other) => {
+            return Err((
+                "unsupported_grant_type",
+                format!(
+                    "grant_type {:?} is not supported: use password or refresh_token",
+                    other.chars().take(40).collect::<String>()
+                ),
+            ));
+        }
+        None => {
+            return Err(invalid(
+                "grant_type is required (password or refresh_token)",
+            ));
+        }
+    };
+    Ok(TokenRequest {
+        scopes: p.scopes()?,
+        service: p.service,
+        account: p.account,
+        offline: p.offline,
+        client_id: p.client_id,
+        grant,
+    })
 }
 
 fn set_once(slot: &mut Option<String>, name: &str, value: String) -> Result<(), String> {
@@ -238,7 +199,7 @@ mod tests {
     #[test]
     fn repeated_and_space_separated_scopes() {
         let q = "service=registry&scope=repository%3Aa%2Fb%3Apull&scope=repository:c/d:push%20repository:a/b:push&account=alice";
-        let r = TokenRequest::parse(q, Some(&basic("alice:pw"))).unwrap();
+        let r = parse_query(q, Some(&basic("alice:pw"))).unwrap();
         assert_eq!(r.scopes.len(), 2);
         assert_eq!(r.service.as_deref(), Some("registry"));
         assert_eq!(r.account.as_deref(), Some("alice"));
@@ -275,24 +236,24 @@ mod tests {
 
     #[test]
     fn conflicting_parameters() {
-        assert!(TokenRequest::parse("service=a&service=b", None).is_err());
-        assert!(TokenRequest::parse("service=a&service=a", None).is_ok());
+        assert!(parse_query("service=a&service=b", None).is_err());
+        assert!(parse_query("service=a&service=a", None).is_ok());
         let many: String = (0..100)
             .map(|i| format!("scope=repository:a/r{i}:pull&"))
             .collect();
-        assert!(TokenRequest::parse(&many, None).is_err());
+        assert!(parse_query(&many, None).is_err());
     }
 
     #[test]
     fn garbage_query_does_not_fail() {
-        let r = TokenRequest::parse("scope=%ZZ&scope=:::&&=&offline_token=true", None).unwrap();
+        let r = parse_query("scope=%ZZ&scope=:::&&=&offline_token=true", None).unwrap();
         assert!(r.scopes.is_empty());
         assert!(r.offline);
     }
 
     #[test]
     fn oauth2_forms() {
-        let r = TokenRequest::parse_form(b"grant_type=password&username=a&password=p%3Aw&service=registry&client_id=containerd-client&scope=repository:a/b:pull%20repository:a/c:push&access_type=offline").unwrap();
+        let r = parse_form(b"grant_type=password&username=a&password=p%3Aw&service=registry&client_id=containerd-client&scope=repository:a/b:pull%20repository:a/c:push&access_type=offline").unwrap();
         assert_eq!(
             r.grant,
             Grant::Password(Credentials {
@@ -302,7 +263,7 @@ mod tests {
         );
         assert_eq!(r.scopes.len(), 2);
         assert!(r.offline);
-        let r = TokenRequest::parse_form(
+        let r = parse_form(
             b"grant_type=refresh_token&refresh_token=ptr_x&service=registry&client_id=docker",
         )
         .unwrap();
@@ -328,7 +289,7 @@ mod tests {
             (b"\xff\xfe=\x00", "invalid_request"),
         ] {
             assert_eq!(
-                TokenRequest::parse_form(body).unwrap_err().0,
+                parse_form(body).unwrap_err().0,
                 code,
                 "{}",
                 String::from_utf8_lossy(body)

@@ -10,20 +10,17 @@
 //! login answered so is recorded in the audit log once the database is
 //! back, with the time it happened.
 
-use std::time::Instant;
-
 use serde_json::json;
 
-use super::{Grant, TokenError, TokenRequest, mint};
+use super::exchange::mint;
 use crate::accounts::app_tokens;
 use crate::accounts::throttle::{Door, Outcome};
 use crate::audit::{Actor, Target};
 use crate::authz::{self, Subject};
 use crate::catalog::registries::Served;
-use crate::crypto::mint::AccessEntry;
+use crate::crypto::mint::{AccessEntry, TokenResponse};
 use crate::db::watch::Down;
-use crate::http::client_address::ClientAddress;
-use crate::http::state::SharedState;
+use crate::issuing::{At, Grant, Issuer, Refusal, TokenRequest};
 
 /// The only action granted while the database is away.
 const PULL: &str = "pull";
@@ -31,21 +28,21 @@ const PULL: &str = "pull";
 /// The answer to `request` from what is remembered; `down` is the outage
 /// as the probe knows it (`None`: this request found it first).
 pub(super) fn answer(
-    state: &SharedState,
-    from: &ClientAddress,
+    issuer: &Issuer<'_>,
+    from: &str,
     request: &TokenRequest,
     registry: &Served,
-    oauth: bool,
     down: Option<&Down>,
-) -> Result<String, TokenError> {
+    at: At,
+) -> Result<TokenResponse, Refusal> {
     let away = |until: &str| {
         let what = down.map_or_else(
             || "Portunus cannot reach its database".into(),
             Down::describe,
         );
-        TokenError::database_away(format!("{what}{until}; retry in a moment"))
+        Refusal::DatabaseAway(format!("{what}{until}; retry in a moment"))
     };
-    let Some(epoch) = state.epoch.standing(Instant::now(), state.credentials.ttl) else {
+    let Some(epoch) = issuer.epoch.standing(at.instant, issuer.credentials.ttl) else {
         return Err(away(""));
     };
     let refused: Vec<&str> = request
@@ -62,50 +59,50 @@ pub(super) fn answer(
         )));
     }
     if matches!(request.grant, Grant::Basic(None)) && request.scopes.is_empty() {
-        return Err(TokenError::unauthorized(
+        return Err(Refusal::unauthenticated(
             "authentication required: log in with a user name and password",
         ));
     }
-    let throttle = state.throttle();
+    let throttle = issuer.throttle();
     let attempt = match &request.grant {
         Grant::Basic(Some(c)) | Grant::Password(c) => {
-            let (door, address) = (Door::RegistryLogin, from.0.as_str());
-            Some(throttle.admit(door, address, &c.username, &c.password, Instant::now())?)
+            let door = Door::RegistryLogin;
+            Some(throttle.admit(door, from, &c.username, &c.password, at.instant)?)
         }
         _ => None,
     };
-    let subject = remembered(state, from, request, &registry.service, epoch);
+    let subject = remembered(issuer, from, request, &registry.service, epoch, at);
     if let Some(attempt) = attempt {
         let outcome = match subject {
             Some(_) => Outcome::Accepted,
             None => Outcome::Unverifiable,
         };
-        throttle.settle(attempt, outcome, Instant::now());
+        throttle.settle(attempt, outcome, at.instant);
     }
     let Some(subject) = subject else {
         return Err(away(&format!(
             ": until it is back only credentials used here in the last {} minutes are accepted",
-            minutes(state)
+            minutes(issuer)
         )));
     };
     let mut access = Vec::with_capacity(request.scopes.len());
     for scope in &request.scopes {
         let facts = match scope.resource_type.as_str() {
             "repository" => {
-                let remembered = state
+                let remembered = issuer
                     .facts
                     .remembered(epoch, registry.id, &subject, &scope.name);
                 let Some(facts) = remembered else {
                     return Err(away(&format!(
                         ": until it is back only namespaces used through it in the last {} minutes are answered",
-                        minutes(state)
+                        minutes(issuer)
                     )));
                 };
                 facts
             }
             _ => None,
         };
-        let policy = &state.config.policy;
+        let policy = &issuer.config.policy;
         let actions: Vec<String> = authz::granted_actions(&subject, policy, scope, facts.as_ref())
             .into_iter()
             .filter(|a| a == PULL)
@@ -122,32 +119,33 @@ pub(super) fn answer(
         && let (Some(id), Some(name)) = (subject.user_id, subject.username.as_deref())
     {
         let params = json!({"client_id": request.client_id, "database_away": true});
-        state.deferred_audit.defer(
+        issuer.deferred_audit.defer(
             &Actor::user(id, name),
             "auth.registry_login",
             Target::new("user", Some(id), name),
             Some(params),
-            chrono::Utc::now(),
+            at.wall,
         );
     }
     let holder = subject.username.as_deref().unwrap_or_default();
     tracing::info!(holder, "token answered from memory: the database is away");
-    mint(state, registry, request, holder, access, None, oauth)
+    mint(issuer, registry, request, holder, access, at)
 }
 
 /// Who the request is from, as remembered at `epoch`; `None` when its
 /// credentials were not verified then.
 fn remembered(
-    state: &SharedState,
-    from: &ClientAddress,
+    issuer: &Issuer<'_>,
+    from: &str,
     request: &TokenRequest,
     service: &str,
     epoch: u64,
+    at: At,
 ) -> Option<Subject> {
-    let now = chrono::Utc::now();
+    let (credentials, now) = (issuer.credentials, at.wall);
     match &request.grant {
         Grant::Basic(None) => Some(Subject::anonymous()),
-        Grant::Refresh(secret) => state.credentials.token_subject(service, secret, epoch, now),
+        Grant::Refresh(secret) => credentials.token_subject(service, secret, epoch, now),
         Grant::Basic(Some(creds)) | Grant::Password(creds) => {
             let (name, secret) = (creds.username.trim(), creds.password.as_str());
             if request
@@ -160,11 +158,11 @@ fn remembered(
             let named = |s: &Subject| s.username.as_deref() == Some(name);
             let token = (app_tokens::looks_like_token(secret)
                 || app_tokens::looks_like_portus_token(secret))
-            .then(|| state.credentials.token_subject(service, secret, epoch, now))
+            .then(|| credentials.token_subject(service, secret, epoch, now))
             .flatten()
             .filter(named);
             token.or_else(|| {
-                let user = state.credentials.admitted(name, secret, &from.0, epoch)?;
+                let user = credentials.admitted(name, secret, from, epoch)?;
                 Some(Subject::user(&user, None))
             })
         }
@@ -172,6 +170,6 @@ fn remembered(
 }
 
 /// How long what was verified counts, in minutes.
-fn minutes(state: &SharedState) -> u64 {
-    state.credentials.ttl.as_secs() / 60
+fn minutes(issuer: &Issuer<'_>) -> u64 {
+    issuer.credentials.ttl.as_secs() / 60
 }
