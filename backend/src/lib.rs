@@ -11,7 +11,8 @@
 //! | `issuing` | the token exchange: who asks, what they are granted, the signed token; pulls while the database is away |
 //! | `import` | moving from Portus: reading its database, bringing its content |
 //! | `ingest` | registry events in (store, apply), catalog sync |
-//! | `catalog` | repositories, tags, images, listings, comments, deletion, retention |
+//! | `registries` | the registries served: the live set, adding and removing them, their status, what spans them |
+//! | `catalog` | repositories, tags, images, listings, comments, deletion, retention rules |
 //! | `registry` | the client of the registry's HTTP API, manifests, its config.yml |
 //! | `webhooks` | outgoing webhooks: managing them, sending what the outbox queued |
 //! | `accounts` | users, teams, namespaces, application and refresh tokens, credentials |
@@ -37,5 +38,6 @@ pub mod import;
 pub mod ingest;
 pub mod issuing;
 pub mod mail;
+pub mod registries;
 pub mod registry;
 pub mod webhooks;

@@ -17,7 +17,6 @@ use crate::accounts::credentials::CredentialCache;
 use crate::accounts::rate_limit::RateLimits;
 use crate::accounts::setup::Setup;
 use crate::authz::facts_cache::FactsCache;
-use crate::catalog::registries::Registries;
 use crate::config::Config;
 use crate::crypto::sealing::SealingKey;
 use crate::crypto::secrets;
@@ -32,6 +31,7 @@ use crate::http::routes;
 use crate::http::state::{AppState, SharedState};
 use crate::ingest::Events;
 use crate::mail::Mailer;
+use crate::registries::Registries;
 use sea_orm::DatabaseConnection;
 
 /// Creates `data_dir` if needed and makes it and the SQLite database in it
@@ -151,7 +151,7 @@ pub async fn adopt_shared_secrets(config: &Config) -> Result<()> {
 async fn seal_in_place(db: &DatabaseConnection, config: &Config) -> Result<()> {
     let key = SealingKey::load_or_create(&config.webhook_key_path())
         .map_err(|e| Error::Internal(e.to_string()))?;
-    let registries = crate::catalog::registries::seal_unplaced(db, &key).await?;
+    let registries = crate::registries::live::seal_unplaced(db, &key).await?;
     let webhooks = crate::webhooks::sealed::seal_unplaced(db, &key).await?;
     if registries + webhooks > 0 {
         tracing::info!(
@@ -193,7 +193,7 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
     tokio::spawn(prune_sign_in_guards(state.clone()));
     tokio::spawn(check_directory_accounts(state.clone()));
     tokio::spawn(warn_of_ambiguous_groups(state.clone()));
-    tokio::spawn(crate::catalog::retention::scheduled(
+    tokio::spawn(crate::registries::retention::scheduled(
         state.registries.clone(),
         state.config.policy.clone(),
         state.config.retention_interval_seconds,

@@ -7,17 +7,13 @@
 pub mod comments;
 pub mod deletion;
 pub mod explore;
-pub mod holdings;
 pub mod images;
 pub mod listing;
 pub mod markdown;
 pub mod name_index;
 pub mod overview;
-pub mod registries;
-pub mod registry_admin;
 pub mod repositories;
 pub mod retention;
-pub mod status;
 pub mod synced;
 
 use chrono::Utc;

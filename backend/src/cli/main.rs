@@ -337,7 +337,7 @@ fn print_summary(summary: &portunus::ingest::sync::Summary, dry_run: bool) {
 pub(crate) async fn served_registry(
     config: &Config,
     name: &str,
-) -> Result<std::sync::Arc<portunus::catalog::registries::Served>, String> {
+) -> Result<std::sync::Arc<portunus::registries::Served>, String> {
     let state = portunus::app::init(config.clone())
         .await
         .map_err(describe)?;

@@ -18,11 +18,11 @@ use poem::{IntoResponse, Request, Response, handler};
 use sea_orm::DbBackend;
 use serde::Serialize;
 
-use crate::catalog::registries::Served;
 use crate::db::SchemaState;
 use crate::http::readiness::RegistryCheck;
 use crate::http::rest::auth::presented_session;
 use crate::http::state::SharedState;
+use crate::registries::Served;
 
 /// Longest wait for the database, and for the registry.
 const DATABASE_WAIT: Duration = Duration::from_secs(2);

@@ -12,7 +12,6 @@ use crate::accounts::throttle::Throttle;
 use crate::audit::backlog::Backlog;
 use crate::authz::facts_cache::FactsCache;
 use crate::catalog::Catalog;
-use crate::catalog::registries::Registries;
 use crate::config::Config;
 use crate::crypto::signing::TokenSigner;
 use crate::db::epoch::Epoch;
@@ -26,6 +25,7 @@ use crate::ingest::Events;
 use crate::issuing::Issuer;
 use crate::issuing::issued_tokens::IssuedTokens;
 use crate::mail::Mailer;
+use crate::registries::Registries;
 use crate::webhooks::Sender;
 
 pub struct AppState {

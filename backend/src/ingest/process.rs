@@ -21,7 +21,6 @@ use serde_json::{Value, json};
 use crate::accounts::users;
 use crate::audit::{self, Actor, Target};
 use crate::catalog::Catalog;
-use crate::catalog::registries::{Registries, Served};
 use crate::catalog::repositories;
 use crate::config::hosts;
 use crate::db::entities::{registry_event, repository};
@@ -29,6 +28,7 @@ use crate::db::leases;
 use crate::error::{Error, Result};
 use crate::ingest::Counters;
 use crate::ingest::Events;
+use crate::registries::{Registries, Served};
 use crate::registry::{INTERNAL_IDENTITY, ImageMetadata, RegistryError};
 
 const BATCH: u64 = 100;

@@ -160,7 +160,7 @@ async fn count_catalog(catalog: &Catalog, after: Option<&str>) -> Result<u64> {
     }
 }
 
-/// [`run_pass`], remembering when it ended and how (see [`crate::catalog::status::last_sync`]);
+/// [`run_pass`], remembering when it ended and how (see [`crate::registries::status::last_sync`]);
 /// a dry run changes nothing and is not remembered.
 pub async fn run_recorded(
     catalog: &Catalog,

@@ -13,11 +13,11 @@ use crate::accounts::refresh_tokens;
 use crate::accounts::throttle::{Door, Outcome};
 use crate::audit::{self, Actor, Target};
 use crate::authz::{self, Subject};
-use crate::catalog::registries::Served;
 use crate::crypto::mint::{self, AccessEntry, TokenResponse};
 use crate::db::entities::user;
 use crate::error::Error;
 use crate::issuing::{At, Credentials, Grant, Issuer, Refusal, TokenRequest};
+use crate::registries::Served;
 
 /// Who the request is from, and the account to issue a refresh token for
 /// (password logins only).

@@ -25,13 +25,13 @@ use crate::accounts::rate_limit::RateLimits;
 use crate::accounts::throttle::Throttle;
 use crate::audit::backlog::Backlog;
 use crate::authz::facts_cache::FactsCache;
-use crate::catalog::registries::{Registries, Served};
 use crate::config::Config;
 use crate::crypto::mint::TokenResponse;
 use crate::crypto::signing::TokenSigner;
 use crate::db::epoch::Epoch;
 use crate::db::watch::Watch;
 use crate::directory::ldap::Ldap;
+use crate::registries::{Registries, Served};
 pub use refusal::Refusal;
 pub use request::{Credentials, Grant, TokenRequest};
 

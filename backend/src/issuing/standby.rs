@@ -17,10 +17,10 @@ use crate::accounts::app_tokens;
 use crate::accounts::throttle::{Door, Outcome};
 use crate::audit::{Actor, Target};
 use crate::authz::{self, Subject};
-use crate::catalog::registries::Served;
 use crate::crypto::mint::{AccessEntry, TokenResponse};
 use crate::db::watch::Down;
 use crate::issuing::{At, Grant, Issuer, Refusal, TokenRequest};
+use crate::registries::Served;
 
 /// The only action granted while the database is away.
 const PULL: &str = "pull";

@@ -19,6 +19,7 @@ const LAYERS: &[&str] = &[
     "webhooks",
     "registry",
     "catalog",
+    "registries",
     "ingest",
     "import",
     "issuing",

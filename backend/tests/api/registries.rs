@@ -500,7 +500,7 @@ async fn a_notification_secret_sealed_before_places_is_sealed_again_and_works() 
         old.notification_secret = Set(Some(crate::kit::sealed_for_no_place(&kit, &secret)));
         old.update(&kit.state.db).await.expect("as stored before");
         let key = SealingKey::load_or_create(&kit.state.config.webhook_key_path()).unwrap();
-        let again = portunus::catalog::registries::seal_unplaced(&kit.state.db, &key).await;
+        let again = portunus::registries::live::seal_unplaced(&kit.state.db, &key).await;
         assert_eq!(again.expect("sealed again"), 1, "{ctx}");
         kit.state.registries.reload().await.expect("reload");
         assert_eq!(notify(&kit, &secret, "eu-again").await, 200, "{ctx}");

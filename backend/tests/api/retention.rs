@@ -158,7 +158,7 @@ async fn scheduled_runs_act_only_while_the_rules_author_may_delete() {
         let hour = std::time::Duration::from_secs(3600);
 
         // Olivia owns the team: the run goes ahead (and fails, no registry here).
-        let pass = portunus::catalog::retention::run_due(
+        let pass = portunus::registries::retention::run_due(
             &kit.state.registries,
             &kit.state.config.policy,
             hour,
@@ -192,7 +192,7 @@ async fn scheduled_runs_act_only_while_the_rules_author_may_delete() {
         )
         .await
         .unwrap();
-        let pass = portunus::catalog::retention::run_due(
+        let pass = portunus::registries::retention::run_due(
             &kit.state.registries,
             &kit.state.config.policy,
             hour,
@@ -201,14 +201,14 @@ async fn scheduled_runs_act_only_while_the_rules_author_may_delete() {
         .unwrap();
         assert_eq!((pass.ran, pass.skipped, pass.failed), (0, 1, 0), "{pass:?}");
         // Not due again within the interval.
-        let pass = portunus::catalog::retention::run_due(
+        let pass = portunus::registries::retention::run_due(
             &kit.state.registries,
             &kit.state.config.policy,
             hour,
         )
         .await
         .unwrap();
-        assert_eq!(pass, portunus::catalog::retention::Pass::default());
+        assert_eq!(pass, portunus::registries::retention::Pass::default());
     }
 }
 

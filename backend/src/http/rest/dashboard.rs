@@ -13,9 +13,9 @@ use super::auth::Auth;
 use super::error::ApiResult;
 use crate::audit::feed;
 use crate::catalog::overview;
-use crate::catalog::status;
 use crate::db::Paging;
 use crate::http::state::SharedState;
+use crate::registries::status;
 
 pub struct DashboardApi;
 

@@ -12,8 +12,8 @@ use super::ApiTags;
 use super::auth::Auth;
 use super::error::ApiResult;
 use super::responses::{Created, Done};
-use crate::catalog::registry_admin;
 use crate::http::state::SharedState;
+use crate::registries::admin;
 
 pub struct RegistriesApi;
 
@@ -24,7 +24,7 @@ impl RegistriesApi {
     #[oai(path = "/registries", method = "get", operation_id = "list_registries")]
     async fn list(&self, state: Data<&SharedState>, auth: Auth) -> ApiResult<Json<Vec<Registry>>> {
         let who = auth.principal().subject();
-        Ok(Json(registry_admin::list(&state.registries, &who).await?))
+        Ok(Json(admin::list(&state.registries, &who).await?))
     }
 
     /// Add a registry (administrators). It is asked first whether it
@@ -42,7 +42,7 @@ impl RegistriesApi {
         body: Json<NewRegistry>,
     ) -> ApiResult<Created<RegistryWithSecret>> {
         let by = auth.principal().for_changes()?;
-        let made = registry_admin::create(&state.db, &state.registries, by, body.0).await?;
+        let made = admin::create(&state.db, &state.registries, by, body.0).await?;
         Ok(Created::Created(Json(made)))
     }
 
@@ -59,9 +59,7 @@ impl RegistriesApi {
         name: Path<String>,
     ) -> ApiResult<Json<Registry>> {
         let who = auth.principal().subject();
-        Ok(Json(
-            registry_admin::get(&state.registries, &who, &name).await?,
-        ))
+        Ok(Json(admin::get(&state.registries, &who, &name).await?))
     }
 
     /// Change a registry's URL, service or host names (administrators; the
@@ -81,7 +79,7 @@ impl RegistriesApi {
         let by = auth.principal().for_changes()?;
         let registries = &state.registries;
         Ok(Json(
-            registry_admin::update(&state.db, registries, by, &name, body.0).await?,
+            admin::update(&state.db, registries, by, &name, body.0).await?,
         ))
     }
 
@@ -99,7 +97,7 @@ impl RegistriesApi {
         name: Path<String>,
     ) -> ApiResult<Done> {
         let by = auth.principal().for_changes()?;
-        registry_admin::remove(&state.db, &state.registries, by, &name).await?;
+        admin::remove(&state.db, &state.registries, by, &name).await?;
         Ok(Done::Done)
     }
 
@@ -119,7 +117,7 @@ impl RegistriesApi {
         let by = auth.principal().for_changes()?;
         let registries = &state.registries;
         Ok(Json(
-            registry_admin::replace_secret(&state.db, registries, by, &name).await?,
+            admin::replace_secret(&state.db, registries, by, &name).await?,
         ))
     }
 }

@@ -1,5 +1,5 @@
 //! The registries this process serves: the configured one (`[registry]`,
-//! row `default`) and those administrators added (`registry_admin`). Each
+//! row `default`) and those administrators added (`registries::admin`). Each
 //! comes with the client that reaches it and the token settings its tokens
 //! carry (its own service name). The set is read from the database at
 //! start, again after this process changes a row, every few seconds

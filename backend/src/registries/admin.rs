@@ -17,12 +17,13 @@ use sea_orm::{
 use crate::accounts::{namespaces, users};
 use crate::audit::{self, Actor, Target};
 use crate::authz::{Subject, rest};
-use crate::catalog::registries::{Registries, Served, secret_place};
-use crate::catalog::{DEFAULT_REGISTRY, status};
+use crate::catalog::DEFAULT_REGISTRY;
 use crate::config::hosts;
 use crate::crypto::secrets::random_hex;
 use crate::db::entities::{namespace, registry, registry_event, repository, user};
 use crate::error::{Error, Result};
+use crate::registries::live::{Registries, Served, secret_place};
+use crate::registries::status;
 
 /// Longest registry name.
 const NAME_MAX: usize = 64;

@@ -6,10 +6,10 @@
 
 use crate::accounts::vacancy::RegistryContent;
 use crate::audit::Actor;
-use crate::catalog::registries::Registries;
 use crate::catalog::{Catalog, deletion};
 use crate::db::entities::namespace;
 use crate::error::Result;
+use crate::registries::Registries;
 use crate::registry::RegistryError;
 
 /// Names read per catalog request.
