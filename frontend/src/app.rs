@@ -6,7 +6,13 @@ use leptos_router::components::{A, Router};
 use leptos_router::location::{BrowserUrl, LocationProvider};
 use portunus_shared::display::person;
 
-use crate::pages::SearchBox;
+use crate::pages::{
+    AuditLogPage, ConfirmEmailPage, ExplorePage, ExploredRepositoryPage, ForgotPasswordPage,
+    GlobalWebhooksPage, Home, NamespacePage, NamespacesPage, PermissionsPage, ProfilePage,
+    RegistriesPage, RegistryEventsPage, RepositoriesPage, RepositoryPage, ResetPasswordPage,
+    SearchBox, SearchPage, SignInPage, SignUpPage, TagPage, TeamPage, TeamsPage, TokensPage,
+    UsersPage,
+};
 use crate::routes::Route;
 
 #[component]
@@ -29,11 +35,51 @@ fn Pages() -> impl IntoView {
     let path = leptos_router::hooks::use_location().pathname;
     let history = use_context::<BrowserUrl>();
     move || {
-        let page = Route::of(&path.get()).view();
+        let shown = page(Route::of(&path.get()));
         if let Some(history) = &history {
             history.ready_to_complete();
         }
-        page
+        shown
+    }
+}
+
+/// The page `route` shows.
+fn page(route: Route) -> AnyView {
+    match route {
+        Route::Home => view! { <Home /> }.into_any(),
+        Route::SignIn => view! { <SignInPage /> }.into_any(),
+        Route::SignUp => view! { <SignUpPage /> }.into_any(),
+        Route::ForgotPassword => view! { <ForgotPasswordPage /> }.into_any(),
+        Route::ResetPassword => view! { <ResetPasswordPage /> }.into_any(),
+        Route::ConfirmEmail => view! { <ConfirmEmailPage /> }.into_any(),
+        Route::Repositories => view! { <RepositoriesPage /> }.into_any(),
+        Route::Repository(id) => view! { <RepositoryPage id /> }.into_any(),
+        Route::Tag(id, tag) => view! { <TagPage id tag /> }.into_any(),
+        Route::Explore => view! { <ExplorePage /> }.into_any(),
+        Route::ExploredRepository(id) => view! { <ExploredRepositoryPage id /> }.into_any(),
+        Route::Search => view! { <SearchPage /> }.into_any(),
+        Route::RegistryEvents => view! { <RegistryEventsPage /> }.into_any(),
+        Route::Registries => view! { <RegistriesPage /> }.into_any(),
+        Route::Users => view! { <UsersPage /> }.into_any(),
+        Route::AuditLog => view! { <AuditLogPage /> }.into_any(),
+        Route::GlobalWebhooks => view! { <GlobalWebhooksPage /> }.into_any(),
+        Route::Teams => view! { <TeamsPage /> }.into_any(),
+        Route::Team(name) => view! { <TeamPage name /> }.into_any(),
+        Route::Namespaces => view! { <NamespacesPage /> }.into_any(),
+        Route::Namespace(name) => view! { <NamespacePage name registry=None /> }.into_any(),
+        Route::RegistryNamespace(registry, name) => {
+            view! { <NamespacePage name registry=Some(registry) /> }.into_any()
+        }
+        Route::Tokens => view! { <TokensPage /> }.into_any(),
+        Route::Permissions => view! { <PermissionsPage /> }.into_any(),
+        Route::Profile => view! { <ProfilePage /> }.into_any(),
+        Route::NotFound => view! {
+            <div class="card">
+                <h1>"Page not found"</h1>
+                <a href="/">"Go to the start page"</a>
+            </div>
+        }
+        .into_any(),
     }
 }
 

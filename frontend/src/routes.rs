@@ -1,16 +1,10 @@
-//! Which page a path shows. One match over the path's segments instead of a
-//! typed route per page: the router's per-route generic code was a tenth of
-//! the WebAssembly, and pages get their parameters already parsed.
+//! Which route a path names, and each route's path. One match over the
+//! path's segments instead of a typed route per page: the router's
+//! per-route generic code was a tenth of the WebAssembly, and pages get
+//! their parameters already parsed (`app` shows the page of each).
 
-use leptos::prelude::*;
 use portunus_shared::api::Activity;
-
-use crate::pages::{
-    AuditLogPage, ConfirmEmailPage, ExplorePage, ExploredRepositoryPage, ForgotPasswordPage,
-    GlobalWebhooksPage, Home, NamespacePage, NamespacesPage, PermissionsPage, ProfilePage,
-    RegistriesPage, RegistryEventsPage, RepositoriesPage, RepositoryPage, ResetPasswordPage,
-    SearchPage, SignInPage, SignUpPage, TagPage, TeamPage, TeamsPage, TokensPage, UsersPage,
-};
+use portunus_shared::domain::ActivityKey;
 
 /// A page of the web UI with what its path names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -143,7 +137,10 @@ impl Route {
             ("repository", Some(id)) => {
                 let name = target.rsplit('/').next().unwrap_or_default();
                 match name.split_once(':') {
-                    Some((_, tag)) if !name.contains('@') && activity.key == "repository.push" => {
+                    Some((_, tag))
+                        if !name.contains('@')
+                            && activity.key == ActivityKey::RepositoryPush.as_str() =>
+                    {
                         Some(Route::Tag(id, tag.to_owned()))
                     }
                     _ => Some(Route::Repository(id)),
@@ -152,46 +149,6 @@ impl Route {
             ("team", _) => Some(Route::Team(target)),
             ("namespace", _) => Some(Route::Namespace(target)),
             _ => None,
-        }
-    }
-
-    /// The page itself.
-    pub fn view(self) -> AnyView {
-        match self {
-            Route::Home => view! { <Home /> }.into_any(),
-            Route::SignIn => view! { <SignInPage /> }.into_any(),
-            Route::SignUp => view! { <SignUpPage /> }.into_any(),
-            Route::ForgotPassword => view! { <ForgotPasswordPage /> }.into_any(),
-            Route::ResetPassword => view! { <ResetPasswordPage /> }.into_any(),
-            Route::ConfirmEmail => view! { <ConfirmEmailPage /> }.into_any(),
-            Route::Repositories => view! { <RepositoriesPage /> }.into_any(),
-            Route::Repository(id) => view! { <RepositoryPage id /> }.into_any(),
-            Route::Tag(id, tag) => view! { <TagPage id tag /> }.into_any(),
-            Route::Explore => view! { <ExplorePage /> }.into_any(),
-            Route::ExploredRepository(id) => view! { <ExploredRepositoryPage id /> }.into_any(),
-            Route::Search => view! { <SearchPage /> }.into_any(),
-            Route::RegistryEvents => view! { <RegistryEventsPage /> }.into_any(),
-            Route::Registries => view! { <RegistriesPage /> }.into_any(),
-            Route::Users => view! { <UsersPage /> }.into_any(),
-            Route::AuditLog => view! { <AuditLogPage /> }.into_any(),
-            Route::GlobalWebhooks => view! { <GlobalWebhooksPage /> }.into_any(),
-            Route::Teams => view! { <TeamsPage /> }.into_any(),
-            Route::Team(name) => view! { <TeamPage name /> }.into_any(),
-            Route::Namespaces => view! { <NamespacesPage /> }.into_any(),
-            Route::Namespace(name) => view! { <NamespacePage name registry=None /> }.into_any(),
-            Route::RegistryNamespace(registry, name) => {
-                view! { <NamespacePage name registry=Some(registry) /> }.into_any()
-            }
-            Route::Tokens => view! { <TokensPage /> }.into_any(),
-            Route::Permissions => view! { <PermissionsPage /> }.into_any(),
-            Route::Profile => view! { <ProfilePage /> }.into_any(),
-            Route::NotFound => view! {
-                <div class="card">
-                    <h1>"Page not found"</h1>
-                    <a href="/">"Go to the start page"</a>
-                </div>
-            }
-            .into_any(),
         }
     }
 }
@@ -275,12 +232,12 @@ mod tests {
         }
     }
 
-    fn activity(key: &str, target_type: &str, target: &str, id: Option<i64>) -> Activity {
+    fn activity(key: ActivityKey, target_type: &str, target: &str, id: Option<i64>) -> Activity {
         Activity {
             id: 1,
             actor: "alice".to_owned(),
             actor_display_name: None,
-            key: key.to_owned(),
+            key: key.as_str().to_owned(),
             target_type: target_type.to_owned(),
             target: target.to_owned(),
             target_id: id,
@@ -291,35 +248,45 @@ mod tests {
 
     #[test]
     fn an_activity_leads_to_what_it_was_done_to() {
-        let push = activity("repository.push", "repository", "ops/web:1.2", Some(7));
+        let push = activity(
+            ActivityKey::RepositoryPush,
+            "repository",
+            "ops/web:1.2",
+            Some(7),
+        );
         assert_eq!(
             Route::of_activity(&push),
             Some(Route::Tag(7, "1.2".to_owned()))
         );
         let by_digest = activity(
-            "repository.push",
+            ActivityKey::RepositoryPush,
             "repository",
             "ops/web@sha256:ab",
             Some(7),
         );
         assert_eq!(Route::of_activity(&by_digest), Some(Route::Repository(7)));
         let star = activity(
-            "repository.star",
+            ActivityKey::RepositoryStar,
             "repository",
             "localhost:5000/web",
             Some(7),
         );
         assert_eq!(Route::of_activity(&star), Some(Route::Repository(7)));
-        let member = activity("team.add_member", "team", "qa", Some(2));
+        let member = activity(ActivityKey::TeamAddMember, "team", "qa", Some(2));
         assert_eq!(
             Route::of_activity(&member),
             Some(Route::Team("qa".to_owned()))
         );
-        let gone = activity("repository.delete", "repository", "ops/web", Some(7));
+        let gone = activity(
+            ActivityKey::RepositoryDelete,
+            "repository",
+            "ops/web",
+            Some(7),
+        );
         assert_eq!(Route::of_activity(&gone), None);
-        let unknown_id = activity("repository.push", "repository", "ops/web:1", None);
+        let unknown_id = activity(ActivityKey::RepositoryPush, "repository", "ops/web:1", None);
         assert_eq!(Route::of_activity(&unknown_id), None);
-        let user = activity("user.create", "user", "bob", Some(4));
+        let user = activity(ActivityKey::UserCreate, "user", "bob", Some(4));
         assert_eq!(Route::of_activity(&user), None);
     }
 

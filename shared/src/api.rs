@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{DeliveryState, Role, TokenAccess, Visibility, WebhookEvent};
+use crate::domain::{
+    DeliveryState, Directory, ErrorCode, Role, TokenAccess, Visibility, WebhookEvent,
+};
 
 #[cfg(feature = "openapi")]
 use poem_openapi::Object;
@@ -15,7 +17,7 @@ use poem_openapi::Object;
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct ErrorBody {
     /// Stable identifier such as `unauthorized`, `not_found`, `invalid_input`.
-    pub code: String,
+    pub code: ErrorCode,
     /// What went wrong, in words a person can act on.
     pub message: String,
 }
@@ -45,7 +47,7 @@ pub struct Me {
     /// The directory the account belongs to: `ldap` (its password is the
     /// directory's) or `oidc` (it signs in through the OpenID Provider and
     /// logs in to registries with application tokens); absent: a local account.
-    pub directory: Option<String>,
+    pub directory: Option<Directory>,
     /// Name of the personal namespace, where this user can always push.
     pub namespace: Option<String>,
 }
@@ -353,7 +355,7 @@ pub struct User {
     /// `lockout_seconds` from then, unless an administrator unlocks it).
     pub locked_at: Option<String>,
     /// The directory the account belongs to: `ldap` or `oidc`; absent: local.
-    pub directory: Option<String>,
+    pub directory: Option<Directory>,
     pub created_at: String,
 }
 

@@ -2,6 +2,8 @@
 //! people by display name with their user name beside it, times relative
 //! to now, activities as sentences.
 
+use crate::domain::ActivityKey;
+
 /// Bytes in words people read: `512 B`, `1.5 KiB`, `5.0 MiB`.
 pub fn human_size(bytes: i64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -135,24 +137,28 @@ pub fn activity(key: &str, target: &str, parameters: Option<&str>) -> (ActivityK
         .unwrap_or_default();
     let param = |name: &str| params[name].as_str().unwrap_or("?").to_owned();
     use ActivityKind as K;
-    let (kind, text) = match key {
-        "repository.push" => (K::Push, format!("pushed {target}")),
-        "repository.delete" => (K::Delete, format!("deleted repository {target}")),
-        "repository.delete_tag" => (K::Delete, format!("deleted tag {target}")),
-        "repository.star" => (K::Star, format!("starred {target}")),
-        "repository.unstar" => (K::Star, format!("unstarred {target}")),
-        "repository.change_description" => (K::Other, format!("described {target}")),
-        "repository.retention" => (K::Other, format!("set the retention rule of {target}")),
-        "comment.create" => (K::Comment, format!("commented on {target}")),
-        "comment.delete" => (K::Comment, format!("deleted a comment on {target}")),
-        "team.create" => (K::Team, format!("created team {target}")),
-        "team.delete" => (K::Team, format!("deleted team {target}")),
-        "team.rename" => (
+    let Ok(known) = key.parse::<ActivityKey>() else {
+        return (K::Other, format!("did {key} on {target}"));
+    };
+    use ActivityKey as A;
+    let (kind, text) = match known {
+        A::RepositoryPush => (K::Push, format!("pushed {target}")),
+        A::RepositoryDelete => (K::Delete, format!("deleted repository {target}")),
+        A::RepositoryDeleteTag => (K::Delete, format!("deleted tag {target}")),
+        A::RepositoryStar => (K::Star, format!("starred {target}")),
+        A::RepositoryUnstar => (K::Star, format!("unstarred {target}")),
+        A::RepositoryChangeDescription => (K::Other, format!("described {target}")),
+        A::RepositoryRetention => (K::Other, format!("set the retention rule of {target}")),
+        A::CommentCreate => (K::Comment, format!("commented on {target}")),
+        A::CommentDelete => (K::Comment, format!("deleted a comment on {target}")),
+        A::TeamCreate => (K::Team, format!("created team {target}")),
+        A::TeamDelete => (K::Team, format!("deleted team {target}")),
+        A::TeamRename => (
             K::Team,
             format!("renamed team {} to {}", param("from"), param("to")),
         ),
-        "team.change_description" => (K::Team, format!("described team {target}")),
-        "team.add_member" => (
+        A::TeamChangeDescription => (K::Team, format!("described team {target}")),
+        A::TeamAddMember => (
             K::Team,
             format!(
                 "added {} to team {target} as {}",
@@ -160,74 +166,93 @@ pub fn activity(key: &str, target: &str, parameters: Option<&str>) -> (ActivityK
                 param("role")
             ),
         ),
-        "team.change_member_role" => (
+        A::TeamChangeMemberRole => (
             K::Team,
             format!("made {} {} of team {target}", param("user"), param("role")),
         ),
-        "team.remove_member" => (
+        A::TeamRemoveMember => (
             K::Team,
             format!("removed {} from team {target}", param("user")),
         ),
-        "namespace.create" => (K::Namespace, format!("created namespace {target}")),
-        "namespace.delete" => (K::Namespace, format!("deleted namespace {target}")),
-        "namespace.change_visibility" => (
+        A::NamespaceCreate => (K::Namespace, format!("created namespace {target}")),
+        A::NamespaceDelete => (K::Namespace, format!("deleted namespace {target}")),
+        A::NamespaceChangeVisibility => (
             K::Namespace,
             format!("made namespace {target} {}", param("to")),
         ),
-        "namespace.change_team" => (
+        A::NamespaceChangeTeam => (
             K::Namespace,
             format!("moved namespace {target} to team {}", param("to")),
         ),
-        "namespace.change_description" => (K::Namespace, format!("described namespace {target}")),
-        "auth.sign_in" => (K::Account, "signed in".to_owned()),
-        "auth.sign_in_failed" => (K::Account, format!("failed to sign in as {target}")),
-        "auth.registry_login" => (K::Account, "logged in to the registry".to_owned()),
-        "auth.registry_login_failed" => (
+        A::NamespaceChangeDescription => (K::Namespace, format!("described namespace {target}")),
+        A::AuthSignIn => (K::Account, "signed in".to_owned()),
+        A::AuthSignInFailed => (K::Account, format!("failed to sign in as {target}")),
+        A::AuthRegistryLogin => (K::Account, "logged in to the registry".to_owned()),
+        A::AuthRegistryLoginFailed => (
             K::Account,
             format!("failed to log in to the registry as {target}"),
         ),
-        "user.create" => (K::Account, format!("created the account {target}")),
-        "user.delete" => (K::Account, format!("removed the account {target}")),
-        "user.disable" => (K::Account, format!("disabled the account {target}")),
-        "user.enable" => (K::Account, format!("enabled the account {target}")),
-        "user.grant_admin" => (K::Account, format!("made {target} an administrator")),
-        "user.revoke_admin" => (K::Account, format!("took administration from {target}")),
-        "user.change_password" => (K::Account, "changed their password".to_owned()),
-        "user.set_password" => (K::Account, format!("set the password of {target}")),
-        "user.reset_password" => (
+        A::UserCreate => (K::Account, format!("created the account {target}")),
+        A::UserDelete => (K::Account, format!("removed the account {target}")),
+        A::UserDisable => (K::Account, format!("disabled the account {target}")),
+        A::UserEnable => (K::Account, format!("enabled the account {target}")),
+        A::UserGrantAdmin => (K::Account, format!("made {target} an administrator")),
+        A::UserRevokeAdmin => (K::Account, format!("took administration from {target}")),
+        A::UserChangePassword => (K::Account, "changed their password".to_owned()),
+        A::UserSetPassword => (K::Account, format!("set the password of {target}")),
+        A::UserResetPassword => (
             K::Account,
             format!("reset the password of {target} by mail"),
         ),
-        "user.password_reset_requested" => (
+        A::UserPasswordResetRequested => (
             K::Account,
             format!("asked for a password reset for {target}"),
         ),
-        "user.choose_password" => (K::Account, format!("chose the first password of {target}")),
-        "user.change_email" => (
+        A::UserChoosePassword => (K::Account, format!("chose the first password of {target}")),
+        A::UserChangeEmail => (
             K::Account,
             format!("changed the e-mail address of {target}"),
         ),
-        "user.unlock" => (K::Account, format!("unlocked {target}")),
-        "user.link_directory" => (K::Account, format!("linked {target} to the directory")),
-        "webhook.create" => (K::Other, format!("added the webhook {target}")),
-        "webhook.update" => (K::Other, format!("changed the webhook {target}")),
-        "webhook.delete" => (K::Other, format!("deleted the webhook {target}")),
-        "webhook.replace_secret" => (
+        A::UserUnlock => (K::Account, format!("unlocked {target}")),
+        A::UserLinkDirectory => (K::Account, format!("linked {target} to the directory")),
+        A::WebhookCreate => (K::Other, format!("added the webhook {target}")),
+        A::WebhookUpdate => (K::Other, format!("changed the webhook {target}")),
+        A::WebhookDelete => (K::Other, format!("deleted the webhook {target}")),
+        A::WebhookReplaceSecret => (
             K::Other,
             format!("replaced the secret of the webhook {target}"),
         ),
-        "webhook.resend" => (
+        A::WebhookResend => (
             K::Other,
             format!("re-sent a delivery of the webhook {target}"),
         ),
-        "registry.create" => (K::Other, format!("added the registry {target}")),
-        "registry.update" => (K::Other, format!("changed the registry {target}")),
-        "registry.delete" => (K::Other, format!("removed the registry {target}")),
-        "registry.replace_secret" => (
+        A::RegistryCreate => (K::Other, format!("added the registry {target}")),
+        A::RegistryUpdate => (K::Other, format!("changed the registry {target}")),
+        A::RegistryDelete => (K::Other, format!("removed the registry {target}")),
+        A::RegistryReplaceSecret => (
             K::Other,
             format!("replaced the notification secret of the registry {target}"),
         ),
-        _ => (K::Other, format!("did {key} on {target}")),
+        A::UserConfirmEmail => (K::Account, "confirmed their e-mail address".to_owned()),
+        A::ApplicationTokenCreate => (
+            K::Account,
+            format!(
+                "created the application token {target} for {}",
+                param("user")
+            ),
+        ),
+        A::ApplicationTokenDestroy => (
+            K::Account,
+            format!("revoked the application token {target}"),
+        ),
+        A::RefreshTokenCreate => (
+            K::Account,
+            format!("stayed logged in to the registry through {target}"),
+        ),
+        A::RefreshTokenDestroy => (
+            K::Account,
+            format!("ended a registry login through {target}"),
+        ),
     };
     (kind, text)
 }
@@ -261,7 +286,7 @@ mod tests {
         assert_eq!(ago(86_400 * 3, ""), "3 days ago");
         assert_eq!(ago(86_400 * 40, "2026-10-21T10:00:00Z"), "on 2026-10-21");
         let added = activity(
-            "team.add_member",
+            ActivityKey::TeamAddMember.as_str(),
             "web",
             Some(r#"{"user":"bob","role":"viewer"}"#),
         );
@@ -270,11 +295,11 @@ mod tests {
             (ActivityKind::Team, "added bob to team web as viewer".into())
         );
         assert_eq!(
-            activity("repository.push", "web/app:1", None).1,
+            activity(ActivityKey::RepositoryPush.as_str(), "web/app:1", None).1,
             "pushed web/app:1"
         );
         assert_eq!(
-            activity("team.rename", "web", Some("not json")).1,
+            activity(ActivityKey::TeamRename.as_str(), "web", Some("not json")).1,
             "renamed team ? to ?"
         );
         assert_eq!(

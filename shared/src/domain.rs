@@ -43,7 +43,7 @@ macro_rules! closed_set {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
             /// The value as written on the wire and stored in the database.
-            pub fn as_str(self) -> &'static str {
+            pub const fn as_str(self) -> &'static str {
                 match self {
                     $($name::$variant => $text),+
                 }
@@ -89,6 +89,114 @@ macro_rules! closed_set {
             }
         }
     };
+}
+
+closed_set! {
+    /// What an activity in the log did: the key it is stored and sent under
+    /// (webhooks too). Activities brought from Portus may carry keys of
+    /// its own, outside this set.
+    ActivityKey, "activity" {
+        RepositoryPush = "repository.push", "pushed an image",
+        RepositoryDelete = "repository.delete", "deleted a repository",
+        RepositoryDeleteTag = "repository.delete_tag", "deleted a tag",
+        RepositoryStar = "repository.star", "starred a repository",
+        RepositoryUnstar = "repository.unstar", "unstarred a repository",
+        RepositoryChangeDescription = "repository.change_description", "described a repository",
+        RepositoryRetention = "repository.retention", "set a retention rule",
+        CommentCreate = "comment.create", "commented",
+        CommentDelete = "comment.delete", "deleted a comment",
+        TeamCreate = "team.create", "created a team",
+        TeamDelete = "team.delete", "deleted a team",
+        TeamRename = "team.rename", "renamed a team",
+        TeamChangeDescription = "team.change_description", "described a team",
+        TeamAddMember = "team.add_member", "added a team member",
+        TeamChangeMemberRole = "team.change_member_role", "changed a member's role",
+        TeamRemoveMember = "team.remove_member", "removed a team member",
+        NamespaceCreate = "namespace.create", "created a namespace",
+        NamespaceDelete = "namespace.delete", "deleted a namespace",
+        NamespaceChangeVisibility = "namespace.change_visibility", "changed a namespace's visibility",
+        NamespaceChangeTeam = "namespace.change_team", "moved a namespace to another team",
+        NamespaceChangeDescription = "namespace.change_description", "described a namespace",
+        AuthSignIn = "auth.sign_in", "signed in",
+        AuthSignInFailed = "auth.sign_in_failed", "failed to sign in",
+        AuthRegistryLogin = "auth.registry_login", "logged in to the registry",
+        AuthRegistryLoginFailed = "auth.registry_login_failed", "failed to log in to the registry",
+        UserCreate = "user.create", "created an account",
+        UserDelete = "user.delete", "removed an account",
+        UserDisable = "user.disable", "disabled an account",
+        UserEnable = "user.enable", "enabled an account",
+        UserGrantAdmin = "user.grant_admin", "made an administrator",
+        UserRevokeAdmin = "user.revoke_admin", "took administration away",
+        UserChangePassword = "user.change_password", "changed their password",
+        UserSetPassword = "user.set_password", "set a password",
+        UserResetPassword = "user.reset_password", "reset a password by mail",
+        UserPasswordResetRequested = "user.password_reset_requested", "asked for a password reset",
+        UserChoosePassword = "user.choose_password", "chose a first password",
+        UserChangeEmail = "user.change_email", "changed an e-mail address",
+        UserConfirmEmail = "user.confirm_email", "confirmed an e-mail address",
+        UserUnlock = "user.unlock", "unlocked a sign-in",
+        UserLinkDirectory = "user.link_directory", "linked an account to the directory",
+        ApplicationTokenCreate = "application_token.create", "created an application token",
+        ApplicationTokenDestroy = "application_token.destroy", "revoked an application token",
+        RefreshTokenCreate = "refresh_token.create", "started a registry login session",
+        RefreshTokenDestroy = "refresh_token.destroy", "ended a registry login session",
+        WebhookCreate = "webhook.create", "added a webhook",
+        WebhookUpdate = "webhook.update", "changed a webhook",
+        WebhookDelete = "webhook.delete", "deleted a webhook",
+        WebhookReplaceSecret = "webhook.replace_secret", "replaced a webhook's secret",
+        WebhookResend = "webhook.resend", "re-sent a webhook delivery",
+        RegistryCreate = "registry.create", "added a registry",
+        RegistryUpdate = "registry.update", "changed a registry",
+        RegistryDelete = "registry.delete", "removed a registry",
+        RegistryReplaceSecret = "registry.replace_secret", "replaced a registry's notification secret",
+    }
+}
+
+closed_set! {
+    /// What kind of error an API answer is (`ErrorBody.code`): stable, for
+    /// scripts to branch on; the message is for people.
+    ErrorCode, "error code" {
+        /// The request or a value in it is malformed.
+        BadRequest = "bad_request", "bad request",
+        /// A value is invalid; the message says which and why.
+        InvalidInput = "invalid_input", "invalid input",
+        /// Not signed in, or the credentials are wrong.
+        Unauthorized = "unauthorized", "not signed in",
+        /// Signed in, but not allowed to do this.
+        Forbidden = "forbidden", "not allowed",
+        /// No such thing, or not visible to you.
+        NotFound = "not_found", "not found",
+        /// The path does not take this method.
+        MethodNotAllowed = "method_not_allowed", "method not allowed",
+        /// The change clashes with what exists.
+        Conflict = "conflict", "conflict",
+        /// The request body is too large.
+        TooLarge = "too_large", "too large",
+        /// The body is not JSON.
+        UnsupportedMediaType = "unsupported_media_type", "not JSON",
+        /// Too many attempts from this address; see `Retry-After`.
+        TooManyRequests = "too_many_requests", "too many requests",
+        /// The registry could not be reached.
+        RegistryUnavailable = "registry_unavailable", "registry unavailable",
+        /// The LDAP directory or OpenID Provider could not be reached.
+        DirectoryUnavailable = "directory_unavailable", "directory unavailable",
+        /// The database could not be reached; see `Retry-After`.
+        DatabaseUnavailable = "database_unavailable", "database unavailable",
+        /// Too many passwords being checked at once; see `Retry-After`.
+        Busy = "busy", "busy",
+        /// A fault of Portunus; its log has the details.
+        Internal = "internal", "internal error",
+    }
+}
+
+closed_set! {
+    /// Where an account's identity lives, when not in Portunus itself.
+    Directory, "directory" {
+        /// An LDAP directory: its password is the directory's.
+        Ldap = "ldap", "LDAP directory",
+        /// An OpenID Provider: it signs in there.
+        Oidc = "oidc", "OpenID Provider",
+    }
 }
 
 closed_set! {

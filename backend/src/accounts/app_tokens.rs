@@ -5,6 +5,7 @@
 //! Tokens brought from Portus have no `ptn_` prefix and arrive as
 //! passwords: see [`authenticate_portus`].
 
+use portunus_shared::domain::ActivityKey;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -211,7 +212,7 @@ pub async fn create(
     audit::record(
         db,
         &Actor::of(by),
-        "application_token.create",
+        ActivityKey::ApplicationTokenCreate,
         target,
         Some(json!({"user": owner.username})),
     )
@@ -265,7 +266,7 @@ pub async fn revoke(db: &DatabaseConnection, by: &user::Model, id: i64) -> Resul
     audit::record(
         db,
         &Actor::of(by),
-        "application_token.destroy",
+        ActivityKey::ApplicationTokenDestroy,
         target,
         None,
     )

@@ -19,6 +19,7 @@
 //! database is away, what was verified at the last epoch read may still
 //! pull (`issuing::standby`).
 
+use portunus_shared::domain::ActivityKey;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -555,13 +556,13 @@ pub async fn sign_in(
             audit::record(
                 db,
                 &Actor::of(user),
-                "auth.sign_in",
+                ActivityKey::AuthSignIn,
                 Target::user(user),
                 None,
             )
             .await?
         }
-        Err(_) => record_failure(db, attempt.username, "auth.sign_in_failed", None).await?,
+        Err(_) => record_failure(db, attempt.username, ActivityKey::AuthSignInFailed, None).await?,
     }
     Ok(outcome)
 }
@@ -571,7 +572,7 @@ pub async fn sign_in(
 pub async fn record_failure(
     db: &impl ConnectionTrait,
     claimed: &str,
-    key: &str,
+    key: ActivityKey,
     parameters: Option<serde_json::Value>,
 ) -> Result<()> {
     let name: String = claimed.chars().take(64).collect();
@@ -641,7 +642,14 @@ pub async fn change_password(
     }
     others.exec(&txn).await?;
     let target = Target::user(user);
-    audit::record(&txn, &Actor::of(user), "user.change_password", target, None).await?;
+    audit::record(
+        &txn,
+        &Actor::of(user),
+        ActivityKey::UserChangePassword,
+        target,
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -653,7 +661,7 @@ pub async fn set_password(
     user: &user::Model,
     new_password: String,
     actor: &Actor,
-    key: &str,
+    key: ActivityKey,
 ) -> Result<()> {
     let hash = new_password_hash(db, user, new_password).await?;
     let txn = crate::db::begin_write(db).await?;
@@ -692,7 +700,7 @@ pub async fn store_password(
     user: &user::Model,
     hash: String,
     actor: &Actor,
-    key: &str,
+    key: ActivityKey,
 ) -> Result<()> {
     let mut active: user::ActiveModel = user.clone().into();
     active.password_hash = Set(Some(hash));

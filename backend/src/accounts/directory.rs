@@ -6,6 +6,7 @@
 //! audit activity by `portunus-directory`. A person the directory no
 //! longer knows is disabled (and enabled again when it knows them again).
 
+use portunus_shared::domain::{ActivityKey, Directory};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -176,8 +177,9 @@ async fn linkable(
     {
         return Ok(Some(same_name));
     }
+    const LDAP: &str = Directory::Ldap.as_str();
     let how = match source.provider {
-        "ldap" => "set ldap.link_local_accounts to let directory sign-ins take over local accounts",
+        LDAP => "set ldap.link_local_accounts to let directory sign-ins take over local accounts",
         _ => "set oidc.link_by_verified_email to link accounts by verified e-mail address",
     };
     Err(Error::Conflict(format!(
@@ -212,7 +214,7 @@ async fn link(
     audit::record(
         txn,
         &actor(),
-        "user.link_directory",
+        ActivityKey::UserLinkDirectory,
         Target::user(&local),
         Some(params),
     )
@@ -274,7 +276,14 @@ async fn bring_in_step(
     let mut changed = false;
     if identity.suspended {
         let params = json!({ "reason": "the directory knows the user again" });
-        audit::record(txn, &actor(), "user.enable", target(), Some(params)).await?;
+        audit::record(
+            txn,
+            &actor(),
+            ActivityKey::UserEnable,
+            target(),
+            Some(params),
+        )
+        .await?;
         active.enabled = Set(true);
         changed = true;
     }
@@ -285,7 +294,7 @@ async fn bring_in_step(
         if account.email.as_deref() != Some(email.as_str())
             && !users::email_taken(txn, &email, Some(account.id)).await?
         {
-            audit::record(txn, &actor(), "user.change_email", target(), None).await?;
+            audit::record(txn, &actor(), ActivityKey::UserChangeEmail, target(), None).await?;
             users::void_mailed_links(txn, account.id).await?;
             active.email = Set(Some(email));
             active.email_verified_at = Set(vouched);
@@ -316,9 +325,9 @@ async fn bring_in_step(
         let admin = person.groups.iter().any(|g| g.is(&mapping.admin_group));
         if admin != account.admin {
             let key = if admin {
-                "user.grant_admin"
+                ActivityKey::UserGrantAdmin
             } else {
-                "user.revoke_admin"
+                ActivityKey::UserRevokeAdmin
             };
             let params = json!({ "group": mapping.admin_group });
             audit::record(txn, &actor(), key, target(), Some(params)).await?;
@@ -385,7 +394,14 @@ async fn apply_teams(
             (Some(m), Some(role)) if m.role()? == role => {}
             (None, Some(role)) => {
                 let params = json!({ "user": account.username, "role": role.as_str() });
-                audit::record(txn, &actor(), "team.add_member", target, Some(params)).await?;
+                audit::record(
+                    txn,
+                    &actor(),
+                    ActivityKey::TeamAddMember,
+                    target,
+                    Some(params),
+                )
+                .await?;
                 team_member::ActiveModel {
                     team_id: Set(team.id),
                     user_id: Set(account.id),
@@ -401,7 +417,7 @@ async fn apply_teams(
                 audit::record(
                     txn,
                     &actor(),
-                    "team.change_member_role",
+                    ActivityKey::TeamChangeMemberRole,
                     target,
                     Some(params),
                 )
@@ -413,7 +429,14 @@ async fn apply_teams(
             (Some(m), None) => {
                 let params =
                     json!({ "user": account.username, "reason": "not in a group of this team" });
-                audit::record(txn, &actor(), "team.remove_member", target, Some(params)).await?;
+                audit::record(
+                    txn,
+                    &actor(),
+                    ActivityKey::TeamRemoveMember,
+                    target,
+                    Some(params),
+                )
+                .await?;
                 team_member::Entity::delete_by_id(m.id).exec(txn).await?;
             }
         }
@@ -434,7 +457,7 @@ async fn create_team(txn: &DatabaseTransaction, name: &str) -> Result<team::Mode
     .insert(txn)
     .await?;
     let target = Target::new("team", Some(team.id), &team.name);
-    audit::record(txn, &actor(), "team.create", target, None).await?;
+    audit::record(txn, &actor(), ActivityKey::TeamCreate, target, None).await?;
     Ok(team)
 }
 
@@ -456,7 +479,7 @@ pub async fn suspend(
     audit::record(
         &txn,
         &actor(),
-        "user.disable",
+        ActivityKey::UserDisable,
         Target::user(account),
         Some(params),
     )

@@ -12,6 +12,7 @@
 //! "send it again" button cannot flood a mailbox.
 
 use chrono::{DateTime, Duration, Utc};
+use portunus_shared::domain::ActivityKey;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -151,7 +152,7 @@ pub async fn confirm(
     audit::record(
         &txn,
         &Actor::of(&user),
-        "user.confirm_email",
+        ActivityKey::UserConfirmEmail,
         Target::user(&user),
         Some(params),
     )

@@ -5,6 +5,7 @@
 //! suspended; an unreachable directory changes nothing.
 
 use chrono::{DateTime, Utc};
+use portunus_shared::domain::Directory;
 use sea_orm::DatabaseConnection;
 
 use crate::accounts::directory::{self, Link, Source};
@@ -14,7 +15,7 @@ use crate::directory::ldap::Ldap;
 use crate::error::{Error, Result};
 
 /// The provider name of LDAP identities.
-pub const PROVIDER: &str = "ldap";
+pub const PROVIDER: &str = Directory::Ldap.as_str();
 
 /// The rules of the LDAP directory as a source of accounts.
 pub fn source(ldap: &Ldap) -> Source<'_> {

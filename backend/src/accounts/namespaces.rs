@@ -1,6 +1,7 @@
 //! Namespaces: the global one of each registry (repositories without a
 //! slash: public, written by admins), personal ones, and team namespaces.
 
+use portunus_shared::domain::ActivityKey;
 use std::collections::HashMap;
 
 use chrono::Utc;
@@ -252,7 +253,7 @@ pub async fn create(
     audit::record(
         &txn,
         &actor(by),
-        "namespace.create",
+        ActivityKey::NamespaceCreate,
         target(&ns),
         Some(params),
     )
@@ -290,7 +291,7 @@ pub async fn update(
             audit::record(
                 &txn,
                 &actor(by),
-                "namespace.change_visibility",
+                ActivityKey::NamespaceChangeVisibility,
                 target(&ns),
                 Some(params),
             )
@@ -318,7 +319,7 @@ pub async fn update(
             audit::record(
                 &txn,
                 &actor(by),
-                "namespace.change_team",
+                ActivityKey::NamespaceChangeTeam,
                 target(&ns),
                 Some(json!({"to": team.name, "webhooks_disabled": paused})),
             )
@@ -330,7 +331,7 @@ pub async fn update(
         audit::record(
             &txn,
             &actor(by),
-            "namespace.change_description",
+            ActivityKey::NamespaceChangeDescription,
             target(&ns),
             None,
         )
@@ -371,7 +372,14 @@ pub async fn delete(
         )));
     }
     vacancy::require_vacant(&txn, registry, std::slice::from_ref(&ns)).await?;
-    audit::record(&txn, &actor(by), "namespace.delete", target(&ns), None).await?;
+    audit::record(
+        &txn,
+        &actor(by),
+        ActivityKey::NamespaceDelete,
+        target(&ns),
+        None,
+    )
+    .await?;
     namespace::Entity::delete_by_id(ns.id).exec(&txn).await?;
     txn.commit().await?;
     Ok(())
@@ -445,7 +453,7 @@ pub async fn create_for_push(
     audit::record(
         db,
         &actor,
-        "namespace.create",
+        ActivityKey::NamespaceCreate,
         target(&ns),
         Some(json!({"team": team.name, "by": "push"})),
     )

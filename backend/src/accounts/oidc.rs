@@ -5,6 +5,7 @@
 //! admits the person as `accounts::directory` does for every directory.
 
 use chrono::{DateTime, Duration, Utc};
+use portunus_shared::domain::{ActivityKey, Directory};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -21,7 +22,7 @@ use crate::directory::oidc::{Oidc, Refused};
 use crate::error::{Error, Result};
 
 /// The provider name of OpenID Connect identities.
-pub const PROVIDER: &str = "oidc";
+pub const PROVIDER: &str = Directory::Oidc.as_str();
 
 /// How long a begun sign-in may take.
 const PENDING_LIFETIME: Duration = Duration::minutes(10);
@@ -158,7 +159,7 @@ pub async fn finish(
             audit::record(
                 db,
                 &Actor::of(user),
-                "auth.sign_in",
+                ActivityKey::AuthSignIn,
                 Target::user(user),
                 Some(params),
             )
@@ -166,7 +167,13 @@ pub async fn finish(
         }
         Err(e) => {
             let params = json!({ "directory": PROVIDER, "reason": e.to_string() });
-            record_failure(db, "(OpenID Connect)", "auth.sign_in_failed", Some(params)).await?;
+            record_failure(
+                db,
+                "(OpenID Connect)",
+                ActivityKey::AuthSignInFailed,
+                Some(params),
+            )
+            .await?;
         }
     }
     outcome

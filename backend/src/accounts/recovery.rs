@@ -6,6 +6,7 @@
 //! told by mail to change their password there.
 
 use chrono::{DateTime, Duration, Utc};
+use portunus_shared::domain::{ActivityKey, Directory};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
@@ -122,7 +123,7 @@ pub async fn request(
     audit::record(
         db,
         &actor,
-        "user.password_reset_requested",
+        ActivityKey::UserPasswordResetRequested,
         target,
         Some(params),
     )
@@ -223,8 +224,8 @@ pub async fn complete(
         .exec(&txn)
         .await?;
     let key = match link.purpose.as_str() {
-        "welcome" => "user.choose_password",
-        _ => "user.reset_password",
+        "welcome" => ActivityKey::UserChoosePassword,
+        _ => ActivityKey::UserResetPassword,
     };
     credentials::store_password(&txn, &user, hash, &Actor::of(&user), key).await?;
     // The link went to the account's address (changing it voids links),
@@ -284,10 +285,10 @@ fn reset_mail(post: Post<'_>, user: &user::Model, secret: &str) -> Mail {
     }
 }
 
-fn directory_mail(post: Post<'_>, user: &user::Model, directory: &str) -> Mail {
+fn directory_mail(post: Post<'_>, user: &user::Model, directory: &Directory) -> Mail {
     let what = match directory {
-        "ldap" => "your organisation's LDAP directory",
-        _ => "your organisation's identity provider (OpenID Connect)",
+        Directory::Ldap => "your organisation's LDAP directory",
+        Directory::Oidc => "your organisation's identity provider (OpenID Connect)",
     };
     Mail {
         to: user.email.clone().unwrap_or_default(),

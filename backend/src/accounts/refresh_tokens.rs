@@ -7,6 +7,7 @@
 //! used. Users list and revoke their own.
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use portunus_shared::domain::ActivityKey;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -77,7 +78,7 @@ pub async fn issue(
     audit::record(
         db,
         &Actor::user(user.id, &user.username),
-        "refresh_token.create",
+        ActivityKey::RefreshTokenCreate,
         target,
         None,
     )
@@ -185,7 +186,7 @@ pub async fn revoke(db: &impl ConnectionTrait, user: &user::Model, id: i64) -> R
     audit::record(
         db,
         &Actor::user(user.id, &user.username),
-        "refresh_token.destroy",
+        ActivityKey::RefreshTokenDestroy,
         target,
         None,
     )

@@ -6,6 +6,7 @@
 //! erase the images from the registry or to move the namespace to a team
 //! (it then stays taken, and a new account of that name gets another).
 
+use portunus_shared::domain::ActivityKey;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -58,7 +59,14 @@ pub async fn remove(
     }
     let txn = crate::db::begin_write(db).await?;
     let (target_user, personal) = removable(&txn, name).await?;
-    audit::record(&txn, actor, "user.delete", Target::user(&target_user), None).await?;
+    audit::record(
+        &txn,
+        actor,
+        ActivityKey::UserDelete,
+        Target::user(&target_user),
+        None,
+    )
+    .await?;
     // One personal namespace per registry, all of the personal team.
     if let Some(ns) = personal.first() {
         let personal_team = team::Entity::find_by_id(ns.team_id)

@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use portunus_shared::api;
+use portunus_shared::domain::ActivityKey;
 use portunus_shared::names::validate_team_name;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -221,7 +222,14 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    audit::record(&txn, &actor(by), "team.create", target(&team), None).await?;
+    audit::record(
+        &txn,
+        &actor(by),
+        ActivityKey::TeamCreate,
+        target(&team),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(team)
 }
@@ -242,7 +250,7 @@ pub async fn update(
         audit::record(
             &txn,
             &actor(by),
-            "team.rename",
+            ActivityKey::TeamRename,
             target(&team),
             Some(json!({"from": team.name, "to": new_name})),
         )
@@ -253,7 +261,7 @@ pub async fn update(
         audit::record(
             &txn,
             &actor(by),
-            "team.change_description",
+            ActivityKey::TeamChangeDescription,
             target(&team),
             None,
         )
@@ -312,13 +320,27 @@ pub async fn delete(
                 vacancy::require_vacant(&txn, registry, &owned).await?;
                 for ns in owned {
                     let ns_target = Target::namespace(&ns);
-                    audit::record(&txn, &actor(by), "namespace.delete", ns_target, None).await?;
+                    audit::record(
+                        &txn,
+                        &actor(by),
+                        ActivityKey::NamespaceDelete,
+                        ns_target,
+                        None,
+                    )
+                    .await?;
                     namespace::Entity::delete_by_id(ns.id).exec(&txn).await?;
                 }
             }
         }
     }
-    audit::record(&txn, &actor(by), "team.delete", target(&team), None).await?;
+    audit::record(
+        &txn,
+        &actor(by),
+        ActivityKey::TeamDelete,
+        target(&team),
+        None,
+    )
+    .await?;
     team::Entity::delete_by_id(team.id).exec(&txn).await?;
     txn.commit().await?;
     Ok(())
@@ -344,7 +366,14 @@ pub async fn hand_over(
     for ns in owned {
         let params = json!({"from": from.name, "to": heir.name});
         let ns_target = Target::namespace(&ns);
-        audit::record(txn, actor, "namespace.change_team", ns_target, Some(params)).await?;
+        audit::record(
+            txn,
+            actor,
+            ActivityKey::NamespaceChangeTeam,
+            ns_target,
+            Some(params),
+        )
+        .await?;
         let mut active: namespace::ActiveModel = ns.into();
         active.team_id = Set(heir.id);
         active.personal_user_id = Set(None);
@@ -398,7 +427,7 @@ pub async fn set_member(
             audit::record(
                 &txn,
                 &actor(by),
-                "team.change_member_role",
+                ActivityKey::TeamChangeMemberRole,
                 target(&team),
                 Some(params),
             )
@@ -416,7 +445,7 @@ pub async fn set_member(
             audit::record(
                 &txn,
                 &actor(by),
-                "team.add_member",
+                ActivityKey::TeamAddMember,
                 target(&team),
                 Some(params),
             )
@@ -468,7 +497,7 @@ pub async fn remove_member(
     audit::record(
         &txn,
         &actor(by),
-        "team.remove_member",
+        ActivityKey::TeamRemoveMember,
         target(&team),
         Some(json!({"user": username})),
     )

@@ -1,6 +1,7 @@
 //! Accounts: creating a user together with their hidden personal team and
 //! private personal namespace, the first-account bootstrap, and look-ups.
 
+use portunus_shared::domain::{ActivityKey, Directory};
 use std::collections::HashMap;
 
 use chrono::Utc;
@@ -151,7 +152,7 @@ pub(crate) async fn insert(
     let target = Target::user(&created);
     let params =
         serde_json::json!({ "admin": created.admin, "bot": created.bot, "namespace": namespace });
-    audit::record(txn, actor, "user.create", target, Some(params)).await?;
+    audit::record(txn, actor, ActivityKey::UserCreate, target, Some(params)).await?;
 
     let namespace_notice = namespace.as_ref().filter(|ns| **ns != new.username).map(|ns| {
         format!(
@@ -446,13 +447,13 @@ pub async fn personal_namespace(db: &impl ConnectionTrait, user_id: i64) -> Resu
 pub async fn directories_of(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i64>,
-) -> Result<HashMap<i64, String>> {
+) -> Result<HashMap<i64, Directory>> {
     Ok(user_identity::Entity::find()
         .filter(user_identity::Column::UserId.is_in(ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|i| (i.user_id, i.provider))
+        .filter_map(|i| Some((i.user_id, i.provider.parse().ok()?)))
         .collect())
 }
 
@@ -472,7 +473,7 @@ fn to_api(
     u: &user::Model,
     namespace: Option<String>,
     locked_at: Option<chrono::DateTime<Utc>>,
-    directory: Option<String>,
+    directory: Option<Directory>,
 ) -> api::User {
     api::User {
         id: u.id,
@@ -601,7 +602,14 @@ pub async fn unlock_account(db: &DatabaseConnection, name: &str, actor: &Actor) 
         .ok_or_else(|| Error::NotFound(format!("no user {name:?}")))?;
     let locked = lockout::unlock(&txn, &found.username).await?;
     if locked {
-        audit::record(&txn, actor, "user.unlock", Target::user(&found), None).await?;
+        audit::record(
+            &txn,
+            actor,
+            ActivityKey::UserUnlock,
+            Target::user(&found),
+            None,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(locked)
@@ -643,9 +651,9 @@ pub async fn update_as(
             ));
         }
         let key = if admin {
-            "user.grant_admin"
+            ActivityKey::UserGrantAdmin
         } else {
-            "user.revoke_admin"
+            ActivityKey::UserRevokeAdmin
         };
         audit::record(&txn, actor, key, target(), None).await?;
         active.admin = Set(admin);
@@ -662,9 +670,9 @@ pub async fn update_as(
             ));
         }
         let key = if enabled {
-            "user.enable"
+            ActivityKey::UserEnable
         } else {
-            "user.disable"
+            ActivityKey::UserDisable
         };
         audit::record(&txn, actor, key, target(), None).await?;
         active.enabled = Set(enabled);
@@ -672,7 +680,7 @@ pub async fn update_as(
     if change.unlock == Some(true) {
         require_admin(subject)?;
         if lockout::unlock(&txn, &target_user.username).await? {
-            audit::record(&txn, actor, "user.unlock", target(), None).await?;
+            audit::record(&txn, actor, ActivityKey::UserUnlock, target(), None).await?;
         }
     }
     if change.email.is_some() {
@@ -685,7 +693,7 @@ pub async fn update_as(
             )));
         }
         if email != target_user.email {
-            audit::record(&txn, actor, "user.change_email", target(), None).await?;
+            audit::record(&txn, actor, ActivityKey::UserChangeEmail, target(), None).await?;
             active.email = Set(email);
             active.email_verified_at = Set(None);
             void_mailed_links(&txn, target_user.id).await?;

@@ -3,6 +3,7 @@
 //! be recorded with the time they happened. At most [`CAPACITY`] wait; the
 //! log says how many more were not kept.
 
+use portunus_shared::domain::ActivityKey;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
@@ -18,7 +19,7 @@ pub const CAPACITY: usize = 10_000;
 #[derive(Debug, Clone)]
 struct Waiting {
     actor: Actor,
-    key: &'static str,
+    key: ActivityKey,
     target_kind: String,
     target_id: Option<i64>,
     target_name: String,
@@ -40,7 +41,7 @@ impl Backlog {
     pub fn defer(
         &self,
         actor: &Actor,
-        key: &'static str,
+        key: ActivityKey,
         target: Target<'_>,
         parameters: Option<serde_json::Value>,
         at: DateTime<Utc>,

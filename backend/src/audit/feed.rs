@@ -6,6 +6,7 @@
 //! in). Sign-ins stay in the audit log. The rule is one SQL condition, so
 //! the feed pages in the database.
 
+use portunus_shared::domain::ActivityKey;
 use std::collections::HashMap;
 
 use portunus_shared::api;
@@ -28,7 +29,7 @@ pub const LENGTH: u64 = 10_000;
 
 /// The activity keys of a push, which readers of a namespace see even
 /// when they are not in its team.
-const PUSH: &str = "repository.push";
+const PUSH: ActivityKey = ActivityKey::RepositoryPush;
 
 /// The ids of the namespaces whose team matches `condition`, or all of them.
 fn namespaces_where(condition: Option<sea_orm::sea_query::SimpleExpr>) -> SelectStatement {
@@ -70,7 +71,11 @@ fn query(who: &Subject) -> Result<Select<activity::Entity>> {
                     Expr::col(activity::Column::TargetId).in_subquery(visibility::teams_of(me)),
                 ))
                 .add(in_namespaces(mine))
-                .add(activity::Column::Key.eq(PUSH).and(in_namespaces(seen))),
+                .add(
+                    activity::Column::Key
+                        .eq(PUSH.as_str())
+                        .and(in_namespaces(seen)),
+                ),
         );
     Ok(q)
 }

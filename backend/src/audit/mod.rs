@@ -6,6 +6,7 @@ pub mod backlog;
 pub mod feed;
 pub mod outbox;
 
+use portunus_shared::domain::ActivityKey;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
 use crate::db::entities::{activity, namespace, repository, user};
@@ -89,7 +90,7 @@ impl<'a> Target<'a> {
 pub async fn record(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    key: &str,
+    key: ActivityKey,
     target: Target<'_>,
     parameters: Option<serde_json::Value>,
 ) -> Result<()> {
@@ -101,7 +102,7 @@ pub async fn record(
 pub async fn record_at(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    key: &str,
+    key: ActivityKey,
     target: Target<'_>,
     parameters: Option<serde_json::Value>,
     at: chrono::DateTime<chrono::Utc>,
@@ -109,7 +110,7 @@ pub async fn record_at(
     let recorded = activity::ActiveModel {
         actor_id: Set(actor.id),
         actor_name: Set(actor.name.clone()),
-        key: Set(key.to_owned()),
+        key: Set(key.as_str().to_owned()),
         target_type: Set(target.kind.to_owned()),
         target_id: Set(target.id),
         target_name: Set(target.name.to_owned()),

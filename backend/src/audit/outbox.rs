@@ -9,7 +9,7 @@
 //! namespace or its repositories, or the team that owns it.
 
 use chrono::SecondsFormat;
-use portunus_shared::domain::WebhookEvent;
+use portunus_shared::domain::{ActivityKey, WebhookEvent};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
@@ -18,12 +18,13 @@ use crate::db::entities::{activity, namespace, registry, webhook, webhook_delive
 use crate::error::Result;
 
 /// The webhook event an activity key belongs to, if any.
-pub fn event_of(key: &str) -> Option<WebhookEvent> {
+pub fn event_of(key: ActivityKey) -> Option<WebhookEvent> {
+    use ActivityKey as A;
     match key {
-        "repository.push" => Some(WebhookEvent::Push),
-        "repository.delete" | "repository.delete_tag" => Some(WebhookEvent::Delete),
-        _ if key.starts_with("namespace.") => Some(WebhookEvent::Namespace),
-        _ if key.starts_with("team.") => Some(WebhookEvent::Team),
+        A::RepositoryPush => Some(WebhookEvent::Push),
+        A::RepositoryDelete | A::RepositoryDeleteTag => Some(WebhookEvent::Delete),
+        _ if key.as_str().starts_with("namespace.") => Some(WebhookEvent::Namespace),
+        _ if key.as_str().starts_with("team.") => Some(WebhookEvent::Team),
         _ => None,
     }
 }
@@ -70,7 +71,7 @@ pub fn delivery(
 
 /// Queues a delivery of `activity` for every webhook that asks for it.
 pub async fn enqueue(db: &impl ConnectionTrait, activity: &activity::Model) -> Result<()> {
-    let Some(event) = event_of(&activity.key) else {
+    let Some(event) = activity.key.parse().ok().and_then(event_of) else {
         return Ok(());
     };
     let mut concerned = Condition::any().add(webhook::Column::NamespaceId.is_null());
@@ -191,22 +192,31 @@ mod tests {
 
     #[test]
     fn keys_map_to_the_events_people_subscribe_to() {
-        assert_eq!(event_of("repository.push"), Some(WebhookEvent::Push));
         assert_eq!(
-            event_of("repository.delete_tag"),
+            event_of(ActivityKey::RepositoryPush),
+            Some(WebhookEvent::Push)
+        );
+        assert_eq!(
+            event_of(ActivityKey::RepositoryDeleteTag),
             Some(WebhookEvent::Delete)
         );
-        assert_eq!(event_of("repository.delete"), Some(WebhookEvent::Delete));
         assert_eq!(
-            event_of("namespace.change_visibility"),
+            event_of(ActivityKey::RepositoryDelete),
+            Some(WebhookEvent::Delete)
+        );
+        assert_eq!(
+            event_of(ActivityKey::NamespaceChangeVisibility),
             Some(WebhookEvent::Namespace)
         );
-        assert_eq!(event_of("team.add_member"), Some(WebhookEvent::Team));
+        assert_eq!(
+            event_of(ActivityKey::TeamAddMember),
+            Some(WebhookEvent::Team)
+        );
         for quiet in [
-            "repository.star",
-            "auth.sign_in",
-            "user.create",
-            "comment.create",
+            ActivityKey::RepositoryStar,
+            ActivityKey::AuthSignIn,
+            ActivityKey::UserCreate,
+            ActivityKey::CommentCreate,
         ] {
             assert_eq!(event_of(quiet), None, "{quiet}");
         }

@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use portunus_shared::api::{self, Person};
+use portunus_shared::domain::ActivityKey;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -87,7 +88,14 @@ pub async fn add(
     .await?;
     let target = Target::repository(Some(&repo), &full);
     let params = serde_json::json!({ "comment": row.id });
-    audit::record(&txn, &Actor::of(by), "comment.create", target, Some(params)).await?;
+    audit::record(
+        &txn,
+        &Actor::of(by),
+        ActivityKey::CommentCreate,
+        target,
+        Some(params),
+    )
+    .await?;
     txn.commit().await?;
     let author = Person {
         username: by.username.clone(),
@@ -121,7 +129,14 @@ pub async fn delete(
     comment::Entity::delete_by_id(row.id).exec(&txn).await?;
     let target = Target::repository(Some(&repo), &full);
     let params = serde_json::json!({ "comment": row.id, "author_id": row.user_id });
-    audit::record(&txn, &Actor::of(by), "comment.delete", target, Some(params)).await?;
+    audit::record(
+        &txn,
+        &Actor::of(by),
+        ActivityKey::CommentDelete,
+        target,
+        Some(params),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

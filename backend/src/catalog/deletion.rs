@@ -3,6 +3,7 @@
 //! allows, with an activity recorded. Where tags point is asked of the
 //! registry at the time of the delete.
 
+use portunus_shared::domain::ActivityKey;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -162,7 +163,14 @@ pub async fn remove_tag_among(
     let name = format!("{full}:{tag_name}");
     let target = Target::repository(repo.as_ref(), &name);
     let params = serde_json::json!({"digest": digest, "shared_digest": shared});
-    audit::record(&txn, actor, "repository.delete_tag", target, Some(params)).await?;
+    audit::record(
+        &txn,
+        actor,
+        ActivityKey::RepositoryDeleteTag,
+        target,
+        Some(params),
+    )
+    .await?;
     txn.commit().await?;
     Ok(Removal::Removed(digest))
 }
@@ -251,7 +259,14 @@ pub async fn erase_repository(
         "blobs": blobs.len() - kept_blobs,
         "blobs_kept": kept_blobs,
     });
-    audit::record(&txn, actor, "repository.delete", target, Some(params)).await?;
+    audit::record(
+        &txn,
+        actor,
+        ActivityKey::RepositoryDelete,
+        target,
+        Some(params),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -283,7 +298,7 @@ pub async fn erase_namespace(
 /// The digests of every push to the repository `id` that Portunus recorded.
 async fn pushed_digests(db: &impl ConnectionTrait, id: i64) -> Result<Vec<String>> {
     let pushes = activity::Entity::find()
-        .filter(activity::Column::Key.eq("repository.push"))
+        .filter(activity::Column::Key.eq(ActivityKey::RepositoryPush.as_str()))
         .filter(activity::Column::TargetType.eq("repository"))
         .filter(activity::Column::TargetId.eq(id))
         .all(db)

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use portunus_shared::api::{DayCount, Overview};
+use portunus_shared::domain::ActivityKey;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, DatabaseBackend, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
@@ -62,7 +63,7 @@ async fn pushes_per_day(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<V
         .select_only()
         .column_as(Expr::cust(day), "day")
         .column_as(Expr::col(activity::Column::Id).count(), "pushes")
-        .filter(activity::Column::Key.eq("repository.push"))
+        .filter(activity::Column::Key.eq(ActivityKey::RepositoryPush.as_str()))
         .filter(activity::Column::CreatedAt.gte(since))
         .group_by(Expr::cust(day))
         .into_tuple()

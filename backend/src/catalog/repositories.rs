@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use portunus_shared::api;
-use portunus_shared::domain::RepositorySort;
+use portunus_shared::domain::{ActivityKey, RepositorySort};
 use portunus_shared::names::parse_repository_path;
 use portunus_shared::scope::Scope;
 use sea_orm::sea_query::{Condition, Expr, OnConflict};
@@ -453,13 +453,27 @@ pub async fn star(db: &DatabaseConnection, by: &user::Model, id: i64, on: bool) 
             )
             .exec_without_returning(&txn)
             .await?;
-            audit::record(&txn, &Actor::of(by), "repository.star", target, None).await?;
+            audit::record(
+                &txn,
+                &Actor::of(by),
+                ActivityKey::RepositoryStar,
+                target,
+                None,
+            )
+            .await?;
             txn.commit().await?;
         }
         (Some(row), false) => {
             let txn = crate::db::begin_write(db).await?;
             star::Entity::delete_by_id(row.id).exec(&txn).await?;
-            audit::record(&txn, &Actor::of(by), "repository.unstar", target, None).await?;
+            audit::record(
+                &txn,
+                &Actor::of(by),
+                ActivityKey::RepositoryUnstar,
+                target,
+                None,
+            )
+            .await?;
             txn.commit().await?;
         }
         _ => {}
@@ -500,7 +514,7 @@ pub async fn describe_as(
     audit::record(
         &txn,
         &Actor::of(by),
-        "repository.change_description",
+        ActivityKey::RepositoryChangeDescription,
         target,
         None,
     )

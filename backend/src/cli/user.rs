@@ -11,6 +11,7 @@ use portunus::authz::Subject;
 use portunus::config::Config;
 use portunus::db::Paging;
 use portunus_shared::api::{User, UserUpdate};
+use portunus_shared::domain::{ActivityKey, Directory};
 
 use crate::describe;
 use crate::input::read_password;
@@ -160,7 +161,7 @@ pub async fn run(config: Config, command: UserCommand) -> Result<(), String> {
                 .await
                 .map_err(describe)?;
             let password = password.unwrap_or_default();
-            credentials::set_password(db, &found, password, &actor, "user.set_password")
+            credentials::set_password(db, &found, password, &actor, ActivityKey::UserSetPassword)
                 .await
                 .map_err(describe)?;
             println!("set the password of {name:?}; its sessions and refresh tokens ended");
@@ -311,8 +312,7 @@ fn marks(user: &User) -> String {
         (!user.enabled).then(|| "disabled".to_owned()),
         user.locked_at.as_ref().map(|at| format!("locked at {at}")),
         user.directory
-            .as_ref()
-            .map(|d| format!("signs in with {d}")),
+            .map(|d| format!("signs in with the {}", d.label())),
     ]
     .into_iter()
     .flatten()
@@ -344,7 +344,8 @@ fn print_details(user: &User) {
     );
     println!(
         "signs in:     {}",
-        user.directory.as_deref().unwrap_or("with a password here")
+        user.directory
+            .map_or("with a password here", Directory::label)
     );
     let marks = marks(user);
     println!(

@@ -3,6 +3,7 @@
 //! `metrics_token` is set. The database figures come from
 //! [`crate::http::stored_figures::StoredFigures`], counted at most every 15 s however often anyone asks.
 
+use portunus_shared::domain::ErrorCode;
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -34,7 +35,7 @@ pub(crate) fn bears_metrics_token(req: &Request, state: &SharedState) -> bool {
 pub async fn render(req: &Request, Data(state): Data<&SharedState>) -> Response {
     if !state.config.metrics_token.is_empty() && !bears_metrics_token(req, state) {
         return poem::web::Json(serde_json::json!({
-            "code": "unauthorized",
+            "code": ErrorCode::Unauthorized,
             "message": "metrics need Authorization: Bearer METRICS_TOKEN (metrics_token in the configuration)"
         }))
         .with_status(poem::http::StatusCode::UNAUTHORIZED)

@@ -15,6 +15,7 @@ use poem::http::{Method, StatusCode, header};
 use poem::web::Json;
 use poem::{Endpoint, IntoResponse, Request, Response};
 use portunus_shared::api::ErrorBody;
+use portunus_shared::domain::ErrorCode;
 
 use crate::http::rest::auth::presented_session;
 
@@ -68,7 +69,7 @@ pub async fn refuse_cross_site<E: Endpoint>(
 ) -> poem::Result<Response> {
     if let Some(message) = cross_site(&request, &own) {
         let body = ErrorBody {
-            code: "forbidden".into(),
+            code: ErrorCode::Forbidden,
             message,
         };
         return Ok(Json(body)

@@ -6,6 +6,7 @@
 use poem::http::{StatusCode, header};
 use poem::web::Data;
 use poem::{Body, IntoResponse, Request, Response, handler};
+use portunus_shared::domain::ErrorCode;
 use serde_json::{Value, json};
 
 use crate::http::state::SharedState;
@@ -21,7 +22,7 @@ fn reply(status: StatusCode, body: Value) -> Response {
     poem::web::Json(body).with_status(status).into_response()
 }
 
-fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+fn refuse(status: StatusCode, code: ErrorCode, message: &str) -> Response {
     reply(status, json!({ "code": code, "message": message }))
 }
 
@@ -45,7 +46,7 @@ async fn accept(req: &Request, body: Body, state: &SharedState) -> Response {
     let Some(sender) = state.registries.by_notification(given).await else {
         return refuse(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "missing or wrong notification secret; configure the endpoint from `portunus registry-config [--registry NAME]`",
         );
     };
@@ -59,7 +60,7 @@ async fn accept(req: &Request, body: Body, state: &SharedState) -> Response {
     if !MEDIA_TYPES.contains(&media_type) {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "expected a registry event envelope (application/vnd.docker.distribution.events.v1+json)",
         );
     }
@@ -69,7 +70,7 @@ async fn accept(req: &Request, body: Body, state: &SharedState) -> Response {
     };
     let events = match ingest::parse_envelope(&bytes) {
         Ok(events) => events,
-        Err(message) => return refuse(StatusCode::BAD_REQUEST, "invalid_input", &message),
+        Err(message) => return refuse(StatusCode::BAD_REQUEST, ErrorCode::InvalidInput, &message),
     };
     match ingest::store(&state.db, sender.id, &events).await {
         Ok(stored) => {
@@ -88,7 +89,7 @@ async fn accept(req: &Request, body: Body, state: &SharedState) -> Response {
             tracing::error!(error = %e, "could not store registry events; the registry will retry");
             refuse(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
+                ErrorCode::DatabaseUnavailable,
                 "events could not be stored; retry later",
             )
         }

@@ -8,6 +8,7 @@
 //! yet, in the transaction of its effect, keeps each applied exactly once
 //! even while a lease changes hands.
 
+use portunus_shared::domain::ActivityKey;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -465,7 +466,14 @@ async fn apply(
                 |u| Actor::user(u.id, &u.username),
             );
             let target = Target::repository(Some(&repo), &name);
-            audit::record(txn, &audit_actor, "repository.push", target, Some(params)).await?;
+            audit::record(
+                txn,
+                &audit_actor,
+                ActivityKey::RepositoryPush,
+                target,
+                Some(params),
+            )
+            .await?;
             None
         }
         Step::Pull {

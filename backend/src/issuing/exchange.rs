@@ -1,6 +1,7 @@
 //! The exchange with everything read from the database: who asks, what
 //! they are granted, the signed token.
 
+use portunus_shared::domain::ActivityKey;
 use portunus_shared::names::validate_username;
 use portunus_shared::scope::Scope;
 use serde_json::json;
@@ -85,7 +86,7 @@ pub(super) async fn answer(
         let actor = Actor::user(id, name);
         let target = Target::new("user", Some(id), name);
         let params = json!({"client_id": request.client_id});
-        let key = "auth.registry_login";
+        let key = ActivityKey::AuthRegistryLogin;
         audit::record(issuer.db, &actor, key, target, Some(params)).await?;
     }
     let access = granted_access(issuer, registry.id, &who.subject, &request.scopes, at).await?;
@@ -221,7 +222,7 @@ async fn authenticate(
         // A lock set here has moved the epoch already; a count of wrong
         // passwords is no reason to forget what every login remembers.
         let params = json!({ "reason": reason });
-        let key = "auth.registry_login_failed";
+        let key = ActivityKey::AuthRegistryLoginFailed;
         // The refusal stands even if it cannot be recorded: an audit
         // write that fails must not turn it into an outage (and a pull
         // answered from memory).

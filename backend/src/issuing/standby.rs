@@ -10,6 +10,7 @@
 //! login answered so is recorded in the audit log once the database is
 //! back, with the time it happened.
 
+use portunus_shared::domain::ActivityKey;
 use serde_json::json;
 
 use super::exchange::mint;
@@ -121,7 +122,7 @@ pub(super) fn answer(
         let params = json!({"client_id": request.client_id, "database_away": true});
         issuer.deferred_audit.defer(
             &Actor::user(id, name),
-            "auth.registry_login",
+            ActivityKey::AuthRegistryLogin,
             Target::new("user", Some(id), name),
             Some(params),
             at.wall,

@@ -1,5 +1,6 @@
 //! The exchange without HTTP: a real SQLite database, time passed in.
 
+use portunus_shared::domain::ActivityKey;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -98,9 +99,9 @@ impl Fixture {
         exchange(&self.issuer(), FROM, request, At::now()).await
     }
 
-    async fn activities(&self, key: &str) -> u64 {
+    async fn activities(&self, key: ActivityKey) -> u64 {
         activity::Entity::find()
-            .filter(activity::Column::Key.eq(key))
+            .filter(activity::Column::Key.eq(key.as_str()))
             .count(&self.db)
             .await
             .expect("count activities")
@@ -166,7 +167,7 @@ async fn a_right_password_is_granted_what_the_policy_allows() {
     let login = request(alice(PASSWORD), &[]);
     fixture.exchange(&login).await.expect("a login");
     assert_eq!(
-        fixture.activities("auth.registry_login").await,
+        fixture.activities(ActivityKey::AuthRegistryLogin).await,
         1,
         "a login (no scope) is recorded"
     );
@@ -189,7 +190,12 @@ async fn refusals_are_typed() {
         refused,
         Refusal::Unauthenticated("invalid user name or password".into())
     );
-    assert_eq!(fixture.activities("auth.registry_login_failed").await, 1);
+    assert_eq!(
+        fixture
+            .activities(ActivityKey::AuthRegistryLoginFailed)
+            .await,
+        1
+    );
     let mut elsewhere = request(alice(PASSWORD), &[]);
     elsewhere.service = Some("nowhere".into());
     assert!(matches!(

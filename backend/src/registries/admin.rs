@@ -8,6 +8,7 @@
 
 use chrono::Utc;
 use portunus_shared::api;
+use portunus_shared::domain::ActivityKey;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -112,7 +113,7 @@ pub async fn create(
     audit::record(
         &txn,
         &Actor::of(by),
-        "registry.create",
+        ActivityKey::RegistryCreate,
         target,
         Some(params),
     )
@@ -203,7 +204,7 @@ pub async fn update(
     audit::record(
         &txn,
         &Actor::of(by),
-        "registry.update",
+        ActivityKey::RegistryUpdate,
         target,
         Some(params),
     )
@@ -231,7 +232,7 @@ pub async fn replace_secret(
     audit::record(
         &txn,
         &Actor::of(by),
-        "registry.replace_secret",
+        ActivityKey::RegistryReplaceSecret,
         target,
         None,
     )
@@ -305,7 +306,14 @@ pub async fn remove(
         .await?;
     registry::Entity::delete_by_id(served.id).exec(&txn).await?;
     let target = Target::new("registry", Some(served.id), name);
-    audit::record(&txn, &Actor::of(by), "registry.delete", target, None).await?;
+    audit::record(
+        &txn,
+        &Actor::of(by),
+        ActivityKey::RegistryDelete,
+        target,
+        None,
+    )
+    .await?;
     txn.commit().await?;
     registries.reload().await
 }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use chrono::{SecondsFormat, Utc};
 use portunus_shared::api;
-use portunus_shared::domain::{DeliveryState, WebhookEvent};
+use portunus_shared::domain::{ActivityKey, DeliveryState, WebhookEvent};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -283,7 +283,7 @@ pub async fn create(
     audit::record(
         &txn,
         &Actor::of(by),
-        "webhook.create",
+        ActivityKey::WebhookCreate,
         target(&hook),
         Some(params),
     )
@@ -415,7 +415,7 @@ pub async fn update(
     audit::record(
         &txn,
         &Actor::of(by),
-        "webhook.update",
+        ActivityKey::WebhookUpdate,
         target(&hook),
         Some(params),
     )
@@ -437,7 +437,7 @@ pub async fn delete(db: &DatabaseConnection, by: &user::Model, id: i64) -> Resul
     audit::record(
         &txn,
         &Actor::of(by),
-        "webhook.delete",
+        ActivityKey::WebhookDelete,
         target(&hook),
         Some(params),
     )
@@ -464,7 +464,7 @@ pub async fn replace_secret(
     audit::record(
         &txn,
         &Actor::of(by),
-        "webhook.replace_secret",
+        ActivityKey::WebhookReplaceSecret,
         target(&hook),
         None,
     )
@@ -555,7 +555,7 @@ pub async fn resend(
     audit::record(
         &txn,
         &Actor::of(by),
-        "webhook.resend",
+        ActivityKey::WebhookResend,
         target(&hook),
         Some(params),
     )

@@ -5,6 +5,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use portunus::audit::{self, Actor, Target};
 use portunus::db::entities::repository;
+use portunus_shared::domain::ActivityKey;
 use sea_orm::{EntityTrait, ModelTrait};
 use serde_json::{Value, json};
 
@@ -21,7 +22,7 @@ async fn push(kit: &Kit, who: &str, id: i64, name: &str) {
     audit::record(
         &kit.state.db,
         &Actor::of(&pusher),
-        "repository.push",
+        ActivityKey::RepositoryPush,
         target,
         None,
     )
@@ -159,9 +160,15 @@ async fn what_was_done_to_a_repository_stays_in_the_feed_after_it_is_gone() {
                 .unwrap()
                 .unwrap();
             let target = Target::repository(Some(&repo), name);
-            audit::record(db, &Actor::of(&carl), "repository.delete", target, None)
-                .await
-                .unwrap();
+            audit::record(
+                db,
+                &Actor::of(&carl),
+                ActivityKey::RepositoryDelete,
+                target,
+                None,
+            )
+            .await
+            .unwrap();
             repo.delete(db).await.unwrap();
         }
 

@@ -399,3 +399,15 @@ pub fn sealed_for_no_place(kit: &Kit, plain: &str) -> String {
     out.extend_from_slice(&body);
     format!("v1.{}", data_encoding::BASE64URL_NOPAD.encode(&out))
 }
+
+/// Every Rust source file under `dir`, into `out`.
+pub fn rust_sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read the source tree") {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            rust_sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! imports point downwards and no two modules depend on each other.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Bottom first.
 const LAYERS: &[&str] = &[
@@ -27,17 +27,6 @@ const LAYERS: &[&str] = &[
     "app",
 ];
 
-fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("read the source tree") {
-        let path = entry.expect("a directory entry").path();
-        if path.is_dir() {
-            sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 /// The top-level modules `text` names as `crate::NAME`.
 fn used(text: &str) -> BTreeSet<String> {
     text.match_indices("crate::")
@@ -55,7 +44,7 @@ fn used(text: &str) -> BTreeSet<String> {
 fn every_module_imports_only_the_layers_below_it() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
-    sources(&src, &mut files);
+    crate::kit::rust_sources(&src, &mut files);
     let mut violations = Vec::new();
     let mut checked = 0;
     for file in files {

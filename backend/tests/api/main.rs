@@ -6,6 +6,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod authz;
+mod closed_sets;
 mod comments;
 mod dashboard;
 mod distribution3;

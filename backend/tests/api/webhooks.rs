@@ -3,6 +3,7 @@
 //! that fails twice before it answers, one that never answers. The sender
 //! is driven with the time passed in, so retries come due without waiting.
 
+use portunus_shared::domain::ActivityKey;
 use std::sync::{Arc, Mutex};
 
 use chrono::{Duration, Utc};
@@ -243,7 +244,7 @@ async fn webhooks_are_signed_delivered_and_logged() {
         audit::record(
             &kit.state.db,
             &alice_actor(),
-            "repository.push",
+            ActivityKey::RepositoryPush,
             target,
             Some(params),
         )
@@ -256,7 +257,7 @@ async fn webhooks_are_signed_delivered_and_logged() {
         audit::record(
             &kit.state.db,
             &alice_actor(),
-            "repository.star",
+            ActivityKey::RepositoryStar,
             starred,
             None,
         )

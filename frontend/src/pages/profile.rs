@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use portunus_shared::api::{Me, RefreshTokenInfo, UserUpdate, WebSession};
 use portunus_shared::display::{client_name, person};
+use portunus_shared::domain::Directory;
 
 use super::ErrorNote;
 use super::Loaded;
@@ -61,9 +62,9 @@ fn Account(me: Me) -> impl IntoView {
             }
         });
     };
-    let directory = me.directory.clone().map(|d| match d.as_str() {
-        "ldap" => "LDAP directory",
-        _ => "identity provider",
+    let directory = me.directory.map(|d| match d {
+        Directory::Ldap => "LDAP directory",
+        Directory::Oidc => "identity provider",
     });
     view! {
         <div class="card">

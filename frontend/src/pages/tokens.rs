@@ -5,8 +5,7 @@ use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portunus_shared::api::{ApplicationToken, NewApplicationToken};
-
-use portunus_shared::domain::TokenAccess;
+use portunus_shared::domain::{Directory, TokenAccess};
 
 use super::ErrorNote;
 use super::Loaded;
@@ -22,7 +21,7 @@ pub fn TokensPage() -> impl IntoView {
     let me = Fetch::new(api::me);
     let info = Fetch::new(api::info);
     let signs_in_elsewhere =
-        move || matches!(me.get(), Some(Ok(ref m)) if m.directory.as_deref() == Some("oidc"));
+        move || matches!(me.get(), Some(Ok(ref m)) if m.directory == Some(Directory::Oidc));
     let login_line = move || match (me.get(), info.get()) {
         (Some(Ok(m)), Some(Ok(i))) => format!("docker login -u {} {}", m.username, i.registry),
         _ => String::new(),

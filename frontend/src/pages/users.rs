@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portunus_shared::api::{NewApplicationToken, NewUser, Team, User, UserUpdate};
 use portunus_shared::display::person;
+use portunus_shared::domain::Directory;
 
 use super::first_page_when;
 use super::images::CopyButton;
@@ -65,11 +66,10 @@ fn status(u: &User) -> String {
         u.bot.then_some("bot"),
         (!u.enabled).then_some("disabled"),
         u.locked_at.as_ref().map(|_| "locked after failed sign-ins"),
-        match u.directory.as_deref() {
-            Some("ldap") => Some("signs in with LDAP"),
-            Some("oidc") => Some("signs in with OpenID Connect"),
-            _ => None,
-        },
+        u.directory.map(|d| match d {
+            Directory::Ldap => "signs in with LDAP",
+            Directory::Oidc => "signs in with OpenID Connect",
+        }),
     ]
     .into_iter()
     .flatten()

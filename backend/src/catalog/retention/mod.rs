@@ -6,6 +6,7 @@
 //! [`rule`]'s pure function; scheduled passes over every registry are
 //! `registries::retention`.
 
+use portunus_shared::domain::ActivityKey;
 pub mod rule;
 
 use chrono::{DateTime, Utc};
@@ -113,7 +114,14 @@ pub async fn set(
     .await?;
     let target = Target::repository(Some(&repo), &full);
     let params = serde_json::to_value(rule).ok();
-    audit::record(&txn, &Actor::of(by), "repository.retention", target, params).await?;
+    audit::record(
+        &txn,
+        &Actor::of(by),
+        ActivityKey::RepositoryRetention,
+        target,
+        params,
+    )
+    .await?;
     txn.commit().await?;
     get(&catalog.db, &Subject::user(by, None), id).await
 }

@@ -8,6 +8,7 @@ use poem::{IntoResponse, Response};
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
 use portunus_shared::api::ErrorBody;
+use portunus_shared::domain::ErrorCode;
 
 use crate::crypto::password;
 use crate::error::Error;
@@ -57,26 +58,26 @@ pub enum ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-fn body(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
+fn body(code: ErrorCode, message: impl Into<String>) -> Json<ErrorBody> {
     Json(ErrorBody {
-        code: code.to_owned(),
+        code,
         message: message.into(),
     })
 }
 
 impl ApiError {
     pub fn unauthorized(message: impl Into<String>) -> ApiError {
-        ApiError::Unauthorized(body("unauthorized", message))
+        ApiError::Unauthorized(body(ErrorCode::Unauthorized, message))
     }
 
     pub fn forbidden(message: impl Into<String>) -> ApiError {
-        ApiError::Forbidden(body("forbidden", message))
+        ApiError::Forbidden(body(ErrorCode::Forbidden, message))
     }
 
     /// 503 `database_unavailable`, with `Retry-After`.
     pub fn database_unavailable(message: impl Into<String>) -> ApiError {
         ApiError::Unavailable(
-            body("database_unavailable", message),
+            body(ErrorCode::DatabaseUnavailable, message),
             Some(password::RETRY_AFTER_SECONDS),
         )
     }
@@ -85,26 +86,29 @@ impl ApiError {
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
         match e {
-            Error::InvalidInput(m) => ApiError::BadRequest(body("invalid_input", m)),
+            Error::InvalidInput(m) => ApiError::BadRequest(body(ErrorCode::InvalidInput, m)),
             Error::Unauthenticated(m) => ApiError::unauthorized(m),
             Error::Forbidden(m) => ApiError::forbidden(m),
-            Error::NotFound(m) => ApiError::NotFound(body("not_found", m)),
-            Error::Conflict(m) => ApiError::Conflict(body("conflict", m)),
+            Error::NotFound(m) => ApiError::NotFound(body(ErrorCode::NotFound, m)),
+            Error::Conflict(m) => ApiError::Conflict(body(ErrorCode::Conflict, m)),
             Error::RateLimited {
                 message,
                 retry_after,
-            } => ApiError::TooManyRequests(body("too_many_requests", message), retry_after),
+            } => ApiError::TooManyRequests(body(ErrorCode::TooManyRequests, message), retry_after),
             Error::Unavailable(m) => {
                 tracing::warn!(message = %m, "registry unavailable");
-                ApiError::Unavailable(body("registry_unavailable", m), None)
+                ApiError::Unavailable(body(ErrorCode::RegistryUnavailable, m), None)
             }
             Error::DirectoryUnavailable(m) => {
                 tracing::warn!(message = %m, "directory unavailable");
-                ApiError::Unavailable(body("directory_unavailable", m), None)
+                ApiError::Unavailable(body(ErrorCode::DirectoryUnavailable, m), None)
             }
             Error::Busy(m) => {
-                tracing::warn!(message = %m, "busy");
-                ApiError::Unavailable(body("busy", m), Some(password::RETRY_AFTER_SECONDS))
+                tracing::warn!(message = %m, "too many passwords being checked at once");
+                ApiError::Unavailable(
+                    body(ErrorCode::Busy, m),
+                    Some(password::RETRY_AFTER_SECONDS),
+                )
             }
             e if e.is_outage() => {
                 tracing::error!(error = %e, "the database is unavailable");
@@ -113,7 +117,7 @@ impl From<Error> for ApiError {
             Error::Database(_) | Error::Internal(_) => {
                 tracing::error!(error = %e, "request failed");
                 ApiError::Internal(body(
-                    "internal",
+                    ErrorCode::Internal,
                     "internal error; the server log has details",
                 ))
             }
@@ -140,35 +144,38 @@ pub async fn to_json(error: poem::Error) -> Response {
     }
     let status = response.status();
     let (code, message) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "no such API path; see openapi.yaml".to_owned()),
+        StatusCode::NOT_FOUND => (
+            ErrorCode::NotFound,
+            "no such API path; see openapi.yaml".to_owned(),
+        ),
         StatusCode::METHOD_NOT_ALLOWED => (
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             "this path does not take that method".to_owned(),
         ),
         StatusCode::UNAUTHORIZED => (
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "sign in first (session cookie missing or expired)".to_owned(),
         ),
         // The static files' refusal names the file on disk: not for clients.
-        StatusCode::FORBIDDEN => ("forbidden", "this may not be read".to_owned()),
-        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "the request body is too large".to_owned()),
+        StatusCode::FORBIDDEN => (ErrorCode::Forbidden, "this may not be read".to_owned()),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            ErrorCode::TooLarge,
+            "the request body is too large".to_owned(),
+        ),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "send the body as application/json".to_owned(),
         ),
         s if s.is_server_error() => {
             tracing::error!(%message, "request failed");
             (
-                "internal",
+                ErrorCode::Internal,
                 "internal error; the server log has details".to_owned(),
             )
         }
-        _ => ("bad_request", readable(&message)),
+        _ => (ErrorCode::BadRequest, readable(&message)),
     };
-    let body = ErrorBody {
-        code: code.to_owned(),
-        message,
-    };
+    let body = ErrorBody { code, message };
     poem::web::Json(body).with_status(status).into_response()
 }
 
@@ -282,7 +289,7 @@ mod tests {
     fn busy_and_outages_are_503_and_busy_says_when_to_retry() {
         match ApiError::from(Error::Busy("too many".into())) {
             ApiError::Unavailable(body, retry) => {
-                assert_eq!(body.0.code, "busy");
+                assert_eq!(body.0.code, ErrorCode::Busy);
                 assert_eq!(retry, Some(password::RETRY_AFTER_SECONDS));
             }
             other => panic!("{other:?}"),
@@ -290,7 +297,7 @@ mod tests {
         let closed = sea_orm::DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout);
         match ApiError::from(Error::Database(closed)) {
             ApiError::Unavailable(body, retry) => {
-                assert_eq!(body.0.code, "database_unavailable");
+                assert_eq!(body.0.code, ErrorCode::DatabaseUnavailable);
                 assert_eq!(retry, Some(password::RETRY_AFTER_SECONDS));
             }
             other => panic!("{other:?}"),

@@ -1,5 +1,6 @@
 //! The activity log: public_activity rows, their keys mapped.
 
+use portunus_shared::domain::ActivityKey;
 use std::collections::BTreeMap;
 
 use chrono::Utc;
@@ -201,15 +202,16 @@ fn portus_kind(trackable: &str) -> &'static str {
 /// Portunus's key for a Portus activity key (Portus's own where Portunus
 /// has none, shown as such in the log).
 fn activity_key(portus: &str) -> &str {
-    match portus {
-        "namespace.change_namespace_description" => "namespace.change_description",
-        "repository.change_repository_description" => "repository.change_description",
-        "application_token.created" => "application_token.create",
-        "user.enabled" => "user.enable",
-        "user.disabled" => "user.disable",
-        "user.admin" => "user.grant_admin",
-        other => other,
-    }
+    let ours = match portus {
+        "namespace.change_namespace_description" => ActivityKey::NamespaceChangeDescription,
+        "repository.change_repository_description" => ActivityKey::RepositoryChangeDescription,
+        "application_token.created" => ActivityKey::ApplicationTokenCreate,
+        "user.enabled" => ActivityKey::UserEnable,
+        "user.disabled" => ActivityKey::UserDisable,
+        "user.admin" => ActivityKey::UserGrantAdmin,
+        other => return other,
+    };
+    ours.as_str()
 }
 
 /// The entries of a YAML-serialised Ruby hash as public_activity stores
@@ -248,11 +250,15 @@ mod tests {
 
     #[test]
     fn keys_map_to_portunus_keys() {
-        assert_eq!(activity_key("user.enabled"), "user.enable");
-        assert_eq!(activity_key("team.add_member"), "team.add_member");
+        assert_eq!(
+            activity_key("user.enabled"),
+            ActivityKey::UserEnable.as_str()
+        );
+        let same = ActivityKey::TeamAddMember.as_str();
+        assert_eq!(activity_key(same), same);
         assert_eq!(
             activity_key("application_token.created"),
-            "application_token.create"
+            ActivityKey::ApplicationTokenCreate.as_str()
         );
     }
 }
