@@ -5,11 +5,11 @@
 //! Tokens brought from Portus have no `ptn_` prefix and arrive as
 //! passwords: see [`authenticate_portus`].
 
-use portunus_shared::domain::ActivityKey;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use portunus_shared::api;
+use portunus_shared::domain::ActivityKey;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,

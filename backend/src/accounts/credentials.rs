@@ -19,7 +19,6 @@
 //! database is away, what was verified at the last epoch read may still
 //! pull (`issuing::standby`).
 
-use portunus_shared::domain::ActivityKey;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -27,6 +26,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use portunus_shared::api;
+use portunus_shared::domain::ActivityKey;
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{

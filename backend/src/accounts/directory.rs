@@ -6,10 +6,10 @@
 //! audit activity by `portunus-directory`. A person the directory no
 //! longer knows is disabled (and enabled again when it knows them again).
 
-use portunus_shared::domain::{ActivityKey, Directory};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use portunus_shared::domain::{ActivityKey, Directory};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, Set,

@@ -20,6 +20,7 @@ pub mod refresh_tokens;
 pub mod removal;
 pub mod sessions;
 pub mod setup;
+pub mod sign_up;
 pub mod teams;
 pub mod throttle;
 pub mod users;

@@ -1,11 +1,11 @@
 //! Namespaces: the global one of each registry (repositories without a
 //! slash: public, written by admins), personal ones, and team namespaces.
 
-use portunus_shared::domain::ActivityKey;
 use std::collections::HashMap;
 
 use chrono::Utc;
 use portunus_shared::api;
+use portunus_shared::domain::ActivityKey;
 use portunus_shared::names::validate_namespace;
 use sea_orm::sea_query::Expr;
 use sea_orm::{

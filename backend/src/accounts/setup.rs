@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::crypto::secrets;
 use crate::db::entities::user;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Random bytes in a setup code (80 bits, 16 base32 characters).
 const CODE_BYTES: usize = 10;
@@ -68,6 +68,28 @@ impl Setup {
                 .collect()
         };
         secrets::same(normal(given).as_bytes(), normal(&self.code).as_bytes())
+    }
+
+    /// Whether a sign-up presenting `code` becomes the first
+    /// administrator: not without a code; with one, only while there is
+    /// no administrator (409) and only if it is this process's (403).
+    pub async fn admits(&self, db: &impl ConnectionTrait, code: Option<&str>) -> Result<bool> {
+        let Some(code) = code.filter(|code| !code.trim().is_empty()) else {
+            return Ok(false);
+        };
+        if !self.pending(db).await? {
+            return Err(Error::Conflict(
+                "this installation has an administrator already; sign up without a setup code"
+                    .into(),
+            ));
+        }
+        if !self.accepts(code) {
+            return Err(Error::Forbidden(
+                "wrong setup code: use the one in the log of the Portunus process you reach (printed at its start while there is no administrator)"
+                    .into(),
+            ));
+        }
+        Ok(true)
     }
 
     /// Says in the log how to create the first administrator, if none

@@ -1,11 +1,11 @@
 //! Accounts: creating a user together with their hidden personal team and
 //! private personal namespace, the first-account bootstrap, and look-ups.
 
-use portunus_shared::domain::{ActivityKey, Directory};
 use std::collections::HashMap;
 
 use chrono::Utc;
 use portunus_shared::api;
+use portunus_shared::domain::{ActivityKey, Directory};
 use portunus_shared::names::{is_reserved_username, namespace_for_username, validate_username};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{

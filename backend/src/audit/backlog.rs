@@ -3,10 +3,10 @@
 //! be recorded with the time they happened. At most [`CAPACITY`] wait; the
 //! log says how many more were not kept.
 
-use portunus_shared::domain::ActivityKey;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
+use portunus_shared::domain::ActivityKey;
 use sea_orm::TransactionTrait;
 
 use super::{Actor, Target};

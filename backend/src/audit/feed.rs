@@ -6,10 +6,10 @@
 //! in). Sign-ins stay in the audit log. The rule is one SQL condition, so
 //! the feed pages in the database.
 
-use portunus_shared::domain::ActivityKey;
 use std::collections::HashMap;
 
 use portunus_shared::api;
+use portunus_shared::domain::ActivityKey;
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,

@@ -3,10 +3,10 @@
 //! allows, with an activity recorded. Where tags point is asked of the
 //! registry at the time of the delete.
 
-use portunus_shared::domain::ActivityKey;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use portunus_shared::domain::ActivityKey;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;

@@ -3,6 +3,7 @@
 //! protected namespace shows here.
 
 use portunus_shared::api;
+use portunus_shared::domain::RepositorySort;
 use sea_orm::{DatabaseConnection, EntityTrait};
 
 use crate::authz::{Subject, facts, rest};
@@ -12,7 +13,6 @@ use crate::catalog::repositories;
 use crate::db::Paging;
 use crate::db::entities::{namespace, repository};
 use crate::error::{Error, Result};
-use portunus_shared::domain::RepositorySort;
 
 fn require_enabled(enabled: bool) -> Result<()> {
     if enabled {

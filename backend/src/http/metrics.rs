@@ -3,13 +3,13 @@
 //! `metrics_token` is set. The database figures come from
 //! [`crate::http::stored_figures::StoredFigures`], counted at most every 15 s however often anyone asks.
 
-use portunus_shared::domain::ErrorCode;
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use poem::web::Data;
 use poem::{IntoResponse, Request, Response, handler};
+use portunus_shared::domain::ErrorCode;
 
 use crate::http::state::SharedState;
 

@@ -8,11 +8,11 @@
 //! yet, in the transaction of its effect, keeps each applied exactly once
 //! even while a lease changes hands.
 
-use portunus_shared::domain::ActivityKey;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use portunus_shared::domain::ActivityKey;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,

@@ -1,10 +1,10 @@
 //! The exchange without HTTP: a real SQLite database, time passed in.
 
-use portunus_shared::domain::ActivityKey;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use portunus_shared::domain::ActivityKey;
 use portunus_shared::scope::Scope;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 

@@ -3,13 +3,13 @@
 //! that fails twice before it answers, one that never answers. The sender
 //! is driven with the time passed in, so retries come due without waiting.
 
-use portunus_shared::domain::ActivityKey;
 use std::sync::{Arc, Mutex};
 
 use chrono::{Duration, Utc};
 use hmac::{Hmac, Mac};
 use portunus::audit::{self, Actor, Target};
 use portunus::webhooks::sender::send_due;
+use portunus_shared::domain::ActivityKey;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use sha2::Sha256;

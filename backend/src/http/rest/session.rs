@@ -15,10 +15,7 @@ use super::me::me_of;
 use crate::accounts::lockout::Attempt;
 use crate::accounts::rate_limit::Limited;
 use crate::accounts::throttle::{Door, Outcome};
-use crate::accounts::users::{self, NewUser};
-use crate::accounts::{credentials, sessions};
-use crate::audit::Actor;
-use crate::error::Error;
+use crate::accounts::{credentials, sessions, sign_up};
 use crate::http::client_address::ClientAddress;
 use crate::http::state::SharedState;
 
@@ -107,53 +104,11 @@ impl SessionApi {
         from: Data<&ClientAddress>,
         body: Json<SignUp>,
     ) -> ApiResult<Created> {
-        if !state.config.signup {
-            return Err(ApiError::forbidden(
-                "sign-up is disabled here; ask an administrator for an account",
-            ));
-        }
         state
             .limits
             .spend(Limited::SignUp, &from.0.0, Instant::now())?;
-        let SignUp {
-            username,
-            password,
-            email,
-            setup_code,
-        } = body.0;
-        let bootstrap = match setup_code.filter(|code| !code.trim().is_empty()) {
-            None => false,
-            Some(_) if !state.setup.pending(&state.db).await? => {
-                return Err(Error::Conflict(
-                    "this installation has an administrator already; sign up without a setup code"
-                        .into(),
-                )
-                .into());
-            }
-            Some(code) if !state.setup.accepts(&code) => {
-                return Err(Error::Forbidden(
-                    "wrong setup code: use the one in the log of the Portunus process you reach (printed at its start while there is no administrator)"
-                        .into(),
-                )
-                .into());
-            }
-            Some(_) => true,
-        };
-        crate::accounts::ldap::refuse_directory_name(state.ldap.as_deref(), &username).await?;
-        let new = NewUser {
-            username: username.clone(),
-            password,
-            email,
-            admin: false,
-            bot: false,
-            bootstrap,
-            password_by_mail: false,
-        };
-        let actor = Actor {
-            id: None,
-            name: username,
-        };
-        let created = users::create(&state.db, new, &actor).await?;
+        let (enabled, ldap) = (state.config.signup, state.ldap.as_deref());
+        let created = sign_up::sign_up(&state.db, enabled, &state.setup, ldap, body.0).await?;
         super::email::confirm_in_background(&state, &created.user);
         let notice = created.namespace_notice.clone();
         let user = me_of(&state, created.user).await?;

@@ -1,9 +1,9 @@
 //! The activity log: public_activity rows, their keys mapped.
 
-use portunus_shared::domain::ActivityKey;
 use std::collections::BTreeMap;
 
 use chrono::Utc;
+use portunus_shared::domain::ActivityKey;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 use super::Run;
