@@ -343,7 +343,7 @@ async fn scheduled_sync(state: SharedState) {
                 let registry = served.name.as_str();
                 // `initial`: only a registry Portunus knows nothing of yet.
                 if strategy == SyncStrategy::Initial
-                    && crate::catalog::repositories::any_in_registry(&state.db, served.id)
+                    && crate::catalog::recording::any_in_registry(&state.db, served.id)
                         .await
                         .unwrap_or(true)
                 {

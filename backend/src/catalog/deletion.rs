@@ -15,6 +15,7 @@ use crate::accounts::vacancy::RegistryContent;
 use crate::audit::{self, Actor, Target};
 use crate::authz::Subject;
 use crate::catalog::Catalog;
+use crate::catalog::recording;
 use crate::catalog::repositories::{self, find_visible, full_name};
 use crate::config::PolicySettings;
 use crate::db::entities::{activity, artifact, namespace, repository, tag, user};
@@ -131,7 +132,7 @@ pub async fn remove_tag_among(
     expected: Option<&str>,
     current: &mut Vec<(String, String)>,
 ) -> Result<Removal> {
-    let (repo, known) = repositories::with_tags(&catalog.db, catalog.registry_id, full).await?;
+    let (repo, known) = recording::with_tags(&catalog.db, catalog.registry_id, full).await?;
     let digest = current
         .iter()
         .find(|(name, _)| name == tag_name)
@@ -158,7 +159,7 @@ pub async fn remove_tag_among(
     }
     let txn = crate::db::begin_write(&catalog.db).await?;
     if let Some(repo) = &repo {
-        repositories::forget_tags(&txn, repo, None, Some(tag_name)).await?;
+        recording::forget_tags(&txn, repo, None, Some(tag_name)).await?;
     }
     let name = format!("{full}:{tag_name}");
     let target = Target::repository(repo.as_ref(), &name);

@@ -12,6 +12,7 @@ pub mod listing;
 pub mod markdown;
 pub mod name_index;
 pub mod overview;
+pub mod recording;
 pub mod repositories;
 pub mod retention;
 pub mod synced;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Condition, Expr, OnConflict};
 use sea_orm::{ConnectionTrait, EntityTrait, ExprTrait, Set};
 
-use crate::catalog::repositories;
+use crate::catalog::recording;
 use crate::db::entities::{repository, tag};
 use crate::error::Result;
 use crate::registry::ImageMetadata;
@@ -87,7 +87,7 @@ pub async fn record(
             .await?;
     }
     if !tags.is_empty() {
-        repositories::refresh_last_push(db, Some(repo.id)).await?;
+        recording::refresh_last_push(db, Some(repo.id)).await?;
     }
     Ok(())
 }

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use crate::accounts::users;
 use crate::audit::{self, Actor, Target};
 use crate::catalog::Catalog;
-use crate::catalog::repositories;
+use crate::catalog::recording;
 use crate::config::hosts;
 use crate::db::entities::{registry_event, repository};
 use crate::db::leases;
@@ -373,7 +373,7 @@ impl Known {
         if let Some(found) = self.0.get(path) {
             return Ok(found.clone());
         }
-        let found = repositories::find(txn, registry_id, path).await?;
+        let found = recording::find(txn, registry_id, path).await?;
         self.0.insert(path.to_owned(), found.clone());
         Ok(found)
     }
@@ -438,7 +438,7 @@ async fn apply(
                 Some(repo) => repo,
                 None => {
                     let made =
-                        repositories::ensure(txn, registry_id, repository, pusher.as_ref()).await?;
+                        recording::ensure(txn, registry_id, repository, pusher.as_ref()).await?;
                     known.0.insert(repository.clone(), Some(made.clone()));
                     made
                 }
@@ -448,11 +448,11 @@ async fn apply(
                 json!({"digest": image.digest, "size": image.size, "media_type": image.media_type});
             let name = match tag {
                 Some(tag) => {
-                    repositories::record_tag(txn, &repo, tag, image, pusher_id, *at, 0).await?;
+                    recording::record_tag(txn, &repo, tag, image, pusher_id, *at, 0).await?;
                     format!("{repository}:{tag}")
                 }
                 None => {
-                    repositories::record_artifact(txn, &repo, image, pusher_id, *at).await?;
+                    recording::record_artifact(txn, &repo, image, pusher_id, *at).await?;
                     params["subject"] = json!(image.subject);
                     params["artifact_type"] = json!(image.artifact_type);
                     format!("{repository}@{}", image.digest)
@@ -482,7 +482,7 @@ async fn apply(
             at,
         } => {
             if let Some(repo) = known.find(txn, registry_id, repository).await? {
-                repositories::record_pull(txn, &repo, reference, *at).await?;
+                recording::record_pull(txn, &repo, reference, *at).await?;
             }
             None
         }
@@ -492,7 +492,7 @@ async fn apply(
             tag,
         } => {
             if let Some(repo) = known.find(txn, registry_id, repository).await? {
-                repositories::forget_tags(txn, &repo, digest.as_deref(), tag.as_deref()).await?;
+                recording::forget_tags(txn, &repo, digest.as_deref(), tag.as_deref()).await?;
                 // It may be gone with its last tag.
                 known.0.remove(repository);
             }
@@ -666,7 +666,7 @@ async fn record_pulls(
 ) -> Result<()> {
     for ((repository, reference), at) in pulls.drain() {
         if let Some(repo) = known.find(txn, registry_id, repository).await? {
-            repositories::record_pull(txn, &repo, reference, at).await?;
+            recording::record_pull(txn, &repo, reference, at).await?;
         }
     }
     Ok(())

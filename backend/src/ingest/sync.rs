@@ -19,7 +19,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::catalog::Catalog;
-use crate::catalog::{repositories, synced};
+use crate::catalog::{recording, synced};
 use crate::db::entities::{namespace, registry, repository, tag};
 use crate::error::{Error, Result};
 use crate::registry::RegistryError;
@@ -325,7 +325,7 @@ async fn sync_repository(
         Err(RegistryError::NotFound(_)) => return Ok((summary, Vec::new())),
         Err(e) => return Err(e.into()),
     };
-    let (_, known) = repositories::with_tags(&catalog.db, catalog.registry_id, path).await?;
+    let (_, known) = recording::with_tags(&catalog.db, catalog.registry_id, path).await?;
     let mut unchanged_ids = Vec::new();
     let mut changed = Vec::new();
     let mut seen = Vec::new();
@@ -379,7 +379,7 @@ async fn sync_repository(
     if !changed.is_empty() {
         let txn = crate::db::begin_write(&catalog.db).await?;
         // Made again if an event deleted it meanwhile.
-        let repo = repositories::ensure(&txn, catalog.registry_id, path, None).await?;
+        let repo = recording::ensure(&txn, catalog.registry_id, path, None).await?;
         synced::record(&txn, &repo, &changed, generation, started).await?;
         txn.commit().await?;
     }
@@ -447,9 +447,9 @@ async fn forget_unseen(
         .await?
         .rows_affected;
     if removed > 0 {
-        repositories::refresh_last_push(&txn, None).await?;
+        recording::refresh_last_push(&txn, None).await?;
     }
-    repositories::prune_empty(&txn, None).await?;
+    recording::prune_empty(&txn, None).await?;
     txn.commit().await?;
     Ok(removed)
 }

@@ -345,7 +345,7 @@ impl Kit {
         at: chrono::DateTime<chrono::Utc>,
         pusher: Option<i64>,
     ) -> i64 {
-        let repo = portunus::catalog::repositories::ensure(
+        let repo = portunus::catalog::recording::ensure(
             &self.state.db,
             self.state.registries.configured().id,
             path,
@@ -360,17 +360,9 @@ impl Kit {
             layers: 2,
             ..Default::default()
         };
-        portunus::catalog::repositories::record_tag(
-            &self.state.db,
-            &repo,
-            tag,
-            &meta,
-            pusher,
-            at,
-            0,
-        )
-        .await
-        .unwrap();
+        portunus::catalog::recording::record_tag(&self.state.db, &repo, tag, &meta, pusher, at, 0)
+            .await
+            .unwrap();
         repo.id
     }
 }

@@ -660,7 +660,7 @@ async fn every_page_holds_its_own_rows_whichever_end_it_is_read_from() {
                 .await
                 .unwrap()
                 .unwrap();
-        portunus::catalog::repositories::forget_tags(&kit.state.db, &repo, None, Some("2"))
+        portunus::catalog::recording::forget_tags(&kit.state.db, &repo, None, Some("2"))
             .await
             .unwrap();
         assert_eq!(newest(&kit, &olivia).await, "web/c");

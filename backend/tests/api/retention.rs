@@ -2,7 +2,7 @@
 //! and a registry outage during a run that changes nothing.
 
 use chrono::{Duration, Utc};
-use portunus::catalog::repositories;
+use portunus::catalog::recording;
 use portunus::registry::ImageMetadata;
 use sea_orm::EntityTrait;
 use serde_json::json;
@@ -19,7 +19,7 @@ async fn rules_are_for_those_who_may_delete_and_previews_change_nothing() {
             oscar,
             ..
         } = kit.cast().await;
-        let repo = repositories::ensure(
+        let repo = recording::ensure(
             &kit.state.db,
             kit.state.registries.configured().id,
             "web/app",
@@ -32,7 +32,7 @@ async fn rules_are_for_those_who_may_delete_and_previews_change_nothing() {
                 digest: format!("sha256:{}", tag.repeat(32)),
                 ..Default::default()
             };
-            repositories::record_tag(
+            recording::record_tag(
                 &kit.state.db,
                 &repo,
                 tag,
@@ -231,7 +231,7 @@ async fn a_repository_keeps_what_people_wrote_when_its_last_tag_goes() {
                 .await
                 .unwrap()
                 .unwrap();
-            repositories::forget_tags(&kit.state.db, &repo, None, Some("1"))
+            recording::forget_tags(&kit.state.db, &repo, None, Some("1"))
                 .await
                 .unwrap();
         }

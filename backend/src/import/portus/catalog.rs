@@ -7,7 +7,7 @@ use portunus_shared::names;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::Run;
-use crate::catalog::repositories;
+use crate::catalog::recording;
 use crate::db::entities::{comment, namespace, repository, star, tag, user};
 use crate::error::Result;
 
@@ -288,7 +288,7 @@ impl Run<'_> {
             .await?;
             self.remember("tag", id, made.id, false).await?;
         }
-        repositories::refresh_last_push(self.txn, None).await?;
+        recording::refresh_last_push(self.txn, None).await?;
         self.report("tag");
         Ok(())
     }
