@@ -12,6 +12,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+pub mod browser;
 pub mod peers;
 
 pub const PASSWORD: &str = "e2e-password-123";

@@ -6,7 +6,7 @@
 use portunus_e2e::{Api, PASSWORD, Stack, push_small_image, registry_token, token_login};
 use serde_json::json;
 
-use crate::browser::{browser_available, open_browser};
+use portunus_e2e::browser::{browser_available, open_browser};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_start_page_the_profile_and_the_audit_log() {

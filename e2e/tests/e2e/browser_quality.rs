@@ -8,7 +8,7 @@ use portunus_e2e::peers::installed_tool;
 use portunus_e2e::{Api, PASSWORD, Stack, push_small_image, registry_token};
 use serde_json::json;
 
-use crate::browser::{Page, browser_available, open_browser, open_browser_with};
+use portunus_e2e::browser::{Page, browser_available, open_browser, open_browser_with};
 
 /// A page to visit and what shows that it has loaded.
 struct Visit {

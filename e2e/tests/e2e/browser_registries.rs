@@ -7,7 +7,7 @@
 
 use portunus_e2e::{PASSWORD, Stack, free_port};
 
-use crate::browser::{browser_available, open_browser};
+use portunus_e2e::browser::{browser_available, open_browser};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registry_is_added_configured_and_shown_reachable() {

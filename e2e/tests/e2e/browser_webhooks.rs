@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use fantoccini::Locator;
 use portunus_e2e::Stack;
 
-use crate::browser::{browser_available, open_browser};
 use crate::webhooks::receiver;
+use portunus_e2e::browser::{browser_available, open_browser};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_is_added_tested_and_its_delivery_logged() {
