@@ -1,6 +1,5 @@
 //! The application shell: the top bar with navigation, and the routes.
 
-use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos_router::components::{A, Router};
 use leptos_router::location::{BrowserUrl, LocationProvider};
@@ -19,11 +18,20 @@ use crate::routes::Route;
 pub fn App() -> impl IntoView {
     view! {
         <Router>
-            <TopBar />
-            <main>
-                <Pages />
-            </main>
+            <Shell />
         </Router>
+    }
+}
+
+/// The top bar and the page, with who is signed in in their context.
+#[component]
+fn Shell() -> impl IntoView {
+    crate::session::provide();
+    view! {
+        <TopBar />
+        <main>
+            <Pages />
+        </main>
     }
 }
 
@@ -83,15 +91,11 @@ fn page(route: Route) -> AnyView {
     }
 }
 
-/// The top bar. Who is signed in is asked again on every navigation, so
-/// the bar changes right after signing in or out.
+/// The top bar, with who is signed in (`session`: asked again on every
+/// navigation).
 #[component]
 fn TopBar() -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
-    let me = Fetch::new(move || {
-        location.pathname.track();
-        crate::api::me()
-    });
+    let me = crate::session::me();
     let admin_menu = NodeRef::<leptos::html::Details>::new();
     let signed_in = move || match me.get() {
         Some(Ok(m)) => Some(m),

@@ -2,9 +2,11 @@
 
 mod api;
 mod app;
+mod components;
 mod fetch;
 mod pages;
 mod routes;
+mod session;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -6,9 +6,9 @@ use crate::fetch::Fetch;
 use leptos::prelude::*;
 use portunus_shared::display::person;
 
-use super::first_page_when;
-use super::{Loaded, Pager, activity_words, require_sign_in};
+use super::require_sign_in;
 use crate::api::{self, AuditFilter};
+use crate::components::{Loaded, Pager, activity_words, first_page_when};
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {

@@ -3,10 +3,8 @@
 
 use crate::fetch::Fetch;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use super::ErrorNote;
-use super::{Loaded, When};
+use crate::components::{ErrorNote, Loaded, When, submit};
 use portunus_shared::display::person;
 
 use crate::api;
@@ -18,16 +16,14 @@ pub fn Comments(repository: i64) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let add = move |_| {
         let body = draft.get();
-        spawn_local(async move {
-            match api::add_comment(repository, body).await {
-                Ok(_) => {
-                    draft.set(String::new());
-                    error.set(None);
-                    list.refetch();
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::add_comment(repository, body).await },
+            move |_| {
+                draft.set(String::new());
+                list.refetch();
+            },
+        );
     };
     view! {
         <section id="comments">
@@ -36,12 +32,7 @@ pub fn Comments(repository: i64) -> impl IntoView {
                     items if items.is_empty() => view! { <p class="muted">"No comments yet."</p> }.into_any(),
                     items => items.into_iter().map(|c| {
                         let id = c.id;
-                        let remove = move |_| spawn_local(async move {
-                            match api::delete_comment(repository, id).await {
-                                Ok(()) => list.refetch(),
-                                Err(e) => error.set(Some(e.message)),
-                            }
-                        });
+                        let remove = move |_| submit(error, async move { api::delete_comment(repository, id).await }, move |()| list.refetch());
                         view! {
                             <article class="comment" data-comment=c.id>
                                 <p class="muted">

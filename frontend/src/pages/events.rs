@@ -8,11 +8,10 @@ use leptos::prelude::*;
 
 use portunus_shared::domain::EventState;
 
-use super::choices;
 use super::registries::StatusTable;
 use super::require_sign_in;
-use super::{Loaded, When};
 use crate::api;
+use crate::components::{Loaded, When, choices};
 
 #[component]
 pub fn RegistryEventsPage() -> impl IntoView {

@@ -4,9 +4,8 @@
 use crate::fetch::Fetch;
 use leptos::prelude::*;
 
-use super::Loaded;
-use super::images::{FilteredRepositories, ImageTable};
 use crate::api;
+use crate::components::{FilteredRepositories, ImageTable, Loaded};
 
 #[component]
 pub fn ExplorePage() -> impl IntoView {

@@ -6,26 +6,16 @@
 use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use portunus_shared::api::{Activity, DayCount, Me};
 use portunus_shared::display::person;
 
-use super::images::PagedRepositories;
-use super::{ErrorNote, Loaded, When, activity_words};
 use crate::api::{self, Shelf};
+use crate::components::{ErrorNote, Loaded, PagedRepositories, When, activity_words};
 
 #[component]
 pub fn Home() -> impl IntoView {
-    let me = Fetch::new(api::me);
-    let navigate = use_navigate();
-
-    Effect::new(move |_| {
-        if let Some(Err(e)) = me.get()
-            && e.status == 401
-        {
-            navigate("/signin", Default::default());
-        }
-    });
+    crate::session::require_sign_in();
+    let me = crate::session::me();
 
     view! {
         <Loaded resource=me show=move |me| view! { <SignedIn me=me /> }.into_any()

@@ -4,16 +4,15 @@
 
 use crate::fetch::Fetch;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use portunus_shared::api::{Namespace, NamespaceUpdate};
 use portunus_shared::domain::Visibility;
 
-use super::images::PagedRepositories;
 use super::permissions::Verdicts;
+use super::require_sign_in;
 use super::webhooks::Webhooks;
-use super::{ErrorNote, Loaded, choices, require_sign_in};
 use crate::api::{self, NamespaceRef, Shelf};
+use crate::components::{ErrorNote, Loaded, PagedRepositories, choices, submit};
 
 /// `/namespaces/NAME` (the configured registry's) or
 /// `/registries/REGISTRY/namespaces/NAME`.
@@ -55,15 +54,13 @@ fn Details(ns: Namespace, on_change: impl Fn() + Copy + Send + Sync + 'static) -
     let key = NamespaceRef::of(&ns.name, &ns.registry);
     let stored_key = StoredValue::new(key.clone());
     let update = move |change: NamespaceUpdate| {
-        spawn_local(async move {
-            match api::update_namespace(&stored_key.get_value(), change).await {
-                Ok(_) => {
-                    error.set(None);
-                    on_change();
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::update_namespace(&stored_key.get_value(), change).await },
+            move |_| {
+                on_change();
+            },
+        );
     };
     let owner = match &ns.personal_of {
         Some(user) => view! { "the personal namespace of " <strong>{user.clone()}</strong> }.into_any(),
@@ -232,12 +229,11 @@ fn Delete(namespace: NamespaceRef) -> impl IntoView {
             return;
         }
         let navigate = navigate.clone();
-        spawn_local(async move {
-            match api::delete_namespace(&name.get_value()).await {
-                Ok(()) => navigate("/namespaces", Default::default()),
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::delete_namespace(&name.get_value()).await },
+            move |()| navigate("/namespaces", Default::default()),
+        );
     };
     view! {
         <div class="card">

@@ -3,14 +3,11 @@
 
 use crate::fetch::Fetch;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use portunus_shared::api::NamespaceUpdate;
 
-use super::ErrorNote;
-use super::Loaded;
-use super::choices;
-use super::{Pager, require_sign_in};
+use super::require_sign_in;
 use crate::api;
+use crate::components::{ErrorNote, Loaded, Pager, choices, submit};
 
 #[component]
 pub fn NamespacesPage() -> impl IntoView {
@@ -46,12 +43,7 @@ pub fn NamespacesPage() -> impl IntoView {
                                             <select class="visibility" aria-label=label on:change=move |ev| {
                                                 let change = NamespaceUpdate { team: None, visibility: event_target_value(&ev).parse().ok(), description: None };
                                                 let key = key.clone();
-                                                spawn_local(async move {
-                                                    match api::update_namespace(&key, change).await {
-                                                        Ok(_) => { error.set(None); list.refetch(); }
-                                                        Err(e) => error.set(Some(e.message)),
-                                                    }
-                                                });
+                                                submit(error, async move { api::update_namespace(&key, change).await }, move |_| { error.set(None); list.refetch(); });
                                             }>
                                                 {choices(Some(current))}
                                             </select>

@@ -10,15 +10,14 @@ use portunus_shared::api::{Me, RefreshTokenInfo, UserUpdate, WebSession};
 use portunus_shared::display::{client_name, person};
 use portunus_shared::domain::Directory;
 
-use super::ErrorNote;
-use super::Loaded;
-use super::{When, require_sign_in};
+use super::require_sign_in;
 use crate::api;
+use crate::components::{ErrorNote, Loaded, When, submit};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     require_sign_in();
-    let me = Fetch::new(api::me);
+    let me = crate::session::me();
     view! {
         <Loaded resource=me show=move |me| view! {
             <Account me=me.clone() />
@@ -51,16 +50,15 @@ fn Account(me: Me) -> impl IntoView {
             ..UserUpdate::default()
         };
         let username = username.clone();
-        spawn_local(async move {
-            match api::update_user(&username, change).await {
-                Ok(user) => {
-                    shown.set(person(&user.username, user.display_name.as_deref()));
-                    verified.set(user.email.as_ref().map(|_| user.email_verified));
-                    saved.set(true);
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::update_user(&username, change).await },
+            move |user| {
+                shown.set(person(&user.username, user.display_name.as_deref()));
+                verified.set(user.email.as_ref().map(|_| user.email_verified));
+                saved.set(true);
+            },
+        );
     };
     let directory = me.directory.map(|d| match d {
         Directory::Ldap => "LDAP directory",
@@ -99,12 +97,11 @@ fn AddressState(username: String, verified: RwSignal<Option<bool>>) -> impl Into
     let send = move |_| {
         error.set(None);
         let username = username.clone();
-        spawn_local(async move {
-            match api::send_email_confirmation(&username).await {
-                Ok(accepted) => sent.set(Some(accepted.message)),
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::send_email_confirmation(&username).await },
+            move |accepted| sent.set(Some(accepted.message)),
+        );
     };
     view! {
         {move || match verified.get() {
@@ -139,16 +136,15 @@ fn Password() -> impl IntoView {
         error.set(None);
         changed.set(false);
         let (old, new_password) = (current.get_untracked(), new.get_untracked());
-        spawn_local(async move {
-            match api::change_password(old, new_password).await {
-                Ok(()) => {
-                    current.set(String::new());
-                    new.set(String::new());
-                    changed.set(true);
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::change_password(old, new_password).await },
+            move |()| {
+                current.set(String::new());
+                new.set(String::new());
+                changed.set(true);
+            },
+        );
     };
     view! {
         <div class="card">
@@ -223,12 +219,11 @@ fn RegistryLogins() -> impl IntoView {
     let row = move |t: RefreshTokenInfo| {
         let id = t.id;
         let end = move |_| {
-            spawn_local(async move {
-                match api::revoke_refresh_token(id).await {
-                    Ok(()) => list.refetch(),
-                    Err(e) => error.set(Some(e.message)),
-                }
-            });
+            submit(
+                error,
+                async move { api::revoke_refresh_token(id).await },
+                move |()| list.refetch(),
+            );
         };
         view! {
             <tr data-refresh-token=t.id>

@@ -4,10 +4,9 @@
 //! browsers never send to a server.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use super::ErrorNote;
 use crate::api;
+use crate::components::{ErrorNote, submit};
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
@@ -17,12 +16,11 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         error.set(None);
-        spawn_local(async move {
-            match api::request_password_reset(user.get_untracked()).await {
-                Ok(accepted) => answer.set(Some(accepted.message)),
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::request_password_reset(user.get_untracked()).await },
+            move |accepted| answer.set(Some(accepted.message)),
+        );
     };
     view! {
         <div class="card">
@@ -71,12 +69,11 @@ pub fn ResetPasswordPage() -> impl IntoView {
             return;
         }
         let token = token.clone();
-        spawn_local(async move {
-            match api::complete_password_reset(token, password.get_untracked()).await {
-                Ok(()) => done.set(true),
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::complete_password_reset(token, password.get_untracked()).await },
+            move |()| done.set(true),
+        );
     };
     view! {
         <div class="card">
@@ -109,12 +106,11 @@ pub fn ConfirmEmailPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let done = RwSignal::new(false);
     let token = token_in_address();
-    spawn_local(async move {
-        match api::confirm_email(token).await {
-            Ok(()) => done.set(true),
-            Err(e) => error.set(Some(e.message)),
-        }
-    });
+    submit(
+        error,
+        async move { api::confirm_email(token).await },
+        move |()| done.set(true),
+    );
     view! {
         <div class="card">
             <h1>"Confirm your e-mail address"</h1>

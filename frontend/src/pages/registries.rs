@@ -4,12 +4,11 @@
 //! command that configures it, a new secret, and removing one.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use portunus_shared::api::{NewRegistry, Registry, RegistryStatus};
 
-use super::images::CopyButton;
-use super::{ErrorNote, Loaded, When, require_sign_in};
+use super::require_sign_in;
 use crate::api;
+use crate::components::{CopyButton, ErrorNote, Loaded, When, submit};
 use crate::fetch::Fetch;
 
 /// A registry's name and the notification secret just made for it.
@@ -80,15 +79,13 @@ fn RegistryRow(
     let error = RwSignal::new(None::<String>);
     let name = StoredValue::new(registry.name.clone());
     let renew = move |_| {
-        spawn_local(async move {
-            match api::replace_registry_secret(&name.get_value()).await {
-                Ok(made) => {
-                    error.set(None);
-                    secret.set(Some((made.registry.name, made.notification_secret)));
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::replace_registry_secret(&name.get_value()).await },
+            move |made| {
+                secret.set(Some((made.registry.name, made.notification_secret)));
+            },
+        );
     };
     let remove = move |_| {
         let question = format!(
@@ -98,12 +95,11 @@ fn RegistryRow(
         if !window().confirm_with_message(&question).unwrap_or(false) {
             return;
         }
-        spawn_local(async move {
-            match api::delete_registry(&name.get_value()).await {
-                Ok(()) => on_change(),
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::delete_registry(&name.get_value()).await },
+            move |()| on_change(),
+        );
     };
     let s = registry.status;
     let (mark, class) = if s.reachable {
@@ -191,22 +187,20 @@ fn AddRegistry(on_added: impl Fn(String, String) + Copy + Send + Sync + 'static)
                 .collect(),
             skip_check: skip_check.get_untracked(),
         };
-        spawn_local(async move {
-            match api::create_registry(new).await {
-                Ok(made) => {
-                    error.set(None);
-                    for field in [name, url, service, hostnames] {
-                        field.set(String::new());
-                    }
-                    skip_check.set(false);
-                    if let Some(details) = form.get_untracked() {
-                        let _ = details.remove_attribute("open");
-                    }
-                    on_added(made.registry.name, made.notification_secret);
+        submit(
+            error,
+            async move { api::create_registry(new).await },
+            move |made| {
+                for field in [name, url, service, hostnames] {
+                    field.set(String::new());
                 }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+                skip_check.set(false);
+                if let Some(details) = form.get_untracked() {
+                    let _ = details.remove_attribute("open");
+                }
+                on_added(made.registry.name, made.notification_secret);
+            },
+        );
     };
     view! {
         <details id="add-registry" node_ref=form>

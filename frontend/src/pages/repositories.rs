@@ -8,11 +8,10 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use portunus_shared::api::Repository;
 
-use super::ErrorNote;
 use super::comments::Comments;
-use super::images::{FilteredRepositories, ImageTable};
 use super::require_sign_in;
 use super::retention::Retention;
+use crate::components::{ErrorNote, FilteredRepositories, ImageTable, submit};
 
 use crate::api;
 
@@ -80,12 +79,7 @@ pub fn RepositoryPage(id: i64) -> impl IntoView {
                 {move || repository.get().map(|result| match result {
                     Ok(r) => {
                         let starred = r.starred;
-                        let toggle = move |_| spawn_local(async move {
-                            match api::set_star(id(), !starred).await {
-                                Ok(()) => repository.refetch(),
-                                Err(e) => error.set(Some(e.message)),
-                            }
-                        });
+                        let toggle = move |_| submit(error, async move { api::set_star(id(), !starred).await }, move |()| repository.refetch());
                         view! {
                             <h1 id="repository-name">{r.name.clone()}</h1>
                             <p class="muted">"In namespace " <a id="repository-namespace" href=crate::routes::Route::of_namespace(&api::NamespaceRef::of(&r.namespace, &r.registry)).path()>{r.namespace.clone()}</a>{(r.registry != "default").then(|| format!(" of the registry {}", r.registry))}</p>
@@ -141,15 +135,14 @@ fn Description(
     let id = repository.id;
     let save = move |_| {
         let text = draft.get();
-        spawn_local(async move {
-            match api::describe(id, text).await {
-                Ok(_) => {
-                    editing.set(false);
-                    on_saved();
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::describe(id, text).await },
+            move |_| {
+                editing.set(false);
+                on_saved();
+            },
+        );
     };
     let html = repository.description_html.clone();
     let empty = repository.description.trim().is_empty();
@@ -189,12 +182,11 @@ fn DeleteRepository(repository: Repository, error: RwSignal<Option<String>>) -> 
             return;
         }
         let (id, navigate) = (repository.id, navigate.clone());
-        spawn_local(async move {
-            match api::delete_repository(id).await {
-                Ok(()) => navigate("/repositories", Default::default()),
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::delete_repository(id).await },
+            move |()| navigate("/repositories", Default::default()),
+        );
     };
     view! {
         <p><button id="delete-repository" class="small danger" on:click=delete>"Delete repository"</button></p>

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use portunus_shared::api::{RetentionPreview, RetentionRule};
 
-use super::{ErrorNote, When};
 use crate::api;
+use crate::components::{ErrorNote, When};
 
 /// A number field's value: empty means "not set".
 fn number(text: &str) -> Result<Option<i32>, String> {

@@ -6,9 +6,8 @@ use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use super::Loaded;
-use super::images::RepositoryTable;
 use super::require_sign_in;
+use crate::components::{Loaded, RepositoryTable};
 use portunus_shared::display::person;
 
 use crate::api;

@@ -5,10 +5,9 @@ use crate::fetch::Fetch;
 use leptos::prelude::*;
 use portunus_shared::display::{human_size, person, short_digest};
 
-use super::images::CopyButton;
 use super::require_sign_in;
-use super::{Loaded, When};
 use crate::api;
+use crate::components::{CopyButton, Loaded, When};
 
 #[component]
 pub fn TagPage(id: i64, tag: String) -> impl IntoView {

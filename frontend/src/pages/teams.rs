@@ -9,11 +9,9 @@ use portunus_shared::api::{NewNamespace, Person, Team, TeamUpdate};
 use portunus_shared::display::person;
 use portunus_shared::domain::{Role, Visibility};
 
-use super::ErrorNote;
-use super::Loaded;
-use super::choices;
-use super::{Pager, require_sign_in};
+use super::require_sign_in;
 use crate::api::{self, TeamNamespaces};
+use crate::components::{ErrorNote, Loaded, Pager, choices, submit};
 
 #[component]
 pub fn TeamsPage() -> impl IntoView {
@@ -29,17 +27,15 @@ pub fn TeamsPage() -> impl IntoView {
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (n, d) = (name.get(), description.get());
-        spawn_local(async move {
-            match api::create_team(n, d).await {
-                Ok(_) => {
-                    name.set(String::new());
-                    description.set(String::new());
-                    error.set(None);
-                    list.refetch();
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::create_team(n, d).await },
+            move |_| {
+                name.set(String::new());
+                description.set(String::new());
+                list.refetch();
+            },
+        );
     };
     view! {
         <div class="card">
@@ -382,12 +378,11 @@ fn DeleteTeam(team: Team) -> impl IntoView {
             return;
         }
         let navigate = navigate.clone();
-        spawn_local(async move {
-            match api::delete_team(&name.get_value(), choice).await {
-                Ok(()) => navigate("/teams", Default::default()),
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::delete_team(&name.get_value(), choice).await },
+            move |()| navigate("/teams", Default::default()),
+        );
     };
     let has_namespaces = !team.namespaces.is_empty();
     view! {

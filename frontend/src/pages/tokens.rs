@@ -7,18 +7,15 @@ use leptos::task::spawn_local;
 use portunus_shared::api::{ApplicationToken, NewApplicationToken};
 use portunus_shared::domain::{Directory, TokenAccess};
 
-use super::ErrorNote;
-use super::Loaded;
-use super::choices;
-use super::images::CopyButton;
-use super::{When, require_sign_in};
+use super::require_sign_in;
 use crate::api;
+use crate::components::{CopyButton, ErrorNote, Loaded, When, choices, submit};
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
     require_sign_in();
     let tokens = Fetch::new(api::tokens);
-    let me = Fetch::new(api::me);
+    let me = crate::session::me();
     let info = Fetch::new(api::info);
     let signs_in_elsewhere =
         move || matches!(me.get(), Some(Ok(ref m)) if m.directory == Some(Directory::Oidc));
@@ -54,16 +51,15 @@ pub fn TokensPage() -> impl IntoView {
                 .filter(|d| !d.is_empty())
                 .map(|d| format!("{d}T23:59:59Z")),
         };
-        spawn_local(async move {
-            match api::create_token(new).await {
-                Ok(created) => {
-                    secret.set(Some(created.secret));
-                    name.set(String::new());
-                    tokens.refetch();
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::create_token(new).await },
+            move |created| {
+                secret.set(Some(created.secret));
+                name.set(String::new());
+                tokens.refetch();
+            },
+        );
     };
 
     view! {

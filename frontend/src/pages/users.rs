@@ -10,10 +10,9 @@ use portunus_shared::api::{NewApplicationToken, NewUser, Team, User, UserUpdate}
 use portunus_shared::display::person;
 use portunus_shared::domain::Directory;
 
-use super::first_page_when;
-use super::images::CopyButton;
-use super::{ErrorNote, Loaded, Pager, When, require_sign_in};
+use super::require_sign_in;
 use crate::api::{self, PersonalNamespace};
+use crate::components::{CopyButton, ErrorNote, Loaded, Pager, When, first_page_when, submit};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -282,16 +281,15 @@ fn BotTokens(bot: String) -> impl IntoView {
             access: None,
             expires_at: None,
         };
-        spawn_local(async move {
-            match api::create_token_for(&bot.get_value(), new).await {
-                Ok(created) => {
-                    secret.set(Some(created.secret));
-                    name.set(String::new());
-                    list.refetch();
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        submit(
+            error,
+            async move { api::create_token_for(&bot.get_value(), new).await },
+            move |created| {
+                secret.set(Some(created.secret));
+                name.set(String::new());
+                list.refetch();
+            },
+        );
     };
     view! {
         <details class="bot-tokens">
@@ -300,12 +298,7 @@ fn BotTokens(bot: String) -> impl IntoView {
                 <ul class="bot-token-list">
                     {tokens.into_iter().map(|t| {
                         let id = t.id;
-                        let revoke = move |_| spawn_local(async move {
-                            match api::revoke_token(id).await {
-                                Ok(()) => list.refetch(),
-                                Err(e) => error.set(Some(e.message)),
-                            }
-                        });
+                        let revoke = move |_| submit(error, async move { api::revoke_token(id).await }, move |()| list.refetch());
                         view! {
                             <li>
                                 <strong>{t.name.clone()}</strong> " · last used "

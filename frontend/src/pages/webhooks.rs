@@ -10,9 +10,9 @@ use portunus_shared::api::{
 };
 use portunus_shared::domain::{DeliveryState, WebhookEvent};
 
-use super::images::CopyButton;
-use super::{ErrorNote, Loaded, When, require_sign_in};
+use super::require_sign_in;
 use crate::api;
+use crate::components::{CopyButton, ErrorNote, Loaded, When, submit};
 use crate::fetch::Fetch;
 
 /// `/admin/webhooks`: the webhooks told about every namespace.
@@ -169,21 +169,19 @@ fn AddWebhook(
                 password: password.get_untracked(),
             }),
         };
-        spawn_local(async move {
-            match api::create_webhook(namespace.get_value(), new).await {
-                Ok(made) => {
-                    error.set(None);
-                    for field in [name, url, headers, user, password] {
-                        field.set(String::new());
-                    }
-                    if let Some(details) = form.get_untracked() {
-                        let _ = details.remove_attribute("open");
-                    }
-                    on_added(made.webhook.name, made.secret);
+        submit(
+            error,
+            async move { api::create_webhook(namespace.get_value(), new).await },
+            move |made| {
+                for field in [name, url, headers, user, password] {
+                    field.set(String::new());
                 }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+                if let Some(details) = form.get_untracked() {
+                    let _ = details.remove_attribute("open");
+                }
+                on_added(made.webhook.name, made.secret);
+            },
+        );
     };
     view! {
         <details id="add-webhook" node_ref=form>

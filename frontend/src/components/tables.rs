@@ -9,9 +9,8 @@ use crate::fetch::Fetch;
 use leptos::prelude::*;
 use portunus_shared::api::{Artifact, Image, PlatformImage, Repository, RepositoryPage};
 use portunus_shared::display::{human_size, person, short_digest};
-use portunus_shared::domain::RepositorySort;
 
-use super::{Loaded, Pager, When};
+use super::{Loaded, Pager, SortChoice, When, first_page_when};
 
 fn platforms(list: &[PlatformImage]) -> String {
     list.iter()
@@ -197,7 +196,7 @@ pub fn FilteredRepositories(
     let sort = RwSignal::new("name".to_owned());
     let page = RwSignal::new(1_u64);
     // Another filter or order starts again at the first page.
-    super::first_page_when(page, move || {
+    first_page_when(page, move || {
         filter.track();
         sort.track();
     });
@@ -213,15 +212,5 @@ pub fn FilteredRepositories(
         <input id=filter_id aria-label="Filter repositories by name" placeholder="Filter by name" bind:value=filter />
         <SortChoice sort=sort />
         <PagedRepositories listed=listed page=page id=list_id link=link empty=empty />
-    }
-}
-
-/// Choosing the order of a repository list.
-#[component]
-pub fn SortChoice(sort: RwSignal<String>) -> impl IntoView {
-    view! {
-        <select id="sort" aria-label="Order" bind:value=sort>
-            {super::choices::<RepositorySort>(None)}
-        </select>
     }
 }
