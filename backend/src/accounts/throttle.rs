@@ -1,14 +1,6 @@
-//! The one throttle in front of every password check: web UI sign-ins,
-//! registry logins at the token endpoint, and its answers while the
-//! database is away. A secret that may be a guess is paid for from the
-//! address's failed-login allowance before it is checked, and paid back if
-//! it was right. A password verified lately and an application token are
-//! no guesses: they pay only when wrong, so a CI fleet behind one address
-//! is not held up by a flood of wrong passwords from a neighbour. Guesses
-//! refused unchecked (the address is out) are never seen by the lockout,
-//! so they count against their name at that address; a name out of that
-//! allowance is refused there even with its remembered password, so that
-//! quick refusals cannot tell a guess from the password.
+//! The one throttle in front of every password check (web UI sign-ins,
+//! the token endpoint, its answers while the database is away): who pays
+//! for an attempt from which allowance, and who is paid back.
 
 use std::time::Instant;
 
@@ -66,6 +58,16 @@ impl<'a> Throttle<'a> {
 
     /// Lets an attempt of `secret` for `name` from `address` through at
     /// `now`, or refuses it (429) without checking anything.
+    ///
+    /// A secret that may be a guess pays from the address's failed-login
+    /// allowance before it is checked, and is paid back if right. A
+    /// password verified lately and an application token are no guesses:
+    /// they pay only when wrong, so a CI fleet behind one address is not
+    /// held up by a neighbour's wrong passwords. Guesses refused unchecked
+    /// are never seen by the lockout, so they count against their name at
+    /// that address; a name out of that allowance is refused there even
+    /// with its remembered password, so that quick refusals cannot tell a
+    /// guess from the password.
     pub fn admit<'b>(
         &self,
         door: Door,

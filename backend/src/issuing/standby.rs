@@ -1,14 +1,7 @@
-//! Token answers while the database is away (`db::watch`): pulls go on.
-//! What this process verified at the last authorization epoch it read
-//! (`db::epoch`), at most the credential cache's lifetime ago, still counts
-//! for pulls: a user name and password let in from the same address, an
-//! application token, a refresh token, and the namespace facts each
-//! repository's answer was worked out from. Nothing else is answered (a
-//! 503 says what is): no push or delete, no password or token not seen
-//! then, no namespace not asked for then, no new account, no refresh
-//! token issued. A registry
-//! login answered so is recorded in the audit log once the database is
-//! back, with the time it happened.
+//! Token answers while the database is away (`db::watch`): pulls go on,
+//! from what this process verified at the last authorization epoch it
+//! read (`db::epoch`). Anything else gets a 503 that says what is still
+//! answered.
 
 use portunus_shared::domain::ActivityKey;
 use serde_json::json;
@@ -28,6 +21,14 @@ const PULL: &str = "pull";
 
 /// The answer to `request` from what is remembered; `down` is the outage
 /// as the probe knows it (`None`: this request found it first).
+///
+/// What was verified at most the credential cache's lifetime ago still
+/// counts for pulls: a user name and password let in from the same
+/// address, an application token, a refresh token, and the namespace facts
+/// each repository's answer was worked out from. No push or delete, no
+/// password or token not seen then, no namespace not asked for then, no
+/// new account, no refresh token issued. A registry login answered so is
+/// recorded in the audit log once the database is back, with its time.
 pub(super) fn answer(
     issuer: &Issuer<'_>,
     from: &str,

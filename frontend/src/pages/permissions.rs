@@ -7,6 +7,7 @@ use portunus_shared::api::Permissions;
 
 use super::require_sign_in;
 use crate::api;
+use crate::components::Field;
 
 #[component]
 pub fn PermissionsPage() -> impl IntoView {
@@ -33,10 +34,8 @@ pub fn PermissionsPage() -> impl IntoView {
             <h1>"Why can / can't I?"</h1>
             <p class="muted">"What you (or, for administrators, another user) may do with a repository, and the rule that decides."</p>
             <form on:submit=check>
-                <label for="perm-repository">"Repository"</label>
-                <input id="perm-repository" required placeholder="team/app" bind:value=repository />
-                <label for="perm-user">"User (administrators; empty: you)"</label>
-                <input id="perm-user" bind:value=user />
+                <Field id="perm-repository" label="Repository" required=true placeholder="team/app" value=repository />
+                <Field id="perm-user" label="User (administrators; empty: you)" value=user />
                 <button id="perm-check" type="submit">"Check"</button>
             </form>
             {move || answer.get().map(|result| match result {

@@ -12,7 +12,7 @@ use portunus_shared::domain::Directory;
 
 use super::require_sign_in;
 use crate::api;
-use crate::components::{ErrorNote, Loaded, When, submit};
+use crate::components::{ErrorNote, Field, Loaded, When, submit};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
@@ -75,8 +75,7 @@ fn Account(me: Me) -> impl IntoView {
             <form id="profile-form" on:submit=save>
                 <label for="display-name">"Display name (unique; empty: your user name)"</label>
                 <input id="display-name" maxlength="100" bind:value=display_name />
-                <label for="email">"E-mail address (for password resets)"</label>
-                <input id="email" type="email" bind:value=email />
+                <Field id="email" label="E-mail address (for password resets)" kind="email" value=email />
                 <AddressState username=me.username.clone() verified=verified />
                 <button id="save-profile" type="submit">"Save"</button>
                 <Show when=move || saved.get()>
@@ -151,10 +150,8 @@ fn Password() -> impl IntoView {
             <h2>"Password"</h2>
             <p class="muted">"Changing it signs out your other browsers and every " <code>"docker login"</code> "."</p>
             <form id="password-form" on:submit=change>
-                <label for="current-password">"Current password"</label>
-                <input id="current-password" type="password" autocomplete="current-password" required bind:value=current />
-                <label for="new-password">"New password"</label>
-                <input id="new-password" type="password" autocomplete="new-password" required bind:value=new />
+                <Field id="current-password" label="Current password" kind="password" autocomplete="current-password" required=true value=current />
+                <Field id="new-password" label="New password" kind="password" autocomplete="new-password" required=true value=new />
                 <button id="change-password" type="submit">"Change password"</button>
                 <Show when=move || changed.get()>
                     <span id="password-changed" class="muted" role="status">" Changed."</span>

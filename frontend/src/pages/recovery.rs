@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{ErrorNote, submit};
+use crate::components::{ErrorNote, Field, submit};
 
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
@@ -33,8 +33,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                 }
             >
                 <form on:submit=submit>
-                    <label for="reset-user">"User name or e-mail address"</label>
-                    <input id="reset-user" required autocomplete="username" bind:value=user />
+                    <Field id="reset-user" label="User name or e-mail address" required=true autocomplete="username" value=user />
                     <button id="reset-request" type="submit">"Send me a link"</button>
                 </form>
                 <p class="muted">"If you sign in with your organisation's directory, change your password there."</p>
@@ -88,10 +87,8 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 }
             >
                 <form on:submit=submit.clone()>
-                    <label for="new-password">"New password (8 to 128 characters)"</label>
-                    <input id="new-password" type="password" required autocomplete="new-password" bind:value=password />
-                    <label for="repeat-password">"The same again"</label>
-                    <input id="repeat-password" type="password" required autocomplete="new-password" bind:value=repeated />
+                    <Field id="new-password" label="New password (8 to 128 characters)" kind="password" required=true autocomplete="new-password" value=password />
+                    <Field id="repeat-password" label="The same again" kind="password" required=true autocomplete="new-password" value=repeated />
                     <button id="reset-submit" type="submit">"Set the password"</button>
                 </form>
             </Show>

@@ -8,7 +8,7 @@ use portunus_shared::api::{NewRegistry, Registry, RegistryStatus};
 
 use super::require_sign_in;
 use crate::api;
-use crate::components::{CopyButton, ErrorNote, Loaded, When, submit};
+use crate::components::{CopyButton, ErrorNote, Field, Loaded, When, submit};
 use crate::fetch::Fetch;
 
 /// A registry's name and the notification secret just made for it.
@@ -206,14 +206,10 @@ fn AddRegistry(on_added: impl Fn(String, String) + Copy + Send + Sync + 'static)
         <details id="add-registry" node_ref=form>
             <summary>"Add a registry"</summary>
             <form on:submit=add>
-                <label for="registry-name">"Name (lowercase letters, digits, dashes)"</label>
-                <input id="registry-name" required placeholder="europe" bind:value=name />
-                <label for="registry-url">"Where Portunus reaches it"</label>
-                <input id="registry-url" required type="url" placeholder="https://registry-eu.example.org" bind:value=url />
-                <label for="registry-service">"Service name (its auth.token.service)"</label>
-                <input id="registry-service" required placeholder="registry-europe" bind:value=service />
-                <label for="registry-hostnames">"Other host names clients use (optional, comma-separated)"</label>
-                <input id="registry-hostnames" placeholder="eu.example.org:443" bind:value=hostnames />
+                <Field id="registry-name" label="Name (lowercase letters, digits, dashes)" required=true placeholder="europe" value=name />
+                <Field id="registry-url" label="Where Portunus reaches it" required=true kind="url" placeholder="https://registry-eu.example.org" value=url />
+                <Field id="registry-service" label="Service name (its auth.token.service)" required=true placeholder="registry-europe" value=service />
+                <Field id="registry-hostnames" label="Other host names clients use (optional, comma-separated)" placeholder="eu.example.org:443" value=hostnames />
                 <label class="inline">
                     <input id="registry-skip-check" type="checkbox" bind:checked=skip_check />
                     "Add it even if it does not answer now (not started yet)"

@@ -3,6 +3,7 @@
 //! makes the account the first administrator; the page says which
 //! namespace the account got.
 
+use crate::components::Field;
 use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -51,15 +52,12 @@ pub fn SignUpPage() -> impl IntoView {
                 fallback=move || view! { <Created done=created.get().unwrap_or_else(|| unreachable!()) /> }
             >
                 <form on:submit=submit>
-                    <label for="username">"User name"</label>
-                    <input id="username" autocomplete="username" required bind:value=username />
-                    <label for="email">"E-mail (optional)"</label>
-                    <input id="email" type="email" autocomplete="email" bind:value=email />
+                    <Field id="username" label="User name" autocomplete="username" required=true value=username />
+                    <Field id="email" label="E-mail (optional)" kind="email" autocomplete="email" value=email />
                     <label for="password">"Password (8 to 128 characters)"</label>
                     <input id="password" type="password" autocomplete="new-password" required minlength="8" bind:value=password />
                     <Show when=setup>
-                        <label for="setup-code">"Setup code (optional)"</label>
-                        <input id="setup-code" autocomplete="off" placeholder="XXXX-XXXX-XXXX-XXXX" bind:value=setup_code />
+                        <Field id="setup-code" label="Setup code (optional)" autocomplete="off" placeholder="XXXX-XXXX-XXXX-XXXX" value=setup_code />
                         <p class="muted">
                             "There is no administrator yet. The code in the server's log makes this account the administrator; without it, the account is an ordinary one."
                         </p>

@@ -11,7 +11,7 @@ use portunus_shared::domain::{Role, Visibility};
 
 use super::require_sign_in;
 use crate::api::{self, TeamNamespaces};
-use crate::components::{ErrorNote, Loaded, Pager, choices, submit};
+use crate::components::{ErrorNote, Field, Loaded, Pager, choices, submit};
 
 #[component]
 pub fn TeamsPage() -> impl IntoView {
@@ -63,10 +63,8 @@ pub fn TeamsPage() -> impl IntoView {
                 } />
             <h2>"New team"</h2>
             <form on:submit=create>
-                <label for="team-name">"Name"</label>
-                <input id="team-name" bind:value=name />
-                <label for="team-description">"Description"</label>
-                <input id="team-description" bind:value=description />
+                <Field id="team-name" label="Name" value=name />
+                <Field id="team-description" label="Description" value=description />
                 <button id="create-team" type="submit">"Create team"</button>
             </form>
             <ErrorNote error=error />
@@ -237,8 +235,7 @@ fn Namespaces(
         }}
         {owner.then(|| view! {
             <form id="create-namespace" on:submit=create>
-                <label for="namespace-name">"New namespace"</label>
-                <input id="namespace-name" placeholder="name, as in NAME/app" bind:value=name />
+                <Field id="namespace-name" label="New namespace" placeholder="name, as in NAME/app" value=name />
                 <select id="namespace-visibility" aria-label="Who may pull from the new namespace" bind:value=visibility>
                     {choices::<Visibility>(None)}
                 </select>
@@ -331,8 +328,7 @@ fn EditTeam(
         <details id="edit-team">
             <summary>"Rename or describe"</summary>
             <form on:submit=save>
-                <label for="team-rename">"Name"</label>
-                <input id="team-rename" bind:value=name />
+                <Field id="team-rename" label="Name" value=name />
                 <label for="team-describe">"Description (markdown)"</label>
                 <textarea id="team-describe" rows="4" bind:value=description></textarea>
                 <button id="save-team" type="submit">"Save"</button>

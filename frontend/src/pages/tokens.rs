@@ -9,7 +9,7 @@ use portunus_shared::domain::{Directory, TokenAccess};
 
 use super::require_sign_in;
 use crate::api;
-use crate::components::{CopyButton, ErrorNote, Loaded, When, choices, submit};
+use crate::components::{CopyButton, ErrorNote, Field, Loaded, When, choices, submit};
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
@@ -95,10 +95,8 @@ pub fn TokensPage() -> impl IntoView {
                 </div>
             </Show>
             <form on:submit=create>
-                <label for="token-name">"Name"</label>
-                <input id="token-name" required placeholder="ci-deploy" bind:value=name />
-                <label for="token-resources">"Limited to (namespaces or repositories, comma-separated; empty: everything)"</label>
-                <input id="token-resources" placeholder="team/app" bind:value=resources />
+                <Field id="token-name" label="Name" required=true placeholder="ci-deploy" value=name />
+                <Field id="token-resources" label="Limited to (namespaces or repositories, comma-separated; empty: everything)" placeholder="team/app" value=resources />
                 {move || match info.get() {
                     Some(Ok(i)) if i.registries.len() > 1 => view! {
                         <label for="token-registry">"In registry (a limited token reaches its namespaces there only)"</label>
@@ -115,8 +113,7 @@ pub fn TokensPage() -> impl IntoView {
                 <select id="token-access" bind:value=access>
                     {choices::<TokenAccess>(None)}
                 </select>
-                <label for="token-expires">"Expires (end of the day, UTC; empty: never)"</label>
-                <input id="token-expires" type="date" bind:value=expires />
+                <Field id="token-expires" label="Expires (end of the day, UTC; empty: never)" kind="date" value=expires />
                 <button id="create-token" type="submit">"Create token"</button>
             </form>
             <ErrorNote error=error />

@@ -12,7 +12,9 @@ use portunus_shared::domain::Directory;
 
 use super::require_sign_in;
 use crate::api::{self, PersonalNamespace};
-use crate::components::{CopyButton, ErrorNote, Loaded, Pager, When, first_page_when, submit};
+use crate::components::{
+    CopyButton, ErrorNote, Field, Loaded, Pager, When, first_page_when, submit,
+};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -210,12 +212,9 @@ fn CreateAccount(
         <details id="create-account">
             <summary>"Create an account or a bot"</summary>
             <form on:submit=create>
-                <label for="new-username">"User name"</label>
-                <input id="new-username" required bind:value=username />
-                <label for="new-email">"E-mail address"</label>
-                <input id="new-email" type="email" bind:value=email />
-                <label for="new-password">"Password (empty: a mailed link lets them choose one, when mail is set up)"</label>
-                <input id="new-password" type="password" autocomplete="new-password" bind:value=password />
+                <Field id="new-username" label="User name" required=true value=username />
+                <Field id="new-email" label="E-mail address" kind="email" value=email />
+                <Field id="new-password" label="Password (empty: a mailed link lets them choose one, when mail is set up)" kind="password" autocomplete="new-password" value=password />
                 <label class="inline"><input id="new-admin" type="checkbox" bind:checked=admin /> " Administrator"</label>
                 <label class="inline"><input id="new-bot" type="checkbox" bind:checked=bot /> " Bot (no password; signs in with application tokens)"</label>
                 <button id="create-account-button" type="submit">"Create"</button>

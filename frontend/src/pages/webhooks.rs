@@ -12,7 +12,7 @@ use portunus_shared::domain::{DeliveryState, WebhookEvent};
 
 use super::require_sign_in;
 use crate::api;
-use crate::components::{CopyButton, ErrorNote, Loaded, When, submit};
+use crate::components::{CopyButton, ErrorNote, Field, Loaded, When, submit};
 use crate::fetch::Fetch;
 
 /// `/admin/webhooks`: the webhooks told about every namespace.
@@ -187,10 +187,8 @@ fn AddWebhook(
         <details id="add-webhook" node_ref=form>
             <summary>"Add a webhook"</summary>
             <form on:submit=add>
-                <label for="webhook-name">"Name"</label>
-                <input id="webhook-name" required placeholder="CI deploy" bind:value=name />
-                <label for="webhook-url">"URL"</label>
-                <input id="webhook-url" required type="url" placeholder="https://ci.example.org/hooks/portunus" bind:value=url />
+                <Field id="webhook-name" label="Name" required=true placeholder="CI deploy" value=name />
+                <Field id="webhook-url" label="URL" required=true kind="url" placeholder="https://ci.example.org/hooks/portunus" value=url />
                 <fieldset id="webhook-events">
                     <legend>"Events"</legend>
                     {WebhookEvent::ALL.iter().copied().map(|event| view! {
@@ -210,10 +208,8 @@ fn AddWebhook(
                 </fieldset>
                 <label for="webhook-headers">"Extra headers (one per line, Name: value; stored sealed)"</label>
                 <textarea id="webhook-headers" rows="2" placeholder="X-Token: ..." bind:value=headers></textarea>
-                <label for="webhook-user">"Basic authentication user (optional)"</label>
-                <input id="webhook-user" autocomplete="off" bind:value=user />
-                <label for="webhook-password">"Basic authentication password"</label>
-                <input id="webhook-password" type="password" autocomplete="new-password" bind:value=password />
+                <Field id="webhook-user" label="Basic authentication user (optional)" autocomplete="off" value=user />
+                <Field id="webhook-password" label="Basic authentication password" kind="password" autocomplete="new-password" value=password />
                 <button id="create-webhook" type="submit">"Add webhook"</button>
             </form>
             <ErrorNote error=error />
