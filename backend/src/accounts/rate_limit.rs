@@ -162,6 +162,10 @@ impl RateLimits {
             return Ok(());
         };
         let key = (kind, counted);
+        if cost == 0.0 && !buckets.contains_key(&key) {
+            // Looking at a bucket never made: it is full.
+            return Ok(());
+        }
         if buckets.len() >= self.most && !buckets.contains_key(&key) {
             // A bucket untouched for a whole period is full again: forget it.
             buckets.retain(|(kind, _), b| {
