@@ -1,23 +1,6 @@
-//! Checking a user name and password, fast on repeat. argon2 costs tens of
-//! milliseconds by design; registry clients send the same Basic credentials
-//! for every token. Successful checks are remembered for a short time, keyed
-//! by an HMAC of the credentials under a per-process random key (so the cache
-//! never holds a password or anything that could be brute-forced offline).
-//! An entry only counts while the user's stored hash is the one it was
-//! checked against, so a password change anywhere (any backend process)
-//! invalidates it at once. Wrong passwords are counted by `lockout`.
-//!
-//! A check that passed also remembers, per client address, the account as
-//! it was read, tagged with the authorization epoch (`db::epoch`): while the
-//! epoch stands, nothing that decides a sign-in (the account, its directory
-//! identity, the address's sign-in lock) has changed, so the same
-//! credentials from the same address are let in without reading anything.
-//!
-//! Application and refresh tokens verified at the token endpoint are
-//! remembered the same way ([`CredentialCache::remember_token`]): not to
-//! skip their check, which costs one indexed read, but so that while the
-//! database is away, what was verified at the last epoch read may still
-//! pull (`issuing::standby`).
+//! Checking a user name and password, fast on repeat: the check itself
+//! (stored hash or LDAP directory, with the lockout), the cache that
+//! remembers what passed, and web UI sign-ins with their audit entries.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -61,6 +44,29 @@ struct Entry {
 /// Client addresses remembered per credentials; more start the list over.
 const ADMITTED_ADDRESSES: usize = 16;
 
+/// What passed lately, so that a repeated check costs no argon2 (tens of
+/// milliseconds by design; registry clients send the same Basic
+/// credentials for every token).
+///
+/// Passwords are keyed by an HMAC of the credentials under a per-process
+/// random key: the cache never holds a password or anything that could be
+/// brute-forced offline. An entry only counts while the user's stored hash
+/// is the one it was checked against, so a password change anywhere (any
+/// backend process) invalidates it at once. Wrong passwords are counted by
+/// `lockout`.
+///
+/// A check that passed also remembers, per client address, the account as
+/// it was read, tagged with the authorization epoch (`db::epoch`): while
+/// the epoch stands, nothing that decides a sign-in (the account, its
+/// directory identity, the address's sign-in lock) has changed, so the
+/// same credentials from the same address are let in without reading
+/// anything.
+///
+/// Application and refresh tokens verified at the token endpoint are
+/// remembered the same way ([`CredentialCache::remember_token`]): not to
+/// skip their check, which costs one indexed read, but so that while the
+/// database is away, what was verified at the last epoch read may still
+/// pull (`issuing::standby`).
 pub struct CredentialCache {
     key: [u8; 32],
     /// How long a checked stored password is remembered.
