@@ -7,8 +7,8 @@ use portunus_shared::domain::ActivityKey;
 use serde_json::json;
 
 use super::exchange::mint;
-use crate::accounts::app_tokens;
 use crate::accounts::throttle::{Door, Outcome};
+use crate::accounts::{app_tokens, refresh_tokens};
 use crate::audit::{Actor, Target};
 use crate::authz::{self, Subject};
 use crate::crypto::mint::{AccessEntry, TokenResponse};
@@ -147,7 +147,12 @@ fn remembered(
     let (credentials, now) = (issuer.credentials, at.wall);
     match &request.grant {
         Grant::Basic(None) => Some(Subject::anonymous()),
-        Grant::Refresh(secret) => credentials.token_subject(service, secret, epoch, now),
+        // Only a refresh token redeems as one, as `refresh_tokens::redeem`
+        // has it; an application token is no refresh token.
+        Grant::Refresh(secret) => secret
+            .starts_with(refresh_tokens::PREFIX)
+            .then(|| credentials.token_subject(service, secret, epoch, now))
+            .flatten(),
         Grant::Basic(Some(creds)) | Grant::Password(creds) => {
             let (name, secret) = (creds.username.trim(), creds.password.as_str());
             if request

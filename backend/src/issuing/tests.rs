@@ -4,11 +4,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use portunus_shared::api;
 use portunus_shared::domain::ActivityKey;
 use portunus_shared::scope::Scope;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::*;
+
 use crate::accounts::users::{self, NewUser};
 use crate::audit::Actor;
 use crate::db::entities::activity;
@@ -265,4 +267,52 @@ async fn while_the_database_is_away_remembered_credentials_pull() {
         fixture.exchange(&unseen).await,
         Err(Refusal::DatabaseAway(m)) if m.contains("only credentials used here")
     ));
+}
+
+/// While the database is away, a refresh grant is answered only for a
+/// refresh token remembered, never for an application token's secret
+/// (which the refresh grant refuses while the database answers).
+#[tokio::test]
+async fn while_the_database_is_away_an_application_token_is_no_refresh_token() {
+    let fixture = Fixture::new().await;
+    let owner = users::find_by_name(&fixture.db, "alice")
+        .await
+        .expect("read alice")
+        .expect("alice");
+    let new = api::NewApplicationToken {
+        name: "ci".into(),
+        resources: None,
+        registry: None,
+        access: None,
+        expires_at: None,
+    };
+    let made = crate::accounts::app_tokens::create(&fixture.db, &owner, &owner, new)
+        .await
+        .expect("a token");
+    let pull = &["repository:alice/app:pull"];
+    let basic = request(alice(&made.secret), pull);
+    fixture
+        .exchange(&basic)
+        .await
+        .expect("the token, verified while up");
+    let as_refresh = request(Grant::Refresh(made.secret.clone()), pull);
+    assert!(
+        matches!(
+            fixture.exchange(&as_refresh).await,
+            Err(Refusal::Unauthenticated(_))
+        ),
+        "refused while the database answers"
+    );
+    fixture.database.went_away("test", Utc::now());
+    fixture
+        .exchange(&basic)
+        .await
+        .expect("as a password, answered from memory");
+    assert!(
+        matches!(
+            fixture.exchange(&as_refresh).await,
+            Err(Refusal::DatabaseAway(_))
+        ),
+        "as a refresh token, not"
+    );
 }
