@@ -12,21 +12,26 @@ use crate::audit::Actor;
 use crate::directory::ldap::Ldap;
 use crate::error::{Error, Result};
 
-/// Someone creating their own account (`enabled`: sign-up is on). It
+/// Whether people may sign up here (`enabled`: the `signup` setting);
+/// asked before anything else, an attempt included, is spent.
+pub fn open(enabled: bool) -> Result<()> {
+    match enabled {
+        true => Ok(()),
+        false => Err(Error::Forbidden(
+            "sign-up is disabled here; ask an administrator for an account".into(),
+        )),
+    }
+}
+
+/// Someone creating their own account, where sign-up is [`open`]. It
 /// becomes the first administrator only with the setup code `setup`
 /// accepts; a name the LDAP directory knows is its to sign in with.
 pub async fn sign_up(
     db: &DatabaseConnection,
-    enabled: bool,
     setup: &Setup,
     ldap: Option<&Ldap>,
     form: api::SignUp,
 ) -> Result<CreatedUser> {
-    if !enabled {
-        return Err(Error::Forbidden(
-            "sign-up is disabled here; ask an administrator for an account".into(),
-        ));
-    }
     let bootstrap = setup.admits(db, form.setup_code.as_deref()).await?;
     refuse_directory_name(ldap, &form.username).await?;
     let actor = Actor {

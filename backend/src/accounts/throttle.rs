@@ -37,8 +37,8 @@ pub enum Outcome {
 /// The throttle over the rate limits and the cache of verified passwords.
 #[derive(Clone, Copy)]
 pub struct Throttle<'a> {
-    pub limits: &'a RateLimits,
-    pub credentials: &'a CredentialCache,
+    limits: &'a RateLimits,
+    credentials: &'a CredentialCache,
 }
 
 /// An attempt let through: from where, and whether it paid up front.

@@ -36,11 +36,17 @@ struct Fixture {
 impl Fixture {
     /// An installation with one person, alice, and her namespace.
     async fn new() -> Fixture {
+        Fixture::with(|_| {}).await
+    }
+
+    /// [`Fixture::new`] with the settings `change` makes.
+    async fn with(change: impl FnOnce(&mut Config)) -> Fixture {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let config = Config {
+        let mut config = Config {
             data_dir: dir.path().to_owned(),
             ..Config::default()
         };
+        change(&mut config);
         let db = crate::db::connect("sqlite::memory:").await.expect("db");
         let id = crate::catalog::ensure_registry(&db, &config)
             .await
@@ -314,5 +320,44 @@ async fn while_the_database_is_away_an_application_token_is_no_refresh_token() {
             Err(Refusal::DatabaseAway(_))
         ),
         "as a refresh token, not"
+    );
+}
+
+/// While the database is away, guesses cannot be checked: each counts, and
+/// once the address is out, each counts against its name too, until even
+/// the remembered password of that name is refused (as the token endpoint
+/// does while the database answers).
+#[tokio::test]
+async fn while_the_database_is_away_guesses_end_a_remembered_passwords_pass() {
+    let fixture = Fixture::with(|c| {
+        c.rate_limits.failed_logins_per_minute = 1;
+        c.lockout_attempts = 2;
+    })
+    .await;
+    let pull = &["repository:alice/app:pull"];
+    let right = request(alice(PASSWORD), pull);
+    fixture.exchange(&right).await.expect("verified while up");
+    fixture.database.went_away("test", Utc::now());
+    let limited =
+        |answer: Result<TokenResponse, Refusal>| matches!(answer, Err(Refusal::RateLimited { .. }));
+    let first = fixture.exchange(&request(alice("guess 1"), pull)).await;
+    assert!(
+        matches!(first, Err(Refusal::DatabaseAway(_))),
+        "the address's one failed login"
+    );
+    fixture
+        .exchange(&right)
+        .await
+        .expect("the address is out; alice's name is not");
+    for guess in ["guess 2", "guess 3"] {
+        let refused = fixture.exchange(&request(alice(guess), pull)).await;
+        assert!(
+            limited(refused),
+            "{guess}: unchecked, counted against alice"
+        );
+    }
+    assert!(
+        limited(fixture.exchange(&right).await),
+        "her name is out: the remembered password waits like a guess"
     );
 }

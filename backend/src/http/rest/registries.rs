@@ -1,6 +1,6 @@
 //! `/registries`: the registries Portunus authorizes for, how each answers,
 //! and adding, changing and removing them (administrators; the rules are in
-//! `catalog::registry_admin`).
+//! `registries::admin`).
 
 use poem::web::Data;
 use poem_openapi::OpenApi;

@@ -104,11 +104,12 @@ impl SessionApi {
         from: Data<&ClientAddress>,
         body: Json<SignUp>,
     ) -> ApiResult<Created> {
+        sign_up::open(state.config.signup)?;
         state
             .limits
             .spend(Limited::SignUp, &from.0.0, Instant::now())?;
-        let (enabled, ldap) = (state.config.signup, state.ldap.as_deref());
-        let created = sign_up::sign_up(&state.db, enabled, &state.setup, ldap, body.0).await?;
+        let ldap = state.ldap.as_deref();
+        let created = sign_up::sign_up(&state.db, &state.setup, ldap, body.0).await?;
         super::email::confirm_in_background(&state, &created.user);
         let notice = created.namespace_notice.clone();
         let user = me_of(&state, created.user).await?;
