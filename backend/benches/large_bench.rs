@@ -1,15 +1,8 @@
 //! A large installation: `large_bench seed` fills the database named by
-//! PORTUNUS_DATABASE__URL (once; a second run finds it filled) with
-//! BENCH_LARGE_REPOS repositories (default 100,000) in 2,000 team
-//! namespaces, 10 tags each, 10,000 users with personal namespaces, 2,000
-//! teams and 1,000,000 activities. `large_bench measure URL` then asks a
-//! running server for the first and last page of each list, as an
-//! administrator and as `member` (in 50 teams), and prints
-//! `name p50_ms p95_ms` lines for scripts/bench.
-//!
-//! Rows are written in bulk by SQL, not through the API: 10,000 argon2
-//! hashes alone would take minutes. Every user's password is
-//! `bench-password-1`.
+//! PORTUNUS_DATABASE__URL (once) with many repositories, users, teams and
+//! activities. `large_bench measure URL` then asks a running server for the
+//! first and last page of each list, and prints `name p50_ms p95_ms` lines
+//! for scripts/bench.
 
 use std::time::{Duration, Instant};
 
@@ -324,6 +317,12 @@ async fn seed(db: &DatabaseConnection, registry_id: i64) {
     }
 }
 
+/// Fills the database once (a second run finds it filled): BENCH_LARGE_REPOS
+/// repositories (default 100,000) in 2,000 team namespaces, 10 tags each,
+/// 10,000 users with personal namespaces, 2,000 teams and 1,000,000
+/// activities. Rows are written in bulk by SQL, not through the API: 10,000
+/// argon2 hashes alone would take minutes. Every user's password is
+/// `bench-password-1`.
 async fn seed_command() {
     let config = Config::load(None).unwrap_or_else(|e| fail("configuration", e));
     let db = portunus::db::connect(&config.database_url())
@@ -411,6 +410,8 @@ fn last_page(answer: &serde_json::Value) -> u64 {
     total.div_ceil(per_page).max(1)
 }
 
+/// Times the first and last page of each list, as an administrator and as
+/// `member` (in 50 teams).
 async fn measure_command(base: &str) {
     let http = reqwest::Client::new();
     let times = 20;

@@ -1,11 +1,7 @@
 //! Catalog sync throughput against a real registry: fills it (once) with
-//! REPOS x TAGS small images, then in one run measures the simple sequential
-//! walk (catalog, then each tag list, then each manifest, one request at a
-//! time), the same walk 8 repositories at a time, that walk reading each
-//! image's configuration as well (every document the sync reads), Portunus's sync pass into
-//! an empty database, and a second pass over the unchanged registry. Prints
-//! `name value` lines for scripts/bench. Configuration comes from
-//! PORTUNUS_* variables.
+//! REPOS x TAGS small images, then in one run measures plain walks of the
+//! registry and Portunus's sync passes. Prints `name value` lines for
+//! scripts/bench. Configuration comes from PORTUNUS_* variables.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -127,6 +123,11 @@ async fn concurrent_walk(client: &RegistryClient, configs: bool) -> u64 {
     read
 }
 
+/// Measures the simple sequential walk (catalog, then each tag list, then
+/// each manifest, one request at a time), the same walk 8 repositories at a
+/// time, that walk reading each image's configuration as well (every
+/// document the sync reads), Portunus's sync pass into an empty database,
+/// and a second pass over the unchanged registry.
 #[tokio::main]
 async fn main() {
     let repos = env_number("BENCH_REPOS", 2000);

@@ -1,10 +1,9 @@
 //! Accounts that belong to a directory (LDAP or an OpenID Provider): found
 //! by the directory's key for the person, created on their first sign-in,
-//! linked to an existing local account only by an explicit rule, and kept
-//! in step with the directory: e-mail, display name, the administrator flag
-//! and memberships of the mapped teams, both ways. Every change is an
-//! audit activity by `portunus-directory`. A person the directory no
-//! longer knows is disabled (and enabled again when it knows them again).
+//! linked to an existing local account only by an explicit rule ([`Link`]),
+//! and kept in step with the directory. Every change is an audit activity by
+//! `portunus-directory`. A person the directory no longer knows is disabled
+//! (and enabled again when it knows them again).
 
 use std::collections::BTreeMap;
 

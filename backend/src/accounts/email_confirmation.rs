@@ -4,12 +4,8 @@
 //! so an address typed in at sign-up by someone else takes nothing over.
 //!
 //! A link confirms the one address it was mailed to, once, until it
-//! expires (`mail.confirm_link_hours`); changing the address unconfirms
-//! it and voids every link mailed before, the password-reset ones too
-//! (`users::void_mailed_links`).
-//! Following a set-your-password or reset link proves the address as
-//! well. An account gets at most [`MOST_PER_HOUR`] links an hour, so the
-//! "send it again" button cannot flood a mailbox.
+//! expires; changing the address voids it. Following a set-your-password
+//! or reset link proves the address as well.
 
 use chrono::{DateTime, Duration, Utc};
 use portunus_shared::domain::ActivityKey;
@@ -32,7 +28,8 @@ use crate::mail::Mail;
 /// The page a link opens.
 const PAGE: &str = "/confirm-email";
 
-/// Most links mailed to one account in an hour.
+/// Most links mailed to one account in an hour, so the "send it again"
+/// button cannot flood a mailbox.
 pub const MOST_PER_HOUR: u64 = 5;
 
 /// Mails `user` a link that confirms their present address, at `now`.
@@ -120,6 +117,9 @@ pub fn needs_confirming(user: &user::Model) -> bool {
 
 /// Confirms the address the link with `secret` was mailed to, at `now`:
 /// once, before it expires, and only while it is still the account's.
+/// Links expire after `mail.confirm_link_hours`; changing the address
+/// unconfirms it and voids every link mailed before, the password-reset
+/// ones too (`users::void_mailed_links`).
 pub async fn confirm(
     db: &DatabaseConnection,
     secret: &str,
@@ -162,7 +162,8 @@ pub async fn confirm(
 }
 
 /// Records that account `user_id` proved `email` at `now`, if that is
-/// still its address; whether it is.
+/// still its address; whether it is. Following a set-your-password or
+/// reset link proves the address this way too.
 pub(crate) async fn mark_confirmed(
     db: &impl ConnectionTrait,
     user_id: i64,

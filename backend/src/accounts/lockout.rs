@@ -3,12 +3,9 @@
 //! client cannot lock an account for everyone else, and a name that is no
 //! account is counted (and answered) exactly like one that is.
 //!
-//! Each attempt is reserved before its password is checked: the counter is
-//! raised in one statement that returns the new value, so N parallel
-//! guesses get N different numbers and only the first `attempts` of them
-//! are checked at all (the others are turned away uncounted). A right
-//! password clears the counter; the attempt numbered `attempts` with a
-//! wrong one locks the pair for `duration`.
+//! Each attempt is reserved before its password is checked, so parallel
+//! guesses never get more checks than `attempts`. A right password clears
+//! the count; the last wrong one allowed locks the pair for `duration`.
 
 use std::collections::HashMap;
 
@@ -150,7 +147,9 @@ impl Lockout {
     /// Reserves the attempt before its password is checked. Only the first
     /// `attempts` reservations in flight are granted; one more is
     /// [`Reservation::Crowded`] and counts for nothing (so many right
-    /// passwords at once lock nobody out).
+    /// passwords at once lock nobody out). The counter is raised in one
+    /// statement that returns the new value, so N parallel guesses get N
+    /// different numbers.
     pub async fn reserve(
         &self,
         db: &impl ConnectionTrait,

@@ -1,13 +1,9 @@
 //! How often one client address may try the things that password guessing
-//! and account spraying use (`[rate_limits]`): sign-ins, sign-ups, failed
-//! logins, password resets, changes of e-mail address; and failed logins
-//! for one user name from one address (`lockout_attempts` per
-//! `lockout_seconds`, see `accounts::throttle`). Each has a bucket that
-//! holds the allowance of one period and refills evenly; an empty bucket
-//! is a 429 with `Retry-After`. An IPv6 client counts by its /64 (one host
-//! usually holds a whole /64). Buckets live in this process's memory
-//! (each replica allows the full rate); past [`MAX_BUCKETS`], the ones
-//! touched longest ago go first.
+//! and account spraying use (`[rate_limits]`, one kind per [`Limited`]).
+//! Each has a bucket that holds the allowance of one period and refills
+//! evenly; an empty bucket is a 429 with `Retry-After`. Buckets live in this
+//! process's memory (each replica allows the full rate); past
+//! [`MAX_BUCKETS`], the ones touched longest ago go first.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -19,7 +15,9 @@ use crate::error::{Error, Result};
 /// Most buckets kept; past it, full (idle) ones are dropped first.
 const MAX_BUCKETS: usize = 100_000;
 
-/// What is limited.
+/// What is limited: sign-ins, sign-ups, failed logins, password resets,
+/// changes of e-mail address; and failed logins for one user name from one
+/// address (see `accounts::throttle`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Limited {
     SignIn,
@@ -60,8 +58,8 @@ pub struct RateLimits {
     most: usize,
 }
 
-/// What an address is counted as: an IPv6 address by its /64, others as
-/// they are.
+/// What an address is counted as: an IPv6 address by its /64 (one host
+/// usually holds a whole /64), others as they are.
 fn counted_as(address: &str) -> String {
     match address.parse::<std::net::Ipv6Addr>() {
         Ok(v6) if v6.to_ipv4_mapped().is_none() => {

@@ -2,9 +2,8 @@
 //! comments keep its name); memberships, tokens, sessions, stars and
 //! identities go with it (the schema cascades). Its personal namespace
 //! never passes to whoever takes the name next: an empty one is deleted,
-//! and one that still holds images needs the administrator's choice, to
-//! erase the images from the registry or to move the namespace to a team
-//! (it then stays taken, and a new account of that name gets another).
+//! and one that still holds images needs the administrator's choice
+//! ([`PersonalNamespace`]).
 
 use portunus_shared::domain::ActivityKey;
 use sea_orm::{
@@ -26,6 +25,8 @@ pub enum PersonalNamespace {
     /// Deleted if empty; the removal is refused while it holds images.
     DeleteIfEmpty,
     /// Moved, images and all, to this team (which the remover must manage).
+    /// The name then stays taken, and a new account of that name gets
+    /// another.
     MoveTo(String),
     /// Its images are deleted from the registry first (deletes must be on).
     EraseImages,

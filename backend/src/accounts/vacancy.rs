@@ -1,13 +1,8 @@
 //! A namespace name is given up only when nothing is left under it.
 //! Deleting a namespace (directly, with its team, or with its user) drops
 //! rows, not images; if images stayed, whoever takes the name next would
-//! pull, push and delete them. So a deletion is refused while Portunus
-//! knows tagged repositories under the name, or while the registry itself
-//! lists some (content pushed while Portunus was not told), and also when
-//! the registry cannot be asked. An administrator removing an account may
-//! have its images erased first. The registry is reached through
-//! [`RegistryContent`], which `catalog` implements: this layer cannot
-//! reach the registry itself.
+//! pull, push and delete them. So a deletion is refused while tagged
+//! repositories remain under the name, in Portunus or in the registry.
 
 use std::future::Future;
 
@@ -21,7 +16,8 @@ use crate::error::{Error, Result};
 /// How many repository names a refusal lists.
 const NAMED: usize = 5;
 
-/// What the registry itself holds, and erasing it.
+/// What the registry itself holds, and erasing it. `catalog` implements
+/// it: this layer cannot reach the registry itself.
 pub trait RegistryContent {
     /// The repositories under `ns` (`NAMESPACE/...` in its registry) that
     /// have tags.
@@ -32,6 +28,8 @@ pub trait RegistryContent {
 
     /// Deletes every image under `ns` from the registry and forgets its
     /// repositories, recorded as done by `actor`; returns their full names.
+    /// An administrator removing an account may have its images erased
+    /// this way first.
     fn erase_under(
         &self,
         actor: &Actor,
@@ -40,7 +38,9 @@ pub trait RegistryContent {
 }
 
 /// Refuses unless every namespace in `doomed` is empty, in Portunus and in
-/// the registry.
+/// the registry: Portunus knows no tagged repository under it, nor does the
+/// registry list one (content pushed while Portunus was not told). Also
+/// refuses when the registry cannot be asked.
 pub async fn require_vacant(
     db: &impl ConnectionTrait,
     registry: &impl RegistryContent,

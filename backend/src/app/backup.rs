@@ -1,16 +1,10 @@
 //! Backups that restore: `portunus backup DIR` while Portunus runs, and
 //! `portunus restore DIR` into an empty data directory.
 //!
-//! A backup is a directory: the SQLite database copied online (`VACUUM
-//! INTO`, one read transaction, so a consistent copy while pushes go on;
-//! never a copy of a live file), the files Portunus keeps beside its
-//! database (the token signing key and certificate, the key that seals
-//! webhook secrets, the notification secret), the configuration file it
-//! ran with, and [`MANIFEST`] naming each with its SHA-256 and what the
-//! database held. A PostgreSQL database is not copied here: the backup
-//! says to `pg_dump` it, and holds everything else. Restoring checks every
-//! file against the manifest before it writes anything, and never
-//! overwrites: each file goes where the configuration in effect puts it.
+//! A backup is a directory: the database (when SQLite), the keys and
+//! secrets Portunus keeps beside it, the configuration file, and
+//! [`MANIFEST`] naming each with its SHA-256. Restoring checks every file
+//! against the manifest before it writes anything, and never overwrites.
 
 use std::path::{Path, PathBuf};
 
@@ -121,6 +115,13 @@ pub type Say<'a> = &'a mut (dyn FnMut(String) + Send);
 
 /// Copies what Portunus needs to `dir` (new or empty) while it runs:
 /// `config_file` is the configuration file it runs with, if any.
+///
+/// The SQLite database is copied online (`VACUUM INTO`, one read
+/// transaction, so a consistent copy while pushes go on; never a copy of a
+/// live file), with the files Portunus keeps beside it (the token signing
+/// key and certificate, the key that seals webhook secrets, the
+/// notification secret). A PostgreSQL database is not copied here: the
+/// backup says to `pg_dump` it, and holds everything else.
 pub async fn backup(
     config: &Config,
     config_file: Option<&Path>,

@@ -2,11 +2,8 @@
 //! signing key and its certificate (the registry trusts one certificate, so
 //! every process must sign with that key) and the notification secret (the
 //! registry sends one). The database holds them; each process writes them
-//! into its `data_dir` (mode 0600) at start, where the rest of Portunus and
-//! `portunus registry-config` read them. The first process to start stores
-//! its own (generated, or found in its `data_dir` from before), and every
-//! later one adopts those. A key or secret set by path or value in the
-//! configuration is the operator's to share and is left alone.
+//! into its `data_dir` at start. A key or secret set in the configuration is
+//! the operator's to share and is left alone.
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +22,12 @@ const NOTIFICATION_SECRET: &str = "notification-secret";
 
 /// Makes this process's key, certificate and notification secret the ones
 /// every process on `db` uses; creates them on the very first start.
+///
+/// The first process to start stores its own (generated, or found in its
+/// `data_dir` from before), and every later one adopts those: written into
+/// its `data_dir` (mode 0600), where the rest of Portunus and `portunus
+/// registry-config` read them. A key or secret set by path or value in the
+/// configuration is left alone.
 pub async fn adopt(db: &DatabaseConnection, config: &Config) -> Result<()> {
     let mut shared: Vec<(&str, PathBuf)> = Vec::new();
     if config.token.key_path.is_empty() && config.token.certificate_path.is_empty() {

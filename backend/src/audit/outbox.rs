@@ -3,10 +3,6 @@
 //! change itself, so no change is announced that did not happen and none
 //! that happened goes unannounced. The sender (`webhooks::sender`) posts
 //! them later, in the background.
-//!
-//! Which webhooks match: enabled ones that ask for the activity's event,
-//! global ones always, a namespace's own when the activity concerns that
-//! namespace or its repositories, or the team that owns it.
 
 use chrono::SecondsFormat;
 use portunus_shared::domain::{ActivityKey, WebhookEvent};
@@ -69,7 +65,10 @@ pub fn delivery(
     }
 }
 
-/// Queues a delivery of `activity` for every webhook that asks for it.
+/// Queues a delivery of `activity` for every webhook that asks for it:
+/// enabled ones that ask for the activity's event, global ones always, a
+/// namespace's own when the activity concerns that namespace or its
+/// repositories, or the team that owns it.
 pub async fn enqueue(db: &impl ConnectionTrait, activity: &activity::Model) -> Result<()> {
     let Some(event) = activity.key.parse().ok().and_then(event_of) else {
         return Ok(());

@@ -1,12 +1,9 @@
 //! Who may do what, in one place. Every decision is a pure function over
-//! facts, tested exhaustively: `registry` decides registry actions (pull,
-//! push, delete, catalog) for the token endpoint; `rest` decides what the
-//! REST API lets people see and change. Beside them, `facts` loads the
-//! facts from the database (`facts_cache` keeps them between token
-//! requests) and `visibility` is the one SQL filter that
-//! lists what someone may see, tested to agree with `rest`. Handlers and
-//! domain modules ask here; nothing else decides. Imports `config`, `db`
-//! and `error` only.
+//! facts, tested exhaustively: `registry` decides registry actions for the
+//! token endpoint; `rest` decides what the REST API lets people see and
+//! change. `facts` loads the facts from the database, and `visibility` is
+//! the SQL filter that agrees with `rest`. Handlers and domain modules ask
+//! here; nothing else decides. Imports `config`, `db` and `error` only.
 
 pub mod explain;
 pub mod facts;

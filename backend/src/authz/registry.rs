@@ -1,21 +1,8 @@
 //! Who may do what on the registry: a pure function from a subject, the
 //! policy settings and the facts about a namespace to a verdict per requested
-//! action, each naming the rule that decided it. No I/O here: callers load
-//! the facts (`facts`), tests enumerate the cases.
-//!
-//! The rules (Portus's, with its gaps closed):
-//! - pull: public namespaces: anyone, anonymous included (when anonymous
-//!   pulls are enabled); protected: any signed-in user; private: admins and
-//!   members of the namespace's team, in any role.
-//! - push: signed-in only; admins always; others by `push_policy`:
-//!   `allow-teams` (owners and contributors of the team, which includes one's
-//!   personal namespace), `allow-personal` (only one's personal namespace),
-//!   `admin-only`. The global namespace (names without a slash) and
-//!   namespaces that do not exist yet: admins only.
-//! - delete (`delete`, and `*` which means every action): deletes enabled,
-//!   and admin or team owner, or contributor when contributors may delete.
-//! - `registry:catalog:*`: admins only.
-//! - An application token narrows all of this to its own scope.
+//! action, each naming the rule that decided it. The rules are Portus's, with
+//! its gaps closed. No I/O here: callers load the facts (`facts`), tests
+//! enumerate the cases.
 
 use portunus_shared::names::parse_repository_path;
 use portunus_shared::scope::Scope;
@@ -176,6 +163,8 @@ type Decision = (bool, Rule);
 
 /// Decides every action requested in `scope`. `facts` describes the
 /// namespace of a `repository` scope (`None`: it does not exist).
+/// `registry:catalog:*` is for admins only. An application token narrows
+/// every rule to its own scope.
 pub fn decide(
     subject: &Subject,
     settings: &PolicySettings,
@@ -253,6 +242,9 @@ fn decide_repository(
     }
 }
 
+/// Public namespaces: anyone, anonymous included (when anonymous pulls are
+/// enabled); protected: any signed-in user; private: admins and members of
+/// the namespace's team, in any role.
 fn may_pull(
     subject: &Subject,
     settings: &PolicySettings,
@@ -282,6 +274,11 @@ fn may_pull(
     }
 }
 
+/// Signed-in only; admins always; others by `push_policy`: `allow-teams`
+/// (owners and contributors of the team, which includes one's personal
+/// namespace), `allow-personal` (only one's personal namespace),
+/// `admin-only`. The global namespace (names without a slash) and
+/// namespaces that do not exist yet: admins only.
 fn may_push(
     subject: &Subject,
     settings: &PolicySettings,
@@ -311,6 +308,8 @@ fn may_push(
     }
 }
 
+/// For `delete`, and `*` which means every action: deletes enabled, and
+/// admin or team owner, or contributor when contributors may delete.
 fn may_delete(
     subject: &Subject,
     settings: &PolicySettings,

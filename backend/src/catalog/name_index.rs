@@ -2,11 +2,7 @@
 //! through the trigram index of repository names (migration 21), instead
 //! of reading every name. The answer is a set of candidates, never the
 //! final word: the listing still checks each full name, so a candidate
-//! too many costs nothing but a lookup, and where the index cannot answer
-//! for certain (the text might be part of a namespace name, it is shorter
-//! than three letters, or too many repositories carry it) there are no
-//! candidates and the listing reads names in its own order, which finds
-//! common text soon.
+//! too many costs nothing but a lookup.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
@@ -21,7 +17,9 @@ const MOST: usize = 1_000;
 
 /// The ids of every repository of these registries whose full name may
 /// contain `q` (and maybe of a few more), or `None` when the index cannot
-/// tell.
+/// tell for certain: the text might be part of a namespace name, it is
+/// shorter than three letters, or too many repositories carry it. Then the
+/// listing reads names in its own order, which finds common text soon.
 pub async fn candidates(
     db: &impl ConnectionTrait,
     registry_ids: &[i64],

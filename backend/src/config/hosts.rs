@@ -1,13 +1,13 @@
 //! Whether a registry event came from the registry Portunus manages, judged
 //! by the host its client used (`request.host`). Names are compared the way
-//! people write them: case and a trailing dot do not matter, all loopback
-//! names are one machine, and a name without a port matches that name on any
-//! port (a proxy in front of the registry usually hides the port). A host
-//! that still matches nothing is not dropped: the processor asks the
-//! registry itself before holding the event (Portus #579 lost events to a
-//! too-strict comparison).
+//! people write them, loosely. A host that still matches nothing is not
+//! dropped: the processor asks the registry itself before holding the event
+//! (Portus #579 lost events to a too-strict comparison).
 
 /// Whether `host` (as in an event's `request.host`) is one of `known`.
+/// Case and a trailing dot do not matter, all loopback names are one
+/// machine, and a name without a port matches that name on any port (a
+/// proxy in front of the registry usually hides the port).
 pub fn is_known(host: &str, known: &[String]) -> bool {
     let given = Name::parse(host);
     known.iter().any(|k| given.matches(&Name::parse(k)))

@@ -1,12 +1,9 @@
-//! Password rules and argon2id hashing. Hashing is slow on purpose, so it runs
-//! on the blocking pool, and a failed look-up still spends the same time. It
-//! is also bounded: hashes run on a few threads of their own, two per
-//! core (each hash holds 19 MiB while checks queue up, given back to the
-//! system when none waits), and a check that cannot get a turn
-//! within a moment answers "busy" (503 with `Retry-After`) instead of
-//! queueing without end, so a flood of guesses cannot take the server
-//! down. Cached credentials and application tokens never hash, and keep
-//! working meanwhile.
+//! Password rules and argon2id hashing. Hashing is slow on purpose, and a
+//! failed look-up still spends the same time. It is also bounded: hashes
+//! run on a few threads of their own, and a check that cannot get a turn
+//! within a moment answers "busy" instead of queueing without end, so a
+//! flood of guesses cannot take the server down. Cached credentials and
+//! application tokens never hash, and keep working meanwhile.
 
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Mutex, OnceLock};
@@ -168,7 +165,8 @@ pub fn verify_dummy(password: &str) {
 /// How long a password check waits for a turn before answering "busy".
 const WAIT_FOR_TURN: Duration = Duration::from_secs(2);
 
-/// Seconds a client told "busy" should wait before trying again.
+/// Seconds a client told "busy" (a 503 with `Retry-After`) should wait
+/// before trying again.
 pub const RETRY_AFTER_SECONDS: u64 = 1;
 
 /// How many hashes run at once: two per core.

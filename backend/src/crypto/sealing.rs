@@ -2,16 +2,7 @@
 //! secret, its extra headers and password, a registry's notification
 //! secret): AES-256-GCM with a key kept in a file of the data directory,
 //! not in the database, so a copy of the database alone does not reveal
-//! them.
-//!
-//! Each value is sealed for its [`Place`] (table, column and row), which
-//! the cipher authenticates with it: moved to another column or row (by
-//! someone who can write the database but has not the key) it no longer
-//! opens, so it cannot be read out through what that place is used for
-//! (a webhook's header, say). A sealed value reads
-//! `v2.BASE64URL(nonce | ciphertext | tag)`; values of the first form,
-//! `v1.`, were sealed for no place and are sealed again for theirs at
-//! start ([`SealingKey::open_unplaced`]).
+//! them. Each value is sealed for its [`Place`] and opens only there.
 
 use std::path::Path;
 
@@ -24,7 +15,10 @@ const PLACED: &str = "v2.";
 /// The form of values sealed before places, for no place.
 const UNPLACED: &str = "v1.";
 
-/// Where a sealed value is kept.
+/// Where a sealed value is kept. The cipher authenticates it with the
+/// value: moved to another column or row (by someone who can write the
+/// database but has not the key) a value no longer opens, so it cannot be
+/// read out through what that place is used for (a webhook's header, say).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Place<'a> {
     pub table: &'a str,
@@ -85,7 +79,8 @@ impl SealingKey {
         })
     }
 
-    /// Seals `plain` for `place` under a fresh random nonce.
+    /// Seals `plain` for `place` under a fresh random nonce. A sealed value
+    /// reads `v2.BASE64URL(nonce | ciphertext | tag)`.
     pub fn seal(&self, place: Place<'_>, plain: &str) -> String {
         let nonce_bytes: [u8; NONCE_LEN] =
             random_bytes(NONCE_LEN).try_into().unwrap_or([0; NONCE_LEN]);
@@ -114,7 +109,7 @@ impl SealingKey {
     }
 
     /// Opens a value sealed before places (`v1.`), to seal it again for
-    /// its place; nothing else may take such a value.
+    /// its place (at start); nothing else may take such a value.
     pub fn open_unplaced(&self, sealed: &str) -> Result<String, SealingError> {
         let encoded = sealed.strip_prefix(UNPLACED).ok_or(SealingError::Open)?;
         self.open_with(encoded, Aad::empty())

@@ -3,13 +3,6 @@
 //! [`Session`] that applies them one after the other inside one
 //! transaction, which one process at a time holds, so that an upgrade that
 //! fails changes nothing.
-//!
-//! On PostgreSQL the session checks deferrable constraints and runs
-//! deferred triggers (the authorization epoch's) at the end of each
-//! statement instead of at commit: PostgreSQL refuses to alter a table
-//! that still has trigger events pending, and a migration that updates
-//! rows of a watched table before a later one alters it would otherwise
-//! fail on every database that has such rows.
 
 use std::time::{Duration, Instant};
 
@@ -165,6 +158,13 @@ impl Session {
     }
 
     /// Begins a session on a pool already open to PostgreSQL.
+    ///
+    /// The session checks deferrable constraints and runs deferred triggers
+    /// (the authorization epoch's) at the end of each statement instead of
+    /// at commit: PostgreSQL refuses to alter a table that still has
+    /// trigger events pending, and a migration that updates rows of a
+    /// watched table before a later one alters it would otherwise fail on
+    /// every database that has such rows.
     pub async fn on(db: &DatabaseConnection) -> Result<Session, DbErr> {
         if db.get_database_backend() == DatabaseBackend::Sqlite {
             return Err(DbErr::Migration(

@@ -2,14 +2,8 @@
 //! PostgreSQL server can go away while Portunus runs; a request that asks
 //! it then waits for a connection ([`super::ACQUIRE_TIMEOUT`]) before it
 //! learns so. Once a probe has found the database silent, requests are
-//! answered at once instead ([`Watch::down`]), and the probe asks again
-//! every [`PROBE_WHILE_DOWN`] until it answers. Any request that failed for
-//! want of the database makes the probe look at once ([`Watch::suspect`]),
-//! so the first such request is the last to wait.
-//!
-//! The probe has a connection of its own: a pool that is merely busy is
-//! not a database that is away. SQLite is a file of this process and is
-//! not watched.
+//! answered at once instead ([`Watch::down`]). SQLite is a file of this
+//! process and is not watched.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -72,7 +66,8 @@ impl Watch {
     }
 
     /// Says that a request just failed for want of the database: the probe
-    /// looks now rather than at its next turn.
+    /// looks now rather than at its next turn, so the first such request
+    /// is the last to wait.
     pub fn suspect(&self) {
         self.suspicion.notify_one();
     }
@@ -109,7 +104,9 @@ impl Watch {
 }
 
 /// Probes the PostgreSQL database at `url` for as long as the server runs,
-/// keeping `watch` up to date (returns at once for SQLite).
+/// keeping `watch` up to date (returns at once for SQLite). The probe has
+/// a connection of its own: a pool that is merely busy is not a database
+/// that is away.
 pub async fn keep_watch(url: String, watch: Arc<Watch>) {
     if !url.starts_with("postgres") {
         return;

@@ -2,13 +2,10 @@
 //! browser binding of an OpenID sign-in ([`OIDC_BROWSER`]), taken by their
 //! exact names.
 //!
-//! When `public_url` is https they go out with the `__Host-` prefix, which
-//! a browser keeps only for a `Secure` cookie of path `/` without `Domain`:
-//! no page of a sibling subdomain can plant or overwrite one. [`canonical`]
-//! (middleware around every route) then keeps only the prefixed ones of
-//! Portunus's names, drops an unprefixed one of the same name (whoever set
-//! it), and hands them on under their plain names, so handlers read one
-//! name whatever the scheme.
+//! When `public_url` is https they go out with the `__Host-` prefix, so no
+//! page of a sibling subdomain can plant or overwrite one; [`canonical`]
+//! hands them on under their plain names, so handlers read one name
+//! whatever the scheme.
 
 use std::sync::Arc;
 
@@ -24,7 +21,8 @@ pub const OIDC_BROWSER: &str = "portunus_oidc";
 /// Portunus's cookie names.
 const OURS: [&str; 2] = [SESSION, OIDC_BROWSER];
 
-/// The prefix that pins a cookie to this very host, over https.
+/// The prefix that pins a cookie to this very host, over https: a browser
+/// keeps it only for a `Secure` cookie of path `/` without `Domain`.
 const HOST_PREFIX: &str = "__Host-";
 
 /// How Portunus names and sets its cookies: prefixed and `Secure` behind
@@ -91,7 +89,9 @@ pub fn value<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
 }
 
 /// Middleware: passes `request` on with its `Cookie` headers made one, as
-/// [`Cookies`] reads them.
+/// [`Cookies`] reads them. Around every route. Behind https it keeps only
+/// the prefixed ones of Portunus's names, drops an unprefixed one of the
+/// same name (whoever set it), and hands them on under their plain names.
 pub async fn canonical<E: Endpoint>(
     endpoint: Arc<E>,
     mut request: Request,

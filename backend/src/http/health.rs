@@ -2,13 +2,8 @@
 //! process runs (it reads nothing); `GET /ready` says whether this process
 //! can serve, as JSON with 200 or 503: ready when the database answers and
 //! holds exactly the migrations this build knows. How the registry answers is
-//! reported beside it but does not decide: tokens are signed and the web UI
-//! works without it, and a registry that is down is no reason for a load
-//! balancer to drop every Portunus replica. Anyone learns whether it is
-//! ready and the names of what it checked; addresses, answers, versions and
-//! errors go to administrators (session cookie) and to holders of
-//! `metrics_token`. The registries are asked at most every
-//! [`REGISTRIES_MAX_AGE`], however often anyone asks.
+//! reported beside it but does not decide. Details go to administrators
+//! only.
 
 use std::time::{Duration, Instant};
 
@@ -79,6 +74,14 @@ pub fn health() -> Json<serde_json::Value> {
 }
 
 /// `GET /ready`
+///
+/// The registry does not decide readiness: tokens are signed and the web UI
+/// works without it, and a registry that is down is no reason for a load
+/// balancer to drop every Portunus replica. Anyone learns whether it is
+/// ready and the names of what it checked; addresses, answers, versions and
+/// errors go to administrators (session cookie) and to holders of
+/// `metrics_token`. The registries are asked at most every
+/// [`REGISTRIES_MAX_AGE`], however often anyone asks.
 #[handler]
 pub async fn ready(req: &Request, Data(state): Data<&SharedState>) -> Response {
     let asked = state

@@ -1,13 +1,9 @@
 //! Refuses cross-site requests that ride on the web UI's session cookie. A
 //! POST, PUT, PATCH or DELETE to the API that carries the cookie (and no
-//! bearer token) must come from Portunus's own pages: its `Origin` is the
-//! origin of `public_url`, or names the very host the request was sent to
-//! (`Host`: the page was loaded from where it posts, as when Portunus is
-//! opened as `localhost` rather than `127.0.0.1`); when a browser sent no
-//! `Origin`, its `Sec-Fetch-Site` must say the same origin. Anything else
-//! (another site, a sibling subdomain) gets 403 saying so, before any
-//! handler runs. Clients that send neither header are no browser a forged
-//! page could drive (scripts, registry clients) and pass.
+//! bearer token) must come from Portunus's own pages; anything else gets
+//! 403 saying so, before any handler runs. Clients that send neither
+//! `Origin` nor `Sec-Fetch-Site` are no browser a forged page could drive
+//! (scripts, registry clients) and pass.
 
 use std::sync::Arc;
 
@@ -27,7 +23,12 @@ pub fn own_origin(public_url: &str) -> Arc<str> {
         .into()
 }
 
-/// Why a request is refused as cross-site, if it is.
+/// Why a request is refused as cross-site, if it is. Its `Origin` must be
+/// the origin of `public_url`, or name the very host the request was sent
+/// to (`Host`: the page was loaded from where it posts, as when Portunus is
+/// opened as `localhost` rather than `127.0.0.1`); when a browser sent no
+/// `Origin`, its `Sec-Fetch-Site` must say the same origin. Anything else
+/// (another site, a sibling subdomain) is cross-site.
 fn cross_site(request: &Request, own: &str) -> Option<String> {
     let safe = [Method::GET, Method::HEAD, Method::OPTIONS].contains(request.method());
     let bearer = request.headers().contains_key(header::AUTHORIZATION);

@@ -3,8 +3,6 @@
 //! and each answer is the smallest encoding the browser accepts. Trunk's
 //! hashed file names (`name-0123456789abcdef.wasm`) never change content, so
 //! they may be cached for a year; everything else is revalidated by ETag.
-//! Any path that is not a file gets `index.html`, so deep links work on
-//! reload. When the UI is not built, a plain page says how to build it.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -195,7 +193,9 @@ fn not_built() -> Response {
 }
 
 /// The endpoint for every path that is not the API or the registry
-/// protocol.
+/// protocol. Any path that is not a file gets `index.html`, so deep links
+/// work on reload. When the UI is not built, a plain page says how to build
+/// it.
 pub fn endpoint(config: &Config) -> poem::endpoint::BoxEndpoint<'static> {
     match WebUi::load(&config.web_dir) {
         Some(web_ui) => web_ui.boxed(),
@@ -206,7 +206,6 @@ pub fn endpoint(config: &Config) -> poem::endpoint::BoxEndpoint<'static> {
     }
 }
 
-/// A header's value as text; empty when absent or not text.
 /// Whether `path` climbs out (a `..` segment, written plainly or
 /// percent-encoded): answered 403, though nothing outside is ever read.
 fn leaves_the_web_ui(path: &str) -> bool {
@@ -219,6 +218,7 @@ fn leaves_the_web_ui(path: &str) -> bool {
         .any(|segment| segment == "..")
 }
 
+/// A header's value as text; empty when absent or not text.
 fn header<'a>(headers: &'a poem::http::HeaderMap, name: &str) -> &'a str {
     headers
         .get(name)

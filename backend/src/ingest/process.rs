@@ -1,12 +1,8 @@
 //! Turning stored registry events into repositories and tags, in the order
 //! they arrived, idempotently: replaying an event changes nothing, and an
-//! event is marked processed in the same transaction as its effect. When the
-//! registry cannot be reached the batch stops and is retried later, so a
-//! registry outage loses nothing. With several Portunus processes on one
-//! database, the one holding the event processor's lease works (in order)
-//! and the others stand by; marking an event processed only if it is not
-//! yet, in the transaction of its effect, keeps each applied exactly once
-//! even while a lease changes hands.
+//! event is marked processed in the same transaction as its effect, so each
+//! is applied exactly once. When the registry cannot be reached the batch
+//! stops and is retried later, so a registry outage loses nothing.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -48,7 +44,9 @@ const RENEW_AFTER: Duration = Duration::from_secs(5);
 
 /// Processes events until the process ends: at once when the notification
 /// endpoint stored some, and every few seconds in any case (restart-safe:
-/// whatever was stored but not processed is picked up).
+/// whatever was stored but not processed is picked up). With several
+/// Portunus processes on one database, the one holding the event
+/// processor's lease works (in order) and the others stand by.
 pub async fn run(registries: std::sync::Arc<Registries>, events: std::sync::Arc<Events>) {
     let db = registries.configured().catalog.db.clone();
     let holder = leases::holder_id();
@@ -690,6 +688,9 @@ async fn mark_all(txn: &DatabaseTransaction, ids: &[i64]) -> Result<u64> {
     Ok(marked.rows_affected)
 }
 
+/// Marks `event` processed only if it is not yet (else
+/// `Failure::AlreadyApplied`): done in the transaction of its effect, this
+/// keeps each event applied exactly once even while the lease changes hands.
 async fn mark(
     db: &impl sea_orm::ConnectionTrait,
     event: &registry_event::Model,

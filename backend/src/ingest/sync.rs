@@ -3,11 +3,8 @@
 //! flat memory (one catalog page at a time). A pass that is cut short
 //! (a crash, Ctrl-C) leaves a checkpoint, and the next pass resumes there.
 //!
-//! Racing with live events can neither delete nor duplicate content: every
-//! tag a pass sees is marked with the pass's generation, a tag that an event
-//! touched after the pass began is never overwritten by the pass, and only
-//! tags that are both unmarked and untouched since the pass began are
-//! forgotten (in `update-delete` mode). Events win.
+//! Racing with live events can neither delete nor duplicate content:
+//! events win.
 
 use std::sync::Arc;
 
@@ -303,7 +300,8 @@ fn trusted(tag: &tag::Model, since: Option<DateTime<Utc>>) -> bool {
 /// Syncs one repository; `reading` is its turn to read from the registry,
 /// given back before its writes so that the next repository's reads
 /// overlap them. Returns what it did and the known tags it found unchanged
-/// (for [`mark_seen`]).
+/// (for [`mark_seen`]). A tag that an event touched after the pass began
+/// is never overwritten by the pass.
 async fn sync_repository(
     catalog: &Catalog,
     path: &str,
@@ -405,7 +403,10 @@ async fn mark_seen(catalog: &Catalog, generation: i64, ids: &[i64]) -> Result<()
 }
 
 /// Forgets tags this pass did not see and no event touched since it began,
-/// then repositories left without tags. Returns how many tags went.
+/// then repositories left without tags. Returns how many tags went. A pass
+/// runs it only in `update-delete` mode. Every tag a pass sees is marked
+/// with the pass's generation; only tags both unmarked and untouched since
+/// the pass began are forgotten.
 async fn forget_unseen(
     catalog: &Catalog,
     generation: i64,

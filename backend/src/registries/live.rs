@@ -1,11 +1,8 @@
 //! The registries this process serves: the configured one (`[registry]`,
 //! row `default`) and those administrators added (`registries::admin`). Each
 //! comes with the client that reaches it and the token settings its tokens
-//! carry (its own service name). The set is read from the database at
-//! start, again after this process changes a row, every few seconds
-//! (`keep_current`: what another process changed), and when it is asked for
-//! a service, id or notification secret it does not know (at most once a
-//! second: a registry just added elsewhere is found at once).
+//! carry (its own service name). The set is read from the database and
+//! kept current with what any process changes.
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -89,6 +86,12 @@ struct Set {
     configured: Arc<Served>,
 }
 
+/// Every registry served. The set is read from the database at start,
+/// again after this process changes a row ([`Registries::reload`]), every
+/// few seconds ([`Registries::keep_current`]: what another process
+/// changed), and when it is asked for a service, id or notification secret
+/// it does not know (at most once a second: a registry just added
+/// elsewhere is found at once).
 pub struct Registries {
     makings: Makings,
     set: RwLock<Set>,

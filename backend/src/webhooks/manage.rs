@@ -4,8 +4,7 @@
 //! checked before anything is stored; secrets, extra headers and passwords
 //! are stored sealed and never shown again (the signing secret once, when
 //! made or replaced). Changes are recorded in the activity log under the
-//! webhook, with the receiver's host but never its whole URL (which may
-//! itself be a credential, as chat services' are).
+//! webhook, never with its whole URL.
 
 use std::collections::HashMap;
 
@@ -216,6 +215,8 @@ pub(crate) fn new_secret() -> String {
     format!("whsec_{}", crate::crypto::secrets::random_hex(24))
 }
 
+/// The receiver's host, as the activity log records it: never the whole
+/// URL, which may itself be a credential (as chat services' are).
 fn host_of(url: &str) -> String {
     url::Url::parse(url)
         .ok()

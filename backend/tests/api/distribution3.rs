@@ -1,12 +1,7 @@
 //! Tokens as Distribution 3 checks them, configured by the 3.x form of
-//! `portunus registry-config`: the first JOSE header's `x5c` is verified
-//! against `rootcertbundle` and, when it verifies, `kid` is never looked at;
-//! without `x5c`, `kid` must name a key of the JWKS file or be the RFC 7638
-//! thumbprint of a bundle certificate's key (the libtrust ids of 2.x are not
-//! recognised); the algorithm must be one of `signingalgorithms`; `iss` is
-//! the issuer, `aud` holds the service, `exp` and `nbf` allow 60 s of skew.
-//! (The rules as `../shared/reference/registry-auth.md` gives them; no 3.x
-//! binary installs on these machines, so this verifier stands in for it.)
+//! `portunus registry-config`. No 3.x binary installs on these machines, so
+//! [`Registry3`], a verifier that follows its rules as
+//! `../shared/reference/registry-auth.md` gives them, stands in for it.
 
 use jsonwebtoken::jwk::{Jwk, ThumbprintHash};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -104,7 +99,11 @@ impl Registry3 {
         }
     }
 
-    /// The key that signed the token, found the way 3.x looks for it.
+    /// The key that signed the token, found the way 3.x looks for it: the
+    /// first JOSE header's `x5c` is verified against `rootcertbundle` and,
+    /// when it verifies, `kid` is never looked at; without `x5c`, `kid` must
+    /// name a key of the JWKS file or be the RFC 7638 thumbprint of a bundle
+    /// certificate's key (the libtrust ids of 2.x are not recognised).
     fn signing_key(&self, header: &Header) -> Result<DecodingKey, String> {
         if let Some(chain) = &header.x5c {
             let leaf = chain.first().ok_or("an empty x5c")?;
@@ -139,6 +138,9 @@ impl Registry3 {
         Err(format!("token signed by untrusted key with ID: {kid:?}"))
     }
 
+    /// The token's claims if 3.x accepts it: the algorithm must be one of
+    /// `signingalgorithms`; `iss` is the issuer, `aud` holds the service,
+    /// `exp` and `nbf` allow 60 s of skew.
     fn verify(&self, token: &str) -> Result<Value, String> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| e.to_string())?;
         if !self.algorithms.contains(&header.alg) {

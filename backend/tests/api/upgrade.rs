@@ -1,15 +1,11 @@
 //! Upgrades: the migrations applied one at a time, as one start of a new
-//! release applies them (one session, one transaction), with rows put
-//! into every table that exists before each one. Every row a migration
-//! finds must still be there after it, with the same values in every
-//! column it keeps; and once all have run, the rows still mean what they
-//! meant: a person signs in with the password she had, an application
-//! token logs in with no more than its scope, a listing shows her
-//! repositories.
+//! release applies them, with rows put into every table that exists before
+//! each one. Every row a migration finds must still be there after it, with
+//! the same values; and once all have run, the rows still mean what they
+//! meant.
 //!
 //! A new table or a new required column makes this test fail until
-//! [`SEEDS`] gives it rows or values, so the next migration is tried with
-//! data too.
+//! [`SEEDS`] gives it rows or values.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,6 +33,8 @@ struct Seed {
 const AT: &str = "'2026-11-20T10:00:00Z'";
 
 /// The rows, in an order in which each refers only to rows before it.
+/// Every table and required column must have some, so the next migration
+/// is tried with data too.
 const SEEDS: &[Seed] = &[
     Seed {
         table: "registries",
@@ -754,6 +752,7 @@ fn kept(migration: &str, before: &Snapshot, after: &Snapshot) {
 
 /// Runs the migrations one at a time in one session, seeding before each,
 /// and checks that each keeps every row; answers the last generation.
+/// One session and one transaction, as one start of a new release.
 async fn upgrade_with_data(session: Session) -> usize {
     let password = portunus::crypto::password::hash(PASSWORD).expect("a hash");
     let values = |generation| Values {
@@ -798,7 +797,9 @@ fn names(page: &Value) -> BTreeSet<String> {
 }
 
 /// What generation `g`'s rows mean after the upgrade, as the started
-/// application reads them.
+/// application reads them: a person signs in with the password she had, an
+/// application token logs in with no more than its scope, a listing shows
+/// her repositories.
 async fn rows_still_mean_the_same(kit: &Kit, g: usize) {
     let ann = kit.sign_in(&format!("ann{g}")).await;
     let disabled = kit

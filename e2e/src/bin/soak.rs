@@ -1,20 +1,12 @@
 //! `just soak MINUTES`: Portunus under load while things break, for the
-//! given minutes (not part of `just test`). Two replicas on one PostgreSQL
-//! (behind a forwarder), a real registry, and a mixed load: token requests,
-//! pushes of small images, API reads and writes, webhook deliveries to a
-//! receiver that is sometimes slow or failing. A schedule injects faults:
-//! SIGKILL of the replica the registry notifies and its restart, a
-//! PostgreSQL restart, the database cut off, a registry restart, the
-//! webhook receiver down for a minute. Then it checks and reports: every
-//! push the registry accepted is recorded exactly once, every webhook
-//! delivery arrived exactly once or is visibly failed or waiting, no answer
-//! was a 5xx other than 503, the other replica's resident memory grew less
-//! than 10% over the second half, and what share of requests was refused
-//! during each fault. The report replaces the "Under faults" section of
-//! BENCHMARKS.md; the exit status says whether every check held.
+//! given minutes (not part of `just test`). A schedule injects faults into
+//! two replicas, their PostgreSQL, a registry and a webhook receiver; then
+//! it checks that nothing was lost, doubled or broken. The report replaces
+//! the "Under faults" section of BENCHMARKS.md; the exit status says
+//! whether every check held.
 //!
-//! Runs under `scripts/with-postgres` (which names the server's data
-//! directory, to restart it) with `PORTUNUS_BIN` set to the binary to try.
+//! Runs under `scripts/with-postgres` with `PORTUNUS_BIN` set to the
+//! binary to try.
 
 // A harness: it fails loudly, with context.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
@@ -175,6 +167,10 @@ fn set_up() -> Setup {
     }
 }
 
+/// Two replicas on one PostgreSQL (behind a forwarder), a real registry,
+/// and a mixed load: token requests, pushes of small images, API reads and
+/// writes, webhook deliveries to a receiver that is sometimes slow or
+/// failing.
 fn soak(length: Duration) -> Report {
     let Setup {
         mut peers,
@@ -290,6 +286,9 @@ fn soak(length: Duration) -> Report {
 
 /// The faults, one after another over the soak, each with a quiet spell
 /// before it; the receiver is slow or failing now and then in between.
+/// The faults: SIGKILL of the replica the registry notifies and its
+/// restart, a PostgreSQL restart, the database cut off, a registry
+/// restart, the webhook receiver down for a minute.
 fn inject_faults(peers: &mut Peers, record: &Record, started: Instant, deadline: Instant) {
     type Step = fn(&mut Peers);
     let faults: [(&'static str, Step); 5] = [
@@ -351,6 +350,8 @@ fn inject_faults(peers: &mut Peers, record: &Record, started: Instant, deadline:
     peers.receiver.set(Mood::Answers);
 }
 
+/// Restarts the server whose data directory is `data`, the one
+/// `scripts/with-postgres` names (in `PG_TEST_DATA`).
 fn restart_postgres(data: &str) {
     let pg_ctl = "/usr/lib/postgresql/15/bin/pg_ctl";
     // The server's output goes to the log scripts/with-postgres keeps
@@ -607,7 +608,11 @@ impl Report {
 }
 
 /// Brings everything back, waits for the registry's and the webhooks'
-/// retries, and checks.
+/// retries, and checks: every push the registry accepted is recorded
+/// exactly once, every webhook delivery arrived exactly once or is visibly
+/// failed or waiting, no answer was a 5xx other than 503, the other
+/// replica's resident memory grew less than 10% over the second half. It
+/// also reports what share of requests was refused during each fault.
 fn settle_and_check(peers: &Peers, clients: &Clients, record: &Record, started: Instant) -> Report {
     let seconds = started.elapsed().as_secs_f64();
     let accepted = record.accepted.lock().expect("accepted").clone();

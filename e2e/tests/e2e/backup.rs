@@ -1,11 +1,7 @@
 //! Backups that restore, from outside: `portunus backup` while a burst of
-//! pushes goes on (SQLite: copied online; PostgreSQL: with the `pg_dump`
-//! the backup prints, run at once), `portunus restore` into a new data directory (and,
-//! for PostgreSQL, `pg_restore` into a new database), and the restored
-//! Portunus serves what the backup says it holds: every repository recorded
-//! before the backup, the accounts, an application token that logs in, a
-//! webhook whose deliveries carry the signature of its old secret, and the
-//! signing key the registry trusts.
+//! pushes goes on, `portunus restore` into a new data directory, and the
+//! restored Portunus serves what the backup says it holds. On SQLite and on
+//! PostgreSQL.
 
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,6 +39,12 @@ fn a_postgresql_backup_made_during_pushes_restores_elsewhere() {
     round_trip(Some(database));
 }
 
+/// SQLite is copied online; PostgreSQL with the `pg_dump` the backup
+/// prints, run at once, then `pg_restore` into a new database. The restored
+/// Portunus serves every repository recorded before the backup, the
+/// accounts, an application token that logs in, a webhook whose deliveries
+/// carry the signature of its old secret, and the signing key the registry
+/// trusts.
 fn round_trip(postgres: Option<String>) {
     let mut env = vec![("PORTUNUS_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")];
     if let Some(url) = &postgres {

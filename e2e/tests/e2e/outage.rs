@@ -1,14 +1,9 @@
 //! A database that goes away, from outside: a PostgreSQL server of the
 //! test's own behind a forwarder the test cuts (a database host that stops
 //! answering), then the server itself stopped and started. Every REST and
-//! token request is answered within two seconds (503 with the reason and
-//! `Retry-After`, never held for the connection pool's half minute), and
-//! `/ready` says so at once. Pulls go on: credentials verified shortly
-//! before (a password from the same address, an application token, a
-//! refresh token) get pull tokens, and a real `podman pull` works; pushes,
-//! credentials not seen before and wrong passwords get the 503. Once the
-//! database is back, Portunus answers as before, and the login made while
-//! it was away is in the audit log.
+//! token request is answered within two seconds, pulls with credentials
+//! verified shortly before go on, and once the database is back Portunus
+//! answers as before.
 
 use std::net::ToSocketAddrs;
 use std::time::{Duration, Instant};
@@ -71,6 +66,13 @@ fn said(answer: &Answer) -> String {
         .to_owned()
 }
 
+/// What cannot be served gets a 503 with the reason and `Retry-After`,
+/// never held for the connection pool's half minute, and `/ready` says so
+/// at once. Credentials verified shortly before (a password from the same
+/// address, an application token, a refresh token) get pull tokens, and a
+/// real `podman pull` works; pushes, credentials not seen before and wrong
+/// passwords get the 503. Once the database is back, the login made while
+/// it was away is in the audit log.
 #[test]
 fn a_database_that_stops_answering_is_answered_within_two_seconds_and_pulls_go_on() {
     if !require("docker-registry") || !require("podman") {

@@ -1,13 +1,8 @@
 //! The upgrade as an operator makes it: the release of 2026-11-22 (built
 //! from this repository's history) runs in front of a real registry, on
-//! PostgreSQL and on SQLite; people, a team, namespaces, a scoped
-//! application token and pushed images go in through its API and the
-//! registry. Then it stops, this build's `portunus migrate --dry-run`
-//! says what would run and changes nothing, `portunus migrate` runs it,
-//! and this build serves the same data: the same sign-ins, the same
-//! listing, the same token answers, the web UI session and docker's
-//! refresh token from before, pulls and pushes through the registry that
-//! never stopped, and events recorded as before.
+//! PostgreSQL and on SQLite, and is given data. Then it stops, this
+//! build's `portunus migrate` upgrades the database, and this build serves
+//! the same data.
 
 use std::collections::BTreeMap;
 
@@ -69,7 +64,9 @@ struct Handed {
     session: Api,
 }
 
-/// What the earlier release is given, through its API and the registry.
+/// What the earlier release is given, through its API and the registry:
+/// people, a team, namespaces, a scoped application token and pushed
+/// images.
 fn fill(stack: &Stack) -> Handed {
     for name in ["admin", "alice", "bob"] {
         stack.create_user(name);
@@ -124,6 +121,8 @@ fn fill(stack: &Stack) -> Handed {
 }
 
 /// The upgrade of `stack`, started with the earlier release, to this build.
+/// `portunus migrate --dry-run` says what would run and changes nothing,
+/// then `portunus migrate` runs it.
 fn upgrade(stack: &mut Stack) {
     stack.stop_portunus();
     stack.replace_binary(portunus_bin());
@@ -149,6 +148,10 @@ fn upgrade(stack: &mut Stack) {
     stack.restart_portunus();
 }
 
+/// After the upgrade this build serves the same data: the same sign-ins,
+/// the same listing, the same token answers, the web UI session and
+/// docker's refresh token from before, pulls and pushes through the
+/// registry that never stopped, and events recorded as before.
 fn upgrade_with_data(database: Option<&str>) {
     let Some(release) = previous_release(None) else {
         return;

@@ -1,20 +1,11 @@
-//! Bringing a Portus database's content into Portunus: users (their
-//! Devise bcrypt hashes kept, upgraded to argon2id at their next sign-in),
-//! teams and roles, namespaces (personal ones become the users' personal
-//! namespaces, the global one the global namespace) with their visibility
-//! and description, repositories, tags (who pushed them and when; the next
-//! catalog sync reads the rest from the registry), stars, comments,
-//! webhooks (their passwords and headers sealed, a new signing secret) and
-//! application tokens (checked against Portus's bcrypt hash at their first
-//! use, see `accounts::app_tokens::authenticate_portus`) and the activity
-//! log (keys mapped to Portunus's, written as they were: no webhook hears
-//! of the past).
+//! Bringing a Portus database's content into Portunus: users, teams,
+//! namespaces, repositories, tags, stars, comments, webhooks, application
+//! tokens and the activity log.
 //!
-//! Everything happens in one transaction. Each Portus row brought (made
-//! here, or linked to what was already here under that name) is recorded
-//! in `portus_imports`, so a second run changes nothing. A dry run does
-//! the same and rolls back: what it prints is exactly what a run would do.
-//! Every name that is skipped, and why, is said.
+//! Everything happens in one transaction. Each Portus row brought is
+//! recorded in `portus_imports`, so a second run changes nothing. A dry run
+//! does the same and rolls back: what it prints is exactly what a run would
+//! do. Every name that is skipped, and why, is said.
 
 use std::collections::BTreeMap;
 
@@ -53,6 +44,18 @@ pub type Summary = BTreeMap<&'static str, Tally>;
 
 /// Imports what `source` holds into `db`; `say` gets a line for every name
 /// transformed, linked or skipped, and one per kind at its end.
+///
+/// A row is brought by making it here, or by linking it to what was
+/// already here under that name. Users keep their Devise bcrypt hashes
+/// (upgraded to argon2id at their next sign-in); teams keep their roles.
+/// Portus's personal namespaces become the users' personal namespaces, its
+/// global one the global namespace, with their visibility and description.
+/// Tags keep who pushed them and when; the next catalog sync reads the rest
+/// from the registry. Webhooks get their passwords and headers sealed and a
+/// new signing secret. Application tokens are checked against Portus's
+/// bcrypt hash at their first use (see
+/// `accounts::app_tokens::authenticate_portus`). Activities are written as
+/// they were, their keys mapped to Portunus's: no webhook hears of the past.
 pub async fn import(
     db: &DatabaseConnection,
     registry_id: i64,
