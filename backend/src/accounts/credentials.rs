@@ -388,13 +388,7 @@ pub async fn authenticate(
         username: attempt.username.trim(),
         ..attempt
     };
-    let lockout = check.lockout;
     let epoch = check.epoch.current(db, Instant::now()).await?;
-    let admit = |user: user::Model| {
-        let (name, address) = (attempt.username, attempt.address);
-        check.cache.admit(name, password, address, epoch, &user);
-        Ok(Ok(user))
-    };
     let directory_asked_anew = check.ask_directory && check.ldap.is_some();
     if !directory_asked_anew
         && let Some(user) = check
@@ -403,6 +397,26 @@ pub async fn authenticate(
     {
         return Ok(Ok(user));
     }
+    // Boxed: the common answer above stays a small future.
+    Box::pin(verify(db, check, attempt, password, epoch)).await
+}
+
+/// [`authenticate`] when the account was not admitted lately: reads it,
+/// counts the attempt and checks the password or asks the directory.
+async fn verify(
+    db: &DatabaseConnection,
+    check: PasswordCheck<'_>,
+    attempt: Attempt<'_>,
+    password: &str,
+    epoch: u64,
+) -> Result<std::result::Result<user::Model, Failure>> {
+    let lockout = check.lockout;
+    let admit = |user: user::Model| {
+        let (name, address) = (attempt.username, attempt.address);
+        check.cache.admit(name, password, address, epoch, &user);
+        Ok(Ok(user))
+    };
+    let directory_asked_anew = check.ask_directory && check.ldap.is_some();
     let found = users::find_by_name(db, attempt.username).await?;
     let judge = judge_of(db, &check, found.as_ref()).await?;
     let binding = found.as_ref().and_then(|u| cache_binding(judge, u));

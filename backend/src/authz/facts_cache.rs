@@ -46,7 +46,9 @@ impl FactsCache {
         if let Some(known) = self.at(epoch, &key) {
             return Ok(known);
         }
-        let known = facts::repository_facts(db, registry_id, subject, repository).await?;
+        // Boxed: a remembered answer stays a small future.
+        let asked = facts::repository_facts(db, registry_id, subject, repository);
+        let known = Box::pin(asked).await?;
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= self.capacity {
                 entries.clear();

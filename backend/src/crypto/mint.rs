@@ -32,20 +32,64 @@ struct Claims<'a> {
     access: Vec<AccessEntry>,
 }
 
-/// The token endpoint's answer. Both token fields are sent: docker reads
-/// `token`, OAuth2 clients read `access_token`.
-#[derive(Debug, Serialize)]
+/// The token endpoint's answer. The token is sent under both names: docker
+/// reads `token`, OAuth2 clients read `access_token`.
+#[derive(Debug)]
 pub struct TokenResponse {
     pub token: String,
-    pub access_token: String,
     pub expires_in: u64,
     pub issued_at: String,
     /// Sent when the client asked for offline access, and on refresh grants.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     /// What was granted, space-separated (OAuth2 answers only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+}
+
+impl TokenResponse {
+    /// The answer as JSON. The token, most of the answer, is copied as it
+    /// is: [`TokenSigner::sign`] writes base64url and dots only.
+    pub fn to_json(&self) -> String {
+        debug_assert!(
+            self.token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        );
+        let mut out = String::with_capacity(2 * self.token.len() + 256);
+        for name in ["{\"token\":\"", "\",\"access_token\":\""] {
+            out.push_str(name);
+            out.push_str(&self.token);
+        }
+        out.push_str("\",\"expires_in\":");
+        out.push_str(&self.expires_in.to_string());
+        out.push_str(",\"issued_at\":");
+        push_json_string(&mut out, &self.issued_at);
+        for (name, value) in [
+            ("refresh_token", &self.refresh_token),
+            ("scope", &self.scope),
+        ] {
+            if let Some(value) = value {
+                out.push_str(",\"");
+                out.push_str(name);
+                out.push_str("\":");
+                push_json_string(&mut out, value);
+            }
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// Appends `text` as a JSON string; text with nothing to escape (no quote,
+/// backslash or control character) is copied as it is.
+fn push_json_string(out: &mut String, text: &str) {
+    let escaped = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20;
+    if !text.as_bytes().iter().any(escaped) {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::Value::from(text).to_string());
+    }
 }
 
 /// Signs a token for `subject` ("" when anonymous) granting `access`.
@@ -70,11 +114,53 @@ pub fn issue(
     };
     let token = signer.sign(&claims)?;
     Ok(TokenResponse {
-        access_token: token.clone(),
         token,
         expires_in: config.lifetime_seconds,
         issued_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
         refresh_token: None,
         scope: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_carries_the_token_under_both_names() {
+        let mut answer = TokenResponse {
+            token: "a.b_c-d".into(),
+            expires_in: 300,
+            issued_at: "2026-12-07T20:00:00Z".into(),
+            refresh_token: None,
+            scope: None,
+        };
+        assert_eq!(
+            answer.to_json(),
+            r#"{"token":"a.b_c-d","access_token":"a.b_c-d","expires_in":300,"issued_at":"2026-12-07T20:00:00Z"}"#
+        );
+        answer.refresh_token = Some("ptr_1".into());
+        answer.scope = Some("repository:a/b:pull,push registry:catalog:*".into());
+        let oauth: serde_json::Value = serde_json::from_str(&answer.to_json()).expect("JSON");
+        assert_eq!(oauth["refresh_token"], "ptr_1");
+        assert_eq!(
+            oauth["scope"],
+            "repository:a/b:pull,push registry:catalog:*"
+        );
+        assert_eq!(oauth["access_token"], "a.b_c-d");
+    }
+
+    #[test]
+    fn text_that_needs_escaping_is_escaped() {
+        let answer = TokenResponse {
+            token: "a.b.c".into(),
+            expires_in: 1,
+            issued_at: "a\"b\\c\n\u{7f}é".into(),
+            refresh_token: Some("\u{1}".into()),
+            scope: None,
+        };
+        let read: serde_json::Value = serde_json::from_str(&answer.to_json()).expect("JSON");
+        assert_eq!(read["issued_at"], "a\"b\\c\n\u{7f}é");
+        assert_eq!(read["refresh_token"], "\u{1}");
+    }
 }

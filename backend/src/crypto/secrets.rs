@@ -31,15 +31,19 @@ pub fn create_private_file(path: &Path, contents: &[u8]) -> std::io::Result<bool
     }
 }
 
-/// `n` random bytes from the operating system's generator, hex-encoded.
+/// `n` random bytes, hex-encoded.
 pub fn random_hex(n: usize) -> String {
     data_encoding::HEXLOWER.encode(&random_bytes(n))
 }
 
-/// `n` random bytes from the operating system.
+/// `n` random bytes from aws-lc's generator (seeded by the operating
+/// system; no system call per use).
 pub fn random_bytes(n: usize) -> Vec<u8> {
     let mut bytes = vec![0u8; n];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    if aws_lc_rs::rand::fill(&mut bytes).is_err() {
+        // aws-lc has no source: the operating system's, directly.
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+    }
     bytes
 }
 

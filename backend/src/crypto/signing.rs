@@ -2,10 +2,8 @@
 //! ECDSA P-256, mode 0600) with a self-signed certificate beside it, and the
 //! two ways a registry identifies it: the libtrust `kid` (distribution 2.x)
 //! and the certificate chain in `x5c` (checked against `rootcertbundle`).
-//! The key is parsed once, at start, into an aws-lc key pair, and the JWT
-//! header is encoded once: signing a token is one signature and two
-//! base64 encodings. (jsonwebtoken's `encode` parses the key again for
-//! every token, which for ECDSA costs as much as the signature itself.)
+//! Everything is prepared at start, so signing a token is one signature and
+//! two base64 encodings.
 
 use std::path::Path;
 
@@ -35,6 +33,12 @@ pub enum SigningError {
     Sign(String),
 }
 
+/// An ES256 signature: r and s, 32 bytes each.
+const ES256_SIGNATURE_LEN: usize = 64;
+
+/// Room for the longest signature: an RSA key of 8192 bits.
+const MAX_SIGNATURE_LEN: usize = 1024;
+
 /// The private key, ready to sign.
 enum SigningKey {
     Rsa(RsaKeyPair),
@@ -42,7 +46,10 @@ enum SigningKey {
 }
 
 /// Signs tokens with one key; holds everything precomputed so signing is the
-/// only work per token.
+/// only work per token. The key is parsed once, at start, into an aws-lc key
+/// pair, and the JWT header is encoded once (jsonwebtoken's `encode` parses
+/// the key again for every token, which for ECDSA costs as much as the
+/// signature itself).
 pub struct TokenSigner {
     key: SigningKey,
     /// The JWT header, base64url-encoded once.
@@ -121,37 +128,47 @@ impl TokenSigner {
         })
     }
 
-    /// Signs `claims` as a JWT carrying `typ`, `kid` and `x5c`.
+    /// Signs `claims` as a JWT carrying `typ`, `kid` and `x5c`. The token is
+    /// written into one buffer of its final size.
     pub fn sign(&self, claims: &impl Serialize) -> Result<String, SigningError> {
         let failed = |e: &dyn std::fmt::Display| SigningError::Sign(e.to_string());
         let claims = serde_json::to_vec(claims).map_err(|e| failed(&e))?;
-        let message = format!(
-            "{}.{}",
-            self.encoded_header,
-            data_encoding::BASE64URL_NOPAD.encode(&claims)
+        let b64 = data_encoding::BASE64URL_NOPAD;
+        let signature_len = match &self.key {
+            SigningKey::Ecdsa(_) => ES256_SIGNATURE_LEN,
+            SigningKey::Rsa(key) => key.public_modulus_len(),
+        };
+        let mut token = String::with_capacity(
+            self.encoded_header.len()
+                + b64.encode_len(claims.len())
+                + b64.encode_len(signature_len)
+                + 2,
         );
-        let signature = match &self.key {
-            SigningKey::Ecdsa(key) => key
-                .sign(&self.random, message.as_bytes())
-                .map_err(|e| failed(&e))?
-                .as_ref()
-                .to_vec(),
+        token.push_str(&self.encoded_header);
+        token.push('.');
+        b64.encode_append(&claims, &mut token);
+        let mut signature = [0u8; MAX_SIGNATURE_LEN];
+        let signature: &[u8] = match &self.key {
+            SigningKey::Ecdsa(key) => {
+                let signed = key
+                    .sign(&self.random, token.as_bytes())
+                    .map_err(|e| failed(&e))?;
+                let len = signed.as_ref().len();
+                signature[..len].copy_from_slice(signed.as_ref());
+                &signature[..len]
+            }
             SigningKey::Rsa(key) => {
-                let mut signature = vec![0; key.public_modulus_len()];
-                key.sign(
-                    &RSA_PKCS1_SHA256,
-                    &self.random,
-                    message.as_bytes(),
-                    &mut signature,
-                )
-                .map_err(|e| failed(&e))?;
-                signature
+                let out = signature
+                    .get_mut(..signature_len)
+                    .ok_or_else(|| failed(&"the RSA key is longer than 8192 bits"))?;
+                key.sign(&RSA_PKCS1_SHA256, &self.random, token.as_bytes(), out)
+                    .map_err(|e| failed(&e))?;
+                out
             }
         };
-        Ok(format!(
-            "{message}.{}",
-            data_encoding::BASE64URL_NOPAD.encode(&signature)
-        ))
+        token.push('.');
+        b64.encode_append(signature, &mut token);
+        Ok(token)
     }
 
     /// The JWT algorithm of the key (`RS256` or `ES256`), as registries name it.

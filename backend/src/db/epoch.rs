@@ -1,18 +1,9 @@
-//! What this process knows of the authorization epoch: the counter that
-//! triggers (migration 18) move with every committed change to accounts,
-//! namespaces, team memberships, directory identities and sign-in locks,
-//! whichever process makes it. What token answers remember between
-//! requests is tagged with [`Epoch::current`] as read *before* the database
-//! was, and counts only while the epoch stays that value.
-//!
-//! Reading the stored counter costs a query, so it is read at most once per
-//! `recheck`: changes made through this process move the epoch at once
-//! ([`Epoch::moved`]), changes made elsewhere (another replica, the command
-//! line) within `recheck`.
-//!
-//! While the database is away, [`Epoch::standing`] is the epoch as of the
-//! last read that worked (and the changes made here since): what was
-//! remembered at it is what this process knew to be true then.
+//! What this process knows of the authorization epoch: a stored counter
+//! that moves with every committed change to accounts, namespaces, team
+//! memberships, directory identities and sign-in locks, whichever process
+//! makes it. What token answers remember between requests is tagged with
+//! [`Epoch::current`] as read *before* the database was, and counts only
+//! while the epoch stays that value.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -20,6 +11,11 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, DbErr, Statement};
 
+/// The authorization epoch as this process sees it. Reading the stored
+/// counter costs a query, so it is read at most once per `recheck`: changes
+/// made through this process move the epoch at once ([`Epoch::moved`]),
+/// changes made elsewhere (another replica, the command line) within
+/// `recheck`.
 pub struct Epoch {
     /// Moves whenever the stored counter is seen to change and whenever
     /// this process changes something.
@@ -68,7 +64,8 @@ impl Epoch {
     /// away, and is the error.
     pub async fn current(&self, db: &impl ConnectionTrait, now: Instant) -> Result<u64, DbErr> {
         if self.claim_read(now) {
-            match stored(db).await {
+            // Boxed: most calls read nothing and stay a small future.
+            match Box::pin(stored(db)).await {
                 Ok(value) => {
                     if self.stored.swap(value, Ordering::SeqCst) != value {
                         self.moved();
@@ -92,7 +89,8 @@ impl Epoch {
     /// The epoch as of the last read of the stored counter that worked
     /// (and the changes made through this process since), if that read is
     /// younger than `within` at `now`: what a failed read since moved it
-    /// from is what this process last knew to be true.
+    /// from is what this process last knew to be true. What to go by while
+    /// the database is away.
     pub fn standing(&self, now: Instant, within: Duration) -> Option<u64> {
         let standing = *self.standing.lock().ok()?;
         standing
@@ -115,6 +113,7 @@ impl Epoch {
     }
 }
 
+/// The counter that the triggers of migration 18 move.
 async fn stored(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
     let statement = Statement::from_string(
         db.get_database_backend(),

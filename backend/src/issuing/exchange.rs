@@ -76,7 +76,7 @@ pub(super) async fn answer(
         Grant::Basic(Some(creds)) => authenticate(issuer, from, login(creds, false), at).await?,
         // The OAuth2 password grant is an explicit sign-in.
         Grant::Password(creds) => authenticate(issuer, from, login(creds, true), at).await?,
-        Grant::Refresh(secret) => redeem(issuer, service, secret, epoch, at).await?,
+        Grant::Refresh(secret) => Box::pin(redeem(issuer, service, secret, epoch, at)).await?,
     };
     if request.scopes.is_empty()
         && let (Some(id), Some(name)) = (who.subject.user_id, who.subject.username.as_deref())
@@ -87,7 +87,7 @@ pub(super) async fn answer(
         let target = Target::new("user", Some(id), name);
         let params = json!({"client_id": request.client_id});
         let key = ActivityKey::AuthRegistryLogin;
-        audit::record(issuer.db, &actor, key, target, Some(params)).await?;
+        Box::pin(audit::record(issuer.db, &actor, key, target, Some(params))).await?;
     }
     let access = granted_access(issuer, registry.id, &who.subject, &request.scopes, at).await?;
     let refresh_token = match (&who.refreshable, request.offline) {
@@ -95,7 +95,8 @@ pub(super) async fn answer(
             let client = request.client_id.as_deref().unwrap_or("unknown");
             let limits = refresh_tokens::Limits::of(issuer.config);
             let db = issuer.db;
-            Some(refresh_tokens::issue(db, limits, user, service, client, from, at.wall).await?)
+            let issued = refresh_tokens::issue(db, limits, user, service, client, from, at.wall);
+            Some(Box::pin(issued).await?)
         }
         _ => who.presented_refresh,
     };
@@ -226,9 +227,8 @@ async fn authenticate(
         // The refusal stands even if it cannot be recorded: an audit
         // write that fails must not turn it into an outage (and a pull
         // answered from memory).
-        if let Err(failed) =
-            credentials::record_failure(issuer.db, &creds.username, key, Some(params)).await
-        {
+        let recorded = credentials::record_failure(issuer.db, &creds.username, key, Some(params));
+        if let Err(failed) = Box::pin(recorded).await {
             tracing::error!(error = %failed, "cannot record a refused registry login");
         }
     }
@@ -253,7 +253,7 @@ async fn check_credentials(
         return Err(Refusal::unauthenticated("invalid user name or password"));
     }
     let verified = if app_tokens::looks_like_token(&creds.password) {
-        let verified = app_tokens::authenticate(issuer.db, &creds.password).await?;
+        let verified = Box::pin(app_tokens::authenticate(issuer.db, &creds.password)).await?;
         match verified.filter(|v| v.user.username == creds.username) {
             Some(verified) => Some(verified),
             None => {
@@ -269,7 +269,8 @@ async fn check_credentials(
     {
         // Tokens brought from Portus come as passwords; only a secret of
         // their shape that is no recently verified password is looked up.
-        app_tokens::authenticate_portus(issuer.db, &creds.username, &creds.password).await?
+        let (db, name, secret) = (issuer.db, &creds.username, &creds.password);
+        Box::pin(app_tokens::authenticate_portus(db, name, secret)).await?
     } else {
         None
     };

@@ -361,3 +361,19 @@ async fn while_the_database_is_away_guesses_end_a_remembered_passwords_pass() {
         "her name is out: the remembered password waits like a guess"
     );
 }
+
+/// Every request's future is moved into a box by the server: the database
+/// paths a remembered login never takes are boxed, so it stays small (it
+/// was 10 KB, a copy the profile showed on every token).
+#[tokio::test]
+async fn the_exchange_future_stays_small() {
+    let f = Fixture::new().await;
+    let asked = request(alice("x"), &["repository:a/b:pull"]);
+    let issuer = f.issuer();
+    let future = exchange(&issuer, FROM, &asked, At::now());
+    let size = std::mem::size_of_val(&future);
+    assert!(
+        size < 4096,
+        "the exchange future is {size} bytes: box the cold path that grew it"
+    );
+}

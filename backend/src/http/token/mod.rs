@@ -104,16 +104,13 @@ async fn answer(
     };
     let issuer = state.issuer();
     let issued = issuing::exchange(&issuer, &from.0, &request, At::now()).await;
-    let body = issued.and_then(|token| {
-        serde_json::to_string(&token).map_err(|e| Refusal::Internal(e.to_string()))
-    });
-    match body {
-        Ok(body) => {
+    match issued {
+        Ok(token) => {
             state.issued_tokens.count(request.grant.kind());
             Response::builder()
                 .content_type("application/json")
                 .header(header::CACHE_CONTROL, "no-store")
-                .body(body)
+                .body(token.to_json())
         }
         Err(refusal) => refused(refusal),
     }
