@@ -165,9 +165,17 @@ impl Kit {
     }
 
     pub async fn create_user(&self, name: &str) -> users::CreatedUser {
+        self.create_user_with_password(name, PASSWORD).await
+    }
+
+    pub async fn create_user_with_password(
+        &self,
+        name: &str,
+        password: &str,
+    ) -> users::CreatedUser {
         let new = NewUser {
             username: name.into(),
-            password: PASSWORD.into(),
+            password: password.into(),
             email: None,
             admin: false,
             bot: false,

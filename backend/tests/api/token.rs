@@ -371,6 +371,15 @@ async fn garbage_gets_4xx_json_and_the_server_keeps_serving() {
         )
         .await;
         answer.assert_status(200, "answer");
+        // A parameter given twice with the same value is given once.
+        let answer = token_for(&kit, "service=registry&service=registry", Some(&good)).await;
+        answer.assert_status(200, "the same service twice");
+        // A password may hold colons: only the first one ends the name.
+        kit.create_user_with_password("colons", "a:b:c:correct-horse")
+            .await;
+        let colons = basic("colons", "a:b:c:correct-horse");
+        let answer = token_for(&kit, "service=registry", Some(&colons)).await;
+        answer.assert_status(200, "a password with colons");
         // And the server still answers normally.
         let answer = token_for(&kit, "service=registry", Some(&good)).await;
         answer.assert_status(200, "answer");
@@ -525,29 +534,47 @@ async fn refresh_tokens_die_with_a_disabled_account_and_can_be_revoked() {
 async fn malformed_oauth2_requests_get_4xx() {
     let kit = Kit::new("sqlite", None).await;
     kit.create_user("alice").await;
-    for body in [
-        "",
-        "grant_type=password",
-        "grant_type=password&username=alice&password=x&service=registry",
-        "grant_type=client_credentials&service=registry&client_id=x",
-        "grant_type=refresh_token&service=registry&client_id=x",
-        "grant_type=refresh_token&refresh_token=garbage&service=registry&client_id=x",
-        "grant_type=password&username=alice&password=wrong-password&service=registry&client_id=x",
-        "%FF%FE&&==",
+    // Wrong credentials are 401; everything malformed is 400, with the
+    // OAuth2 error code that names what is wrong.
+    for (body, status, error) in [
+        ("", 400, "invalid_request"),
+        ("grant_type=password", 400, "invalid_request"),
+        (
+            "grant_type=password&username=alice&password=x&service=registry",
+            400,
+            "invalid_request",
+        ),
+        (
+            "grant_type=password&service=registry&client_id=x",
+            400,
+            "invalid_request",
+        ),
+        (
+            "grant_type=client_credentials&service=registry&client_id=x",
+            400,
+            "unsupported_grant_type",
+        ),
+        ("service=registry&client_id=x", 400, "invalid_request"),
+        (
+            "grant_type=refresh_token&service=registry&client_id=x",
+            400,
+            "invalid_request",
+        ),
+        (
+            "grant_type=refresh_token&refresh_token=garbage&service=registry&client_id=x",
+            401,
+            "invalid_grant",
+        ),
+        (
+            "grant_type=password&username=alice&password=wrong-password&service=registry&client_id=x",
+            401,
+            "invalid_grant",
+        ),
+        ("%FF%FE&&==", 400, "invalid_request"),
     ] {
         let answer = post_form(&kit, body).await;
-        // Wrong credentials are 401; everything malformed is 400.
-        let status = if body.contains("wrong-password") || body.contains("garbage") {
-            401
-        } else {
-            400
-        };
         answer.assert_client_error(status, body);
-        assert!(
-            answer.json()["error"].is_string(),
-            "{body}: {}",
-            answer.text
-        );
+        assert_eq!(answer.json()["error"], error, "{body}: {}", answer.text);
     }
     let answer = kit
         .send(

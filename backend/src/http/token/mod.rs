@@ -1,9 +1,8 @@
-//! The registry token endpoint. `GET /v2/token` authenticates with HTTP Basic
-//! (or anonymously); `POST /v2/token` is the OAuth2 form flow with
-//! `grant_type=password` or `refresh_token`. This module parses requests
-//! (`request`), hands them to `issuing::exchange` and maps its answer onto
-//! the protocol: a token as JSON, or a 4xx/5xx carrying both the registry's
-//! error list (which docker shows) and the OAuth2 `error` fields.
+//! The registry token endpoint: `GET /v2/token` with HTTP Basic (or no)
+//! credentials, and `POST /v2/token`, the OAuth2 form with `grant_type`
+//! `password` or `refresh_token`. It parses requests (`request`), hands them
+//! to `issuing::exchange` and says its answer: a token as JSON, or a refusal
+//! with the registry's error list (which docker shows) and OAuth2's fields.
 
 mod request;
 
@@ -20,48 +19,25 @@ use crate::issuing::{self, At, Refusal, TokenRequest};
 /// How a refusal is said: status, the registry's error code, the OAuth2
 /// error code, and the seconds for `Retry-After`.
 fn said(refusal: &Refusal) -> (StatusCode, &'static str, &'static str, Option<u64>) {
-    let again = Some(RETRY_AFTER_SECONDS);
-    let unavailable = "temporarily_unavailable";
+    use StatusCode as S;
+    let (again, away) = (Some(RETRY_AFTER_SECONDS), "temporarily_unavailable");
     match refusal {
-        Refusal::BadRequest { oauth, .. } => (StatusCode::BAD_REQUEST, "UNSUPPORTED", oauth, None),
-        Refusal::Unauthenticated(_) => (
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHORIZED",
-            "invalid_grant",
-            None,
-        ),
+        Refusal::BadRequest { oauth, .. } => (S::BAD_REQUEST, "UNSUPPORTED", oauth, None),
+        Refusal::Unauthenticated(_) => (S::UNAUTHORIZED, "UNAUTHORIZED", "invalid_grant", None),
         // Registry clients show the message of a 401 only.
-        Refusal::DirectoryUnavailable(_) => {
-            (StatusCode::UNAUTHORIZED, "UNAVAILABLE", unavailable, again)
-        }
-        Refusal::Denied(_) => (StatusCode::FORBIDDEN, "DENIED", "access_denied", None),
-        Refusal::RateLimited { retry_after, .. } => {
-            let after = Some(*retry_after);
-            (
-                StatusCode::TOO_MANY_REQUESTS,
-                "TOOMANYREQUESTS",
-                unavailable,
-                after,
-            )
-        }
-        Refusal::Busy(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
+        Refusal::DirectoryUnavailable(_) => (S::UNAUTHORIZED, "UNAVAILABLE", away, again),
+        Refusal::Denied(_) => (S::FORBIDDEN, "DENIED", "access_denied", None),
+        Refusal::RateLimited { retry_after, .. } => (
+            S::TOO_MANY_REQUESTS,
             "TOOMANYREQUESTS",
-            unavailable,
-            again,
+            away,
+            Some(*retry_after),
         ),
-        Refusal::Unavailable(_) | Refusal::DatabaseAway(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "UNAVAILABLE",
-            unavailable,
-            again,
-        ),
-        Refusal::Internal(_) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "UNKNOWN",
-            "server_error",
-            None,
-        ),
+        Refusal::Busy(_) => (S::SERVICE_UNAVAILABLE, "TOOMANYREQUESTS", away, again),
+        Refusal::Unavailable(_) | Refusal::DatabaseAway(_) => {
+            (S::SERVICE_UNAVAILABLE, "UNAVAILABLE", away, again)
+        }
+        Refusal::Internal(_) => (S::INTERNAL_SERVER_ERROR, "UNKNOWN", "server_error", None),
     }
 }
 
@@ -125,7 +101,7 @@ pub async fn get_token(
 ) -> Response {
     let query = req.uri().query().unwrap_or_default();
     let parsed = request::parse_query(query, req.headers().get(header::AUTHORIZATION));
-    answer(state, from, parsed.map_err(Refusal::invalid)).await
+    answer(state, from, parsed).await
 }
 
 /// `POST /v2/token` (OAuth2, form-encoded)
@@ -136,8 +112,7 @@ pub async fn post_token(
     Data(from): Data<&ClientAddress>,
 ) -> Response {
     let parsed = match body.into_vec().await {
-        Ok(bytes) => request::parse_form(&bytes)
-            .map_err(|(oauth, message)| Refusal::BadRequest { oauth, message }),
+        Ok(bytes) => request::parse_form(&bytes),
         Err(e) => Err(Refusal::invalid(e.to_string())),
     };
     answer(state, from, parsed).await

