@@ -346,7 +346,7 @@ async fn seed_command() {
         );
     }
     let started = Instant::now();
-    seed(&db, registry_id).await;
+    seed(&db, registry_id.0).await;
     println!("seed_seconds {:.1}", started.elapsed().as_secs_f64());
 }
 

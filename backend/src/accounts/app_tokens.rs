@@ -20,6 +20,7 @@ use crate::audit::{self, Actor, Target};
 use crate::authz::{Subject, TokenAccess, TokenScope, rest};
 use crate::crypto::secrets::{random_hex, sha256_hex};
 use crate::db::entities::{application_token, registry, user};
+use crate::db::ids::RegistryId;
 use crate::error::{Error, Result};
 
 /// Every secret starts with this, so secret scanners and people recognise it.
@@ -78,12 +79,12 @@ async fn registry_names(db: &impl ConnectionTrait) -> Result<BTreeMap<i64, Strin
 }
 
 /// The id of the registry named `name`.
-async fn registry_named(db: &impl ConnectionTrait, name: &str) -> Result<i64> {
+async fn registry_named(db: &impl ConnectionTrait, name: &str) -> Result<RegistryId> {
     registry::Entity::find()
         .filter(registry::Column::Name.eq(name))
         .one(db)
         .await?
-        .map(|r| r.id)
+        .map(|r| RegistryId(r.id))
         .ok_or_else(|| {
             Error::InvalidInput(format!(
                 "there is no registry {name:?} (GET /api/v1/info lists them)"
@@ -101,13 +102,13 @@ fn describe(
     if of_default_registry(&scope) {
         scope.registry_id = names
             .iter()
-            .find_map(|(id, name)| (name == registry::DEFAULT).then_some(*id));
+            .find_map(|(id, name)| (name == registry::DEFAULT).then_some(RegistryId(*id)));
     }
     Ok(api::ApplicationToken {
         id: token.id,
         name: token.name.clone(),
         user: owner.to_owned(),
-        registry: scope.registry_id.and_then(|id| names.get(&id).cloned()),
+        registry: scope.registry_id.and_then(|id| names.get(&id.0).cloned()),
         resources: scope.resources,
         access: scope.access,
         expires_at: token.expires_at.map(timestamp),

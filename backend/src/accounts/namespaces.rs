@@ -21,6 +21,7 @@ use crate::authz::{NamespaceFacts, Role, Subject, Visibility, facts, rest, visib
 use crate::config::PolicySettings;
 use crate::db::Paging;
 use crate::db::entities::{namespace, registry, team, user, webhook};
+use crate::db::ids::RegistryId;
 use crate::db::people::people_of;
 use crate::error::{Error, Result};
 
@@ -29,7 +30,7 @@ use crate::error::{Error, Result};
 pub const GLOBAL_TEAM: &str = "_global";
 
 /// Makes sure the registry has its global namespace; returns its id.
-pub async fn ensure_global(db: &impl ConnectionTrait, registry_id: i64) -> Result<i64> {
+pub async fn ensure_global(db: &impl ConnectionTrait, registry_id: RegistryId) -> Result<i64> {
     let existing = namespace::Entity::find()
         .filter(namespace::Column::RegistryId.eq(registry_id))
         .filter(namespace::Column::Global.eq(true))
@@ -58,7 +59,7 @@ pub async fn ensure_global(db: &impl ConnectionTrait, registry_id: i64) -> Resul
         }
     };
     let ns = namespace::ActiveModel {
-        registry_id: Set(registry_id),
+        registry_id: Set(registry_id.0),
         // Not a valid namespace name, so it can never clash with a real one.
         name: Set(format!("_global_{registry_id}")),
         team_id: Set(team.id),
@@ -146,7 +147,11 @@ pub async fn describe_many(
         .collect()
 }
 
-async fn find(db: &impl ConnectionTrait, registry_id: i64, name: &str) -> Result<namespace::Model> {
+async fn find(
+    db: &impl ConnectionTrait,
+    registry_id: RegistryId,
+    name: &str,
+) -> Result<namespace::Model> {
     namespace::Entity::find()
         .filter(namespace::Column::RegistryId.eq(registry_id))
         .filter(namespace::Column::Name.eq(name))
@@ -159,7 +164,7 @@ async fn find(db: &impl ConnectionTrait, registry_id: i64, name: &str) -> Result
 /// need about it; otherwise "not found", so private names never leak.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
-    registry_id: i64,
+    registry_id: RegistryId,
     who: &Subject,
     name: &str,
 ) -> Result<(namespace::Model, NamespaceFacts)> {
@@ -176,7 +181,7 @@ pub async fn find_visible(
 /// whose name contains `q`, by name; filtered and paged by the database.
 pub async fn list(
     db: &DatabaseConnection,
-    registry_ids: &[i64],
+    registry_ids: &[RegistryId],
     who: &Subject,
     q: Option<&str>,
     paging: Paging,
@@ -216,7 +221,7 @@ pub async fn list(
 /// may, by `users_create_namespaces`).
 pub async fn create(
     db: &DatabaseConnection,
-    registry_id: i64,
+    registry_id: RegistryId,
     by: &user::Model,
     new: api::NewNamespace,
     settings: &PolicySettings,
@@ -237,7 +242,7 @@ pub async fn create(
         )));
     }
     let ns = namespace::ActiveModel {
-        registry_id: Set(registry_id),
+        registry_id: Set(registry_id.0),
         name: Set(new.name.clone()),
         team_id: Set(team.id),
         visibility: Set(visibility.as_str().into()),
@@ -267,7 +272,7 @@ pub async fn create(
 /// cannot become private.
 pub async fn update(
     db: &DatabaseConnection,
-    registry_id: i64,
+    registry_id: RegistryId,
     by: &user::Model,
     name: &str,
     change: api::NamespaceUpdate,
@@ -348,7 +353,7 @@ pub async fn update(
 pub async fn delete(
     db: &DatabaseConnection,
     registry: &impl RegistryContent,
-    registry_id: i64,
+    registry_id: RegistryId,
     by: &user::Model,
     name: &str,
     settings: &PolicySettings,
@@ -390,7 +395,7 @@ pub async fn delete(
 /// same name owned by the pusher, or of the admins' global team.
 pub async fn create_for_push(
     db: &impl ConnectionTrait,
-    registry_id: i64,
+    registry_id: RegistryId,
     name: &str,
     pusher: Option<&user::Model>,
 ) -> Result<namespace::Model> {
@@ -431,7 +436,7 @@ pub async fn create_for_push(
             .ok_or_else(|| Error::Internal("the global team is missing".into()))?,
     };
     let ns = namespace::ActiveModel {
-        registry_id: Set(registry_id),
+        registry_id: Set(registry_id.0),
         name: Set(name.to_owned()),
         team_id: Set(team.id),
         visibility: Set(Visibility::Private.as_str().into()),

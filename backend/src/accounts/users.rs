@@ -22,6 +22,7 @@ use crate::db::entities::{
     email_confirmation, namespace, password_reset, registry, team, team_member, user, user_identity,
 };
 use crate::db::filters::name_contains;
+use crate::db::ids::RegistryId;
 use crate::error::{Error, Result};
 
 /// What is needed to create an account.
@@ -303,7 +304,7 @@ async fn create_personal_namespace(
         .await?;
     let namespaces = registries
         .into_iter()
-        .map(|registry_id| personal_namespace_row(registry_id, &name, team.id, user.id, now));
+        .map(|id| personal_namespace_row(RegistryId(id), &name, team.id, user.id, now));
     namespace::Entity::insert_many(namespaces)
         .exec_without_returning(db)
         .await?;
@@ -313,14 +314,14 @@ async fn create_personal_namespace(
 /// The private personal namespace `name` of `user_id`, owned by their
 /// personal team `team_id`, in registry `registry_id`.
 fn personal_namespace_row(
-    registry_id: i64,
+    registry_id: RegistryId,
     name: &str,
     team_id: i64,
     user_id: i64,
     now: chrono::DateTime<Utc>,
 ) -> namespace::ActiveModel {
     namespace::ActiveModel {
-        registry_id: Set(registry_id),
+        registry_id: Set(registry_id.0),
         name: Set(name.to_owned()),
         team_id: Set(team_id),
         visibility: Set(Visibility::Private.as_str().into()),
@@ -336,8 +337,8 @@ fn personal_namespace_row(
 /// registry `to` (a new one); returns how many.
 pub(crate) async fn copy_personal_namespaces(
     db: &impl ConnectionTrait,
-    from: i64,
-    to: i64,
+    from: RegistryId,
+    to: RegistryId,
 ) -> Result<u64> {
     let personal = namespace::Entity::find()
         .filter(namespace::Column::RegistryId.eq(from))

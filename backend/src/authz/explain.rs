@@ -9,6 +9,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use super::{Subject, facts, registry, rest};
 use crate::config::PolicySettings;
 use crate::db::entities::user;
+use crate::db::ids::RegistryId;
 use crate::error::{Error, Result};
 
 /// The order verdicts are listed in.
@@ -19,7 +20,7 @@ const ORDER: [&str; 4] = ["pull", "push", "delete", "*"];
 /// themselves. A private namespace the asked user cannot see stays unnamed.
 pub async fn explain(
     db: &DatabaseConnection,
-    registry_id: i64,
+    registry_id: RegistryId,
     settings: &PolicySettings,
     asker: &Subject,
     asked: Option<&str>,

@@ -9,13 +9,14 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::{NamespaceFacts, NamespaceKind, Role, Subject};
 use crate::db::entities::{namespace, team_member};
+use crate::db::ids::RegistryId;
 use crate::error::Result;
 
 /// The namespace a repository path belongs to: the part before the first
 /// slash, or the registry's global namespace for names without one.
 pub async fn namespace_of(
     db: &impl ConnectionTrait,
-    registry_id: i64,
+    registry_id: RegistryId,
     repository: &str,
 ) -> Result<Option<namespace::Model>> {
     let Ok(path) = parse_repository_path(repository) else {
@@ -72,7 +73,7 @@ pub fn of(ns: &namespace::Model, role: Option<Role>) -> Result<NamespaceFacts> {
         (false, None) => NamespaceKind::Team,
     };
     Ok(NamespaceFacts {
-        registry_id: ns.registry_id,
+        registry_id: RegistryId(ns.registry_id),
         kind,
         visibility: ns.visibility()?,
         role,
@@ -91,7 +92,7 @@ pub async fn facts_for(
 /// Facts about the namespace of `repository`, or `None` when it does not exist.
 pub async fn repository_facts(
     db: &impl ConnectionTrait,
-    registry_id: i64,
+    registry_id: RegistryId,
     subject: &Subject,
     repository: &str,
 ) -> Result<Option<NamespaceFacts>> {

@@ -10,11 +10,12 @@ use portunus_shared::names::parse_repository_path;
 use sea_orm::ConnectionTrait;
 
 use super::{NamespaceFacts, Subject, facts};
+use crate::db::ids::RegistryId;
 use crate::error::Result;
 
 /// Whose facts (`None`: anybody's) about which namespace of which registry
 /// (`None`: its global one).
-type Key = (i64, Option<i64>, Option<String>);
+type Key = (RegistryId, Option<i64>, Option<String>);
 
 pub struct FactsCache {
     capacity: usize,
@@ -36,7 +37,7 @@ impl FactsCache {
         &self,
         db: &impl ConnectionTrait,
         epoch: u64,
-        registry_id: i64,
+        registry_id: RegistryId,
         subject: &Subject,
         repository: &str,
     ) -> Result<Option<NamespaceFacts>> {
@@ -63,7 +64,7 @@ impl FactsCache {
     pub fn remembered(
         &self,
         epoch: u64,
-        registry_id: i64,
+        registry_id: RegistryId,
         subject: &Subject,
         repository: &str,
     ) -> Option<Option<NamespaceFacts>> {
@@ -84,7 +85,7 @@ impl FactsCache {
 
 /// Where the facts about `repository` for `subject` are kept; `None` for a
 /// name that is no repository path (no facts).
-fn key(registry_id: i64, subject: &Subject, repository: &str) -> Option<Key> {
+fn key(registry_id: RegistryId, subject: &Subject, repository: &str) -> Option<Key> {
     let path = parse_repository_path(repository).ok()?;
     Some((
         registry_id,

@@ -18,6 +18,7 @@ pub use portunus_shared::domain::{Role, TokenAccess, Visibility};
 pub use registry::{Action, Rule, Verdict, decide, granted_actions};
 
 use crate::db::entities::user;
+use crate::db::ids::RegistryId;
 
 /// The part of the registry an application token may reach, and how far.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +34,7 @@ pub struct TokenScope {
     /// registry's (`accounts::app_tokens`). A limited scope without one
     /// reaches nothing; an unlimited one reaches every registry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub registry_id: Option<i64>,
+    pub registry_id: Option<RegistryId>,
 }
 
 impl TokenScope {
@@ -47,13 +48,13 @@ impl TokenScope {
     }
 
     /// Whether the token reaches anything in the registry `registry_id`.
-    pub fn in_registry(&self, registry_id: i64) -> bool {
+    pub fn in_registry(&self, registry_id: RegistryId) -> bool {
         !self.limited() || self.registry_id == Some(registry_id)
     }
 
     /// Whether the token covers the repository `repository` of the
     /// registry `registry_id`.
-    pub fn covers_in(&self, registry_id: i64, repository: &str) -> bool {
+    pub fn covers_in(&self, registry_id: RegistryId, repository: &str) -> bool {
         self.in_registry(registry_id) && self.covers(repository)
     }
 
@@ -153,7 +154,7 @@ pub enum NamespaceKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NamespaceFacts {
     /// The registry the namespace is in.
-    pub registry_id: i64,
+    pub registry_id: RegistryId,
     pub kind: NamespaceKind,
     pub visibility: Visibility,
     /// The subject's role in the namespace's team, if a member.

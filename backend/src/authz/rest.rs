@@ -169,6 +169,7 @@ pub fn may_change_with(scope: Option<&TokenScope>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::ids::RegistryId;
 
     const ME: i64 = 7;
     const OTHER: i64 = 8;
@@ -206,7 +207,7 @@ mod tests {
                     Some(Role::Owner),
                 ] {
                     out.push(NamespaceFacts {
-                        registry_id: 1,
+                        registry_id: RegistryId(1),
                         kind,
                         visibility: *visibility,
                         role,
@@ -280,7 +281,7 @@ mod tests {
             limited.token_scope = Some(TokenScope {
                 resources: vec!["me".into()],
                 access: TokenAccess::Delete,
-                registry_id: Some(1),
+                registry_id: Some(RegistryId(1)),
             });
             for facts in namespaces() {
                 assert!(!may_manage_webhooks(&limited, Some(&facts)), "{who}");
@@ -372,10 +373,10 @@ mod tests {
         let scope = |resources: &[&str]| TokenScope {
             resources: resources.iter().map(|r| (*r).to_owned()).collect(),
             access: TokenAccess::Read,
-            registry_id: Some(1),
+            registry_id: Some(RegistryId(1)),
         };
         let public = NamespaceFacts {
-            registry_id: 1,
+            registry_id: RegistryId(1),
             kind: NamespaceKind::Team,
             visibility: Visibility::Public,
             role: None,
@@ -404,7 +405,7 @@ mod tests {
             );
             // The same names in another registry are other namespaces.
             let elsewhere = NamespaceFacts {
-                registry_id: 2,
+                registry_id: RegistryId(2),
                 ..public
             };
             assert!(

@@ -12,6 +12,7 @@ use crate::catalog::listing::Listing;
 use crate::catalog::repositories;
 use crate::db::Paging;
 use crate::db::entities::{namespace, repository};
+use crate::db::ids::RegistryId;
 use crate::error::{Error, Result};
 
 fn require_enabled(enabled: bool) -> Result<()> {
@@ -27,7 +28,7 @@ fn require_enabled(enabled: bool) -> Result<()> {
 /// Public repositories whose name contains `q`, in `sort` order.
 pub async fn list(
     db: &DatabaseConnection,
-    registry_ids: &[i64],
+    registry_ids: &[RegistryId],
     enabled: bool,
     q: Option<&str>,
     sort: RepositorySort,

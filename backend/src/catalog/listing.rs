@@ -12,6 +12,7 @@ use crate::authz::{Subject, visibility};
 use crate::catalog::name_index;
 use crate::db::entities::{namespace, repository, star};
 use crate::db::filters::contains;
+use crate::db::ids::RegistryId;
 use crate::db::paging::{self, Paging, Window};
 use crate::error::Result;
 
@@ -19,7 +20,7 @@ use crate::error::Result;
 #[derive(Debug, Clone)]
 pub struct Listing<'a> {
     /// The registries whose repositories are listed.
-    pub registry_ids: &'a [i64],
+    pub registry_ids: &'a [RegistryId],
     /// Who the list is for: they see what [`visibility::namespaces`] lets
     /// them (anonymous visitors: public namespaces only), narrowed to what
     /// their token reaches ([`visibility::token_reach`]).

@@ -25,6 +25,7 @@ use sea_orm::{
 
 use crate::config::Config;
 use crate::db::entities::registry;
+use crate::db::ids::RegistryId;
 use crate::error::{Error, Result};
 use crate::registry::RegistryClient;
 
@@ -38,12 +39,12 @@ pub struct Catalog {
     pub db: DatabaseConnection,
     pub registry: RegistryClient,
     /// Id of the registry's row.
-    pub registry_id: i64,
+    pub registry_id: RegistryId,
 }
 
 /// The row of the configured registry, made or updated to what
 /// `[registry]` and `token.service` say now; returns its id.
-pub async fn ensure_registry(db: &impl ConnectionTrait, config: &Config) -> Result<i64> {
+pub async fn ensure_registry(db: &impl ConnectionTrait, config: &Config) -> Result<RegistryId> {
     let hostname = config.registry_host();
     let service = config.token.service.clone();
     let hostnames = serde_json::to_string(&config.registry.hostnames)
@@ -99,5 +100,5 @@ pub async fn ensure_registry(db: &impl ConnectionTrait, config: &Config) -> Resu
             .await?
         }
     };
-    Ok(row.id)
+    Ok(RegistryId(row.id))
 }

@@ -9,6 +9,7 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
 use crate::db::entities::namespace;
 use crate::db::filters::name_contains;
+use crate::db::ids::RegistryId;
 use crate::error::Result;
 
 /// Most candidates worth looking up one by one; more and reading names in
@@ -22,7 +23,7 @@ const MOST: usize = 1_000;
 /// listing reads names in its own order, which finds common text soon.
 pub async fn candidates(
     db: &impl ConnectionTrait,
-    registry_ids: &[i64],
+    registry_ids: &[RegistryId],
     q: &str,
 ) -> Result<Option<Vec<i64>>> {
     let q = q.to_lowercase();
@@ -62,7 +63,7 @@ pub async fn candidates(
 /// whose name is no part of full names) contains `q`.
 async fn namespace_names_hold(
     db: &impl ConnectionTrait,
-    registry_ids: &[i64],
+    registry_ids: &[RegistryId],
     q: &str,
 ) -> Result<bool> {
     let any = Query::select()
@@ -81,7 +82,7 @@ mod tests {
     use super::*;
 
     async fn found(db: &sea_orm::DatabaseConnection, q: &str) -> Option<Vec<i64>> {
-        let mut ids = candidates(db, &[1], q).await.expect("search");
+        let mut ids = candidates(db, &[RegistryId(1)], q).await.expect("search");
         if let Some(ids) = ids.as_mut() {
             ids.sort_unstable();
         }

@@ -11,11 +11,12 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use crate::accounts::namespaces;
 use crate::authz::facts;
 use crate::db::entities::{artifact, namespace, repository, tag, user};
+use crate::db::ids::RegistryId;
 use crate::error::{Error, Result};
 use crate::registry::ImageMetadata;
 
 /// Whether Portunus records any repository in registry `registry_id`.
-pub async fn any_in_registry(db: &impl ConnectionTrait, registry_id: i64) -> Result<bool> {
+pub async fn any_in_registry(db: &impl ConnectionTrait, registry_id: RegistryId) -> Result<bool> {
     use sea_orm::sea_query::ExprTrait;
     let of_registry = sea_orm::sea_query::Query::select()
         .column(namespace::Column::Id)
@@ -33,7 +34,7 @@ pub async fn any_in_registry(db: &impl ConnectionTrait, registry_id: i64) -> Res
 /// when an administrator pushed into a new one) if needed.
 pub async fn ensure(
     db: &impl ConnectionTrait,
-    registry_id: i64,
+    registry_id: RegistryId,
     path: &str,
     pusher: Option<&user::Model>,
 ) -> Result<repository::Model> {
@@ -83,7 +84,7 @@ pub async fn ensure(
 /// The repository row for a registry path, if Portunus knows it.
 pub async fn find(
     db: &impl ConnectionTrait,
-    registry_id: i64,
+    registry_id: RegistryId,
     path: &str,
 ) -> Result<Option<repository::Model>> {
     let Some(ns) = facts::namespace_of(db, registry_id, path).await? else {
@@ -104,7 +105,7 @@ pub async fn find(
 /// The repository row for a registry path with its tags, if Portunus knows it.
 pub async fn with_tags(
     db: &impl ConnectionTrait,
-    registry_id: i64,
+    registry_id: RegistryId,
     path: &str,
 ) -> Result<(Option<repository::Model>, Vec<tag::Model>)> {
     let Some(repo) = find(db, registry_id, path).await? else {

@@ -18,6 +18,7 @@ use crate::catalog::Catalog;
 use crate::config::PolicySettings;
 use crate::db::Paging;
 use crate::db::entities::{namespace, repository, star, tag, user};
+use crate::db::ids::RegistryId;
 use crate::db::people::people_of;
 use crate::error::{Error, Result};
 use crate::registry::PlatformImage;
@@ -230,7 +231,7 @@ pub async fn describe_as(
 #[allow(clippy::too_many_arguments)] // one per filter, as the API takes them
 pub async fn list(
     db: &DatabaseConnection,
-    registry_ids: &[i64],
+    registry_ids: &[RegistryId],
     who: &Subject,
     q: Option<&str>,
     namespace: Option<&str>,
@@ -255,7 +256,7 @@ pub async fn list(
 /// `q`, by name, without counting the rest (for search).
 pub async fn first_matches(
     db: &DatabaseConnection,
-    registry_ids: &[i64],
+    registry_ids: &[RegistryId],
     who: &Subject,
     q: &str,
     limit: u64,

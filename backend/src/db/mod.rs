@@ -4,6 +4,7 @@
 pub mod entities;
 pub mod epoch;
 pub mod filters;
+pub mod ids;
 pub mod leases;
 pub mod migrate;
 pub mod paging;

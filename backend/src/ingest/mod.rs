@@ -19,6 +19,7 @@ use serde_json::Value;
 pub use counters::Counters;
 
 use crate::db::entities::registry_event;
+use crate::db::ids::RegistryId;
 use crate::error::Error;
 
 /// What the event pipeline shares between the endpoint that stores events
@@ -69,7 +70,7 @@ pub fn parse_envelope(bytes: &[u8]) -> Result<Vec<Event>, String> {
 /// Stores the events at once, in one statement; returns how many were new.
 pub async fn store(
     db: &DatabaseConnection,
-    registry_id: i64,
+    registry_id: RegistryId,
     events: &[Event],
 ) -> Result<u64, Error> {
     if events.is_empty() {
@@ -77,7 +78,7 @@ pub async fn store(
     }
     let rows = events.iter().map(|event| registry_event::ActiveModel {
         event_id: Set(event.id.clone()),
-        registry_id: Set(Some(registry_id)),
+        registry_id: Set(Some(registry_id.0)),
         action: Set(event.action.clone()),
         payload: Set(event.payload.clone()),
         received_at: Set(Utc::now()),

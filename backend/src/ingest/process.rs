@@ -21,6 +21,7 @@ use crate::catalog::Catalog;
 use crate::catalog::recording;
 use crate::config::hosts;
 use crate::db::entities::{registry_event, repository};
+use crate::db::ids::RegistryId;
 use crate::db::leases;
 use crate::error::{Error, Result};
 use crate::ingest::Counters;
@@ -365,7 +366,7 @@ impl Known {
     async fn find(
         &mut self,
         txn: &DatabaseTransaction,
-        registry_id: i64,
+        registry_id: RegistryId,
         path: &str,
     ) -> Result<Option<repository::Model>> {
         if let Some(found) = self.0.get(path) {
@@ -388,7 +389,7 @@ enum Applied {
 /// Writes what `step` says and marks `event` processed, in `txn`.
 async fn write(
     txn: &DatabaseTransaction,
-    registry_id: i64,
+    registry_id: RegistryId,
     event: &registry_event::Model,
     step: &Step,
 ) -> std::result::Result<(), Failure> {
@@ -401,7 +402,7 @@ async fn write(
 /// Writes what `step` says, in `txn`; `event` is left to be marked.
 async fn apply(
     txn: &DatabaseTransaction,
-    registry_id: i64,
+    registry_id: RegistryId,
     event: &registry_event::Model,
     step: &Step,
     known: &mut Known,
@@ -658,7 +659,7 @@ async fn release_held(served: &Served) -> Result<u64> {
 /// and empties it.
 async fn record_pulls(
     txn: &DatabaseTransaction,
-    registry_id: i64,
+    registry_id: RegistryId,
     known: &mut Known,
     pulls: &mut HashMap<(&String, &String), DateTime<Utc>>,
 ) -> Result<()> {

@@ -16,6 +16,7 @@ use crate::audit::{self, Actor, Target};
 use crate::authz::{self, Subject};
 use crate::crypto::mint::{self, AccessEntry, TokenResponse};
 use crate::db::entities::user;
+use crate::db::ids::RegistryId;
 use crate::error::Error;
 use crate::issuing::{At, Credentials, Grant, Issuer, Refusal, TokenRequest};
 use crate::registries::Served;
@@ -168,7 +169,7 @@ async fn redeem(
 /// and what the policy allows; resources with nothing granted are left out.
 async fn granted_access(
     issuer: &Issuer<'_>,
-    registry_id: i64,
+    registry_id: RegistryId,
     subject: &Subject,
     scopes: &[Scope],
     at: At,

@@ -22,6 +22,7 @@ use crate::catalog::DEFAULT_REGISTRY;
 use crate::config::hosts;
 use crate::crypto::secrets::random_hex;
 use crate::db::entities::{namespace, registry, registry_event, repository, user};
+use crate::db::ids::RegistryId;
 use crate::error::{Error, Result};
 use crate::registries::live::{Registries, Served, secret_place};
 use crate::registries::status;
@@ -103,9 +104,10 @@ pub async fn create(
     .await
     .map_err(|e| taken_or(e, &new.name))?;
     store_secret(&txn, registries, row.id, &secret).await?;
-    namespaces::ensure_global(&txn, row.id).await?;
+    namespaces::ensure_global(&txn, RegistryId(row.id)).await?;
     let personal =
-        users::copy_personal_namespaces(&txn, registries.configured().id, row.id).await?;
+        users::copy_personal_namespaces(&txn, registries.configured().id, RegistryId(row.id))
+            .await?;
     let params = serde_json::json!({
         "url": url, "service": service, "hostnames": hostnames, "personal_namespaces": personal,
     });
@@ -176,7 +178,7 @@ pub async fn update(
     };
     check_free(
         registries,
-        Some(served.id),
+        Some(served.id.0),
         name,
         &service,
         &url,
@@ -200,7 +202,7 @@ pub async fn update(
         .await
         .map_err(|e| taken_or(e, name))?;
     let params = serde_json::json!({ "url": url, "service": service, "hostnames": hostnames });
-    let target = Target::new("registry", Some(served.id), name);
+    let target = Target::new("registry", Some(served.id.0), name);
     audit::record(
         &txn,
         &Actor::of(by),
@@ -227,8 +229,8 @@ pub async fn replace_secret(
     let served = changeable(registries, name).await?;
     let secret = random_hex(32);
     let txn = crate::db::begin_write(db).await?;
-    store_secret(&txn, registries, served.id, &secret).await?;
-    let target = Target::new("registry", Some(served.id), name);
+    store_secret(&txn, registries, served.id.0, &secret).await?;
+    let target = Target::new("registry", Some(served.id.0), name);
     audit::record(
         &txn,
         &Actor::of(by),
@@ -305,7 +307,7 @@ pub async fn remove(
         .exec(&txn)
         .await?;
     registry::Entity::delete_by_id(served.id).exec(&txn).await?;
-    let target = Target::new("registry", Some(served.id), name);
+    let target = Target::new("registry", Some(served.id.0), name);
     audit::record(
         &txn,
         &Actor::of(by),
@@ -407,7 +409,7 @@ async fn check_free(
     let mine: Vec<String> = std::iter::once(hosts::of_url(url))
         .chain(hostnames.iter().cloned())
         .collect();
-    for other in registries.all().iter().filter(|s| Some(s.id) != this) {
+    for other in registries.all().iter().filter(|s| Some(s.id.0) != this) {
         if other.name == name {
             return Err(Error::Conflict(format!(
                 "there is a registry named {name:?} already"
@@ -460,7 +462,9 @@ async fn store_secret(
     id: i64,
     secret: &str,
 ) -> Result<()> {
-    let sealed = registries.sealing_key().seal(secret_place(id), secret);
+    let sealed = registries
+        .sealing_key()
+        .seal(secret_place(RegistryId(id)), secret);
     registry::Entity::update_many()
         .col_expr(registry::Column::NotificationSecret, Expr::value(sealed))
         .filter(registry::Column::Id.eq(id))

@@ -18,6 +18,7 @@ use crate::config::{Config, TokenConfig, hosts};
 use crate::crypto::sealing::{Place, SealingKey, is_placed};
 use crate::crypto::signing::TokenSigner;
 use crate::db::entities::{namespace, registry, repository};
+use crate::db::ids::RegistryId;
 use crate::error::{Error, Result};
 use crate::registry::RegistryClient;
 
@@ -26,7 +27,7 @@ const RELOAD_AFTER_MISS: Duration = Duration::from_secs(1);
 
 /// One registry as served: its row's settings, its client, its tokens.
 pub struct Served {
-    pub id: i64,
+    pub id: RegistryId,
     pub name: String,
     /// The service name its tokens carry and its clients ask for.
     pub service: String,
@@ -99,11 +100,11 @@ pub struct Registries {
 }
 
 /// Where a registry's notification secret is sealed.
-pub fn secret_place(id: i64) -> Place<'static> {
+pub fn secret_place(id: RegistryId) -> Place<'static> {
     Place {
         table: "registries",
         column: "notification_secret",
-        row: id,
+        row: id.0,
     }
 }
 
@@ -125,7 +126,7 @@ pub async fn seal_unplaced(db: &impl ConnectionTrait, key: &SealingKey) -> Resul
         let updated = registry::Entity::update_many()
             .col_expr(
                 registry::Column::NotificationSecret,
-                Expr::value(key.seal(secret_place(row.id), &plain)),
+                Expr::value(key.seal(secret_place(RegistryId(row.id)), &plain)),
             )
             .filter(registry::Column::Id.eq(row.id))
             .filter(registry::Column::NotificationSecret.eq(old))
@@ -217,7 +218,7 @@ impl Registries {
 
     /// The ids of the registry `name`, or of every registry when no name is
     /// given (what a list filtered by registry covers).
-    pub async fn ids_named(&self, name: Option<&str>) -> Result<Vec<i64>> {
+    pub async fn ids_named(&self, name: Option<&str>) -> Result<Vec<RegistryId>> {
         match name.filter(|n| !n.is_empty()) {
             Some(_) => Ok(vec![self.named_or_configured(name).await?.id]),
             None => Ok(self.all().iter().map(|s| s.id).collect()),
@@ -235,7 +236,7 @@ impl Registries {
     }
 
     /// The registry with row `id`.
-    pub async fn by_id(&self, id: i64) -> Option<Arc<Served>> {
+    pub async fn by_id(&self, id: RegistryId) -> Option<Arc<Served>> {
         self.find(|s| s.id == id).await
     }
 
@@ -260,7 +261,7 @@ impl Registries {
 
     /// The registry that holds `ns`.
     pub async fn holding_namespace(&self, ns: &namespace::Model) -> Result<Arc<Served>> {
-        self.by_id(ns.registry_id).await.ok_or_else(|| {
+        self.by_id(RegistryId(ns.registry_id)).await.ok_or_else(|| {
             Error::Internal(format!("namespace {} names no known registry", ns.name))
         })
     }
@@ -283,7 +284,7 @@ impl Registries {
         let registry_id = registry_id.ok_or_else(|| {
             Error::NotFound(format!("no repository {id} (or you may not see it)"))
         })?;
-        self.by_id(registry_id)
+        self.by_id(RegistryId(registry_id))
             .await
             .ok_or_else(|| Error::Internal(format!("repository {id} is in no known registry")))
     }
@@ -331,7 +332,7 @@ impl Makings {
             .await?;
         let mut all = Vec::with_capacity(rows.len());
         for row in rows {
-            let kept = before.iter().find(|s| s.id == row.id);
+            let kept = before.iter().find(|s| s.id == RegistryId(row.id));
             let name = row.name.clone();
             match self.serve(row, kept) {
                 Ok(served) => all.push(served),
@@ -360,12 +361,15 @@ impl Makings {
             .clone()
             .unwrap_or_else(|| self.token.service.clone());
         let notification_secret = match &row.notification_secret {
-            Some(sealed) => self.key.open(secret_place(row.id), sealed).map_err(|e| {
-                Error::Internal(format!(
-                    "the notification secret of registry {:?}: {e}",
-                    row.name
-                ))
-            })?,
+            Some(sealed) => self
+                .key
+                .open(secret_place(RegistryId(row.id)), sealed)
+                .map_err(|e| {
+                    Error::Internal(format!(
+                        "the notification secret of registry {:?}: {e}",
+                        row.name
+                    ))
+                })?,
             None if configured => self.default_secret.clone(),
             None => String::new(),
         };
@@ -381,7 +385,7 @@ impl Makings {
             _ => RegistryClient::new(&row.url, self.signer.clone(), token.clone()),
         };
         Ok(Arc::new(Served {
-            id: row.id,
+            id: RegistryId(row.id),
             name: row.name,
             service,
             url: row.url,
@@ -395,7 +399,7 @@ impl Makings {
             catalog: Catalog {
                 db: self.db.clone(),
                 registry: client,
-                registry_id: row.id,
+                registry_id: RegistryId(row.id),
             },
             token,
         }))

@@ -26,6 +26,7 @@ use crate::audit::{self, Actor, Target, outbox};
 use crate::authz::{Subject, facts, rest};
 use crate::db::Paging;
 use crate::db::entities::{namespace, user, webhook, webhook_attempt, webhook_delivery};
+use crate::db::ids::RegistryId;
 use crate::db::people::people_of;
 use crate::error::{Error, Result};
 
@@ -53,7 +54,7 @@ fn time(t: chrono::DateTime<Utc>) -> String {
 /// or why not.
 async fn owner(
     db: &impl ConnectionTrait,
-    registry_id: i64,
+    registry_id: RegistryId,
     who: &Subject,
     namespace: Option<&str>,
 ) -> Result<Option<namespace::Model>> {
@@ -232,7 +233,7 @@ fn target(hook: &webhook::Model) -> Target<'_> {
 pub async fn create(
     db: &DatabaseConnection,
     sender: &Sender,
-    registry_id: i64,
+    registry_id: RegistryId,
     by: &user::Model,
     namespace: Option<&str>,
     new: api::NewWebhook,
@@ -298,7 +299,7 @@ pub async fn create(
 pub async fn list(
     db: &DatabaseConnection,
     sender: &Sender,
-    registry_id: i64,
+    registry_id: RegistryId,
     who: &Subject,
     namespace: Option<&str>,
 ) -> Result<Vec<api::Webhook>> {

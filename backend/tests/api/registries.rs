@@ -243,7 +243,7 @@ async fn an_added_registry_has_everyones_namespace_its_tokens_and_its_secret() {
             .await
             .expect("event")
             .expect("stored");
-        assert_eq!(stored.registry_id, Some(europe_id), "{ctx}");
+        assert_eq!(stored.registry_id, Some(europe_id.0), "{ctx}");
         let listed = kit
             .call(&cast.root, "GET", "/api/v1/registry/events?state=all", None)
             .await;

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::authz::{TokenAccess, TokenScope};
+use crate::db::ids::RegistryId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
@@ -133,7 +134,7 @@ fn every_combination_matches_the_rules() {
                         role(who)
                     };
                     let facts = NamespaceFacts {
-                        registry_id: 1,
+                        registry_id: RegistryId(1),
                         kind,
                         visibility,
                         role,
@@ -181,7 +182,7 @@ fn granted(subject: &Subject, scope: &str, facts: Option<NamespaceFacts>) -> Vec
 
 fn team(visibility: Visibility, role: Option<Role>) -> Option<NamespaceFacts> {
     Some(NamespaceFacts {
-        registry_id: 1,
+        registry_id: RegistryId(1),
         kind: NamespaceKind::Team,
         visibility,
         role,
@@ -194,7 +195,7 @@ fn anchor_cases() {
     let admin = subject(Who::Admin);
     let anon = Subject::anonymous();
     let personal = Some(NamespaceFacts {
-        registry_id: 1,
+        registry_id: RegistryId(1),
         kind: NamespaceKind::Personal { owner: ME },
         visibility: Visibility::Private,
         role: Some(Role::Owner),
@@ -272,7 +273,7 @@ fn anchor_cases() {
 #[test]
 fn application_token_scopes_narrow_access() {
     let owner_facts = NamespaceFacts {
-        registry_id: 1,
+        registry_id: RegistryId(1),
         kind: NamespaceKind::Team,
         visibility: Visibility::Private,
         role: Some(Role::Owner),
@@ -282,7 +283,7 @@ fn application_token_scopes_narrow_access() {
         token_scope: Some(TokenScope {
             resources: resources.iter().map(|r| r.to_string()).collect(),
             access,
-            registry_id: Some(1),
+            registry_id: Some(RegistryId(1)),
         }),
         ..subject(Who::Owner)
     };
@@ -309,7 +310,7 @@ fn application_token_scopes_narrow_access() {
     // is a namespace the registry does not have; a token of every
     // repository reaches every registry.
     let elsewhere = Some(NamespaceFacts {
-        registry_id: 2,
+        registry_id: RegistryId(2),
         ..owner_facts
     });
     assert_eq!(

@@ -131,7 +131,7 @@ impl Run<'_> {
                 continue;
             }
             let made = namespace::ActiveModel {
-                registry_id: Set(self.registry_id),
+                registry_id: Set(self.registry_id.0),
                 name: Set(name.to_owned()),
                 team_id: Set(team_id),
                 visibility: Set(visibility.to_owned()),

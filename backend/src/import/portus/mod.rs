@@ -19,6 +19,7 @@ use super::source::{Row, Source};
 use crate::audit::Actor;
 use crate::crypto::sealing::SealingKey;
 use crate::db::entities::{namespace, portus_import, repository, team, user};
+use crate::db::ids::RegistryId;
 use crate::error::Result;
 
 mod catalog;
@@ -58,7 +59,7 @@ pub type Summary = BTreeMap<&'static str, Tally>;
 /// they were, their keys mapped to Portunus's: no webhook hears of the past.
 pub async fn import(
     db: &DatabaseConnection,
-    registry_id: i64,
+    registry_id: RegistryId,
     source: &Source,
     sealing: &SealingKey,
     dry_run: bool,
@@ -98,7 +99,7 @@ pub async fn import(
 
 struct Run<'a> {
     txn: &'a DatabaseTransaction,
-    registry_id: i64,
+    registry_id: RegistryId,
     source: &'a Source,
     sealing: &'a SealingKey,
     say: &'a mut (dyn FnMut(String) + Send),
