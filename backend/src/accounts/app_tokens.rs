@@ -20,7 +20,7 @@ use crate::audit::{self, Actor, Target};
 use crate::authz::{Subject, TokenAccess, TokenScope, rest};
 use crate::crypto::secrets::{random_hex, sha256_hex};
 use crate::db::entities::{application_token, registry, user};
-use crate::db::ids::RegistryId;
+use crate::db::ids::{RegistryId, UserId};
 use crate::error::{Error, Result};
 
 /// Every secret starts with this, so secret scanners and people recognise it.
@@ -225,7 +225,7 @@ pub async fn create(
 }
 
 fn ensure_may_manage(who: &Subject, owner: &user::Model) -> Result<()> {
-    if rest::may_see_account(who, owner.id) {
+    if rest::may_see_account(who, UserId(owner.id)) {
         Ok(())
     } else {
         Err(rest::refusal(
@@ -260,7 +260,7 @@ pub async fn revoke(db: &DatabaseConnection, by: &user::Model, id: i64) -> Resul
         .one(db)
         .await?
         .ok_or_else(not_found)?;
-    if !rest::may_see_account(&Subject::user(by, None), token.user_id) {
+    if !rest::may_see_account(&Subject::user(by, None), UserId(token.user_id)) {
         return Err(not_found());
     }
     let target = Target::new("application_token", Some(token.id), &token.name);

@@ -767,7 +767,7 @@ mod tests {
     fn a_token_is_remembered_for_its_service_at_its_epoch_until_it_ends() {
         let cache = CredentialCache::new(Duration::from_secs(60), 10);
         let subject = Subject {
-            user_id: Some(7),
+            user_id: Some(crate::db::ids::UserId(7)),
             username: Some("alice".into()),
             ..Subject::default()
         };
@@ -775,7 +775,10 @@ mod tests {
         let ends = now + chrono::Duration::seconds(30);
         cache.remember_token("registry", "secret", 3, &subject, Some(ends));
         let found = cache.token_subject("registry", "secret", 3, now);
-        assert_eq!(found.and_then(|s| s.user_id), Some(7));
+        assert_eq!(
+            found.and_then(|s| s.user_id),
+            Some(crate::db::ids::UserId(7))
+        );
         assert!(
             cache.token_subject("other", "secret", 3, now).is_none(),
             "service"

@@ -20,6 +20,7 @@ use crate::audit::{self, Actor, Target};
 use crate::authz::Role;
 use crate::config::GroupMapping;
 use crate::db::entities::{application_token, team, team_member, user, user_identity};
+use crate::db::ids::{TeamId, UserId};
 use crate::directory::{Group, Person};
 use crate::error::{Error, Result};
 
@@ -386,7 +387,7 @@ async fn apply_teams(
             None if want.is_none() => continue,
             None => create_team(txn, name).await?,
         };
-        let membership = teams::membership(txn, team.id, account.id).await?;
+        let membership = teams::membership(txn, TeamId(team.id), UserId(account.id)).await?;
         let target = Target::new("team", Some(team.id), &team.name);
         match (membership, want) {
             (None, None) => {}

@@ -21,7 +21,7 @@ use crate::authz::{NamespaceFacts, Role, Subject, Visibility, facts, rest, visib
 use crate::config::PolicySettings;
 use crate::db::Paging;
 use crate::db::entities::{namespace, registry, team, user, webhook};
-use crate::db::ids::RegistryId;
+use crate::db::ids::{RegistryId, TeamId};
 use crate::db::people::people_of;
 use crate::error::{Error, Result};
 
@@ -107,7 +107,7 @@ pub async fn describe_many(
 ) -> Result<Vec<api::Namespace>> {
     let roles = match who.user_id {
         Some(user_id) => {
-            facts::roles_in_teams(db, found.iter().map(|n| n.team_id), user_id).await?
+            facts::roles_in_teams(db, found.iter().map(|n| TeamId(n.team_id)), user_id).await?
         }
         None => HashMap::new(),
     };

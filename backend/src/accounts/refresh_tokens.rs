@@ -18,6 +18,7 @@ use crate::audit::{self, Actor, Target};
 use crate::authz::{Subject, rest};
 use crate::crypto::secrets::{random_hex, sha256_hex};
 use crate::db::entities::{refresh_token, user};
+use crate::db::ids::UserId;
 use crate::error::{Error, Result};
 
 pub const PREFIX: &str = "ptr_";
@@ -150,7 +151,7 @@ pub async fn list(
     user: &user::Model,
     now: DateTime<Utc>,
 ) -> Result<Vec<api::RefreshTokenInfo>> {
-    if !rest::may_see_account(who, user.id) {
+    if !rest::may_see_account(who, UserId(user.id)) {
         return Err(rest::refusal(
             who,
             "only the user themself may list their refresh tokens",

@@ -12,6 +12,7 @@ use sea_orm::{
 use crate::authz::{Subject, rest};
 use crate::crypto::secrets::{random_hex, sha256_hex};
 use crate::db::entities::{refresh_token, session, user};
+use crate::db::ids::UserId;
 use crate::error::{Error, Result};
 
 /// How often a session's `last_used_at` is written at most.
@@ -113,7 +114,7 @@ pub async fn list(
     current: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Vec<api::WebSession>> {
-    if !rest::may_see_account(who, user.id) {
+    if !rest::may_see_account(who, UserId(user.id)) {
         return Err(rest::refusal(
             who,
             "only the user themself may list their sessions",

@@ -18,6 +18,7 @@ use crate::authz::{Role, Subject, facts, rest, visibility};
 use crate::config::PolicySettings;
 use crate::db::Paging;
 use crate::db::entities::{namespace, team, team_member, user};
+use crate::db::ids::{TeamId, UserId};
 use crate::db::people::people_of;
 use crate::error::{Error, Result};
 
@@ -51,7 +52,7 @@ pub async fn find_visible(
         .one(db)
         .await?
         .ok_or_else(|| not_found(name))?;
-    let role = facts::role_in_team(db, team.id, who.user_id).await?;
+    let role = facts::role_in_team(db, TeamId(team.id), who.user_id).await?;
     if !rest::may_see_team(who, role) {
         return Err(not_found(name));
     }
@@ -111,7 +112,7 @@ pub async fn describe_many(
         let mut listed = Vec::new();
         let mut role = None;
         for member in members.iter().filter(|m| m.team_id == team.id) {
-            if Some(member.user_id) == who.user_id {
+            if Some(UserId(member.user_id)) == who.user_id {
                 role = Some(member.role()?);
             }
             if let Some(person) = people.get(&member.user_id) {
@@ -392,8 +393,8 @@ async fn owner_count(db: &impl ConnectionTrait, team_id: i64) -> Result<u64> {
 
 pub(crate) async fn membership(
     db: &impl ConnectionTrait,
-    team_id: i64,
-    user_id: i64,
+    team_id: TeamId,
+    user_id: UserId,
 ) -> Result<Option<team_member::Model>> {
     Ok(team_member::Entity::find()
         .filter(team_member::Column::TeamId.eq(team_id))
@@ -416,7 +417,7 @@ pub async fn set_member(
         .await?
         .ok_or_else(|| Error::NotFound(format!("no user {username:?}")))?;
     let params = json!({"user": member.username, "role": role.as_str()});
-    match membership(&txn, team.id, member.id).await? {
+    match membership(&txn, TeamId(team.id), UserId(member.id)).await? {
         Some(existing) if existing.role()? == role => {}
         Some(existing) => {
             if existing.role()? == Role::Owner && owner_count(&txn, team.id).await? <= 1 {
@@ -479,14 +480,14 @@ pub async fn remove_member(
     if !rest::may_remove_member(
         &Subject::user(by, None),
         role,
-        member.as_ref().map(|m| m.id),
+        member.as_ref().map(|m| UserId(m.id)),
     ) {
         return Err(Error::Forbidden(format!(
             "only owners of team {name:?} (or administrators) may remove members"
         )));
     }
     let member = member.ok_or_else(|| Error::NotFound(format!("no user {username:?}")))?;
-    let existing = membership(&txn, team.id, member.id)
+    let existing = membership(&txn, TeamId(team.id), UserId(member.id))
         .await?
         .ok_or_else(|| Error::NotFound(format!("{username:?} is not a member of team {name:?}")))?;
     if existing.role()? == Role::Owner && owner_count(&txn, team.id).await? <= 1 {

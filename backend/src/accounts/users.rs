@@ -22,7 +22,7 @@ use crate::db::entities::{
     email_confirmation, namespace, password_reset, registry, team, team_member, user, user_identity,
 };
 use crate::db::filters::name_contains;
-use crate::db::ids::RegistryId;
+use crate::db::ids::{RegistryId, TeamId, UserId};
 use crate::error::{Error, Result};
 
 /// What is needed to create an account.
@@ -302,9 +302,9 @@ async fn create_personal_namespace(
         .into_tuple()
         .all(db)
         .await?;
-    let namespaces = registries
-        .into_iter()
-        .map(|id| personal_namespace_row(RegistryId(id), &name, team.id, user.id, now));
+    let namespaces = registries.into_iter().map(|id| {
+        personal_namespace_row(RegistryId(id), &name, TeamId(team.id), UserId(user.id), now)
+    });
     namespace::Entity::insert_many(namespaces)
         .exec_without_returning(db)
         .await?;
@@ -316,18 +316,18 @@ async fn create_personal_namespace(
 fn personal_namespace_row(
     registry_id: RegistryId,
     name: &str,
-    team_id: i64,
-    user_id: i64,
+    team_id: TeamId,
+    user_id: UserId,
     now: chrono::DateTime<Utc>,
 ) -> namespace::ActiveModel {
     namespace::ActiveModel {
         registry_id: Set(registry_id.0),
         name: Set(name.to_owned()),
-        team_id: Set(team_id),
+        team_id: Set(team_id.0),
         visibility: Set(Visibility::Private.as_str().into()),
         description: Set(String::new()),
         global: Set(false),
-        personal_user_id: Set(Some(user_id)),
+        personal_user_id: Set(Some(user_id.0)),
         created_at: Set(now),
         ..Default::default()
     }
@@ -351,7 +351,11 @@ pub(crate) async fn copy_personal_namespaces(
         let rows = chunk.iter().filter_map(|ns| {
             let user_id = ns.personal_user_id?;
             Some(personal_namespace_row(
-                to, &ns.name, ns.team_id, user_id, now,
+                to,
+                &ns.name,
+                TeamId(ns.team_id),
+                UserId(user_id),
+                now,
             ))
         });
         namespace::Entity::insert_many(rows)
@@ -542,7 +546,7 @@ pub async fn find_visible(
     name: &str,
 ) -> Result<user::Model> {
     match find_by_name(db, name).await? {
-        Some(u) if rest::may_see_account(who, u.id) => Ok(u),
+        Some(u) if rest::may_see_account(who, UserId(u.id)) => Ok(u),
         _ => Err(Error::NotFound(format!("no user {name:?}"))),
     }
 }
@@ -660,7 +664,7 @@ pub async fn update_as(
         active.admin = Set(admin);
     }
     if let Some(enabled) = change.enabled.filter(|e| *e != target_user.enabled) {
-        if !rest::may_set_enabled(subject, target_user.id, enabled) {
+        if !rest::may_set_enabled(subject, UserId(target_user.id), enabled) {
             return Err(Error::Forbidden(
                 "only administrators may enable accounts or disable others'".into(),
             ));

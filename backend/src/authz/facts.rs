@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::{NamespaceFacts, NamespaceKind, Role, Subject};
 use crate::db::entities::{namespace, team_member};
-use crate::db::ids::RegistryId;
+use crate::db::ids::{RegistryId, TeamId, UserId};
 use crate::error::Result;
 
 /// The namespace a repository path belongs to: the part before the first
@@ -35,8 +35,8 @@ pub async fn namespace_of(
 /// The subject's role in a team, if a member.
 pub async fn role_in_team(
     db: &impl ConnectionTrait,
-    team_id: i64,
-    user_id: Option<i64>,
+    team_id: TeamId,
+    user_id: Option<UserId>,
 ) -> Result<Option<Role>> {
     let Some(user_id) = user_id else {
         return Ok(None);
@@ -52,8 +52,8 @@ pub async fn role_in_team(
 /// The roles of `user_id` in whichever of these teams they belong to.
 pub async fn roles_in_teams(
     db: &impl ConnectionTrait,
-    team_ids: impl IntoIterator<Item = i64>,
-    user_id: i64,
+    team_ids: impl IntoIterator<Item = TeamId>,
+    user_id: UserId,
 ) -> Result<HashMap<i64, Role>> {
     team_member::Entity::find()
         .filter(team_member::Column::TeamId.is_in(team_ids))
@@ -69,7 +69,9 @@ pub async fn roles_in_teams(
 pub fn of(ns: &namespace::Model, role: Option<Role>) -> Result<NamespaceFacts> {
     let kind = match (ns.global, ns.personal_user_id) {
         (true, _) => NamespaceKind::Global,
-        (false, Some(owner)) => NamespaceKind::Personal { owner },
+        (false, Some(owner)) => NamespaceKind::Personal {
+            owner: UserId(owner),
+        },
         (false, None) => NamespaceKind::Team,
     };
     Ok(NamespaceFacts {
@@ -86,7 +88,10 @@ pub async fn facts_for(
     ns: &namespace::Model,
     subject: &Subject,
 ) -> Result<NamespaceFacts> {
-    of(ns, role_in_team(db, ns.team_id, subject.user_id).await?)
+    of(
+        ns,
+        role_in_team(db, TeamId(ns.team_id), subject.user_id).await?,
+    )
 }
 
 /// Facts about the namespace of `repository`, or `None` when it does not exist.

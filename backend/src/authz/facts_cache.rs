@@ -89,7 +89,7 @@ fn key(registry_id: RegistryId, subject: &Subject, repository: &str) -> Option<K
     let path = parse_repository_path(repository).ok()?;
     Some((
         registry_id,
-        subject.user_id,
+        subject.user_id.map(i64::from),
         path.namespace.map(str::to_owned),
     ))
 }

@@ -18,7 +18,7 @@ pub use portunus_shared::domain::{Role, TokenAccess, Visibility};
 pub use registry::{Action, Rule, Verdict, decide, granted_actions};
 
 use crate::db::entities::user;
-use crate::db::ids::RegistryId;
+use crate::db::ids::{RegistryId, UserId};
 
 /// The part of the registry an application token may reach, and how far.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,7 +89,7 @@ impl TokenScope {
 #[derive(Debug, Clone, Default)]
 pub struct Subject {
     /// `None` for anonymous requests.
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub username: Option<String>,
     pub admin: bool,
     /// Bots act through application tokens only and own nothing.
@@ -109,7 +109,7 @@ impl Subject {
     /// A signed-in user, narrowed by the application token they used, if any.
     pub fn user(user: &user::Model, token_scope: Option<TokenScope>) -> Subject {
         Subject {
-            user_id: Some(user.id),
+            user_id: Some(UserId(user.id)),
             username: Some(user.username.clone()),
             admin: user.admin,
             bot: user.bot,
@@ -145,7 +145,7 @@ pub enum NamespaceKind {
     /// Repositories without a slash.
     Global,
     /// A user's own namespace; `owner` is that user's id.
-    Personal { owner: i64 },
+    Personal { owner: UserId },
     /// A namespace of a (visible) team.
     Team,
 }

@@ -31,6 +31,7 @@
 
 use super::{NamespaceFacts, NamespaceKind, Role, Subject, TokenAccess, TokenScope, Visibility};
 use crate::config::PolicySettings;
+use crate::db::ids::UserId;
 use crate::error::Error;
 
 /// Why a token limited to part of the registry is refused what lies
@@ -105,7 +106,11 @@ pub fn may_manage_webhooks(subject: &Subject, facts: Option<&NamespaceFacts>) ->
 }
 
 /// Whether `subject` may delete a comment written by `author`.
-pub fn may_delete_comment(subject: &Subject, author: Option<i64>, facts: &NamespaceFacts) -> bool {
+pub fn may_delete_comment(
+    subject: &Subject,
+    author: Option<UserId>,
+    facts: &NamespaceFacts,
+) -> bool {
     (subject.signed_in() && author == subject.user_id) || may_manage_namespace(subject, facts)
 }
 
@@ -121,7 +126,7 @@ pub fn may_manage_team(subject: &Subject, role: Option<Role>) -> bool {
 
 /// Whether `subject` may remove the user `member` (None: no such user)
 /// from a team: its managers, and members leaving.
-pub fn may_remove_member(subject: &Subject, role: Option<Role>, member: Option<i64>) -> bool {
+pub fn may_remove_member(subject: &Subject, role: Option<Role>, member: Option<UserId>) -> bool {
     may_manage_team(subject, role) || (member.is_some() && subject.user_id == member)
 }
 
@@ -136,7 +141,7 @@ pub fn may_create_namespaces(subject: &Subject, settings: &PolicySettings) -> bo
 }
 
 /// Whether `subject` may see the account `user`, its tokens and its logins.
-pub fn may_see_account(subject: &Subject, user: i64) -> bool {
+pub fn may_see_account(subject: &Subject, user: UserId) -> bool {
     !subject.limited() && (subject.admin || subject.user_id == Some(user))
 }
 
@@ -149,7 +154,7 @@ pub fn may_look_up_people(subject: &Subject) -> bool {
 
 /// Whether `subject` may change whether the account `user` is enabled:
 /// administrators either way, users only to disable themselves.
-pub fn may_set_enabled(subject: &Subject, user: i64, enabled: bool) -> bool {
+pub fn may_set_enabled(subject: &Subject, user: UserId, enabled: bool) -> bool {
     subject.admin || (subject.user_id == Some(user) && !enabled)
 }
 
@@ -169,10 +174,10 @@ pub fn may_change_with(scope: Option<&TokenScope>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::ids::RegistryId;
+    use crate::db::ids::{RegistryId, UserId};
 
-    const ME: i64 = 7;
-    const OTHER: i64 = 8;
+    const ME: UserId = UserId(7);
+    const OTHER: UserId = UserId(8);
 
     fn subjects() -> Vec<(&'static str, Subject)> {
         let user = |admin, bot| Subject {

@@ -9,9 +9,10 @@ use sea_orm::sea_query::{
 
 use super::{Subject, Visibility};
 use crate::db::entities::team_member;
+use crate::db::ids::UserId;
 
 /// The ids of the teams `user_id` belongs to, as a subquery.
-pub fn teams_of(user_id: i64) -> SelectStatement {
+pub fn teams_of(user_id: UserId) -> SelectStatement {
     Query::select()
         .column(team_member::Column::TeamId)
         .from(team_member::Entity)

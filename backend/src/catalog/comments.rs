@@ -13,6 +13,7 @@ use crate::audit::{self, Actor, Target};
 use crate::authz::{Subject, rest};
 use crate::catalog::repositories::{self, full_name};
 use crate::db::entities::{comment, user};
+use crate::db::ids::UserId;
 use crate::db::people::people_of;
 use crate::error::{Error, Result};
 
@@ -52,7 +53,7 @@ pub async fn list(db: &DatabaseConnection, who: &Subject, id: i64) -> Result<Vec
         .into_iter()
         .map(|row| {
             let author = row.user_id.and_then(|id| authors.get(&id).cloned());
-            let may_delete = rest::may_delete_comment(who, row.user_id, &facts);
+            let may_delete = rest::may_delete_comment(who, row.user_id.map(UserId), &facts);
             to_api(row, author, may_delete)
         })
         .collect())
@@ -118,7 +119,7 @@ pub async fn delete(
         .one(db)
         .await?
         .ok_or_else(|| Error::NotFound(format!("repository {id} has no comment {comment_id}")))?;
-    if !rest::may_delete_comment(&subject, row.user_id, &facts) {
+    if !rest::may_delete_comment(&subject, row.user_id.map(UserId), &facts) {
         return Err(Error::Forbidden(format!(
             "only its author, owners of namespace {} and administrators may delete this comment",
             ns.name

@@ -18,7 +18,7 @@ use crate::catalog::Catalog;
 use crate::config::PolicySettings;
 use crate::db::Paging;
 use crate::db::entities::{namespace, repository, star, tag, user};
-use crate::db::ids::RegistryId;
+use crate::db::ids::{RegistryId, TeamId};
 use crate::db::people::people_of;
 use crate::error::{Error, Result};
 use crate::registry::PlatformImage;
@@ -97,7 +97,8 @@ pub async fn summarize_many(
     };
     let roles = match who.user_id {
         Some(user_id) => {
-            facts::roles_in_teams(db, found.iter().map(|(ns, _)| ns.team_id), user_id).await?
+            facts::roles_in_teams(db, found.iter().map(|(ns, _)| TeamId(ns.team_id)), user_id)
+                .await?
         }
         None => HashMap::new(),
     };
@@ -245,7 +246,7 @@ pub async fn list(
         q,
         namespace,
         // Nobody's stars (no user has id 0) for a visitor.
-        starred_by: starred_only.then_some(who.user_id.unwrap_or_default()),
+        starred_by: starred_only.then_some(who.user_id.map_or(0, i64::from)),
         sort,
         paging,
     };

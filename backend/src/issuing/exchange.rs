@@ -84,8 +84,8 @@ pub(super) async fn answer(
     {
         // A login (docker login, podman login): audited; token requests for
         // pulls and pushes are too many to record one by one.
-        let actor = Actor::user(id, name);
-        let target = Target::new("user", Some(id), name);
+        let actor = Actor::user(id.0, name);
+        let target = Target::new("user", Some(id.0), name);
         let params = json!({"client_id": request.client_id});
         let key = ActivityKey::AuthRegistryLogin;
         Box::pin(audit::record(issuer.db, &actor, key, target, Some(params))).await?;

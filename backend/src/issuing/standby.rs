@@ -122,9 +122,9 @@ pub(super) fn answer(
     {
         let params = json!({"client_id": request.client_id, "database_away": true});
         issuer.deferred_audit.defer(
-            &Actor::user(id, name),
+            &Actor::user(id.0, name),
             ActivityKey::AuthRegistryLogin,
-            Target::new("user", Some(id), name),
+            Target::new("user", Some(id.0), name),
             Some(params),
             at.wall,
         );

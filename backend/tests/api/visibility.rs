@@ -89,9 +89,10 @@ async fn sql_filters_list_exactly_what_the_rules_let_each_subject_see() {
 
             let mut by_rule = BTreeSet::new();
             for t in &all_teams {
-                let role = facts::role_in_team(db, t.id, subject.user_id)
-                    .await
-                    .unwrap();
+                let role =
+                    facts::role_in_team(db, portunus::db::ids::TeamId(t.id), subject.user_id)
+                        .await
+                        .unwrap();
                 if rest::may_see_team(subject, role) {
                     by_rule.insert(t.name.clone());
                 }

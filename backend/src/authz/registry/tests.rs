@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::authz::{TokenAccess, TokenScope};
-use crate::db::ids::RegistryId;
+use crate::db::ids::{RegistryId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
@@ -24,7 +24,7 @@ const WHO: [Who; 6] = [
     Who::Owner,
     Who::Admin,
 ];
-const ME: i64 = 7;
+const ME: UserId = UserId(7);
 
 fn subject(who: Who) -> Subject {
     match who {
@@ -113,7 +113,7 @@ fn every_combination_matches_the_rules() {
         NamespaceKind::Team,
         NamespaceKind::Global,
         NamespaceKind::Personal { owner: ME },
-        NamespaceKind::Personal { owner: 99 },
+        NamespaceKind::Personal { owner: UserId(99) },
     ];
     let mut checked = 0;
     let (mut allowed, mut denied) = (0, 0);

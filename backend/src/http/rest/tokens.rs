@@ -15,6 +15,7 @@ use crate::accounts::refresh_tokens;
 use crate::accounts::users;
 use crate::authz::{Subject, rest};
 use crate::db::entities::user;
+use crate::db::ids::UserId;
 use crate::error::{Error, Result};
 use crate::http::state::SharedState;
 
@@ -24,7 +25,7 @@ async fn user_named(state: &SharedState, who: &Subject, name: &str) -> Result<us
     let found = users::find_by_name(&state.db, name).await?;
     match found {
         // Others' accounts are not revealed to non-admins.
-        Some(u) if rest::may_see_account(who, u.id) => Ok(u),
+        Some(u) if rest::may_see_account(who, UserId(u.id)) => Ok(u),
         _ => Err(Error::NotFound(format!(
             "no user {name:?} whose tokens you may manage"
         ))),
