@@ -13,7 +13,7 @@ use crate::audit::{self, Actor, Target};
 use crate::authz::{Subject, rest};
 use crate::catalog::repositories::{self, full_name};
 use crate::db::entities::{comment, user};
-use crate::db::ids::UserId;
+use crate::db::ids::{RepositoryId, UserId};
 use crate::db::people::people_of;
 use crate::error::{Error, Result};
 
@@ -41,7 +41,11 @@ fn to_api(row: comment::Model, author: Option<Person>, may_delete: bool) -> api:
 }
 
 /// The comments of a repository `who` may see, oldest first.
-pub async fn list(db: &DatabaseConnection, who: &Subject, id: i64) -> Result<Vec<api::Comment>> {
+pub async fn list(
+    db: &DatabaseConnection,
+    who: &Subject,
+    id: RepositoryId,
+) -> Result<Vec<api::Comment>> {
     let (_, repo, facts) = repositories::find_visible_with_facts(db, who, id).await?;
     let rows = comment::Entity::find()
         .filter(comment::Column::RepositoryId.eq(repo.id))
@@ -63,7 +67,7 @@ pub async fn list(db: &DatabaseConnection, who: &Subject, id: i64) -> Result<Vec
 pub async fn add(
     db: &DatabaseConnection,
     by: &user::Model,
-    id: i64,
+    id: RepositoryId,
     body: &str,
 ) -> Result<api::Comment> {
     let (ns, repo) = repositories::find_visible(db, &Subject::user(by, None), id).await?;
@@ -109,7 +113,7 @@ pub async fn add(
 pub async fn delete(
     db: &DatabaseConnection,
     by: &user::Model,
-    id: i64,
+    id: RepositoryId,
     comment_id: i64,
 ) -> Result<()> {
     let subject = Subject::user(by, None);

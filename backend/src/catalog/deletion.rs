@@ -19,6 +19,7 @@ use crate::catalog::recording;
 use crate::catalog::repositories::{self, find_visible, full_name};
 use crate::config::PolicySettings;
 use crate::db::entities::{activity, artifact, namespace, repository, tag, user};
+use crate::db::ids::RepositoryId;
 use crate::error::{Error, Result};
 use crate::registry::RegistryError;
 
@@ -47,7 +48,7 @@ pub async fn delete_tag(
     catalog: &Catalog,
     policy: &PolicySettings,
     by: &user::Model,
-    id: i64,
+    id: RepositoryId,
     tag_name: &str,
 ) -> Result<()> {
     let (ns, repo) = find_visible(&catalog.db, &Subject::user(by, None), id).await?;
@@ -181,7 +182,7 @@ pub async fn delete_repository(
     catalog: &Catalog,
     policy: &PolicySettings,
     by: &user::Model,
-    id: i64,
+    id: RepositoryId,
 ) -> Result<()> {
     let (ns, repo) = find_visible(&catalog.db, &Subject::user(by, None), id).await?;
     let full = full_name(&ns, &repo);

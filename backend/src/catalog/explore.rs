@@ -12,7 +12,7 @@ use crate::catalog::listing::Listing;
 use crate::catalog::repositories;
 use crate::db::Paging;
 use crate::db::entities::{namespace, repository};
-use crate::db::ids::RegistryId;
+use crate::db::ids::{RegistryId, RepositoryId};
 use crate::error::{Error, Result};
 
 fn require_enabled(enabled: bool) -> Result<()> {
@@ -48,7 +48,11 @@ pub async fn list(
 }
 
 /// A public repository with its images.
-pub async fn show(catalog: &Catalog, enabled: bool, id: i64) -> Result<api::ExploredRepository> {
+pub async fn show(
+    catalog: &Catalog,
+    enabled: bool,
+    id: RepositoryId,
+) -> Result<api::ExploredRepository> {
     require_enabled(enabled)?;
     let not_found = || Error::NotFound(format!("no public repository {id}"));
     let repo = repository::Entity::find_by_id(id)

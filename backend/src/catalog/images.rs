@@ -11,6 +11,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use crate::authz::Subject;
 use crate::catalog::repositories;
 use crate::db::entities::{artifact, repository};
+use crate::db::ids::RepositoryId;
 use crate::db::people::people_of;
 use crate::error::Result;
 
@@ -28,7 +29,11 @@ pub fn cosign_tag(name: &str) -> Option<(String, &'static str)> {
 }
 
 /// The images of a visible repository, newest push first.
-pub async fn list(db: &DatabaseConnection, who: &Subject, id: i64) -> Result<Vec<api::Image>> {
+pub async fn list(
+    db: &DatabaseConnection,
+    who: &Subject,
+    id: RepositoryId,
+) -> Result<Vec<api::Image>> {
     let (_, repo) = repositories::find_visible(db, who, id).await?;
     of(db, &repo).await
 }

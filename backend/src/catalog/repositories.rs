@@ -18,7 +18,7 @@ use crate::catalog::Catalog;
 use crate::config::PolicySettings;
 use crate::db::Paging;
 use crate::db::entities::{namespace, repository, star, tag, user};
-use crate::db::ids::{RegistryId, TeamId};
+use crate::db::ids::{RegistryId, RepositoryId, TeamId};
 use crate::db::people::people_of;
 use crate::error::{Error, Result};
 use crate::registry::PlatformImage;
@@ -133,7 +133,12 @@ pub async fn summarize_many(
 }
 
 /// Stars (or, with `on` false, unstars) a repository `by` may see.
-pub async fn star(db: &DatabaseConnection, by: &user::Model, id: i64, on: bool) -> Result<()> {
+pub async fn star(
+    db: &DatabaseConnection,
+    by: &user::Model,
+    id: RepositoryId,
+    on: bool,
+) -> Result<()> {
     let (ns, repo) = find_visible(db, &Subject::user(by, None), id).await?;
     let existing = star::Entity::find()
         .filter(star::Column::RepositoryId.eq(repo.id))
@@ -193,7 +198,7 @@ const MAX_DESCRIPTION: usize = 64 * 1024;
 pub async fn describe_as(
     db: &DatabaseConnection,
     by: &user::Model,
-    id: i64,
+    id: RepositoryId,
     description: &str,
 ) -> Result<api::Repository> {
     let subject = Subject::user(by, None);
@@ -289,7 +294,7 @@ pub async fn page_of(
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     who: &Subject,
-    id: i64,
+    id: RepositoryId,
 ) -> Result<(namespace::Model, repository::Model)> {
     let (ns, repo, _) = find_visible_with_facts(db, who, id).await?;
     Ok((ns, repo))
@@ -300,7 +305,7 @@ pub async fn find_visible(
 pub async fn find_visible_with_facts(
     db: &impl ConnectionTrait,
     who: &Subject,
-    id: i64,
+    id: RepositoryId,
 ) -> Result<(namespace::Model, repository::Model, NamespaceFacts)> {
     let not_found = || Error::NotFound(format!("no repository {id} (or you may not see it)"));
     let repo = repository::Entity::find_by_id(id)
@@ -324,7 +329,7 @@ pub async fn show(
     db: &DatabaseConnection,
     settings: &PolicySettings,
     who: &Subject,
-    id: i64,
+    id: RepositoryId,
 ) -> Result<api::Repository> {
     let (ns, repo) = find_visible(db, who, id).await?;
     let mut shown = describe(db, &ns, &repo, who).await?;
@@ -350,7 +355,11 @@ pub async fn delete_verdict(
 }
 
 /// The tags of a visible repository, newest first.
-pub async fn tags(db: &DatabaseConnection, who: &Subject, id: i64) -> Result<Vec<api::Tag>> {
+pub async fn tags(
+    db: &DatabaseConnection,
+    who: &Subject,
+    id: RepositoryId,
+) -> Result<Vec<api::Tag>> {
     let (_, repo) = find_visible(db, who, id).await?;
     tags_of(db, &repo).await
 }
@@ -405,7 +414,7 @@ pub async fn tags_of(db: &DatabaseConnection, repo: &repository::Model) -> Resul
 pub async fn tag_details(
     catalog: &Catalog,
     who: &Subject,
-    id: i64,
+    id: RepositoryId,
     tag_name: &str,
 ) -> Result<api::TagDetails> {
     let (ns, repo) = find_visible(&catalog.db, who, id).await?;

@@ -15,6 +15,7 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crypto::signing::TokenSigner;
 use crate::db::epoch::Epoch;
+use crate::db::ids::RepositoryId;
 use crate::db::watch::Watch;
 use crate::directory::ldap::Ldap;
 use crate::directory::oidc::Oidc;
@@ -92,7 +93,7 @@ impl AppState {
 
     /// What Portunus records of the registry holding repository `id`, and
     /// its client (404 when there is no such repository).
-    pub async fn catalog_of_repository(&self, id: i64) -> crate::error::Result<Catalog> {
+    pub async fn catalog_of_repository(&self, id: RepositoryId) -> crate::error::Result<Catalog> {
         Ok(self
             .registries
             .holding_repository(id)

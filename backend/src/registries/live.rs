@@ -18,7 +18,7 @@ use crate::config::{Config, TokenConfig, hosts};
 use crate::crypto::sealing::{Place, SealingKey, is_placed};
 use crate::crypto::signing::TokenSigner;
 use crate::db::entities::{namespace, registry, repository};
-use crate::db::ids::RegistryId;
+use crate::db::ids::{RegistryId, RepositoryId};
 use crate::error::{Error, Result};
 use crate::registry::RegistryClient;
 
@@ -267,7 +267,7 @@ impl Registries {
     }
 
     /// The registry that holds the repository `id`.
-    pub async fn holding_repository(&self, id: i64) -> Result<Arc<Served>> {
+    pub async fn holding_repository(&self, id: RepositoryId) -> Result<Arc<Served>> {
         let db = &self.makings.db;
         let namespace_of = Query::select()
             .column(repository::Column::NamespaceId)

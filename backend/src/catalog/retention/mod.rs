@@ -21,6 +21,7 @@ use crate::catalog::deletion::Removal;
 use crate::catalog::repositories::{self, full_name, timestamp};
 use crate::config::PolicySettings;
 use crate::db::entities::{namespace, repository, retention_rule, tag, user};
+use crate::db::ids::RepositoryId;
 use crate::error::{Error, Result};
 pub use rule::Rule;
 
@@ -45,7 +46,11 @@ async fn stored(
 }
 
 /// The rule of a repository `who` may see.
-pub async fn get(db: &DatabaseConnection, who: &Subject, id: i64) -> Result<api::RetentionSetting> {
+pub async fn get(
+    db: &DatabaseConnection,
+    who: &Subject,
+    id: RepositoryId,
+) -> Result<api::RetentionSetting> {
     let (_, repo) = repositories::find_visible(db, who, id).await?;
     let Some(row) = stored(db, repo.id).await? else {
         return Ok(api::RetentionSetting {
@@ -77,7 +82,7 @@ pub async fn set(
     catalog: &Catalog,
     policy: &PolicySettings,
     by: &user::Model,
-    id: i64,
+    id: RepositoryId,
     rule: &api::RetentionRule,
 ) -> Result<api::RetentionSetting> {
     let (ns, repo) = repositories::find_visible(&catalog.db, &Subject::user(by, None), id).await?;
@@ -131,7 +136,7 @@ pub async fn remove(
     catalog: &Catalog,
     policy: &PolicySettings,
     by: &user::Model,
-    id: i64,
+    id: RepositoryId,
 ) -> Result<()> {
     let (ns, repo) = repositories::find_visible(&catalog.db, &Subject::user(by, None), id).await?;
     let full = full_name(&ns, &repo);
@@ -167,7 +172,7 @@ async fn evaluate_for(
 pub async fn preview(
     db: &DatabaseConnection,
     who: &Subject,
-    id: i64,
+    id: RepositoryId,
     rule: Option<&api::RetentionRule>,
 ) -> Result<api::RetentionPreview> {
     let (ns, repo) = repositories::find_visible(db, who, id).await?;
@@ -191,7 +196,7 @@ pub async fn run_now(
     catalog: &Catalog,
     policy: &PolicySettings,
     by: &user::Model,
-    id: i64,
+    id: RepositoryId,
 ) -> Result<api::RetentionPreview> {
     let (ns, repo) = repositories::find_visible(&catalog.db, &Subject::user(by, None), id).await?;
     let full = full_name(&ns, &repo);

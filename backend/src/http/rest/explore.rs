@@ -11,6 +11,7 @@ use super::ApiTags;
 use super::error::ApiResult;
 use crate::catalog::explore;
 use crate::db::Paging;
+use crate::db::ids::RepositoryId;
 use crate::http::state::SharedState;
 
 pub struct ExploreApi;
@@ -61,9 +62,9 @@ impl ExploreApi {
     ) -> ApiResult<Json<ExploredRepository>> {
         Ok(Json(
             explore::show(
-                &state.catalog_of_repository(id.0).await?,
+                &state.catalog_of_repository(RepositoryId(id.0)).await?,
                 state.config.explore,
-                id.0,
+                RepositoryId(id.0),
             )
             .await?,
         ))

@@ -16,6 +16,7 @@ use super::error::ApiResult;
 use super::responses::{Created, Done};
 use crate::catalog::{comments, deletion, images, repositories};
 use crate::db::Paging;
+use crate::db::ids::RepositoryId;
 use crate::http::state::SharedState;
 use crate::ingest::inspect;
 
@@ -76,8 +77,7 @@ impl RepositoriesApi {
         operation_id = "star_repository"
     )]
     async fn star(&self, state: Data<&SharedState>, auth: Auth, id: Path<i64>) -> ApiResult<Done> {
-        repositories::star(&state.db, auth.principal().for_changes()?, id.0, true).await?;
-        Ok(Done::Done)
+        set_star(&state, &auth, id.0, true).await
     }
 
     /// Remove your star.
@@ -92,8 +92,7 @@ impl RepositoriesApi {
         auth: Auth,
         id: Path<i64>,
     ) -> ApiResult<Done> {
-        repositories::star(&state.db, auth.principal().for_changes()?, id.0, false).await?;
-        Ok(Done::Done)
+        set_star(&state, &auth, id.0, false).await
     }
 
     /// One repository.
@@ -113,7 +112,7 @@ impl RepositoriesApi {
                 &state.db,
                 &state.config.policy,
                 &auth.principal().subject(),
-                id.0,
+                RepositoryId(id.0),
             )
             .await?,
         ))
@@ -135,7 +134,7 @@ impl RepositoriesApi {
     ) -> ApiResult<Json<Repository>> {
         let by = auth.principal().for_changes()?;
         Ok(Json(
-            repositories::describe_as(&state.db, by, id.0, &body.description).await?,
+            repositories::describe_as(&state.db, by, RepositoryId(id.0), &body.description).await?,
         ))
     }
 
@@ -152,7 +151,7 @@ impl RepositoriesApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Vec<Comment>>> {
         Ok(Json(
-            comments::list(&state.db, &auth.principal().subject(), id.0).await?,
+            comments::list(&state.db, &auth.principal().subject(), RepositoryId(id.0)).await?,
         ))
     }
 
@@ -171,7 +170,7 @@ impl RepositoriesApi {
     ) -> ApiResult<Created<Comment>> {
         let by = auth.principal().for_changes()?;
         Ok(Created::Created(Json(
-            comments::add(&state.db, by, id.0, &body.body).await?,
+            comments::add(&state.db, by, RepositoryId(id.0), &body.body).await?,
         )))
     }
 
@@ -189,7 +188,7 @@ impl RepositoriesApi {
         comment: Path<i64>,
     ) -> ApiResult<Done> {
         let by = auth.principal().for_changes()?;
-        comments::delete(&state.db, by, id.0, comment.0).await?;
+        comments::delete(&state.db, by, RepositoryId(id.0), comment.0).await?;
         Ok(Done::Done)
     }
 
@@ -207,8 +206,8 @@ impl RepositoriesApi {
         id: Path<i64>,
     ) -> ApiResult<Done> {
         let by = auth.principal().for_changes()?;
-        let catalog = state.catalog_of_repository(id.0).await?;
-        deletion::delete_repository(&catalog, &state.config.policy, by, id.0).await?;
+        let catalog = state.catalog_of_repository(RepositoryId(id.0)).await?;
+        deletion::delete_repository(&catalog, &state.config.policy, by, RepositoryId(id.0)).await?;
         Ok(Done::Done)
     }
 
@@ -226,10 +225,10 @@ impl RepositoriesApi {
         id: Path<i64>,
         tag: Path<String>,
     ) -> ApiResult<Json<TagDetails>> {
-        let catalog = state.catalog_of_repository(id.0).await?;
+        let catalog = state.catalog_of_repository(RepositoryId(id.0)).await?;
         let subject = auth.principal().subject();
         Ok(Json(
-            repositories::tag_details(&catalog, &subject, id.0, &tag).await?,
+            repositories::tag_details(&catalog, &subject, RepositoryId(id.0), &tag).await?,
         ))
     }
 
@@ -248,8 +247,8 @@ impl RepositoriesApi {
         tag: Path<String>,
     ) -> ApiResult<Done> {
         let by = auth.principal().for_changes()?;
-        let catalog = state.catalog_of_repository(id.0).await?;
-        deletion::delete_tag(&catalog, &state.config.policy, by, id.0, &tag).await?;
+        let catalog = state.catalog_of_repository(RepositoryId(id.0)).await?;
+        deletion::delete_tag(&catalog, &state.config.policy, by, RepositoryId(id.0), &tag).await?;
         Ok(Done::Done)
     }
 
@@ -301,7 +300,7 @@ impl RepositoriesApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Vec<Image>>> {
         Ok(Json(
-            images::list(&state.db, &auth.principal().subject(), id.0).await?,
+            images::list(&state.db, &auth.principal().subject(), RepositoryId(id.0)).await?,
         ))
     }
 
@@ -319,7 +318,14 @@ impl RepositoriesApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Vec<Tag>>> {
         Ok(Json(
-            repositories::tags(&state.db, &auth.principal().subject(), id.0).await?,
+            repositories::tags(&state.db, &auth.principal().subject(), RepositoryId(id.0)).await?,
         ))
     }
+}
+
+/// Stars (`on`) or unstars repository `id` for the one asking.
+async fn set_star(state: &SharedState, auth: &Auth, id: i64, on: bool) -> ApiResult<Done> {
+    let by = auth.principal().for_changes()?;
+    repositories::star(&state.db, by, RepositoryId(id), on).await?;
+    Ok(Done::Done)
 }

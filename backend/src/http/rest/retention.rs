@@ -12,6 +12,7 @@ use super::auth::Auth;
 use super::error::ApiResult;
 use super::responses::Done;
 use crate::catalog::retention;
+use crate::db::ids::RepositoryId;
 use crate::http::state::SharedState;
 
 pub struct RetentionApi;
@@ -31,7 +32,7 @@ impl RetentionApi {
         id: Path<i64>,
     ) -> ApiResult<Json<RetentionSetting>> {
         Ok(Json(
-            retention::get(&state.db, &auth.principal().subject(), id.0).await?,
+            retention::get(&state.db, &auth.principal().subject(), RepositoryId(id.0)).await?,
         ))
     }
 
@@ -52,10 +53,10 @@ impl RetentionApi {
         let by = auth.principal().for_changes()?;
         Ok(Json(
             retention::set(
-                &state.catalog_of_repository(id.0).await?,
+                &state.catalog_of_repository(RepositoryId(id.0)).await?,
                 &state.config.policy,
                 by,
-                id.0,
+                RepositoryId(id.0),
                 &rule,
             )
             .await?,
@@ -75,10 +76,10 @@ impl RetentionApi {
         id: Path<i64>,
     ) -> ApiResult<Done> {
         retention::remove(
-            &state.catalog_of_repository(id.0).await?,
+            &state.catalog_of_repository(RepositoryId(id.0)).await?,
             &state.config.policy,
             auth.principal().for_changes()?,
-            id.0,
+            RepositoryId(id.0),
         )
         .await?;
         Ok(Done::Done)
@@ -98,7 +99,13 @@ impl RetentionApi {
         id: Path<i64>,
     ) -> ApiResult<Json<RetentionPreview>> {
         Ok(Json(
-            retention::preview(&state.db, &auth.principal().subject(), id.0, None).await?,
+            retention::preview(
+                &state.db,
+                &auth.principal().subject(),
+                RepositoryId(id.0),
+                None,
+            )
+            .await?,
         ))
     }
 
@@ -116,7 +123,13 @@ impl RetentionApi {
         rule: Json<RetentionRule>,
     ) -> ApiResult<Json<RetentionPreview>> {
         Ok(Json(
-            retention::preview(&state.db, &auth.principal().subject(), id.0, Some(&rule)).await?,
+            retention::preview(
+                &state.db,
+                &auth.principal().subject(),
+                RepositoryId(id.0),
+                Some(&rule),
+            )
+            .await?,
         ))
     }
 
@@ -136,10 +149,10 @@ impl RetentionApi {
         let by = auth.principal().for_changes()?;
         Ok(Json(
             retention::run_now(
-                &state.catalog_of_repository(id.0).await?,
+                &state.catalog_of_repository(RepositoryId(id.0)).await?,
                 &state.config.policy,
                 by,
-                id.0,
+                RepositoryId(id.0),
             )
             .await?,
         ))
