@@ -287,8 +287,13 @@ pub struct Verified {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// The enabled user and scope behind a secret, if it is a live token.
-pub async fn authenticate(db: &impl ConnectionTrait, secret: &str) -> Result<Option<Verified>> {
+/// The enabled user and scope behind a secret, if it is a token live at
+/// `now`.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Verified>> {
     if !looks_like_token(secret) || secret.len() > 128 {
         return Ok(None);
     }
@@ -299,7 +304,7 @@ pub async fn authenticate(db: &impl ConnectionTrait, secret: &str) -> Result<Opt
     else {
         return Ok(None);
     };
-    admit(db, token).await
+    admit(db, token, now).await
 }
 
 /// Whether `secret` has the shape of Portus's tokens (Devise's
@@ -325,6 +330,7 @@ pub async fn authenticate_portus(
     db: &impl ConnectionTrait,
     username: &str,
     secret: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<Verified>> {
     if !looks_like_portus_token(secret) {
         return Ok(None);
@@ -343,7 +349,7 @@ pub async fn authenticate_portus(
         .one(db)
         .await?;
     if let Some(token) = used {
-        return admit(db, token).await;
+        return admit(db, token, now).await;
     }
     let waiting = theirs()
         .filter(application_token::Column::PortusHash.ne(""))
@@ -360,19 +366,19 @@ pub async fn authenticate_portus(
             stored.token_hash = Set(hashed);
             stored.portus_hash = Set(Some(String::new()));
             let token = stored.update(db).await?;
-            return admit(db, token).await;
+            return admit(db, token, now).await;
         }
     }
     Ok(None)
 }
 
-/// The enabled owner and scope of a found token, unless it expired; notes
-/// its use (to the minute).
+/// The enabled owner and scope of a found token, unless it expired by
+/// `now`; notes its use (to the minute).
 async fn admit(
     db: &impl ConnectionTrait,
     token: application_token::Model,
+    now: DateTime<Utc>,
 ) -> Result<Option<Verified>> {
-    let now = Utc::now();
     let expires_at = token.expires_at;
     if expires_at.is_some_and(|t| t <= now) {
         return Ok(None);

@@ -254,7 +254,12 @@ async fn check_credentials(
         return Err(Refusal::unauthenticated("invalid user name or password"));
     }
     let verified = if app_tokens::looks_like_token(&creds.password) {
-        let verified = Box::pin(app_tokens::authenticate(issuer.db, &creds.password)).await?;
+        let verified = Box::pin(app_tokens::authenticate(
+            issuer.db,
+            &creds.password,
+            at.wall,
+        ))
+        .await?;
         match verified.filter(|v| v.user.username == creds.username) {
             Some(verified) => Some(verified),
             None => {
@@ -271,7 +276,7 @@ async fn check_credentials(
         // Tokens brought from Portus come as passwords; only a secret of
         // their shape that is no recently verified password is looked up.
         let (db, name, secret) = (issuer.db, &creds.username, &creds.password);
-        Box::pin(app_tokens::authenticate_portus(db, name, secret)).await?
+        Box::pin(app_tokens::authenticate_portus(db, name, secret, at.wall)).await?
     } else {
         None
     };

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use crate::audit::Actor;
@@ -29,18 +29,19 @@ pub struct Pass {
     pub deleted: u64,
 }
 
-/// Runs every enabled rule whose last run is at least `interval` old, each
-/// claimed first so that concurrent Portunus processes split the work.
+/// Runs every enabled rule whose last run is at least `interval` old at
+/// `now`, each claimed first so that concurrent Portunus processes split
+/// the work.
 pub async fn run_due(
     registries: &Registries,
     policy: &PolicySettings,
     interval: std::time::Duration,
+    now: DateTime<Utc>,
 ) -> Result<Pass> {
     let mut pass = Pass::default();
     if !policy.delete_enabled {
         return Ok(pass);
     }
-    let now = Utc::now();
     let due_before = now - Duration::from_std(interval).unwrap_or(Duration::hours(1));
     let due = |query: sea_orm::Select<retention_rule::Entity>| {
         query
@@ -81,7 +82,7 @@ pub async fn run_due(
             pass.skipped += 1;
             continue;
         }
-        match apply(catalog, &actor, &ns, &repo, &row).await {
+        match apply(catalog, &actor, &ns, &repo, &row, now).await {
             Ok(done) => {
                 if done.delete > 0 {
                     tracing::info!(repository = %done.repository, deleted = done.delete, "retention deleted tags");
@@ -109,7 +110,7 @@ pub async fn scheduled(registries: Arc<Registries>, policy: PolicySettings, seco
         // One process at a time runs the passes (several may share the database).
         let db = registries.configured().catalog.db.clone();
         if leases::my_turn(&db, leases::names::RETENTION, pause).await {
-            if let Err(e) = run_due(&registries, &policy, interval).await {
+            if let Err(e) = run_due(&registries, &policy, interval, Utc::now()).await {
                 tracing::warn!(error = %e, "retention pass failed; will retry");
             }
             leases::my_turn(&db, leases::names::RETENTION, pause).await;

@@ -156,15 +156,18 @@ async fn scheduled_runs_act_only_while_the_rules_author_may_delete() {
             200
         );
         let hour = std::time::Duration::from_secs(3600);
+        let start = chrono::Utc::now();
+        let run_due = |at| {
+            portunus::registries::retention::run_due(
+                &kit.state.registries,
+                &kit.state.config.policy,
+                hour,
+                at,
+            )
+        };
 
         // Olivia owns the team: the run goes ahead (and fails, no registry here).
-        let pass = portunus::registries::retention::run_due(
-            &kit.state.registries,
-            &kit.state.config.policy,
-            hour,
-        )
-        .await
-        .unwrap();
+        let pass = run_due(start).await.unwrap();
         assert_eq!((pass.ran, pass.skipped, pass.failed), (0, 0, 1), "{pass:?}");
 
         // Once she is only a viewer, her rule no longer runs.
@@ -186,28 +189,14 @@ async fn scheduled_runs_act_only_while_the_rules_author_may_delete() {
             )
             .await;
         assert!(demoted.status.is_success(), "{}", demoted.text);
-        sea_orm::ConnectionTrait::execute_unprepared(
-            &kit.state.db,
-            "UPDATE retention_rules SET last_run_at = NULL",
-        )
-        .await
-        .unwrap();
-        let pass = portunus::registries::retention::run_due(
-            &kit.state.registries,
-            &kit.state.config.policy,
-            hour,
-        )
-        .await
-        .unwrap();
+        // Due again an hour later.
+        let later = start + chrono::Duration::minutes(61);
+        let pass = run_due(later).await.unwrap();
         assert_eq!((pass.ran, pass.skipped, pass.failed), (0, 1, 0), "{pass:?}");
         // Not due again within the interval.
-        let pass = portunus::registries::retention::run_due(
-            &kit.state.registries,
-            &kit.state.config.policy,
-            hour,
-        )
-        .await
-        .unwrap();
+        let pass = run_due(later + chrono::Duration::minutes(59))
+            .await
+            .unwrap();
         assert_eq!(pass, portunus::registries::retention::Pass::default());
     }
 }

@@ -153,12 +153,13 @@ async fn evaluate_for(
     ns: &namespace::Model,
     repo: &repository::Model,
     rule: &Rule,
+    now: DateTime<Utc>,
 ) -> Result<api::RetentionPreview> {
     let tags = tag::Entity::find()
         .filter(tag::Column::RepositoryId.eq(repo.id))
         .all(db)
         .await?;
-    let verdicts = rule.evaluate(&tags, Utc::now());
+    let verdicts = rule.evaluate(&tags, now);
     let delete = verdicts.iter().filter(|v| v.delete).count() as u64;
     Ok(api::RetentionPreview {
         repository: full_name(ns, repo),
@@ -168,12 +169,14 @@ async fn evaluate_for(
     })
 }
 
-/// What `rule` (or the stored rule, when None) would delete now; changes nothing.
+/// What `rule` (or the stored rule, when None) would delete at `now`;
+/// changes nothing.
 pub async fn preview(
     db: &DatabaseConnection,
     who: &Subject,
     id: RepositoryId,
     rule: Option<&api::RetentionRule>,
+    now: DateTime<Utc>,
 ) -> Result<api::RetentionPreview> {
     let (ns, repo) = repositories::find_visible(db, who, id).await?;
     let rule = match rule {
@@ -188,15 +191,17 @@ pub async fn preview(
                 ))
             })?,
     };
-    evaluate_for(db, &ns, &repo, &Rule::compile(&rule)?).await
+    evaluate_for(db, &ns, &repo, &Rule::compile(&rule)?, now).await
 }
 
-/// Applies a repository's stored rule now, as `by` (who must be allowed to delete there).
+/// Applies a repository's stored rule at `now`, as `by` (who must be
+/// allowed to delete there).
 pub async fn run_now(
     catalog: &Catalog,
     policy: &PolicySettings,
     by: &user::Model,
     id: RepositoryId,
+    now: DateTime<Utc>,
 ) -> Result<api::RetentionPreview> {
     let (ns, repo) = repositories::find_visible(&catalog.db, &Subject::user(by, None), id).await?;
     let full = full_name(&ns, &repo);
@@ -204,12 +209,12 @@ pub async fn run_now(
     let row = stored(&catalog.db, repo.id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("{full} has no retention rule")))?;
-    if !claim(&catalog.db, &row, Utc::now()).await? {
+    if !claim(&catalog.db, &row, now).await? {
         return Err(Error::Conflict(format!(
             "the retention rule of {full} is running right now; try again in a moment"
         )));
     }
-    apply(catalog, &Actor::of(by), &ns, &repo, &row).await
+    apply(catalog, &Actor::of(by), &ns, &repo, &row, now).await
 }
 
 /// Marks `row` as run at `now` unless another run marked it since it was
@@ -242,9 +247,10 @@ pub async fn apply(
     ns: &namespace::Model,
     repo: &repository::Model,
     row: &retention_rule::Model,
+    now: DateTime<Utc>,
 ) -> Result<api::RetentionPreview> {
     let rule = Rule::compile(&to_api(row))?;
-    let mut decided = evaluate_for(&catalog.db, ns, repo, &rule).await?;
+    let mut decided = evaluate_for(&catalog.db, ns, repo, &rule, now).await?;
     let full = decided.repository.clone();
     let mut current = crate::catalog::deletion::registry_digests(catalog, &full).await?;
     for verdict in decided.tags.iter_mut().filter(|v| v.delete) {

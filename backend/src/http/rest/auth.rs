@@ -84,7 +84,7 @@ async fn check_token(req: &Request, bearer: Bearer) -> Option<Principal> {
     let state = req.data::<SharedState>()?;
     let verified = noting_outage(
         req,
-        app_tokens::authenticate(&state.db, &bearer.token).await,
+        app_tokens::authenticate(&state.db, &bearer.token, Utc::now()).await,
     )??;
     Some(Principal {
         user: verified.user,

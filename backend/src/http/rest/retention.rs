@@ -1,6 +1,7 @@
 //! `/repositories/{id}/retention`: a repository's retention rule, its
 //! preview (what would go, and why) and running it now.
 
+use chrono::Utc;
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
@@ -104,6 +105,7 @@ impl RetentionApi {
                 &auth.principal().subject(),
                 RepositoryId(id.0),
                 None,
+                Utc::now(),
             )
             .await?,
         ))
@@ -128,6 +130,7 @@ impl RetentionApi {
                 &auth.principal().subject(),
                 RepositoryId(id.0),
                 Some(&rule),
+                Utc::now(),
             )
             .await?,
         ))
@@ -153,6 +156,7 @@ impl RetentionApi {
                 &state.config.policy,
                 by,
                 RepositoryId(id.0),
+                Utc::now(),
             )
             .await?,
         ))
