@@ -1,6 +1,7 @@
 //! Telling people how a request went: the last error of a page, and what
 //! a resource loaded ("Loading…" before, the server's message if it
-//! failed); `submit` sends a change and reports its outcome there.
+//! failed); `submit` sends a change and reports its outcome there, and
+//! `settle` reports the outcome of a call made by hand.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -70,12 +71,23 @@ where
     Done: FnOnce(T) + 'static,
 {
     spawn_local(async move {
-        match call.await {
-            Ok(answer) => {
-                error.set(None);
-                done(answer);
-            }
-            Err(e) => error.set(Some(e.message)),
+        if let Some(answer) = settle(error, call.await) {
+            done(answer);
         }
     });
+}
+
+/// Shows the error of a call's `outcome` in `error`, or clears it; the
+/// answer, when there is one.
+pub fn settle<T>(error: RwSignal<Option<String>>, outcome: Result<T, ApiError>) -> Option<T> {
+    match outcome {
+        Ok(answer) => {
+            error.set(None);
+            Some(answer)
+        }
+        Err(e) => {
+            error.set(Some(e.message));
+            None
+        }
+    }
 }

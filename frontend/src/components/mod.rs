@@ -13,7 +13,7 @@ mod time;
 
 pub use activity::activity_words;
 pub use choices::{SortChoice, choices};
-pub use feedback::{ErrorNote, Loaded, submit};
+pub use feedback::{ErrorNote, Loaded, settle, submit};
 pub use field::Field;
 pub use paging::{Pager, first_page_when};
 pub use tables::{

@@ -10,7 +10,7 @@ use portunus_shared::api::{Activity, DayCount, Me};
 use portunus_shared::display::person;
 
 use crate::api::{self, Shelf};
-use crate::components::{ErrorNote, Loaded, PagedRepositories, When, activity_words};
+use crate::components::{ErrorNote, Loaded, PagedRepositories, When, activity_words, settle};
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -87,19 +87,16 @@ fn Feed() -> impl IntoView {
         loading.set(true);
         let next = page.get_untracked() + 1;
         spawn_local(async move {
-            match api::feed(next).await {
-                Ok(found) => {
-                    items.update(|list| {
-                        for entry in found.items {
-                            if !list.iter().any(|a| a.id == entry.id) {
-                                list.push(entry);
-                            }
+            if let Some(found) = settle(error, api::feed(next).await) {
+                items.update(|list| {
+                    for entry in found.items {
+                        if !list.iter().any(|a| a.id == entry.id) {
+                            list.push(entry);
                         }
-                    });
-                    total.set(found.total);
-                    page.set(next);
-                }
-                Err(e) => error.set(Some(e.message)),
+                    }
+                });
+                total.set(found.total);
+                page.set(next);
             }
             loading.set(false);
         });

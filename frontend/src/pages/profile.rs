@@ -12,7 +12,7 @@ use portunus_shared::domain::Directory;
 
 use super::require_sign_in;
 use crate::api;
-use crate::components::{ErrorNote, Field, Loaded, When, submit};
+use crate::components::{ErrorNote, Field, Loaded, When, settle, submit};
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
@@ -73,8 +73,7 @@ fn Account(me: Me) -> impl IntoView {
                 <p class="note">"Your " {d} " may set these again when you next sign in."</p>
             })}
             <form id="profile-form" on:submit=save>
-                <label for="display-name">"Display name (unique; empty: your user name)"</label>
-                <input id="display-name" maxlength="100" bind:value=display_name />
+                <Field id="display-name" label="Display name (unique; empty: your user name)" maxlength=100 value=display_name />
                 <Field id="email" label="E-mail address (for password resets)" kind="email" value=email />
                 <AddressState username=me.username.clone() verified=verified />
                 <button id="save-profile" type="submit">"Save"</button>
@@ -174,10 +173,10 @@ fn Sessions() -> impl IntoView {
         let end = move |_| {
             let navigate = navigate.clone();
             spawn_local(async move {
-                match api::end_session(id).await {
-                    Ok(()) if current => navigate("/signin", Default::default()),
-                    Ok(()) => list.refetch(),
-                    Err(e) => error.set(Some(e.message)),
+                match settle(error, api::end_session(id).await) {
+                    Some(()) if current => navigate("/signin", Default::default()),
+                    Some(()) => list.refetch(),
+                    None => {}
                 }
             });
         };
@@ -273,9 +272,8 @@ fn DisableAccount(me: Me) -> impl IntoView {
                 enabled: Some(false),
                 ..UserUpdate::default()
             };
-            match api::update_user(&username, change).await {
-                Ok(_) => navigate("/signin", Default::default()),
-                Err(e) => error.set(Some(e.message)),
+            if settle(error, api::update_user(&username, change).await).is_some() {
+                navigate("/signin", Default::default());
             }
         });
     };

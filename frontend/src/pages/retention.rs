@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use portunus_shared::api::{RetentionPreview, RetentionRule};
 
 use crate::api;
-use crate::components::{ErrorNote, When};
+use crate::components::{ErrorNote, When, settle};
 
 /// A number field's value: empty means "not set".
 fn number(text: &str) -> Result<Option<i32>, String> {
@@ -75,12 +75,8 @@ pub fn Retention(repository: i64) -> impl IntoView {
                     text
                 }),
             };
-            match outcome {
-                Ok(text) => {
-                    error.set(None);
-                    status.set(Some(text));
-                }
-                Err(e) => error.set(Some(e.message)),
+            if let Some(text) = settle(error, outcome) {
+                status.set(Some(text));
             }
         });
     };

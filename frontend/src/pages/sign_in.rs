@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api;
+use crate::components::{Field, settle};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -29,9 +30,9 @@ pub fn SignInPage() -> impl IntoView {
         error.set(None);
         let navigate = navigate.clone();
         spawn_local(async move {
-            match api::sign_in(username.get_untracked(), password.get_untracked()).await {
-                Ok(_) => navigate("/", Default::default()),
-                Err(e) => error.set(Some(e.message)),
+            let signed_in = api::sign_in(username.get_untracked(), password.get_untracked()).await;
+            if settle(error, signed_in).is_some() {
+                navigate("/", Default::default());
             }
             busy.set(false);
         });
@@ -41,10 +42,8 @@ pub fn SignInPage() -> impl IntoView {
         <div class="card">
             <h1>"Sign in"</h1>
             <form on:submit=submit>
-                <label for="username">"User name"</label>
-                <input id="username" name="username" autocomplete="username" required bind:value=username />
-                <label for="password">"Password"</label>
-                <input id="password" name="password" type="password" autocomplete="current-password" required bind:value=password />
+                <Field id="username" name="username" label="User name" autocomplete="username" required=true value=username />
+                <Field id="password" name="password" label="Password" kind="password" autocomplete="current-password" required=true value=password />
                 <button id="signin-button" type="submit" disabled=move || busy.get()>"Sign in"</button>
             </form>
             <Show when=move || error.get().is_some()>

@@ -3,7 +3,7 @@
 //! makes the account the first administrator; the page says which
 //! namespace the account got.
 
-use crate::components::Field;
+use crate::components::{Field, settle};
 use crate::fetch::Fetch;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -36,9 +36,8 @@ pub fn SignUpPage() -> impl IntoView {
             setup_code: (!code.trim().is_empty()).then_some(code),
         };
         spawn_local(async move {
-            match api::sign_up(request).await {
-                Ok(done) => created.set(Some(done)),
-                Err(e) => error.set(Some(e.message)),
+            if let Some(done) = settle(error, api::sign_up(request).await) {
+                created.set(Some(done));
             }
             busy.set(false);
         });

@@ -11,7 +11,7 @@ use portunus_shared::domain::{Role, Visibility};
 
 use super::require_sign_in;
 use crate::api::{self, TeamNamespaces};
-use crate::components::{ErrorNote, Field, Loaded, Pager, choices, submit};
+use crate::components::{ErrorNote, Field, Loaded, Pager, choices, settle, submit};
 
 #[component]
 pub fn TeamsPage() -> impl IntoView {
@@ -82,12 +82,10 @@ pub fn TeamPage(name: String) -> impl IntoView {
         async move { api::team(&name).await }
     });
     let error = RwSignal::new(None::<String>);
-    let report = move |outcome: Result<(), api::ApiError>| match outcome {
-        Ok(()) => {
-            error.set(None);
+    let report = move |outcome: Result<(), api::ApiError>| {
+        if settle(error, outcome).is_some() {
             team.refetch();
         }
-        Err(e) => error.set(Some(e.message)),
     };
     view! {
         <div class="card">
@@ -171,8 +169,7 @@ fn Members(
         </table>
         {owner.then(|| view! {
             <form id="add-member" on:submit=add>
-                <label for="member-name">"Add a member"</label>
-                <input id="member-name" placeholder="user name" list="people" autocomplete="off" bind:value=newcomer />
+                <Field id="member-name" label="Add a member" placeholder="user name" list="people" autocomplete="off" value=newcomer />
                 <PeopleList typed=newcomer />
                 <select id="member-role" aria-label="Role of the new member" bind:value=new_role>
                     {choices::<Role>(None)}

@@ -13,7 +13,7 @@ use portunus_shared::domain::Directory;
 use super::require_sign_in;
 use crate::api::{self, PersonalNamespace};
 use crate::components::{
-    CopyButton, ErrorNote, Field, Loaded, Pager, When, first_page_when, submit,
+    CopyButton, ErrorNote, Field, Loaded, Pager, When, first_page_when, settle, submit,
 };
 
 #[component]
@@ -30,12 +30,10 @@ pub fn UsersPage() -> impl IntoView {
     });
     let teams = Fetch::new(api::teams);
     let error = RwSignal::new(None::<String>);
-    let done = move |outcome: Result<(), api::ApiError>| match outcome {
-        Ok(()) => {
-            error.set(None);
+    let done = move |outcome: Result<(), api::ApiError>| {
+        if settle(error, outcome).is_some() {
             list.refetch();
         }
-        Err(e) => error.set(Some(e.message)),
     };
     view! {
         <div class="card">

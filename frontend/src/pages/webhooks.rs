@@ -12,7 +12,7 @@ use portunus_shared::domain::{DeliveryState, WebhookEvent};
 
 use super::require_sign_in;
 use crate::api;
-use crate::components::{CopyButton, ErrorNote, Field, Loaded, When, submit};
+use crate::components::{CopyButton, ErrorNote, Field, Loaded, When, settle, submit};
 use crate::fetch::Fetch;
 
 /// `/admin/webhooks`: the webhooks told about every namespace.
@@ -251,12 +251,8 @@ fn WebhookEntry(
                     api::delete_webhook(id).await
                 }
             };
-            match done {
-                Ok(()) => {
-                    error.set(None);
-                    on_change();
-                }
-                Err(e) => error.set(Some(e.message)),
+            if settle(error, done).is_some() {
+                on_change();
             }
         });
     };
