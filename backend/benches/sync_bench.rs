@@ -75,8 +75,13 @@ async fn sync_pass(
         fresh: true,
         trust_confirmed_within: trust,
     };
-    match portunus::ingest::sync::run_pass(&state.registries.configured().catalog, options, |_| {})
-        .await
+    match portunus::ingest::sync::run_pass(
+        &state.registries.configured().catalog,
+        options,
+        chrono::Utc::now(),
+        |_| {},
+    )
+    .await
     {
         Ok(summary) => summary,
         Err(e) => {

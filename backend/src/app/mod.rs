@@ -349,7 +349,14 @@ async fn scheduled_sync(state: SharedState) {
                 {
                     continue;
                 }
-                match crate::ingest::sync::run_recorded(&served.catalog, options, |_| {}).await {
+                match crate::ingest::sync::run_recorded(
+                    &served.catalog,
+                    options,
+                    chrono::Utc::now(),
+                    |_| {},
+                )
+                .await
+                {
                     Ok(summary) => tracing::info!(registry, ?summary, "catalog sync done"),
                     Err(e) => {
                         tracing::warn!(registry, error = %e, "catalog sync failed; events still keep Portunus current")

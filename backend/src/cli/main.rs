@@ -293,7 +293,7 @@ async fn sync_one(
     let began = std::time::Instant::now();
     let mut announced = false;
     let mut shown_tenth = u64::MAX;
-    let summary = portunus::ingest::sync::run_recorded(catalog, options, |s| {
+    let summary = portunus::ingest::sync::run_recorded(catalog, options, chrono::Utc::now(), |s| {
         if !announced {
             announced = true;
             if let Some(after) = &s.resumed_after {

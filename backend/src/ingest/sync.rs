@@ -162,9 +162,10 @@ async fn count_catalog(catalog: &Catalog, after: Option<&str>) -> Result<u64> {
 pub async fn run_recorded(
     catalog: &Catalog,
     options: Options,
+    now: DateTime<Utc>,
     progress: impl FnMut(&Summary),
 ) -> Result<Summary> {
-    let result = run_pass(catalog, options, progress).await;
+    let result = run_pass(catalog, options, now, progress).await;
     if !options.dry_run {
         let outcome = match &result {
             Ok(s) => format!(
@@ -183,12 +184,14 @@ pub async fn run_recorded(
     result
 }
 
-/// One full pass over the catalog, resuming an interrupted one (same marks,
-/// from the catalog page after the last one it finished) unless
-/// `options.fresh`. `progress` is called after each repository.
+/// One full pass over the catalog, starting at `now`, resuming an
+/// interrupted one (same marks, from the catalog page after the last one it
+/// finished) unless `options.fresh` or it started too long before `now`.
+/// `progress` is called after each repository.
 pub async fn run_pass(
     catalog: &Catalog,
     options: Options,
+    now: DateTime<Utc>,
     mut progress: impl FnMut(&Summary),
 ) -> Result<Summary> {
     let resume = if options.dry_run || options.fresh {
@@ -196,15 +199,12 @@ pub async fn run_pass(
     } else {
         checkpoint(catalog).await?.filter(|c| {
             c.delete == options.delete
-                && Utc::now() - c.started < chrono::Duration::hours(RESUME_WITHIN_HOURS)
+                && now - c.started < chrono::Duration::hours(RESUME_WITHIN_HOURS)
         })
     };
     let (started, generation, mut last) = match resume {
         Some(c) => (c.started, c.generation, Some(c.after)),
-        None => {
-            let now = Utc::now();
-            (now, now.timestamp_millis(), None)
-        }
+        None => (now, now.timestamp_millis(), None),
     };
     let pass = Pass {
         generation,
