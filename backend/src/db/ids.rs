@@ -1,5 +1,6 @@
 //! The ids that cross the domain's boundary: one type per kind of row, so a
-//! registry's id cannot be passed where a namespace's is meant. Rows keep
+//! registry's id cannot be passed where a team's is meant. (Namespaces
+//! cross it by name, and the audit reads their ids from rows.) Rows keep
 //! plain `i64` columns; an id is made from one with `From`, and filters a
 //! column as it is (it is a sea-orm value).
 
@@ -44,8 +45,6 @@ row_id! {
     UserId;
     /// A team (`teams.id`).
     TeamId;
-    /// A namespace (`namespaces.id`).
-    NamespaceId;
     /// A repository (`repositories.id`).
     RepositoryId;
     /// A registry (`registries.id`).
