@@ -10,12 +10,12 @@ use portunus_shared::names::parse_repository_path;
 use sea_orm::ConnectionTrait;
 
 use super::{NamespaceFacts, Subject, facts};
-use crate::db::ids::RegistryId;
+use crate::db::ids::{RegistryId, UserId};
 use crate::error::Result;
 
 /// Whose facts (`None`: anybody's) about which namespace of which registry
 /// (`None`: its global one).
-type Key = (RegistryId, Option<i64>, Option<String>);
+type Key = (RegistryId, Option<UserId>, Option<String>);
 
 pub struct FactsCache {
     capacity: usize,
@@ -89,7 +89,7 @@ fn key(registry_id: RegistryId, subject: &Subject, repository: &str) -> Option<K
     let path = parse_repository_path(repository).ok()?;
     Some((
         registry_id,
-        subject.user_id.map(i64::from),
+        subject.user_id,
         path.namespace.map(str::to_owned),
     ))
 }

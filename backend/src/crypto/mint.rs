@@ -1,5 +1,7 @@
 //! The JWT that the registry checks and the JSON answer that carries it.
 
+use std::fmt::Write;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
@@ -59,9 +61,8 @@ impl TokenResponse {
             out.push_str(name);
             out.push_str(&self.token);
         }
-        out.push_str("\",\"expires_in\":");
-        out.push_str(&self.expires_in.to_string());
-        out.push_str(",\"issued_at\":");
+        // Writing into a String cannot fail.
+        let _ = write!(out, "\",\"expires_in\":{},\"issued_at\":", self.expires_in);
         push_json_string(&mut out, &self.issued_at);
         for (name, value) in [
             ("refresh_token", &self.refresh_token),

@@ -36,9 +36,6 @@ pub enum SigningError {
 /// An ES256 signature: r and s, 32 bytes each.
 const ES256_SIGNATURE_LEN: usize = 64;
 
-/// Room for the longest signature: an RSA key of 8192 bits.
-const MAX_SIGNATURE_LEN: usize = 1024;
-
 /// The private key, ready to sign.
 enum SigningKey {
     Rsa(RsaKeyPair),
@@ -147,27 +144,26 @@ impl TokenSigner {
         token.push_str(&self.encoded_header);
         token.push('.');
         b64.encode_append(&claims, &mut token);
-        let mut signature = [0u8; MAX_SIGNATURE_LEN];
-        let signature: &[u8] = match &self.key {
-            SigningKey::Ecdsa(key) => {
-                let signed = key
-                    .sign(&self.random, token.as_bytes())
-                    .map_err(|e| failed(&e))?;
-                let len = signed.as_ref().len();
-                signature[..len].copy_from_slice(signed.as_ref());
-                &signature[..len]
-            }
+        let signature = match &self.key {
+            SigningKey::Ecdsa(key) => key
+                .sign(&self.random, token.as_bytes())
+                .map_err(|e| failed(&e))?
+                .as_ref()
+                .to_vec(),
             SigningKey::Rsa(key) => {
-                let out = signature
-                    .get_mut(..signature_len)
-                    .ok_or_else(|| failed(&"the RSA key is longer than 8192 bits"))?;
-                key.sign(&RSA_PKCS1_SHA256, &self.random, token.as_bytes(), out)
-                    .map_err(|e| failed(&e))?;
-                out
+                let mut signature = vec![0; signature_len];
+                key.sign(
+                    &RSA_PKCS1_SHA256,
+                    &self.random,
+                    token.as_bytes(),
+                    &mut signature,
+                )
+                .map_err(|e| failed(&e))?;
+                signature
             }
         };
         token.push('.');
-        b64.encode_append(signature, &mut token);
+        b64.encode_append(&signature, &mut token);
         Ok(token)
     }
 
