@@ -8,6 +8,7 @@
 //! |---|---|
 //! | `app` | start-up wiring, background work, serving |
 //! | `http` | routes and thin handlers: REST API, token and notification endpoints, metrics, web UI |
+//! | `gateway` | the registry API's path through Portunus: reading paths as the registry does, forwarding |
 //! | `issuing` | the token exchange: who asks, what they are granted, the signed token; pulls while the database is away |
 //! | `import` | moving from Portus: reading its database, bringing its content |
 //! | `ingest` | registry events in (store, apply), catalog sync |
@@ -33,6 +34,7 @@ pub mod crypto;
 pub mod db;
 pub mod directory;
 pub mod error;
+pub mod gateway;
 pub mod http;
 pub mod import;
 pub mod ingest;

@@ -27,6 +27,7 @@ use crate::db::leases;
 use crate::directory::ldap::Ldap;
 use crate::directory::oidc::Oidc;
 use crate::error::{Error, Result};
+use crate::gateway::Gateway;
 use crate::http::routes;
 use crate::http::state::{AppState, SharedState};
 use crate::ingest::Events;
@@ -198,6 +199,26 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
         state.config.policy.clone(),
         state.config.retention_interval_seconds,
     ));
+    if let Some(address) = state.config.gateway.address() {
+        let gateway = Arc::new(Gateway::new(
+            state.registries.clone(),
+            !state.config.client_address_header.is_empty(),
+        ));
+        let acceptor = TcpListener::bind(address).into_acceptor().await?;
+        tracing::info!(listen = %address, "the gateway is serving the registry API");
+        tokio::spawn(async move {
+            let served = Server::new_with_acceptor(acceptor)
+                .run_with_graceful_shutdown(
+                    crate::gateway::endpoint(gateway),
+                    shutdown_signal(),
+                    Some(Duration::from_secs(5)),
+                )
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "the gateway stopped serving");
+            }
+        });
+    }
     let acceptor = TcpListener::bind(state.config.listen)
         .into_acceptor()
         .await?;

@@ -76,6 +76,26 @@ pub struct Config {
     pub mail: MailSettings,
     /// How webhooks are delivered (`[webhooks]`).
     pub webhooks: WebhookSettings,
+    /// Portunus in the path of the registry API (`[gateway]`); off unless
+    /// `listen` is set.
+    pub gateway: GatewaySettings,
+}
+
+/// The gateway: clients reach the registries through Portunus, which
+/// forwards to each registry's `url`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GatewaySettings {
+    /// Address the gateway listens on for the registry API (`/v2/...`);
+    /// empty: no gateway, clients reach the registry directly.
+    pub listen: String,
+}
+
+impl GatewaySettings {
+    /// The address to listen on, when the gateway is on.
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.listen.trim().parse().ok()
+    }
 }
 
 /// How often one client address may try things that guessing would use;
@@ -247,6 +267,7 @@ impl Default for Config {
             oidc: OidcSettings::default(),
             mail: MailSettings::default(),
             webhooks: WebhookSettings::default(),
+            gateway: GatewaySettings::default(),
         }
     }
 }
@@ -352,6 +373,12 @@ impl Config {
             );
         }
         self.webhooks.validate().map_err(ConfigError::Invalid)?;
+        if !self.gateway.listen.trim().is_empty() && self.gateway.address().is_none() {
+            return invalid(format!(
+                "gateway.listen {:?} is not an address to listen on: give IP:PORT, like \"0.0.0.0:5000\", or leave it empty for no gateway",
+                self.gateway.listen
+            ));
+        }
         for name in &self.registry.hostnames {
             hosts::check(name).map_err(ConfigError::Invalid)?;
         }

@@ -23,6 +23,7 @@ const LAYERS: &[&str] = &[
     "ingest",
     "import",
     "issuing",
+    "gateway",
     "http",
     "app",
 ];

@@ -15,6 +15,7 @@ mod cli;
 mod deployment;
 pub mod docker;
 mod events;
+mod gateway;
 mod health;
 mod import;
 mod ldap;

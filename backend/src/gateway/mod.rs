@@ -1,0 +1,114 @@
+//! The gateway (`[gateway]`): Portunus in the path of the registry API.
+//! Clients push and pull through it; it reads each path as the registry
+//! will (`path`), picks the registry by the host name the client used,
+//! and passes the request on (`forward`).
+
+pub mod forward;
+pub mod path;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use poem::http::StatusCode;
+use poem::http::header::HOST;
+use poem::{Endpoint, Request, Response};
+
+use crate::config::hosts;
+use crate::registries::{Registries, Served};
+
+/// What the gateway needs for every request.
+pub struct Gateway {
+    registries: Arc<Registries>,
+    client: reqwest::Client,
+    /// Whether a proxy in front names the client (`client_address_header`).
+    behind_proxy: bool,
+}
+
+impl Gateway {
+    pub fn new(registries: Arc<Registries>, behind_proxy: bool) -> Gateway {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            // Storage redirects and the registry's own go to the client.
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .unwrap_or_default();
+        Gateway {
+            registries,
+            client,
+            behind_proxy,
+        }
+    }
+
+    /// Answers one request of the registry API.
+    pub async fn answer(&self, request: Request) -> Response {
+        let Ok(read) = path::read(request.uri().path()) else {
+            return registry_error(
+                StatusCode::BAD_REQUEST,
+                "UNSUPPORTED",
+                "the request path cannot be read: it is not valid percent-encoded UTF-8, or holds a control character",
+            );
+        };
+        let host = client_host(&request, self.behind_proxy);
+        let served = self.registry_for(&host);
+        let scheme = self
+            .behind_proxy
+            .then(|| request.header("x-forwarded-proto"))
+            .flatten()
+            .unwrap_or("http");
+        let client_origin = format!("{scheme}://{host}");
+        let client_address = request
+            .remote_addr()
+            .as_socket_addr()
+            .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+        let hop = forward::Hop {
+            upstream: served.url.trim_end_matches('/'),
+            path: &read.encoded,
+            client_origin: &client_origin,
+            client_address: &client_address,
+            behind_proxy: self.behind_proxy,
+        };
+        forward::forward(&self.client, &hop, request).await
+    }
+
+    /// The added registry one of whose host names the client used, or
+    /// else the configured one.
+    fn registry_for(&self, host: &str) -> Arc<Served> {
+        let all = self.registries.all();
+        all.iter()
+            .find(|s| !s.configured && hosts::is_known(host, &s.hostnames))
+            .cloned()
+            .unwrap_or_else(|| self.registries.configured())
+    }
+}
+
+/// The host the client used: the proxy's `X-Forwarded-Host` behind one,
+/// else `Host`.
+fn client_host(request: &Request, behind_proxy: bool) -> String {
+    behind_proxy
+        .then(|| request.header("x-forwarded-host"))
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .or_else(|| request.header(HOST))
+        .or_else(|| request.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("localhost")
+        .trim()
+        .to_owned()
+}
+
+/// An answer in the registry's error format, which clients print.
+pub fn registry_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "code": code, "message": message }] });
+    Response::builder()
+        .status(status)
+        .content_type("application/json")
+        .body(body.to_string())
+}
+
+/// The gateway as a poem endpoint.
+pub fn endpoint(gateway: Arc<Gateway>) -> impl Endpoint {
+    poem::endpoint::make(move |request| {
+        let gateway = gateway.clone();
+        async move { gateway.answer(request).await }
+    })
+}
