@@ -111,6 +111,62 @@ pub fn previous_release(commit: Option<&str>) -> Option<PathBuf> {
     Some(PathBuf::from(path))
 }
 
+/// Which registry a [`Stack`] runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Distribution {
+    /// Debian's Docker Distribution 2.8 (`docker-registry`).
+    V2,
+    /// CNCF Distribution 3.0, built from source by `scripts/peer
+    /// distribution3` (this binary).
+    V3(PathBuf),
+}
+
+impl Distribution {
+    /// Distribution 3.0, built once and cached (`scripts/install-tools
+    /// test` builds it ahead); `None` after a loud skip message when it
+    /// cannot be built outside CI.
+    pub fn v3() -> Option<Distribution> {
+        built_peer("distribution3").map(Distribution::V3)
+    }
+
+    fn program(&self) -> &Path {
+        match self {
+            Distribution::V2 => Path::new("docker-registry"),
+            Distribution::V3(path) => path,
+        }
+    }
+
+    /// `registry-config --distribution`'s value.
+    fn major(&self) -> &'static str {
+        match self {
+            Distribution::V2 => "2",
+            Distribution::V3(_) => "3",
+        }
+    }
+}
+
+/// A peer built from source by `scripts/peer NAME`, which prints the
+/// binary's path; `None` after a loud skip message outside CI when it
+/// cannot be built.
+pub fn built_peer(name: &str) -> Option<PathBuf> {
+    let script = workspace_root().join("scripts/peer");
+    let built = Command::new(&script)
+        .arg(name)
+        .stderr(Stdio::inherit())
+        .output();
+    match built {
+        Ok(output) if output.status.success() => Some(PathBuf::from(
+            String::from_utf8_lossy(&output.stdout).trim(),
+        )),
+        _ => {
+            let message = format!("scripts/peer could not build {name} (see above)");
+            assert!(!in_ci(), "{message}");
+            eprintln!("\n!!! SKIPPED: {message} !!!\n");
+            None
+        }
+    }
+}
+
 /// A running registry and Portunus, stopped when dropped.
 pub struct Stack {
     pub dir: tempfile::TempDir,
@@ -121,6 +177,8 @@ pub struct Stack {
     /// The `portunus` binary its commands run: this build's, or an
     /// earlier release's ([`Stack::start_release`]).
     bin: PathBuf,
+    /// The registry it runs.
+    distribution: Distribution,
     children: Vec<Child>,
 }
 
@@ -133,9 +191,20 @@ impl Stack {
     /// [`Stack::start`] with the `portunus` binary `bin` (an earlier
     /// release's, from [`previous_release`]).
     pub fn start_release(bin: PathBuf, extra_env: &[(&str, &str)]) -> Stack {
+        Stack::start_full(bin, Distribution::V2, extra_env)
+    }
+
+    /// [`Stack::start_with`] in front of the registry `distribution`.
+    pub fn start_on(distribution: Distribution, settings: &[(&str, String)]) -> Stack {
+        let env: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Stack::start_full(portunus_bin(), distribution, &env)
+    }
+
+    fn start_full(bin: PathBuf, distribution: Distribution, extra_env: &[(&str, &str)]) -> Stack {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut stack = Stack {
             bin,
+            distribution,
             registry_port: free_port(),
             portunus_port: free_port(),
             dir,
@@ -148,7 +217,7 @@ impl Stack {
         let config = stack.registry_config();
         let registry_yml = stack.path("registry.yml");
         std::fs::write(&registry_yml, config).expect("write registry.yml");
-        let mut registry = Command::new("docker-registry");
+        let mut registry = Command::new(stack.distribution.program());
         registry.arg("serve").arg(&registry_yml);
         stack.spawn_service(registry, "registry", stack.registry_port);
         let mut portunus = stack.portunus();
@@ -170,7 +239,8 @@ impl Stack {
     pub fn start_registry(&mut self, name: &str, port: u16) -> String {
         let output = self
             .portunus()
-            .args(["registry-config", "--registry", name, "--storage-dir"])
+            .args(["registry-config", "--registry", name])
+            .args(["--distribution", self.distribution.major(), "--storage-dir"])
             .arg(self.path(&format!("storage-{name}")))
             .output()
             .expect("run portunus registry-config --registry");
@@ -182,7 +252,7 @@ impl Stack {
         let config = String::from_utf8(output.stdout).expect("UTF-8 config");
         let yml = self.path(&format!("registry-{name}.yml"));
         std::fs::write(&yml, &config).expect("write the registry's config");
-        let mut registry = Command::new("docker-registry");
+        let mut registry = Command::new(self.distribution.program());
         registry.arg("serve").arg(&yml);
         let child = self.spawn_logged(registry, &format!("registry-{name}"), port);
         // Before Portunus: `stop_portunus` stops the last child.
@@ -209,7 +279,7 @@ impl Stack {
 
     /// Starts the registry again on the same port, configuration and storage.
     pub fn restart_registry(&mut self) {
-        let mut registry = Command::new("docker-registry");
+        let mut registry = Command::new(self.distribution.program());
         registry.arg("serve").arg(self.path("registry.yml"));
         let child = self.spawn_logged(registry, "registry", self.registry_port);
         self.children.insert(0, child);
@@ -310,6 +380,7 @@ impl Stack {
         let output = self
             .portunus()
             .arg("registry-config")
+            .args(["--distribution", self.distribution.major()])
             .arg("--storage-dir")
             .arg(self.path("storage"))
             .output()

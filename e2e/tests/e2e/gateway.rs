@@ -2,15 +2,18 @@
 //! skopeo push and pull through it, its answers are the registry's, and a
 //! path is read as the registry reads it.
 
-use portunus_e2e::{PASSWORD, Stack, free_port, require, run};
+use portunus_e2e::{Distribution, PASSWORD, Stack, free_port, require, run};
 
 use crate::podman::Podman;
 
-/// A stack whose clients use the gateway; answers it and the gateway's
-/// `host:port`.
-fn gateway_stack() -> (Stack, String) {
+/// A stack whose clients use the gateway in front of `distribution`;
+/// answers it and the gateway's `host:port`.
+fn gateway_stack(distribution: Distribution) -> (Stack, String) {
     let gateway = format!("127.0.0.1:{}", free_port());
-    let stack = Stack::start_with(&[("PORTUNUS_GATEWAY__LISTEN", gateway.clone())]);
+    let stack = Stack::start_on(
+        distribution,
+        &[("PORTUNUS_GATEWAY__LISTEN", gateway.clone())],
+    );
     stack.create_user("root");
     stack.create_user("alice");
     (stack, gateway)
@@ -52,11 +55,24 @@ fn token(stack: &Stack, scope: &str) -> String {
 }
 
 #[test]
-fn podman_and_skopeo_push_and_pull_through_the_gateway() {
-    if !require("podman") || !require("skopeo") || !require("docker-registry") {
+fn podman_and_skopeo_push_and_pull_through_the_gateway_to_registry_2_8() {
+    if require("docker-registry") {
+        push_and_pull_through_the_gateway(Distribution::V2);
+    }
+}
+
+#[test]
+fn podman_and_skopeo_push_and_pull_through_the_gateway_to_distribution_3_0() {
+    if let Some(v3) = Distribution::v3() {
+        push_and_pull_through_the_gateway(v3);
+    }
+}
+
+fn push_and_pull_through_the_gateway(distribution: Distribution) {
+    if !require("podman") || !require("skopeo") {
         return;
     }
-    let (stack, gateway) = gateway_stack();
+    let (stack, gateway) = gateway_stack(distribution);
     let alice = Podman::new(&stack, "alice");
     alice.login(&gateway, "alice", "wrong").assert_refused();
     alice.login(&gateway, "alice", PASSWORD).assert_ok();
@@ -146,7 +162,7 @@ fn the_gateway_answers_as_the_registry_does() {
     if !require("docker-registry") {
         return;
     }
-    let (stack, gateway) = gateway_stack();
+    let (stack, gateway) = gateway_stack(Distribution::V2);
     let http = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -12,6 +12,7 @@ mod browser_quality;
 mod browser_registries;
 mod browser_webhooks;
 mod cli;
+mod conformance;
 mod deployment;
 pub mod docker;
 mod events;
