@@ -121,7 +121,34 @@ pub enum Distribution {
     V3(PathBuf),
 }
 
+/// Two tests that run `check(distribution)`: `$v2` on registry 2.8 and
+/// `$v3` on Distribution 3.0 (each skipped loudly outside CI when its
+/// registry is missing).
+#[macro_export]
+macro_rules! on_both_registries {
+    ($v2:ident, $v3:ident, $check:path) => {
+        #[test]
+        fn $v2() {
+            if let Some(distribution) = $crate::Distribution::v2() {
+                $check(distribution);
+            }
+        }
+
+        #[test]
+        fn $v3() {
+            if let Some(distribution) = $crate::Distribution::v3() {
+                $check(distribution);
+            }
+        }
+    };
+}
+
 impl Distribution {
+    /// Debian's registry 2.8, when installed (see [`require`]).
+    pub fn v2() -> Option<Distribution> {
+        require("docker-registry").then_some(Distribution::V2)
+    }
+
     /// Distribution 3.0, built once and cached (`scripts/install-tools
     /// test` builds it ahead); `None` after a loud skip message when it
     /// cannot be built outside CI.

@@ -33,6 +33,7 @@ mod m20261207_000026_epoch_on_locks_only;
 mod m20261207_000027_webhook_attempts;
 mod m20261207_000028_email_confirmation;
 mod m20261207_000029_epoch_on_what_grants;
+mod m20261207_000030_immutable_tags;
 
 pub struct Migrator;
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000027_webhook_attempts::Migration),
             Box::new(m20261207_000028_email_confirmation::Migration),
             Box::new(m20261207_000029_epoch_on_what_grants::Migration),
+            Box::new(m20261207_000030_immutable_tags::Migration),
         ]
     }
 }

@@ -185,6 +185,25 @@ pub fn activity(key: &str, target: &str, parameters: Option<&str>) -> (ActivityK
             format!("moved namespace {target} to team {}", param("to")),
         ),
         A::NamespaceChangeDescription => (K::Namespace, format!("described namespace {target}")),
+        A::ImmutableTagsAdd => (
+            K::Namespace,
+            format!("made tags {} immutable in {target}", param("pattern")),
+        ),
+        A::ImmutableTagsRemove => (
+            K::Namespace,
+            format!(
+                "removed the immutable-tag rule {} of {target}",
+                param("pattern")
+            ),
+        ),
+        A::ImmutableTagsRefuse => (
+            K::Delete,
+            format!(
+                "was refused {} {target}: {}",
+                param("action"),
+                param("reason")
+            ),
+        ),
         A::AuthSignIn => (K::Account, "signed in".to_owned()),
         A::AuthSignInFailed => (K::Account, format!("failed to sign in as {target}")),
         A::AuthRegistryLogin => (K::Account, "logged in to the registry".to_owned()),

@@ -202,6 +202,8 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
     if let Some(address) = state.config.gateway.address() {
         let gateway = Arc::new(Gateway::new(
             state.registries.clone(),
+            state.signer.clone(),
+            &state.config.token.issuer,
             !state.config.client_address_header.is_empty(),
         ));
         let acceptor = TcpListener::bind(address).into_acceptor().await?;

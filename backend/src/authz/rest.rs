@@ -94,10 +94,11 @@ pub fn may_manage_namespace(subject: &Subject, facts: &NamespaceFacts) -> bool {
     subject.signed_in() && (own_personal || owner)
 }
 
-/// Whether `subject` may see and change webhooks: a namespace's (`facts`)
-/// where they manage the namespace, the global ones (`None`) as
-/// administrators.
-pub fn may_manage_webhooks(subject: &Subject, facts: Option<&NamespaceFacts>) -> bool {
+/// Whether `subject` may see and change what is set per namespace or for
+/// the whole installation (webhooks, immutable-tag rules): a namespace's
+/// (`facts`) where they manage the namespace, the installation's (`None`)
+/// as administrators.
+pub fn may_manage_settings(subject: &Subject, facts: Option<&NamespaceFacts>) -> bool {
     !subject.limited()
         && match facts {
             None => may_administer(subject),
@@ -276,12 +277,12 @@ mod tests {
         for (who, subject) in subjects() {
             for facts in namespaces() {
                 assert_eq!(
-                    may_manage_webhooks(&subject, Some(&facts)),
+                    may_manage_settings(&subject, Some(&facts)),
                     may_manage_namespace(&subject, &facts),
                     "{who} {facts:?}"
                 );
             }
-            assert_eq!(may_manage_webhooks(&subject, None), who == "admin", "{who}");
+            assert_eq!(may_manage_settings(&subject, None), who == "admin", "{who}");
             let mut limited = subject.clone();
             limited.token_scope = Some(TokenScope {
                 resources: vec!["me".into()],
@@ -289,9 +290,9 @@ mod tests {
                 registry_id: Some(RegistryId(1)),
             });
             for facts in namespaces() {
-                assert!(!may_manage_webhooks(&limited, Some(&facts)), "{who}");
+                assert!(!may_manage_settings(&limited, Some(&facts)), "{who}");
             }
-            assert!(!may_manage_webhooks(&limited, None), "{who}");
+            assert!(!may_manage_settings(&limited, None), "{who}");
         }
     }
 

@@ -15,6 +15,7 @@ use crate::accounts::vacancy::RegistryContent;
 use crate::audit::{self, Actor, Target};
 use crate::authz::Subject;
 use crate::catalog::Catalog;
+use crate::catalog::immutable_tags;
 use crate::catalog::recording;
 use crate::catalog::repositories::{self, find_visible, full_name};
 use crate::config::PolicySettings;
@@ -110,6 +111,7 @@ pub async fn remove_tag(
     match remove_tag_among(catalog, actor, full, tag_name, None, &mut current).await? {
         Removal::Removed(digest) => Ok(digest),
         Removal::Moved(_) => Err(Error::Internal("the tag moved while being deleted".into())),
+        Removal::Protected(why) => Err(Error::Forbidden(why)),
     }
 }
 
@@ -120,6 +122,8 @@ pub enum Removal {
     Removed(Option<String>),
     /// Left alone: it no longer points at the expected image (now this one).
     Moved(String),
+    /// Left alone: an immutable-tag rule keeps it (in words).
+    Protected(String),
 }
 
 /// Like [`remove_tag`], with `current` (from [`registry_digests`], kept up
@@ -145,6 +149,13 @@ pub async fn remove_tag_among(
     }
     if digest.is_none() && !known.iter().any(|k| k.name == tag_name) {
         return Err(Error::NotFound(format!("{full} has no tag {tag_name:?}")));
+    }
+    let rules = immutable_tags::applying_to(&catalog.db, catalog.registry_id, full).await?;
+    if let Some(rule) = immutable_tags::protecting(&rules, tag_name) {
+        return Ok(Removal::Protected(format!(
+            "{full}:{tag_name} is immutable ({}); remove the rule to delete it",
+            rule.describe()
+        )));
     }
     let mut shared = false;
     if let Some(digest) = &digest {
@@ -202,11 +213,18 @@ pub async fn erase_repository(
     full: &str,
     repo: Option<&repository::Model>,
 ) -> Result<()> {
-    let mut manifests: Vec<String> = registry_digests(catalog, full)
-        .await?
-        .into_iter()
-        .map(|(_, digest)| digest)
-        .collect();
+    let tags = registry_digests(catalog, full).await?;
+    let rules = immutable_tags::applying_to(&catalog.db, catalog.registry_id, full).await?;
+    if let Some((tag, rule)) = tags
+        .iter()
+        .find_map(|(tag, _)| Some((tag, immutable_tags::protecting(&rules, tag)?)))
+    {
+        return Err(Error::Forbidden(format!(
+            "{full} cannot be deleted: its tag {tag} is immutable ({}); remove the rule first",
+            rule.describe()
+        )));
+    }
+    let mut manifests: Vec<String> = tags.into_iter().map(|(_, digest)| digest).collect();
     if let Some(repo) = repo {
         let artifacts = artifact::Entity::find()
             .filter(artifact::Column::RepositoryId.eq(repo.id))

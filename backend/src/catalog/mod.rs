@@ -8,6 +8,7 @@ pub mod comments;
 pub mod deletion;
 pub mod explore;
 pub mod images;
+pub mod immutable_tags;
 pub mod listing;
 pub mod markdown;
 pub mod name_index;

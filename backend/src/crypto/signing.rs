@@ -9,7 +9,8 @@ use std::path::Path;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, RSA_PKCS1_SHA256, RsaKeyPair,
+    ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _,
+    RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
 };
 use jsonwebtoken::{Algorithm, Header};
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair, PublicKeyData};
@@ -165,6 +166,31 @@ impl TokenSigner {
         token.push('.');
         b64.encode_append(&signature, &mut token);
         Ok(token)
+    }
+
+    /// The claims (JSON) of `token` when this key signed it: its header is
+    /// this signer's, byte for byte, and the signature holds. `None` for
+    /// any other token, including one of an earlier key.
+    pub fn verify(&self, token: &str) -> Option<Vec<u8>> {
+        let b64 = data_encoding::BASE64URL_NOPAD;
+        let (signed, signature) = token.rsplit_once('.')?;
+        let (header, claims) = signed.split_once('.')?;
+        if header != self.encoded_header {
+            return None;
+        }
+        let signature = b64.decode(signature.as_bytes()).ok()?;
+        let holds = match &self.key {
+            SigningKey::Ecdsa(key) => {
+                UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, key.public_key().as_ref())
+                    .verify(signed.as_bytes(), &signature)
+            }
+            SigningKey::Rsa(key) => {
+                UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, key.public_key().as_ref())
+                    .verify(signed.as_bytes(), &signature)
+            }
+        };
+        holds.ok()?;
+        b64.decode(claims.as_bytes()).ok()
     }
 
     /// The JWT algorithm of the key (`RS256` or `ES256`), as registries name it.
@@ -337,6 +363,24 @@ mod tests {
         };
         let data = decode::<Claims>(&token, &decoding, &Validation::new(header.alg)).unwrap();
         assert_eq!(data.claims.sub, "alice");
+
+        // The signer reads its own tokens back, and nothing else.
+        let claims: Claims = serde_json::from_slice(&signer.verify(&token).unwrap()).unwrap();
+        assert_eq!((claims.sub.as_str(), claims.exp), ("alice", exp));
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        let (header_part, _) = signed.split_once('.').unwrap();
+        let forged_claims = data_encoding::BASE64URL_NOPAD.encode(b"{\"sub\":\"root\"}");
+        for forged in [
+            format!("{header_part}.{forged_claims}.{signature}"),
+            format!("{signed}.{}", &signature[1..]),
+            format!("eyJhbGciOiJub25lIn0.{forged_claims}."),
+            token.replacen('.', "..", 1),
+        ] {
+            assert_eq!(signer.verify(&forged), None, "{forged}");
+        }
+        let other_dir = tempfile::tempdir().unwrap();
+        let other = TokenSigner::load_or_generate(&config_in(other_dir.path(), algorithm)).unwrap();
+        assert_eq!(other.verify(&token), None, "another key's token");
 
         // Loading again reuses the same key.
         let again = TokenSigner::load_or_generate(&config).unwrap();

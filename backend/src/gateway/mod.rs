@@ -1,31 +1,43 @@
 //! The gateway (`[gateway]`): Portunus in the path of the registry API.
 //! Clients push and pull through it; it reads each path as the registry
 //! will (`path`), picks the registry by the host name the client used,
-//! and passes the request on (`forward`).
+//! learns who asks (`caller`), holds what the rules forbid (`immutable`)
+//! and passes the rest on (`forward`).
 
+pub mod caller;
 pub mod forward;
+pub mod immutable;
 pub mod path;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use poem::http::StatusCode;
-use poem::http::header::HOST;
+use poem::http::header::{AUTHORIZATION, HOST};
 use poem::{Endpoint, Request, Response};
 
 use crate::config::hosts;
+use crate::crypto::signing::TokenSigner;
 use crate::registries::{Registries, Served};
+use caller::Callers;
 
 /// What the gateway needs for every request.
 pub struct Gateway {
     registries: Arc<Registries>,
+    callers: Callers,
     client: reqwest::Client,
     /// Whether a proxy in front names the client (`client_address_header`).
     behind_proxy: bool,
 }
 
 impl Gateway {
-    pub fn new(registries: Arc<Registries>, behind_proxy: bool) -> Gateway {
+    /// `signer` and `issuer` are what Portunus signs registry tokens with.
+    pub fn new(
+        registries: Arc<Registries>,
+        signer: Arc<TokenSigner>,
+        issuer: &str,
+        behind_proxy: bool,
+    ) -> Gateway {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             // Storage redirects and the registry's own go to the client.
@@ -35,13 +47,14 @@ impl Gateway {
             .unwrap_or_default();
         Gateway {
             registries,
+            callers: Callers::new(signer, issuer),
             client,
             behind_proxy,
         }
     }
 
     /// Answers one request of the registry API.
-    pub async fn answer(&self, request: Request) -> Response {
+    pub async fn answer(&self, mut request: Request) -> Response {
         let Ok(read) = path::read(request.uri().path()) else {
             return registry_error(
                 StatusCode::BAD_REQUEST,
@@ -51,6 +64,20 @@ impl Gateway {
         };
         let host = client_host(&request, self.behind_proxy);
         let served = self.registry_for(&host);
+        let now = chrono::Utc::now().timestamp();
+        let caller = self
+            .callers
+            .of(request.header(AUTHORIZATION), &served.service, now);
+        let held = immutable::judge(
+            &served.catalog,
+            caller.as_deref(),
+            &read.route,
+            &mut request,
+        )
+        .await;
+        if let Some(refusal) = held {
+            return refusal;
+        }
         let scheme = self
             .behind_proxy
             .then(|| request.header("x-forwarded-proto"))

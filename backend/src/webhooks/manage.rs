@@ -1,6 +1,6 @@
 //! Webhooks as the API manages them: made, listed, changed, deleted, their
 //! secret replaced, their deliveries listed and re-sent, a test ("ping")
-//! sent. Who may: `authz::rest::may_manage_webhooks`. What is given is
+//! sent. Who may: `authz::rest::may_manage_settings`. What is given is
 //! checked before anything is stored; secrets, extra headers and passwords
 //! are stored sealed and never shown again (the signing secret once, when
 //! made or replaced). Changes are recorded in the activity log under the
@@ -59,7 +59,7 @@ async fn owner(
     namespace: Option<&str>,
 ) -> Result<Option<namespace::Model>> {
     let Some(name) = namespace else {
-        return if rest::may_manage_webhooks(who, None) {
+        return if rest::may_manage_settings(who, None) {
             Ok(None)
         } else {
             Err(rest::refusal(
@@ -69,7 +69,7 @@ async fn owner(
         };
     };
     let (ns, facts) = namespaces::find_visible(db, registry_id, who, name).await?;
-    if !rest::may_manage_webhooks(who, Some(&facts)) {
+    if !rest::may_manage_settings(who, Some(&facts)) {
         return Err(rest::refusal(
             who,
             &format!("only owners of the team of {name:?} (or administrators) manage its webhooks"),
@@ -91,7 +91,7 @@ async fn managed(
         .await?
         .ok_or_else(|| not_found(id))?;
     let Some(ns_id) = hook.namespace_id else {
-        return if rest::may_manage_webhooks(who, None) {
+        return if rest::may_manage_settings(who, None) {
             Ok((hook, None))
         } else {
             Err(not_found(id))
@@ -102,7 +102,7 @@ async fn managed(
         .await?
         .ok_or_else(|| not_found(id))?;
     let facts = facts::facts_for(db, &ns, who).await?;
-    if rest::may_manage_webhooks(who, Some(&facts)) {
+    if rest::may_manage_settings(who, Some(&facts)) {
         Ok((hook, Some(ns)))
     } else if rest::may_see_named_namespace(who, &facts, (!ns.global).then_some(ns.name.as_str())) {
         Err(rest::refusal(

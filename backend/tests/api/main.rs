@@ -12,6 +12,7 @@ mod dashboard;
 mod distribution3;
 mod events;
 mod health;
+mod immutable_tags;
 mod kit;
 mod layers;
 mod limits;

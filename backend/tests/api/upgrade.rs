@@ -367,6 +367,27 @@ const SEEDS: &[Seed] = &[
         ]],
     },
     Seed {
+        table: "immutable_tag_rules",
+        once: false,
+        rows: &[
+            &[
+                (
+                    "namespace_id",
+                    "(SELECT id FROM namespaces WHERE name = 'crew{g}')",
+                ),
+                ("pattern", "'v*'"),
+                ("include_latest", "false"),
+                ("created_by_id", ANN),
+                ("created_at", AT),
+            ],
+            &[
+                ("pattern", "'^release-{g}$'"),
+                ("include_latest", "true"),
+                ("created_at", AT),
+            ],
+        ],
+    },
+    Seed {
         table: "sign_in_guards",
         once: false,
         rows: &[&[

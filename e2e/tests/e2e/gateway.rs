@@ -2,7 +2,7 @@
 //! skopeo push and pull through it, its answers are the registry's, and a
 //! path is read as the registry reads it.
 
-use portunus_e2e::{Distribution, PASSWORD, Stack, free_port, require, run};
+use portunus_e2e::{Api, Distribution, PASSWORD, Stack, free_port, layer_tar, require, run};
 
 use crate::podman::Podman;
 
@@ -54,19 +54,11 @@ fn token(stack: &Stack, scope: &str) -> String {
     answer["token"].as_str().expect("a token").to_owned()
 }
 
-#[test]
-fn podman_and_skopeo_push_and_pull_through_the_gateway_to_registry_2_8() {
-    if require("docker-registry") {
-        push_and_pull_through_the_gateway(Distribution::V2);
-    }
-}
-
-#[test]
-fn podman_and_skopeo_push_and_pull_through_the_gateway_to_distribution_3_0() {
-    if let Some(v3) = Distribution::v3() {
-        push_and_pull_through_the_gateway(v3);
-    }
-}
+portunus_e2e::on_both_registries!(
+    podman_and_skopeo_push_and_pull_through_the_gateway_to_registry_2_8,
+    podman_and_skopeo_push_and_pull_through_the_gateway_to_distribution_3_0,
+    push_and_pull_through_the_gateway
+);
 
 fn push_and_pull_through_the_gateway(distribution: Distribution) {
     if !require("podman") || !require("skopeo") {
@@ -87,28 +79,12 @@ fn push_and_pull_through_the_gateway(distribution: Distribution) {
 
     // What went through the gateway is in the registry, digest for digest.
     let creds = format!("alice:{PASSWORD}");
-    let digest_at = |host: &str, image: &str| {
-        let reference = format!("docker://{host}/{image}");
-        let inspected = run(
-            "skopeo",
-            &[
-                "inspect",
-                "--tls-verify=false",
-                "--creds",
-                &creds,
-                &reference,
-            ],
-            &[],
-            None,
-        );
-        inspected.assert_ok();
-        let info: serde_json::Value =
-            serde_json::from_slice(&inspected.output.stdout).expect("skopeo JSON");
-        info["Digest"].as_str().expect("a digest").to_owned()
-    };
-    let pushed = digest_at(&gateway, "alice/app:1");
+    let pushed = skopeo_digest(&creds, &format!("{gateway}/alice/app:1"));
     assert!(pushed.starts_with("sha256:"), "{pushed}");
-    assert_eq!(digest_at(&stack.registry(), "alice/app:1"), pushed);
+    assert_eq!(
+        skopeo_digest(&creds, &format!("{}/alice/app:1", stack.registry())),
+        pushed
+    );
 
     // A copy to another repository mounts the blobs across repositories.
     let copied = run(
@@ -135,7 +111,10 @@ fn push_and_pull_through_the_gateway(distribution: Distribution) {
             .any(|l| l.contains("mount=sha256") && l.contains("http.response.status=201")),
         "the layer was mounted from alice/app, not uploaded again"
     );
-    assert_eq!(digest_at(&gateway, "alice/copy:1"), pushed);
+    assert_eq!(
+        skopeo_digest(&creds, &format!("{gateway}/alice/copy:1")),
+        pushed
+    );
 
     // Pulled back through the gateway into fresh storage: the same image.
     let fresh = Podman::new(&stack, "fresh");
@@ -250,7 +229,145 @@ fn the_gateway_answers_as_the_registry_does() {
     assert_eq!(body["errors"][0]["code"], "UNSUPPORTED");
 }
 
+/// The digest skopeo finds for `image` (`host/name:tag`).
+fn skopeo_digest(creds: &str, image: &str) -> String {
+    let reference = format!("docker://{image}");
+    let inspected = run(
+        "skopeo",
+        &[
+            "inspect",
+            "--tls-verify=false",
+            "--creds",
+            creds,
+            &reference,
+        ],
+        &[],
+        None,
+    );
+    inspected.assert_ok();
+    let info: serde_json::Value =
+        serde_json::from_slice(&inspected.output.stdout).expect("skopeo JSON");
+    info["Digest"].as_str().expect("a digest").to_owned()
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(bytes))
+}
+
+portunus_e2e::on_both_registries!(
+    immutable_tags_hold_through_the_gateway_on_registry_2_8,
+    immutable_tags_hold_through_the_gateway_on_distribution_3_0,
+    immutable_tags_hold
+);
+
+/// A rule `v*` on alice's namespace: v1 keeps its first image against
+/// podman, skopeo, a DELETE by digest spelled another way, and Portunus's
+/// own tag deletion; `latest` and other tags still move.
+fn immutable_tags_hold(distribution: Distribution) {
+    if !require("podman") || !require("skopeo") {
+        return;
+    }
+    let (stack, gateway) = gateway_stack(distribution);
+    let api = Api::sign_in(&stack, "alice");
+    let rule = api.call(
+        "POST",
+        "/namespaces/alice/immutable-tags",
+        Some(serde_json::json!({"pattern": "v*"})),
+    );
+    assert_eq!(rule["pattern"], "v*");
+    assert_eq!(rule["created_by"], "alice");
+
+    let alice = Podman::new(&stack, "alice");
+    alice.login(&gateway, "alice", PASSWORD).assert_ok();
+    for (image, content) in [("one", "first image"), ("two", "second image, longer")] {
+        let tar = layer_tar(stack.dir.path(), content);
+        alice
+            .run(&[
+                "import",
+                &tar.to_string_lossy(),
+                &format!("localhost/{image}:1"),
+            ])
+            .assert_ok();
+    }
+    let remote = |tag: &str| format!("{gateway}/alice/app:{tag}");
+    alice.push("localhost/one:1", &remote("v1")).assert_ok();
+    let refused = alice.push("localhost/two:1", &remote("v1"));
+    refused.assert_failed_saying(&["alice/app:v1 is immutable (rule v* on namespace alice)"]);
+    // The same image again is no change; latest and other tags move.
+    alice.push("localhost/one:1", &remote("v1")).assert_ok();
+    for tag in ["latest", "dev"] {
+        alice.push("localhost/one:1", &remote(tag)).assert_ok();
+        alice.push("localhost/two:1", &remote(tag)).assert_ok();
+    }
+
+    let creds = format!("alice:{PASSWORD}");
+    let digest_of = |tag: &str| skopeo_digest(&creds, &remote(tag));
+    let v1 = digest_of("v1");
+    assert_ne!(v1, digest_of("latest"), "latest moved to the second image");
+
+    // Deleting v1's image: by skopeo, and by a path spelled another way.
+    let reference = format!("docker://{}", remote("v1"));
+    run(
+        "skopeo",
+        &[
+            "delete",
+            "--tls-verify=false",
+            "--creds",
+            &creds,
+            &reference,
+        ],
+        &[],
+        None,
+    )
+    .assert_failed_saying(&["is the image of alice/app:v1, which is immutable"]);
+    let delete = token(&stack, "repository:alice/app:delete,pull");
+    let http = reqwest::blocking::Client::new();
+    for path in [
+        format!("/v2/alice%2Fapp/manifests/{v1}"),
+        format!("/v2/alice//app/manifests/{v1}"),
+    ] {
+        let answer = http
+            .delete(format!("http://{gateway}{path}"))
+            .bearer_auth(&delete)
+            .send()
+            .expect("DELETE");
+        assert_eq!(answer.status(), 403, "{path}");
+        let body: serde_json::Value = answer.json().expect("JSON error");
+        assert_eq!(body["errors"][0]["code"], "DENIED", "{path}");
+    }
+    assert_eq!(digest_of("v1"), v1, "v1 still names its first image");
+
+    // Portunus's own deletion keeps to the rule too; a mutable tag goes.
+    api.tags_once("alice/app", 3);
+    let id = api.repository_id("alice/app");
+    let (status, text) = api.answer("DELETE", &format!("/repositories/{id}/tags/v1"), None);
+    assert_eq!(status, 403, "{text}");
+    assert!(text.contains("alice/app:v1 is immutable"), "{text}");
+    let (status, text) = api.answer("DELETE", &format!("/repositories/{id}/tags/dev"), None);
+    assert_eq!(status, 204, "{text}");
+
+    // Each refusal is in the activity log, under alice's name.
+    let log = api.call(
+        "GET",
+        "/activities?key=immutable_tags.refuse&per_page=100",
+        None,
+    );
+    let refusals = log["items"]
+        .as_array()
+        .expect("activities")
+        .iter()
+        .filter(|a| a["key"] == "immutable_tags.refuse")
+        .count();
+    assert_eq!(refusals, 4, "{log}");
+
+    // Without the rule, v1 moves like any tag.
+    let rule_id = rule["id"].as_i64().expect("rule id");
+    api.call(
+        "DELETE",
+        &format!("/namespaces/alice/immutable-tags/{rule_id}"),
+        None,
+    );
+    alice.push("localhost/two:1", &remote("v1")).assert_ok();
+    assert_ne!(digest_of("v1"), v1);
 }

@@ -4,6 +4,7 @@
 //! value is left out of an answer, never `null`.
 
 mod activities;
+mod immutable_tags;
 mod namespaces;
 mod registries;
 mod repositories;
@@ -15,6 +16,7 @@ mod users;
 mod webhooks;
 
 pub use activities::{Activity, DayCount, Overview};
+pub use immutable_tags::{ImmutableTagRule, NewImmutableTagRule};
 pub use namespaces::{Namespace, NamespaceInRegistry, NamespaceUpdate, NewNamespace};
 pub use registries::{
     NewRegistry, Registry, RegistryEvent, RegistryName, RegistryStatus, RegistryUpdate,

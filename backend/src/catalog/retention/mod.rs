@@ -269,6 +269,10 @@ pub async fn apply(
                 verdict.delete = false;
                 verdict.reason = format!("left alone: it points at {now} by now");
             }
+            Ok(Removal::Protected(why)) => {
+                verdict.delete = false;
+                verdict.reason = format!("kept: {why}");
+            }
             // Gone from both the registry and Portunus already.
             Err(Error::NotFound(_)) => {}
             Err(e) => return Err(e),

@@ -5,6 +5,7 @@ pub mod application_token;
 pub mod artifact;
 pub mod comment;
 pub mod email_confirmation;
+pub mod immutable_tag_rule;
 pub mod namespace;
 pub mod oidc_login;
 pub mod password_reset;

@@ -9,6 +9,7 @@ mod dashboard;
 mod email;
 pub mod error;
 mod explore;
+mod immutable_tags;
 mod info;
 mod me;
 mod namespaces;
@@ -114,6 +115,7 @@ pub fn service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
                 webhooks::WebhooksApi,
                 registries::RegistriesApi,
                 email::EmailApi,
+                immutable_tags::ImmutableTagsApi,
             ),
             search::SearchApi,
             explore::ExploreApi,
