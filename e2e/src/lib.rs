@@ -163,11 +163,12 @@ impl Distribution {
         }
     }
 
-    /// `registry-config --distribution`'s value.
-    fn major(&self) -> &'static str {
+    /// The arguments that make `registry-config` write this version's
+    /// form (none for 2.x, the default, which earlier releases lack).
+    fn config_arguments(&self) -> &'static [&'static str] {
         match self {
-            Distribution::V2 => "2",
-            Distribution::V3(_) => "3",
+            Distribution::V2 => &[],
+            Distribution::V3(_) => &["--distribution", "3"],
         }
     }
 }
@@ -267,7 +268,8 @@ impl Stack {
         let output = self
             .portunus()
             .args(["registry-config", "--registry", name])
-            .args(["--distribution", self.distribution.major(), "--storage-dir"])
+            .args(self.distribution.config_arguments())
+            .arg("--storage-dir")
             .arg(self.path(&format!("storage-{name}")))
             .output()
             .expect("run portunus registry-config --registry");
@@ -407,7 +409,7 @@ impl Stack {
         let output = self
             .portunus()
             .arg("registry-config")
-            .args(["--distribution", self.distribution.major()])
+            .args(self.distribution.config_arguments())
             .arg("--storage-dir")
             .arg(self.path("storage"))
             .output()

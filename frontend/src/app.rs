@@ -7,10 +7,10 @@ use portunus_shared::display::person;
 
 use crate::pages::{
     AuditLogPage, ConfirmEmailPage, ExplorePage, ExploredRepositoryPage, ForgotPasswordPage,
-    GlobalWebhooksPage, Home, NamespacePage, NamespacesPage, PermissionsPage, ProfilePage,
-    RegistriesPage, RegistryEventsPage, RepositoriesPage, RepositoryPage, ResetPasswordPage,
-    SearchBox, SearchPage, SignInPage, SignUpPage, TagPage, TeamPage, TeamsPage, TokensPage,
-    UsersPage,
+    GlobalWebhooksPage, Home, InstallationImmutableTagsPage, NamespacePage, NamespacesPage,
+    PermissionsPage, ProfilePage, RegistriesPage, RegistryEventsPage, RepositoriesPage,
+    RepositoryPage, ResetPasswordPage, SearchBox, SearchPage, SignInPage, SignUpPage, TagPage,
+    TeamPage, TeamsPage, TokensPage, UsersPage,
 };
 use crate::routes::Route;
 
@@ -71,6 +71,7 @@ fn page(route: Route) -> AnyView {
         Route::Users => view! { <UsersPage /> }.into_any(),
         Route::AuditLog => view! { <AuditLogPage /> }.into_any(),
         Route::GlobalWebhooks => view! { <GlobalWebhooksPage /> }.into_any(),
+        Route::InstallationImmutableTags => view! { <InstallationImmutableTagsPage /> }.into_any(),
         Route::Teams => view! { <TeamsPage /> }.into_any(),
         Route::Team(name) => view! { <TeamPage name /> }.into_any(),
         Route::Namespaces => view! { <NamespacesPage /> }.into_any(),
@@ -132,6 +133,7 @@ fn TopBar() -> impl IntoView {
                             <A href="/admin/registries">"Registries"</A>
                             <A href="/admin/events">"Registry events"</A>
                             <A href="/admin/webhooks">"Webhooks"</A>
+                            <A href="/admin/immutable-tags">"Immutable tags"</A>
                         </div>
                     </details>
                 </Show>

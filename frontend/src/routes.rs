@@ -26,6 +26,7 @@ pub enum Route {
     Users,
     AuditLog,
     GlobalWebhooks,
+    InstallationImmutableTags,
     Teams,
     Team(String),
     Namespaces,
@@ -68,6 +69,7 @@ impl Route {
             ["admin", "users"] => Route::Users,
             ["admin", "activities"] => Route::AuditLog,
             ["admin", "webhooks"] => Route::GlobalWebhooks,
+            ["admin", "immutable-tags"] => Route::InstallationImmutableTags,
             ["teams"] => Route::Teams,
             ["teams", name] => Route::Team((*name).to_owned()),
             ["namespaces"] => Route::Namespaces,
@@ -102,6 +104,7 @@ impl Route {
             Route::Users => "/admin/users".to_owned(),
             Route::AuditLog => "/admin/activities".to_owned(),
             Route::GlobalWebhooks => "/admin/webhooks".to_owned(),
+            Route::InstallationImmutableTags => "/admin/immutable-tags".to_owned(),
             Route::Teams => "/teams".to_owned(),
             Route::Team(name) => format!("/teams/{}", encode(name)),
             Route::Namespaces => "/namespaces".to_owned(),
@@ -227,6 +230,7 @@ mod tests {
             Route::ExploredRepository(9),
             Route::AuditLog,
             Route::GlobalWebhooks,
+            Route::InstallationImmutableTags,
         ] {
             assert_eq!(Route::of(&route.path()), route, "{}", route.path());
         }

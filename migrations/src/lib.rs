@@ -34,6 +34,7 @@ mod m20261207_000027_webhook_attempts;
 mod m20261207_000028_email_confirmation;
 mod m20261207_000029_epoch_on_what_grants;
 mod m20261207_000030_immutable_tags;
+mod m20261207_000031_pulls;
 
 pub struct Migrator;
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000028_email_confirmation::Migration),
             Box::new(m20261207_000029_epoch_on_what_grants::Migration),
             Box::new(m20261207_000030_immutable_tags::Migration),
+            Box::new(m20261207_000031_pulls::Migration),
         ]
     }
 }

@@ -28,6 +28,7 @@ use crate::directory::ldap::Ldap;
 use crate::directory::oidc::Oidc;
 use crate::error::{Error, Result};
 use crate::gateway::Gateway;
+use crate::gateway::pull_log::PullLog;
 use crate::http::routes;
 use crate::http::state::{AppState, SharedState};
 use crate::ingest::Events;
@@ -204,10 +205,17 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
             state.registries.clone(),
             state.signer.clone(),
             &state.config.token.issuer,
+            PullLog::start(state.db.clone(), state.config.gateway.keep_pulls_days),
             !state.config.client_address_header.is_empty(),
         ));
         let acceptor = TcpListener::bind(address).into_acceptor().await?;
         tracing::info!(listen = %address, "the gateway is serving the registry API");
+        for served in state.registries.all().iter() {
+            let public = crate::gateway::exposure::public_addresses(&served.url).await;
+            if let Some(warning) = crate::gateway::exposure::warning(&served.url, &public) {
+                tracing::warn!(registry = %served.name, "{warning}");
+            }
+        }
         tokio::spawn(async move {
             let served = Server::new_with_acceptor(acceptor)
                 .run_with_graceful_shutdown(

@@ -152,7 +152,7 @@ pub async fn csv(db: &DatabaseConnection, who: &Subject, filter: &Filter) -> Res
 }
 
 /// Quotes a CSV field when needed, and defuses spreadsheet formulas.
-fn csv_field(text: &str) -> String {
+pub fn csv_field(text: &str) -> String {
     // Spreadsheets run cells that start with these (OWASP's list).
     let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")

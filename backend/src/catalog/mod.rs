@@ -13,6 +13,7 @@ pub mod listing;
 pub mod markdown;
 pub mod name_index;
 pub mod overview;
+pub mod pulls;
 pub mod recording;
 pub mod repositories;
 pub mod retention;

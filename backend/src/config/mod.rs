@@ -83,12 +83,23 @@ pub struct Config {
 
 /// The gateway: clients reach the registries through Portunus, which
 /// forwards to each registry's `url`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GatewaySettings {
     /// Address the gateway listens on for the registry API (`/v2/...`);
     /// empty: no gateway, clients reach the registry directly.
     pub listen: String,
+    /// Days the record of who pulled what is kept; 0 keeps it for ever.
+    pub keep_pulls_days: u32,
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        GatewaySettings {
+            listen: String::new(),
+            keep_pulls_days: 90,
+        }
+    }
 }
 
 impl GatewaySettings {

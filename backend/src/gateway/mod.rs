@@ -1,41 +1,48 @@
 //! The gateway (`[gateway]`): Portunus in the path of the registry API.
 //! Clients push and pull through it; it reads each path as the registry
 //! will (`path`), picks the registry by the host name the client used,
-//! learns who asks (`caller`), holds what the rules forbid (`immutable`)
-//! and passes the rest on (`forward`).
+//! learns who asks (`caller`), holds what the rules forbid (`immutable`),
+//! passes the rest on (`forward`) and notes who pulled what (`pull_log`).
 
 pub mod caller;
+pub mod exposure;
 pub mod forward;
 pub mod immutable;
 pub mod path;
+pub mod pull_log;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use poem::http::StatusCode;
-use poem::http::header::{AUTHORIZATION, HOST};
+use poem::http::header::{AUTHORIZATION, HOST, USER_AGENT};
+use poem::http::{Method, StatusCode};
 use poem::{Endpoint, Request, Response};
 
 use crate::config::hosts;
 use crate::crypto::signing::TokenSigner;
 use crate::registries::{Registries, Served};
-use caller::Callers;
+use caller::{Caller, Callers};
+use path::{Reference, Route};
+use pull_log::PullLog;
 
 /// What the gateway needs for every request.
 pub struct Gateway {
     registries: Arc<Registries>,
     callers: Callers,
+    pulls: Arc<PullLog>,
     client: reqwest::Client,
     /// Whether a proxy in front names the client (`client_address_header`).
     behind_proxy: bool,
 }
 
 impl Gateway {
-    /// `signer` and `issuer` are what Portunus signs registry tokens with.
+    /// `signer` and `issuer` are what Portunus signs registry tokens with;
+    /// pulls are noted in `pulls`.
     pub fn new(
         registries: Arc<Registries>,
         signer: Arc<TokenSigner>,
         issuer: &str,
+        pulls: Arc<PullLog>,
         behind_proxy: bool,
     ) -> Gateway {
         let client = reqwest::Client::builder()
@@ -48,6 +55,7 @@ impl Gateway {
         Gateway {
             registries,
             callers: Callers::new(signer, issuer),
+            pulls,
             client,
             behind_proxy,
         }
@@ -95,7 +103,40 @@ impl Gateway {
             client_address: &client_address,
             behind_proxy: self.behind_proxy,
         };
-        forward::forward(&self.client, &hop, request).await
+        let pulled = PulledRequest::of(&request, &read.route, caller.as_deref());
+        let response = forward::forward(&self.client, &hop, request).await;
+        if let Some(pulled) = pulled
+            && response.status().is_success()
+        {
+            self.note_pull(pulled, &served, &client_address, &response);
+        }
+        response
+    }
+
+    /// Notes a manifest the registry handed out.
+    fn note_pull(
+        &self,
+        pulled: PulledRequest,
+        served: &Served,
+        address: &str,
+        response: &Response,
+    ) {
+        let digest = response
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        self.pulls.note(crate::catalog::pulls::Pull {
+            registry_id: served.id,
+            repository: pulled.repository,
+            reference: pulled.reference,
+            digest,
+            account: pulled.account,
+            address: address.to_owned(),
+            client: pulled.client,
+            at: chrono::Utc::now(),
+            head: pulled.head,
+        });
     }
 
     /// The added registry one of whose host names the client used, or
@@ -106,6 +147,45 @@ impl Gateway {
             .find(|s| !s.configured && hosts::is_known(host, &s.hostnames))
             .cloned()
             .unwrap_or_else(|| self.registries.configured())
+    }
+}
+
+/// A manifest GET or HEAD, as a pull is recorded.
+struct PulledRequest {
+    head: bool,
+    repository: String,
+    reference: String,
+    account: Option<String>,
+    client: String,
+}
+
+impl PulledRequest {
+    fn of(request: &Request, route: &Route, caller: Option<&Caller>) -> Option<PulledRequest> {
+        let Route::Manifest { name, reference } = route else {
+            return None;
+        };
+        if request.method() != Method::GET && request.method() != Method::HEAD {
+            return None;
+        }
+        let reference = match reference {
+            Reference::Tag(tag) => tag.clone(),
+            Reference::Digest(digest) => digest.clone(),
+        };
+        let client: String = request
+            .header(USER_AGENT)
+            .unwrap_or("unknown")
+            .chars()
+            .take(200)
+            .collect();
+        Some(PulledRequest {
+            head: request.method() == Method::HEAD,
+            repository: name.clone(),
+            reference,
+            account: caller
+                .map(|c| c.subject.clone())
+                .filter(|subject| !subject.is_empty()),
+            client,
+        })
     }
 }
 

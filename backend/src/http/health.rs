@@ -171,7 +171,9 @@ async fn database(state: &SharedState) -> DatabaseCheck {
 /// Every registry's answer, the configured one first.
 async fn registries(state: &SharedState) -> Vec<RegistryCheck> {
     let all = state.registries.all();
-    let mut checks = futures::future::join_all(all.iter().map(|served| registry(served))).await;
+    let gateway = state.config.gateway.address().is_some();
+    let mut checks =
+        futures::future::join_all(all.iter().map(|served| registry(served, gateway))).await;
     let configured = all.iter().position(|s| s.configured).unwrap_or_default();
     if configured < checks.len() {
         let first = checks.remove(configured);
@@ -180,7 +182,9 @@ async fn registries(state: &SharedState) -> Vec<RegistryCheck> {
     checks
 }
 
-async fn registry(served: &Served) -> RegistryCheck {
+/// How `served` answers; behind the gateway, also whether clients could
+/// pass by it.
+async fn registry(served: &Served, gateway: bool) -> RegistryCheck {
     let client = &served.catalog.registry;
     let (reachable, api_version, answer) =
         match tokio::time::timeout(REGISTRY_WAIT, client.probe()).await {
@@ -196,6 +200,13 @@ async fn registry(served: &Served) -> RegistryCheck {
                 format!("no answer within {} s", REGISTRY_WAIT.as_secs()),
             ),
         };
+    let warning = match gateway {
+        true => {
+            let public = crate::gateway::exposure::public_addresses(client.base()).await;
+            crate::gateway::exposure::warning(client.base(), &public)
+        }
+        false => None,
+    };
     RegistryCheck::answered(
         served.name.clone(),
         client.base().to_owned(),
@@ -203,4 +214,5 @@ async fn registry(served: &Served) -> RegistryCheck {
         api_version,
         answer,
     )
+    .warning(warning)
 }

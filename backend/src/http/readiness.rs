@@ -17,6 +17,9 @@ pub struct RegistryCheck {
     /// How long it took, or why it did not answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     answer: Option<String>,
+    /// In gateway mode, when clients could reach it directly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
 }
 
 impl RegistryCheck {
@@ -34,7 +37,13 @@ impl RegistryCheck {
             url: Some(url),
             api_version,
             answer: Some(answer),
+            warning: None,
         }
+    }
+
+    /// With a warning an administrator should act on.
+    pub fn warning(self, warning: Option<String>) -> RegistryCheck {
+        RegistryCheck { warning, ..self }
     }
 
     /// The name and whether it answered, nothing more.
@@ -43,6 +52,7 @@ impl RegistryCheck {
             url: None,
             api_version: None,
             answer: None,
+            warning: None,
             ..self
         }
     }

@@ -388,6 +388,36 @@ const SEEDS: &[Seed] = &[
         ],
     },
     Seed {
+        table: "pulls",
+        once: false,
+        rows: &[
+            &[
+                (
+                    "registry_id",
+                    "(SELECT id FROM registries WHERE name = 'default')",
+                ),
+                ("repository", "'crew{g}/app'"),
+                ("reference", "'v1'"),
+                ("digest", "'sha256:aa{g}'"),
+                ("account", "'ann{g}'"),
+                ("address", "'198.51.100.{g}'"),
+                ("client", "'docker/27.0'"),
+                ("pulled_at", AT),
+            ],
+            &[
+                (
+                    "registry_id",
+                    "(SELECT id FROM registries WHERE name = 'default')",
+                ),
+                ("repository", "'crew{g}/app'"),
+                ("reference", "'sha256:aa{g}'"),
+                ("address", "'203.0.113.{g}'"),
+                ("client", "'podman/5'"),
+                ("pulled_at", AT),
+            ],
+        ],
+    },
+    Seed {
         table: "sign_in_guards",
         once: false,
         rows: &[&[

@@ -371,3 +371,107 @@ fn immutable_tags_hold(distribution: Distribution) {
     alice.push("localhost/two:1", &remote("v1")).assert_ok();
     assert_ne!(digest_of("v1"), v1);
 }
+
+/// Pulls through the gateway are recorded per account and address: alice
+/// twice, bob once, one anonymous pull; a pull straight from the registry
+/// is not seen. Those who manage the namespace see who; bob sees counts.
+#[test]
+fn who_pulled_what_is_recorded() {
+    if !require("docker-registry") || !require("podman") || !require("skopeo") {
+        return;
+    }
+    let (stack, gateway) = gateway_stack(Distribution::V2);
+    stack.create_user("bob");
+    let alice_api = Api::sign_in(&stack, "alice");
+    alice_api.call("POST", "/teams", Some(serde_json::json!({"name": "crew"})));
+    alice_api.call(
+        "POST",
+        "/namespaces",
+        Some(serde_json::json!({"name": "crew", "team": "crew", "visibility": "public"})),
+    );
+    let alice = Podman::new(&stack, "alice");
+    alice.login(&gateway, "alice", PASSWORD).assert_ok();
+    let tar = layer_tar(stack.dir.path(), "pulled");
+    alice
+        .run(&["import", &tar.to_string_lossy(), "localhost/p:1"])
+        .assert_ok();
+    let image = format!("{gateway}/crew/app:v1");
+    alice.push("localhost/p:1", &image).assert_ok();
+    alice_api.tags_once("crew/app", 1);
+    let id = alice_api.repository_id("crew/app");
+
+    let pull = |podman: &Podman| {
+        podman
+            .run(&["pull", "--tls-verify=false", &image])
+            .assert_ok();
+    };
+    let fresh_alice = Podman::new(&stack, "alice-again");
+    fresh_alice.login(&gateway, "alice", PASSWORD).assert_ok();
+    pull(&fresh_alice);
+    pull(&alice);
+    let bob = Podman::new(&stack, "bob");
+    bob.login(&gateway, "bob", PASSWORD).assert_ok();
+    pull(&bob);
+    Podman::new(&stack, "anonymous")
+        .run(&["pull", "--tls-verify=false", &image])
+        .assert_ok();
+    // Straight from the registry: not through the gateway, not recorded.
+    let creds = format!("alice:{PASSWORD}");
+    skopeo_digest(&creds, &format!("{}/crew/app:v1", stack.registry()));
+
+    let path = format!("/repositories/{id}/tags/v1/pulls");
+    let mut summary = serde_json::Value::Null;
+    for _ in 0..100 {
+        summary = alice_api.call("GET", &path, None);
+        if summary["pulls"] == 4 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(
+        (&summary["pulls"], &summary["people"], &summary["anonymous"]),
+        (
+            &serde_json::json!(4),
+            &serde_json::json!(2),
+            &serde_json::json!(1)
+        ),
+        "{summary}"
+    );
+    let by: Vec<(String, u64)> = summary["by"]
+        .as_array()
+        .expect("alice manages crew: she sees who")
+        .iter()
+        .map(|b| {
+            let who = b["account"].as_str().map_or_else(
+                || format!("anonymous {}", b["address"].as_str().unwrap()),
+                str::to_owned,
+            );
+            (who, b["pulls"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        by,
+        [
+            ("alice".to_owned(), 2),
+            ("anonymous 127.0.0.1".to_owned(), 1),
+            ("bob".to_owned(), 1)
+        ]
+    );
+    // The repository counts the same; bob sees counts, not who.
+    let bob_api = Api::sign_in(&stack, "bob");
+    let seen_by_bob = bob_api.call("GET", &format!("/repositories/{id}/pulls"), None);
+    assert_eq!(seen_by_bob["pulls"], 4, "{seen_by_bob}");
+    assert_eq!(seen_by_bob.get("by"), None, "{seen_by_bob}");
+    assert_eq!(
+        bob_api.status("GET", &format!("/repositories/{id}/pulls.csv")),
+        403
+    );
+    let (status, csv) = alice_api.answer("GET", &format!("/repositories/{id}/pulls.csv"), None);
+    assert_eq!(status, 200, "{csv}");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("pulled_at,repository,reference,digest,account,address,client")
+    );
+    assert_eq!(lines.count(), 4, "{csv}");
+}

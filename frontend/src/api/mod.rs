@@ -3,6 +3,7 @@
 //! pages can show people what the server said.
 
 mod activities;
+mod immutable_tags;
 mod namespaces;
 mod recovery;
 mod registries;
@@ -15,6 +16,7 @@ mod users;
 mod webhooks;
 
 pub use activities::{AuditFilter, activities, activities_csv_url, feed, overview};
+pub use immutable_tags::{add_immutable_tag_rule, immutable_tag_rules, remove_immutable_tag_rule};
 pub use namespaces::{
     NamespaceRef, create_namespace, delete_namespace, namespace, namespaces_page, update_namespace,
 };

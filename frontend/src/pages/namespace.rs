@@ -1,6 +1,7 @@
 //! One namespace: its description, team and visibility (owners change
 //! them), your role and what you may do in it, its repositories, its
-//! webhooks (for those who manage it), and deleting it where that is allowed.
+//! immutable tags, its webhooks (for those who manage it), and deleting it
+//! where that is allowed.
 
 use crate::fetch::Fetch;
 use leptos::prelude::*;
@@ -8,6 +9,7 @@ use leptos_router::hooks::use_navigate;
 use portunus_shared::api::{Namespace, NamespaceUpdate};
 use portunus_shared::domain::Visibility;
 
+use super::immutable_tags::ImmutableTags;
 use super::permissions::Verdicts;
 use super::require_sign_in;
 use super::webhooks::Webhooks;
@@ -97,6 +99,7 @@ fn Details(ns: Namespace, on_change: impl Fn() + Copy + Send + Sync + 'static) -
         </div>
         <Repositories namespace=ns.name.clone() registry=ns.registry.clone() />
         <Access namespace=key.clone() />
+        <ImmutableTags namespace=Some(key.clone()) may_manage=ns.may_manage />
         {ns.may_manage.then(|| view! { <Webhooks namespace=Some(key.clone()) /> })}
         {(ns.may_manage && ns.personal_of.is_none() && !ns.global).then(|| view! { <Delete namespace=key.clone() /> })}
     }

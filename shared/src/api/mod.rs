@@ -6,6 +6,7 @@
 mod activities;
 mod immutable_tags;
 mod namespaces;
+mod pulls;
 mod registries;
 mod repositories;
 mod retention;
@@ -18,6 +19,7 @@ mod webhooks;
 pub use activities::{Activity, DayCount, Overview};
 pub use immutable_tags::{ImmutableTagRule, NewImmutableTagRule};
 pub use namespaces::{Namespace, NamespaceInRegistry, NamespaceUpdate, NewNamespace};
+pub use pulls::{PullSummary, PullsBy};
 pub use registries::{
     NewRegistry, Registry, RegistryEvent, RegistryName, RegistryStatus, RegistryUpdate,
     RegistryWithSecret,

@@ -159,7 +159,16 @@ async fn evaluate_for(
         .filter(tag::Column::RepositoryId.eq(repo.id))
         .all(db)
         .await?;
-    let verdicts = rule.evaluate(&tags, now);
+    let mut verdicts = rule.evaluate(&tags, now);
+    let protections = crate::catalog::immutable_tags::applying(db, ns).await?;
+    for verdict in verdicts.iter_mut().filter(|v| v.delete) {
+        if let Some(protection) =
+            crate::catalog::immutable_tags::protecting(&protections, &verdict.tag)
+        {
+            verdict.delete = false;
+            verdict.reason = format!("kept: immutable ({})", protection.describe());
+        }
+    }
     let delete = verdicts.iter().filter(|v| v.delete).count() as u64;
     Ok(api::RetentionPreview {
         repository: full_name(ns, repo),

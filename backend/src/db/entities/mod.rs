@@ -10,6 +10,7 @@ pub mod namespace;
 pub mod oidc_login;
 pub mod password_reset;
 pub mod portus_import;
+pub mod pull;
 pub mod refresh_token;
 pub mod registry;
 pub mod registry_event;

@@ -2,29 +2,20 @@
 
 use chrono::{DateTime, Utc};
 use poem::web::Data;
+use poem_openapi::OpenApi;
 use poem_openapi::param::Query;
 use poem_openapi::payload::{Json, PlainText};
-use poem_openapi::{ApiResponse, OpenApi};
 use portunus_shared::api::ActivityPage;
 
 use super::ApiTags;
 use super::auth::Auth;
 use super::error::ApiResult;
+use super::responses::Csv;
 use crate::audit::activities::{self, Filter};
 use crate::db::Paging;
 use crate::http::state::SharedState;
 
 pub struct ActivitiesApi;
-
-#[derive(ApiResponse)]
-enum Csv {
-    /// The matching activities as CSV, newest first.
-    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
-    Ok(
-        PlainText<String>,
-        #[oai(header = "Content-Disposition")] String,
-    ),
-}
 
 #[allow(clippy::too_many_arguments)] // one per filter, as the API takes them
 fn filter(

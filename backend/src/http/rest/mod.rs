@@ -15,6 +15,7 @@ mod me;
 mod namespaces;
 mod oidc;
 mod permissions;
+mod pulls;
 mod recovery;
 mod registries;
 mod repositories;
@@ -116,6 +117,7 @@ pub fn service(server_url: &str) -> OpenApiService<impl OpenApi, ()> {
                 registries::RegistriesApi,
                 email::EmailApi,
                 immutable_tags::ImmutableTagsApi,
+                pulls::PullsApi,
             ),
             search::SearchApi,
             explore::ExploreApi,
