@@ -61,7 +61,7 @@ build-ui:
 
 # Run the portunus command with the settings `just run` uses, e.g. `just portunus user create alice`.
 portunus *args: build
-    PORTUNUS_DATA_DIR=.run/data PORTUNUS_WEB_DIR=frontend/dist target/debug/portunus {{args}}
+    PORTUNUS_DATA_DIR=.run/data PORTUNUS_WEB_DIR=frontend/dist PORTUNUS_REGISTRY__URL=http://127.0.0.1:5001 PORTUNUS_GATEWAY__LISTEN=127.0.0.1:5000 target/debug/portunus {{args}}
 
 # Regenerate openapi.yaml from the code.
 openapi:

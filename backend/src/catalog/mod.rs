@@ -47,7 +47,7 @@ pub struct Catalog {
 /// The row of the configured registry, made or updated to what
 /// `[registry]` and `token.service` say now; returns its id.
 pub async fn ensure_registry(db: &impl ConnectionTrait, config: &Config) -> Result<RegistryId> {
-    let hostname = config.registry_host();
+    let hostname = config.client_registry_host();
     let service = config.token.service.clone();
     let hostnames = serde_json::to_string(&config.registry.hostnames)
         .map_err(|e| Error::Internal(e.to_string()))?;

@@ -85,6 +85,7 @@ struct Group {
 /// How often the repository `id` (or its tag `tag`: asked by that name or
 /// by the digest it names now) was pulled in the `days` before `now`, by
 /// how many accounts; with who, for those who manage its namespace.
+/// (`recorded` is for the caller, who knows whether a gateway records.)
 pub async fn summary(
     db: &DatabaseConnection,
     who: &Subject,
@@ -154,6 +155,7 @@ pub async fn summary(
     }
     by.sort_by(|a, b| b.pulls.cmp(&a.pulls).then(a.account.cmp(&b.account)));
     Ok(api::PullSummary {
+        recorded: false,
         days,
         pulls: by.iter().map(|b| b.pulls).sum(),
         people: by.iter().filter(|b| b.account.is_some()).count() as u64,

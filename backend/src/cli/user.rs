@@ -292,7 +292,7 @@ async fn create(
     if let Some(notice) = created.namespace_notice {
         println!("note: {notice}");
     }
-    let host = state.config.registry_host();
+    let host = state.config.client_registry_host();
     match created.namespace {
         Some(ns) => println!(
             "personal namespace: {ns}  (docker login {host}; docker push {host}/{ns}/IMAGE:TAG)"

@@ -89,6 +89,8 @@ pub struct GatewaySettings {
     /// Address the gateway listens on for the registry API (`/v2/...`);
     /// empty: no gateway, clients reach the registry directly.
     pub listen: String,
+    /// Whether the gateway records who pulled what.
+    pub record_pulls: bool,
     /// Days the record of who pulled what is kept; 0 keeps it for ever.
     pub keep_pulls_days: u32,
 }
@@ -97,6 +99,7 @@ impl Default for GatewaySettings {
     fn default() -> Self {
         GatewaySettings {
             listen: String::new(),
+            record_pulls: true,
             keep_pulls_days: 90,
         }
     }
@@ -461,9 +464,30 @@ impl Config {
         names
     }
 
-    /// `host:port` of the registry, as people type it in `docker login`.
+    /// `host:port` of `registry.url`, where Portunus reaches the registry.
     pub fn registry_host(&self) -> String {
         hosts::of_url(&self.registry.url)
+    }
+
+    /// `host:port` clients use for the configured registry, as people type
+    /// it in `docker login`: without the gateway, the registry's own; with
+    /// it, the first of `registry.hostnames`, else the gateway's address
+    /// (with the host of `public_url` when it listens on every address).
+    pub fn client_registry_host(&self) -> String {
+        let Some(gateway) = self.gateway.address() else {
+            return self.registry_host();
+        };
+        if let Some(first) = self.registry.hostnames.first() {
+            return first.clone();
+        }
+        if !gateway.ip().is_unspecified() {
+            return gateway.to_string();
+        }
+        let host = url::Url::parse(&self.public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".into());
+        format!("{host}:{}", gateway.port())
     }
 }
 
@@ -492,6 +516,7 @@ mod tests {
         assert_eq!(c.token.lifetime_seconds, 900);
         assert_eq!(c.token_realm(), "http://127.0.0.1:8080/v2/token");
         assert_eq!(c.registry_host(), "127.0.0.1:5000");
+        assert_eq!(c.client_registry_host(), "127.0.0.1:5000");
         assert!(c.database_url().starts_with("sqlite://data/portunus.db"));
     }
 
@@ -586,6 +611,20 @@ mod tests {
                 "config.example.toml lacks {key}"
             );
         }
+    }
+
+    #[test]
+    fn behind_the_gateway_clients_name_the_gateway() {
+        let mut c = Config::default();
+        c.registry.url = "http://127.0.0.1:5001".into();
+        c.gateway.listen = "0.0.0.0:5000".into();
+        c.public_url = "https://portunus.example.org".into();
+        assert_eq!(c.client_registry_host(), "portunus.example.org:5000");
+        c.gateway.listen = "10.0.0.2:5000".into();
+        assert_eq!(c.client_registry_host(), "10.0.0.2:5000");
+        c.registry.hostnames = vec!["registry.example.org".into()];
+        assert_eq!(c.client_registry_host(), "registry.example.org");
+        assert_eq!(c.registry_host(), "127.0.0.1:5001");
     }
 
     #[test]

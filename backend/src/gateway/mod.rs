@@ -29,7 +29,8 @@ use pull_log::PullLog;
 pub struct Gateway {
     registries: Arc<Registries>,
     callers: Callers,
-    pulls: Arc<PullLog>,
+    /// Where pulls are noted; `None` when they are not recorded.
+    pulls: Option<Arc<PullLog>>,
     client: reqwest::Client,
     /// Whether a proxy in front names the client (`client_address_header`).
     behind_proxy: bool,
@@ -37,12 +38,12 @@ pub struct Gateway {
 
 impl Gateway {
     /// `signer` and `issuer` are what Portunus signs registry tokens with;
-    /// pulls are noted in `pulls`.
+    /// pulls are noted in `pulls`, when given.
     pub fn new(
         registries: Arc<Registries>,
         signer: Arc<TokenSigner>,
         issuer: &str,
-        pulls: Arc<PullLog>,
+        pulls: Option<Arc<PullLog>>,
         behind_proxy: bool,
     ) -> Gateway {
         let client = reqwest::Client::builder()
@@ -103,7 +104,11 @@ impl Gateway {
             client_address: &client_address,
             behind_proxy: self.behind_proxy,
         };
-        let pulled = PulledRequest::of(&request, &read.route, caller.as_deref());
+        let pulled = self
+            .pulls
+            .is_some()
+            .then(|| PulledRequest::of(&request, &read.route, caller.as_deref()))
+            .flatten();
         let response = forward::forward(&self.client, &hop, request).await;
         if let Some(pulled) = pulled
             && response.status().is_success()
@@ -126,7 +131,10 @@ impl Gateway {
             .get("docker-content-digest")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        self.pulls.note(crate::catalog::pulls::Pull {
+        let Some(pulls) = &self.pulls else {
+            return;
+        };
+        pulls.note(crate::catalog::pulls::Pull {
             registry_id: served.id,
             repository: pulled.repository,
             reference: pulled.reference,

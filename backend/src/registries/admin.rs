@@ -59,7 +59,7 @@ async fn describe(served: &Served, who: &Subject) -> Result<api::Registry> {
         service: served.service.clone(),
         hostnames: served.hostnames.clone(),
         configured: served.configured,
-        status: status::of(&served.catalog, who, &served.host()).await?,
+        status: status::of(&served.catalog, who, &served.client_host).await?,
     })
 }
 

@@ -35,6 +35,10 @@ pub struct Served {
     pub url: String,
     /// The other names clients reach it by (besides the host of `url`).
     pub hostnames: Vec<String>,
+    /// `host:port` clients use, as shown in `docker login` lines: the
+    /// gateway's for the configured registry behind it
+    /// (`Config::client_registry_host`), else the host of `url`.
+    pub client_host: String,
     /// The configured registry (`[registry]`), which the API cannot change.
     pub configured: bool,
     notification_secret: String,
@@ -390,6 +394,7 @@ impl Makings {
             service,
             url: row.url,
             hostnames,
+            client_host: row.hostname,
             configured,
             notification_header: match notification_secret.is_empty() {
                 true => String::new(),

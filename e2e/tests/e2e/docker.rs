@@ -178,3 +178,67 @@ fn containerd_pushes_with_the_oauth2_password_grant() {
         &format!("docker.io/library/{local}"),
     ]);
 }
+
+/// The Docker engine and containerd through the gateway: docker pushes
+/// and pulls, prints why an immutable tag refuses another image, and ctr
+/// pushes and pulls with the OAuth2 password grant.
+#[test]
+fn docker_and_containerd_through_the_gateway() {
+    if !engine_available() || !require("ctr") || !require("docker-registry") {
+        return;
+    }
+    const SOCKET: &str = "/var/run/docker/containerd/containerd.sock";
+    let (stack, gateway) = crate::gateway::gateway_stack(portunus_e2e::Distribution::V2);
+    portunus_e2e::Api::sign_in(&stack, "alice").call(
+        "POST",
+        "/namespaces/alice/immutable-tags",
+        Some(serde_json::json!({"pattern": "v*"})),
+    );
+    let config = stack.path("docker-config");
+    std::fs::create_dir_all(&config).expect("docker config dir");
+    docker_login(&config, &gateway, "alice", PASSWORD).assert_ok();
+    let v1 = format!("{gateway}/alice/docker-app:v1");
+    let mut locals = Vec::new();
+    for content in ["first docker image", "second docker image, longer"] {
+        let tar = layer_tar(stack.dir.path(), content);
+        let local = format!("portunus-gw-{}-{}:1", stack.registry_port, content.len());
+        docker(&config, &["import", &tar.to_string_lossy(), &local]).assert_ok();
+        locals.push(local);
+    }
+    docker(&config, &["tag", &locals[0], &v1]).assert_ok();
+    docker(&config, &["push", &v1]).assert_ok();
+    docker(&config, &["tag", &locals[1], &v1]).assert_ok();
+    docker(&config, &["push", &v1])
+        .assert_failed_saying(&["alice/docker-app:v1 is immutable (rule v* on namespace alice)"]);
+    docker(&config, &["rmi", &v1]).assert_ok();
+    docker(&config, &["pull", &v1]).assert_ok();
+    let pulled = docker(&config, &["image", "inspect", "--format", "{{.Id}}", &v1]);
+    let first = docker(
+        &config,
+        &["image", "inspect", "--format", "{{.Id}}", &locals[0]],
+    );
+    assert_eq!(pulled.text(), first.text(), "v1 is still the first image");
+
+    let namespace = format!("portunus-gw-{}", stack.registry_port);
+    let ctr = |args: &[&str]| {
+        let mut all = vec!["--address", SOCKET, "-n", &namespace];
+        all.extend_from_slice(args);
+        run("ctr", &all, &[], None)
+    };
+    let saved = stack.path("gateway-image.tar");
+    docker(
+        &config,
+        &["save", &locals[1], "-o", &saved.to_string_lossy()],
+    )
+    .assert_ok();
+    ctr(&["images", "import", &saved.to_string_lossy()]).assert_ok();
+    let target = format!("{gateway}/alice/ctr:1");
+    let imported = format!("docker.io/library/{}", locals[1]);
+    ctr(&["images", "tag", &imported, &target]).assert_ok();
+    let user = format!("alice:{PASSWORD}");
+    ctr(&["images", "push", "--plain-http", "--user", &user, &target]).assert_ok();
+    ctr(&["images", "rm", &target]).assert_ok();
+    ctr(&["images", "pull", "--plain-http", "--user", &user, &target]).assert_ok();
+    let _ = ctr(&["images", "rm", &target, &imported]);
+    let _ = docker(&config, &["rmi", &v1, &locals[0], &locals[1]]);
+}

@@ -8,7 +8,7 @@ use crate::podman::Podman;
 
 /// A stack whose clients use the gateway in front of `distribution`;
 /// answers it and the gateway's `host:port`.
-fn gateway_stack(distribution: Distribution) -> (Stack, String) {
+pub(crate) fn gateway_stack(distribution: Distribution) -> (Stack, String) {
     let gateway = format!("127.0.0.1:{}", free_port());
     let stack = Stack::start_on(
         distribution,
@@ -159,13 +159,7 @@ fn the_gateway_answers_as_the_registry_does() {
 
     // An upload's Location points back at the gateway.
     let push = token(&stack, "repository:alice/app:push,pull");
-    let started = http
-        .post(format!("{base}/v2/alice/app/blobs/uploads/"))
-        .bearer_auth(&push)
-        .send()
-        .expect("start an upload");
-    assert_eq!(started.status(), 202);
-    let location = started.headers()["location"].to_str().unwrap().to_owned();
+    let location = start_upload(&http, &base, &push);
     assert!(
         location.starts_with(&format!("{base}/v2/alice/app/blobs/uploads/")),
         "{location}"
@@ -227,6 +221,17 @@ fn the_gateway_answers_as_the_registry_does() {
     assert_eq!(bad.status(), 400);
     let body: serde_json::Value = bad.json().expect("JSON error");
     assert_eq!(body["errors"][0]["code"], "UNSUPPORTED");
+}
+
+/// Starts an upload to alice/app at `base`; answers its `Location`.
+fn start_upload(http: &reqwest::blocking::Client, base: &str, token: &str) -> String {
+    let started = http
+        .post(format!("{base}/v2/alice/app/blobs/uploads/"))
+        .bearer_auth(token)
+        .send()
+        .expect("start an upload");
+    assert_eq!(started.status(), 202);
+    started.headers()["location"].to_str().unwrap().to_owned()
 }
 
 /// The digest skopeo finds for `image` (`host/name:tag`).
@@ -474,4 +479,72 @@ fn who_pulled_what_is_recorded() {
         Some("pulled_at,repository,reference,digest,account,address,client")
     );
     assert_eq!(lines.count(), 4, "{csv}");
+}
+
+/// Bad input through the gateway: a malformed manifest and a wrong digest
+/// get the registry's own answers; an upload cut off mid-blob stores
+/// nothing, and the gateway goes on answering.
+#[test]
+fn bad_input_gets_the_registry_s_answer() {
+    if !require("docker-registry") {
+        return;
+    }
+    let (stack, gateway) = gateway_stack(Distribution::V2);
+    let push = token(&stack, "repository:alice/app:push,pull");
+    let http = reqwest::blocking::Client::new();
+    let base = format!("http://{gateway}");
+    let start = || start_upload(&http, &base, &push);
+
+    let manifest = http
+        .put(format!("{base}/v2/alice/app/manifests/v1"))
+        .bearer_auth(&push)
+        .header("content-type", "application/vnd.oci.image.manifest.v1+json")
+        .body("{not a manifest")
+        .send()
+        .expect("PUT a malformed manifest");
+    assert_eq!(manifest.status(), 400);
+    let body: serde_json::Value = manifest.json().expect("the registry's error");
+    assert_eq!(body["errors"][0]["code"], "MANIFEST_INVALID", "{body}");
+
+    let location = start();
+    let wrong = http
+        .put(format!("{location}&digest=sha256:{}", "0".repeat(64)))
+        .bearer_auth(&push)
+        .body("these bytes have another digest")
+        .send()
+        .expect("PUT with a wrong digest");
+    assert_eq!(wrong.status(), 400);
+    let body: serde_json::Value = wrong.json().expect("the registry's error");
+    assert_eq!(body["errors"][0]["code"], "DIGEST_INVALID", "{body}");
+
+    // Announce 10 MiB, send 1 MiB, hang up.
+    let sent = vec![7u8; 1 << 20];
+    let digest = format!("sha256:{}", sha256_hex(&sent));
+    let location = start();
+    let path = location
+        .strip_prefix(&base)
+        .expect("a Location at the gateway");
+    {
+        use std::io::Write;
+        let mut stream = std::net::TcpStream::connect(&gateway).expect("connect");
+        write!(
+            stream,
+            "PUT {path}&digest={digest} HTTP/1.1\r\nHost: {gateway}\r\nAuthorization: Bearer {push}\r\nContent-Length: {}\r\n\r\n",
+            10 << 20
+        )
+        .expect("send the head");
+        stream.write_all(&sent).expect("send part of the body");
+    }
+    let head = http
+        .head(format!("{base}/v2/alice/app/blobs/{digest}"))
+        .bearer_auth(&push)
+        .send()
+        .expect("HEAD the blob");
+    assert_eq!(head.status(), 404, "nothing of the cut upload is stored");
+    let answers = http
+        .get(format!("{base}/v2/"))
+        .bearer_auth(&push)
+        .send()
+        .expect("GET /v2/");
+    assert_eq!(answers.status(), 200, "the gateway goes on");
 }

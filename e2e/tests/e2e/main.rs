@@ -16,7 +16,7 @@ mod conformance;
 mod deployment;
 pub mod docker;
 mod events;
-mod gateway;
+pub mod gateway;
 mod health;
 mod import;
 mod ldap;

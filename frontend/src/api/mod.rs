@@ -30,6 +30,7 @@ pub use registries::{
 pub use repositories::{
     Shelf, add_comment, comments, delete_comment, delete_repository, delete_tag, describe,
     explore_repository, images, repository, repository_list, search, set_star, shelf, tag_details,
+    tag_pulls,
 };
 pub use retention::{preview_retention, retention, run_retention, set_retention};
 pub use session::{end_session, info, me, my_sessions, sign_in, sign_out, sign_up};

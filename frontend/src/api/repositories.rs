@@ -2,7 +2,7 @@
 
 use gloo_net::http::Request;
 use portunus_shared::api::{
-    Comment, ExploredRepository, Image, NewComment, Repository, RepositoryDescription,
+    Comment, ExploredRepository, Image, NewComment, PullSummary, Repository, RepositoryDescription,
     RepositoryPage, SearchResults, TagDetails,
 };
 use portunus_shared::domain::RepositorySort;
@@ -147,4 +147,13 @@ pub async fn shelf(
         query.push(("registry", registry));
     }
     call(Request::get(&url("/repositories")).query(query), NO_BODY).await
+}
+
+/// How often a tag was pulled through the gateway in the last 30 days.
+pub async fn tag_pulls(id: i64, tag: &str) -> Result<PullSummary, ApiError> {
+    call(
+        Request::get(&url(&format!("/repositories/{id}/tags/{tag}/pulls"))),
+        NO_BODY,
+    )
+    .await
 }

@@ -1,8 +1,10 @@
-//! One tag: its image's digest, size, platforms, labels, how it runs, and
-//! each layer with the build step that made it.
+//! One tag: its image's digest, size, platforms, labels, how it runs,
+//! each layer with the build step that made it, and who pulled it through
+//! the gateway.
 
 use crate::fetch::Fetch;
 use leptos::prelude::*;
+use portunus_shared::api::PullSummary;
 use portunus_shared::display::{human_size, person, short_digest};
 
 use super::require_sign_in;
@@ -99,6 +101,106 @@ pub fn TagPage(id: i64, tag: String) -> impl IntoView {
                         }.into_any()
                     }
                 />
+            <Pulls id=id() tag=tag() />
         </div>
+    }
+}
+
+/// "Pulled 34 times by 5 people in the last 30 days", and who, for those
+/// who manage the namespace; nothing where no gateway records pulls.
+#[component]
+fn Pulls(id: i64, tag: String) -> impl IntoView {
+    let summary = Fetch::new(move || {
+        let tag = tag.clone();
+        async move { api::tag_pulls(id, &tag).await }
+    });
+    view! {
+        <Loaded resource=summary show=move |s: PullSummary| {
+            if !s.recorded && s.pulls == 0 {
+                return ().into_any();
+            }
+            let line = pull_line(&s);
+            view! {
+                <section id="tag-pulls">
+                    <h2>"Pulls"</h2>
+                    <p id="tag-pull-summary">{line}</p>
+                    {s.by.filter(|by| !by.is_empty()).map(|by| view! {
+                        <table id="tag-pullers">
+                            <thead><tr><th>"Who"</th><th>"Pulls"</th><th>"Last"</th></tr></thead>
+                            <tbody>
+                                {by.into_iter().map(|b| view! {
+                                    <tr>
+                                        <td>{b.account.clone().unwrap_or_else(|| format!("anonymous, {}", b.address.clone().unwrap_or_default()))}</td>
+                                        <td>{b.pulls}</td>
+                                        <td><When at=b.last_pulled_at.clone() /></td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    })}
+                </section>
+            }.into_any()
+        } />
+    }
+}
+
+/// The pulls of a summary in one sentence.
+fn pull_line(s: &PullSummary) -> String {
+    if s.pulls == 0 {
+        return format!(
+            "Not pulled through the gateway in the last {} days.",
+            s.days
+        );
+    }
+    let times = |n: u64| match n {
+        1 => "once".to_owned(),
+        n => format!("{n} times"),
+    };
+    let people = match s.people {
+        1 => "1 person".to_owned(),
+        n => format!("{n} people"),
+    };
+    let who = match (s.people, s.anonymous) {
+        (0, _) => " anonymously".to_owned(),
+        (_, 0) => format!(" by {people}"),
+        (_, a) => format!(" by {people} and {} anonymously", times(a)),
+    };
+    let times = times(s.pulls);
+    format!("Pulled {times}{who} in the last {} days.", s.days)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(pulls: u64, people: u64, anonymous: u64) -> PullSummary {
+        PullSummary {
+            recorded: true,
+            days: 30,
+            pulls,
+            people,
+            anonymous,
+            by: None,
+        }
+    }
+
+    #[test]
+    fn pulls_read_as_a_sentence() {
+        assert_eq!(
+            pull_line(&summary(4, 2, 1)),
+            "Pulled 4 times by 2 people and once anonymously in the last 30 days."
+        );
+        assert_eq!(
+            pull_line(&summary(1, 1, 0)),
+            "Pulled once by 1 person in the last 30 days."
+        );
+        assert_eq!(
+            pull_line(&summary(3, 0, 3)),
+            "Pulled 3 times anonymously in the last 30 days."
+        );
+        assert_eq!(
+            pull_line(&summary(0, 0, 0)),
+            "Not pulled through the gateway in the last 30 days."
+        );
     }
 }

@@ -10,6 +10,9 @@ use poem_openapi::Object;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(Object), oai(skip_serializing_if_is_none))]
 pub struct PullSummary {
+    /// Whether this installation records pulls (its gateway is on); when
+    /// not, the counts are those of an earlier time it was on.
+    pub recorded: bool,
     pub days: u32,
     /// Manifest pulls (a client's HEAD and GET of one image count once).
     pub pulls: u64,

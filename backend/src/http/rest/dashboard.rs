@@ -62,7 +62,7 @@ impl DashboardApi {
             .named_or_configured(registry.0.as_deref())
             .await?;
         Ok(Json(
-            status::of(&served.catalog, &who, &served.host()).await?,
+            status::of(&served.catalog, &who, &served.client_host).await?,
         ))
     }
 

@@ -18,7 +18,7 @@ impl InfoApi {
     async fn info(&self, state: Data<&SharedState>) -> Json<ServerInfo> {
         Json(ServerInfo {
             version: env!("CARGO_PKG_VERSION").to_owned(),
-            registry: state.config.registry_host(),
+            registry: state.config.client_registry_host(),
             signup: state.config.signup,
             // Unknown while the database is away: then the form asks nothing more.
             setup: state.config.signup && state.setup.pending(&state.db).await.unwrap_or(false),
@@ -31,7 +31,7 @@ impl InfoApi {
                 .iter()
                 .map(|r| RegistryName {
                     name: r.name.clone(),
-                    host: r.host(),
+                    host: r.client_host.clone(),
                 })
                 .collect(),
         })

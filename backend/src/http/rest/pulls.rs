@@ -21,6 +21,14 @@ const DEFAULT_DAYS: u32 = 30;
 
 pub struct PullsApi;
 
+/// `summary`, saying whether this installation records pulls.
+fn recorded(state: &SharedState, summary: PullSummary) -> PullSummary {
+    PullSummary {
+        recorded: state.config.gateway.address().is_some(),
+        ..summary
+    }
+}
+
 #[OpenApi(tag = "ApiTags::Repositories")]
 impl PullsApi {
     /// How often the repository was pulled through the gateway in the last
@@ -43,9 +51,8 @@ impl PullsApi {
         let who = auth.principal().subject();
         let days = days.0.unwrap_or(DEFAULT_DAYS);
         let id = RepositoryId(id.0);
-        Ok(Json(
-            pulls::summary(&state.db, &who, id, None, days, Utc::now()).await?,
-        ))
+        let summary = pulls::summary(&state.db, &who, id, None, days, Utc::now()).await?;
+        Ok(Json(recorded(&state, summary)))
     }
 
     /// The same for one tag: pulls by its name or by the digest it names.
@@ -67,9 +74,8 @@ impl PullsApi {
         let who = auth.principal().subject();
         let days = days.0.unwrap_or(DEFAULT_DAYS);
         let id = RepositoryId(id.0);
-        Ok(Json(
-            pulls::summary(&state.db, &who, id, Some(&tag), days, Utc::now()).await?,
-        ))
+        let summary = pulls::summary(&state.db, &who, id, Some(&tag), days, Utc::now()).await?;
+        Ok(Json(recorded(&state, summary)))
     }
 
     /// Every pull of the repository in the last `days` as CSV, newest

@@ -71,7 +71,7 @@ impl UsersApi {
             && created.user.password_hash.is_none()
             && !created.user.bot
         {
-            let registry = state.config.registry_host();
+            let registry = state.config.client_registry_host();
             let now = chrono::Utc::now();
             recovery::welcome(&state.db, post, &created.user, &registry, now)
                 .await
