@@ -22,6 +22,7 @@
 //! | `mail` | sending mail through the SMTP server |
 //! | `directory` | the LDAP and OpenID Connect clients: who someone is, their groups |
 //! | `crypto` | secrets, password hashing, the signing key, minting registry tokens |
+//! | `net` | where a request comes from (the client's address) |
 //! | `db`, `config`, `error` | the database, the settings, the domain error |
 
 pub mod accounts;
@@ -40,6 +41,7 @@ pub mod import;
 pub mod ingest;
 pub mod issuing;
 pub mod mail;
+pub mod net;
 pub mod registries;
 pub mod registry;
 pub mod webhooks;

@@ -29,6 +29,10 @@ pub enum Limited {
     /// Changes of one's own e-mail address (each tells whether an address
     /// is taken).
     EmailChange,
+    /// Manifest pulls through the gateway by one account.
+    PullOfAccount,
+    /// Manifest pulls through the gateway without an account, by address.
+    AnonymousPull,
 }
 
 impl Limited {
@@ -40,6 +44,15 @@ impl Limited {
             Limited::FailedLoginOfName => "failed logins for this user name",
             Limited::PasswordReset => "password-reset requests",
             Limited::EmailChange => "changes of e-mail address",
+            Limited::PullOfAccount | Limited::AnonymousPull => "pulls",
+        }
+    }
+
+    /// Whose allowance it is, in words.
+    fn whose(self) -> &'static str {
+        match self {
+            Limited::PullOfAccount => "by your account",
+            _ => "from your address",
         }
     }
 }
@@ -123,6 +136,8 @@ impl RateLimits {
             Limited::FailedLoginOfName => self.of_name,
             Limited::PasswordReset => (self.settings.password_resets_per_hour, hour),
             Limited::EmailChange => (self.settings.email_changes_per_hour, hour),
+            Limited::PullOfAccount => (self.settings.pulls_per_minute, minute),
+            Limited::AnonymousPull => (self.settings.anonymous_pulls_per_minute, minute),
         };
         (count > 0).then(|| (f64::from(count), period))
     }
@@ -136,6 +151,17 @@ impl RateLimits {
     /// that turned out not to count (a login that succeeded).
     pub fn refund(&self, kind: Limited, address: &str, now: Instant) {
         let _ = self.take(kind, counted_as(address), now, -1.0);
+    }
+
+    /// Spends one pull of the account `name`.
+    pub fn spend_pull_of(&self, name: &str, now: Instant) -> Result<()> {
+        let name: String = name.chars().take(MAX_NAME_CHARS).collect();
+        self.take(Limited::PullOfAccount, name, now, 1.0)
+    }
+
+    /// How many `kind` are allowed per minute or hour (0: no limit).
+    pub fn limit_of(&self, kind: Limited) -> u32 {
+        self.allowance(kind).map_or(0, |(count, _)| count as u32)
     }
 
     /// Spends one failed login for `name` from `address`.
@@ -198,8 +224,9 @@ impl RateLimits {
         let retry_after = ((1.0 - bucket.tokens) / per_second).ceil().max(1.0) as u64;
         Err(Error::RateLimited {
             message: format!(
-                "too many {} from your address; try again in {retry_after} seconds",
-                kind.what()
+                "too many {} {}; try again in {retry_after} seconds",
+                kind.what(),
+                kind.whose()
             ),
             retry_after,
         })
@@ -217,6 +244,43 @@ mod tests {
             failed_logins_per_minute: per_minute,
             password_resets_per_hour: 0,
             email_changes_per_hour: 0,
+            pulls_per_minute: per_minute,
+            anonymous_pulls_per_minute: per_minute,
+        }
+    }
+
+    #[test]
+    fn pulls_are_counted_per_account_and_per_address() {
+        let limits = RateLimits::holding(settings(2), (2, Duration::from_secs(60)), 100);
+        let now = Instant::now();
+        for _ in 0..2 {
+            limits.spend_pull_of("alice", now).unwrap();
+            limits
+                .spend(Limited::AnonymousPull, "10.0.0.1", now)
+                .unwrap();
+        }
+        let refused = limits.spend_pull_of("alice", now).unwrap_err().to_string();
+        assert_eq!(
+            refused,
+            "too many pulls by your account; try again in 30 seconds"
+        );
+        limits.spend_pull_of("bob", now).unwrap();
+        let anonymous = limits.spend(Limited::AnonymousPull, "10.0.0.1", now);
+        assert!(matches!(
+            anonymous,
+            Err(Error::RateLimited {
+                retry_after: 30,
+                ..
+            })
+        ));
+        limits
+            .spend(Limited::AnonymousPull, "10.0.0.2", now)
+            .unwrap();
+        assert_eq!(limits.limit_of(Limited::PullOfAccount), 2);
+        let off = RateLimits::holding(settings(0), (0, Duration::from_secs(60)), 100);
+        assert_eq!(off.limit_of(Limited::AnonymousPull), 0);
+        for _ in 0..10 {
+            off.spend_pull_of("alice", now).unwrap();
         }
     }
 

@@ -201,16 +201,17 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
         state.config.retention_interval_seconds,
     ));
     if let Some(address) = state.config.gateway.address() {
-        let gateway =
-            Arc::new(Gateway::new(
-                state.registries.clone(),
-                state.signer.clone(),
-                &state.config.token.issuer,
-                state.config.gateway.record_pulls.then(|| {
-                    PullLog::start(state.db.clone(), state.config.gateway.keep_pulls_days)
-                }),
-                !state.config.client_address_header.is_empty(),
-            ));
+        let pulls = state
+            .config
+            .gateway
+            .record_pulls
+            .then(|| PullLog::start(state.db.clone(), state.config.gateway.keep_pulls_days));
+        let gateway = Arc::new(Gateway::new(
+            state.registries.clone(),
+            state.signer.clone(),
+            &state.config,
+            pulls,
+        ));
         let acceptor = TcpListener::bind(address).into_acceptor().await?;
         tracing::info!(listen = %address, "the gateway is serving the registry API");
         for served in state.registries.all().iter() {

@@ -128,6 +128,11 @@ pub struct RateLimitSettings {
     /// Changes of one's own e-mail address (`PATCH /api/v1/users/NAME`,
     /// not by administrators): each says whether an address is taken.
     pub email_changes_per_hour: u32,
+    /// Manifest pulls (GET) through the gateway per account.
+    pub pulls_per_minute: u32,
+    /// Manifest pulls (GET) through the gateway without an account, per
+    /// client address.
+    pub anonymous_pulls_per_minute: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -138,6 +143,8 @@ impl Default for RateLimitSettings {
             failed_logins_per_minute: 30,
             password_resets_per_hour: 5,
             email_changes_per_hour: 20,
+            pulls_per_minute: 0,
+            anonymous_pulls_per_minute: 0,
         }
     }
 }

@@ -18,8 +18,10 @@ use poem::http::header::{AUTHORIZATION, HOST, USER_AGENT};
 use poem::http::{Method, StatusCode};
 use poem::{Endpoint, Request, Response};
 
-use crate::config::hosts;
+use crate::accounts::rate_limit::{Limited, RateLimits};
+use crate::config::{Config, hosts};
 use crate::crypto::signing::TokenSigner;
+use crate::net::client_address::ClientAddress;
 use crate::registries::{Registries, Served};
 use caller::{Caller, Callers};
 use path::{Reference, Route};
@@ -32,19 +34,21 @@ pub struct Gateway {
     /// Where pulls are noted; `None` when they are not recorded.
     pulls: Option<Arc<PullLog>>,
     client: reqwest::Client,
-    /// Whether a proxy in front names the client (`client_address_header`).
-    behind_proxy: bool,
+    /// The pull limits (`rate_limits.pulls_per_minute`, ...).
+    limits: RateLimits,
+    /// The header a proxy in front names the client in
+    /// (`client_address_header`); empty: no proxy.
+    address_header: String,
 }
 
 impl Gateway {
-    /// `signer` and `issuer` are what Portunus signs registry tokens with;
-    /// pulls are noted in `pulls`, when given.
+    /// Serves the `registries` as `config` says, with the key tokens are
+    /// signed with; pulls are noted in `pulls`, when given.
     pub fn new(
         registries: Arc<Registries>,
         signer: Arc<TokenSigner>,
-        issuer: &str,
+        config: &Config,
         pulls: Option<Arc<PullLog>>,
-        behind_proxy: bool,
     ) -> Gateway {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
@@ -55,11 +59,17 @@ impl Gateway {
             .unwrap_or_default();
         Gateway {
             registries,
-            callers: Callers::new(signer, issuer),
+            callers: Callers::new(signer, &config.token.issuer),
             pulls,
             client,
-            behind_proxy,
+            limits: RateLimits::new(config),
+            address_header: config.client_address_header.clone(),
         }
+    }
+
+    /// Whether a proxy in front names the client.
+    fn behind_proxy(&self) -> bool {
+        !self.address_header.is_empty()
     }
 
     /// Answers one request of the registry API.
@@ -71,12 +81,18 @@ impl Gateway {
                 "the request path cannot be read: it is not valid percent-encoded UTF-8, or holds a control character",
             );
         };
-        let host = client_host(&request, self.behind_proxy);
+        let host = client_host(&request, self.behind_proxy());
         let served = self.registry_for(&host);
         let now = chrono::Utc::now().timestamp();
         let caller = self
             .callers
             .of(request.header(AUTHORIZATION), &served.service, now);
+        let ClientAddress(client_address) = ClientAddress::of(&request, &self.address_header);
+        if let Some(refusal) =
+            self.over_pull_limit(&request, &read.route, caller.as_deref(), &client_address)
+        {
+            return refusal;
+        }
         let held = immutable::judge(
             &served.catalog,
             caller.as_deref(),
@@ -88,21 +104,17 @@ impl Gateway {
             return refusal;
         }
         let scheme = self
-            .behind_proxy
+            .behind_proxy()
             .then(|| request.header("x-forwarded-proto"))
             .flatten()
             .unwrap_or("http");
         let client_origin = format!("{scheme}://{host}");
-        let client_address = request
-            .remote_addr()
-            .as_socket_addr()
-            .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
         let hop = forward::Hop {
             upstream: served.url.trim_end_matches('/'),
             path: &read.encoded,
             client_origin: &client_origin,
             client_address: &client_address,
-            behind_proxy: self.behind_proxy,
+            behind_proxy: self.behind_proxy(),
         };
         let pulled = self
             .pulls
@@ -116,6 +128,51 @@ impl Gateway {
             self.note_pull(pulled, &served, &client_address, &response);
         }
         response
+    }
+
+    /// A 429 when a manifest GET goes over the pull limit of its account,
+    /// or, without one, of its address.
+    fn over_pull_limit(
+        &self,
+        request: &Request,
+        route: &Route,
+        caller: Option<&Caller>,
+        address: &str,
+    ) -> Option<Response> {
+        if request.method() != Method::GET || !matches!(route, Route::Manifest { .. }) {
+            return None;
+        }
+        let now = std::time::Instant::now();
+        let account = caller.map(|c| c.subject.as_str()).filter(|s| !s.is_empty());
+        let (kind, spent) = match account {
+            Some(name) => (Limited::PullOfAccount, self.limits.spend_pull_of(name, now)),
+            None => (
+                Limited::AnonymousPull,
+                self.limits.spend(Limited::AnonymousPull, address, now),
+            ),
+        };
+        let Err(crate::error::Error::RateLimited {
+            message,
+            retry_after,
+        }) = spent
+        else {
+            return None;
+        };
+        let mut refusal =
+            registry_error(StatusCode::TOO_MANY_REQUESTS, "TOOMANYREQUESTS", &message);
+        let limit = self.limits.limit_of(kind).to_string();
+        let wait = retry_after.to_string();
+        for (name, value) in [
+            ("retry-after", wait.as_str()),
+            ("ratelimit-limit", limit.as_str()),
+            ("ratelimit-remaining", "0"),
+            ("ratelimit-reset", wait.as_str()),
+        ] {
+            if let Ok(value) = poem::http::HeaderValue::from_str(value) {
+                refusal.headers_mut().insert(name, value);
+            }
+        }
+        Some(refusal)
     }
 
     /// Notes a manifest the registry handed out.

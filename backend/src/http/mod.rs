@@ -6,7 +6,6 @@
 //! one domain call and map its result; they may import every domain
 //! layer below, and nothing imports them but `app`.
 
-pub mod client_address;
 pub mod content_policy;
 pub mod cookies;
 pub mod database_away;
@@ -79,7 +78,7 @@ pub fn routes(state: SharedState) -> impl Endpoint {
         .around(move |endpoint, request| cookies::canonical(endpoint, request, own_cookies))
         .around(move |endpoint, request| limit_body(endpoint, request, max_body_bytes))
         .around(move |endpoint, request| {
-            client_address::record(endpoint, request, address_header.clone())
+            crate::net::client_address::record(endpoint, request, address_header.clone())
         })
         .catch_all_error(rest::error::to_json)
         .with(

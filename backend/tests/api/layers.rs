@@ -9,6 +9,7 @@ use std::path::Path;
 const LAYERS: &[&str] = &[
     "error",
     "config",
+    "net",
     "db",
     "crypto",
     "directory",

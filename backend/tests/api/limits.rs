@@ -21,6 +21,7 @@ async fn limited_kit_locking_after(attempts: u32) -> Kit {
             failed_logins_per_minute: 2,
             password_resets_per_hour: 2,
             email_changes_per_hour: 2,
+            ..RateLimitSettings::default()
         };
         c.client_address_header = "X-Real-IP".into();
     })

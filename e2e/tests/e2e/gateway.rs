@@ -41,12 +41,19 @@ fn big_layer(stack: &Stack, mib: usize) -> String {
 
 /// A registry token for `scope`, as alice.
 fn token(stack: &Stack, scope: &str) -> String {
-    let answer: serde_json::Value = reqwest::blocking::Client::new()
-        .get(format!(
-            "{}/v2/token?service=registry&scope={scope}",
-            stack.portunus_url()
-        ))
-        .basic_auth("alice", Some(PASSWORD))
+    token_as(stack, Some("alice"), scope)
+}
+
+/// A registry token for `scope`, as `user` (anonymous: `None`).
+fn token_as(stack: &Stack, user: Option<&str>, scope: &str) -> String {
+    let mut asking = reqwest::blocking::Client::new().get(format!(
+        "{}/v2/token?service=registry&scope={scope}",
+        stack.portunus_url()
+    ));
+    if let Some(user) = user {
+        asking = asking.basic_auth(user, Some(PASSWORD));
+    }
+    let answer: serde_json::Value = asking
         .send()
         .expect("ask for a token")
         .json()
@@ -223,6 +230,16 @@ fn the_gateway_answers_as_the_registry_does() {
     assert_eq!(body["errors"][0]["code"], "UNSUPPORTED");
 }
 
+/// The team `crew` and its public namespace `crew`, made by `api`'s user.
+fn public_crew(api: &Api) {
+    api.call("POST", "/teams", Some(serde_json::json!({"name": "crew"})));
+    api.call(
+        "POST",
+        "/namespaces",
+        Some(serde_json::json!({"name": "crew", "team": "crew", "visibility": "public"})),
+    );
+}
+
 /// Starts an upload to alice/app at `base`; answers its `Location`.
 fn start_upload(http: &reqwest::blocking::Client, base: &str, token: &str) -> String {
     let started = http
@@ -388,12 +405,7 @@ fn who_pulled_what_is_recorded() {
     let (stack, gateway) = gateway_stack(Distribution::V2);
     stack.create_user("bob");
     let alice_api = Api::sign_in(&stack, "alice");
-    alice_api.call("POST", "/teams", Some(serde_json::json!({"name": "crew"})));
-    alice_api.call(
-        "POST",
-        "/namespaces",
-        Some(serde_json::json!({"name": "crew", "team": "crew", "visibility": "public"})),
-    );
+    public_crew(&alice_api);
     let alice = Podman::new(&stack, "alice");
     alice.login(&gateway, "alice", PASSWORD).assert_ok();
     let tar = layer_tar(stack.dir.path(), "pulled");
@@ -547,4 +559,94 @@ fn bad_input_gets_the_registry_s_answer() {
         .send()
         .expect("GET /v2/");
     assert_eq!(answers.status(), 200, "the gateway goes on");
+}
+
+/// Pull limits: 2 manifest pulls a minute per account, 1 per address
+/// without one; beyond them 429 TOOMANYREQUESTS with when to retry. Each
+/// account has its own allowance, and blobs do not count.
+#[test]
+fn pull_limits_say_when_to_retry() {
+    if !require("docker-registry") || !require("podman") {
+        return;
+    }
+    let gateway = format!("127.0.0.1:{}", free_port());
+    let stack = Stack::start_on(
+        Distribution::V2,
+        &[
+            ("PORTUNUS_GATEWAY__LISTEN", gateway.clone()),
+            ("PORTUNUS_RATE_LIMITS__PULLS_PER_MINUTE", "2".into()),
+            (
+                "PORTUNUS_RATE_LIMITS__ANONYMOUS_PULLS_PER_MINUTE",
+                "1".into(),
+            ),
+        ],
+    );
+    for user in ["root", "alice", "bob"] {
+        stack.create_user(user);
+    }
+    let api = Api::sign_in(&stack, "alice");
+    public_crew(&api);
+    // Pushed straight to the registry: nothing of it counts.
+    let alice = Podman::new(&stack, "alice");
+    alice
+        .login(&stack.registry(), "alice", PASSWORD)
+        .assert_ok();
+    let tar = layer_tar(stack.dir.path(), "limited");
+    alice
+        .run(&["import", &tar.to_string_lossy(), "localhost/l:1"])
+        .assert_ok();
+    alice
+        .push(
+            "localhost/l:1",
+            &format!("{}/crew/app:v1", stack.registry()),
+        )
+        .assert_ok();
+
+    let http = reqwest::blocking::Client::new();
+    let manifest = |token: &str| {
+        http.get(format!("http://{gateway}/v2/crew/app/manifests/v1"))
+            .bearer_auth(token)
+            .header(
+                "accept",
+                "application/vnd.docker.distribution.manifest.v2+json",
+            )
+            .header("accept", "application/vnd.oci.image.manifest.v1+json")
+            .send()
+            .expect("GET the manifest")
+    };
+    let scope = "repository:crew/app:pull";
+    let alices = token_as(&stack, Some("alice"), scope);
+    assert_eq!(manifest(&alices).status(), 200);
+    assert_eq!(manifest(&alices).status(), 200);
+    let refused = manifest(&alices);
+    assert_eq!(refused.status(), 429);
+    let header = |name: &str| refused.headers()[name].to_str().unwrap().to_owned();
+    let retry: u64 = header("retry-after").parse().expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(header("ratelimit-limit"), "2");
+    assert_eq!(header("ratelimit-remaining"), "0");
+    assert_eq!(header("ratelimit-reset"), retry.to_string());
+    let body: serde_json::Value = refused.json().expect("the registry's error format");
+    assert_eq!(body["errors"][0]["code"], "TOOMANYREQUESTS", "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("too many pulls by your account"),
+        "{message}"
+    );
+
+    // Bob's allowance is his own; anonymous pulls count by address.
+    assert_eq!(
+        manifest(&token_as(&stack, Some("bob"), scope)).status(),
+        200
+    );
+    let anonymous = token_as(&stack, None, scope);
+    assert_eq!(manifest(&anonymous).status(), 200);
+    let refused = manifest(&anonymous);
+    assert_eq!(refused.status(), 429);
+    let body: serde_json::Value = refused.json().expect("the registry's error format");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("too many pulls from your address"),
+        "{message}"
+    );
 }

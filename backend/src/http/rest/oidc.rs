@@ -16,9 +16,9 @@ use crate::accounts::oidc::{self, Callback};
 use crate::accounts::rate_limit::Limited;
 use crate::accounts::sessions::Origin;
 use crate::error::{Error, Result};
-use crate::http::client_address::ClientAddress;
 use crate::http::cookies::{self, Cookies};
 use crate::http::state::SharedState;
+use crate::net::client_address::ClientAddress;
 
 pub struct OidcApi;
 

@@ -15,8 +15,8 @@ use super::responses::{Done, Taken};
 use crate::accounts::rate_limit::Limited;
 use crate::accounts::recovery;
 use crate::error::Error;
-use crate::http::client_address::ClientAddress;
 use crate::http::state::SharedState;
+use crate::net::client_address::ClientAddress;
 
 pub struct RecoveryApi;
 

@@ -16,8 +16,8 @@ use crate::accounts::lockout::Attempt;
 use crate::accounts::rate_limit::Limited;
 use crate::accounts::throttle::{Door, Outcome};
 use crate::accounts::{credentials, sessions, sign_up};
-use crate::http::client_address::ClientAddress;
 use crate::http::state::SharedState;
+use crate::net::client_address::ClientAddress;
 
 pub struct SessionApi;
 

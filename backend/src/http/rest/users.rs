@@ -22,8 +22,8 @@ use crate::audit::Actor;
 use crate::authz::Subject;
 use crate::db::Paging;
 use crate::error::Error;
-use crate::http::client_address::ClientAddress;
 use crate::http::state::SharedState;
+use crate::net::client_address::ClientAddress;
 
 pub struct UsersApi;
 

@@ -12,9 +12,9 @@ use poem::{Body, Request, Response, handler};
 use serde_json::json;
 
 use crate::crypto::password::RETRY_AFTER_SECONDS;
-use crate::http::client_address::ClientAddress;
 use crate::http::state::SharedState;
 use crate::issuing::{self, At, Refusal, TokenRequest};
+use crate::net::client_address::ClientAddress;
 
 /// How a refusal is said: status, the registry's error code, the OAuth2
 /// error code, and the seconds for `Retry-After`.
