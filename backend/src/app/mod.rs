@@ -89,7 +89,7 @@ pub async fn init(config: Config) -> Result<SharedState> {
     txn.commit().await?;
     seal_in_place(&db, &config).await?;
     let registries =
-        Registries::load(db.clone(), &config, signer.clone(), notification_secret).await?;
+        Arc::new(Registries::load(db.clone(), &config, signer.clone(), notification_secret).await?);
     let ldap = Ldap::from_settings(&config.ldap)
         .map_err(|e| Error::InvalidInput(format!("invalid configuration: {e}")))?
         .map(Arc::new);
@@ -100,8 +100,10 @@ pub async fn init(config: Config) -> Result<SharedState> {
     let mailer = Mailer::from_settings(&config.mail)
         .map_err(|e| Error::InvalidInput(format!("invalid configuration: {e}")))?
         .map(Arc::new);
+    let gateway = gateway(&config, &registries, &signer, &db);
     Ok(Arc::new(AppState {
-        registries: Arc::new(registries),
+        gateway,
+        registries: registries.clone(),
         db,
         signer,
         credentials: CredentialCache::new(Duration::from_secs(300), 10_000),
@@ -116,11 +118,32 @@ pub async fn init(config: Config) -> Result<SharedState> {
         stored_figures: Default::default(),
         registry_checks: Default::default(),
         issued_tokens: Default::default(),
+
         ldap,
         oidc,
         mailer,
         config,
     }))
+}
+
+/// The gateway, when `[gateway]` is on; it starts recording pulls.
+fn gateway(
+    config: &Config,
+    registries: &Arc<Registries>,
+    signer: &Arc<TokenSigner>,
+    db: &DatabaseConnection,
+) -> Option<Arc<Gateway>> {
+    config.gateway.address()?;
+    let pulls = config
+        .gateway
+        .record_pulls
+        .then(|| PullLog::start(db.clone(), config.gateway.keep_pulls_days));
+    Some(Arc::new(Gateway::new(
+        registries.clone(),
+        signer.clone(),
+        config,
+        pulls,
+    )))
 }
 
 /// Applies the migrations the database lacks, as a start would but without
@@ -200,18 +223,8 @@ pub async fn serve(state: SharedState) -> std::io::Result<()> {
         state.config.policy.clone(),
         state.config.retention_interval_seconds,
     ));
-    if let Some(address) = state.config.gateway.address() {
-        let pulls = state
-            .config
-            .gateway
-            .record_pulls
-            .then(|| PullLog::start(state.db.clone(), state.config.gateway.keep_pulls_days));
-        let gateway = Arc::new(Gateway::new(
-            state.registries.clone(),
-            state.signer.clone(),
-            &state.config,
-            pulls,
-        ));
+    if let (Some(address), Some(gateway)) = (state.config.gateway.address(), state.gateway.clone())
+    {
         let acceptor = TcpListener::bind(address).into_acceptor().await?;
         tracing::info!(listen = %address, "the gateway is serving the registry API");
         for served in state.registries.all().iter() {

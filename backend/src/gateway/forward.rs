@@ -37,8 +37,13 @@ pub struct Hop<'a> {
     pub behind_proxy: bool,
 }
 
-/// Passes `request` on and answers what the registry answered.
-pub async fn forward(client: &reqwest::Client, hop: &Hop<'_>, mut request: Request) -> Response {
+/// Passes `request` on and answers what the registry answered; `Err`
+/// with a 502 of its own when the registry does not answer.
+pub async fn forward(
+    client: &reqwest::Client,
+    hop: &Hop<'_>,
+    mut request: Request,
+) -> Result<Response, Response> {
     let url = match request.uri().query() {
         Some(query) => format!("{}{}?{query}", hop.upstream, hop.path),
         None => format!("{}{}", hop.upstream, hop.path),
@@ -55,11 +60,11 @@ pub async fn forward(client: &reqwest::Client, hop: &Hop<'_>, mut request: Reque
         Ok(answer) => answer,
         Err(e) => {
             tracing::warn!(upstream = hop.upstream, error = %e, "the registry behind the gateway does not answer");
-            return super::registry_error(
+            return Err(super::registry_error(
                 StatusCode::BAD_GATEWAY,
                 "UNAVAILABLE",
                 "the registry behind the gateway does not answer; try again shortly",
-            );
+            ));
         }
     };
     let status = answer.status();
@@ -71,7 +76,7 @@ pub async fn forward(client: &reqwest::Client, hop: &Hop<'_>, mut request: Reque
     };
     let mut response = Response::builder().status(status).body(body);
     *response.headers_mut() = headers;
-    response
+    Ok(response)
 }
 
 /// Whether the client sends a body (a length above zero or chunks).

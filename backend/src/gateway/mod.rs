@@ -12,6 +12,7 @@ pub mod path;
 pub mod pull_log;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use poem::http::header::{AUTHORIZATION, HOST, USER_AGENT};
@@ -27,8 +28,25 @@ use caller::{Caller, Callers};
 use path::{Reference, Route};
 use pull_log::PullLog;
 
+/// What the gateway answered, counted since start (`/metrics`).
+#[derive(Default)]
+pub struct Counters {
+    /// Passed to a registry, whatever it answered.
+    pub forwarded: AtomicU64,
+    /// Refused: an immutable tag would have moved or gone.
+    pub refused_immutable: AtomicU64,
+    /// Refused: over a pull limit.
+    pub refused_pull_limit: AtomicU64,
+    /// Refused: a path that cannot be read.
+    pub refused_bad_path: AtomicU64,
+    /// The registry did not answer (502).
+    pub registry_unreachable: AtomicU64,
+}
+
 /// What the gateway needs for every request.
 pub struct Gateway {
+    /// What it answered, counted.
+    pub counters: Counters,
     registries: Arc<Registries>,
     callers: Callers,
     /// Where pulls are noted; `None` when they are not recorded.
@@ -58,6 +76,7 @@ impl Gateway {
             .build()
             .unwrap_or_default();
         Gateway {
+            counters: Counters::default(),
             registries,
             callers: Callers::new(signer, &config.token.issuer),
             pulls,
@@ -65,6 +84,11 @@ impl Gateway {
             limits: RateLimits::new(config),
             address_header: config.client_address_header.clone(),
         }
+    }
+
+    /// The record of pulls, when pulls are recorded.
+    pub fn pull_log(&self) -> Option<&PullLog> {
+        self.pulls.as_deref()
     }
 
     /// Whether a proxy in front names the client.
@@ -75,6 +99,7 @@ impl Gateway {
     /// Answers one request of the registry API.
     pub async fn answer(&self, mut request: Request) -> Response {
         let Ok(read) = path::read(request.uri().path()) else {
+            count(&self.counters.refused_bad_path);
             return registry_error(
                 StatusCode::BAD_REQUEST,
                 "UNSUPPORTED",
@@ -91,6 +116,7 @@ impl Gateway {
         if let Some(refusal) =
             self.over_pull_limit(&request, &read.route, caller.as_deref(), &client_address)
         {
+            count(&self.counters.refused_pull_limit);
             return refusal;
         }
         let held = immutable::judge(
@@ -101,6 +127,9 @@ impl Gateway {
         )
         .await;
         if let Some(refusal) = held {
+            if refusal.status() == StatusCode::FORBIDDEN {
+                count(&self.counters.refused_immutable);
+            }
             return refusal;
         }
         let scheme = self
@@ -121,7 +150,16 @@ impl Gateway {
             .is_some()
             .then(|| PulledRequest::of(&request, &read.route, caller.as_deref()))
             .flatten();
-        let response = forward::forward(&self.client, &hop, request).await;
+        let response = match forward::forward(&self.client, &hop, request).await {
+            Ok(response) => {
+                count(&self.counters.forwarded);
+                response
+            }
+            Err(unanswered) => {
+                count(&self.counters.registry_unreachable);
+                return unanswered;
+            }
+        };
         if let Some(pulled) = pulled
             && response.status().is_success()
         {
@@ -266,6 +304,10 @@ fn client_host(request: &Request, behind_proxy: bool) -> String {
         .unwrap_or("localhost")
         .trim()
         .to_owned()
+}
+
+fn count(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
 }
 
 /// An answer in the registry's error format, which clients print.

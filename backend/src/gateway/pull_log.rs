@@ -27,6 +27,7 @@ const GATHER: Duration = Duration::from_secs(1);
 /// Notes pulls; a task writes them.
 pub struct PullLog {
     queue: mpsc::Sender<Pull>,
+    written: AtomicU64,
     lost: AtomicU64,
 }
 
@@ -36,6 +37,7 @@ impl PullLog {
         let (queue, pending) = mpsc::channel(QUEUE);
         let log = Arc::new(PullLog {
             queue,
+            written: AtomicU64::new(0),
             lost: AtomicU64::new(0),
         });
         tokio::spawn(write(db.clone(), pending, Arc::downgrade(&log)));
@@ -54,6 +56,11 @@ impl PullLog {
     /// database refused them).
     pub fn lost(&self) -> u64 {
         self.lost.load(Ordering::Relaxed)
+    }
+
+    /// Pulls written (after a HEAD and a GET of one image became one).
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
     }
 }
 
@@ -85,8 +92,9 @@ async fn write(
                 }
             }
         }
-        if !written && let Some(log) = log.upgrade() {
-            log.lost.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        if let Some(log) = log.upgrade() {
+            let counter = if written { &log.written } else { &log.lost };
+            counter.fetch_add(batch.len() as u64, Ordering::Relaxed);
         }
     }
 }

@@ -72,6 +72,9 @@ pub async fn render(req: &Request, Data(state): Data<&SharedState>) -> Response 
     for (grant, n) in state.issued_tokens.each() {
         let _ = writeln!(out, "portunus_tokens_issued_total{{grant=\"{grant}\"}} {n}");
     }
+    if let Some(gateway) = &state.gateway {
+        gateway_figures(&mut out, gateway);
+    }
     match state.stored_figures.get(&state.db, Instant::now()).await {
         Ok(figures) => {
             family(
@@ -88,4 +91,46 @@ pub async fn render(req: &Request, Data(state): Data<&SharedState>) -> Response 
     }
     out.with_content_type("text/plain; version=0.0.4")
         .into_response()
+}
+
+/// The gateway's counters: requests by outcome, pulls recorded and lost.
+fn gateway_figures(out: &mut String, gateway: &crate::gateway::Gateway) {
+    family(
+        out,
+        "portunus_gateway_requests_total",
+        "counter",
+        "Registry API requests the gateway answered, by outcome.",
+    );
+    let c = &gateway.counters;
+    for (outcome, counter) in [
+        ("forwarded", &c.forwarded),
+        ("refused_immutable_tag", &c.refused_immutable),
+        ("refused_pull_limit", &c.refused_pull_limit),
+        ("refused_bad_path", &c.refused_bad_path),
+        ("registry_unreachable", &c.registry_unreachable),
+    ] {
+        let _ = writeln!(
+            out,
+            "portunus_gateway_requests_total{{outcome=\"{outcome}\"}} {}",
+            counter.load(Ordering::Relaxed)
+        );
+    }
+    if let Some(pulls) = gateway.pull_log() {
+        family(
+            out,
+            "portunus_gateway_pulls_total",
+            "counter",
+            "Pulls the gateway recorded, and those it could not (queue full, database away).",
+        );
+        let _ = writeln!(
+            out,
+            "portunus_gateway_pulls_total{{outcome=\"recorded\"}} {}",
+            pulls.written()
+        );
+        let _ = writeln!(
+            out,
+            "portunus_gateway_pulls_total{{outcome=\"lost\"}} {}",
+            pulls.lost()
+        );
+    }
 }

@@ -59,6 +59,8 @@ pub struct AppState {
     pub registry_checks: Remembered<Vec<RegistryCheck>>,
     /// Registry tokens issued by this process, by grant (`/metrics`).
     pub issued_tokens: IssuedTokens,
+    /// The gateway, when `[gateway]` is on.
+    pub gateway: Option<Arc<crate::gateway::Gateway>>,
     /// The LDAP directory, when `[ldap]` is configured.
     pub ldap: Option<Arc<Ldap>>,
     /// The OpenID Provider, when `[oidc]` is configured.

@@ -141,6 +141,81 @@ fn push_and_pull_through_the_gateway(distribution: Distribution) {
             .to_owned()
     };
     assert_eq!(id(&fresh, &format!("{gateway}/alice/copy:1")), pushed);
+
+    // A multi-platform index and its images, through the gateway.
+    let small = layer_tar(stack.dir.path(), "multi arch");
+    let small = small.to_string_lossy();
+    alice
+        .run(&["manifest", "create", "localhost/m:list"])
+        .assert_ok();
+    for arch in ["amd64", "arm64"] {
+        let local = format!("localhost/m:{arch}");
+        alice
+            .run(&["import", "--arch", arch, &small, &local])
+            .assert_ok();
+        let image = format!("containers-storage:{local}");
+        alice
+            .run(&["manifest", "add", "localhost/m:list", &image])
+            .assert_ok();
+    }
+    let index = format!("docker://{gateway}/alice/multi:1");
+    alice
+        .run(&[
+            "manifest",
+            "push",
+            "--tls-verify=false",
+            "--all",
+            "localhost/m:list",
+            &index,
+        ])
+        .assert_ok();
+    let raw = run(
+        "skopeo",
+        &[
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            "--creds",
+            &creds,
+            &index,
+        ],
+        &[],
+        None,
+    );
+    raw.assert_ok();
+    let index_json: serde_json::Value =
+        serde_json::from_slice(&raw.output.stdout).expect("the index");
+    let platforms: Vec<&str> = index_json["manifests"]
+        .as_array()
+        .expect("an index")
+        .iter()
+        .map(|m| m["platform"]["architecture"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(platforms, ["amd64", "arm64"]);
+    let arm = |host: &str| {
+        let reference = format!("docker://{host}/alice/multi:1");
+        let inspected = run(
+            "skopeo",
+            &[
+                "inspect",
+                "--override-arch",
+                "arm64",
+                "--tls-verify=false",
+                "--creds",
+                &creds,
+                &reference,
+            ],
+            &[],
+            None,
+        );
+        inspected.assert_ok();
+        let info: serde_json::Value =
+            serde_json::from_slice(&inspected.output.stdout).expect("skopeo JSON");
+        (info["Architecture"].clone(), info["Digest"].clone())
+    };
+    let through = arm(&gateway);
+    assert_eq!(through.0, "arm64");
+    assert_eq!(through, arm(&stack.registry()));
 }
 
 #[test]
@@ -228,6 +303,16 @@ fn the_gateway_answers_as_the_registry_does() {
     assert_eq!(bad.status(), 400);
     let body: serde_json::Value = bad.json().expect("JSON error");
     assert_eq!(body["errors"][0]["code"], "UNSUPPORTED");
+}
+
+/// The value of one line of `/metrics` (`name{labels}`).
+fn metric(stack: &Stack, line: &str) -> u64 {
+    let text = reqwest::blocking::get(format!("{}/metrics", stack.portunus_url()))
+        .and_then(|r| r.text())
+        .expect("GET /metrics");
+    text.lines()
+        .find_map(|l| l.strip_prefix(line)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {line} in /metrics:\n{text}"))
 }
 
 /// The team `crew` and its public namespace `crew`, made by `api`'s user.
@@ -358,6 +443,33 @@ fn immutable_tags_hold(distribution: Distribution) {
         let body: serde_json::Value = answer.json().expect("JSON error");
         assert_eq!(body["errors"][0]["code"], "DENIED", "{path}");
     }
+    // Another image pushed under v1 spelled another way.
+    let accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+    let second = http
+        .get(format!("http://{gateway}/v2/alice/app/manifests/latest"))
+        .bearer_auth(&delete)
+        .header("accept", accept)
+        .send()
+        .expect("GET latest's manifest");
+    let media_type = second.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let second = second.bytes().expect("the manifest");
+    let push = token(&stack, "repository:alice/app:push,pull");
+    for path in [
+        "/v2/alice%2Fapp/manifests/v1",
+        "/v2/alice/./app/manifests/%76%31",
+    ] {
+        let answer = http
+            .put(format!("http://{gateway}{path}"))
+            .bearer_auth(&push)
+            .header("content-type", &media_type)
+            .body(second.clone())
+            .send()
+            .expect("PUT");
+        assert_eq!(answer.status(), 403, "{path}");
+    }
     assert_eq!(digest_of("v1"), v1, "v1 still names its first image");
 
     // Portunus's own deletion keeps to the rule too; a mutable tag goes.
@@ -381,7 +493,14 @@ fn immutable_tags_hold(distribution: Distribution) {
         .iter()
         .filter(|a| a["key"] == "immutable_tags.refuse")
         .count();
-    assert_eq!(refusals, 4, "{log}");
+    assert_eq!(refusals, 6, "{log}");
+    assert_eq!(
+        metric(
+            &stack,
+            "portunus_gateway_requests_total{outcome=\"refused_immutable_tag\"}"
+        ),
+        6
+    );
 
     // Without the rule, v1 moves like any tag.
     let rule_id = rule["id"].as_i64().expect("rule id");
@@ -491,6 +610,10 @@ fn who_pulled_what_is_recorded() {
         Some("pulled_at,repository,reference,digest,account,address,client")
     );
     assert_eq!(lines.count(), 4, "{csv}");
+    assert_eq!(
+        metric(&stack, "portunus_gateway_pulls_total{outcome=\"recorded\"}"),
+        4
+    );
 }
 
 /// Bad input through the gateway: a malformed manifest and a wrong digest
