@@ -169,22 +169,7 @@ fn push_and_pull_through_the_gateway(distribution: Distribution) {
             &index,
         ])
         .assert_ok();
-    let raw = run(
-        "skopeo",
-        &[
-            "inspect",
-            "--raw",
-            "--tls-verify=false",
-            "--creds",
-            &creds,
-            &index,
-        ],
-        &[],
-        None,
-    );
-    raw.assert_ok();
-    let index_json: serde_json::Value =
-        serde_json::from_slice(&raw.output.stdout).expect("the index");
+    let index_json = skopeo_inspect(&creds, &["--raw"], &index);
     let platforms: Vec<&str> = index_json["manifests"]
         .as_array()
         .expect("an index")
@@ -194,23 +179,7 @@ fn push_and_pull_through_the_gateway(distribution: Distribution) {
     assert_eq!(platforms, ["amd64", "arm64"]);
     let arm = |host: &str| {
         let reference = format!("docker://{host}/alice/multi:1");
-        let inspected = run(
-            "skopeo",
-            &[
-                "inspect",
-                "--override-arch",
-                "arm64",
-                "--tls-verify=false",
-                "--creds",
-                &creds,
-                &reference,
-            ],
-            &[],
-            None,
-        );
-        inspected.assert_ok();
-        let info: serde_json::Value =
-            serde_json::from_slice(&inspected.output.stdout).expect("skopeo JSON");
+        let info = skopeo_inspect(&creds, &["--override-arch", "arm64"], &reference);
         (info["Architecture"].clone(), info["Digest"].clone())
     };
     let through = arm(&gateway);
@@ -336,24 +305,19 @@ fn start_upload(http: &reqwest::blocking::Client, base: &str, token: &str) -> St
     started.headers()["location"].to_str().unwrap().to_owned()
 }
 
+/// What `skopeo inspect ARGS REFERENCE` says, as JSON.
+fn skopeo_inspect(creds: &str, args: &[&str], reference: &str) -> serde_json::Value {
+    let mut all = vec!["inspect", "--tls-verify=false", "--creds", creds];
+    all.extend_from_slice(args);
+    all.push(reference);
+    let inspected = run("skopeo", &all, &[], None);
+    inspected.assert_ok();
+    serde_json::from_slice(&inspected.output.stdout).expect("skopeo JSON")
+}
+
 /// The digest skopeo finds for `image` (`host/name:tag`).
 fn skopeo_digest(creds: &str, image: &str) -> String {
-    let reference = format!("docker://{image}");
-    let inspected = run(
-        "skopeo",
-        &[
-            "inspect",
-            "--tls-verify=false",
-            "--creds",
-            creds,
-            &reference,
-        ],
-        &[],
-        None,
-    );
-    inspected.assert_ok();
-    let info: serde_json::Value =
-        serde_json::from_slice(&inspected.output.stdout).expect("skopeo JSON");
+    let info = skopeo_inspect(creds, &[], &format!("docker://{image}"));
     info["Digest"].as_str().expect("a digest").to_owned()
 }
 
