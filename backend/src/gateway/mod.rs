@@ -1,32 +1,33 @@
 //! The gateway (`[gateway]`): Portunus in the path of the registry API.
 //! Clients push and pull through it; it reads each path as the registry
 //! will (`path`), picks the registry by the host name the client used,
-//! learns who asks (`caller`), holds what the rules forbid (`immutable`),
-//! passes the rest on (`forward`) and notes who pulled what (`pull_log`).
+//! learns who asks (`caller`), holds what the rules and limits forbid
+//! (`immutable`, `pull_limit`), passes the rest on (`forward`) and notes
+//! who pulled what (`pull_log`).
 
 pub mod caller;
 pub mod exposure;
 pub mod forward;
 pub mod immutable;
 pub mod path;
+pub mod pull_limit;
 pub mod pull_log;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use poem::http::header::{AUTHORIZATION, HOST, USER_AGENT};
-use poem::http::{Method, StatusCode};
+use poem::http::StatusCode;
+use poem::http::header::{AUTHORIZATION, HOST};
 use poem::{Endpoint, Request, Response};
 
-use crate::accounts::rate_limit::{Limited, RateLimits};
+use crate::accounts::rate_limit::RateLimits;
 use crate::config::{Config, hosts};
 use crate::crypto::signing::TokenSigner;
 use crate::net::client_address::ClientAddress;
 use crate::registries::{Registries, Served};
-use caller::{Caller, Callers};
-use path::{Reference, Route};
-use pull_log::PullLog;
+use caller::Callers;
+use pull_log::{PullLog, Pulled};
 
 /// What the gateway answered, counted since start (`/metrics`).
 #[derive(Default)]
@@ -113,9 +114,14 @@ impl Gateway {
             .callers
             .of(request.header(AUTHORIZATION), &served.service, now);
         let ClientAddress(client_address) = ClientAddress::of(&request, &self.address_header);
-        if let Some(refusal) =
-            self.over_pull_limit(&request, &read.route, caller.as_deref(), &client_address)
-        {
+        let limited = pull_limit::refusal(
+            &self.limits,
+            &request,
+            &read.route,
+            caller.as_deref(),
+            &client_address,
+        );
+        if let Some(refusal) = limited {
             count(&self.counters.refused_pull_limit);
             return refusal;
         }
@@ -148,7 +154,7 @@ impl Gateway {
         let pulled = self
             .pulls
             .is_some()
-            .then(|| PulledRequest::of(&request, &read.route, caller.as_deref()))
+            .then(|| Pulled::of(&request, &read.route, caller.as_deref()))
             .flatten();
         let response = match forward::forward(&self.client, &hop, request).await {
             Ok(response) => {
@@ -160,86 +166,12 @@ impl Gateway {
                 return unanswered;
             }
         };
-        if let Some(pulled) = pulled
+        if let (Some(pulled), Some(pulls)) = (pulled, &self.pulls)
             && response.status().is_success()
         {
-            self.note_pull(pulled, &served, &client_address, &response);
+            pulls.note(pulled.answered(served.id, &client_address, &response));
         }
         response
-    }
-
-    /// A 429 when a manifest GET goes over the pull limit of its account,
-    /// or, without one, of its address.
-    fn over_pull_limit(
-        &self,
-        request: &Request,
-        route: &Route,
-        caller: Option<&Caller>,
-        address: &str,
-    ) -> Option<Response> {
-        if request.method() != Method::GET || !matches!(route, Route::Manifest { .. }) {
-            return None;
-        }
-        let now = std::time::Instant::now();
-        let account = caller.map(|c| c.subject.as_str()).filter(|s| !s.is_empty());
-        let (kind, spent) = match account {
-            Some(name) => (Limited::PullOfAccount, self.limits.spend_pull_of(name, now)),
-            None => (
-                Limited::AnonymousPull,
-                self.limits.spend(Limited::AnonymousPull, address, now),
-            ),
-        };
-        let Err(crate::error::Error::RateLimited {
-            message,
-            retry_after,
-        }) = spent
-        else {
-            return None;
-        };
-        let mut refusal =
-            registry_error(StatusCode::TOO_MANY_REQUESTS, "TOOMANYREQUESTS", &message);
-        let limit = self.limits.limit_of(kind).to_string();
-        let wait = retry_after.to_string();
-        for (name, value) in [
-            ("retry-after", wait.as_str()),
-            ("ratelimit-limit", limit.as_str()),
-            ("ratelimit-remaining", "0"),
-            ("ratelimit-reset", wait.as_str()),
-        ] {
-            if let Ok(value) = poem::http::HeaderValue::from_str(value) {
-                refusal.headers_mut().insert(name, value);
-            }
-        }
-        Some(refusal)
-    }
-
-    /// Notes a manifest the registry handed out.
-    fn note_pull(
-        &self,
-        pulled: PulledRequest,
-        served: &Served,
-        address: &str,
-        response: &Response,
-    ) {
-        let digest = response
-            .headers()
-            .get("docker-content-digest")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let Some(pulls) = &self.pulls else {
-            return;
-        };
-        pulls.note(crate::catalog::pulls::Pull {
-            registry_id: served.id,
-            repository: pulled.repository,
-            reference: pulled.reference,
-            digest,
-            account: pulled.account,
-            address: address.to_owned(),
-            client: pulled.client,
-            at: chrono::Utc::now(),
-            head: pulled.head,
-        });
     }
 
     /// The added registry one of whose host names the client used, or
@@ -250,45 +182,6 @@ impl Gateway {
             .find(|s| !s.configured && hosts::is_known(host, &s.hostnames))
             .cloned()
             .unwrap_or_else(|| self.registries.configured())
-    }
-}
-
-/// A manifest GET or HEAD, as a pull is recorded.
-struct PulledRequest {
-    head: bool,
-    repository: String,
-    reference: String,
-    account: Option<String>,
-    client: String,
-}
-
-impl PulledRequest {
-    fn of(request: &Request, route: &Route, caller: Option<&Caller>) -> Option<PulledRequest> {
-        let Route::Manifest { name, reference } = route else {
-            return None;
-        };
-        if request.method() != Method::GET && request.method() != Method::HEAD {
-            return None;
-        }
-        let reference = match reference {
-            Reference::Tag(tag) => tag.clone(),
-            Reference::Digest(digest) => digest.clone(),
-        };
-        let client: String = request
-            .header(USER_AGENT)
-            .unwrap_or("unknown")
-            .chars()
-            .take(200)
-            .collect();
-        Some(PulledRequest {
-            head: request.method() == Method::HEAD,
-            repository: name.clone(),
-            reference,
-            account: caller
-                .map(|c| c.subject.clone())
-                .filter(|subject| !subject.is_empty()),
-            client,
-        })
     }
 }
 

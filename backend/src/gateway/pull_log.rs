@@ -10,10 +10,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
+use poem::http::Method;
+use poem::http::header::USER_AGENT;
+use poem::{Request, Response};
 use sea_orm::DatabaseConnection;
 use tokio::sync::mpsc;
 
+use super::caller::Caller;
+use super::path::{Reference, Route};
 use crate::catalog::pulls::{self, Pull};
+use crate::db::ids::RegistryId;
 
 /// Pulls waiting to be written, at most.
 const QUEUE: usize = 50_000;
@@ -61,6 +67,67 @@ impl PullLog {
     /// Pulls written (after a HEAD and a GET of one image became one).
     pub fn written(&self) -> u64 {
         self.written.load(Ordering::Relaxed)
+    }
+}
+
+/// A manifest GET or HEAD on its way to the registry, to note as a pull
+/// once it is answered.
+pub struct Pulled {
+    head: bool,
+    repository: String,
+    reference: String,
+    account: Option<String>,
+    client: String,
+}
+
+impl Pulled {
+    /// The pull `request` would be (`None` unless a manifest GET or HEAD).
+    pub fn of(request: &Request, route: &Route, caller: Option<&Caller>) -> Option<Pulled> {
+        let Route::Manifest { name, reference } = route else {
+            return None;
+        };
+        if request.method() != Method::GET && request.method() != Method::HEAD {
+            return None;
+        }
+        let reference = match reference {
+            Reference::Tag(tag) => tag.clone(),
+            Reference::Digest(digest) => digest.clone(),
+        };
+        let client: String = request
+            .header(USER_AGENT)
+            .unwrap_or("unknown")
+            .chars()
+            .take(200)
+            .collect();
+        Some(Pulled {
+            head: request.method() == Method::HEAD,
+            repository: name.clone(),
+            reference,
+            account: caller
+                .map(|c| c.subject.clone())
+                .filter(|subject| !subject.is_empty()),
+            client,
+        })
+    }
+
+    /// The pull, as the registry of `registry_id` answered it to `address`.
+    pub fn answered(self, registry_id: RegistryId, address: &str, response: &Response) -> Pull {
+        let digest = response
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Pull {
+            registry_id,
+            repository: self.repository,
+            reference: self.reference,
+            digest,
+            account: self.account,
+            address: address.to_owned(),
+            client: self.client,
+            at: Utc::now(),
+            head: self.head,
+        }
     }
 }
 
@@ -146,7 +213,6 @@ async fn prune(db: DatabaseConnection, keep_days: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::ids::RegistryId;
 
     fn pull(
         head: bool,
