@@ -11,8 +11,8 @@ use sha2::{Digest, Sha256};
 use super::caller::Caller;
 use super::path::{Reference, Route};
 use crate::audit::{self, Actor, Target};
+use crate::catalog::Catalog;
 use crate::catalog::immutable_tags::{self, Protection};
-use crate::catalog::{Catalog, deletion};
 use crate::registry::RegistryError;
 use portunus_shared::domain::ActivityKey;
 
@@ -105,28 +105,39 @@ async fn moved(
 }
 
 /// Why deleting the image `digest` of `name` would take a protected tag's
-/// image, if it would.
+/// image, if it would. Only the protected tags are asked where they point.
 async fn held(
     catalog: &Catalog,
     name: &str,
     digest: &str,
     rules: &[Protection],
 ) -> Result<Option<String>, Response> {
-    let tags = deletion::registry_digests(catalog, name)
-        .await
-        .map_err(|e| unavailable(&e.to_string()))?;
-    let mut holding: Vec<(&str, &Protection)> = tags
-        .iter()
-        .filter(|(_, d)| d == digest)
-        .filter_map(|(tag, _)| Some((tag.as_str(), immutable_tags::protecting(rules, tag)?)))
+    let tags = match catalog.registry.tags(name).await {
+        Ok(tags) => tags,
+        Err(RegistryError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(unavailable(&e.to_string())),
+    };
+    let mut protected: Vec<(String, &Protection)> = tags
+        .into_iter()
+        .filter_map(|tag| {
+            let rule = immutable_tags::protecting(rules, &tag)?;
+            Some((tag, rule))
+        })
         .collect();
-    holding.sort_by_key(|(tag, _)| *tag);
-    Ok(holding.first().map(|(tag, rule)| {
-        format!(
-            "{digest} is the image of {name}:{tag}, which is immutable ({})",
-            rule.describe()
-        )
-    }))
+    protected.sort_by(|a, b| a.0.cmp(&b.0));
+    for (tag, rule) in protected {
+        match catalog.registry.manifest_digest(name, &tag).await {
+            Ok(current) if current == digest => {
+                return Ok(Some(format!(
+                    "{digest} is the image of {name}:{tag}, which is immutable ({})",
+                    rule.describe()
+                )));
+            }
+            Ok(_) | Err(RegistryError::NotFound(_)) => {}
+            Err(e) => return Err(unavailable(&e.to_string())),
+        }
+    }
+    Ok(None)
 }
 
 /// Records the refusal in the activity log (a failure to record is
