@@ -659,6 +659,29 @@ async fn teams_namespaces_and_users_pages() {
     );
     page.screenshot("namespace").await;
 
+    // Its immutable tags: none yet; an owner makes v* immutable, and the
+    // rule reads in words.
+    assert_eq!(
+        page.text_of("#no-immutable-tags").await,
+        "No rules: every tag may move."
+    );
+    page.fill("#immutable-pattern", "v*").await;
+    page.click("#add-immutable-tags-button").await;
+    let rule = page.text_of("#immutable-tag-list tr[data-rule='v*']").await;
+    assert!(
+        rule.contains("tags matching v* (latest still moves)"),
+        "{rule}"
+    );
+    assert!(rule.contains("alice"), "{rule}");
+    page.client
+        .execute(
+            "document.getElementById('immutable-tags').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+    page.screenshot("namespace-immutable-tags").await;
+
     // The team: the member picker suggests people by display name, and the
     // team is renamed and described in markdown.
     page.client
