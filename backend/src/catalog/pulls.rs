@@ -74,6 +74,10 @@ pub async fn prune(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u
     Ok(deleted.rows_affected)
 }
 
+fn days_out_of_range(days: u32) -> Error {
+    Error::InvalidInput(format!("days is {days}; give 1 to {MAX_DAYS}"))
+}
+
 #[derive(FromQueryResult)]
 struct Group {
     account: Option<String>,
@@ -95,9 +99,7 @@ pub async fn summary(
     now: DateTime<Utc>,
 ) -> Result<api::PullSummary> {
     if !(1..=MAX_DAYS).contains(&days) {
-        return Err(Error::InvalidInput(format!(
-            "days is {days}; give 1 to {MAX_DAYS}"
-        )));
+        return Err(days_out_of_range(days));
     }
     let (ns, repo, facts) = find_visible_with_facts(db, who, id).await?;
     let full = full_name(&ns, &repo);
@@ -177,14 +179,16 @@ pub async fn csv(
     days: u32,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    let summary = summary(db, who, id, None, days, now).await?;
-    if summary.by.is_none() {
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(days_out_of_range(days));
+    }
+    let (ns, repo, facts) = find_visible_with_facts(db, who, id).await?;
+    if !rest::may_manage_namespace(who, &facts) {
         return Err(rest::refusal(
             who,
             "only those who manage the namespace see who pulled",
         ));
     }
-    let (ns, repo) = crate::catalog::repositories::find_visible(db, who, id).await?;
     let full = full_name(&ns, &repo);
     let rows = pull::Entity::find()
         .filter(pull::Column::RegistryId.eq(ns.registry_id))

@@ -152,8 +152,10 @@ async fn record(catalog: &Catalog, caller: &Caller, name: &str, action: &str, wh
             name: caller.subject.clone(),
         },
     };
-    let repository = crate::catalog::recording::with_tags(db, catalog.registry_id, name).await;
-    let repo = repository.ok().and_then(|(repo, _)| repo);
+    let repo = crate::catalog::recording::find(db, catalog.registry_id, name)
+        .await
+        .ok()
+        .flatten();
     let params = serde_json::json!({"action": action, "reason": why});
     let recorded = audit::record(
         db,

@@ -140,3 +140,82 @@ async fn the_installation_s_rules_are_for_administrators() {
         assert_eq!(kit.call(&olivia, "GET", path, None).await.json(), json!([]));
     }
 }
+
+#[tokio::test]
+async fn retention_keeps_what_a_rule_protects() {
+    use chrono::{Duration, Utc};
+    use portunus::catalog::recording;
+    use portunus::registry::ImageMetadata;
+
+    for kit in kits().await {
+        let crate::kit::Cast { olivia, .. } = kit.cast().await;
+        let repo = recording::ensure(
+            &kit.state.db,
+            kit.state.registries.configured().id,
+            "web/app",
+            None,
+        )
+        .await
+        .unwrap();
+        for (tag, days) in [("v1", 90), ("pr-2", 60), ("pr-3", 1)] {
+            let meta = ImageMetadata {
+                digest: format!("sha256:{}", tag.repeat(32)),
+                ..Default::default()
+            };
+            let pushed = Utc::now() - Duration::days(days);
+            recording::record_tag(&kit.state.db, &repo, tag, &meta, None, pushed, 0)
+                .await
+                .unwrap();
+        }
+        let preview_path = format!("/api/v1/repositories/{}/retention/preview", repo.id);
+        let rule = json!({"enabled": true, "keep_newest": 1});
+        let verdicts = |preview: serde_json::Value| -> Vec<(String, bool)> {
+            preview["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| (v["tag"].as_str().unwrap().to_owned(), v["delete"] == true))
+                .collect()
+        };
+        let before = kit
+            .call(&olivia, "POST", &preview_path, Some(rule.clone()))
+            .await;
+        let mut seen = verdicts(before.json());
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                ("pr-2".into(), true),
+                ("pr-3".into(), false),
+                ("v1".into(), true)
+            ]
+        );
+
+        let added = kit
+            .call(
+                &olivia,
+                "POST",
+                "/api/v1/namespaces/web/immutable-tags",
+                Some(json!({"pattern": "v*"})),
+            )
+            .await;
+        assert_eq!(added.status, 201, "{}", added.text);
+        let after = kit
+            .call(&olivia, "POST", &preview_path, Some(rule))
+            .await
+            .json();
+        let v1 = after["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["tag"] == "v1")
+            .unwrap()
+            .clone();
+        assert_eq!(v1["delete"], false, "{after}");
+        assert_eq!(v1["reason"], "kept: immutable (rule v* on namespace web)");
+        assert_eq!(
+            (after["delete"].as_u64(), after["keep"].as_u64()),
+            (Some(1), Some(2))
+        );
+    }
+}
